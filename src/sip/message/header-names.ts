@@ -1,0 +1,85 @@
+/** RFC 3261 §7.3.3 and the IANA registry: compact header forms and their full names. */
+const compactForms: Record<string, string> = {
+  a: 'accept-contact',
+  b: 'referred-by',
+  c: 'content-type',
+  d: 'request-disposition',
+  e: 'content-encoding',
+  f: 'from',
+  i: 'call-id',
+  j: 'reject-contact',
+  k: 'supported',
+  l: 'content-length',
+  m: 'contact',
+  n: 'identity-info',
+  o: 'event',
+  r: 'refer-to',
+  s: 'subject',
+  t: 'to',
+  u: 'allow-events',
+  v: 'via',
+  x: 'session-expires',
+  y: 'identity',
+};
+
+/** The spelling used when Switchboard writes a header it created. */
+const canonicalSpellings: Record<string, string> = {
+  'call-id': 'Call-ID',
+  cseq: 'CSeq',
+  'www-authenticate': 'WWW-Authenticate',
+  'mime-version': 'MIME-Version',
+  rack: 'RAck',
+  rseq: 'RSeq',
+};
+
+/**
+ * Headers whose values are comma-separated lists (RFC 3261 §7.3.1), so that
+ * `Via: a, b` is the same as two Via headers. Authorization-like headers and Date are not.
+ */
+const listHeaders = new Set([
+  'via',
+  'route',
+  'record-route',
+  'contact',
+  'path',
+  'service-route',
+  'allow',
+  'supported',
+  'require',
+  'proxy-require',
+  'unsupported',
+  'accept',
+  'accept-encoding',
+  'accept-language',
+  'allow-events',
+  'content-encoding',
+  'content-language',
+  'in-reply-to',
+  'alert-info',
+  'call-info',
+  'error-info',
+  'reason',
+  'warning',
+  'p-asserted-identity',
+  'p-preferred-identity',
+  'security-client',
+  'security-server',
+  'security-verify',
+]);
+
+/** The canonical key of a header name: lower-case, compact forms expanded. */
+export function headerKey(name: string): string {
+  const lower = name.toLowerCase();
+  return lower.length === 1 ? (compactForms[lower] ?? lower) : lower;
+}
+
+/** How a header we create is spelled on the wire: `max-forwards` → `Max-Forwards`. */
+export function canonicalHeaderName(key: string): string {
+  const known = canonicalSpellings[key];
+  if (known) return known;
+  return key.replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase());
+}
+
+export function isListHeader(key: string): boolean {
+  return listHeaders.has(key);
+}

@@ -1,0 +1,124 @@
+import { SipParseError } from './errors.js';
+import { endOfQuotedString, isTokenChar, isWhitespace, skipWhitespace } from './scan.js';
+
+/**
+ * An ordered list of `;name=value` parameters. Names compare case-insensitively
+ * (RFC 3261 §7.3.1); names and values keep their spelling for serialization.
+ * A value of null is a flag parameter (`;lr`).
+ */
+export class Parameters {
+  private readonly entries: Array<[string, string | null]>;
+
+  constructor(entries: Array<[string, string | null]> = []) {
+    this.entries = entries;
+  }
+
+  get size(): number {
+    return this.entries.length;
+  }
+
+  has(name: string): boolean {
+    return this.index(name) >= 0;
+  }
+
+  /** The value (raw, quotes kept), null for a flag, undefined when absent. */
+  get(name: string): string | null | undefined {
+    const i = this.index(name);
+    return i < 0 ? undefined : this.entries[i]![1];
+  }
+
+  set(name: string, value: string | null): this {
+    const i = this.index(name);
+    if (i < 0) this.entries.push([name, value]);
+    else this.entries[i] = [this.entries[i]![0], value];
+    return this;
+  }
+
+  delete(name: string): boolean {
+    const i = this.index(name);
+    if (i < 0) return false;
+    this.entries.splice(i, 1);
+    return true;
+  }
+
+  [Symbol.iterator](): IterableIterator<[string, string | null]> {
+    return this.entries[Symbol.iterator]();
+  }
+
+  clone(): Parameters {
+    return new Parameters(this.entries.map(([n, v]) => [n, v]));
+  }
+
+  /** `;a=1;lr` (empty string for no parameters). */
+  toString(): string {
+    let s = '';
+    for (const [n, v] of this.entries) s += v === null ? `;${n}` : `;${n}=${v}`;
+    return s;
+  }
+
+  private index(name: string): number {
+    const lower = name.toLowerCase();
+    for (let i = 0; i < this.entries.length; i++) {
+      const n = this.entries[i]![0];
+      if (n === name || n.toLowerCase() === lower) return i;
+    }
+    return -1;
+  }
+}
+
+export interface ParsedParameters {
+  params: Parameters;
+  /** Index of the first character not consumed (end of string, or a ',' / '?' stop char). */
+  end: number;
+}
+
+/**
+ * Parse header parameters `*( SEMI generic-param )` from `s` at `i` (which is at ';' or end).
+ * Values are tokens, host names, IPv6 references or quoted strings (RFC 3261 §25.1).
+ * LWS is allowed around ';' and '='. Stops at end of string or at a stop character.
+ */
+export function parseParameters(s: string, i: number, stopChars = ''): ParsedParameters {
+  const params = new Parameters();
+  const n = s.length;
+  i = skipWhitespace(s, i);
+  while (i < n) {
+    const c = s[i]!;
+    if (stopChars.includes(c)) break;
+    if (c !== ';') throw new SipParseError(`unexpected "${c}" where a ";" parameter was expected`);
+    i = skipWhitespace(s, i + 1);
+    const nameStart = i;
+    while (i < n && isTokenChar(s.charCodeAt(i))) i++;
+    if (i === nameStart) throw new SipParseError('empty parameter name');
+    const name = s.slice(nameStart, i);
+    i = skipWhitespace(s, i);
+    let value: string | null = null;
+    if (s[i] === '=') {
+      i = skipWhitespace(s, i + 1);
+      const valueStart = i;
+      if (s[i] === '"') {
+        const end = endOfQuotedString(s, i);
+        if (end < 0) throw new SipParseError(`unterminated quoted string in parameter "${name}"`);
+        i = end;
+      } else if (s[i] === '[') {
+        const end = s.indexOf(']', i);
+        if (end < 0) throw new SipParseError(`unterminated IPv6 reference in parameter "${name}"`);
+        i = end + 1;
+      } else {
+        while (i < n) {
+          const code = s.charCodeAt(i);
+          if (!isTokenChar(code) && code !== 0x3a /* : (host:port in some vendors' params) */) break;
+          i++;
+        }
+      }
+      if (i === valueStart) throw new SipParseError(`empty value for parameter "${name}"`);
+      value = s.slice(valueStart, i);
+    }
+    params.set(name, value);
+    i = skipWhitespace(s, i);
+    // Trailing characters that are neither ';' nor a stop char are an error (checked at loop top).
+    if (i < n && !isWhitespace(s.charCodeAt(i)) && s[i] !== ';' && !stopChars.includes(s[i]!)) {
+      throw new SipParseError(`unexpected "${s[i]}" after parameter "${name}"`);
+    }
+  }
+  return { params, end: i };
+}

@@ -1,0 +1,48 @@
+import { randomBytes } from 'node:crypto';
+import type { HeaderField } from './header-field.js';
+import { type SipRequest, SipResponse } from './message.js';
+import { parseParameters } from './params.js';
+import { reasonPhrase } from './reason-phrases.js';
+
+/** Headers a response copies from its request (RFC 3261 §8.2.6.2). */
+const copied = new Set(['via', 'from', 'to', 'call-id', 'cseq', 'record-route']);
+
+/** A random token suitable for tags and branches. */
+export function randomToken(bytes = 8): string {
+  return randomBytes(bytes).toString('hex');
+}
+
+/**
+ * Build a response to `request`: Via, From, To, Call-ID, CSeq copied (raw text kept), Record-Route
+ * for 18x/2xx to dialog-creating requests left to the caller, and a To tag added for everything but
+ * 100 when the To has none (RFC 3261 §8.2.6.2). Works on requests whose other headers are malformed.
+ */
+export function createResponse(
+  request: SipRequest,
+  status: number,
+  reason = reasonPhrase(status),
+  toTag?: string,
+): SipResponse {
+  const headers: HeaderField[] = [];
+  for (const h of request.headers) {
+    if (!copied.has(h.key) || h.key === 'record-route') continue;
+    if (h.key === 'to' && status > 100) {
+      headers.push({ name: h.name, key: h.key, value: withToTag(h.value, toTag) });
+    } else headers.push({ name: h.name, key: h.key, value: h.value });
+  }
+  return new SipResponse(status, reason, headers);
+}
+
+function withToTag(value: string, toTag: string | undefined): string {
+  // Cheap check first; a full parse only tells whether `tag` is among the header parameters.
+  if (/;\s*tag\s*=/i.test(value)) {
+    try {
+      const gt = value.lastIndexOf('>');
+      const semi = value.indexOf(';', Math.max(gt, 0));
+      if (semi >= 0 && parseParameters(value, semi).params.has('tag')) return value;
+    } catch {
+      return value;
+    }
+  }
+  return `${value};tag=${toTag ?? randomToken()}`;
+}

@@ -1,0 +1,2 @@
+export { MessageParseError, type ParseOptions, parseMessage } from './parse-message.js';
+export { checkRequest, checkResponse, type SanityFailure } from './sanity.js';

@@ -1,0 +1,78 @@
+import { SipParseError } from '../message/errors.js';
+import type { SipRequest, SipResponse } from '../message/message.js';
+
+/** A request that must be refused before any role sees it, and how. */
+export interface SanityFailure {
+  status: number;
+  reason: string;
+  /** Extra headers for the response (e.g. Unsupported, Accept). */
+  headers?: Array<[string, string]>;
+}
+
+/** Headers that may appear once only (RFC 3261 §7.3.1: only list headers may repeat). */
+const singleValued = ['from', 'to', 'call-id', 'cseq', 'max-forwards', 'content-type', 'expires'];
+
+function fail(status: number, reason: string): SanityFailure {
+  return { status, reason };
+}
+
+/**
+ * The checks every request passes before a transaction is created (RFC 3261 §8.2, §16.3):
+ * mandatory headers present once and well-formed, CSeq method matching, a usable Request-URI.
+ * Returns undefined when the request is sane.
+ */
+export function checkRequest(request: SipRequest): SanityFailure | undefined {
+  for (const key of ['via', 'from', 'to', 'call-id', 'cseq']) {
+    if (!request.has(key)) return fail(400, `Missing ${key} header`);
+  }
+  for (const key of singleValued) {
+    if (request.count(key) > 1) return fail(400, `Multiple ${key} headers`);
+  }
+  try {
+    const uri = request.uri;
+    if (uri.kind === 'sip' && uri.headers !== undefined) return fail(400, 'Headers in Request-URI');
+    if (uri.kind === 'absolute') return fail(416, 'Unsupported URI Scheme');
+    if (request.via.length === 0) return fail(400, 'Missing via header');
+    void request.from;
+    void request.to;
+    void request.maxForwards;
+    const cseq = request.cseq;
+    if (cseq.method !== request.method) return fail(400, 'CSeq method does not match Request-Line');
+    const contacts = request.contacts;
+    if (contacts === '*' && request.method !== 'REGISTER') return fail(400, 'Contact * outside REGISTER');
+    void request.routes;
+    void request.recordRoutes;
+    const expires = request.get('expires');
+    if (expires !== undefined && !/^\d{1,10}$/.test(expires)) return fail(400, 'Invalid Expires');
+  } catch (e) {
+    if (e instanceof SipParseError)
+      return fail(e.status, e.status === 400 ? `Bad Request (${e.message})` : e.message);
+    throw e;
+  }
+  return undefined;
+}
+
+/**
+ * Checks a response passes before it reaches a transaction; a failing response is dropped and
+ * counted (RFC 4475 §3.1.2.5, §3.1.2.19). Returns a description of the problem, or undefined.
+ */
+export function checkResponse(response: SipResponse): string | undefined {
+  for (const key of ['via', 'from', 'to', 'call-id', 'cseq']) {
+    if (!response.has(key)) return `missing ${key}`;
+  }
+  for (const key of singleValued) {
+    if (response.count(key) > 1) return `multiple ${key}`;
+  }
+  try {
+    if (response.via.length === 0) return 'missing via';
+    void response.from;
+    void response.to;
+    void response.cseq;
+    const expires = response.get('expires');
+    if (expires !== undefined && !/^\d{1,10}$/.test(expires)) return 'invalid Expires';
+  } catch (e) {
+    if (e instanceof SipParseError) return e.message;
+    throw e;
+  }
+  return undefined;
+}
