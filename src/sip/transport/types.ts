@@ -57,3 +57,8 @@ export interface Transport {
   send(data: Buffer, destination: Endpoint, connectionId?: string): Promise<void>;
   close(): Promise<void>;
 }
+
+/** Where to send a message: an endpoint, and the connection to prefer over a stream transport. */
+export interface Target extends Endpoint {
+  connectionId?: string;
+}

@@ -1,0 +1,2 @@
+export { ProxyRole } from './proxy-role.js';
+export type { LocalRequestHandler, ProxyRoleOptions } from './types.js';

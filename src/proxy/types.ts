@@ -1,0 +1,20 @@
+import type { SipRequest } from '../sip/message/index.js';
+import type { ServerTransaction } from '../sip/transaction/index.js';
+import type { Target } from '../sip/transport/index.js';
+
+/** Requests addressed to this node itself (no next hop): answered by the node's UA core. */
+export interface LocalRequestHandler {
+  handleRequest(request: SipRequest, transaction: ServerTransaction): void;
+  handleAck(ack: SipRequest, source: Target): void;
+}
+
+export interface ProxyRoleOptions {
+  /** Outbound proxy: every request without a Route goes here (`--default-route`). */
+  defaultRoute?: string;
+  mode: 'stateful' | 'stateless';
+  recordRoute: boolean;
+  timerC: number;
+  t1: number;
+  /** Option tags this node supports, for Proxy-Require (RFC 3261 §16.3 step 5). */
+  supported?: string[];
+}

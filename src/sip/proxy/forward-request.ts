@@ -1,0 +1,79 @@
+import { createHash } from 'node:crypto';
+import type { SipRequest } from '../message/message.js';
+import { randomToken } from '../message/response-factory.js';
+import type { Uri } from '../message/uri.js';
+import { MAGIC_COOKIE } from '../message/via.js';
+import type { Target } from '../transport/types.js';
+import type { ProxyStack } from './types.js';
+
+/** Methods whose out-of-dialog requests create dialogs, so a record-routing proxy stays on the path. */
+const dialogCreating = new Set(['INVITE', 'SUBSCRIBE', 'REFER', 'NOTIFY']);
+
+/** RFC 3261 §16.6 step 3: Max-Forwards decremented, or 70 when absent. */
+export function decrementMaxForwards(request: SipRequest): void {
+  const mf = request.maxForwards;
+  request.set('max-forwards', String(mf === undefined ? 70 : mf - 1));
+}
+
+/** The URI whose address a request goes to: the first Route if any, else the Request-URI (§16.6 step 7). */
+export function nextHopUri(request: SipRequest): Uri {
+  const route = request.routes[0];
+  return route ? route.uri : request.uri;
+}
+
+/**
+ * A branch identifier for stateless forwarding (RFC 3261 §16.11): the same incoming request
+ * (and its retransmissions) always yields the same branch.
+ */
+export function statelessBranch(request: SipRequest): string {
+  const via = request.topVia;
+  const h = createHash('sha1');
+  h.update(via?.branch ?? '');
+  h.update(request.uriText);
+  h.update(request.callId);
+  h.update(String(request.cseq.seq));
+  h.update(request.get('from') ?? '');
+  h.update(request.get('to') ?? '');
+  return MAGIC_COOKIE + h.digest('hex').slice(0, 24);
+}
+
+export interface PreparedCopy {
+  request: SipRequest;
+  nextHop: Uri;
+}
+
+/**
+ * Build the copy of `request` sent to one target (RFC 3261 §16.6 steps 1–8): new Request-URI,
+ * Max-Forwards, Record-Route, our Via on top. Route headers stay as they are (loose routing).
+ */
+export function prepareCopy(
+  request: SipRequest,
+  targetUri: Uri,
+  stack: ProxyStack,
+  outbound: Target,
+  options: { recordRoute: boolean; inbound?: Target; branch?: string; routes?: string[] },
+): SipRequest {
+  const copy = request.clone();
+  if (copy.uriText !== targetUri.toString()) copy.uri = targetUri;
+  decrementMaxForwards(copy);
+  if (options.routes) for (const r of [...options.routes].reverse()) copy.prepend('Route', r);
+  const ipv6 = outbound.address.includes(':');
+  if (options.recordRoute && dialogCreating.has(copy.method) && !copy.to.tag) {
+    // RFC 5658: two Record-Routes when the request changes transport or address family.
+    const inbound = options.inbound;
+    if (inbound && (inbound.protocol !== outbound.protocol || inbound.address.includes(':') !== ipv6)) {
+      copy.prepend('Record-Route', recordRouteValue(stack, inbound.protocol, inbound.address.includes(':')));
+    }
+    copy.prepend('Record-Route', recordRouteValue(stack, outbound.protocol, ipv6));
+  }
+  const via = stack.sentBy(outbound.protocol, ipv6);
+  const branch = options.branch ?? MAGIC_COOKIE + randomToken(10);
+  copy.prepend('Via', `SIP/2.0/${via.transport} ${via.host}:${via.port};branch=${branch};rport`);
+  return copy;
+}
+
+function recordRouteValue(stack: ProxyStack, protocol: Target['protocol'], ipv6: boolean): string {
+  const via = stack.sentBy(protocol, ipv6);
+  const transport = protocol === 'udp' ? '' : `;transport=${protocol}`;
+  return `<sip:${via.host}:${via.port}${transport};lr>`;
+}

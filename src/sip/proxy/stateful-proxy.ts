@@ -1,0 +1,272 @@
+import { SipRequest, type SipResponse } from '../message/message.js';
+import { createResponse } from '../message/response-factory.js';
+import type { Uri } from '../message/uri.js';
+import type { ClientTransaction, ServerTransaction } from '../transaction/types.js';
+import type { Target } from '../transport/types.js';
+import { aggregateChallenges, chooseBestResponse } from './best-response.js';
+import { nextHopUri, prepareCopy } from './forward-request.js';
+import type { ForwardTarget, ProxyEvents, ProxyOptions, ProxyStack } from './types.js';
+
+interface Branch {
+  target: ForwardTarget;
+  request?: SipRequest;
+  destination?: Target;
+  transaction?: ClientTransaction;
+  /** Highest status received (0: none yet). */
+  status: number;
+  final?: SipResponse;
+  /** CANCEL wanted but no provisional yet (RFC 3261 §9.1: wait for one). */
+  cancelPending: boolean;
+  cancelled: boolean;
+  timerC?: unknown;
+  cancelTimer?: unknown;
+}
+
+/** RFC 3261 §16: one response context per forwarded request. */
+class ResponseContext {
+  readonly branches: Branch[] = [];
+  /** Remaining groups of targets for serial forking (lower q later). */
+  pending: ForwardTarget[][] = [];
+  finalSent = false;
+  cancelled = false;
+
+  constructor(
+    readonly request: SipRequest,
+    readonly server: ServerTransaction,
+  ) {}
+
+  get isInvite(): boolean {
+    return this.request.method === 'INVITE';
+  }
+}
+
+/**
+ * The transaction-stateful proxy core of RFC 3261 §16: forwards a request to a target set
+ * (parallel forking within equal q, serial across q), relays provisionals, forwards 2xx at once,
+ * cancels other branches on 2xx/6xx, runs Timer C, and picks the best final response.
+ */
+export class StatefulProxy {
+  private readonly contexts = new Map<ServerTransaction, ResponseContext>();
+  private readonly setTimer: (fn: () => void, ms: number) => unknown;
+  private readonly clearTimer: (handle: unknown) => void;
+
+  constructor(
+    private readonly stack: ProxyStack,
+    private readonly options: ProxyOptions,
+    private readonly events: ProxyEvents = {},
+  ) {
+    this.setTimer = options.setTimeout ?? ((fn, ms) => setTimeout(fn, ms));
+    this.clearTimer = options.clearTimeout ?? ((h) => clearTimeout(h as NodeJS.Timeout));
+  }
+
+  /** Live response contexts (for stats and leak checks). */
+  get size(): number {
+    return this.contexts.size;
+  }
+
+  /**
+   * Forward `request` (received in `server`) to the targets. Max-Forwards 0 is answered 483
+   * (RFC 3261 §16.3 step 3). The caller has already done route pre-processing (§16.4).
+   */
+  forward(request: SipRequest, server: ServerTransaction, targets: ForwardTarget[]): void {
+    if (request.maxForwards === 0) {
+      server.respond(createResponse(request, 483));
+      return;
+    }
+    if (targets.length === 0) {
+      server.respond(createResponse(request, 480));
+      return;
+    }
+    const context = new ResponseContext(request, server);
+    this.contexts.set(server, context);
+    server.onTerminated(() => this.contexts.delete(server));
+    context.pending = groupByQ(targets);
+    this.startNextGroup(context);
+  }
+
+  /** RFC 3261 §16.10: a CANCEL for a request we forwarded. Returns false when no context matches. */
+  cancel(
+    cancel: SipRequest,
+    cancelTransaction: ServerTransaction,
+    invite: ServerTransaction | undefined,
+  ): boolean {
+    const context = invite ? this.contexts.get(invite) : undefined;
+    if (!context) return false;
+    cancelTransaction.respond(createResponse(cancel, 200));
+    context.cancelled = true;
+    context.pending = [];
+    for (const branch of context.branches) this.cancelBranch(context, branch);
+    return true;
+  }
+
+  private startNextGroup(context: ResponseContext): void {
+    const group = context.pending.shift();
+    if (!group) return;
+    for (const target of group) {
+      const branch: Branch = { target, status: 0, cancelPending: false, cancelled: false };
+      context.branches.push(branch);
+      this.startBranch(context, branch).catch(() =>
+        this.branchFinal(context, branch, createResponse(context.request, 503)),
+      );
+    }
+  }
+
+  private async startBranch(context: ResponseContext, branch: Branch): Promise<void> {
+    const { target } = branch;
+    let hop: Uri | Target | undefined = target.nextHop;
+    if (!hop) {
+      const probe = context.request.clone();
+      probe.uri = target.uri;
+      hop = nextHopUri(probe);
+    }
+    const destination = 'kind' in hop ? await this.stack.resolve(hop) : hop;
+    if (context.cancelled) {
+      this.branchFinal(context, branch, createResponse(context.request, 487));
+      return;
+    }
+    branch.destination = destination;
+    branch.request = prepareCopy(context.request, target.uri, this.stack, destination, {
+      recordRoute: this.options.recordRoute,
+      inbound: context.server.source,
+      routes: target.routes,
+    });
+    branch.transaction = this.stack.sendRequest(branch.request, destination, {
+      onResponse: (response) => this.onResponse(context, branch, response),
+      onTimeout: () => this.branchFinal(context, branch, createResponse(context.request, 408)),
+      onTransportError: () => this.branchFinal(context, branch, createResponse(context.request, 503)),
+    });
+    if (context.isInvite) this.armTimerC(context, branch);
+  }
+
+  private onResponse(context: ResponseContext, branch: Branch, response: SipResponse): void {
+    // RFC 3261 §16.7 step 3: remove our Via before anything goes upstream.
+    response.removeFirstValue('via');
+    const status = response.status;
+    if (status < 200) {
+      branch.status = Math.max(branch.status, status);
+      if (context.isInvite) this.armTimerC(context, branch);
+      if (branch.cancelPending) this.sendCancel(branch);
+      // §16.7 step 5: 100 is not forwarded; other provisionals are, until a final is sent.
+      if (status > 100 && !context.finalSent) context.server.respond(response);
+      return;
+    }
+    if (status < 300) {
+      // §16.7 step 5: every 2xx to INVITE is forwarded at once (later ones through RFC 6026 Accepted).
+      if (branch.final && !context.isInvite) return;
+      branch.status = status;
+      branch.final ??= response;
+      this.clearBranchTimers(branch);
+      if (context.isInvite || !context.finalSent) {
+        context.finalSent = true;
+        context.server.respond(response);
+        this.events.onFinal?.(context.request, response);
+      }
+      // §16.7 step 10: a 2xx to INVITE cancels the other branches.
+      if (context.isInvite) this.cancelOthers(context, branch);
+      return;
+    }
+    this.branchFinal(context, branch, response);
+  }
+
+  /** A 3xx–6xx (or synthetic) final for one branch. */
+  private branchFinal(context: ResponseContext, branch: Branch, response: SipResponse): void {
+    if (branch.final) return;
+    branch.status = response.status;
+    branch.final = response;
+    this.clearBranchTimers(branch);
+    if (context.finalSent) return;
+    if (response.status >= 600 && context.isInvite) {
+      // §16.7 step 5: a 6xx ends the search: cancel the others and stop serial forking.
+      context.pending = [];
+      this.cancelOthers(context, branch);
+    }
+    if (context.branches.some((b) => !b.final)) return;
+    if (context.pending.length > 0 && !context.cancelled) {
+      this.startNextGroup(context);
+      return;
+    }
+    this.sendBest(context);
+  }
+
+  private sendBest(context: ResponseContext): void {
+    const finals = context.branches.map((b) => b.final).filter((r): r is SipResponse => r !== undefined);
+    let best = chooseBestResponse(finals) ?? createResponse(context.request, 408);
+    aggregateChallenges(best, finals);
+    // §16.7 step 6: a 503 from downstream goes upstream as 500.
+    if (best.status === 503) {
+      best = best.clone();
+      best.status = 500;
+      best.reason = 'Server Internal Error';
+    }
+    context.finalSent = true;
+    context.server.respond(best);
+    this.events.onFinal?.(context.request, best);
+  }
+
+  private cancelOthers(context: ResponseContext, except: Branch): void {
+    for (const b of context.branches) if (b !== except) this.cancelBranch(context, b);
+  }
+
+  private cancelBranch(context: ResponseContext, branch: Branch): void {
+    if (branch.final || branch.cancelled || !context.isInvite) return;
+    if (!branch.transaction) return; // not sent yet: startBranch sees context.cancelled
+    if (branch.status >= 100) this.sendCancel(branch);
+    else branch.cancelPending = true;
+    // RFC 3261 §9.1: without a final response 64·T1 after the CANCEL, consider the branch ended.
+    branch.cancelTimer = this.setTimer(
+      () => this.branchFinal(context, branch, createResponse(context.request, 487)),
+      64 * this.options.t1,
+    );
+  }
+
+  /** RFC 3261 §9.1: CANCEL with the branch's Request-URI, Call-ID, From, To, CSeq number, top Via, Route. */
+  private sendCancel(branch: Branch): void {
+    const invite = branch.request;
+    const destination = branch.destination;
+    if (!invite || !destination || branch.cancelled) return;
+    branch.cancelled = true;
+    branch.cancelPending = false;
+    this.stack.sendRequest(buildCancel(invite), destination, { onResponse: () => {} });
+  }
+
+  private armTimerC(context: ResponseContext, branch: Branch): void {
+    if (branch.timerC !== undefined) this.clearTimer(branch.timerC);
+    branch.timerC = this.setTimer(() => {
+      branch.timerC = undefined;
+      if (branch.final) return;
+      // RFC 3261 §16.8: CANCEL a branch that has ringing for too long, else behave as on 408.
+      if (branch.status >= 100) this.cancelBranch(context, branch);
+      else this.branchFinal(context, branch, createResponse(context.request, 408));
+    }, this.options.timerC);
+  }
+
+  private clearBranchTimers(branch: Branch): void {
+    if (branch.timerC !== undefined) this.clearTimer(branch.timerC);
+    if (branch.cancelTimer !== undefined) this.clearTimer(branch.cancelTimer);
+    branch.timerC = undefined;
+    branch.cancelTimer = undefined;
+  }
+}
+
+/** Build the CANCEL for a forwarded INVITE (RFC 3261 §9.1). */
+export function buildCancel(invite: SipRequest): SipRequest {
+  const cancel = new SipRequest('CANCEL', invite.uriText);
+  cancel.append('Via', invite.getAll('via')[0]!);
+  for (const key of ['from', 'to', 'call-id']) cancel.append(key, invite.get(key)!);
+  cancel.append('CSeq', `${invite.cseq.seq} CANCEL`);
+  for (const route of invite.getAll('route')) cancel.append('Route', route);
+  cancel.append('Max-Forwards', '70');
+  return cancel;
+}
+
+/** Targets grouped by q, highest first (RFC 3261 §16.6: serial across q, parallel within). */
+function groupByQ(targets: ForwardTarget[]): ForwardTarget[][] {
+  const groups = new Map<number, ForwardTarget[]>();
+  for (const t of targets) {
+    const q = t.q ?? 1;
+    const g = groups.get(q);
+    if (g) g.push(t);
+    else groups.set(q, [t]);
+  }
+  return [...groups.entries()].sort((a, b) => b[0] - a[0]).map(([, g]) => g);
+}

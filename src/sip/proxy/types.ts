@@ -1,0 +1,41 @@
+import type { SipMessage, SipRequest, SipResponse } from '../message/message.js';
+import type { Uri } from '../message/uri.js';
+import type { ClientTransaction, ClientTransactionHandlers } from '../transaction/types.js';
+import type { Target, TransportProtocol } from '../transport/types.js';
+
+/** What the proxy core needs from the stack (SipStack implements it). */
+export interface ProxyStack {
+  sendRequest(request: SipRequest, target: Target, handlers: ClientTransactionHandlers): ClientTransaction;
+  sendStateless(message: SipMessage, target: Target): Promise<void>;
+  resolve(uri: Uri): Promise<Target>;
+  sentBy(protocol: TransportProtocol, ipv6?: boolean): { transport: string; host: string; port: number };
+  isLocalUri(uri: Uri): boolean;
+}
+
+/** One place to forward a request to (RFC 3261 §16.5 target set). */
+export interface ForwardTarget {
+  /** The Request-URI of the forwarded copy. */
+  uri: Uri;
+  /** Where to send it instead of resolving Route/Request-URI (an outbound proxy, a known contact). */
+  nextHop?: Uri | Target;
+  /** Preference: higher q is tried first; equal q forked in parallel (RFC 3261 §16.6). */
+  q?: number;
+  /** Headers to add to this branch's copy (e.g. Path-derived Route). */
+  routes?: string[];
+}
+
+export interface ProxyOptions {
+  /** Add Record-Route to dialog-creating requests so in-dialog requests come through us. */
+  recordRoute: boolean;
+  /** RFC 3261 §16.6 step 11: Timer C, > 3 minutes by default. */
+  timerC: number;
+  /** T1, for the CANCEL give-up timer (64·T1). */
+  t1: number;
+  setTimeout?: (fn: () => void, ms: number) => unknown;
+  clearTimeout?: (handle: unknown) => void;
+}
+
+export interface ProxyEvents {
+  /** A final response was sent upstream for a forwarded request. */
+  onFinal?(request: SipRequest, response: SipResponse): void;
+}

@@ -1,0 +1,273 @@
+import { isIP } from 'node:net';
+import { SipParseError } from '../message/errors.js';
+import { type SipMessage, SipRequest, type SipResponse } from '../message/message.js';
+import { createResponse } from '../message/response-factory.js';
+import { type Uri, uriEquals } from '../message/uri.js';
+import { MessageParseError, parseMessage } from '../parser/parse-message.js';
+import { checkRequest, checkResponse } from '../parser/sanity.js';
+import type {
+  ClientTransaction,
+  ClientTransactionHandlers,
+  Clock,
+  ServerTransaction,
+  TimerSettings,
+} from '../transaction/index.js';
+import { responseTarget, TransactionLayer } from '../transaction/index.js';
+import type { TransportLayer } from '../transport/index.js';
+import type {
+  Endpoint,
+  InboundPacket,
+  Target,
+  TransportDrop,
+  TransportProtocol,
+} from '../transport/types.js';
+import { newCounters, type StackCounters } from './counters.js';
+import { hostForUri, isWildcard, primaryAddress } from './local-address.js';
+import { resolveTarget } from './resolve-target.js';
+
+/** What a role (proxy, UA core) is given by the stack. */
+export interface StackHandlers {
+  onRequest(request: SipRequest, transaction: ServerTransaction): void;
+  /** ACKs that match no server transaction (ACKs for 2xx). */
+  onAck(ack: SipRequest, source: Target): void;
+  onCancel(
+    cancel: SipRequest,
+    cancelTransaction: ServerTransaction,
+    invite: ServerTransaction | undefined,
+  ): void;
+  /** Responses that match no client transaction (2xx retransmissions, stateless proxying). */
+  onStrayResponse(response: SipResponse, source: Target): void;
+  /** Offered every request before the transaction layer; true means it was handled statelessly. */
+  beforeTransaction?(request: SipRequest, source: Target): boolean;
+}
+
+export interface StackLogger {
+  debug(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface SipStackOptions {
+  transports: TransportLayer;
+  timers?: Partial<TimerSettings>;
+  clock?: Clock;
+  /** Address written into Via/Record-Route/Contact when listening on a wildcard address. */
+  advertisedAddress?: string;
+  /** Extra host names this element answers for (its domains). */
+  domains?: string[];
+  logger?: StackLogger;
+}
+
+/** The address and port this element writes into its own Via, Record-Route and Contact headers. */
+export interface SentBy {
+  transport: string;
+  host: string;
+  port: number;
+}
+
+/**
+ * The SIP stack of one node: turns packets into messages, refuses what is malformed with the
+ * right response (or drops and counts it), runs the transaction layer, and gives roles a narrow
+ * interface to send requests and responses. Nothing thrown by a handler escapes it.
+ */
+export class SipStack {
+  readonly counters: StackCounters = newCounters();
+  readonly transactions: TransactionLayer;
+  private handlers: StackHandlers | undefined;
+  private readonly localHosts = new Set<string>();
+
+  constructor(private readonly options: SipStackOptions) {
+    this.transactions = new TransactionLayer({
+      send: (message, target) => this.sendStateless(message, target),
+      clock: options.clock,
+      timers: options.timers,
+      handlers: {
+        onRequest: (request, tx) => this.guard(() => this.handlers?.onRequest(request, tx)),
+        onAck: (ack, source) => this.guard(() => this.handlers?.onAck(ack, source)),
+        onCancel: (cancel, tx, invite) => this.guard(() => this.handlers?.onCancel(cancel, tx, invite)),
+        onStrayResponse: (response, source) =>
+          this.guard(() => this.handlers?.onStrayResponse(response, source)),
+      },
+    });
+    for (const domain of options.domains ?? []) this.localHosts.add(domain.toLowerCase());
+  }
+
+  /** Attach the role that handles what the stack receives. */
+  attach(handlers: StackHandlers): void {
+    this.handlers = handlers;
+  }
+
+  /** Called by the node for every packet the transports deliver. */
+  receivePacket(packet: InboundPacket): void {
+    const source: Target = { ...packet.source, connectionId: packet.connectionId };
+    let message: SipRequest | SipResponse;
+    try {
+      message = parseMessage(packet.data, { stream: packet.source.protocol !== 'udp' });
+    } catch (e) {
+      this.refuseUnparsable(e, source);
+      return;
+    }
+    try {
+      if (message instanceof SipRequest) this.receiveRequest(message, source);
+      else this.receiveResponse(message, source);
+    } catch (e) {
+      this.counters.handlerErrors++;
+      this.options.logger?.error({ err: e }, 'error while handling a SIP message');
+    }
+  }
+
+  /** Called by the node for what a transport refused (oversize datagrams, framing errors). */
+  receiveDrop(drop: TransportDrop): void {
+    this.counters.messagesDropped++;
+    if (drop.reason !== 'oversize' || !drop.head) return;
+    // RFC 3261 §18.1.1 / §21.5.14: answer an oversize request with 513 when its headers are readable.
+    try {
+      parseMessage(drop.head);
+    } catch (e) {
+      if (e instanceof MessageParseError && e.partial instanceof SipRequest) {
+        this.respondStateless(e.partial, 513, { ...drop.source, connectionId: drop.connectionId });
+      }
+    }
+  }
+
+  private refuseUnparsable(error: unknown, source: Target): void {
+    if (
+      error instanceof MessageParseError &&
+      error.partial instanceof SipRequest &&
+      error.partial.method !== 'ACK'
+    ) {
+      if (error.partial.has('via') && error.partial.has('cseq')) {
+        this.counters.requestsRefused++;
+        this.respondStateless(error.partial, error.status, source, `Bad Request (${error.message})`);
+        return;
+      }
+    }
+    this.counters.messagesDropped++;
+  }
+
+  private receiveRequest(request: SipRequest, source: Target): void {
+    this.counters.requestsReceived++;
+    const failure = checkRequest(request);
+    if (failure) {
+      this.counters.requestsRefused++;
+      if (request.method !== 'ACK')
+        this.respondStateless(request, failure.status, source, failure.reason, failure.headers);
+      return;
+    }
+    if (this.handlers?.beforeTransaction?.(request, source)) return;
+    this.transactions.receive(request, source);
+  }
+
+  private receiveResponse(response: SipResponse, source: Target): void {
+    this.counters.responsesReceived++;
+    if (checkResponse(response)) {
+      this.counters.responsesDropped++;
+      return;
+    }
+    this.transactions.receive(response, source);
+  }
+
+  /** Answer a request without a transaction (malformed requests, stateless proxying). */
+  respondStateless(
+    request: SipRequest,
+    status: number,
+    source: Target,
+    reason?: string,
+    headers: Array<[string, string]> = [],
+  ): void {
+    const response = createResponse(request, status, reason);
+    for (const [name, value] of headers) response.append(name, value);
+    let target: Target = source;
+    try {
+      target = responseTarget(request, source);
+    } catch {
+      // A Via we cannot read: answer to where the request came from.
+    }
+    this.sendStateless(response, target).catch(() => {});
+  }
+
+  /** Serialize and send one message; failures are counted and reported through the promise. */
+  sendStateless(message: SipMessage, target: Target): Promise<void> {
+    if (isUnusableDestination(target.address)) {
+      this.counters.messagesDropped++;
+      return Promise.reject(new Error(`refusing to send to ${target.address}`));
+    }
+    return this.options.transports.send(message.toBuffer(), target, target.connectionId).catch((e: Error) => {
+      this.counters.transportErrors++;
+      throw e;
+    });
+  }
+
+  sendRequest(request: SipRequest, target: Target, handlers: ClientTransactionHandlers): ClientTransaction {
+    return this.transactions.sendRequest(request, target, handlers);
+  }
+
+  resolve(uri: Uri): Promise<Target> {
+    return resolveTarget(uri);
+  }
+
+  /** The listening endpoints, with their real ports once bound. */
+  listening(): Endpoint[] {
+    return this.options.transports.transports.map((t) => t.local);
+  }
+
+  /** Our sent-by for a protocol and address family (RFC 3261 §18.1.1: the address we listen on). */
+  sentBy(protocol: TransportProtocol, ipv6 = false): SentBy {
+    const local =
+      this.listening().find((e) => e.protocol === protocol && e.address.includes(':') === ipv6) ??
+      this.listening().find((e) => e.protocol === protocol) ??
+      this.listening()[0];
+    if (!local) throw new Error('the SIP stack has no transport');
+    let host = local.address;
+    if (isWildcard(host)) host = this.options.advertisedAddress ?? primaryAddress(ipv6 ? 6 : 4);
+    return { transport: protocol.toUpperCase(), host: hostForUri(host), port: local.port };
+  }
+
+  /** Whether a URI names this element: one of its addresses (and ports), or one of its domains. */
+  isLocalUri(uri: Uri): boolean {
+    if (uri.kind !== 'sip') return false;
+    const host = uri.hostname;
+    if (this.localHosts.has(host)) return true;
+    for (const e of this.listening()) {
+      const port = uri.port ?? (uri.scheme === 'sips' ? 5061 : 5060);
+      if (port !== e.port) continue;
+      if (e.address === host) return true;
+      if (isWildcard(e.address) && (host === this.options.advertisedAddress || isLoopbackOrOwn(host)))
+        return true;
+    }
+    return false;
+  }
+
+  /** Whether two URIs are the same (RFC 3261 §19.1.4). */
+  sameUri(a: Uri, b: Uri): boolean {
+    return uriEquals(a, b);
+  }
+
+  async close(): Promise<void> {
+    this.transactions.close();
+  }
+
+  private guard(run: () => void): void {
+    try {
+      run();
+    } catch (e) {
+      this.counters.handlerErrors++;
+      if (e instanceof SipParseError)
+        this.options.logger?.debug({ err: e.message }, 'malformed header in a request');
+      else this.options.logger?.error({ err: e }, 'SIP handler failed');
+    }
+  }
+}
+
+/** RFC 4475 §3.3.10: never send to a broadcast or multicast address given in a message. */
+function isUnusableDestination(address: string): boolean {
+  if (isIP(address) !== 4) return false;
+  if (address === '255.255.255.255' || address === '0.0.0.0') return true;
+  const first = Number(address.slice(0, address.indexOf('.')));
+  return first >= 224 && first <= 239;
+}
+
+function isLoopbackOrOwn(host: string): boolean {
+  if (host === '127.0.0.1' || host === '::1' || host === 'localhost') return true;
+  return host === primaryAddress(4) || host === primaryAddress(6);
+}

@@ -1,0 +1,152 @@
+import type { SipRequest, SipResponse, Uri } from '../../../src/sip/message/index.js';
+import { parseMessage } from '../../../src/sip/parser/index.js';
+import type { ProxyStack } from '../../../src/sip/proxy/index.js';
+import type {
+  ClientTransaction,
+  ClientTransactionHandlers,
+  ServerTransaction,
+  TerminationReason,
+} from '../../../src/sip/transaction/index.js';
+import type { Target } from '../../../src/sip/transport/index.js';
+
+export function request(text: string): SipRequest {
+  return parseMessage(Buffer.from(text.replace(/\n/g, '\r\n'), 'latin1')) as SipRequest;
+}
+
+export const invite = (extra = '') =>
+  request(`INVITE sip:bob@example.com SIP/2.0
+Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKuac1
+Max-Forwards: 70
+From: <sip:alice@example.com>;tag=a1
+To: <sip:bob@example.com>
+Call-ID: call-1@192.0.2.1
+CSeq: 1 INVITE
+Contact: <sip:alice@192.0.2.1:5060>
+${extra}Content-Length: 0
+
+`);
+
+export interface SentRequest {
+  request: SipRequest;
+  target: Target;
+  handlers: ClientTransactionHandlers;
+  transaction: ClientTransaction;
+}
+
+/** A ProxyStack that records what the proxy sends and lets the test answer it. */
+export class FakeStack implements ProxyStack {
+  sent: SentRequest[] = [];
+  stateless: Array<{ message: SipRequest | SipResponse; target: Target }> = [];
+
+  sendRequest(request: SipRequest, target: Target, handlers: ClientTransactionHandlers): ClientTransaction {
+    const transaction: ClientTransaction = {
+      id: request.topVia?.branch ?? '',
+      request,
+      isInvite: request.method === 'INVITE',
+      target,
+      state: 'calling',
+      lastStatus: 0,
+      onTerminated: () => {},
+    };
+    this.sent.push({ request, target, handlers, transaction });
+    return transaction;
+  }
+
+  async sendStateless(message: SipRequest | SipResponse, target: Target): Promise<void> {
+    this.stateless.push({ message, target });
+  }
+
+  async resolve(uri: Uri): Promise<Target> {
+    if (uri.kind !== 'sip') throw new Error('not sip');
+    return {
+      protocol: 'udp',
+      address: uri.hostname === 'example.com' ? '192.0.2.99' : uri.hostname,
+      port: uri.port ?? 5060,
+    };
+  }
+
+  sentBy() {
+    return { transport: 'UDP', host: '192.0.2.10', port: 5060 };
+  }
+
+  isLocalUri(uri: Uri): boolean {
+    return uri.kind === 'sip' && uri.hostname === '192.0.2.10' && (uri.port ?? 5060) === 5060;
+  }
+
+  /** Answer the n-th sent request with a response built from it. */
+  answer(n: number, status: number, toTag?: string, extra: Array<[string, string]> = []): SipResponse {
+    const sent = this.sent[n]!;
+    const text = [
+      `SIP/2.0 ${status} X`,
+      ...sent.request.getAll('via').map((v) => `Via: ${v}`),
+      `From: ${sent.request.get('from')}`,
+      `To: ${sent.request.get('to')}${toTag ? `;tag=${toTag}` : ''}`,
+      `Call-ID: ${sent.request.callId}`,
+      `CSeq: ${sent.request.get('cseq')}`,
+      ...extra.map(([k, v]) => `${k}: ${v}`),
+      'Content-Length: 0',
+      '',
+      '',
+    ].join('\r\n');
+    const response = parseMessage(Buffer.from(text, 'latin1')) as SipResponse;
+    sent.handlers.onResponse(response, sent.transaction);
+    return response;
+  }
+}
+
+export class FakeServerTransaction implements ServerTransaction {
+  responses: SipResponse[] = [];
+  state: ServerTransaction['state'] = 'proceeding';
+  private listeners: Array<(r: TerminationReason) => void> = [];
+  constructor(
+    readonly request: SipRequest,
+    readonly source: Target = { protocol: 'udp', address: '192.0.2.1', port: 5060 },
+  ) {}
+  get id() {
+    return this.request.topVia?.branch ?? '';
+  }
+  get isInvite() {
+    return this.request.method === 'INVITE';
+  }
+  get lastResponse() {
+    return this.responses[this.responses.length - 1];
+  }
+  respond(response: SipResponse): void {
+    this.responses.push(response);
+  }
+  onTerminated(listener: (r: TerminationReason) => void): void {
+    this.listeners.push(listener);
+  }
+  terminate(): void {
+    for (const l of this.listeners) l('normal');
+  }
+}
+
+/** Timers the test advances by hand. */
+export class Timers {
+  now = 0;
+  private list: Array<{ at: number; fn: () => void; id: number }> = [];
+  private next = 1;
+  setTimeout = (fn: () => void, ms: number): unknown => {
+    const id = this.next++;
+    this.list.push({ at: this.now + ms, fn, id });
+    return id;
+  };
+  clearTimeout = (id: unknown): void => {
+    this.list = this.list.filter((t) => t.id !== id);
+  };
+  advance(ms: number): void {
+    const end = this.now + ms;
+    for (;;) {
+      this.list.sort((a, b) => a.at - b.at);
+      const t = this.list[0];
+      if (!t || t.at > end) break;
+      this.list.shift();
+      this.now = t.at;
+      t.fn();
+    }
+    this.now = end;
+  }
+}
+
+export const flush = () => new Promise((r) => setImmediate(r));

@@ -1,0 +1,221 @@
+import { describe, expect, it } from 'vitest';
+import { parseUri } from '../../../src/sip/message/index.js';
+import { StatefulProxy } from '../../../src/sip/proxy/index.js';
+import { FakeServerTransaction, FakeStack, flush, invite, Timers } from './fakes.js';
+
+function setup(recordRoute = true) {
+  const stack = new FakeStack();
+  const timers = new Timers();
+  const proxy = new StatefulProxy(stack, {
+    recordRoute,
+    timerC: 180_000,
+    t1: 500,
+    setTimeout: timers.setTimeout,
+    clearTimeout: timers.clearTimeout,
+  });
+  return { stack, timers, proxy };
+}
+
+const target = (uri: string, q?: number) => ({ uri: parseUri(uri), q });
+
+describe('StatefulProxy forwarding (RFC 3261 §16.6)', () => {
+  it('adds Via, Record-Route, decrements Max-Forwards and keeps the rest', async () => {
+    const { stack, proxy } = setup();
+    const req = invite('X-Custom:   odd  value\n');
+    proxy.forward(req, new FakeServerTransaction(req), [target('sip:bob@192.0.2.20:5070')]);
+    await flush();
+    expect(stack.sent).toHaveLength(1);
+    const out = stack.sent[0]!;
+    expect(out.target).toEqual({ protocol: 'udp', address: '192.0.2.20', port: 5070 });
+    expect(out.request.uriText).toBe('sip:bob@192.0.2.20:5070');
+    expect(out.request.via).toHaveLength(2);
+    expect(out.request.topVia!.host).toBe('192.0.2.10');
+    expect(out.request.topVia!.branch).toMatch(/^z9hG4bK/);
+    expect(out.request.maxForwards).toBe(69);
+    expect(out.request.getAll('record-route')).toEqual(['<sip:192.0.2.10:5060;lr>']);
+    expect(out.request.toString()).toContain('X-Custom:   odd  value\r\n');
+  });
+
+  it('answers 483 when Max-Forwards is 0', () => {
+    const { stack, proxy } = setup();
+    const req = invite().set('max-forwards', '0');
+    const server = new FakeServerTransaction(req);
+    proxy.forward(req, server, [target('sip:bob@192.0.2.20')]);
+    expect(server.responses.map((r) => r.status)).toEqual([483]);
+    expect(stack.sent).toHaveLength(0);
+  });
+
+  it('does not forward 100, relays 180, forwards 200 with our Via removed', async () => {
+    const { stack, proxy } = setup();
+    const req = invite();
+    const server = new FakeServerTransaction(req);
+    proxy.forward(req, server, [target('sip:bob@192.0.2.20')]);
+    await flush();
+    stack.answer(0, 100);
+    stack.answer(0, 180, 'b1');
+    stack.answer(0, 200, 'b1');
+    expect(server.responses.map((r) => r.status)).toEqual([180, 200]);
+    expect(server.responses[1]!.via.map((v) => v.branch)).toEqual(['z9hG4bKuac1']);
+  });
+
+  it('forks in parallel, forwards the 2xx and CANCELs the ringing branch', async () => {
+    const { stack, proxy } = setup();
+    const req = invite();
+    const server = new FakeServerTransaction(req);
+    proxy.forward(req, server, [target('sip:bob@192.0.2.20'), target('sip:bob@192.0.2.21')]);
+    await flush();
+    expect(stack.sent).toHaveLength(2);
+    stack.answer(1, 180, 'b2');
+    stack.answer(0, 200, 'b1');
+    const cancel = stack.sent[2]!;
+    expect(cancel.request.method).toBe('CANCEL');
+    expect(cancel.target.address).toBe('192.0.2.21');
+    expect(cancel.request.topVia!.branch).toBe(stack.sent[1]!.request.topVia!.branch);
+    expect(cancel.request.cseq).toEqual({ seq: 1, method: 'CANCEL' });
+    // A second 2xx from another fork is forwarded too (RFC 3261 §16.7 step 5).
+    stack.answer(1, 200, 'b2');
+    expect(server.responses.map((r) => r.status)).toEqual([180, 200, 200]);
+  });
+
+  it('waits for a provisional before sending CANCEL on a silent branch (RFC 3261 §9.1)', async () => {
+    const { stack, proxy } = setup();
+    const req = invite();
+    proxy.forward(req, new FakeServerTransaction(req), [
+      target('sip:bob@192.0.2.20'),
+      target('sip:bob@192.0.2.21'),
+    ]);
+    await flush();
+    stack.answer(0, 200, 'b1');
+    expect(stack.sent).toHaveLength(2);
+    stack.answer(1, 180, 'b2');
+    expect(stack.sent[2]!.request.method).toBe('CANCEL');
+  });
+
+  it('picks the best final response: 6xx over everything, lowest class otherwise, 503 becomes 500', async () => {
+    const cases: Array<[number[], number]> = [
+      [[486, 404], 486],
+      [[503, 404], 404],
+      [[503, 503], 500],
+      [[302, 486], 302],
+      [[404, 407], 407],
+    ];
+    for (const [statuses, best] of cases) {
+      const { stack, proxy } = setup();
+      const req = invite();
+      const server = new FakeServerTransaction(req);
+      proxy.forward(
+        req,
+        server,
+        statuses.map((_s, i) => target(`sip:bob@192.0.2.${20 + i}`)),
+      );
+      await flush();
+      statuses.forEach((s, i) => stack.answer(i, s, `t${i}`));
+      expect(server.responses.map((r) => r.status)).toEqual([best]);
+    }
+  });
+
+  it('a 6xx cancels the other branches and is forwarded once they end', async () => {
+    const { stack, proxy } = setup();
+    const req = invite();
+    const server = new FakeServerTransaction(req);
+    proxy.forward(req, server, [target('sip:bob@192.0.2.20'), target('sip:bob@192.0.2.21')]);
+    await flush();
+    stack.answer(1, 180, 'b2');
+    stack.answer(0, 603, 'b1');
+    expect(stack.sent[2]!.request.method).toBe('CANCEL');
+    stack.answer(1, 487, 'b2');
+    expect(server.responses.map((r) => r.status)).toEqual([180, 603]);
+  });
+
+  it('aggregates challenges of 401/407 branches (RFC 3261 §16.7 step 7)', async () => {
+    const { stack, proxy } = setup();
+    const req = invite();
+    const server = new FakeServerTransaction(req);
+    proxy.forward(req, server, [target('sip:bob@192.0.2.20'), target('sip:bob@192.0.2.21')]);
+    await flush();
+    stack.answer(0, 407, 't0', [['Proxy-Authenticate', 'Digest realm="a", nonce="1"']]);
+    stack.answer(1, 407, 't1', [['Proxy-Authenticate', 'Digest realm="b", nonce="2"']]);
+    expect(server.responses[0]!.getAll('proxy-authenticate')).toHaveLength(2);
+  });
+
+  it('forks serially by q: lower q only after the higher group failed', async () => {
+    const { stack, proxy } = setup();
+    const req = invite();
+    const server = new FakeServerTransaction(req);
+    proxy.forward(req, server, [target('sip:bob@192.0.2.30', 0.5), target('sip:bob@192.0.2.20', 1)]);
+    await flush();
+    expect(stack.sent.map((s) => s.target.address)).toEqual(['192.0.2.20']);
+    stack.answer(0, 486, 'x');
+    await flush();
+    expect(stack.sent.map((s) => s.target.address)).toEqual(['192.0.2.20', '192.0.2.30']);
+    stack.answer(1, 200, 'y');
+    expect(server.responses.map((r) => r.status)).toEqual([200]);
+  });
+
+  it('Timer C cancels a branch that rings too long, and answers 408 for a silent one', async () => {
+    const { stack, proxy, timers } = setup();
+    const req = invite();
+    const server = new FakeServerTransaction(req);
+    proxy.forward(req, server, [target('sip:bob@192.0.2.20'), target('sip:bob@192.0.2.21')]);
+    await flush();
+    stack.answer(0, 180, 'b1');
+    timers.advance(179_999);
+    expect(stack.sent).toHaveLength(2);
+    timers.advance(1);
+    expect(stack.sent[2]!.request.method).toBe('CANCEL');
+    expect(stack.sent[2]!.target.address).toBe('192.0.2.20');
+    stack.answer(0, 487, 'b1');
+    // The silent branch: Timer C treats it as 408 (normally Timer B ends it first).
+    expect(server.responses.map((r) => r.status)).toEqual([180, 487]);
+  });
+
+  it('a CANCEL from upstream cancels every branch; 487 goes upstream', async () => {
+    const { stack, proxy } = setup();
+    const req = invite();
+    const server = new FakeServerTransaction(req);
+    proxy.forward(req, server, [target('sip:bob@192.0.2.20')]);
+    await flush();
+    stack.answer(0, 180, 'b1');
+    const cancelReq = invite();
+    cancelReq.method = 'CANCEL';
+    cancelReq.set('cseq', '1 CANCEL');
+    const cancelServer = new FakeServerTransaction(cancelReq);
+    expect(proxy.cancel(cancelReq, cancelServer, server)).toBe(true);
+    expect(cancelServer.responses.map((r) => r.status)).toEqual([200]);
+    expect(stack.sent[1]!.request.method).toBe('CANCEL');
+    stack.answer(0, 487, 'b1');
+    expect(server.responses.map((r) => r.status)).toEqual([180, 487]);
+  });
+
+  it('timeouts and transport errors count as 408 and 503 (sent as 500)', async () => {
+    const { stack, proxy } = setup();
+    const req = invite();
+    const server = new FakeServerTransaction(req);
+    proxy.forward(req, server, [target('sip:bob@192.0.2.20'), target('sip:bob@192.0.2.21')]);
+    await flush();
+    stack.sent[0]!.handlers.onTimeout?.(stack.sent[0]!.transaction);
+    stack.sent[1]!.handlers.onTransportError?.(new Error('x'), stack.sent[1]!.transaction);
+    expect(server.responses.map((r) => r.status)).toEqual([408]);
+  });
+
+  it('forgets the response context when the server transaction ends', async () => {
+    const { stack, proxy } = setup();
+    const req = invite();
+    const server = new FakeServerTransaction(req);
+    proxy.forward(req, server, [target('sip:bob@192.0.2.20')]);
+    await flush();
+    stack.answer(0, 200, 'b1');
+    expect(proxy.size).toBe(1);
+    server.terminate();
+    expect(proxy.size).toBe(0);
+  });
+
+  it('record-routes twice when the transport changes (RFC 5658)', async () => {
+    const { stack, proxy } = setup();
+    const req = invite();
+    const server = new FakeServerTransaction(req, { protocol: 'tcp', address: '192.0.2.1', port: 40000 });
+    proxy.forward(req, server, [target('sip:bob@192.0.2.20')]);
+    await flush();
+    expect(stack.sent[0]!.request.getAll('record-route')).toHaveLength(2);
+  });
+});
