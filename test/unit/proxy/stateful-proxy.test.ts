@@ -109,7 +109,7 @@ describe('StatefulProxy forwarding (RFC 3261 §16.6)', () => {
         statuses.map((_s, i) => target(`sip:bob@192.0.2.${20 + i}`)),
       );
       await flush();
-      statuses.forEach((s, i) => stack.answer(i, s, `t${i}`));
+      for (const [i, s] of statuses.entries()) stack.answer(i, s, `t${i}`);
       expect(server.responses.map((r) => r.status)).toEqual([best]);
     }
   });
