@@ -1,0 +1,152 @@
+import { Dialog } from '../dialog/index.js';
+import type { SipRequest, SipResponse } from '../message/index.js';
+import type { ClientTransaction } from '../transaction/types.js';
+import { InviteSession } from './invite-session.js';
+import { createCancel } from './request-factory.js';
+import type { SessionHost } from './session-host.js';
+import type { InviteSessionEvents, RequestOptions } from './session-types.js';
+
+export interface InviteClientEvents extends InviteSessionEvents {
+  /** A provisional; with a To tag it created or belongs to an early dialog (§13.2.2.1). */
+  progress: [response: SipResponse, dialog: Dialog | undefined];
+  /** The first 2xx: the call is answered and its dialog confirmed (§13.2.2.4). */
+  accepted: [response: SipResponse, dialog: Dialog];
+  /** A final non-2xx (including synthetic 408/503, and 487 after our CANCEL). */
+  rejected: [response: SipResponse];
+}
+
+/**
+ * The UAC side of a call leg (RFC 3261 §13.2): send the INVITE, keep one early dialog per To tag
+ * of the 1xx received (forking), confirm the first 2xx's dialog and ACK it end to end, ACK+BYE a
+ * 2xx from any other fork, CANCEL once a provisional arrived (§9.1). 491 on re-INVITE is left to
+ * the caller. Events: see InviteClientEvents.
+ *
+ * When the INVITE carries no offer, the 2xx brings it and `ack({ body })` must send the answer.
+ */
+export class InviteClientSession extends InviteSession<InviteClientEvents> {
+  /** The transaction of the INVITE, once it was sent. */
+  transaction: ClientTransaction | undefined;
+  /** Early dialogs by remote tag, until the call is answered. */
+  readonly earlyDialogs = new Map<string, Dialog>();
+  private provisionalSeen = false;
+  private finalSeen = false;
+  private cancelRequested = false;
+  private cancelReason: string | undefined;
+  private cancelSent = false;
+  private readonly forksEnded = new Set<string>();
+
+  constructor(
+    host: SessionHost,
+    readonly invite: SipRequest,
+  ) {
+    super(host);
+    if (invite.body.length > 0) this.localSdp = invite.body;
+  }
+
+  /** Send the INVITE. */
+  async start(): Promise<void> {
+    this.transaction = await this.host.sendRequest(this.invite, {
+      onProvisional: (response) => this.provisional(response),
+      onFinal: (response) => this.final(response),
+      onLate2xx: (response) => this.success(response),
+    });
+    this.maybeSendCancel();
+  }
+
+  /**
+   * Cancel the call (§9.1). The CANCEL leaves once a provisional arrived; with a final response
+   * already in, nothing is sent. A 2xx that crosses the CANCEL is ACKed and ended with BYE.
+   * `reason` is a Reason header value (RFC 3326).
+   */
+  cancel(reason?: string): void {
+    if (this.finalSeen || this.state === 'terminated' || this.cancelRequested) return;
+    this.cancelRequested = true;
+    this.cancelReason = reason;
+    this.maybeSendCancel();
+  }
+
+  /** Send the ACK for the 2xx when the INVITE had no offer: `body` is the answer (§13.2.2.4). */
+  ack(options: RequestOptions = {}): void {
+    if (!this.dialog || this.state !== 'confirmed') throw new Error('no answered dialog to ACK');
+    this.sendAck(this.dialog, this.invite, options);
+  }
+
+  private provisional(response: SipResponse): void {
+    if (this.state === 'terminated') return;
+    this.provisionalSeen = true;
+    let dialog: Dialog | undefined;
+    const tag = response.to.tag;
+    if (tag !== undefined && response.status > 100) {
+      dialog = this.earlyDialogs.get(tag);
+      if (!dialog) {
+        dialog = Dialog.asUac(this.invite, response);
+        this.earlyDialogs.set(tag, dialog);
+        this.bind(dialog);
+      }
+      this.state = 'early';
+    }
+    this.maybeSendCancel();
+    this.emit('progress', response, dialog);
+  }
+
+  private final(response: SipResponse): void {
+    this.finalSeen = true;
+    if (response.status < 300) {
+      this.success(response);
+      return;
+    }
+    if (this.state === 'terminated') return;
+    this.emit('rejected', response);
+    this.terminate(this.cancelRequested && response.status === 487 ? 'cancelled' : 'rejected');
+  }
+
+  /** Every 2xx: the first confirms its dialog; retransmissions get the ACK again; other forks ACK+BYE. */
+  private success(response: SipResponse): void {
+    const tag = response.to.tag;
+    if (tag === undefined) return; // §12.1.2 needs a To tag; a 2xx without one cannot be ACKed
+    if (this.resendAck(response)) return;
+    if (this.dialog?.remoteTag === tag) return; // a retransmission before our delayed-offer ACK
+    if (this.dialog || this.state === 'terminated') {
+      this.endFork(tag, response);
+      return;
+    }
+    const early = this.earlyDialogs.get(tag);
+    const dialog = early ?? Dialog.asUac(this.invite, response);
+    dialog.confirm(response);
+    this.dialog = dialog;
+    if (!early) this.bind(dialog);
+    // Early dialogs of other forks end with the first 2xx; their later 2xx are ACKed and ended.
+    for (const [otherTag, other] of this.earlyDialogs) if (otherTag !== tag) this.dropDialog(other);
+    this.earlyDialogs.clear();
+    this.state = 'confirmed';
+    // Without an offer in the INVITE, the owner sends the ACK with the answer (`ack()`).
+    if (this.localSdp || this.cancelRequested) this.sendAck(dialog, this.invite);
+    if (this.cancelRequested) {
+      void this.sendBye('cancelled');
+      return;
+    }
+    this.emit('accepted', response, dialog);
+    this.fire('confirmed', dialog);
+  }
+
+  /** §13.2.2.4: a 2xx from a fork we do not keep is ACKed, then its dialog ended with BYE. */
+  private endFork(tag: string, response: SipResponse): void {
+    if (this.forksEnded.has(tag)) return;
+    this.forksEnded.add(tag);
+    const dialog = Dialog.asUac(this.invite, response);
+    this.sendAck(dialog, this.invite);
+    void this.sendOutside(dialog, dialog.createRequest('BYE'));
+  }
+
+  private maybeSendCancel(): void {
+    if (!this.cancelRequested || this.cancelSent || this.finalSeen) return;
+    const transaction = this.transaction;
+    if (!this.provisionalSeen || !transaction) return;
+    this.cancelSent = true;
+    void this.host.sendRequest(
+      createCancel(this.invite, this.cancelReason),
+      {},
+      { target: transaction.target },
+    );
+  }
+}
