@@ -94,7 +94,7 @@ export class ProxyRole implements StackHandlers {
     if (this.stateful.cancel(cancel, transaction, invite)) return;
     if (invite) {
       // A CANCEL for an INVITE answered locally: the UA core owns that transaction.
-      this.local.handleRequest(cancel, transaction);
+      this.local.handleCancel(cancel, transaction, invite);
       return;
     }
     // RFC 3261 §16.10: no response context, forward statelessly (or 481 if it is not ours to forward).
@@ -118,9 +118,13 @@ export class ProxyRole implements StackHandlers {
    */
   private nextHop(request: SipRequest): SipUri | null | 'local' | 'refuse' {
     if (request.has('route')) return null;
-    if (this.defaultRoute) return this.defaultRoute;
-    if (this.stack.isLocalUri(request.uri)) return 'local';
-    return 'refuse';
+    const local = this.stack.isLocalUri(request.uri);
+    if (this.defaultRoute) {
+      // An outbound proxy still answers OPTIONS pings addressed to itself (no user part).
+      const toNode = local && request.method === 'OPTIONS' && request.uri.kind === 'sip' && !request.uri.user;
+      return toNode ? 'local' : this.defaultRoute;
+    }
+    return local ? 'local' : 'refuse';
   }
 
   private unsupportedProxyRequire(request: SipRequest): string[] {

@@ -6,6 +6,7 @@ import type { Target } from '../sip/transport/index.js';
 export interface LocalRequestHandler {
   handleRequest(request: SipRequest, transaction: ServerTransaction): void;
   handleAck(ack: SipRequest, source: Target): void;
+  handleCancel(cancel: SipRequest, transaction: ServerTransaction, invite: ServerTransaction): void;
 }
 
 export interface ProxyRoleOptions {

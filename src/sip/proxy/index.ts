@@ -1,6 +1,6 @@
 export { aggregateChallenges, chooseBestResponse } from './best-response.js';
 export { decrementMaxForwards, nextHopUri, prepareCopy, statelessBranch } from './forward-request.js';
 export { preprocessRoute } from './route-preprocess.js';
-export { buildCancel, StatefulProxy } from './stateful-proxy.js';
+export { StatefulProxy } from './stateful-proxy.js';
 export { StatelessForwarder } from './stateless-proxy.js';
 export type { ForwardTarget, ProxyEvents, ProxyOptions, ProxyStack } from './types.js';

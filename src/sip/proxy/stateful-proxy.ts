@@ -1,6 +1,7 @@
-import { SipRequest, type SipResponse } from '../message/message.js';
+import type { SipRequest, SipResponse } from '../message/message.js';
 import { createResponse } from '../message/response-factory.js';
 import type { Uri } from '../message/uri.js';
+import { createCancel } from '../transaction/hop-requests.js';
 import type { ClientTransaction, ServerTransaction } from '../transaction/types.js';
 import type { Target } from '../transport/types.js';
 import { aggregateChallenges, chooseBestResponse } from './best-response.js';
@@ -226,7 +227,7 @@ export class StatefulProxy {
     if (!invite || !destination || branch.cancelled) return;
     branch.cancelled = true;
     branch.cancelPending = false;
-    this.stack.sendRequest(buildCancel(invite), destination, { onResponse: () => {} });
+    this.stack.sendRequest(createCancel(invite), destination, { onResponse: () => {} });
   }
 
   private armTimerC(context: ResponseContext, branch: Branch): void {
@@ -246,17 +247,6 @@ export class StatefulProxy {
     branch.timerC = undefined;
     branch.cancelTimer = undefined;
   }
-}
-
-/** Build the CANCEL for a forwarded INVITE (RFC 3261 §9.1). */
-export function buildCancel(invite: SipRequest): SipRequest {
-  const cancel = new SipRequest('CANCEL', invite.uriText);
-  cancel.append('Via', invite.getAll('via')[0]!);
-  for (const key of ['from', 'to', 'call-id']) cancel.append(key, invite.get(key)!);
-  cancel.append('CSeq', `${invite.cseq.seq} CANCEL`);
-  for (const route of invite.getAll('route')) cancel.append('Route', route);
-  cancel.append('Max-Forwards', '70');
-  return cancel;
 }
 
 /** Targets grouped by q, highest first (RFC 3261 §16.6: serial across q, parallel within). */

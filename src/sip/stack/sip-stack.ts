@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import { SipParseError } from '../message/errors.js';
 import { type SipMessage, SipRequest, type SipResponse } from '../message/message.js';
 import { createResponse } from '../message/response-factory.js';
-import { type Uri, uriEquals } from '../message/uri.js';
+import { SipUri, type Uri, uriEquals } from '../message/uri.js';
 import { MessageParseError, parseMessage } from '../parser/parse-message.js';
 import { checkRequest, checkResponse } from '../parser/sanity.js';
 import type {
@@ -12,7 +12,7 @@ import type {
   ServerTransaction,
   TimerSettings,
 } from '../transaction/index.js';
-import { responseTarget, TransactionLayer } from '../transaction/index.js';
+import { responseTarget, stampReceived, TransactionLayer } from '../transaction/index.js';
 import type { TransportLayer } from '../transport/index.js';
 import type {
   Endpoint,
@@ -56,6 +56,8 @@ export interface SipStackOptions {
   /** Extra host names this element answers for (its domains). */
   domains?: string[];
   logger?: StackLogger;
+  /** Replaces RFC 3263 resolution (tests keep every destination on loopback with it). */
+  resolve?: (uri: Uri) => Promise<Target>;
 }
 
 /** The address and port this element writes into its own Via, Record-Route and Contact headers. */
@@ -154,7 +156,11 @@ export class SipStack {
         this.respondStateless(request, failure.status, source, failure.reason, failure.headers);
       return;
     }
-    if (this.handlers?.beforeTransaction?.(request, source)) return;
+    if (this.handlers?.beforeTransaction) {
+      // The stateless path skips the transaction layer, which would stamp the Via itself.
+      stampReceived(request, source);
+      if (this.handlers.beforeTransaction(request, source)) return;
+    }
     this.transactions.receive(request, source);
   }
 
@@ -203,7 +209,7 @@ export class SipStack {
   }
 
   resolve(uri: Uri): Promise<Target> {
-    return resolveTarget(uri);
+    return (this.options.resolve ?? resolveTarget)(uri);
   }
 
   /** The listening endpoints, with their real ports once bound. */
@@ -221,6 +227,19 @@ export class SipStack {
     let host = local.address;
     if (isWildcard(host)) host = this.options.advertisedAddress ?? primaryAddress(ipv6 ? 6 : 4);
     return { transport: protocol.toUpperCase(), host: hostForUri(host), port: local.port };
+  }
+
+  /** UA core view of sentBy (UaTransport). */
+  via(protocol: TransportProtocol = 'udp'): SentBy {
+    return this.sentBy(protocol);
+  }
+
+  /** Where this element is reachable, for Contact headers. */
+  localContact(protocol: TransportProtocol = 'udp'): SipUri {
+    const { host, port } = this.sentBy(protocol);
+    const uri = new SipUri('sip', host, port);
+    if (protocol !== 'udp') uri.params.set('transport', protocol);
+    return uri;
   }
 
   /** Whether a URI names this element: one of its addresses (and ports), or one of its domains. */

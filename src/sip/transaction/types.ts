@@ -50,8 +50,11 @@ export interface ServerTransaction {
   /**
    * Send a response through the transaction. 1xx keeps it proceeding; a 2xx to INVITE moves it to
    * Accepted (RFC 6026 §7.1) where 2xx retransmissions from the TU pass through; others complete it.
+   * Ignored (nothing sent, returns false) when the state does not allow it: after a final response,
+   * except 2xx while Accepted, and once terminated. The layer's transactions always return whether
+   * the response was sent.
    */
-  respond(response: SipResponse): void;
+  respond(response: SipResponse): boolean;
   /** Called once when the transaction terminates (timer, transport error or normal end). */
   onTerminated(listener: (reason: TerminationReason) => void): void;
 }
@@ -77,3 +80,49 @@ export interface ClientTransaction {
 }
 
 export type TerminationReason = 'normal' | 'timeout' | 'transport-error' | 'shutdown';
+
+/** What the transaction layer hands to the transaction user (the proxy, registrar, UA core...). */
+export interface TransactionLayerHandlers {
+  /** A new request (not ACK, not a retransmission) and the server transaction created for it. */
+  onRequest(request: SipRequest, transaction: ServerTransaction): void;
+  /**
+   * ACKs no server transaction absorbs: ACKs for 2xx (their own transaction, RFC 3261 §17.1.1.1),
+   * ACKs matching an INVITE server transaction in Accepted (RFC 6026 §7.1), unmatched ACKs.
+   */
+  onAck?(ack: SipRequest, source: Target): void;
+  /**
+   * A new CANCEL with its own non-INVITE server transaction, and the INVITE server transaction it
+   * cancels (RFC 3261 §9.2) or undefined (the TU answers 481). Without this handler CANCEL goes to
+   * onRequest like any other request.
+   */
+  onCancel?(
+    cancel: SipRequest,
+    cancelTransaction: ServerTransaction,
+    invite: ServerTransaction | undefined,
+  ): void;
+  /** A response matching no client transaction (RFC 3261 §17.1.3): a stateful proxy forwards 2xx. */
+  onStrayResponse?(response: SipResponse, source: Target): void;
+  /** A TU callback threw; the layer carries on (default: console.error). */
+  onError?(error: unknown): void;
+}
+
+export interface TransactionLayerOptions {
+  send: SendMessage;
+  clock?: Clock;
+  timers?: Partial<TimerSettings>;
+  /** Send 100 Trying as soon as an INVITE server transaction starts (RFC 3261 §17.2.1). Default true. */
+  sendTrying?: boolean;
+  handlers: TransactionLayerHandlers;
+}
+
+export interface TransactionCounts {
+  invite: number;
+  nonInvite: number;
+}
+
+export interface TransactionStats {
+  client: TransactionCounts;
+  server: TransactionCounts;
+  /** Messages dropped because the fields matching needs were missing or malformed. */
+  dropped: number;
+}

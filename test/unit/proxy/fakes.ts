@@ -111,8 +111,9 @@ export class FakeServerTransaction implements ServerTransaction {
   get lastResponse() {
     return this.responses[this.responses.length - 1];
   }
-  respond(response: SipResponse): void {
+  respond(response: SipResponse): boolean {
     this.responses.push(response);
+    return true;
   }
   onTerminated(listener: (r: TerminationReason) => void): void {
     this.listeners.push(listener);

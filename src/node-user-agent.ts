@@ -1,0 +1,69 @@
+import type { LocalRequestHandler } from './proxy/index.js';
+import { createResponse, type SipRequest } from './sip/message/index.js';
+import type { SipStack } from './sip/stack/index.js';
+import type { ServerTransaction } from './sip/transaction/index.js';
+import type { Target } from './sip/transport/index.js';
+import { UserAgentCore } from './sip/ua/index.js';
+
+/** Methods that reach a user: without a registrar role on this node there is no such user here. */
+const userMethods = ['INVITE', 'MESSAGE', 'SUBSCRIBE', 'NOTIFY', 'REFER', 'PUBLISH'];
+
+/**
+ * The node answering requests addressed to itself (RFC 3261 §8.2 through the UA core): OPTIONS
+ * 200 with its capabilities; 404 for users it does not know; 405 with Allow for methods it has no
+ * role for (REGISTER until the registrar runs); 501 for methods it does not understand.
+ */
+export class NodeUserAgent implements LocalRequestHandler {
+  readonly core: UserAgentCore;
+
+  constructor(stack: SipStack, timers: { t1: number; t2: number }) {
+    this.core = new UserAgentCore({
+      transport: stack,
+      t1: timers.t1,
+      t2: timers.t2,
+      userAgent: 'Switchboard',
+    });
+    for (const method of userMethods) this.core.handle(method, (request, tx) => this.noSuchUser(request, tx));
+  }
+
+  handleRequest(request: SipRequest, transaction: ServerTransaction): void {
+    if (!knownMethods.has(request.method)) {
+      // RFC 3261 §21.5.2: a method the server does not recognize.
+      const response = createResponse(request, 501);
+      response.append('Allow', this.core.allow().join(', '));
+      transaction.respond(response);
+      return;
+    }
+    this.core.handleRequest(request, transaction);
+  }
+
+  handleCancel(cancel: SipRequest, transaction: ServerTransaction, invite: ServerTransaction): void {
+    this.core.handleCancel(cancel, transaction, invite);
+  }
+
+  handleAck(ack: SipRequest, source: Target): void {
+    this.core.handleAck(ack, source);
+  }
+
+  private noSuchUser(request: SipRequest, transaction: ServerTransaction): void {
+    transaction.respond(createResponse(request, 404));
+  }
+}
+
+/** Methods of RFC 3261 and its registered extensions. */
+const knownMethods = new Set([
+  'ACK',
+  'BYE',
+  'CANCEL',
+  'INFO',
+  'INVITE',
+  'MESSAGE',
+  'NOTIFY',
+  'OPTIONS',
+  'PRACK',
+  'PUBLISH',
+  'REFER',
+  'REGISTER',
+  'SUBSCRIBE',
+  'UPDATE',
+]);

@@ -1,0 +1,61 @@
+import type { SipRequest, SipResponse } from '../message/index.js';
+import type { Target } from '../transport/types.js';
+import type { TransactionContext } from './context.js';
+import { TransactionBase } from './transaction-base.js';
+import type { ClientTransaction, ClientTransactionHandlers, ClientTransactionState } from './types.js';
+
+/** The TU-facing side shared by the INVITE and non-INVITE client transactions (RFC 3261 §17.1). */
+export abstract class ClientTransactionBase
+  extends TransactionBase<ClientTransactionState>
+  implements ClientTransaction
+{
+  readonly isClient = true;
+  lastStatus = 0;
+
+  constructor(
+    id: string,
+    ctx: TransactionContext,
+    readonly request: SipRequest,
+    readonly target: Target,
+    protected readonly handlers: ClientTransactionHandlers,
+    initial: ClientTransactionState,
+  ) {
+    // RFC 3261 §17.1.1.2: only UDP among our transports is unreliable.
+    super(id, ctx, target.protocol !== 'udp', initial);
+  }
+
+  /** Send the request and start the timers. */
+  abstract start(): void;
+
+  /** A response whose branch and CSeq method match this transaction (§17.1.3). */
+  abstract receiveResponse(response: SipResponse): void;
+
+  protected deliver(response: SipResponse): void {
+    if (response.status > this.lastStatus) this.lastStatus = response.status;
+    try {
+      this.handlers.onResponse(response, this);
+    } catch (error) {
+      this.ctx.handlerError(error);
+    }
+  }
+
+  /** Timer B or F: the TU treats it as a 408 (RFC 3261 §8.1.3.1). */
+  protected timedOut(): void {
+    try {
+      this.handlers.onTimeout?.(this);
+    } catch (error) {
+      this.ctx.handlerError(error);
+    }
+    this.terminate('timeout');
+  }
+
+  /** RFC 3261 §17.1.4: a transport failure is reported to the TU (as a 503) and ends the transaction. */
+  protected onTransportError(error: Error): void {
+    try {
+      this.handlers.onTransportError?.(error, this);
+    } catch (handlerError) {
+      this.ctx.handlerError(handlerError);
+    }
+    this.terminate('transport-error');
+  }
+}

@@ -1,0 +1,16 @@
+import type { Clock, SendMessage, TimerSettings } from './types.js';
+
+/** What a transaction needs from the layer that owns it; one shared object per layer. */
+export interface TransactionContext {
+  readonly send: SendMessage;
+  readonly clock: Clock;
+  readonly timers: TimerSettings;
+  /** The transaction terminated: forget it (called once, before termination listeners run). */
+  released(transaction: {
+    readonly id: string;
+    readonly isClient: boolean;
+    readonly isInvite: boolean;
+  }): void;
+  /** A TU callback threw: report it without disturbing the transaction. */
+  handlerError(error: unknown): void;
+}

@@ -1,0 +1,128 @@
+import type { SipMessage } from '../message/index.js';
+import type { Target } from '../transport/types.js';
+import type { TransactionContext } from './context.js';
+import type { TerminationReason, TimerHandle } from './types.js';
+
+type TerminationListener = (reason: TerminationReason) => void;
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+/**
+ * What every transaction has: a state, at most one retransmission timer (A, E, G) and one lifetime
+ * timer (B, D, F, H, I, J, K, L, M) at a time, sends whose failure terminates it (RFC 3261 §17.1.4,
+ * §17.2.4), and termination listeners. Timer and send callbacks are bound once per transaction.
+ */
+export abstract class TransactionBase<State extends string> {
+  abstract readonly isClient: boolean;
+  abstract readonly isInvite: boolean;
+  state: State;
+  private reason: TerminationReason | undefined;
+  private listeners: TerminationListener[] | undefined;
+  private retransmitTimer: TimerHandle | undefined;
+  private lifetimeTimer: TimerHandle | undefined;
+
+  private readonly fireRetransmit = (): void => {
+    this.retransmitTimer = undefined;
+    this.onRetransmitTimer();
+  };
+
+  private readonly fireLifetime = (): void => {
+    this.lifetimeTimer = undefined;
+    this.onLifetimeTimer();
+  };
+
+  private readonly sendFailed = (error: unknown): void => {
+    // A late rejection after the transaction ended changes nothing.
+    if (this.reason === undefined) this.onTransportError(asError(error));
+  };
+
+  constructor(
+    readonly id: string,
+    protected readonly ctx: TransactionContext,
+    /** Over TCP/TLS/WS nothing is retransmitted and absorbing timers are zero (RFC 3261 §17). */
+    readonly reliable: boolean,
+    initial: State,
+  ) {
+    this.state = initial;
+  }
+
+  get terminated(): boolean {
+    return this.reason !== undefined;
+  }
+
+  onTerminated(listener: TerminationListener): void {
+    if (this.reason !== undefined) listener(this.reason);
+    else (this.listeners ??= []).push(listener);
+  }
+
+  /** End now with 'shutdown' (the layer is closing). */
+  shutdown(): void {
+    this.terminate('shutdown');
+  }
+
+  protected transmit(message: SipMessage, target: Target): void {
+    let sent: Promise<void>;
+    try {
+      sent = this.ctx.send(message, target);
+    } catch (error) {
+      sent = Promise.reject(error);
+    }
+    sent.then(undefined, this.sendFailed);
+  }
+
+  protected startRetransmitTimer(ms: number): void {
+    this.stopRetransmitTimer();
+    this.retransmitTimer = this.ctx.clock.setTimeout(this.fireRetransmit, ms);
+  }
+
+  protected stopRetransmitTimer(): void {
+    if (this.retransmitTimer === undefined) return;
+    this.ctx.clock.clearTimeout(this.retransmitTimer);
+    this.retransmitTimer = undefined;
+  }
+
+  protected startLifetimeTimer(ms: number): void {
+    this.stopLifetimeTimer();
+    this.lifetimeTimer = this.ctx.clock.setTimeout(this.fireLifetime, ms);
+  }
+
+  protected stopLifetimeTimer(): void {
+    if (this.lifetimeTimer === undefined) return;
+    this.ctx.clock.clearTimeout(this.lifetimeTimer);
+    this.lifetimeTimer = undefined;
+  }
+
+  /** Stay to absorb retransmissions for ms (Timer D, I, J, K), or end at once when ms is 0. */
+  protected linger(ms: number): void {
+    if (this.reason !== undefined) return;
+    if (ms > 0) this.startLifetimeTimer(ms);
+    else this.terminate('normal');
+  }
+
+  protected terminate(reason: TerminationReason): void {
+    if (this.reason !== undefined) return;
+    this.stopRetransmitTimer();
+    this.stopLifetimeTimer();
+    this.reason = reason;
+    this.state = 'terminated' as State;
+    this.ctx.released(this);
+    const listeners = this.listeners;
+    this.listeners = undefined;
+    if (listeners === undefined) return;
+    for (const listener of listeners) {
+      try {
+        listener(reason);
+      } catch (error) {
+        this.ctx.handlerError(error);
+      }
+    }
+  }
+
+  protected onRetransmitTimer(): void {}
+
+  protected onLifetimeTimer(): void {}
+
+  protected abstract onTransportError(error: Error): void;
+}

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { createResponse, type SipRequest } from '../../../src/sip/message/index.js';
+import type { ServerTransaction, TerminationReason } from '../../../src/sip/transaction/index.js';
+import { harness, live, next, request, responseTo, tcpUac, uac } from './helpers.js';
+
+describe('transaction layer lifecycle', () => {
+  it('counts live transactions by side and kind and forgets every terminated one', () => {
+    const h = harness();
+    const reasons: TerminationReason[] = [];
+    const unanswered: ServerTransaction[] = [];
+    // A mix of everything: clients answered, clients timed out, servers completed and confirmed.
+    for (let n = 0; n < 50; n++) {
+      const inv = h.client(request('INVITE', { branch: `z9hG4bK-ci${n}` }));
+      const opt = h.client(request('OPTIONS', { branch: `z9hG4bK-co${n}` }));
+      inv.tx.onTerminated((r) => reasons.push(r));
+      opt.tx.onTerminated((r) => reasons.push(r));
+      if (n % 2 === 0) {
+        h.layer.receive(responseTo(inv.tx.request, 603, 'x'), next);
+        h.layer.receive(responseTo(opt.tx.request, 200, 'x'), next);
+      }
+      const si = h.serve(request('INVITE', { branch: `z9hG4bK-si${n}` }));
+      si.tx!.respond(createResponse(si.tx!.request, n % 3 === 0 ? 200 : 486, undefined, 't'));
+      if (n % 3 !== 0) h.layer.receive(request('ACK', { branch: `z9hG4bK-si${n}`, toTag: 't' }), uac);
+      const sn = h.serve(request('REGISTER', { branch: `z9hG4bK-sn${n}` }), n % 2 ? tcpUac : uac);
+      if (n % 5 !== 0) sn.tx!.respond(createResponse(sn.tx!.request, 200, undefined, 't'));
+      else unanswered.push(sn.tx!);
+    }
+    expect(h.layer.stats()).toEqual({
+      client: { invite: 50, nonInvite: 50 },
+      server: { invite: 50, nonInvite: 25 + 5 },
+      dropped: 0,
+    });
+    h.clock.advance(60_000);
+    // A server transaction waits for its TU without a timer (RFC 3261 §17.2): the TU must answer.
+    expect(h.layer.stats().server.nonInvite).toBe(10);
+    expect(h.clock.pending).toBe(0);
+    for (const tx of unanswered) tx.respond(createResponse(tx.request, 500, undefined, 't'));
+    h.clock.advance(32_000);
+    expect(live(h.layer)).toBe(0);
+    expect(h.clock.pending).toBe(0);
+    expect(reasons.filter((r) => r === 'timeout')).toHaveLength(50);
+  });
+
+  it('close() terminates everything with shutdown, stops timers and ignores later input', () => {
+    const h = harness();
+    const c = h.client(request('INVITE', { branch: 'z9hG4bK-x' }));
+    const s = h.serve(request('INVITE'));
+    h.serve(request('OPTIONS', { branch: 'z9hG4bK-o' }));
+    expect(h.clock.pending).toBeGreaterThan(0);
+    h.layer.close();
+    expect(c.ended).toEqual([{ reason: 'shutdown', at: 0 }]);
+    expect(s.ended).toEqual([{ reason: 'shutdown', at: 0 }]);
+    expect(live(h.layer)).toBe(0);
+    expect(h.clock.pending).toBe(0);
+    const before = h.sent.length;
+    h.layer.receive(request('INVITE', { branch: 'z9hG4bK-late' }), uac);
+    expect(h.sent).toHaveLength(before);
+    expect(() =>
+      h.layer.sendRequest(request('OPTIONS') as SipRequest, next, { onResponse: () => {} }),
+    ).toThrow(/closed/);
+  });
+
+  it('calls a termination listener added after the end at once', () => {
+    const h = harness();
+    const s = h.serve(request('REGISTER'), tcpUac);
+    s.tx!.respond(createResponse(s.tx!.request, 200, undefined, 't'));
+    const late: TerminationReason[] = [];
+    s.tx!.onTerminated((r) => late.push(r));
+    expect(late).toEqual(['normal']);
+  });
+});
