@@ -15,6 +15,7 @@ export function parseCSeq(value: string): CSeq {
   while (i < trimmed.length && trimmed.charCodeAt(i) >= 0x30 && trimmed.charCodeAt(i) <= 0x39) i++;
   const seq = parseBoundedInt(trimmed.slice(0, i).replace(/^0+(?=\d)/, ''), MAX_CSEQ);
   if (seq === undefined) throw new SipParseError(`CSeq: invalid sequence number "${trimmed.slice(0, 20)}"`);
+  if (trimmed[i] !== ' ' && trimmed[i] !== '\t') throw new SipParseError('CSeq: missing space before method');
   const method = trimmed.slice(i).trim();
   if (!isToken(method)) throw new SipParseError('CSeq: invalid method');
   return { seq, method };

@@ -34,6 +34,12 @@ export class Parameters {
     return this;
   }
 
+  /** Append without looking for an existing entry: parsers use it to stay linear on hostile input. */
+  add(name: string, value: string | null): this {
+    this.entries.push([name, value]);
+    return this;
+  }
+
   delete(name: string): boolean {
     const i = this.index(name);
     if (i < 0) return false;
@@ -113,7 +119,7 @@ export function parseParameters(s: string, i: number, stopChars = ''): ParsedPar
       if (i === valueStart) throw new SipParseError(`empty value for parameter "${name}"`);
       value = s.slice(valueStart, i);
     }
-    params.set(name, value);
+    params.add(name, value);
     i = skipWhitespace(s, i);
     // Trailing characters that are neither ';' nor a stop char are an error (checked at loop top).
     if (i < n && !isWhitespace(s.charCodeAt(i)) && s[i] !== ';' && !stopChars.includes(s[i]!)) {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { HeaderField } from './header-field.js';
 import { type SipRequest, SipResponse } from './message.js';
-import { parseParameters } from './params.js';
+import { parseNameAddress } from './name-address.js';
 import { reasonPhrase } from './reason-phrases.js';
 
 /** Headers a response copies from its request (RFC 3261 §8.2.6.2). */
@@ -34,14 +34,12 @@ export function createResponse(
 }
 
 function withToTag(value: string, toTag: string | undefined): string {
-  // Cheap check first; a full parse only tells whether `tag` is among the header parameters.
+  // Cheap check first; a full parse tells whether `tag` is among the header parameters.
   if (/;\s*tag\s*=/i.test(value)) {
     try {
-      const gt = value.lastIndexOf('>');
-      const semi = value.indexOf(';', Math.max(gt, 0));
-      if (semi >= 0 && parseParameters(value, semi).params.has('tag')) return value;
+      if (parseNameAddress(value).tag !== undefined) return value;
     } catch {
-      return value;
+      return value; // malformed: leave it as the request had it
     }
   }
   return `${value};tag=${toTag ?? randomToken()}`;

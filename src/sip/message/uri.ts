@@ -137,8 +137,8 @@ function parseUriParameters(s: string): Parameters {
     if (part.length === 0) throw new SipParseError('empty URI parameter');
     const eq = part.indexOf('=');
     if (eq === 0) throw new SipParseError('URI parameter without a name');
-    if (eq < 0) params.set(part, null);
-    else params.set(part.slice(0, eq), part.slice(eq + 1));
+    if (eq < 0) params.add(part, null);
+    else params.add(part.slice(0, eq), part.slice(eq + 1));
   }
   return params;
 }
@@ -150,6 +150,7 @@ function parseHostPort(s: string): { host: string; port?: number } {
   if (s.startsWith('[')) {
     const close = s.indexOf(']');
     if (close < 0) throw new SipParseError('unterminated IPv6 reference in URI');
+    if (close < 3) throw new SipParseError('empty IPv6 reference in URI');
     host = s.slice(0, close + 1);
     for (let i = 1; i < close; i++) {
       const c = s.charCodeAt(i);
@@ -265,5 +266,21 @@ export function uriEquals(a: Uri, b: Uri): boolean {
     if (vb === undefined) continue;
     if (unescapeUriPart(va ?? '').toLowerCase() !== unescapeUriPart(vb ?? '').toLowerCase()) return false;
   }
-  return (a.headers ?? '') === (b.headers ?? '');
+  return sameUriHeaders(a.headers, b.headers);
+}
+
+/** §19.1.4: URI header components compare as a set of name=value pairs, escapes decoded. */
+function sameUriHeaders(a: string | undefined, b: string | undefined): boolean {
+  const normalize = (h: string | undefined) =>
+    (h ?? '')
+      .split('&')
+      .filter((x) => x.length > 0)
+      .map((x) => {
+        const eq = x.indexOf('=');
+        const name = eq < 0 ? x : x.slice(0, eq);
+        return `${unescapeUriPart(name).toLowerCase()}=${unescapeUriPart(eq < 0 ? '' : x.slice(eq + 1))}`;
+      })
+      .sort()
+      .join('&');
+  return normalize(a) === normalize(b);
 }

@@ -113,5 +113,10 @@ export function parseVia(value: string): Via {
   }
   const { params, end } = parseParameters(s, i);
   if (end < s.length) throw new SipParseError('Via: unexpected characters');
+  // RFC 3581 §3: rport is empty or a port number.
+  const rport = params.get('rport');
+  if (typeof rport === 'string' && !(/^\d{1,5}$/.test(rport) && Number(rport) <= 65535)) {
+    throw new SipParseError('Via: invalid rport');
+  }
   return new Via(transport.toUpperCase(), host, port, params, name, version);
 }

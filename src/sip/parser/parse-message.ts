@@ -31,9 +31,10 @@ const MAX_BODY = 16 * 1024 * 1024;
 /** Find the end of the header section: index of the empty line and the length of the separator. */
 function findHeaderEnd(data: Buffer, from: number): [number, number] {
   const crlf = data.indexOf('\r\n\r\n', from, 'latin1');
-  if (crlf >= 0) return [crlf, 4];
   const lf = data.indexOf('\n\n', from, 'latin1');
-  if (lf >= 0) return [lf, 2];
+  // Whichever blank line comes first ends the headers (a CRLF body may follow LF-only headers).
+  if (lf >= 0 && (crlf < 0 || lf < crlf + 2)) return [lf, 2];
+  if (crlf >= 0) return [crlf, 4];
   return [-1, 0];
 }
 
@@ -140,7 +141,10 @@ export function parseMessage(data: Buffer, options: ParseOptions = {}): SipReque
   if (!first) throw new MessageParseError('empty message', 400);
   let message: SipRequest | SipResponse;
   try {
-    message = first.text.startsWith('SIP/') ? parseStatusLine(first.text) : parseRequestLine(first.text);
+    message =
+      first.text.slice(0, 4).toUpperCase() === 'SIP/'
+        ? parseStatusLine(first.text)
+        : parseRequestLine(first.text);
   } catch (e) {
     throw new MessageParseError((e as Error).message, 400);
   }

@@ -38,6 +38,8 @@ export interface TransportDrop {
 export interface TransportHandlers {
   onPacket(packet: InboundPacket): void;
   onDrop?(drop: TransportDrop): void;
+  /** A handler threw while a transport delivered to it; the transport carries on. */
+  onError?(error: unknown): void;
 }
 
 /** One listening socket (UDP) or listener plus its connections (TCP, TLS, WS). */
@@ -47,7 +49,11 @@ export interface Transport {
   readonly reliable: boolean;
   /** The bound local endpoint (the port is known after listen() when 0 was asked for). */
   readonly local: Endpoint;
+  /** Where received packets and drops go (the owning TransportLayer attaches itself). */
+  attach(handlers: TransportHandlers): void;
   listen(): Promise<void>;
+  /** For connection-oriented transports: whether that connection is one of ours and still open. */
+  hasConnection?(connectionId: string): boolean;
   /**
    * Send one serialized message. Over a stream transport, use connectionId when that connection is
    * still open, otherwise reuse an open connection to the destination or open a new one.

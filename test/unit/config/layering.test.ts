@@ -1,0 +1,97 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { defaultConfig, loadConfig, resolveConfig } from '../../../src/config/index.js';
+import { files } from './helpers.js';
+
+describe('loadConfig layering: defaults < file < environment < flags', () => {
+  it('returns the embedded defaults when nothing is given', () => {
+    expect(loadConfig({})).toEqual(defaultConfig());
+    expect(defaultConfig()).toEqual({
+      dataDir: './data',
+      logLevel: 'info',
+      sip: {
+        port: 5060,
+        listen: ['0.0.0.0'],
+        transports: ['udp', 'tcp'],
+        maxMessageSize: 65535,
+        timers: { t1: 500, t2: 4000, t4: 5000 },
+        timerC: 180000,
+      },
+      proxy: { mode: 'stateful', recordRoute: true, domains: [] },
+    });
+  });
+
+  it('hands out a fresh default object each time', () => {
+    const a = defaultConfig();
+    a.sip.listen.push('::1');
+    expect(defaultConfig().sip.listen).toEqual(['0.0.0.0']);
+  });
+
+  it('lets each layer override the one below, key by key', () => {
+    const readText = files({
+      'sb.json': {
+        sip: { port: 5061, transports: ['udp'], timers: { t1: 200 } },
+        logLevel: 'debug',
+        dataDir: '/f',
+      },
+    });
+    const env = { SWITCHBOARD_SIP_PORT: '5062', SWITCHBOARD_LOG_LEVEL: 'warn' };
+    const argvFlags = { sipPort: '5063', config: 'sb.json' };
+    const { config, sources } = resolveConfig({ argvFlags, env, readText });
+    expect(config.sip.port).toBe(5063);
+    expect(config.logLevel).toBe('warn');
+    expect(config.dataDir).toBe('/f');
+    expect(config.sip.transports).toEqual(['udp']);
+    expect(config.sip.timers).toEqual({ t1: 200, t2: 4000, t4: 5000 });
+    expect(sources.get('sip.port')).toEqual({ kind: 'flag', name: '--sip-port' });
+    expect(sources.get('logLevel')).toEqual({ kind: 'env', name: 'SWITCHBOARD_LOG_LEVEL' });
+    expect(sources.get('dataDir')).toEqual({ kind: 'file', path: 'sb.json' });
+    expect(sources.get('sip.maxMessageSize')).toEqual({ kind: 'default' });
+  });
+
+  it('replaces lists rather than merging them', () => {
+    const readText = files({ 'sb.json': { proxy: { domains: ['a.example', 'b.example'] } } });
+    const config = loadConfig({ file: 'sb.json', env: { SWITCHBOARD_PROXY_DOMAINS: 'c.example' }, readText });
+    expect(config.proxy.domains).toEqual(['c.example']);
+  });
+
+  it('finds the file from the explicit option, then --config, then SWITCHBOARD_CONFIG', () => {
+    const readText = files({
+      'explicit.json': { sip: { port: 1001 } },
+      'flag.json': { sip: { port: 1002 } },
+      'env.json': { sip: { port: 1003 } },
+    });
+    const env = { SWITCHBOARD_CONFIG: 'env.json' };
+    expect(
+      loadConfig({ file: 'explicit.json', argvFlags: { config: 'flag.json' }, env, readText }).sip.port,
+    ).toBe(1001);
+    expect(loadConfig({ argvFlags: { config: 'flag.json' }, env, readText }).sip.port).toBe(1002);
+    expect(loadConfig({ env, readText }).sip.port).toBe(1003);
+  });
+
+  it('reads a real file from disk', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sb-config-'));
+    const path = join(dir, 'switchboard.json');
+    writeFileSync(path, JSON.stringify({ proxy: { defaultRoute: 'sip:127.0.0.1:5080', mode: 'stateless' } }));
+    const config = loadConfig({ argvFlags: { config: path } });
+    expect(config.proxy).toMatchObject({ defaultRoute: 'sip:127.0.0.1:5080', mode: 'stateless' });
+  });
+
+  it('clears an optional key set below with null in the file', () => {
+    const readText = files({ 'sb.json': { proxy: { defaultRoute: null } } });
+    const config = loadConfig({ file: 'sb.json', readText });
+    expect(config.proxy.defaultRoute).toBeUndefined();
+    expect('defaultRoute' in config.proxy).toBe(false);
+  });
+
+  it('takes optional keys from any layer', () => {
+    const config = loadConfig({
+      env: { SWITCHBOARD_SIP_ADVERTISED_ADDRESS: 'sip.example.com' },
+      argvFlags: { defaultRoute: 'sips:trunk.example.com;transport=tcp' },
+    });
+    expect(config.sip.advertisedAddress).toBe('sip.example.com');
+    expect(config.proxy.defaultRoute).toBe('sips:trunk.example.com;transport=tcp');
+  });
+});
