@@ -7,8 +7,10 @@
 # usage: bench/proxy-vs-kamailio.sh            (run from anywhere; needs 5060, 5080, 5101+, 6000, 8888 free)
 # env:   SWITCHBOARD_SHARED_BENCH  dir of sip-proxy-load.sh + kamailio-proxy.cfg (default: <repo>/../shared/bench)
 #        RATE=300 CALLS=4500       the fixed-rate comparison
-#        LADDER="300 500 700 900 1100"  LADDER_SECONDS=8  (calls per step = rate x seconds)
+#        LADDER="300 500 700 900 1100 1300 1500"  LADDER_SECONDS=8  (calls per step = rate x seconds)
 #        PROXIES="kamailio switchboard"  SKIP_BUILD=1  BENCH_NETNS=1 (private loopback-only netns)
+#        KAMAILIO_SHM_MB=256  Kamailio's shared memory (-m); its 64 MB default runs out of transactions
+#                             near 500 calls/s ("out of mem" -> 500 replies), which is not a CPU limit
 #        KAMAILIO_CHILDREN=N  run the yardstick cfg with N UDP workers instead of its 2 (with 2, Kamailio
 #                             now and then relays a 180 after the 200, which SIPp's uac counts as a failure)
 set -u
@@ -20,7 +22,7 @@ shared=${SWITCHBOARD_SHARED_BENCH:-$repo/../shared/bench}
 load=$shared/sip-proxy-load.sh
 rate=${RATE:-300}
 calls=${CALLS:-4500}
-ladder=${LADDER:-300 500 700 900 1100}
+ladder=${LADDER:-300 500 700 900 1100 1300 1500}
 ladder_s=${LADDER_SECONDS:-8}
 proxies=${PROXIES:-kamailio switchboard}
 kamailio_bin=$(command -v kamailio || echo /usr/sbin/kamailio)
@@ -45,7 +47,7 @@ start_kamailio() {
     sed "s/^children=.*/children=$KAMAILIO_CHILDREN/" "$cfg" >"$work/kamailio-proxy.cfg"
     cfg=$work/kamailio-proxy.cfg
   fi
-  "$kamailio_bin" -f "$cfg" -DD -E -w "$work" -P "$work/kamailio.pid" \
+  "$kamailio_bin" -f "$cfg" -m "${KAMAILIO_SHM_MB:-256}" -DD -E -w "$work" -P "$work/kamailio.pid" \
     >"$work/kamailio.log" 2>&1 &
   pid=$!
   for _ in $(seq 50); do bound && break; sleep 0.2; done

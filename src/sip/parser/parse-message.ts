@@ -139,14 +139,17 @@ export function parseMessage(data: Buffer, options: ParseOptions = {}): SipReque
   const lines = splitHeaderLines(head);
   const first = lines.shift();
   if (!first) throw new MessageParseError('empty message', 400);
+  const isResponse = first.text.slice(0, 4).toUpperCase() === 'SIP/';
   let message: SipRequest | SipResponse;
+  let startLineError: SipParseError | undefined;
   try {
-    message =
-      first.text.slice(0, 4).toUpperCase() === 'SIP/'
-        ? parseStatusLine(first.text)
-        : parseRequestLine(first.text);
+    message = isResponse ? parseStatusLine(first.text) : parseRequestLine(first.text);
   } catch (e) {
-    throw new MessageParseError((e as Error).message, 400);
+    if (isResponse) throw new MessageParseError((e as Error).message, 400);
+    // Keep reading the headers of a broken request so that it can still be answered with 400.
+    startLineError = e as SipParseError;
+    const method = first.text.slice(0, Math.max(first.text.indexOf(' '), 0));
+    message = new SipRequest(isToken(method) ? method : 'UNKNOWN', '');
   }
   const headers: HeaderField[] = [];
   let headerError: SipParseError | undefined;
@@ -158,6 +161,7 @@ export function parseMessage(data: Buffer, options: ParseOptions = {}): SipReque
     }
   }
   message.headers = headers;
+  headerError ??= startLineError;
   if (headerError) throw new MessageParseError(headerError.message, 400, message);
   if (message instanceof SipRequest && message.version.toUpperCase() !== 'SIP/2.0') {
     throw new MessageParseError(`unsupported version ${message.version}`, 505, message);

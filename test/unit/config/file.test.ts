@@ -6,7 +6,9 @@ const load = (content: unknown) => problemsOf({ file: 'sb.json', readText: files
 
 describe('config file', () => {
   it('names an unknown key and suggests the close one', () => {
-    expect(load({ sip: { prot: 5070 } })).toEqual(['sip.prot: unknown key in sb.json (did you mean "sip.port"?)']);
+    expect(load({ sip: { prot: 5070 } })).toEqual([
+      'sip.prot: unknown key in sb.json (did you mean "sip.port"?)',
+    ]);
   });
 
   it('suggests across case and separator slips', () => {
@@ -34,7 +36,8 @@ describe('config file', () => {
 
   it('collects every problem in the file', () => {
     const lines = load({ sip: { port: 0, timers: { t3: 1 } }, proxy: { mode: 'fast' }, extra: true });
-    expect(lines.map((l) => l.split(':')[0])).toEqual(['sip.port', 'sip.timers.t3', 'proxy.mode', 'extra']);
+    // The file's shape first (unknown keys), then its values.
+    expect(lines.map((l) => l.split(':')[0])).toEqual(['sip.timers.t3', 'extra', 'sip.port', 'proxy.mode']);
   });
 
   it('reports invalid JSON, a non-object and a missing file', () => {
@@ -61,7 +64,12 @@ describe('config file', () => {
             timers: { t1: 250, t2: 2000, t4: 2500 },
             timerC: 200000,
           },
-          proxy: { defaultRoute: 'sip:127.0.0.1:5080', mode: 'stateless', recordRoute: false, domains: ['example.com'] },
+          proxy: {
+            defaultRoute: 'sip:127.0.0.1:5080',
+            mode: 'stateless',
+            recordRoute: false,
+            domains: ['example.com'],
+          },
         },
       }),
     });

@@ -5,7 +5,10 @@ import { defaultConfig, getPath, KEYS } from '../../../src/config/index.js';
 describe('the key table', () => {
   it('names environment variables SWITCHBOARD_ + the key in SNAKE_CASE', () => {
     for (const spec of KEYS) {
-      const snake = spec.key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/\./g, '_').toUpperCase();
+      const snake = spec.key
+        .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+        .replace(/\./g, '_')
+        .toUpperCase();
       expect(spec.env).toBe(`SWITCHBOARD_${snake}`);
     }
   });

@@ -7,7 +7,10 @@ const BAD: Record<string, [string, string]> = {
   dataDir: [' ', 'expected a directory path'],
   logLevel: ['verbose', 'expected one of trace|debug|info|warn|error|fatal|silent, got "verbose"'],
   'sip.port': ['abc', 'expected an integer 1-65535, got "abc"'],
-  'sip.listen': ['127.0.0.1,localhost', 'expected an IP address such as 0.0.0.0, ::, 127.0.0.1 or ::1, got "localhost"'],
+  'sip.listen': [
+    '127.0.0.1,localhost',
+    'expected an IP address such as 0.0.0.0, ::, 127.0.0.1 or ::1, got "localhost"',
+  ],
   'sip.transports': ['udp,tls', 'expected one of udp|tcp, got "tls"'],
   'sip.advertisedAddress': ['bad_host!', 'expected a host name or IP address, got "bad_host!"'],
   'sip.maxMessageSize': ['100', 'expected an integer 1024-1048576, got 100'],
@@ -15,7 +18,10 @@ const BAD: Record<string, [string, string]> = {
   'sip.timers.t2': ['1.5', 'expected an integer 1-600000, got "1.5"'],
   'sip.timers.t4': ['-1', 'expected an integer 1-600000, got -1'],
   'sip.timerC': ['forever', 'expected an integer 1000-86400000, got "forever"'],
-  'proxy.defaultRoute': ['http://127.0.0.1', 'expected a sip: or sips: URI such as sip:127.0.0.1:5080, got "http://127.0.0.1"'],
+  'proxy.defaultRoute': [
+    'http://127.0.0.1',
+    'expected a sip: or sips: URI such as sip:127.0.0.1:5080, got "http://127.0.0.1"',
+  ],
   'proxy.mode': ['stateless-ish', 'expected one of stateful|stateless, got "stateless-ish"'],
   'proxy.recordRoute': ['maybe', 'expected true or false, got "maybe"'],
   'proxy.domains': ['example..com', 'expected a domain name such as example.com, got "example..com"'],
@@ -26,15 +32,23 @@ describe('validation errors', () => {
     expect(Object.keys(BAD).sort()).toEqual(KEYS.map((k) => k.key).sort());
   });
 
-  it.each(KEYS.map((spec) => [spec.key, spec] as const))('%s: names the key, the source and the fix', (key, spec) => {
-    const [text, phrase] = BAD[key]!;
-    const [line, ...rest] = problemsOf({ env: { [spec.env]: text } });
-    expect(rest).toEqual([]);
-    expect(line).toContain(`${key}: ${phrase}`);
-    expect(line).toContain(`from ${spec.env}`);
-    const fix = spec.flag ? `(set ${spec.env} or ${spec.flag})` : `(set ${spec.env} or "${key}" in the config file)`;
-    expect(line!.endsWith(fix)).toBe(true);
-  });
+  it.each(KEYS.map((spec) => [spec.key, spec] as const))(
+    '%s: names the key, the source and the fix',
+    (key, spec) => {
+      const [text, phrase] = BAD[key]!;
+      // A blank variable counts as unset, so the blank data directory comes as a flag.
+      const viaFlag = key === 'dataDir';
+      const options = viaFlag ? { argvFlags: { dataDir: text } } : { env: { [spec.env]: text } };
+      const [line, ...rest] = problemsOf(options);
+      expect(rest).toEqual([]);
+      expect(line).toContain(`${key}: ${phrase}`);
+      expect(line).toContain(`from ${viaFlag ? spec.flag : spec.env}`);
+      const fix = spec.flag
+        ? `(set ${spec.env} or ${spec.flag})`
+        : `(set ${spec.env} or "${key}" in the config file)`;
+      expect(line!.endsWith(fix)).toBe(true);
+    },
+  );
 
   it('formats the port error as documented', () => {
     expect(problemsOf({ argvFlags: { sipPort: 'abc' } })).toEqual([
@@ -47,7 +61,12 @@ describe('validation errors', () => {
       env: { SWITCHBOARD_LOG_LEVEL: 'loud', SWITCHBOARD_SIP_PORT: '70000' },
       argvFlags: { proxyMode: 'x', sipTransports: '' },
     });
-    expect(lines.map((l) => l.split(':')[0])).toEqual(['logLevel', 'sip.port', 'sip.transports', 'proxy.mode']);
+    expect(lines.map((l) => l.split(':')[0])).toEqual([
+      'logLevel',
+      'sip.port',
+      'sip.transports',
+      'proxy.mode',
+    ]);
   });
 
   it('throws a ConfigError carrying key and message per problem', () => {
@@ -73,14 +92,18 @@ describe('validation errors', () => {
   });
 
   it('checks that T2 is not below T1', () => {
-    expect(problemsOf({ env: { SWITCHBOARD_SIP_TIMERS_T1: '1000', SWITCHBOARD_SIP_TIMERS_T2: '500' } })).toEqual([
+    expect(
+      problemsOf({ env: { SWITCHBOARD_SIP_TIMERS_T1: '1000', SWITCHBOARD_SIP_TIMERS_T2: '500' } }),
+    ).toEqual([
       'sip.timers.t2: expected at least sip.timers.t1 (1000), got 500 (set SWITCHBOARD_SIP_TIMERS_T2 or "sip.timers.t2" in the config file)',
     ]);
   });
 
   it('rejects a sip: URI the proxy could not parse, with the parser reason', () => {
     const [line] = problemsOf({ argvFlags: { defaultRoute: 'sip:' } });
-    expect(line).toMatch(/^proxy\.defaultRoute: expected a sip: or sips: URI such as sip:127\.0\.0\.1:5080, got "sip:" \(.+\)/);
+    expect(line).toMatch(
+      /^proxy\.defaultRoute: expected a sip: or sips: URI such as sip:127\.0\.0\.1:5080, got "sip:" \(.+\)/,
+    );
   });
 
   it('accepts the addresses and URIs operators use', () => {

@@ -1,0 +1,21 @@
+import type { Logger } from 'pino';
+import type { LogLevel, SwitchboardConfig } from '../config/index.js';
+import { createLogger } from '../log.js';
+
+/** What a started node reports and how it is stopped (the part of `startNode`'s result the CLI uses). */
+export interface StartedNode {
+  listening: ReadonlyArray<{ protocol: string; address: string; port: number }>;
+  stop(): Promise<void>;
+}
+
+/** The platform pieces commands call; tests swap them for fakes. */
+export interface CliDeps {
+  startNode(config: SwitchboardConfig, logger: Logger): Promise<StartedNode>;
+  createLogger(level: LogLevel): Logger;
+}
+
+export const realDeps: CliDeps = {
+  // Loaded on use: `config show`, `--help` and the CLI tests need none of the SIP stack.
+  startNode: async (config, logger) => (await import('../node.js')).startNode(config, logger),
+  createLogger: (level) => createLogger(level),
+};

@@ -1,0 +1,28 @@
+import type { Environment } from '../config/index.js';
+
+export type TerminationSignal = 'SIGINT' | 'SIGTERM';
+
+/** Everything the CLI touches outside itself, so tests run it in-process. */
+export interface CliIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  /** Ends the command with this exit code (the real one ends the process). */
+  exit(code: number): void;
+  onSignal(signal: TerminationSignal, handler: () => void): void;
+  env: Environment;
+}
+
+/** The real process. */
+export function processIo(): CliIo {
+  return {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    exit: (code) => {
+      process.exitCode = code;
+      // Exit once what was written has been flushed; a stopped node may leave timers behind.
+      process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+    },
+    onSignal: (signal, handler) => process.on(signal, handler),
+    env: process.env,
+  };
+}

@@ -1,0 +1,30 @@
+import { Command } from 'commander';
+import { registerConfig } from './commands/config.js';
+import { registerStart } from './commands/start.js';
+import type { CliDeps } from './deps.js';
+import type { CliIo } from './io.js';
+import { packageVersion } from './version.js';
+
+/**
+ * The `switchboard` command tree. Each command lives in commands/ and registers itself here;
+ * settings made before registering (output, exitOverride) are inherited by every subcommand.
+ */
+export function buildProgram(io: CliIo, deps: CliDeps): Command {
+  const program = new Command('switchboard')
+    .description('Switchboard: a SIP service-provider platform in one program')
+    .version(packageVersion(), '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help for this command')
+    .configureOutput({
+      writeOut: (text) => io.stdout(text),
+      writeErr: (text) => io.stderr(text),
+    })
+    .showHelpAfterError('(add --help for usage)')
+    .exitOverride();
+  program.addHelpText(
+    'after',
+    '\nExamples:\n  switchboard start --sip-port 5070 --default-route sip:127.0.0.1:5080\n  switchboard config show --json\n',
+  );
+  registerStart(program, io, deps);
+  registerConfig(program, io);
+  return program;
+}

@@ -1,0 +1,18 @@
+import type { ConfigProblem } from './errors.js';
+import { fixHint, keySpec } from './keys.js';
+import type { SwitchboardConfig } from './types.js';
+
+/** Rules that involve several keys; run only once every key is valid on its own. */
+export function crossChecks(config: SwitchboardConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const { t1, t2 } = config.sip.timers;
+  // RFC 3261 §17.1.2.2: retransmit intervals double from T1 up to T2, so T2 below T1 makes no sense.
+  if (t2 < t1) {
+    const spec = keySpec('sip.timers.t2')!;
+    problems.push({
+      key: spec.key,
+      message: `${spec.key}: expected at least sip.timers.t1 (${t1}), got ${t2} (${fixHint(spec)})`,
+    });
+  }
+  return problems;
+}

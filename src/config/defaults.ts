@@ -1,0 +1,22 @@
+import type { SwitchboardConfig } from './types.js';
+
+/** The embedded defaults: a fresh object each call, so callers may mutate it. */
+export function defaultConfig(): SwitchboardConfig {
+  return {
+    dataDir: './data',
+    logLevel: 'info',
+    sip: {
+      port: 5060,
+      listen: ['0.0.0.0'],
+      transports: ['udp', 'tcp'],
+      maxMessageSize: 65535,
+      timers: { t1: 500, t2: 4000, t4: 5000 },
+      timerC: 180_000,
+    },
+    proxy: {
+      mode: 'stateful',
+      recordRoute: true,
+      domains: [],
+    },
+  };
+}

@@ -1,0 +1,20 @@
+export { defaultConfig } from './defaults.js';
+export type { Environment } from './env-layer.js';
+export { ConfigError, type ConfigProblem } from './errors.js';
+export { flagAttribute } from './flag-layer.js';
+export { KEYS, type KeySpec } from './keys.js';
+export { type LoadConfigOptions, loadConfig, type ResolvedConfig, resolveConfig } from './load.js';
+export { getPath } from './paths.js';
+export { type SourceRef, sourceLabel } from './sources.js';
+export {
+  LOG_LEVELS,
+  type LogLevel,
+  PROXY_MODES,
+  type ProxyConfig,
+  type ProxyMode,
+  SIP_TRANSPORTS,
+  type SipConfig,
+  type SipTimersConfig,
+  type SipTransportName,
+  type SwitchboardConfig,
+} from './types.js';

@@ -1,0 +1,189 @@
+import { LOG_LEVELS, PROXY_MODES, SIP_TRANSPORTS } from './types.js';
+import {
+  boolean,
+  domain,
+  host,
+  integer,
+  ipAddress,
+  list,
+  nonEmptyString,
+  oneOf,
+  sipUri,
+  type Validator,
+} from './validators.js';
+
+/** How a value written as text (environment, flags) becomes a JSON-like value before validation. */
+export type TextKind = 'string' | 'integer' | 'boolean' | 'list';
+
+/**
+ * One configuration key. This table is the single source for the file schema, the environment
+ * names, the CLI flags, validation and docs/configuration.md, so they cannot drift apart.
+ */
+export interface KeySpec {
+  /** Dotted path in SwitchboardConfig and in the JSON file. */
+  key: string;
+  env: string;
+  /** Long flag, e.g. `--sip-port`; list flags may be repeated. */
+  flag?: string;
+  /** Placeholder shown in --help, e.g. `<port>`. */
+  flagArg?: string;
+  text: TextKind;
+  validate: Validator<unknown>;
+  /** May be absent from the effective config (no default). */
+  optional?: boolean;
+  description: string;
+}
+
+export const KEYS: readonly KeySpec[] = [
+  {
+    key: 'dataDir',
+    env: 'SWITCHBOARD_DATA_DIR',
+    flag: '--data-dir',
+    flagArg: '<dir>',
+    text: 'string',
+    validate: nonEmptyString('a directory path'),
+    description:
+      'Directory for the node state (SQLite database, recordings); relative to the working directory.',
+  },
+  {
+    key: 'logLevel',
+    env: 'SWITCHBOARD_LOG_LEVEL',
+    flag: '--log-level',
+    flagArg: '<level>',
+    text: 'string',
+    validate: oneOf(LOG_LEVELS),
+    description: `Least severe log level written to stdout: ${LOG_LEVELS.join('|')}.`,
+  },
+  {
+    key: 'sip.port',
+    env: 'SWITCHBOARD_SIP_PORT',
+    flag: '--sip-port',
+    flagArg: '<port>',
+    text: 'integer',
+    validate: integer(1, 65535),
+    description: 'SIP port for every transport and listen address.',
+  },
+  {
+    key: 'sip.listen',
+    env: 'SWITCHBOARD_SIP_LISTEN',
+    flag: '--sip-listen',
+    flagArg: '<addresses>',
+    text: 'list',
+    validate: list(ipAddress, { nonEmpty: true }),
+    description: 'IP addresses to listen on (comma-separated); 0.0.0.0 and :: mean every address.',
+  },
+  {
+    key: 'sip.transports',
+    env: 'SWITCHBOARD_SIP_TRANSPORTS',
+    flag: '--sip-transports',
+    flagArg: '<list>',
+    text: 'list',
+    validate: list(oneOf(SIP_TRANSPORTS), { nonEmpty: true }),
+    description: `SIP transports to listen on (comma-separated subset of ${SIP_TRANSPORTS.join(',')}).`,
+  },
+  {
+    key: 'sip.advertisedAddress',
+    env: 'SWITCHBOARD_SIP_ADVERTISED_ADDRESS',
+    flag: '--sip-advertised-address',
+    flagArg: '<host>',
+    text: 'string',
+    validate: host,
+    optional: true,
+    description:
+      'Host put in Via and Record-Route when listening on a wildcard address (default: the primary interface address).',
+  },
+  {
+    key: 'sip.maxMessageSize',
+    env: 'SWITCHBOARD_SIP_MAX_MESSAGE_SIZE',
+    text: 'integer',
+    validate: integer(1024, 1_048_576),
+    description: 'Largest SIP message accepted, in bytes; bigger ones are answered 513 or dropped.',
+  },
+  {
+    key: 'sip.timers.t1',
+    env: 'SWITCHBOARD_SIP_TIMERS_T1',
+    text: 'integer',
+    validate: integer(1, 60_000),
+    description: 'RFC 3261 T1, the round-trip estimate that paces retransmissions, in ms.',
+  },
+  {
+    key: 'sip.timers.t2',
+    env: 'SWITCHBOARD_SIP_TIMERS_T2',
+    text: 'integer',
+    validate: integer(1, 600_000),
+    description:
+      'RFC 3261 T2, the longest retransmit interval for non-INVITE requests and INVITE responses, in ms (at least T1).',
+  },
+  {
+    key: 'sip.timers.t4',
+    env: 'SWITCHBOARD_SIP_TIMERS_T4',
+    text: 'integer',
+    validate: integer(1, 600_000),
+    description: 'RFC 3261 T4, how long a message may stay in the network, in ms.',
+  },
+  {
+    key: 'sip.timerC',
+    env: 'SWITCHBOARD_SIP_TIMER_C',
+    text: 'integer',
+    validate: integer(1000, 86_400_000),
+    description:
+      'Proxy INVITE Timer C (RFC 3261 §16.6): a branch with no final answer is cancelled after it, in ms.',
+  },
+  {
+    key: 'proxy.defaultRoute',
+    env: 'SWITCHBOARD_PROXY_DEFAULT_ROUTE',
+    flag: '--default-route',
+    flagArg: '<uri>',
+    text: 'string',
+    validate: sipUri,
+    optional: true,
+    description: 'Outbound proxy: every request without a Route header is sent to this sip:/sips: URI.',
+  },
+  {
+    key: 'proxy.mode',
+    env: 'SWITCHBOARD_PROXY_MODE',
+    flag: '--proxy-mode',
+    flagArg: '<mode>',
+    text: 'string',
+    validate: oneOf(PROXY_MODES),
+    description: `Proxy behaviour: ${PROXY_MODES.join('|')} (stateful forks and retransmits; stateless only forwards).`,
+  },
+  {
+    key: 'proxy.recordRoute',
+    env: 'SWITCHBOARD_PROXY_RECORD_ROUTE',
+    text: 'boolean',
+    validate: boolean,
+    description: 'Insert Record-Route so in-dialog requests keep passing through this node.',
+  },
+  {
+    key: 'proxy.domains',
+    env: 'SWITCHBOARD_PROXY_DOMAINS',
+    flag: '--domain',
+    flagArg: '<domain>',
+    text: 'list',
+    validate: list(domain, { nonEmpty: false }),
+    description:
+      'Domains this node is responsible for (repeatable, or comma-separated); empty means only its own addresses.',
+  },
+];
+
+const byKey = new Map(KEYS.map((spec) => [spec.key, spec]));
+
+export function keySpec(key: string): KeySpec | undefined {
+  return byKey.get(key);
+}
+
+/** Object keys that hold nested keys (`sip`, `sip.timers`, `proxy`), derived from the table. */
+export const SECTIONS: ReadonlySet<string> = new Set(
+  KEYS.flatMap((spec) => {
+    const parts = spec.key.split('.');
+    return parts.slice(1).map((_, i) => parts.slice(0, i + 1).join('.'));
+  }),
+);
+
+/** How to fix a key: its environment variable and flag, or the file when it has no flag. */
+export function fixHint(spec: KeySpec): string {
+  return spec.flag
+    ? `set ${spec.env} or ${spec.flag}`
+    : `set ${spec.env} or "${spec.key}" in the config file`;
+}

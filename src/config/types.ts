@@ -1,0 +1,46 @@
+/** Pino's levels, plus `silent`. */
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Transports the SIP stack can listen on today (tls/ws/wss come later). */
+export const SIP_TRANSPORTS = ['udp', 'tcp'] as const;
+export type SipTransportName = (typeof SIP_TRANSPORTS)[number];
+
+export const PROXY_MODES = ['stateful', 'stateless'] as const;
+export type ProxyMode = (typeof PROXY_MODES)[number];
+
+/** RFC 3261 timer base values, in milliseconds. */
+export interface SipTimersConfig {
+  t1: number;
+  t2: number;
+  t4: number;
+}
+
+export interface SipConfig {
+  port: number;
+  /** IP addresses to bind; `0.0.0.0` / `::` mean every address. */
+  listen: string[];
+  transports: SipTransportName[];
+  /** Host put in Via/Record-Route when listening on a wildcard address. */
+  advertisedAddress?: string;
+  maxMessageSize: number;
+  timers: SipTimersConfig;
+  /** Proxy INVITE Timer C (RFC 3261 §16.6 step 11), in milliseconds. */
+  timerC: number;
+}
+
+export interface ProxyConfig {
+  /** Outbound proxy: requests without a Route go here. */
+  defaultRoute?: string;
+  mode: ProxyMode;
+  recordRoute: boolean;
+  /** Domains this node is responsible for; empty means only its own addresses. */
+  domains: string[];
+}
+
+export interface SwitchboardConfig {
+  dataDir: string;
+  logLevel: LogLevel;
+  sip: SipConfig;
+  proxy: ProxyConfig;
+}

@@ -1,0 +1,85 @@
+import { isIP } from 'node:net';
+import { parseSipUriStrict } from '../sip/message/index.js';
+
+/** A checked value, or what was wrong with it (a phrase that says what was expected and what came). */
+export type Checked<T> = { value: T } | { error: string };
+export type Validator<T> = (value: unknown) => Checked<T>;
+
+/** How a value is shown in an error: strings quoted, so `"5060 "` and `""` are visible. */
+export function show(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (typeof value === 'string') return JSON.stringify(value);
+  return JSON.stringify(value) ?? String(value);
+}
+
+export function integer(min: number, max: number): Validator<number> {
+  return (value) =>
+    typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max
+      ? { value }
+      : { error: `expected an integer ${min}-${max}, got ${show(value)}` };
+}
+
+export function oneOf<T extends string>(choices: readonly T[]): Validator<T> {
+  return (value) =>
+    typeof value === 'string' && (choices as readonly string[]).includes(value)
+      ? { value: value as T }
+      : { error: `expected one of ${choices.join('|')}, got ${show(value)}` };
+}
+
+export const boolean: Validator<boolean> = (value) =>
+  typeof value === 'boolean' ? { value } : { error: `expected true or false, got ${show(value)}` };
+
+export function nonEmptyString(what: string): Validator<string> {
+  return (value) =>
+    typeof value === 'string' && value.trim() !== ''
+      ? { value }
+      : { error: `expected ${what}, got ${show(value)}` };
+}
+
+export const ipAddress: Validator<string> = (value) =>
+  typeof value === 'string' && isIP(value) !== 0
+    ? { value }
+    : { error: `expected an IP address such as 0.0.0.0, ::, 127.0.0.1 or ::1, got ${show(value)}` };
+
+// RFC 1123 host names: dot-separated labels of letters, digits and inner hyphens.
+const HOSTNAME =
+  /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+
+export const host: Validator<string> = (value) =>
+  typeof value === 'string' && (isIP(value) !== 0 || HOSTNAME.test(value))
+    ? { value }
+    : { error: `expected a host name or IP address, got ${show(value)}` };
+
+export const domain: Validator<string> = (value) =>
+  typeof value === 'string' && HOSTNAME.test(value)
+    ? { value: value.toLowerCase() }
+    : { error: `expected a domain name such as example.com, got ${show(value)}` };
+
+/** Checked with the proxy's own URI parser, so what passes here is what the proxy can route to. */
+export const sipUri: Validator<string> = (value) => {
+  const wanted = 'expected a sip: or sips: URI such as sip:127.0.0.1:5080';
+  if (typeof value !== 'string' || !/^sips?:/i.test(value)) return { error: `${wanted}, got ${show(value)}` };
+  try {
+    parseSipUriStrict(value);
+    return { value };
+  } catch (e) {
+    return { error: `${wanted}, got ${show(value)} (${(e as Error).message})` };
+  }
+};
+
+/** A list whose items each pass `item`; duplicates are an error (they would bind or match twice). */
+export function list<T>(item: Validator<T>, options: { nonEmpty: boolean }): Validator<T[]> {
+  return (value) => {
+    if (!Array.isArray(value)) return { error: `expected a list, got ${show(value)}` };
+    if (options.nonEmpty && value.length === 0)
+      return { error: 'expected at least one entry, got an empty list' };
+    const out: T[] = [];
+    for (const raw of value) {
+      const checked = item(raw);
+      if ('error' in checked) return checked;
+      if (out.includes(checked.value)) return { error: `${show(raw)} is listed twice` };
+      out.push(checked.value);
+    }
+    return { value: out };
+  };
+}
