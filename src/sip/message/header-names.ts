@@ -75,10 +75,18 @@ export function headerKey(name: string): string {
 
 /** How a header we create is spelled on the wire: `max-forwards` → `Max-Forwards`. */
 export function canonicalHeaderName(key: string): string {
-  const known = canonicalSpellings[key];
-  if (known) return known;
-  return key.replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase());
+  let name = spellingCache.get(key);
+  if (name === undefined) {
+    name =
+      canonicalSpellings[key] ??
+      key.replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase());
+    // Bounded: header names come from code and from the wire, where they can be anything.
+    if (spellingCache.size < 1000) spellingCache.set(key, name);
+  }
+  return name;
 }
+
+const spellingCache = new Map<string, string>();
 
 export function isListHeader(key: string): boolean {
   return listHeaders.has(key);

@@ -5,8 +5,9 @@ export { canonicalHeaderName, headerKey, isListHeader } from './header-names.js'
 export { SipMessage, SipRequest, SipResponse } from './message.js';
 export { NameAddress, parseNameAddress } from './name-address.js';
 export { Parameters, parseParameters } from './params.js';
+export { randomToken } from './random-token.js';
 export { reasonPhrase } from './reason-phrases.js';
-export { createResponse, randomToken } from './response-factory.js';
+export { createResponse } from './response-factory.js';
 export { quote, splitList, unquote } from './scan.js';
 export {
   AbsoluteUri,

@@ -1,16 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import type { HeaderField } from './header-field.js';
 import { type SipRequest, SipResponse } from './message.js';
 import { parseNameAddress } from './name-address.js';
+import { randomToken } from './random-token.js';
 import { reasonPhrase } from './reason-phrases.js';
 
 /** Headers a response copies from its request (RFC 3261 §8.2.6.2). */
 const copied = new Set(['via', 'from', 'to', 'call-id', 'cseq', 'record-route']);
-
-/** A random token suitable for tags and branches. */
-export function randomToken(bytes = 8): string {
-  return randomBytes(bytes).toString('hex');
-}
 
 /**
  * Build a response to `request`: Via, From, To, Call-ID, CSeq copied (raw text kept), Record-Route

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { SipRequest } from '../message/message.js';
-import { randomToken } from '../message/response-factory.js';
+import { randomToken } from '../message/random-token.js';
 import type { Uri } from '../message/uri.js';
 import { MAGIC_COOKIE } from '../message/via.js';
 import type { Target } from '../transport/types.js';

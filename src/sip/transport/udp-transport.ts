@@ -21,6 +21,10 @@ export interface UdpTransportOptions {
 const HEAD_LIMIT = 16 * 1024;
 
 /** SIP over UDP (RFC 3261 §18): one socket bound to one address. */
+/** The largest UDP payload over IPv4 (65,535 − 8 − 20). */
+const MAX_DATAGRAM = 65_507;
+const SENT: Promise<void> = Promise.resolve();
+
 export class UdpTransport implements Transport {
   readonly protocol = 'udp' as const;
   readonly reliable = false;
@@ -71,13 +75,17 @@ export class UdpTransport implements Transport {
     if (!socket) return Promise.reject(new Error('UDP transport is not listening'));
     // An IPv6 socket reaches IPv4 peers through mapped addresses (when it is dual-stack).
     const address = isIpv6(this.bound.address) ? mapIpv4(destination.address) : destination.address;
-    return new Promise((resolve, reject) => {
-      try {
-        socket.send(data, destination.port, address, (e) => (e ? reject(e) : resolve()));
-      } catch (e) {
-        reject(e instanceof Error ? e : new Error(String(e)));
-      }
-    });
+    if (data.length > MAX_DATAGRAM)
+      return Promise.reject(new Error(`datagram of ${data.length} bytes is too large`));
+    try {
+      // No completion callback: libuv then sends at once (uv_udp_try_send) instead of queueing a
+      // request and reporting back through the event loop. Asynchronous send errors surface as
+      // the socket's 'error' event, which the transport counts.
+      socket.send(data, destination.port, address);
+    } catch (e) {
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+    }
+    return SENT;
   }
 
   close(): Promise<void> {
