@@ -69,9 +69,28 @@ const listHeaders = new Set([
 
 /** The canonical key of a header name: lower-case, compact forms expanded. */
 export function headerKey(name: string): string {
+  const known = keyCache.get(name);
+  if (known !== undefined) return known;
   const lower = name.toLowerCase();
-  return lower.length === 1 ? (compactForms[lower] ?? lower) : lower;
+  const key = lower.length === 1 ? (compactForms[lower] ?? lower) : lower;
+  if (keyCache.size < 2000) keyCache.set(name, key);
+  return key;
 }
+
+/**
+ * The same string for every occurrence of a header name as written, so thousands of retained
+ * messages share one copy of `Via` instead of each holding its own slice of its packet.
+ */
+export function internHeaderName(name: string): string {
+  const known = internedNames.get(name);
+  if (known !== undefined) return known;
+  // Bounded: names from the wire can be anything; past the bound they are simply not shared.
+  if (internedNames.size < 2000) internedNames.set(name, name);
+  return name;
+}
+
+const keyCache = new Map<string, string>();
+const internedNames = new Map<string, string>();
 
 /** How a header we create is spelled on the wire: `max-forwards` → `Max-Forwards`. */
 export function canonicalHeaderName(key: string): string {

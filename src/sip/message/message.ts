@@ -17,7 +17,7 @@ const CRLF = '\r\n';
 export abstract class SipMessage {
   /** The bytes this message was parsed from, while it is unmodified. */
   protected source: Buffer | undefined;
-  private cache = new Map<string, unknown>();
+  private cache: Map<string, unknown> | undefined;
 
   constructor(
     public headers: HeaderField[] = [],
@@ -179,6 +179,7 @@ export abstract class SipMessage {
 
   // ---- serialization ------------------------------------------------------------------
 
+  /** The wire form; computed once and kept until the next change (retransmissions reuse it). */
   toBuffer(): Buffer {
     if (this.source) return this.source;
     let head = this.startLine() + CRLF;
@@ -194,11 +195,20 @@ export abstract class SipMessage {
     const out = Buffer.allocUnsafe(headLength + this.body.length);
     out.write(head, 0, 'latin1');
     this.body.copy(out, headLength);
+    this.source = out;
     return out;
   }
 
   toString(): string {
     return this.toBuffer().toString('latin1');
+  }
+
+  /**
+   * Forget parsed header values (they are parsed again on demand). Transactions call it once a
+   * message only waits out a timer, so thousands of retained messages keep text, not objects.
+   */
+  compact(): void {
+    this.cache = undefined;
   }
 
   /** Mark the bytes this message was parsed from (parser use). */
@@ -214,7 +224,7 @@ export abstract class SipMessage {
 
   protected changed(key: string): this {
     this.source = undefined;
-    this.cache.delete(key);
+    this.cache?.delete(key);
     return this;
   }
 
@@ -229,6 +239,7 @@ export abstract class SipMessage {
   }
 
   private cached<T>(key: string, parse: () => T): T {
+    this.cache ??= new Map();
     if (this.cache.has(key)) return this.cache.get(key) as T;
     const value = parse();
     this.cache.set(key, value);
@@ -278,6 +289,11 @@ export class SipRequest extends SipMessage {
 
   protected startLine(): string {
     return `${this._method} ${this._uriText} ${this.version}`;
+  }
+
+  override compact(): void {
+    super.compact();
+    this.parsedUri = undefined;
   }
 
   clone(): SipRequest {

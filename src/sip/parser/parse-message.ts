@@ -1,6 +1,6 @@
 import { SipParseError } from '../message/errors.js';
 import type { HeaderField } from '../message/header-field.js';
-import { headerKey } from '../message/header-names.js';
+import { headerKey, internHeaderName } from '../message/header-names.js';
 import { type SipMessage, SipRequest, SipResponse } from '../message/message.js';
 import { isToken, isTokenChar } from '../message/scan.js';
 
@@ -66,13 +66,19 @@ function parseHeaderLine(line: { raw: string; text: string }): HeaderField {
   const text = line.text;
   const colon = text.indexOf(':');
   if (colon <= 0) throw new SipParseError(`malformed header line "${text.slice(0, 40)}"`);
-  const name = text.slice(0, colon).trimEnd();
+  const name = internHeaderName(text.slice(0, colon).trimEnd());
   for (let i = 0; i < name.length; i++) {
     if (!isTokenChar(name.charCodeAt(i)))
       throw new SipParseError(`invalid header name "${name.slice(0, 40)}"`);
   }
   if (name.length === 0) throw new SipParseError('empty header name');
-  return { name, key: headerKey(name), value: text.slice(colon + 1).trim(), raw: line.raw };
+  const value = text.slice(colon + 1).trim();
+  const field: HeaderField = { name, key: headerKey(name), value };
+  // Keep the raw line only where `Name: value` would not reproduce it (folding, odd spacing).
+  const raw = line.raw;
+  if (raw.length !== name.length + 2 + value.length || raw.charCodeAt(name.length + 1) !== 0x20)
+    field.raw = raw;
+  return field;
 }
 
 function parseRequestLine(line: string): SipRequest {

@@ -37,6 +37,11 @@ export abstract class ClientTransactionBase
     } catch (error) {
       this.ctx.handlerError(error);
     }
+    // After a final response the request only waits out timers: keep its text, not parsed values.
+    if (response.status >= 200) {
+      this.request.compact();
+      response.compact();
+    }
   }
 
   /** Timer B or F: the TU treats it as a 408 (RFC 3261 §8.1.3.1). */

@@ -35,6 +35,11 @@ export abstract class ServerTransactionBase
   protected sendResponse(response: SipResponse): void {
     this.lastResponse = response;
     this.transmit(response, this.responseTarget);
+    // A final response leaves the transaction waiting out its timers: keep text, not parsed values.
+    if (response.status >= 200) {
+      this.request.compact();
+      response.compact();
+    }
   }
 
   protected resendLastResponse(): void {
