@@ -123,12 +123,16 @@ export class SipStack {
     this.counters.messagesDropped++;
     if (drop.reason !== 'oversize' || !drop.head) return;
     // RFC 3261 §18.1.1 / §21.5.14: answer an oversize request with 513 when its headers are readable.
+    let request: SipRequest | undefined;
     try {
-      parseMessage(drop.head);
+      const parsed = parseMessage(drop.head);
+      if (parsed instanceof SipRequest) request = parsed;
     } catch (e) {
-      if (e instanceof MessageParseError && e.partial instanceof SipRequest) {
-        this.respondStateless(e.partial, 513, { ...drop.source, connectionId: drop.connectionId });
-      }
+      if (e instanceof MessageParseError && e.partial instanceof SipRequest) request = e.partial;
+    }
+    if (request && request.method !== 'ACK' && request.has('via')) {
+      this.counters.requestsRefused++;
+      this.respondStateless(request, 513, { ...drop.source, connectionId: drop.connectionId });
     }
   }
 
