@@ -1,6 +1,11 @@
 import { Command } from 'commander';
+import { registerAlias } from './commands/alias.js';
 import { registerConfig } from './commands/config.js';
+import { registerDomain } from './commands/domain.js';
+import { registerNumber } from './commands/number.js';
+import { registerRegistrations } from './commands/registrations.js';
 import { registerStart } from './commands/start.js';
+import { registerSubscriber } from './commands/subscriber.js';
 import type { CliDeps } from './deps.js';
 import type { CliIo } from './io.js';
 import { packageVersion } from './version.js';
@@ -22,9 +27,14 @@ export function buildProgram(io: CliIo, deps: CliDeps): Command {
     .exitOverride();
   program.addHelpText(
     'after',
-    '\nExamples:\n  switchboard start --sip-port 5070 --default-route sip:127.0.0.1:5080\n  switchboard config show --json\n',
+    '\nExamples:\n  switchboard start --sip-port 5070 --default-route sip:127.0.0.1:5080\n  switchboard config show --json\n  switchboard subscriber add alice@example.com --password s3cret\n',
   );
   registerStart(program, io, deps);
   registerConfig(program, io);
+  registerDomain(program, io);
+  registerSubscriber(program, io);
+  registerNumber(program, io);
+  registerAlias(program, io);
+  registerRegistrations(program, io);
   return program;
 }

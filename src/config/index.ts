@@ -16,5 +16,6 @@ export {
   type SipConfig,
   type SipTimersConfig,
   type SipTransportName,
+  type StoreConfig,
   type SwitchboardConfig,
 } from './types.js';

@@ -9,6 +9,7 @@ import {
   nonEmptyString,
   oneOf,
   sipUri,
+  storeUrl,
   type Validator,
 } from './validators.js';
 
@@ -164,6 +165,17 @@ export const KEYS: readonly KeySpec[] = [
     validate: list(domain, { nonEmpty: false }),
     description:
       'Domains this node is responsible for (repeatable, or comma-separated); empty means only its own addresses.',
+  },
+  {
+    key: 'store.url',
+    env: 'SWITCHBOARD_STORE_URL',
+    flag: '--store-url',
+    flagArg: '<url>',
+    text: 'string',
+    validate: storeUrl,
+    optional: true,
+    description:
+      'Provisioning database: unset or empty is the SQLite file switchboard.db in dataDir; postgres://user@host:5432/db is PostgreSQL.',
   },
 ];
 

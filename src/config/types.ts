@@ -38,9 +38,16 @@ export interface ProxyConfig {
   domains: string[];
 }
 
+export interface StoreConfig {
+  /** Provisioning database: unset or empty is SQLite in dataDir; `postgres://…` is PostgreSQL. */
+  url?: string;
+}
+
 export interface SwitchboardConfig {
   dataDir: string;
   logLevel: LogLevel;
   sip: SipConfig;
   proxy: ProxyConfig;
+  /** Absent when no store key is set (the embedded SQLite default). */
+  store?: StoreConfig;
 }

@@ -83,3 +83,20 @@ export function list<T>(item: Validator<T>, options: { nonEmpty: boolean }): Val
     return { value: out };
   };
 }
+
+/** Empty (the embedded SQLite file) or a PostgreSQL URL with a host. */
+export const storeUrl: Validator<string> = (value) => {
+  const wanted =
+    'expected empty (SQLite in dataDir) or a URL such as postgres://user@127.0.0.1:5432/switchboard';
+  if (typeof value !== 'string') return { error: `${wanted}, got ${show(value)}` };
+  if (value.trim() === '') return { value: '' };
+  try {
+    const url = new URL(value);
+    if (/^postgres(ql)?:$/i.test(url.protocol) && url.hostname !== '') return { value };
+  } catch {
+    // reported below
+  }
+  // Only the scheme is echoed back: the rest of a mistyped URL may carry a password.
+  const scheme = /^[a-z][a-z0-9+.-]*:/i.exec(value)?.[0];
+  return { error: `${wanted}, got ${scheme ? `a ${scheme} URL` : 'something else'}` };
+};

@@ -28,6 +28,7 @@ describe('CLI flag values', () => {
       'proxy.defaultRoute': '--default-route',
       'proxy.mode': '--proxy-mode',
       'proxy.domains': '--domain',
+      'store.url': '--store-url',
     });
   });
 

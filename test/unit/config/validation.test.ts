@@ -25,6 +25,7 @@ const BAD: Record<string, [string, string]> = {
   'proxy.mode': ['stateless-ish', 'expected one of stateful|stateless, got "stateless-ish"'],
   'proxy.recordRoute': ['maybe', 'expected true or false, got "maybe"'],
   'proxy.domains': ['example..com', 'expected a domain name such as example.com, got "example..com"'],
+  'store.url': ['mysql://db/sb', 'expected empty (SQLite in dataDir) or a URL such as postgres://'],
 };
 
 describe('validation errors', () => {

@@ -1,0 +1,29 @@
+export { ConflictError, InvalidInputError, NotFoundError, StoreError } from './errors.js';
+export { postgresFlavor, type SqlFlavor, sqliteFlavor } from './flavor.js';
+export { digestSecrets } from './ha1.js';
+export { migrate } from './migrate.js';
+export { MIGRATIONS, type Migration } from './migrations.js';
+export { openStore, SQLITE_FILE, StoreUnavailableError } from './open-store.js';
+export { type PostgresOpenOptions, PostgresProvisioningStore } from './postgres-store.js';
+export { withoutPassword } from './redact.js';
+export { SqlProvisioningStore } from './sql-store.js';
+export { SqliteProvisioningStore } from './sqlite-store.js';
+export type {
+  AddressAlias,
+  DigestSecrets,
+  Domain,
+  ImportProgress,
+  NewSubscriber,
+  ProvisioningStore,
+  RemoveDomainOptions,
+  StoredBinding,
+  Subscriber,
+} from './types.js';
+export {
+  asNumber,
+  checkDisplayName,
+  checkDomain,
+  checkNumber,
+  checkPassword,
+  checkUser,
+} from './validate.js';

@@ -1,0 +1,70 @@
+import type { SqlFlavor } from './flavor.js';
+
+/**
+ * The schema, as numbered steps applied in order and recorded in `schema_migrations`.
+ * Released steps are never edited: a change is a new step at the end.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  statements(types: SqlFlavor['types']): string[];
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'provisioning: domains, subscribers, aliases and numbers',
+    statements: (t) => [
+      `create table domains (
+        name text primary key,
+        created_at ${t.time} not null
+      )`,
+      // The password is never stored: only HA1 per digest algorithm, with realm = domain.
+      `create table subscribers (
+        domain text not null references domains (name),
+        username text not null,
+        display_name text,
+        enabled ${t.flag} not null,
+        ha1_md5 text not null,
+        ha1_sha256 text not null,
+        created_at ${t.time} not null,
+        primary key (domain, username)
+      )`,
+      `create table aliases (
+        domain text not null,
+        alias text not null,
+        username text not null,
+        kind text not null check (kind in ('number', 'alias')),
+        created_at ${t.time} not null,
+        primary key (domain, alias),
+        foreign key (domain, username) references subscribers (domain, username) on delete cascade
+      )`,
+      // A number (DID) routes to one subscriber platform-wide, whatever its domain.
+      `create unique index aliases_number on aliases (alias) where kind = 'number'`,
+      `create index aliases_subscriber on aliases (domain, username)`,
+    ],
+  },
+  {
+    version: 2,
+    name: 'location: registered contacts (bindings)',
+    statements: (t) => [
+      `create table bindings (
+        aor text not null,
+        contact text not null,
+        expires_at ${t.time} not null,
+        q ${t.real} not null,
+        call_id text not null,
+        cseq integer not null,
+        source_protocol text not null,
+        source_address text not null,
+        source_port integer not null,
+        path text not null,
+        instance_id text,
+        reg_id integer,
+        user_agent text,
+        primary key (aor, contact)
+      )`,
+      `create index bindings_expires_at on bindings (expires_at)`,
+    ],
+  },
+];

@@ -1,0 +1,62 @@
+import type { ColumnType } from 'kysely';
+
+/**
+ * The tables as Kysely sees them. Times and flags have a type per backend: PostgreSQL has
+ * timestamptz and boolean, SQLite stores epoch milliseconds and 0/1 (see flavor.ts).
+ */
+export type Timestamp = ColumnType<Date | number | string, Date | number, Date | number>;
+export type Flag = ColumnType<boolean | number, boolean | number, boolean | number>;
+
+export interface SchemaMigrationsTable {
+  version: number;
+  name: string;
+  applied_at: Timestamp;
+}
+
+export interface DomainsTable {
+  name: string;
+  created_at: Timestamp;
+}
+
+export interface SubscribersTable {
+  domain: string;
+  username: string;
+  display_name: string | null;
+  enabled: Flag;
+  ha1_md5: string;
+  ha1_sha256: string;
+  created_at: Timestamp;
+}
+
+export interface AliasesTable {
+  domain: string;
+  alias: string;
+  username: string;
+  kind: 'number' | 'alias';
+  created_at: Timestamp;
+}
+
+export interface BindingsTable {
+  aor: string;
+  contact: string;
+  expires_at: Timestamp;
+  q: number;
+  call_id: string;
+  cseq: number;
+  source_protocol: string;
+  source_address: string;
+  source_port: number;
+  /** JSON array of Path header values (RFC 3327). */
+  path: string;
+  instance_id: string | null;
+  reg_id: number | null;
+  user_agent: string | null;
+}
+
+export interface StoreSchema {
+  schema_migrations: SchemaMigrationsTable;
+  domains: DomainsTable;
+  subscribers: SubscribersTable;
+  aliases: AliasesTable;
+  bindings: BindingsTable;
+}

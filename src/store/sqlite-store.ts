@@ -1,0 +1,34 @@
+import Database from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import { sqliteFlavor } from './flavor.js';
+import { migrate } from './migrate.js';
+import type { StoreSchema } from './schema.js';
+import { SqlProvisioningStore } from './sql-store.js';
+
+/** The embedded default: one SQLite file, migrated on open. */
+export class SqliteProvisioningStore extends SqlProvisioningStore {
+  /** Opens (creating if needed) the database file; `:memory:` works for throwaway stores. */
+  static async open(file: string): Promise<SqliteProvisioningStore> {
+    const database = new Database(file);
+    try {
+      // WAL lets the CLI read while a node writes; NORMAL sync is durable enough under WAL.
+      database.pragma('journal_mode = WAL');
+      database.pragma('synchronous = NORMAL');
+      // Foreign keys are off by default in SQLite, per connection.
+      database.pragma('foreign_keys = ON');
+      // A second process (the CLI next to a node) waits for a write lock instead of failing.
+      database.pragma('busy_timeout = 5000');
+    } catch (e) {
+      database.close();
+      throw e;
+    }
+    const db = new Kysely<StoreSchema>({ dialect: new SqliteDialect({ database }) });
+    try {
+      await migrate(db, sqliteFlavor);
+    } catch (e) {
+      await db.destroy();
+      throw e;
+    }
+    return new SqliteProvisioningStore(db, sqliteFlavor, file);
+  }
+}

@@ -1,0 +1,96 @@
+/** Provisioning data: the domains a node serves, their subscribers, and numbers/aliases. */
+
+export interface Domain {
+  name: string;
+  createdAt: Date;
+}
+
+/** Digest HA1 values (RFC 7616 §3.4.2): the password itself is never stored. */
+export interface DigestSecrets {
+  /** MD5(username:realm:password), hex. */
+  ha1Md5: string;
+  /** SHA-256(username:realm:password), hex. */
+  ha1Sha256: string;
+}
+
+export interface Subscriber extends DigestSecrets {
+  username: string;
+  domain: string;
+  displayName?: string;
+  enabled: boolean;
+  createdAt: Date;
+}
+
+/** An E.164 number (DID) or alias that points at a subscriber. */
+export interface AddressAlias {
+  /** `+14155550100` for numbers, a user part for aliases. */
+  alias: string;
+  /** The domain the alias lives in (numbers: any domain the subscriber is in). */
+  domain: string;
+  username: string;
+  kind: 'number' | 'alias';
+}
+
+/** A registered contact kept in the store so bindings survive a restart (location service). */
+export interface StoredBinding {
+  aor: string;
+  contact: string;
+  expiresAt: Date;
+  q: number;
+  callId: string;
+  cseq: number;
+  /** Where the REGISTER came from: protocol, address, port (NAT-aware routing). */
+  source: { protocol: string; address: string; port: number };
+  path: string[];
+  instanceId?: string;
+  regId?: number;
+  userAgent?: string;
+}
+
+export interface NewSubscriber {
+  username: string;
+  domain: string;
+  password: string;
+  displayName?: string;
+  enabled?: boolean;
+}
+
+export interface ImportProgress {
+  done: number;
+  total: number;
+}
+
+/** One repository for provisioning; SQLite (embedded default) and PostgreSQL implement it. */
+export interface ProvisioningStore {
+  addDomain(name: string): Promise<Domain>;
+  listDomains(): Promise<Domain[]>;
+  /** Refuses (ConflictError) while the domain has subscribers, unless `options.cascade`. */
+  removeDomain(name: string, options?: RemoveDomainOptions): Promise<boolean>;
+  hasDomain(name: string): Promise<boolean>;
+
+  addSubscriber(subscriber: NewSubscriber): Promise<Subscriber>;
+  getSubscriber(username: string, domain: string): Promise<Subscriber | undefined>;
+  listSubscribers(domain?: string): Promise<Subscriber[]>;
+  removeSubscriber(username: string, domain: string): Promise<boolean>;
+  setPassword(username: string, domain: string, password: string): Promise<boolean>;
+  /** Bulk insert in one transaction; reports progress every few hundred rows. */
+  importSubscribers(rows: NewSubscriber[], onProgress?: (p: ImportProgress) => void): Promise<number>;
+
+  addAlias(alias: AddressAlias): Promise<AddressAlias>;
+  listAliases(domain?: string): Promise<AddressAlias[]>;
+  removeAlias(alias: string, domain: string): Promise<boolean>;
+  /** The subscriber a user part or number in a domain names (username, alias or DID). */
+  resolveUser(user: string, domain: string): Promise<Subscriber | undefined>;
+
+  saveBinding(binding: StoredBinding): Promise<void>;
+  removeBinding(aor: string, contact: string): Promise<void>;
+  removeBindings(aor: string): Promise<void>;
+  loadBindings(): Promise<StoredBinding[]>;
+
+  close(): Promise<void>;
+}
+
+export interface RemoveDomainOptions {
+  /** Remove the domain's subscribers (and their aliases and numbers) with it; otherwise refuse. */
+  cascade?: boolean;
+}

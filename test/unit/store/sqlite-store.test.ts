@@ -1,0 +1,65 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openStore, SQLITE_FILE, SqliteProvisioningStore } from '../../../src/store/index.js';
+import { storeContract } from './contract.js';
+import { sqliteHarness } from './sqlite-harness.js';
+
+describe('SQLite provisioning store', () => {
+  storeContract(sqliteHarness);
+});
+
+describe('openStore with SQLite', () => {
+  const harnesses: Array<ReturnType<typeof sqliteHarness>> = [];
+  afterEach(async () => {
+    for (const h of harnesses.splice(0)) await h.cleanup();
+  });
+
+  it('creates the data directory and switchboard.db in WAL mode', async () => {
+    const h = sqliteHarness();
+    harnesses.push(h);
+    const dataDir = join(h.dir, 'nested', 'data');
+    const store = await openStore({ dataDir });
+    expect(store).toBeInstanceOf(SqliteProvisioningStore);
+    expect(store.location).toBe(join(dataDir, SQLITE_FILE));
+    await store.close();
+    const raw = new Database(join(dataDir, SQLITE_FILE), { readonly: true });
+    expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
+    raw.close();
+  });
+
+  it('never writes the password to the file', async () => {
+    const h = sqliteHarness();
+    harnesses.push(h);
+    const store = await h.open();
+    await store.addDomain('example.com');
+    await store.addSubscriber({ username: 'alice', domain: 'example.com', password: 'needle-in-the-file-9' });
+    await store.close();
+    for (const name of [SQLITE_FILE, `${SQLITE_FILE}-wal`]) {
+      let bytes: Buffer;
+      try {
+        bytes = readFileSync(join(h.dir, name));
+      } catch {
+        continue;
+      }
+      expect(bytes.includes('needle-in-the-file-9')).toBe(false);
+    }
+  });
+
+  it('reports an unusable data directory', async () => {
+    const h = sqliteHarness();
+    harnesses.push(h);
+    const file = join(h.dir, 'a-file');
+    writeFileSync(file, '');
+    await expect(openStore({ dataDir: join(file, 'data') })).rejects.toThrow(
+      /^cannot open the SQLite store .*a-file\/data\/switchboard\.db: ENOTDIR/,
+    );
+  });
+
+  it('rejects a URL it does not know', async () => {
+    await expect(openStore({ dataDir: '.', store: { url: 'mysql://u:pw@h/db' } })).rejects.toThrow(
+      'unsupported store URL mysql://u:***@h/db',
+    );
+  });
+});
