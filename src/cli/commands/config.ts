@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { getPath, KEYS, sourceLabel } from '../../config/index.js';
+import { withoutPassword } from '../../store/index.js';
 import { addConfigOptions, formatValue } from '../config-options.js';
 import { EXIT_OK } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
@@ -17,6 +18,9 @@ export function registerConfig(program: Command, io: CliIo): void {
   addConfigOptions(show).action((flags: Record<string, unknown>) => {
     const resolved = loadOrReport(flags, io);
     if (!resolved) return;
+    // A PostgreSQL URL may carry a password: never print it.
+    const storeUrl = resolved.config.store?.url;
+    if (storeUrl) resolved.config.store = { ...resolved.config.store, url: withoutPassword(storeUrl) };
     if (flags['json']) {
       io.stdout(`${JSON.stringify(resolved.config, null, 2)}\n`);
     } else {
