@@ -18,5 +18,7 @@ export function defaultConfig(): SwitchboardConfig {
       recordRoute: true,
       domains: [],
     },
+    // MD5 first: the SIP devices and tools of the field still answer only MD5 (RFC 8760 §2.4).
+    auth: { algorithms: ['MD5', 'SHA-256'], nonceLifetime: 300 },
   };
 }

@@ -1,4 +1,4 @@
-import { LOG_LEVELS, PROXY_MODES, SIP_TRANSPORTS } from './types.js';
+import { DIGEST_ALGORITHMS, LOG_LEVELS, PROXY_MODES, SIP_TRANSPORTS } from './types.js';
 import {
   boolean,
   domain,
@@ -176,6 +176,21 @@ export const KEYS: readonly KeySpec[] = [
     optional: true,
     description:
       'Provisioning database: unset or empty is the SQLite file switchboard.db in dataDir; postgres://user@host:5432/db is PostgreSQL.',
+  },
+  {
+    key: 'auth.algorithms',
+    env: 'SWITCHBOARD_AUTH_ALGORITHMS',
+    text: 'list',
+    validate: list(oneOf(DIGEST_ALGORITHMS), { nonEmpty: true }),
+    description:
+      'Digest challenges offered, in this order (RFC 8760): MD5 and/or SHA-256. SIPp 3.6 and baresip 1.0 answer only MD5, and baresip refuses a challenge set that contains SHA-256 at all.',
+  },
+  {
+    key: 'auth.nonceLifetime',
+    env: 'SWITCHBOARD_AUTH_NONCE_LIFETIME',
+    text: 'integer',
+    validate: integer(1, 86_400),
+    description: 'Seconds a digest nonce stays valid; a correct answer to an older one gets stale=true.',
   },
 ];
 

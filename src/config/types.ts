@@ -6,6 +6,16 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export const SIP_TRANSPORTS = ['udp', 'tcp'] as const;
 export type SipTransportName = (typeof SIP_TRANSPORTS)[number];
 
+export const DIGEST_ALGORITHMS = ['MD5', 'SHA-256'] as const;
+export type DigestAlgorithmName = (typeof DIGEST_ALGORITHMS)[number];
+
+/** Digest authentication of the registrar and proxy (RFC 3261 §22, RFC 8760). */
+export interface AuthConfig {
+  algorithms: DigestAlgorithmName[];
+  /** Seconds. */
+  nonceLifetime: number;
+}
+
 export const PROXY_MODES = ['stateful', 'stateless'] as const;
 export type ProxyMode = (typeof PROXY_MODES)[number];
 
@@ -48,6 +58,7 @@ export interface SwitchboardConfig {
   logLevel: LogLevel;
   sip: SipConfig;
   proxy: ProxyConfig;
+  auth: AuthConfig;
   /** Absent when no store key is set (the embedded SQLite default). */
   store?: StoreConfig;
 }

@@ -20,6 +20,7 @@ describe('loadConfig layering: defaults < file < environment < flags', () => {
         timerC: 180000,
       },
       proxy: { mode: 'stateful', recordRoute: true, domains: [] },
+      auth: { algorithms: ['MD5', 'SHA-256'], nonceLifetime: 300 },
     });
   });
 

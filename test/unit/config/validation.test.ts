@@ -26,6 +26,8 @@ const BAD: Record<string, [string, string]> = {
   'proxy.recordRoute': ['maybe', 'expected true or false, got "maybe"'],
   'proxy.domains': ['example..com', 'expected a domain name such as example.com, got "example..com"'],
   'store.url': ['mysql://db/sb', 'expected empty (SQLite in dataDir) or a URL such as postgres://'],
+  'auth.algorithms': ['SHA-1', 'expected one of MD5|SHA-256'],
+  'auth.nonceLifetime': ['0', 'expected an integer 1-86400'],
 };
 
 describe('validation errors', () => {
