@@ -1,4 +1,4 @@
-import type { LocalRequestHandler } from './proxy/index.js';
+import type { LocalRequestHandler, RegisterHandler } from './proxy/index.js';
 import { createResponse, type SipRequest } from './sip/message/index.js';
 import type { SipStack } from './sip/stack/index.js';
 import type { ServerTransaction } from './sip/transaction/index.js';
@@ -10,13 +10,14 @@ const userMethods = ['INVITE', 'MESSAGE', 'SUBSCRIBE', 'NOTIFY', 'REFER', 'PUBLI
 
 /**
  * The node answering requests addressed to itself (RFC 3261 §8.2 through the UA core): OPTIONS
- * 200 with its capabilities; 404 for users it does not know; 405 with Allow for methods it has no
- * role for (REGISTER until the registrar runs); 501 for methods it does not understand.
+ * 200 with its capabilities; 404 for users it does not know; REGISTER to the registrar when one
+ * runs (405 otherwise); 405 with Allow for methods it has no role for; 501 for methods it does not
+ * understand.
  */
 export class NodeUserAgent implements LocalRequestHandler {
   readonly core: UserAgentCore;
 
-  constructor(stack: SipStack, timers: { t1: number; t2: number }) {
+  constructor(stack: SipStack, timers: { t1: number; t2: number }, registrar?: RegisterHandler) {
     this.core = new UserAgentCore({
       transport: stack,
       t1: timers.t1,
@@ -24,6 +25,7 @@ export class NodeUserAgent implements LocalRequestHandler {
       userAgent: 'Switchboard',
     });
     for (const method of userMethods) this.core.handle(method, (request, tx) => this.noSuchUser(request, tx));
+    if (registrar) this.core.handle('REGISTER', (request, tx) => registrar.handle(request, tx));
   }
 
   handleRequest(request: SipRequest, transaction: ServerTransaction): void {

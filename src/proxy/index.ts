@@ -1,2 +1,8 @@
 export { ProxyRole } from './proxy-role.js';
-export type { LocalRequestHandler, ProxyRoleOptions } from './types.js';
+export { SubscriberRouter, type SubscriberRoutingDeps, type UserRoute } from './subscriber-router.js';
+export type {
+  LocalRequestHandler,
+  ProxyRoleOptions,
+  RegisterHandler,
+  SubscriberRouting,
+} from './types.js';

@@ -19,7 +19,7 @@ export function sippTransportFlag(transport: SipTransport): string {
  */
 const PORT_BLOCK = 8;
 
-async function sippPorts(): Promise<{ sip: number; args: string[] }> {
+export async function sippPorts(): Promise<{ sip: number; args: string[] }> {
   const base = await allocatePorts(PORT_BLOCK);
   return { sip: base, args: ['-mp', String(base + 2), '-cp', String(base + 6)] };
 }
@@ -32,6 +32,13 @@ export interface SippResult extends SippStats {
   wallMs: number;
   stderrTail: string;
   args: string[];
+  /** SIPp's -trace_msg log (every message sent and received), when asked for with traceMessages. */
+  messages?: string;
+}
+
+export interface RunSippOptions {
+  /** Run with `-trace_msg` and return the message log in `messages`. */
+  traceMessages?: boolean;
 }
 
 /** A readable one-line summary plus the stderr tail, for assertion messages. */
@@ -51,10 +58,17 @@ export function describeSipp(result: SippResult): string {
  * Runs one SIPp process to completion with `-nostdin -trace_stat -stf FILE -fd 1`, killing it
  * at `deadlineMs`, and returns the totals of its stat file.
  */
-export async function runSipp(bin: string, args: string[], deadlineMs: number): Promise<SippResult> {
+export async function runSipp(
+  bin: string,
+  args: string[],
+  deadlineMs: number,
+  options: RunSippOptions = {},
+): Promise<SippResult> {
   const dir = mkdtempSync(join(tmpdir(), 'sb-sipp-'));
   const statFile = join(dir, 'stat.csv');
+  const messageFile = join(dir, 'messages.log');
   const fullArgs = [...args, '-nostdin', '-trace_stat', '-stf', statFile, '-fd', '1'];
+  if (options.traceMessages) fullArgs.push('-trace_msg', '-message_file', messageFile);
   const started = Date.now();
   const child = new Child('sipp', bin, fullArgs, { cwd: dir });
   let timedOut = false;
@@ -71,8 +85,17 @@ export async function runSipp(bin: string, args: string[], deadlineMs: number): 
     } catch (error) {
       throw new Error(`${(error as Error).message}\n${child.report()}`);
     }
+    let messages: string | undefined;
+    if (options.traceMessages) {
+      try {
+        messages = readFileSync(messageFile, 'utf8');
+      } catch {
+        messages = '';
+      }
+    }
     return {
       ...stats,
+      ...(messages === undefined ? {} : { messages }),
       exitCode: exit.code,
       signal: exit.signal,
       timedOut,

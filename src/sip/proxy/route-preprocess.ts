@@ -3,24 +3,31 @@ import type { Uri } from '../message/uri.js';
 
 /**
  * RFC 3261 §16.4: undo strict routing (a Request-URI that is ours came from a strict router:
- * the real Request-URI is the last Route) and remove the Route values that name us.
+ * the real Request-URI is the last Route) and remove the Route values that name us. Returns
+ * whether the request was routed through us (it carried one of our Route values).
  */
-export function preprocessRoute(request: SipRequest, isLocal: (uri: Uri) => boolean): void {
-  if (!request.has('route')) return;
+export function preprocessRoute(request: SipRequest, isLocal: (uri: Uri) => boolean): boolean {
+  if (!request.has('route')) return false;
+  let ours = false;
   if (isLocal(request.uri)) {
     const routes = request.routes;
     const last = routes[routes.length - 1];
-    // Our Record-Route values have no user part: such a Request-URI came from a strict router.
-    if (last && request.uri.kind === 'sip' && request.uri.user === undefined) {
+    // Only a URI we could have written into a Record-Route (no user part, `;lr`) came from a strict
+    // router; `REGISTER sip:example.com` for a domain we serve, with a preloaded Route, did not.
+    const uri = request.uri;
+    if (last && uri.kind === 'sip' && uri.user === undefined && uri.looseRouting) {
       const kept = request.getAll('route').slice(0, -1);
       request.remove('route');
       for (const value of kept) request.append('Route', value);
       request.uri = last.uri;
+      ours = true;
     }
   }
   for (;;) {
     const first = request.routes[0];
     if (!first || !isLocal(first.uri)) break;
     request.removeFirstValue('route');
+    ours = true;
   }
+  return ours;
 }

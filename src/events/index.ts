@@ -1,0 +1,13 @@
+export { InProcessEventBus } from './in-process-bus.js';
+export type {
+  EventBus,
+  EventFor,
+  EventPattern,
+  EventSource,
+  EventType,
+  RegistrationEvent,
+  RegistrationEventType,
+  RemovalReason,
+  SwitchboardEvent,
+  Unsubscribe,
+} from './types.js';

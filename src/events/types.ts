@@ -1,0 +1,57 @@
+/** Where a SIP request came from, as the transport saw it (NAT-aware: not what the message claims). */
+export interface EventSource {
+  protocol: string;
+  address: string;
+  port: number;
+}
+
+export type RegistrationEventType =
+  | 'registration.created'
+  | 'registration.refreshed'
+  | 'registration.removed'
+  | 'registration.expired';
+
+/** Why a binding went away (registration.removed). */
+export type RemovalReason = 'deregistered' | 'wildcard' | 'replaced' | 'evicted';
+
+/** A binding of the location service changed (RFC 3261 §10). */
+export interface RegistrationEvent {
+  type: RegistrationEventType;
+  /** Canonical address-of-record, `sip:user@domain`. */
+  aor: string;
+  /** The contact URI as registered. */
+  contact: string;
+  source: EventSource;
+  /** Seconds granted (0 for removed/expired). */
+  expires: number;
+  /** When it happened, ms since the epoch. */
+  at: number;
+  instanceId?: string;
+  userAgent?: string;
+  reason?: RemovalReason;
+}
+
+/** Every event a node publishes; later families (`call.*`, `cdr.*`, `recording.*`) join this union. */
+export type SwitchboardEvent = RegistrationEvent;
+
+export type EventType = SwitchboardEvent['type'];
+
+/** An exact type, a family (`registration.*`) or everything (`*`). */
+export type EventPattern = EventType | `${string}.*` | '*';
+
+/** The events a pattern matches, narrowed for exact types. */
+export type EventFor<P extends EventPattern> = P extends EventType
+  ? SwitchboardEvent & { type: P }
+  : SwitchboardEvent;
+
+export type Unsubscribe = () => void;
+
+/**
+ * The node's event bus. The in-process bus delivers synchronously; a NATS-backed bus implements
+ * the same interface asynchronously, so subscribers must not rely on delivery timing.
+ */
+export interface EventBus {
+  publish(event: SwitchboardEvent): void;
+  subscribe<P extends EventPattern>(pattern: P, handler: (event: EventFor<P>) => void): Unsubscribe;
+  close(): Promise<void>;
+}

@@ -1,0 +1,247 @@
+import type { EventBus, RegistrationEventType, RemovalReason } from '../events/index.js';
+import { type Binding, type BindingSource, type LocationService, noPath } from '../location/index.js';
+import type { DigestAlgorithm } from '../sip/auth/types.js';
+import {
+  createResponse,
+  parseNameAddress,
+  SipParseError,
+  type SipRequest,
+  type SipResponse,
+} from '../sip/message/index.js';
+import type { ServerTransaction } from '../sip/transaction/index.js';
+import type { Target } from '../sip/transport/index.js';
+import { type AddressOfRecord, addressOfRecord } from './aor.js';
+import { bindingEvent } from './binding-event.js';
+import { BadParameter, contactParams, parseDeltaSeconds } from './contact-params.js';
+import { detach } from './detach.js';
+import { KeyedLock } from './keyed-lock.js';
+import { LocalDomains } from './local-domains.js';
+import { needsChallenge } from './needs-challenge.js';
+import { registerOk } from './register-response.js';
+import { planRegistration, type RegisterContact } from './registration-plan.js';
+import {
+  defaultRegistrarOptions,
+  type RegistrarOptions,
+  type RequestAuthenticator,
+  type SubscriberStore,
+} from './types.js';
+
+export interface RegistrarDeps {
+  store: SubscriberStore;
+  location: LocationService;
+  authenticator: RequestAuthenticator;
+  events?: EventBus;
+  /** Shared served-domain cache (the proxy asks the same question). */
+  domains?: LocalDomains;
+  now?: () => number;
+  /** Unexpected failures (store down): answered 500 and reported here. */
+  onError?: (error: unknown) => void;
+}
+
+/** Extensions a REGISTER may Require of us (RFC 3261 §10.3 step 2). */
+const supportedExtensions = new Set(['path']);
+/** Path values kept per binding (RFC 3327): a few edge proxies, never an attacker's list. */
+const MAX_PATH = 5;
+/** Longest contact URI stored: bounds the memory of a binding. */
+const MAX_CONTACT_LENGTH = 1024;
+const MAX_USER_AGENT = 128;
+
+/**
+ * The registrar of RFC 3261 §10.3 for the domains in the provisioning store. Every REGISTER is
+ * authenticated (401) against the subscriber named in To; the authenticated user may only change
+ * its own bindings (403 otherwise). Bad input gets a 4xx and changes nothing; nothing throws.
+ *
+ * Limit policy: a REGISTER with more than `maxContactsPerRequest` contacts is a 400; beyond
+ * `maxContacts` bindings per AoR the least recently refreshed bindings are evicted (a phone that
+ * rebooted behind a new NAT port must not be locked out by its own stale bindings); only a single
+ * REGISTER asking for more than `maxContacts` at once is refused (403 with a Warning).
+ */
+export class Registrar {
+  private readonly options: RegistrarOptions;
+  private readonly domains: LocalDomains;
+  private readonly lock = new KeyedLock();
+  private readonly now: () => number;
+
+  constructor(
+    private readonly deps: RegistrarDeps,
+    options: Partial<RegistrarOptions> = {},
+  ) {
+    this.options = { ...defaultRegistrarOptions, ...options };
+    const { minExpires, defaultExpires, maxExpires } = this.options;
+    if (!(minExpires >= 0 && minExpires <= defaultExpires && defaultExpires <= maxExpires)) {
+      throw new Error('registrar: expected minExpires <= defaultExpires <= maxExpires');
+    }
+    this.domains = deps.domains ?? new LocalDomains(deps.store);
+    this.now = deps.now ?? Date.now;
+  }
+
+  /** Transaction-user entry point: answers through the transaction, never throws. */
+  handle(request: SipRequest, transaction: ServerTransaction): void {
+    this.process(request, transaction.source).then((response) => transaction.respond(response));
+  }
+
+  /** The response to one REGISTER received from `source`; never rejects. */
+  async process(request: SipRequest, source: Target): Promise<SipResponse> {
+    try {
+      return await this.register(request, source);
+    } catch (e) {
+      if (e instanceof SipParseError || e instanceof BadParameter) {
+        return createResponse(request, 400, `Bad Request (${e.message})`);
+      }
+      // Step 7: a failed commit (store down) fails the whole request, nothing changed.
+      this.deps.onError?.(e);
+      return createResponse(request, 500);
+    }
+  }
+
+  private async register(request: SipRequest, source: Target): Promise<SipResponse> {
+    // Step 2: extensions we do not know.
+    const unsupported = request.getAll('require').filter((t) => !supportedExtensions.has(t.toLowerCase()));
+    if (unsupported.length > 0) {
+      const response = createResponse(request, 420);
+      response.set('Unsupported', unsupported.join(', '));
+      return response;
+    }
+    // Step 5 before step 3: a domain we do not serve has no realm to authenticate in.
+    const aor = addressOfRecord(request.to.uri);
+    if (!aor || !(await this.domains.has(aor.domain))) return createResponse(request, 404);
+    const target = request.uri;
+    if (
+      target.kind === 'sip' &&
+      target.hostname !== aor.domain &&
+      (await this.domains.has(target.hostname))
+    ) {
+      return createResponse(request, 404, 'Not Found (To is not in the Request-URI domain)');
+    }
+
+    // Steps 3–4: authenticate, then only the subscriber itself may change its bindings.
+    const refusal = await this.authenticate(request, aor, source);
+    if (refusal) return refusal;
+
+    const contacts = this.readContacts(request);
+    if (!Array.isArray(contacts) && contacts !== '*') return contacts;
+    const expiresHeader = request.get('expires');
+    const headerExpires = expiresHeader === undefined ? undefined : parseDeltaSeconds(expiresHeader.trim());
+    const path = this.readPath(request);
+    const userAgent = request.get('user-agent');
+    const bindingSource: BindingSource = {
+      protocol: source.protocol,
+      address: source.address,
+      port: source.port,
+      ...(source.connectionId !== undefined ? { connectionId: source.connectionId } : {}),
+    };
+
+    // Detached: the AoR is a map key and a field of every binding, and must not pin the message.
+    const key = detach(aor.aor);
+    return this.lock.run(key, async () => {
+      const now = this.now();
+      const current = await this.deps.location.lookup(key);
+      const plan = planRegistration(
+        {
+          aor: key,
+          current,
+          contacts,
+          headerExpires,
+          callId: detach(request.callId),
+          cseq: request.cseq.seq,
+          now,
+          source: bindingSource,
+          path,
+          userAgent: userAgent === undefined ? undefined : detach(userAgent.slice(0, MAX_USER_AGENT)),
+        },
+        this.options,
+      );
+      if (!plan.ok) {
+        const response = createResponse(request, plan.status, plan.reason);
+        for (const [name, value] of plan.headers ?? []) response.append(name, value);
+        return response;
+      }
+      if (plan.change.add.length > 0 || plan.change.remove.length > 0) {
+        await this.deps.location.update(key, plan.change);
+      }
+      for (const { binding, reason } of plan.removed)
+        this.publish('registration.removed', binding, now, reason);
+      for (const b of plan.created) this.publish('registration.created', b, now);
+      for (const b of plan.refreshed) this.publish('registration.refreshed', b, now);
+      return registerOk(request, plan.bindings, now, path);
+    });
+  }
+
+  /** Digest authentication in the AoR's domain (RFC 3261 §22.2); undefined when authorized. */
+  private async authenticate(
+    request: SipRequest,
+    aor: AddressOfRecord,
+    source: Target,
+  ): Promise<SipResponse | undefined> {
+    const realm = aor.domain;
+    const outcome = await this.deps.authenticator.verify(request, {
+      realm,
+      proxy: false,
+      source: source.address,
+      lookupHa1: (username, r, algorithm) => this.ha1(username, r, algorithm),
+    });
+    if (needsChallenge(outcome)) {
+      const challenge = this.deps.authenticator.challenge(realm, {
+        proxy: false,
+        stale: outcome.result === 'stale',
+      });
+      const response = createResponse(request, challenge.status);
+      for (const value of challenge.values) response.append(challenge.header, value);
+      return response;
+    }
+    if (outcome.result !== 'ok') return createResponse(request, 403);
+    // Step 4: third-party registration is not allowed: the credentials must be the To user's.
+    if (outcome.credentials.username !== aor.user) {
+      return createResponse(request, 403, 'Forbidden (credentials do not match To)');
+    }
+    return undefined;
+  }
+
+  private async ha1(
+    username: string,
+    realm: string,
+    algorithm: DigestAlgorithm,
+  ): Promise<string | undefined> {
+    const subscriber = await this.deps.store.getSubscriber(username, realm);
+    if (!subscriber?.enabled) return undefined;
+    return algorithm === 'SHA-256' ? subscriber.ha1Sha256 : subscriber.ha1Md5;
+  }
+
+  /** Contacts to apply, '*', or the 400 that refuses them. */
+  private readContacts(request: SipRequest): RegisterContact[] | '*' | SipResponse {
+    const values = request.getAll('contact');
+    if (values.length > this.options.maxContactsPerRequest) {
+      return createResponse(request, 400, 'Too Many Contacts');
+    }
+    // Step 6: '*' only alone (the Expires: 0 rule is checked with the bindings).
+    if (values.includes('*')) {
+      if (values.length > 1) return createResponse(request, 400, 'Contact * Must Be Alone');
+      return '*';
+    }
+    const contacts: RegisterContact[] = [];
+    for (const value of values) {
+      const contact = parseNameAddress(value);
+      if (contact.uri.kind !== 'sip') return createResponse(request, 400, 'Contact Must Be a SIP URI');
+      const text = contact.uri.toString();
+      if (text.length > MAX_CONTACT_LENGTH) return createResponse(request, 400, 'Contact Too Long');
+      const params = contactParams(contact);
+      if (params.instanceId !== undefined) params.instanceId = detach(params.instanceId);
+      contacts.push({ uri: contact.uri, text: detach(text), params });
+    }
+    return contacts;
+  }
+
+  /** RFC 3327: the Path values, validated (they become Route headers towards the contact). */
+  private readPath(request: SipRequest): readonly string[] {
+    const values = request.getAll('path');
+    if (values.length > MAX_PATH) throw new BadParameter('too many Path values');
+    for (const value of values) {
+      if (parseNameAddress(value).uri.kind !== 'sip') throw new BadParameter('Path must be a SIP URI');
+    }
+    return values.length === 0 ? noPath : values.map(detach);
+  }
+
+  private publish(type: RegistrationEventType, b: Binding, now: number, reason?: RemovalReason): void {
+    this.deps.events?.publish(bindingEvent(type, b, now, reason));
+  }
+}
