@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { defaultConfig, type SwitchboardConfig } from '../../src/config/index.js';
@@ -8,7 +9,8 @@ import type { RegistrationEvent } from '../../src/events/index.js';
 import { type NodeOverrides, type RunningNode, startNode } from '../../src/node.js';
 import { answerChallenge } from '../../src/sip/auth/index.js';
 import type { SipResponse } from '../../src/sip/message/index.js';
-import { SQLITE_FILE, SqliteProvisioningStore } from '../../src/store/index.js';
+import { PostgresProvisioningStore, SQLITE_FILE, SqliteProvisioningStore } from '../../src/store/index.js';
+import { PG_URL, postgresSkipReason, uniqueSchema } from '../unit/store/pg-harness.js';
 import { answer, SipSocket } from './sip-socket.js';
 
 const DOMAIN = 'example.com';
@@ -140,254 +142,277 @@ function ackFor(response: SipResponse, target: string, branch: string, port: num
   ].join('\r\n');
 }
 
-describe('a node as registrar and proxy for its subscribers over UDP', () => {
-  let dataDir: string;
-  let config: SwitchboardConfig;
-  let node: RunningNode;
-  let port = 0;
-  let sockets: SipSocket[] = [];
-  let events: RegistrationEvent[];
+type Backend = 'sqlite' | 'postgres';
+// The same suite runs on the embedded SQLite store and on PostgreSQL (skipped, naming the server,
+// when it is unreachable; a failure under SWITCHBOARD_REQUIRE_PEERS=1).
+const pgSkip = await postgresSkipReason();
+for (const backend of ['sqlite', 'postgres'] as Backend[]) registrarSuite(backend);
 
-  beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'sb-registrar-it-'));
-    const store = await SqliteProvisioningStore.open(join(dataDir, SQLITE_FILE));
-    await store.addDomain(DOMAIN);
-    for (const name of ['alice', 'bob', 'carol']) {
-      await store.addSubscriber({ username: name, domain: DOMAIN, password: `${name}-Secret-1` });
-    }
-    await store.addAlias({ alias: BOB_NUMBER, domain: DOMAIN, username: 'bob', kind: 'number' });
-    await store.close();
-  });
+function registrarSuite(backend: Backend): void {
+  const skip = backend === 'postgres' ? pgSkip : undefined;
+  describe.skipIf(skip !== undefined)(
+    `a node as registrar and proxy for its subscribers over UDP (${backend} store${skip ? `: ${skip}` : ''})`,
+    () => {
+      let dataDir: string;
+      let schema: string | undefined;
+      let config: SwitchboardConfig;
+      let node: RunningNode;
+      let port = 0;
+      let sockets: SipSocket[] = [];
+      let events: RegistrationEvent[];
 
-  afterAll(() => {
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+      beforeAll(async () => {
+        dataDir = mkdtempSync(join(tmpdir(), 'sb-registrar-it-'));
+        schema = backend === 'postgres' ? uniqueSchema() : undefined;
+        const store = schema
+          ? await PostgresProvisioningStore.open(PG_URL, { schema })
+          : await SqliteProvisioningStore.open(join(dataDir, SQLITE_FILE));
+        await store.addDomain(DOMAIN);
+        for (const name of ['alice', 'bob', 'carol']) {
+          await store.addSubscriber({ username: name, domain: DOMAIN, password: `${name}-Secret-1` });
+        }
+        await store.addAlias({ alias: BOB_NUMBER, domain: DOMAIN, username: 'bob', kind: 'number' });
+        await store.close();
+      });
 
-  async function start(overrides: NodeOverrides = {}): Promise<void> {
-    node = await startNode(config, pino({ level: 'silent' }), overrides);
-    port = node.listening[0]!.port;
-    node.events.subscribe('registration.*', (e) => events.push(e));
-  }
+      afterAll(async () => {
+        rmSync(dataDir, { recursive: true, force: true });
+        if (schema) {
+          const admin = new pg.Client({ connectionString: PG_URL });
+          await admin.connect();
+          await admin.query(`drop schema if exists ${schema} cascade`);
+          await admin.end();
+        }
+      });
 
-  beforeEach(async () => {
-    config = defaultConfig();
-    config.dataDir = dataDir;
-    config.sip.port = 0;
-    config.sip.listen = ['127.0.0.1'];
-    config.sip.transports = ['udp'];
-    config.sip.timers = { t1: 100, t2: 400, t4: 500 };
-    events = [];
-    await start();
-  });
+      async function start(overrides: NodeOverrides = {}): Promise<void> {
+        node = await startNode(config, pino({ level: 'silent' }), overrides);
+        port = node.listening[0]!.port;
+        node.events.subscribe('registration.*', (e) => events.push(e));
+      }
 
-  afterEach(async () => {
-    // Leave no binding behind for the next test (they share the SQLite file).
-    for (const aor of ['alice', 'bob', 'carol']) {
-      const location = node.services!.location;
-      const bindings = await location.lookup(`sip:${aor}@${DOMAIN}`);
-      await location.update(`sip:${aor}@${DOMAIN}`, { remove: bindings, add: [] });
-    }
-    await node.stop();
-    for (const s of sockets) s.close();
-    sockets = [];
-  });
+      beforeEach(async () => {
+        config = defaultConfig();
+        config.dataDir = dataDir;
+        if (schema) config.store = { url: `${PG_URL}?schema=${schema}` };
+        config.sip.port = 0;
+        config.sip.listen = ['127.0.0.1'];
+        config.sip.transports = ['udp'];
+        config.sip.timers = { t1: 100, t2: 400, t4: 500 };
+        events = [];
+        await start();
+      });
 
-  async function phone(user: string): Promise<Phone> {
-    const socket = await SipSocket.open();
-    sockets.push(socket);
-    return new Phone(socket, user, `${user}-Secret-1`, () => port);
-  }
+      afterEach(async () => {
+        // Leave no binding behind for the next test (they share the SQLite file).
+        for (const aor of ['alice', 'bob', 'carol']) {
+          const location = node.services!.location;
+          const bindings = await location.lookup(`sip:${aor}@${DOMAIN}`);
+          await location.update(`sip:${aor}@${DOMAIN}`, { remove: bindings, add: [] });
+        }
+        await node.stop();
+        for (const s of sockets) s.close();
+        sockets = [];
+      });
 
-  it('registers through the 401 round trip and answers with the binding', async () => {
-    const alice = await phone('alice');
-    alice.register();
-    const challenge = await alice.socket.response(401, 'REGISTER');
-    expect(challenge.getAll('www-authenticate')[0]).toContain(`realm="${DOMAIN}"`);
-    const ok = await alice.registerWithAuth();
-    expect(ok.status).toBe(200);
-    expect(ok.getAll('contact')).toEqual([`<sip:alice@127.0.0.1:${alice.port}>;expires=3600`]);
-    expect(ok.has('date')).toBe(true);
-    expect(events.map((e) => [e.type, e.aor])).toEqual([['registration.created', `sip:alice@${DOMAIN}`]]);
-  });
+      async function phone(user: string): Promise<Phone> {
+        const socket = await SipSocket.open();
+        sockets.push(socket);
+        return new Phone(socket, user, `${user}-Secret-1`, () => port);
+      }
 
-  it('refuses a wrong password with 403', async () => {
-    const mallory = new Phone((await phone('alice')).socket, 'alice', 'not-her-password', () => port);
-    expect((await mallory.registerWithAuth()).status).toBe(403);
-    expect(await node.services!.location.lookup(`sip:alice@${DOMAIN}`)).toEqual([]);
-  });
+      it('registers through the 401 round trip and answers with the binding', async () => {
+        const alice = await phone('alice');
+        alice.register();
+        const challenge = await alice.socket.response(401, 'REGISTER');
+        expect(challenge.getAll('www-authenticate')[0]).toContain(`realm="${DOMAIN}"`);
+        const ok = await alice.registerWithAuth();
+        expect(ok.status).toBe(200);
+        expect(ok.getAll('contact')).toEqual([`<sip:alice@127.0.0.1:${alice.port}>;expires=3600`]);
+        expect(ok.has('date')).toBe(true);
+        expect(events.map((e) => [e.type, e.aor])).toEqual([['registration.created', `sip:alice@${DOMAIN}`]]);
+      });
 
-  it('challenges a call from a subscriber with 407, then forks it to where the callee registered from', async () => {
-    const alice = await phone('alice');
-    const bob = await phone('bob');
-    expect((await alice.registerWithAuth()).status).toBe(200);
-    // Bob's Contact names a private address: requests must reach the socket his REGISTER came from.
-    expect((await bob.registerWithAuth({ contact: '<sip:bob@10.0.0.99:5060>' })).status).toBe(200);
+      it('refuses a wrong password with 403', async () => {
+        const mallory = new Phone((await phone('alice')).socket, 'alice', 'not-her-password', () => port);
+        expect((await mallory.registerWithAuth()).status).toBe(403);
+        expect(await node.services!.location.lookup(`sip:alice@${DOMAIN}`)).toEqual([]);
+      });
 
-    await alice.inviteWithAuth(`sip:bob@${DOMAIN}`, 'call-1');
-    const invite = await bob.socket.request('INVITE');
-    expect(invite.uriText).toBe('sip:bob@10.0.0.99:5060');
-    expect(invite.get('to')).toBe(`<sip:bob@${DOMAIN}>`);
-    expect(invite.has('proxy-authorization')).toBe(false);
-    expect(invite.getAll('record-route')).toEqual([`<sip:127.0.0.1:${port};lr>`]);
-    bob.socket.send(answer(invite, 180, 'Ringing', [], 'b-1'), port);
-    await alice.socket.response(180, 'INVITE');
-    bob.socket.send(answer(invite, 200, 'OK', ['Contact: <sip:bob@10.0.0.99:5060>'], 'b-1'), port);
-    expect((await alice.socket.response(200, 'INVITE')).to.tag).toBe('b-1');
-  });
+      it('challenges a call from a subscriber with 407, then forks it to where the callee registered from', async () => {
+        const alice = await phone('alice');
+        const bob = await phone('bob');
+        expect((await alice.registerWithAuth()).status).toBe(200);
+        // Bob's Contact names a private address: requests must reach the socket his REGISTER came from.
+        expect((await bob.registerWithAuth({ contact: '<sip:bob@10.0.0.99:5060>' })).status).toBe(200);
 
-  it('forks in parallel to every contact of equal q', async () => {
-    const alice = await phone('alice');
-    const desk = await phone('bob');
-    const mobile = await phone('bob');
-    await alice.registerWithAuth();
-    await desk.registerWithAuth();
-    await mobile.registerWithAuth();
-    await alice.inviteWithAuth(`sip:bob@${DOMAIN}`, 'call-fork');
-    const [a, b] = await Promise.all([desk.socket.request('INVITE'), mobile.socket.request('INVITE')]);
-    expect(a.topVia!.branch).not.toBe(b.topVia!.branch);
-    desk.socket.send(answer(a, 486, 'Busy Here', [], 'd'), port);
-    mobile.socket.send(answer(b, 486, 'Busy Here', [], 'm'), port);
-    await alice.socket.response(486, 'INVITE');
-  });
+        await alice.inviteWithAuth(`sip:bob@${DOMAIN}`, 'call-1');
+        const invite = await bob.socket.request('INVITE');
+        expect(invite.uriText).toBe('sip:bob@10.0.0.99:5060');
+        expect(invite.get('to')).toBe(`<sip:bob@${DOMAIN}>`);
+        expect(invite.has('proxy-authorization')).toBe(false);
+        expect(invite.getAll('record-route')).toEqual([`<sip:127.0.0.1:${port};lr>`]);
+        bob.socket.send(answer(invite, 180, 'Ringing', [], 'b-1'), port);
+        await alice.socket.response(180, 'INVITE');
+        bob.socket.send(answer(invite, 200, 'OK', ['Contact: <sip:bob@10.0.0.99:5060>'], 'b-1'), port);
+        expect((await alice.socket.response(200, 'INVITE')).to.tag).toBe('b-1');
+      });
 
-  it('answers 480 for a subscriber with no registration, 404 for nobody', async () => {
-    const alice = await phone('alice');
-    await alice.registerWithAuth();
-    await alice.inviteWithAuth(`sip:carol@${DOMAIN}`, 'call-480');
-    await alice.socket.response(480, 'INVITE');
-    await alice.inviteWithAuth(`sip:nobody@${DOMAIN}`, 'call-404');
-    await alice.socket.response(404, 'INVITE');
-    await alice.inviteWithAuth(`sip:robert'%20OR%201=1;--@${DOMAIN}`, 'call-sql');
-    await alice.socket.response(404, 'INVITE');
-  });
+      it('forks in parallel to every contact of equal q', async () => {
+        const alice = await phone('alice');
+        const desk = await phone('bob');
+        const mobile = await phone('bob');
+        await alice.registerWithAuth();
+        await desk.registerWithAuth();
+        await mobile.registerWithAuth();
+        await alice.inviteWithAuth(`sip:bob@${DOMAIN}`, 'call-fork');
+        const [a, b] = await Promise.all([desk.socket.request('INVITE'), mobile.socket.request('INVITE')]);
+        expect(a.topVia!.branch).not.toBe(b.topVia!.branch);
+        desk.socket.send(answer(a, 486, 'Busy Here', [], 'd'), port);
+        mobile.socket.send(answer(b, 486, 'Busy Here', [], 'm'), port);
+        await alice.socket.response(486, 'INVITE');
+      });
 
-  it("routes a call to a number (DID) to its subscriber's contacts", async () => {
-    const alice = await phone('alice');
-    const bob = await phone('bob');
-    await alice.registerWithAuth();
-    await bob.registerWithAuth();
-    await alice.inviteWithAuth(`sip:${BOB_NUMBER}@${DOMAIN};user=phone`, 'call-did');
-    const invite = await bob.socket.request('INVITE');
-    expect(invite.uriText).toBe(`sip:bob@127.0.0.1:${bob.port}`);
-  });
+      it('answers 480 for a subscriber with no registration, 404 for nobody', async () => {
+        const alice = await phone('alice');
+        await alice.registerWithAuth();
+        await alice.inviteWithAuth(`sip:carol@${DOMAIN}`, 'call-480');
+        await alice.socket.response(480, 'INVITE');
+        await alice.inviteWithAuth(`sip:nobody@${DOMAIN}`, 'call-404');
+        await alice.socket.response(404, 'INVITE');
+        await alice.inviteWithAuth(`sip:robert'%20OR%201=1;--@${DOMAIN}`, 'call-sql');
+        await alice.socket.response(404, 'INVITE');
+      });
 
-  it('routes a call from another domain to a subscriber without a challenge', async () => {
-    const bob = await phone('bob');
-    const peer = await phone('peer');
-    await bob.registerWithAuth();
-    peer.socket.send(
-      peer.inviteText(`sip:bob@${DOMAIN}`, 'call-ext', 1, 'z9hG4bK-ext-1', 'someone@carrier.example.net'),
-      port,
-    );
-    const invite = await bob.socket.request('INVITE');
-    expect(invite.callId).toBe('call-ext');
-  });
+      it("routes a call to a number (DID) to its subscriber's contacts", async () => {
+        const alice = await phone('alice');
+        const bob = await phone('bob');
+        await alice.registerWithAuth();
+        await bob.registerWithAuth();
+        await alice.inviteWithAuth(`sip:${BOB_NUMBER}@${DOMAIN};user=phone`, 'call-did');
+        const invite = await bob.socket.request('INVITE');
+        expect(invite.uriText).toBe(`sip:bob@127.0.0.1:${bob.port}`);
+      });
 
-  it('refuses to relay a call to a domain it does not serve', async () => {
-    const alice = await phone('alice');
-    alice.socket.send(
-      alice.inviteText('sip:someone@elsewhere.example.org', 'call-relay', 1, 'z9hG4bK-relay-1'),
-      port,
-    );
-    await alice.socket.response(403, 'INVITE');
-  });
+      it('routes a call from another domain to a subscriber without a challenge', async () => {
+        const bob = await phone('bob');
+        const peer = await phone('peer');
+        await bob.registerWithAuth();
+        peer.socket.send(
+          peer.inviteText(`sip:bob@${DOMAIN}`, 'call-ext', 1, 'z9hG4bK-ext-1', 'someone@carrier.example.net'),
+          port,
+        );
+        const invite = await bob.socket.request('INVITE');
+        expect(invite.callId).toBe('call-ext');
+      });
 
-  it('keeps registrations across a restart (SQLite store)', async () => {
-    const bob = await phone('bob');
-    const alice = await phone('alice');
-    await bob.registerWithAuth();
-    await node.stop();
-    await start();
-    expect(await node.services!.location.lookup(`sip:bob@${DOMAIN}`)).toHaveLength(1);
-    await alice.inviteWithAuth(`sip:bob@${DOMAIN}`, 'call-after-restart');
-    const invite = await bob.socket.request('INVITE');
-    expect(invite.uriText).toBe(`sip:bob@127.0.0.1:${bob.port}`);
-  });
+      it('refuses to relay a call to a domain it does not serve', async () => {
+        const alice = await phone('alice');
+        alice.socket.send(
+          alice.inviteText('sip:someone@elsewhere.example.org', 'call-relay', 1, 'z9hG4bK-relay-1'),
+          port,
+        );
+        await alice.socket.response(403, 'INVITE');
+      });
 
-  it('removes a binding on REGISTER with Expires: 0 and then answers 480', async () => {
-    const alice = await phone('alice');
-    const bob = await phone('bob');
-    await alice.registerWithAuth();
-    await bob.registerWithAuth();
-    const gone = await bob.registerWithAuth({ expires: 0 });
-    expect(gone.status).toBe(200);
-    expect(gone.getAll('contact')).toEqual([]);
-    expect(events.at(-1)).toMatchObject({ type: 'registration.removed', aor: `sip:bob@${DOMAIN}` });
-    await alice.inviteWithAuth(`sip:bob@${DOMAIN}`, 'call-gone');
-    await alice.socket.response(480, 'INVITE');
-  });
+      it('keeps registrations across a restart (persistent store)', async () => {
+        const bob = await phone('bob');
+        const alice = await phone('alice');
+        await bob.registerWithAuth();
+        await node.stop();
+        await start();
+        expect(await node.services!.location.lookup(`sip:bob@${DOMAIN}`)).toHaveLength(1);
+        await alice.inviteWithAuth(`sip:bob@${DOMAIN}`, 'call-after-restart');
+        const invite = await bob.socket.request('INVITE');
+        expect(invite.uriText).toBe(`sip:bob@127.0.0.1:${bob.port}`);
+      });
 
-  it('sends calls through the Path a REGISTER came with (RFC 3327), not to its source', async () => {
-    const alice = await phone('alice');
-    const bob = await phone('bob');
-    const edge = await SipSocket.open();
-    sockets.push(edge);
-    const path = `<sip:127.0.0.1:${edge.port};lr>`;
-    await alice.registerWithAuth();
-    bob.register();
-    const challenge = await bob.socket.response(401, 'REGISTER');
-    const authorization = answerChallenge(challenge.getAll('www-authenticate'), {
-      username: 'bob',
-      password: bob.password,
-      method: 'REGISTER',
-      uri: `sip:${DOMAIN}`,
-    });
-    // The Path header rides along: bob's phone stands in for the edge proxy that added it.
-    bob.socket.send(
-      [
-        `REGISTER sip:${DOMAIN} SIP/2.0`,
-        `Via: SIP/2.0/UDP 127.0.0.1:${bob.port};branch=z9hG4bK-path-2;rport`,
-        'Max-Forwards: 70',
-        `From: <sip:bob@${DOMAIN}>;tag=p`,
-        `To: <sip:bob@${DOMAIN}>`,
-        'Call-ID: path-call',
-        'CSeq: 1 REGISTER',
-        'Contact: <sip:bob@10.0.0.7:5060>',
-        `Path: ${path}`,
-        'Supported: path',
-        `Authorization: ${authorization}`,
-        'Content-Length: 0',
-        '',
-        '',
-      ].join('\r\n'),
-      port,
-    );
-    const ok = await bob.socket.response(200, 'REGISTER');
-    expect(ok.getAll('path')).toEqual([path]);
-    await alice.inviteWithAuth(`sip:bob@${DOMAIN}`, 'call-path');
-    const invite = await edge.request('INVITE');
-    expect(invite.uriText).toBe('sip:bob@10.0.0.7:5060');
-    expect(invite.getAll('route')).toEqual([path]);
-  });
+      it('removes a binding on REGISTER with Expires: 0 and then answers 480', async () => {
+        const alice = await phone('alice');
+        const bob = await phone('bob');
+        await alice.registerWithAuth();
+        await bob.registerWithAuth();
+        const gone = await bob.registerWithAuth({ expires: 0 });
+        expect(gone.status).toBe(200);
+        expect(gone.getAll('contact')).toEqual([]);
+        expect(events.at(-1)).toMatchObject({ type: 'registration.removed', aor: `sip:bob@${DOMAIN}` });
+        await alice.inviteWithAuth(`sip:bob@${DOMAIN}`, 'call-gone');
+        await alice.socket.response(480, 'INVITE');
+      });
 
-  it('expires a binding that is not refreshed, with an event, and then answers 480', async () => {
-    await node.stop();
-    await start({ registrar: { minExpires: 1, defaultExpires: 1 } });
-    const alice = await phone('alice');
-    const bob = await phone('bob');
-    await alice.registerWithAuth({ expires: 60 });
-    expect((await bob.registerWithAuth({ expires: 1 })).getAll('contact')).toEqual([
-      `<sip:bob@127.0.0.1:${bob.port}>;expires=1`,
-    ]);
-    await new Promise((r) => setTimeout(r, 2200));
-    expect(events.at(-1)).toMatchObject({
-      type: 'registration.expired',
-      aor: `sip:bob@${DOMAIN}`,
-      expires: 0,
-    });
-    await alice.inviteWithAuth(`sip:bob@${DOMAIN}`, 'call-expired');
-    await alice.socket.response(480, 'INVITE');
-  });
+      it('sends calls through the Path a REGISTER came with (RFC 3327), not to its source', async () => {
+        const alice = await phone('alice');
+        const bob = await phone('bob');
+        const edge = await SipSocket.open();
+        sockets.push(edge);
+        const path = `<sip:127.0.0.1:${edge.port};lr>`;
+        await alice.registerWithAuth();
+        bob.register();
+        const challenge = await bob.socket.response(401, 'REGISTER');
+        const authorization = answerChallenge(challenge.getAll('www-authenticate'), {
+          username: 'bob',
+          password: bob.password,
+          method: 'REGISTER',
+          uri: `sip:${DOMAIN}`,
+        });
+        // The Path header rides along: bob's phone stands in for the edge proxy that added it.
+        bob.socket.send(
+          [
+            `REGISTER sip:${DOMAIN} SIP/2.0`,
+            `Via: SIP/2.0/UDP 127.0.0.1:${bob.port};branch=z9hG4bK-path-2;rport`,
+            'Max-Forwards: 70',
+            `From: <sip:bob@${DOMAIN}>;tag=p`,
+            `To: <sip:bob@${DOMAIN}>`,
+            'Call-ID: path-call',
+            'CSeq: 1 REGISTER',
+            'Contact: <sip:bob@10.0.0.7:5060>',
+            `Path: ${path}`,
+            'Supported: path',
+            `Authorization: ${authorization}`,
+            'Content-Length: 0',
+            '',
+            '',
+          ].join('\r\n'),
+          port,
+        );
+        const ok = await bob.socket.response(200, 'REGISTER');
+        expect(ok.getAll('path')).toEqual([path]);
+        await alice.inviteWithAuth(`sip:bob@${DOMAIN}`, 'call-path');
+        const invite = await edge.request('INVITE');
+        expect(invite.uriText).toBe('sip:bob@10.0.0.7:5060');
+        expect(invite.getAll('route')).toEqual([path]);
+      });
 
-  it('registers through a preloaded Route to the node (a phone with an outbound proxy set)', async () => {
-    // With the domain also among the node's own names, the Request-URI must not be taken for a
-    // strict router's (RFC 3261 §16.4): it is the domain, not a Record-Route of ours.
-    await node.stop();
-    config.proxy.domains = [DOMAIN];
-    await start();
-    const alice = await phone('alice');
-    const ok = await alice.registerWithAuth({ route: `<sip:127.0.0.1:${port};lr>` });
-    expect(ok.status).toBe(200);
-    expect(await node.services!.location.lookup(`sip:alice@${DOMAIN}`)).toHaveLength(1);
-  });
-});
+      it('expires a binding that is not refreshed, with an event, and then answers 480', async () => {
+        await node.stop();
+        await start({ registrar: { minExpires: 1, defaultExpires: 1 } });
+        const alice = await phone('alice');
+        const bob = await phone('bob');
+        await alice.registerWithAuth({ expires: 60 });
+        expect((await bob.registerWithAuth({ expires: 1 })).getAll('contact')).toEqual([
+          `<sip:bob@127.0.0.1:${bob.port}>;expires=1`,
+        ]);
+        await new Promise((r) => setTimeout(r, 2200));
+        expect(events.at(-1)).toMatchObject({
+          type: 'registration.expired',
+          aor: `sip:bob@${DOMAIN}`,
+          expires: 0,
+        });
+        await alice.inviteWithAuth(`sip:bob@${DOMAIN}`, 'call-expired');
+        await alice.socket.response(480, 'INVITE');
+      });
+
+      it('registers through a preloaded Route to the node (a phone with an outbound proxy set)', async () => {
+        // With the domain also among the node's own names, the Request-URI must not be taken for a
+        // strict router's (RFC 3261 §16.4): it is the domain, not a Record-Route of ours.
+        await node.stop();
+        config.proxy.domains = [DOMAIN];
+        await start();
+        const alice = await phone('alice');
+        const ok = await alice.registerWithAuth({ route: `<sip:127.0.0.1:${port};lr>` });
+        expect(ok.status).toBe(200);
+        expect(await node.services!.location.lookup(`sip:alice@${DOMAIN}`)).toHaveLength(1);
+      });
+    },
+  );
+}
