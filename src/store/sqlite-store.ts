@@ -22,6 +22,7 @@ export class SqliteProvisioningStore extends SqlProvisioningStore {
       database.close();
       throw e;
     }
+    cacheStatements(database);
     const db = new Kysely<StoreSchema>({ dialect: new SqliteDialect({ database }) });
     try {
       await migrate(db, sqliteFlavor);
@@ -31,4 +32,22 @@ export class SqliteProvisioningStore extends SqlProvisioningStore {
     }
     return new SqliteProvisioningStore(db, sqliteFlavor, file);
   }
+}
+
+/**
+ * Kysely's SQLite driver prepares every query anew; on a registrar that is one prepare per
+ * REGISTER. Reuse prepared statements by SQL text (better-sqlite3 runs them synchronously, so
+ * one statement object is never in use twice at once). Bounded: past the bound, no caching.
+ */
+function cacheStatements(database: Database.Database): void {
+  const prepare = database.prepare.bind(database);
+  const statements = new Map<string, Database.Statement>();
+  database.prepare = ((sql: string) => {
+    let statement = statements.get(sql);
+    if (statement === undefined) {
+      statement = prepare(sql);
+      if (statements.size < 500) statements.set(sql, statement);
+    }
+    return statement;
+  }) as typeof database.prepare;
 }
