@@ -11,6 +11,8 @@ export abstract class ClientTransactionBase
 {
   readonly isClient = true;
   lastStatus = 0;
+  /** The current retransmission interval (Timer A or E). */
+  protected interval = 0;
 
   constructor(
     id: string,
@@ -24,8 +26,19 @@ export abstract class ClientTransactionBase
     super(id, ctx, target.protocol !== 'udp', initial);
   }
 
-  /** Send the request and start the timers. */
-  abstract start(): void;
+  /**
+   * Send the request and start the timers: Timer A/E (T1, then per the subclass) over unreliable
+   * transports only, and Timer B/F = 64·T1 (RFC 3261 §17.1.1.2, §17.1.2.2).
+   */
+  start(): void {
+    const t1 = this.ctx.timers.t1;
+    this.transmit(this.request, this.target);
+    if (!this.reliable) {
+      this.interval = t1;
+      this.startRetransmitTimer(t1);
+    }
+    this.startLifetimeTimer(64 * t1);
+  }
 
   /** A response whose branch and CSeq method match this transaction (§17.1.3). */
   abstract receiveResponse(response: SipResponse): void;

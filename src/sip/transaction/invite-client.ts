@@ -12,7 +12,6 @@ import type { ClientTransactionHandlers } from './types.js';
  */
 export class InviteClientTransaction extends ClientTransactionBase {
   readonly isInvite = true;
-  private interval = 0;
   private ack: SipRequest | undefined;
 
   constructor(
@@ -23,17 +22,6 @@ export class InviteClientTransaction extends ClientTransactionBase {
     handlers: ClientTransactionHandlers,
   ) {
     super(id, ctx, request, target, handlers, 'calling');
-  }
-
-  start(): void {
-    const t = this.ctx.timers;
-    this.transmit(this.request, this.target);
-    // §17.1.1.2: Timer A (T1, doubling) over unreliable transports only; Timer B = 64·T1.
-    if (!this.reliable) {
-      this.interval = t.t1;
-      this.startRetransmitTimer(t.t1);
-    }
-    this.startLifetimeTimer(64 * t.t1);
   }
 
   receiveResponse(response: SipResponse): void {

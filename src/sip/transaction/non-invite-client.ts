@@ -7,7 +7,6 @@ import type { ClientTransactionHandlers } from './types.js';
 /** Non-INVITE client transaction, RFC 3261 §17.1.2: Trying → Proceeding → Completed (Timer K). */
 export class NonInviteClientTransaction extends ClientTransactionBase {
   readonly isInvite = false;
-  private interval = 0;
 
   constructor(
     id: string,
@@ -17,17 +16,6 @@ export class NonInviteClientTransaction extends ClientTransactionBase {
     handlers: ClientTransactionHandlers,
   ) {
     super(id, ctx, request, target, handlers, 'trying');
-  }
-
-  start(): void {
-    const t = this.ctx.timers;
-    this.transmit(this.request, this.target);
-    // §17.1.2.2: Timer E (T1, doubling up to T2) over unreliable transports only; Timer F = 64·T1.
-    if (!this.reliable) {
-      this.interval = t.t1;
-      this.startRetransmitTimer(t.t1);
-    }
-    this.startLifetimeTimer(64 * t.t1);
   }
 
   receiveResponse(response: SipResponse): void {
