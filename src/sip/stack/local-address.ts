@@ -5,8 +5,25 @@ export function isWildcard(address: string): boolean {
   return address === '0.0.0.0' || address === '::';
 }
 
-/** The first non-internal address of the machine for a family, or loopback when there is none. */
+/**
+ * The first non-internal address of the machine for a family, or loopback when there is none.
+ * Asked on the request path (is this URI ours?), so the interface list is read at most every 30 s.
+ */
 export function primaryAddress(family: 4 | 6): string {
+  const now = Date.now();
+  const cached = primaryCache[family];
+  if (cached && cached.until > now) return cached.address;
+  const address = readPrimaryAddress(family);
+  primaryCache[family] = { address, until: now + 30_000 };
+  return address;
+}
+
+const primaryCache: Record<4 | 6, { address: string; until: number } | undefined> = {
+  4: undefined,
+  6: undefined,
+};
+
+function readPrimaryAddress(family: 4 | 6): string {
   for (const list of Object.values(networkInterfaces())) {
     for (const info of list ?? []) {
       if (info.internal) continue;
