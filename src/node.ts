@@ -6,6 +6,7 @@ import { NodeUserAgent } from './node-user-agent.js';
 import { ProxyRole, SubscriberRouter, type SubscriberRouting } from './proxy/index.js';
 import {
   bindingEvent,
+  CredentialCache,
   LocalDomains,
   Registrar,
   type RegistrarOptions,
@@ -36,6 +37,8 @@ export interface NodeOverrides {
 /** The subscriber-serving parts of a node: absent on a stateless node (an edge in front of cores). */
 export interface NodeServices {
   store: ProvisioningStore;
+  /** The store's subscriber lookups, credentials cached (auth.credentialCacheTtl). */
+  subscribers: Pick<ProvisioningStore, 'hasDomain' | 'getSubscriber' | 'resolveUser'>;
   location: MemoryLocationService;
   registrar: Registrar;
   authenticator: RequestAuthenticator;
@@ -87,7 +90,7 @@ export async function startNode(
   let routing: SubscriberRouting | undefined;
   if (services) {
     const router = new SubscriberRouter({
-      store: services.store,
+      store: services.subscribers,
       domains: services.domains,
       location: services.location,
       authenticator: services.authenticator,
@@ -149,6 +152,8 @@ async function startServices(
     now,
     onExpired: (binding) => events.publish(bindingEvent('registration.expired', binding, now())),
     onStoreError: (err) => logger.warn({ err }, 'could not update a stored binding'),
+    persistence: config.location.persistence,
+    flushIntervalMs: config.location.flushInterval,
   });
   try {
     const restored = await location.restore();
@@ -168,9 +173,15 @@ async function startServices(
       checkUri: false,
     });
   const domains = new LocalDomains(store);
+  const credentials = new CredentialCache(store, config.auth.credentialCacheTtl * 1000, undefined, now);
+  const subscribers = {
+    hasDomain: (name: string) => store.hasDomain(name),
+    getSubscriber: (username: string, domain: string) => credentials.getSubscriber(username, domain),
+    resolveUser: (user: string, domain: string) => store.resolveUser(user, domain),
+  };
   const registrar = new Registrar(
     {
-      store,
+      store: subscribers,
       location,
       authenticator,
       events,
@@ -180,7 +191,7 @@ async function startServices(
     },
     overrides.registrar,
   );
-  return { store, location, registrar, authenticator, domains };
+  return { store, subscribers, location, registrar, authenticator, domains };
 }
 
 async function closeServices(

@@ -19,6 +19,7 @@ export function defaultConfig(): SwitchboardConfig {
       domains: [],
     },
     // MD5 first: the SIP devices and tools of the field still answer only MD5 (RFC 8760 §2.4).
-    auth: { algorithms: ['MD5', 'SHA-256'], nonceLifetime: 300 },
+    auth: { algorithms: ['MD5', 'SHA-256'], nonceLifetime: 300, credentialCacheTtl: 10 },
+    location: { persistence: 'write-back', flushInterval: 1000 },
   };
 }

@@ -1,4 +1,4 @@
-import { DIGEST_ALGORITHMS, LOG_LEVELS, PROXY_MODES, SIP_TRANSPORTS } from './types.js';
+import { DIGEST_ALGORITHMS, LOCATION_PERSISTENCE, LOG_LEVELS, PROXY_MODES, SIP_TRANSPORTS } from './types.js';
 import {
   boolean,
   domain,
@@ -191,6 +191,28 @@ export const KEYS: readonly KeySpec[] = [
     text: 'integer',
     validate: integer(1, 86_400),
     description: 'Seconds a digest nonce stays valid; a correct answer to an older one gets stale=true.',
+  },
+  {
+    key: 'auth.credentialCacheTtl',
+    env: 'SWITCHBOARD_AUTH_CREDENTIAL_CACHE_TTL',
+    text: 'integer',
+    validate: integer(0, 3600),
+    description:
+      "Seconds a subscriber's credentials are kept in memory between store reads (0 = read on every request); a password changed by the CLI takes effect within this time.",
+  },
+  {
+    key: 'location.persistence',
+    env: 'SWITCHBOARD_LOCATION_PERSISTENCE',
+    text: 'string',
+    validate: oneOf(LOCATION_PERSISTENCE),
+    description: `How registrations reach the store: ${LOCATION_PERSISTENCE.join('|')} (write-through before each 200; write-back in one transaction every location.flushInterval ms and on stop, so a crash loses at most that interval of refreshes).`,
+  },
+  {
+    key: 'location.flushInterval',
+    env: 'SWITCHBOARD_LOCATION_FLUSH_INTERVAL',
+    text: 'integer',
+    validate: integer(50, 60_000),
+    description: 'Milliseconds between write-back flushes of registrations to the store.',
   },
 ];
 

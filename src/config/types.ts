@@ -14,6 +14,18 @@ export interface AuthConfig {
   algorithms: DigestAlgorithmName[];
   /** Seconds. */
   nonceLifetime: number;
+  /** Seconds a subscriber's credentials are remembered between store reads; 0 reads every time. */
+  credentialCacheTtl: number;
+}
+
+export const LOCATION_PERSISTENCE = ['write-through', 'write-back'] as const;
+export type LocationPersistence = (typeof LOCATION_PERSISTENCE)[number];
+
+/** How registrations reach the store (they live in memory either way). */
+export interface LocationConfig {
+  persistence: LocationPersistence;
+  /** Milliseconds between write-back flushes. */
+  flushInterval: number;
 }
 
 export const PROXY_MODES = ['stateful', 'stateless'] as const;
@@ -59,6 +71,7 @@ export interface SwitchboardConfig {
   sip: SipConfig;
   proxy: ProxyConfig;
   auth: AuthConfig;
+  location: LocationConfig;
   /** Absent when no store key is set (the embedded SQLite default). */
   store?: StoreConfig;
 }

@@ -11,8 +11,16 @@ export interface MemoryLocationOptions {
   sweepIntervalMs?: number;
   /** A binding reached its expiry without a refresh. */
   onExpired?: (binding: Binding) => void;
-  /** A store write failed outside a request (sweeps); requests see update() reject instead. */
+  /** A store write failed outside a request (sweeps, write-back flushes). */
   onStoreError?: (error: unknown) => void;
+  /**
+   * `write-through` (default): every change reaches the store before the REGISTER is answered, and a
+   * failed write fails the REGISTER. `write-back`: changes are kept in memory and written in one
+   * transaction every `flushIntervalMs` and on close (Kamailio usrloc db_mode 2); a crash loses at
+   * most that interval of refreshes, which phones repeat anyway (RFC 3261 §10.2.4).
+   */
+  persistence?: 'write-through' | 'write-back';
+  flushIntervalMs?: number;
 }
 
 /**
@@ -28,6 +36,10 @@ export class MemoryLocationService implements LocationService {
   private readonly now: () => number;
   private readonly timer: NodeJS.Timeout | undefined;
   private live = 0;
+  /** Write-back: the latest pending write per AoR+contact (a binding to save, or null to remove). */
+  private pending = new Map<string, { aor: string; contact: string; binding: Binding | null }>();
+  private flushing: Promise<void> | undefined;
+  private readonly flushTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: MemoryLocationOptions = {}) {
     this.now = options.now ?? Date.now;
@@ -36,6 +48,14 @@ export class MemoryLocationService implements LocationService {
       this.timer = setInterval(() => this.sweep(), every);
       this.timer.unref();
     }
+    if (this.writeBack) {
+      this.flushTimer = setInterval(() => void this.flush(), options.flushIntervalMs ?? 1000);
+      this.flushTimer.unref();
+    }
+  }
+
+  private get writeBack(): boolean {
+    return this.options.store !== undefined && this.options.persistence === 'write-back';
   }
 
   async lookup(aor: string): Promise<Binding[]> {
@@ -57,7 +77,10 @@ export class MemoryLocationService implements LocationService {
 
   async update(aor: string, change: BindingChange): Promise<void> {
     const store = this.options.store;
-    if (store) {
+    if (store && this.writeBack) {
+      for (const b of change.remove) this.markPending(b.aor, b.contact, null);
+      for (const b of change.add) this.markPending(b.aor, b.contact, b);
+    } else if (store) {
       // Store first: a failed write leaves memory untouched and the REGISTER fails (§10.3 step 7).
       const added = new Set(change.add.map((b) => b.contact));
       for (const b of change.remove) if (!added.has(b.contact)) await store.removeBinding(aor, b.contact);
@@ -111,17 +134,59 @@ export class MemoryLocationService implements LocationService {
       if (!this.isIndexed(top)) continue; // refreshed or removed since it was pushed
       this.unindex(top);
       expired++;
-      this.options.store
-        ?.removeBinding(top.aor, top.contact)
-        .catch((e: unknown) => this.options.onStoreError?.(e));
+      if (this.writeBack) this.markPending(top.aor, top.contact, null);
+      else
+        this.options.store
+          ?.removeBinding(top.aor, top.contact)
+          .catch((e: unknown) => this.options.onStoreError?.(e));
       this.options.onExpired?.(top);
     }
     if (this.heap.size > 2 * this.live + 1024) this.compact();
     return expired;
   }
 
+  /** Write-back: writes every pending change in one transaction; failed writes stay pending. */
+  async flush(): Promise<void> {
+    const store = this.options.store;
+    if (!store || this.pending.size === 0) return this.flushing;
+    if (this.flushing) {
+      await this.flushing;
+      return this.flush();
+    }
+    const batch = this.pending;
+    this.pending = new Map();
+    const save = [];
+    const remove = [];
+    for (const w of batch.values()) {
+      if (w.binding) save.push(toStored(w.binding));
+      else remove.push({ aor: w.aor, contact: w.contact });
+    }
+    this.flushing = store
+      .writeBindings({ save, remove })
+      .catch((e: unknown) => {
+        // Keep what failed unless a newer change superseded it; bounded by the live bindings.
+        for (const [key, w] of batch) if (!this.pending.has(key)) this.pending.set(key, w);
+        this.options.onStoreError?.(e);
+      })
+      .finally(() => {
+        this.flushing = undefined;
+      });
+    return this.flushing;
+  }
+
+  /** Changes not yet written (write-back). */
+  get pendingWrites(): number {
+    return this.pending.size;
+  }
+
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    if (this.flushTimer) clearInterval(this.flushTimer);
+    await this.flush();
+  }
+
+  private markPending(aor: string, contact: string, binding: Binding | null): void {
+    this.pending.set(`${aor}\n${contact}`, { aor, contact, binding });
   }
 
   private index(b: Binding): void {

@@ -62,4 +62,7 @@ export interface LocationService {
 }
 
 /** The part of the provisioning store the location service writes through to. */
-export type BindingStore = Pick<ProvisioningStore, 'saveBinding' | 'removeBinding' | 'loadBindings'>;
+export type BindingStore = Pick<
+  ProvisioningStore,
+  'saveBinding' | 'removeBinding' | 'writeBindings' | 'loadBindings'
+>;

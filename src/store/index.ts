@@ -10,6 +10,7 @@ export { SqlProvisioningStore } from './sql-store.js';
 export { SqliteProvisioningStore } from './sqlite-store.js';
 export type {
   AddressAlias,
+  BindingWrites,
   DigestSecrets,
   Domain,
   ImportProgress,

@@ -7,6 +7,7 @@ import { address, toAlias, toBinding, toDomain, toSubscriber } from './rows.js';
 import type { StoreSchema } from './schema.js';
 import type {
   AddressAlias,
+  BindingWrites,
   Domain,
   ImportProgress,
   NewSubscriber,
@@ -245,6 +246,24 @@ export class SqlProvisioningStore implements ProvisioningStore {
   }
 
   async saveBinding(binding: StoredBinding): Promise<void> {
+    await this.upsertBinding(this.db, binding);
+  }
+
+  async removeBinding(aor: string, contact: string): Promise<void> {
+    await this.db.deleteFrom('bindings').where('aor', '=', aor).where('contact', '=', contact).execute();
+  }
+
+  async writeBindings(changes: BindingWrites): Promise<void> {
+    if (changes.save.length === 0 && changes.remove.length === 0) return;
+    await this.db.transaction().execute(async (trx) => {
+      for (const { aor, contact } of changes.remove) {
+        await trx.deleteFrom('bindings').where('aor', '=', aor).where('contact', '=', contact).execute();
+      }
+      for (const binding of changes.save) await this.upsertBinding(trx, binding);
+    });
+  }
+
+  private async upsertBinding(db: Db, binding: StoredBinding): Promise<void> {
     const row = {
       aor: binding.aor,
       contact: binding.contact,
@@ -261,15 +280,11 @@ export class SqlProvisioningStore implements ProvisioningStore {
       user_agent: binding.userAgent ?? null,
     };
     const { aor: _aor, contact: _contact, ...changes } = row;
-    await this.db
+    await db
       .insertInto('bindings')
       .values(row)
       .onConflict((oc) => oc.columns(['aor', 'contact']).doUpdateSet(changes))
       .execute();
-  }
-
-  async removeBinding(aor: string, contact: string): Promise<void> {
-    await this.db.deleteFrom('bindings').where('aor', '=', aor).where('contact', '=', contact).execute();
   }
 
   async removeBindings(aor: string): Promise<void> {

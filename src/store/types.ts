@@ -85,9 +85,16 @@ export interface ProvisioningStore {
   saveBinding(binding: StoredBinding): Promise<void>;
   removeBinding(aor: string, contact: string): Promise<void>;
   removeBindings(aor: string): Promise<void>;
+  /** Several binding writes in one transaction (the location service's write-back flush). */
+  writeBindings(changes: BindingWrites): Promise<void>;
   loadBindings(): Promise<StoredBinding[]>;
 
   close(): Promise<void>;
+}
+
+export interface BindingWrites {
+  save: readonly StoredBinding[];
+  remove: ReadonlyArray<{ aor: string; contact: string }>;
 }
 
 export interface RemoveDomainOptions {

@@ -20,7 +20,8 @@ describe('loadConfig layering: defaults < file < environment < flags', () => {
         timerC: 180000,
       },
       proxy: { mode: 'stateful', recordRoute: true, domains: [] },
-      auth: { algorithms: ['MD5', 'SHA-256'], nonceLifetime: 300 },
+      auth: { algorithms: ['MD5', 'SHA-256'], nonceLifetime: 300, credentialCacheTtl: 10 },
+      location: { persistence: 'write-back', flushInterval: 1000 },
     });
   });
 

@@ -28,6 +28,9 @@ const BAD: Record<string, [string, string]> = {
   'store.url': ['mysql://db/sb', 'expected empty (SQLite in dataDir) or a URL such as postgres://'],
   'auth.algorithms': ['SHA-1', 'expected one of MD5|SHA-256'],
   'auth.nonceLifetime': ['0', 'expected an integer 1-86400'],
+  'auth.credentialCacheTtl': ['-1', 'expected an integer 0-3600'],
+  'location.persistence': ['sometimes', 'expected one of write-through|write-back'],
+  'location.flushInterval': ['10', 'expected an integer 50-60000'],
 };
 
 describe('validation errors', () => {

@@ -7,6 +7,7 @@ import { parseMessage } from '../../../src/sip/parser/index.js';
 import { digestSecrets } from '../../../src/store/index.js';
 import type {
   AddressAlias,
+  BindingWrites,
   Domain,
   ImportProgress,
   NewSubscriber,
@@ -96,6 +97,11 @@ export class FakeStore implements ProvisioningStore {
   async removeBinding(aor: string, contact: string): Promise<void> {
     if (this.failWrites) throw new Error('database is down');
     this.bindings.delete(`${aor} ${contact}`);
+  }
+  async writeBindings(changes: BindingWrites): Promise<void> {
+    if (this.failWrites) throw new Error('database is down');
+    for (const { aor, contact } of changes.remove) this.bindings.delete(`${aor} ${contact}`);
+    for (const b of changes.save) this.bindings.set(`${b.aor} ${b.contact}`, structuredClone(b));
   }
   async removeBindings(aor: string): Promise<void> {
     for (const key of [...this.bindings.keys()]) if (key.startsWith(`${aor} `)) this.bindings.delete(key);

@@ -332,6 +332,19 @@ export function storeContract(makeHarness: () => StoreHarness): void {
       expect(await store.loadBindings()).toEqual([refreshed]);
     });
 
+    it('write several saves and removals in one batch', async () => {
+      await store.saveBinding(binding());
+      const other = binding({ contact: '<sip:alice@192.0.2.11>' });
+      const bob = binding({ aor: 'sip:bob@example.com' });
+      await store.writeBindings({
+        save: [other, bob],
+        remove: [{ aor: 'sip:alice@example.com', contact: binding().contact }],
+      });
+      expect((await store.loadBindings()).map((b) => b.contact)).toEqual([other.contact, bob.contact]);
+      await store.writeBindings({ save: [], remove: [] });
+      expect(await store.loadBindings()).toHaveLength(2);
+    });
+
     it('remove one, all of an AoR, or the expired ones', async () => {
       await store.saveBinding(binding());
       await store.saveBinding(binding({ contact: '<sip:alice@192.0.2.11>' }));

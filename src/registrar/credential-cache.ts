@@ -1,0 +1,64 @@
+import type { ProvisioningStore, Subscriber } from '../store/types.js';
+
+interface Entry {
+  subscriber: Subscriber | undefined;
+  until: number;
+}
+
+/**
+ * Subscribers (and their HA1s) remembered for a few seconds: every authenticated REGISTER and
+ * INVITE needs one, and phones refresh far more often than operators change passwords. A change
+ * made by another process (the CLI on the same store) takes effect within `ttlMs`; this process
+ * can `invalidate()` at once. Unknown users are remembered too, so a scanner's guesses cost one
+ * query per name per TTL; the map is bounded because those names come from the network.
+ */
+export class CredentialCache {
+  private readonly entries = new Map<string, Entry>();
+  private readonly loading = new Map<string, Promise<Subscriber | undefined>>();
+
+  constructor(
+    private readonly store: Pick<ProvisioningStore, 'getSubscriber'>,
+    private readonly ttlMs: number,
+    private readonly maxEntries = 100_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async getSubscriber(username: string, domain: string): Promise<Subscriber | undefined> {
+    if (this.ttlMs <= 0) return this.store.getSubscriber(username, domain);
+    const key = `${username}@${domain.toLowerCase()}`;
+    const hit = this.entries.get(key);
+    if (hit && hit.until > this.now()) return hit.subscriber;
+    // Concurrent REGISTERs of one phone (fork, retransmission) share one query.
+    const inFlight = this.loading.get(key);
+    if (inFlight) return inFlight;
+    const load = this.store
+      .getSubscriber(username, domain)
+      .then((subscriber) => {
+        this.remember(key, subscriber);
+        return subscriber;
+      })
+      .finally(() => this.loading.delete(key));
+    this.loading.set(key, load);
+    return load;
+  }
+
+  /** Forget one subscriber (after a change made through this process), or everyone. */
+  invalidate(username?: string, domain?: string): void {
+    if (username === undefined || domain === undefined) this.entries.clear();
+    else this.entries.delete(`${username}@${domain.toLowerCase()}`);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  private remember(key: string, subscriber: Subscriber | undefined): void {
+    this.entries.delete(key);
+    if (this.entries.size >= this.maxEntries) {
+      // Oldest first: Map keeps insertion order, and a refresh re-inserts.
+      const oldest = this.entries.keys().next();
+      if (!oldest.done) this.entries.delete(oldest.value);
+    }
+    this.entries.set(key, { subscriber, until: this.now() + this.ttlMs });
+  }
+}
