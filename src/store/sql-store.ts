@@ -27,6 +27,9 @@ import {
 
 type Db = Kysely<StoreSchema> | Transaction<StoreSchema>;
 
+/** Rows per multi-row binding write: 13 columns each stays far below SQLite's 32,766 parameters. */
+const BINDING_BATCH = 500;
+
 /**
  * The provisioning store on SQL, one implementation for both backends: Kysely builds every query
  * with bound parameters, and `flavor` covers what differs (column types, constraint error codes).
@@ -246,7 +249,13 @@ export class SqlProvisioningStore implements ProvisioningStore {
   }
 
   async saveBinding(binding: StoredBinding): Promise<void> {
-    await this.upsertBinding(this.db, binding);
+    const row = this.bindingRow(binding);
+    const { aor: _aor, contact: _contact, ...changes } = row;
+    await this.db
+      .insertInto('bindings')
+      .values(row)
+      .onConflict((oc) => oc.columns(['aor', 'contact']).doUpdateSet(changes))
+      .execute();
   }
 
   async removeBinding(aor: string, contact: string): Promise<void> {
@@ -256,15 +265,44 @@ export class SqlProvisioningStore implements ProvisioningStore {
   async writeBindings(changes: BindingWrites): Promise<void> {
     if (changes.save.length === 0 && changes.remove.length === 0) return;
     await this.db.transaction().execute(async (trx) => {
-      for (const { aor, contact } of changes.remove) {
-        await trx.deleteFrom('bindings').where('aor', '=', aor).where('contact', '=', contact).execute();
+      for (let i = 0; i < changes.remove.length; i += BINDING_BATCH) {
+        const keys = changes.remove.slice(i, i + BINDING_BATCH);
+        await trx
+          .deleteFrom('bindings')
+          .where((eb) =>
+            eb.or(keys.map((k) => eb.and([eb('aor', '=', k.aor), eb('contact', '=', k.contact)]))),
+          )
+          .execute();
       }
-      for (const binding of changes.save) await this.upsertBinding(trx, binding);
+      // One multi-row upsert per batch: building and running a statement per binding costs more
+      // than the write itself (keys are unique here: the caller keeps one write per AoR+contact).
+      for (let i = 0; i < changes.save.length; i += BINDING_BATCH) {
+        const rows = changes.save.slice(i, i + BINDING_BATCH).map((b) => this.bindingRow(b));
+        await trx
+          .insertInto('bindings')
+          .values(rows)
+          .onConflict((oc) =>
+            oc.columns(['aor', 'contact']).doUpdateSet((eb) => ({
+              expires_at: eb.ref('excluded.expires_at'),
+              q: eb.ref('excluded.q'),
+              call_id: eb.ref('excluded.call_id'),
+              cseq: eb.ref('excluded.cseq'),
+              source_protocol: eb.ref('excluded.source_protocol'),
+              source_address: eb.ref('excluded.source_address'),
+              source_port: eb.ref('excluded.source_port'),
+              path: eb.ref('excluded.path'),
+              instance_id: eb.ref('excluded.instance_id'),
+              reg_id: eb.ref('excluded.reg_id'),
+              user_agent: eb.ref('excluded.user_agent'),
+            })),
+          )
+          .execute();
+      }
     });
   }
 
-  private async upsertBinding(db: Db, binding: StoredBinding): Promise<void> {
-    const row = {
+  private bindingRow(binding: StoredBinding) {
+    return {
       aor: binding.aor,
       contact: binding.contact,
       expires_at: this.flavor.time(binding.expiresAt),
@@ -279,12 +317,6 @@ export class SqlProvisioningStore implements ProvisioningStore {
       reg_id: binding.regId ?? null,
       user_agent: binding.userAgent ?? null,
     };
-    const { aor: _aor, contact: _contact, ...changes } = row;
-    await db
-      .insertInto('bindings')
-      .values(row)
-      .onConflict((oc) => oc.columns(['aor', 'contact']).doUpdateSet(changes))
-      .execute();
   }
 
   async removeBindings(aor: string): Promise<void> {

@@ -343,6 +343,17 @@ export function storeContract(makeHarness: () => StoreHarness): void {
       expect((await store.loadBindings()).map((b) => b.contact)).toEqual([other.contact, bob.contact]);
       await store.writeBindings({ save: [], remove: [] });
       expect(await store.loadBindings()).toHaveLength(2);
+      // More rows than one statement carries; refreshed rows are updated in place.
+      const many = Array.from({ length: 1200 }, (_, i) =>
+        binding({ contact: `<sip:u${i}@192.0.2.1>`, cseq: i }),
+      );
+      await store.writeBindings({ save: many, remove: [] });
+      await store.writeBindings({ save: many.map((b) => ({ ...b, cseq: b.cseq + 1 })), remove: [] });
+      const loaded = await store.loadBindings();
+      expect(loaded).toHaveLength(1202);
+      expect(loaded.find((b) => b.contact === '<sip:u7@192.0.2.1>')?.cseq).toBe(8);
+      await store.writeBindings({ save: [], remove: many.map((b) => ({ aor: b.aor, contact: b.contact })) });
+      expect(await store.loadBindings()).toHaveLength(2);
     });
 
     it('remove one, all of an AoR, or the expired ones', async () => {
