@@ -10,14 +10,21 @@ export { SqlProvisioningStore } from './sql-store.js';
 export { SqliteProvisioningStore } from './sqlite-store.js';
 export type {
   AddressAlias,
+  ApiKey,
+  ApiKeyRepository,
   BindingWrites,
   DigestSecrets,
   Domain,
   ImportProgress,
+  NewApiKey,
   NewSubscriber,
   ProvisioningStore,
+  RecordingIndex,
+  RecordingIndexFilter,
   RemoveDomainOptions,
   StoredBinding,
+  StoredRecording,
+  StoredRecordingPolicy,
   Subscriber,
 } from './types.js';
 export {

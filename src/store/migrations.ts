@@ -67,4 +67,40 @@ export const MIGRATIONS: readonly Migration[] = [
       `create index bindings_expires_at on bindings (expires_at)`,
     ],
   },
+  {
+    version: 3,
+    name: 'recordings: index, per-subscriber policies; API keys',
+    statements: (t) => [
+      // The files live in the data directory; this is their index. `document` is the recording's
+      // JSON (legs, metadata, statistics), the columns are what lists filter and sort on.
+      `create table recordings (
+        id text primary key,
+        call_id text not null,
+        source text not null,
+        status text not null,
+        started_at ${t.time} not null,
+        stopped_at ${t.time},
+        failure text,
+        stored ${t.flag} not null,
+        stream_url text,
+        directory text,
+        document text not null
+      )`,
+      `create index recordings_call_id on recordings (call_id)`,
+      `create index recordings_started_at on recordings (started_at)`,
+      `create table recording_policies (
+        subscriber text primary key,
+        stored ${t.flag} not null,
+        stream_url text,
+        created_at ${t.time} not null
+      )`,
+      // Only a SHA-256 of the key's secret part is kept; the key is shown once, when made.
+      `create table api_keys (
+        id text primary key,
+        name text not null,
+        secret_sha256 text not null,
+        created_at ${t.time} not null
+      )`,
+    ],
+  },
 ];

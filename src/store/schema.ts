@@ -53,10 +53,42 @@ export interface BindingsTable {
   user_agent: string | null;
 }
 
+export interface RecordingsTable {
+  id: string;
+  call_id: string;
+  source: string;
+  status: string;
+  started_at: Timestamp;
+  stopped_at: Timestamp | null;
+  failure: string | null;
+  stored: Flag;
+  stream_url: string | null;
+  directory: string | null;
+  /** JSON: legs, metadata, statistics. */
+  document: string;
+}
+
+export interface RecordingPoliciesTable {
+  subscriber: string;
+  stored: Flag;
+  stream_url: string | null;
+  created_at: Timestamp;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  name: string;
+  secret_sha256: string;
+  created_at: Timestamp;
+}
+
 export interface StoreSchema {
   schema_migrations: SchemaMigrationsTable;
   domains: DomainsTable;
   subscribers: SubscribersTable;
   aliases: AliasesTable;
   bindings: BindingsTable;
+  recordings: RecordingsTable;
+  recording_policies: RecordingPoliciesTable;
+  api_keys: ApiKeysTable;
 }

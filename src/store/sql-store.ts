@@ -1,17 +1,21 @@
 import type { Kysely, Transaction } from 'kysely';
+import { SqlApiKeys } from './api-keys.js';
 import { ConflictError, NotFoundError } from './errors.js';
 import type { SqlFlavor } from './flavor.js';
 import { digestSecrets } from './ha1.js';
 import { importSubscribers } from './import-subscribers.js';
+import { SqlRecordingIndex } from './recording-index.js';
 import { address, toAlias, toBinding, toDomain, toSubscriber } from './rows.js';
 import type { StoreSchema } from './schema.js';
 import type {
   AddressAlias,
+  ApiKeyRepository,
   BindingWrites,
   Domain,
   ImportProgress,
   NewSubscriber,
   ProvisioningStore,
+  RecordingIndex,
   RemoveDomainOptions,
   StoredBinding,
   Subscriber,
@@ -38,13 +42,19 @@ const BINDING_BATCH = 500;
  */
 export class SqlProvisioningStore implements ProvisioningStore {
   private closing: Promise<void> | undefined;
+  /** Recordings index and recording policies, in the same database. */
+  readonly recordings: RecordingIndex;
+  readonly apiKeys: ApiKeyRepository;
 
   constructor(
     protected readonly db: Kysely<StoreSchema>,
     readonly flavor: SqlFlavor,
     /** Where the data lives, for messages: a file path or a URL without its password. */
     readonly location: string,
-  ) {}
+  ) {
+    this.recordings = new SqlRecordingIndex(db, flavor);
+    this.apiKeys = new SqlApiKeys(db, flavor);
+  }
 
   async addDomain(name: string): Promise<Domain> {
     const row = { name: checkDomain(name), created_at: this.flavor.time(new Date()) };

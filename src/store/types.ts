@@ -101,3 +101,69 @@ export interface RemoveDomainOptions {
   /** Remove the domain's subscribers (and their aliases and numbers) with it; otherwise refuse. */
   cascade?: boolean;
 }
+
+/** A recording in the index (the files are in `directory`); `document` is the recording's JSON. */
+export interface StoredRecording {
+  id: string;
+  callId: string;
+  source: string;
+  status: string;
+  startedAt: Date;
+  stoppedAt?: Date;
+  failure?: string;
+  stored: boolean;
+  streamUrl?: string;
+  directory?: string;
+  document: string;
+}
+
+export interface RecordingIndexFilter {
+  status?: string;
+  callId?: string;
+  /** Only recordings started before this time (retention sweeps). */
+  startedBefore?: Date;
+  limit?: number;
+  offset?: number;
+}
+
+export interface StoredRecordingPolicy {
+  /** AoR, user@domain. */
+  subscriber: string;
+  stored: boolean;
+  streamUrl?: string;
+  createdAt: Date;
+}
+
+/** The index of recordings and the per-subscriber recording policies. */
+export interface RecordingIndex {
+  /** Insert or replace by id. */
+  saveRecording(recording: StoredRecording): Promise<void>;
+  getRecording(id: string): Promise<StoredRecording | undefined>;
+  /** Newest first. */
+  listRecordings(filter?: RecordingIndexFilter): Promise<StoredRecording[]>;
+  removeRecording(id: string): Promise<boolean>;
+  listRecordingPolicies(): Promise<StoredRecordingPolicy[]>;
+  getRecordingPolicy(subscriber: string): Promise<StoredRecordingPolicy | undefined>;
+  /** Insert or replace by subscriber (the creation time of a replaced policy is kept). */
+  saveRecordingPolicy(policy: StoredRecordingPolicy): Promise<void>;
+  removeRecordingPolicy(subscriber: string): Promise<boolean>;
+}
+
+export interface ApiKey {
+  id: string;
+  name: string;
+  createdAt: Date;
+}
+
+/** A key as made: `key` is shown once and never stored. */
+export interface NewApiKey extends ApiKey {
+  key: string;
+}
+
+export interface ApiKeyRepository {
+  createApiKey(name: string): Promise<NewApiKey>;
+  listApiKeys(): Promise<ApiKey[]>;
+  removeApiKey(id: string): Promise<boolean>;
+  /** The key's record when `key` is a valid key, else undefined. */
+  verifyApiKey(key: string): Promise<ApiKey | undefined>;
+}

@@ -48,12 +48,12 @@ export function storeContract(makeHarness: () => StoreHarness): void {
 
   describe('migrations', () => {
     it('records each numbered migration once, in order', async () => {
-      expect(await store.schemaVersions()).toEqual([1, 2]);
+      expect(await store.schemaVersions()).toEqual([1, 2, 3]);
     });
 
     it('are idempotent: reopening and migrating again applies nothing', async () => {
       const again = await harness.open();
-      expect(await again.schemaVersions()).toEqual([1, 2]);
+      expect(await again.schemaVersions()).toEqual([1, 2, 3]);
       expect(await migrate((again as unknown as { db: never }).db, again.flavor)).toEqual([]);
       expect(await again.listDomains()).toHaveLength(1);
     });
@@ -64,7 +64,7 @@ export function storeContract(makeHarness: () => StoreHarness): void {
           store.flavor.name === 'sqlite' ? '0' : 'now()'
         })`,
       );
-      await expect(harness.open()).rejects.toThrow(/version 99, newer than this Switchboard knows \(2\)/);
+      await expect(harness.open()).rejects.toThrow(/version 99, newer than this Switchboard knows \(3\)/);
     });
   });
 
@@ -417,6 +417,95 @@ export function storeContract(makeHarness: () => StoreHarness): void {
       );
       await expect(store.importSubscribers(rows(2, 'nowhere.net'))).rejects.toBeInstanceOf(NotFoundError);
       expect(await store.listSubscribers()).toHaveLength(1);
+    });
+  });
+  describe('recordings index and policies', () => {
+    const recording = (id: string, startedAt: Date, status = 'active') => ({
+      id,
+      callId: `call-${id}`,
+      source: 'siprec',
+      status,
+      startedAt,
+      stored: true,
+      directory: `/data/recordings/${id}`,
+      document: JSON.stringify({ legs: [{ index: 0, label: '1' }] }),
+    });
+
+    it('saves, replaces, filters newest first and removes recordings', async () => {
+      const t = Date.UTC(2026, 0, 1);
+      await store.recordings.saveRecording(recording('a', new Date(t)));
+      await store.recordings.saveRecording(recording('b', new Date(t + 1000)));
+      await store.recordings.saveRecording({
+        ...recording('a', new Date(t), 'failed'),
+        stoppedAt: new Date(t + 5000),
+        failure: 'media timeout',
+        streamUrl: 'ws://127.0.0.1:9/x',
+      });
+      expect((await store.recordings.listRecordings()).map((r) => r.id)).toEqual(['b', 'a']);
+      const a = await store.recordings.getRecording('a');
+      expect(a).toMatchObject({
+        status: 'failed',
+        failure: 'media timeout',
+        streamUrl: 'ws://127.0.0.1:9/x',
+      });
+      expect(a?.stoppedAt?.getTime()).toBe(t + 5000);
+      expect(a?.startedAt.getTime()).toBe(t);
+      expect(JSON.parse(a?.document ?? '')).toEqual({ legs: [{ index: 0, label: '1' }] });
+      expect((await store.recordings.listRecordings({ status: 'active' })).map((r) => r.id)).toEqual(['b']);
+      expect((await store.recordings.listRecordings({ callId: 'call-a' })).map((r) => r.id)).toEqual(['a']);
+      expect(
+        (await store.recordings.listRecordings({ startedBefore: new Date(t + 500) })).map((r) => r.id),
+      ).toEqual(['a']);
+      expect((await store.recordings.listRecordings({ limit: 1, offset: 1 })).map((r) => r.id)).toEqual([
+        'a',
+      ]);
+      expect(await store.recordings.removeRecording('a')).toBe(true);
+      expect(await store.recordings.removeRecording('a')).toBe(false);
+      expect(await store.recordings.getRecording('a')).toBeUndefined();
+    });
+
+    it('keeps one policy per subscriber', async () => {
+      const createdAt = new Date(Date.UTC(2026, 0, 1));
+      await store.recordings.saveRecordingPolicy({
+        subscriber: 'alice@example.com',
+        stored: true,
+        createdAt,
+      });
+      await store.recordings.saveRecordingPolicy({
+        subscriber: 'alice@example.com',
+        stored: false,
+        streamUrl: 'wss://sink.example.com/rec',
+        createdAt: new Date(),
+      });
+      const policy = await store.recordings.getRecordingPolicy('alice@example.com');
+      expect(policy).toEqual({
+        subscriber: 'alice@example.com',
+        stored: false,
+        streamUrl: 'wss://sink.example.com/rec',
+        createdAt,
+      });
+      expect(await store.recordings.listRecordingPolicies()).toHaveLength(1);
+      expect(await store.recordings.removeRecordingPolicy('alice@example.com')).toBe(true);
+      expect(await store.recordings.removeRecordingPolicy('alice@example.com')).toBe(false);
+    });
+  });
+
+  describe('API keys', () => {
+    it('verifies a made key, refuses altered or removed ones and never lists the secret', async () => {
+      const made = await store.apiKeys.createApiKey('billing system');
+      expect(made.key).toMatch(/^sb_[0-9a-f]{12}_[A-Za-z0-9_-]{32}$/);
+      expect(await store.apiKeys.verifyApiKey(made.key)).toMatchObject({
+        id: made.id,
+        name: 'billing system',
+      });
+      expect(await store.apiKeys.verifyApiKey(`${made.key.slice(0, -1)}x`)).toBeUndefined();
+      for (const bad of ['', 'sb_', 'sb__x', `sb_${made.id}`, 'Bearer x', 'x'.repeat(10_000)]) {
+        expect(await store.apiKeys.verifyApiKey(bad)).toBeUndefined();
+      }
+      expect(JSON.stringify(await store.apiKeys.listApiKeys())).not.toContain(made.key.split('_')[2]);
+      await expect(store.apiKeys.createApiKey('  ')).rejects.toThrow('1-100 characters');
+      expect(await store.apiKeys.removeApiKey(made.id)).toBe(true);
+      expect(await store.apiKeys.verifyApiKey(made.key)).toBeUndefined();
     });
   });
 }
