@@ -14,5 +14,13 @@ export function crossChecks(config: SwitchboardConfig): ConfigProblem[] {
       message: `${spec.key}: expected at least sip.timers.t1 (${t1}), got ${t2} (${fixHint(spec)})`,
     });
   }
+  const { portMin, portMax } = config.recording;
+  if (portMax - portMin < 3) {
+    const spec = keySpec('recording.portMax')!;
+    problems.push({
+      key: spec.key,
+      message: `${spec.key}: expected at least recording.portMin + 3 (${portMin + 3}) for one RTP/RTCP pair, got ${portMax} (${fixHint(spec)})`,
+    });
+  }
   return problems;
 }

@@ -65,6 +65,34 @@ export interface StoreConfig {
   url?: string;
 }
 
+/** The HTTP API (REST, OpenAPI, /metrics). */
+export interface ApiConfig {
+  /** 0 turns the API off. */
+  port: number;
+  listen: string;
+  /** Ask for an API key on /metrics too. */
+  metricsNeedKey: boolean;
+}
+
+/** The recording service: SIPREC server, media-server forking, files, streaming. */
+export interface RecordingConfig {
+  /** Where recordings are kept; default `<dataDir>/recordings`. */
+  dir?: string;
+  /** IP address the recorder receives RTP on and puts in its SDP; default: the SIP address. */
+  address?: string;
+  portMin: number;
+  portMax: number;
+  /** rtpengine ng address used when a start request names none. */
+  mediaServer: string;
+  /** Seconds without RTP after which a leg counts as ended. */
+  mediaTimeout: number;
+  /** Days recordings are kept; 0 keeps them until deleted. */
+  retentionDays: number;
+  /** WebSocket streaming: a batch is sent at this many packets or after batchInterval ms. */
+  streamBatchPackets: number;
+  streamBatchInterval: number;
+}
+
 export interface SwitchboardConfig {
   dataDir: string;
   logLevel: LogLevel;
@@ -72,6 +100,8 @@ export interface SwitchboardConfig {
   proxy: ProxyConfig;
   auth: AuthConfig;
   location: LocationConfig;
+  api: ApiConfig;
+  recording: RecordingConfig;
   /** Absent when no store key is set (the embedded SQLite default). */
   store?: StoreConfig;
 }

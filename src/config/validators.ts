@@ -100,3 +100,16 @@ export const storeUrl: Validator<string> = (value) => {
   const scheme = /^[a-z][a-z0-9+.-]*:/i.exec(value)?.[0];
   return { error: `${wanted}, got ${scheme ? `a ${scheme} URL` : 'something else'}` };
 };
+
+/** `host:port`, as an rtpengine ng address is written (IPv6 in brackets: `[::1]:2223`). */
+export const hostPort: Validator<string> = (value) => {
+  const wanted = 'expected host:port such as 127.0.0.1:2223';
+  if (typeof value !== 'string') return { error: `${wanted}, got ${show(value)}` };
+  const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(value);
+  const name = match?.[1] ?? match?.[2];
+  const port = Number(match?.[3]);
+  if (!match || name === undefined || !(port >= 1 && port <= 65535) || 'error' in host(name)) {
+    return { error: `${wanted}, got ${show(value)}` };
+  }
+  return { value };
+};

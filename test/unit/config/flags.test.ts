@@ -29,6 +29,11 @@ describe('CLI flag values', () => {
       'proxy.mode': '--proxy-mode',
       'proxy.domains': '--domain',
       'store.url': '--store-url',
+      'api.port': '--api-port',
+      'api.listen': '--api-listen',
+      'recording.dir': '--recording-dir',
+      'recording.address': '--recording-address',
+      'recording.mediaServer': '--media-server',
     });
   });
 

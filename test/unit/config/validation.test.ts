@@ -31,6 +31,18 @@ const BAD: Record<string, [string, string]> = {
   'auth.credentialCacheTtl': ['-1', 'expected an integer 0-3600'],
   'location.persistence': ['sometimes', 'expected one of write-through|write-back'],
   'location.flushInterval': ['10', 'expected an integer 50-60000'],
+  'api.port': ['70000', 'expected an integer 0-65535'],
+  'api.listen': ['localhost', 'expected an IP address'],
+  'api.metricsNeedKey': ['maybe', 'expected true or false'],
+  'recording.dir': ['  ', 'expected a directory path'],
+  'recording.address': ['nowhere', 'expected an IP address'],
+  'recording.portMin': ['80', 'expected an integer 1024-65534'],
+  'recording.portMax': ['70000', 'expected an integer 1025-65535'],
+  'recording.mediaServer': ['127.0.0.1', 'expected host:port such as 127.0.0.1:2223'],
+  'recording.mediaTimeout': ['0', 'expected an integer 1-3600'],
+  'recording.retentionDays': ['-1', 'expected an integer 0-36500'],
+  'recording.streamBatchPackets': ['0', 'expected an integer 1-10000'],
+  'recording.streamBatchInterval': ['5', 'expected an integer 10-60000'],
 };
 
 describe('validation errors', () => {
@@ -43,8 +55,9 @@ describe('validation errors', () => {
     (key, spec) => {
       const [text, phrase] = BAD[key]!;
       // A blank variable counts as unset, so the blank data directory comes as a flag.
-      const viaFlag = key === 'dataDir';
-      const options = viaFlag ? { argvFlags: { dataDir: text } } : { env: { [spec.env]: text } };
+      const viaFlag = key === 'dataDir' || key === 'recording.dir';
+      const flagName = key === 'dataDir' ? 'dataDir' : 'recordingDir';
+      const options = viaFlag ? { argvFlags: { [flagName]: text } } : { env: { [spec.env]: text } };
       const [line, ...rest] = problemsOf(options);
       expect(rest).toEqual([]);
       expect(line).toContain(`${key}: ${phrase}`);
