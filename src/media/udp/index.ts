@@ -1,0 +1,13 @@
+export {
+  LegReceiver,
+  type LegReceiverCounters,
+  type LegReceiverOptions,
+  type MediaTimeoutEvent,
+} from './leg-receiver.js';
+export {
+  type RtpPortAllocation,
+  RtpPortRange,
+  RtpPortRangeExhaustedError,
+  type RtpPortRangeOptions,
+} from './port-range.js';
+export { defaultTicker, SharedTicker, type Tickable } from './ticker.js';
