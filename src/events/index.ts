@@ -5,6 +5,8 @@ export type {
   EventPattern,
   EventSource,
   EventType,
+  RecordingEvent,
+  RecordingEventType,
   RegistrationEvent,
   RegistrationEventType,
   RemovalReason,

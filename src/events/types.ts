@@ -31,18 +31,41 @@ export interface RegistrationEvent {
   reason?: RemovalReason;
 }
 
-/** Every event a node publishes; later families (`call.*`, `cdr.*`, `recording.*`) join this union. */
-export type SwitchboardEvent = RegistrationEvent;
+export type RecordingEventType = 'recording.started' | 'recording.stopped' | 'recording.failed';
+
+/** A recording started, ended, or failed (its metadata says the same). */
+export interface RecordingEvent {
+  type: RecordingEventType;
+  recordingId: string;
+  /** The recorded call's Call-ID. */
+  callId: string;
+  source: 'media-server' | 'siprec';
+  at: number;
+  /** Why it stopped: `api`, `bye`, `media-timeout`, `shutdown`... */
+  reason?: string;
+  /** Why it failed (recording.failed). */
+  failure?: string;
+}
+
+/** Every event a node publishes; later families (`call.*`, `cdr.*`) join this union. */
+export type SwitchboardEvent = RegistrationEvent | RecordingEvent;
 
 export type EventType = SwitchboardEvent['type'];
 
 /** An exact type, a family (`registration.*`) or everything (`*`). */
 export type EventPattern = EventType | `${string}.*` | '*';
 
-/** The events a pattern matches, narrowed for exact types. */
+/** The events a pattern matches, narrowed for exact types and families. */
 export type EventFor<P extends EventPattern> = P extends EventType
   ? SwitchboardEvent & { type: P }
-  : SwitchboardEvent;
+  : P extends `${infer Family}.*`
+    ? FamilyEvents<Family>
+    : SwitchboardEvent;
+
+/** The events of a family; every event for a family with none yet (it may come from elsewhere). */
+type FamilyEvents<F extends string> = [Extract<SwitchboardEvent, { type: `${F}.${string}` }>] extends [never]
+  ? SwitchboardEvent
+  : Extract<SwitchboardEvent, { type: `${F}.${string}` }>;
 
 export type Unsubscribe = () => void;
 
