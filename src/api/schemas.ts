@@ -1,0 +1,239 @@
+/**
+ * JSON schemas of the API: they validate requests (ajv), shape responses (fast-json-stringify) and
+ * become the OpenAPI document (@fastify/swagger), so the three can never disagree. Shared object
+ * schemas carry an `$id` and appear under `components.schemas`.
+ */
+
+/** ws:// or wss:// and a host: the only consumers the streamer can reach. */
+export const WS_URL_PATTERN = '^[wW][sS][sS]?://[^\\s/?#]+([/?#]\\S*)?$';
+/** An address-of-record, user@domain, without scheme. */
+export const AOR_PATTERN = '^[^@\\s/]+@[^@\\s/]+$';
+/** rtpengine's ng address: host:port, host a name, IPv4 or a bracketed IPv6 address. */
+export const HOST_PORT_PATTERN = '^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+):[0-9]{1,5}$';
+/** Recording ids are opaque to the API but kept to URL-safe characters. */
+export const ID_PATTERN = '^[A-Za-z0-9._~:-]+$';
+
+/** Words for a failed pattern, so the client reads what was expected rather than a regex. */
+export const PATTERN_WORDS = new Map<string, string>([
+  [WS_URL_PATTERN, 'must be a ws:// or wss:// URL'],
+  [AOR_PATTERN, 'must be an address-of-record, user@domain'],
+  [HOST_PORT_PATTERN, 'must be host:port'],
+  [ID_PATTERN, 'must contain only letters, digits and . _ ~ : -'],
+]);
+
+const RECORDING_STATUSES = ['active', 'paused', 'stopped', 'failed'];
+
+export const errorSchema = {
+  $id: 'Error',
+  type: 'object',
+  description: 'Every error response has this shape.',
+  properties: {
+    error: {
+      type: 'object',
+      properties: {
+        code: {
+          type: 'string',
+          description: 'invalid, unauthorized, not-found, conflict, media-server, unavailable, internal, …',
+        },
+        message: { type: 'string' },
+        field: { type: 'string', description: 'The path of the offending value, when one is to blame.' },
+      },
+      required: ['code', 'message'],
+    },
+  },
+  required: ['error'],
+} as const;
+
+const payloadFormatSchema = {
+  $id: 'PayloadFormat',
+  type: 'object',
+  properties: {
+    encoding: { type: 'string', description: 'As in SDP, upper-cased: PCMU, PCMA, G722, OPUS, …' },
+    clockRate: { type: 'integer' },
+    channels: { type: 'integer' },
+  },
+  required: ['encoding', 'clockRate', 'channels'],
+} as const;
+
+const recordingLegSchema = {
+  $id: 'RecordingLeg',
+  type: 'object',
+  properties: {
+    index: { type: 'integer', description: 'Leg 0 is the left channel of the mixed file, leg 1 the right.' },
+    label: { type: 'string' },
+    participant: {
+      type: 'object',
+      properties: { aor: { type: 'string' }, name: { type: 'string' } },
+    },
+    payloadTypes: {
+      type: 'object',
+      description: 'RTP payload type number → format.',
+      additionalProperties: { $ref: 'PayloadFormat#' },
+    },
+  },
+  required: ['index', 'label', 'payloadTypes'],
+} as const;
+
+export const recordingSummarySchema = {
+  $id: 'RecordingSummary',
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    callId: { type: 'string' },
+    source: { type: 'string', enum: ['media-server', 'siprec'] },
+    status: { type: 'string', enum: RECORDING_STATUSES },
+    startedAt: { type: 'string', description: 'ISO 8601.' },
+    stoppedAt: { type: 'string', description: 'ISO 8601.' },
+    failure: { type: 'string', description: 'Why a failed recording failed.' },
+    legs: { type: 'array', items: { $ref: 'RecordingLeg#' } },
+    stored: { type: 'boolean', description: 'Local files are kept.' },
+    streamUrl: { type: 'string' },
+  },
+  required: ['id', 'callId', 'source', 'status', 'startedAt', 'legs', 'stored'],
+} as const;
+
+export const startRecordingRequestSchema = {
+  $id: 'StartRecordingRequest',
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    callId: { type: 'string', minLength: 1, maxLength: 256, description: 'The SIP Call-ID of the call.' },
+    mediaServer: {
+      type: 'string',
+      pattern: HOST_PORT_PATTERN,
+      maxLength: 260,
+      description: 'ng address of the rtpengine carrying the call; the configured one when absent.',
+    },
+    fromTags: {
+      type: 'array',
+      minItems: 1,
+      maxItems: 16,
+      uniqueItems: true,
+      items: { type: 'string', minLength: 1, maxLength: 256 },
+      description: 'Record only these legs (From tags); every leg when absent.',
+    },
+    store: { type: 'boolean', default: true, description: 'Keep local files.' },
+    streamUrl: {
+      type: 'string',
+      pattern: WS_URL_PATTERN,
+      maxLength: 2048,
+      description: 'Also (or, with store false, only) stream the packets to this consumer.',
+    },
+  },
+  required: ['callId'],
+} as const;
+
+export const recordingPolicySchema = {
+  $id: 'RecordingPolicy',
+  type: 'object',
+  properties: {
+    subscriber: { type: 'string', description: 'user@domain' },
+    store: { type: 'boolean' },
+    streamUrl: { type: 'string' },
+    createdAt: { type: 'string', description: 'ISO 8601.' },
+  },
+  required: ['subscriber', 'store', 'createdAt'],
+} as const;
+
+export const putPolicyBodySchema = {
+  $id: 'RecordingPolicyRequest',
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    store: { type: 'boolean', description: 'Keep local files of the recorded calls.' },
+    streamUrl: {
+      type: 'string',
+      pattern: WS_URL_PATTERN,
+      maxLength: 2048,
+      description: 'Stream the recorded calls to this consumer.',
+    },
+  },
+  required: ['store'],
+} as const;
+
+export const healthSchema = {
+  $id: 'Health',
+  type: 'object',
+  properties: {
+    status: { type: 'string', enum: ['ok'] },
+    uptimeSeconds: { type: 'number' },
+  },
+  required: ['status', 'uptimeSeconds'],
+} as const;
+
+/** Every schema routes refer to by `$ref: '<$id>#'`, registered once on the server. */
+export const SHARED_SCHEMAS = [
+  errorSchema,
+  payloadFormatSchema,
+  recordingLegSchema,
+  recordingSummarySchema,
+  startRecordingRequestSchema,
+  recordingPolicySchema,
+  putPolicyBodySchema,
+  healthSchema,
+] as const;
+
+export const idParamsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { id: { type: 'string', minLength: 1, maxLength: 128, pattern: ID_PATTERN } },
+  required: ['id'],
+} as const;
+
+export const subscriberParamsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { subscriber: { type: 'string', maxLength: 512, pattern: AOR_PATTERN } },
+  required: ['subscriber'],
+} as const;
+
+export const listQuerySchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    status: { type: 'string', enum: RECORDING_STATUSES },
+    callId: { type: 'string', minLength: 1, maxLength: 256 },
+    limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+    offset: { type: 'integer', minimum: 0, maximum: 1_000_000_000, default: 0 },
+  },
+} as const;
+
+export const audioQuerySchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    leg: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 63,
+      description: 'One leg; the two-channel mix when absent.',
+    },
+    format: {
+      type: 'string',
+      enum: ['wav', 'pcap'],
+      default: 'wav',
+      description: 'pcap (the packets as received) needs a leg.',
+    },
+  },
+} as const;
+
+const ref = (id: string) => ({ $ref: `${id}#` });
+
+/** The error responses a route can give, for the document. */
+export function errorResponses(...statuses: number[]): Record<number, object> {
+  const out: Record<number, object> = {};
+  for (const status of statuses) out[status] = { ...ref('Error'), description: ERROR_DESCRIPTIONS[status] };
+  return out;
+}
+
+const ERROR_DESCRIPTIONS: Record<number, string> = {
+  400: 'The request is invalid; `field` names the offending value.',
+  401: 'No API key, or an unknown one.',
+  404: 'No such recording or policy.',
+  409: 'The recording is not in a state that allows this.',
+  416: 'The requested range lies outside the file.',
+  502: 'The media server refused or did not answer.',
+  503: 'The recorder is unavailable.',
+};
+
+export { ref };
