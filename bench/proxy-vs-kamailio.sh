@@ -56,7 +56,7 @@ start_kamailio() {
 
 start_switchboard() {
   [ -r "$repo/dist/cli/main.js" ] || { echo "dist/cli/main.js missing" >"$work/switchboard.log"; return 1; }
-  node "$repo/dist/cli/main.js" start --sip-port 5060 --sip-listen 127.0.0.1 \
+  node "$repo/dist/cli/main.js" start --sip-port 5060 --sip-listen 127.0.0.1 --api-port 0 \
     --default-route sip:127.0.0.1:5080 --log-level warn >"$work/switchboard.log" 2>&1 &
   pid=$!
   for _ in $(seq 100); do grep -q listening "$work/switchboard.log" && return 0; sleep 0.2; done

@@ -71,7 +71,7 @@ start_switchboard() {
       node "$cli" subscriber import "$userdir/users.tsv" --data-dir "$data"
   } >"$work/switchboard.log" 2>&1 || return 1
   SWITCHBOARD_AUTH_ALGORITHMS=${SWITCHBOARD_AUTH_ALGORITHMS:-MD5,SHA-256} \
-    node "$cli" start --sip-port 5060 --sip-listen 127.0.0.1 --data-dir "$data" --domain example.com \
+    node "$cli" start --sip-port 5060 --sip-listen 127.0.0.1 --api-port 0 --data-dir "$data" --domain example.com \
     --log-level warn >>"$work/switchboard.log" 2>&1 &
   pid=$!
   for _ in $(seq 100); do grep -q listening "$work/switchboard.log" && return 0; sleep 0.2; done

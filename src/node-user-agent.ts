@@ -1,4 +1,5 @@
 import type { LocalRequestHandler, RegisterHandler } from './proxy/index.js';
+import { SiprecServer } from './recording/index.js';
 import { createResponse, type SipRequest } from './sip/message/index.js';
 import type { SipStack } from './sip/stack/index.js';
 import type { ServerTransaction } from './sip/transaction/index.js';
@@ -17,15 +18,23 @@ const userMethods = ['INVITE', 'MESSAGE', 'SUBSCRIBE', 'NOTIFY', 'REFER', 'PUBLI
 export class NodeUserAgent implements LocalRequestHandler {
   readonly core: UserAgentCore;
 
-  constructor(stack: SipStack, timers: { t1: number; t2: number }, registrar?: RegisterHandler) {
+  constructor(
+    stack: SipStack,
+    timers: { t1: number; t2: number },
+    registrar?: RegisterHandler,
+    recordingServer?: SiprecServer,
+  ) {
     this.core = new UserAgentCore({
       transport: stack,
       t1: timers.t1,
       t2: timers.t2,
       userAgent: 'Switchboard',
+      supported: recordingServer ? SiprecServer.optionTags : [],
     });
     for (const method of userMethods) this.core.handle(method, (request, tx) => this.noSuchUser(request, tx));
     if (registrar) this.core.handle('REGISTER', (request, tx) => registrar.handle(request, tx));
+    // INVITEs addressed to the node itself are recording sessions from SIPREC clients.
+    if (recordingServer) this.core.onInvite((session) => recordingServer.handle(session));
   }
 
   handleRequest(request: SipRequest, transaction: ServerTransaction): void {

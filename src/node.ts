@@ -1,9 +1,14 @@
+import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { createApiServer } from './api/index.js';
 import type { SwitchboardConfig } from './config/index.js';
 import { type EventBus, InProcessEventBus } from './events/index.js';
 import { MemoryLocationService } from './location/index.js';
+import { RtpPortRange } from './media/udp/index.js';
+import { createMetricsRegistry, type MetricsRegistry } from './metrics/index.js';
 import { NodeUserAgent } from './node-user-agent.js';
 import { ProxyRole, SubscriberRouter, type SubscriberRouting } from './proxy/index.js';
+import { RecordingManager, recordingMetrics, SiprecServer } from './recording/index.js';
 import {
   bindingEvent,
   CredentialCache,
@@ -14,10 +19,10 @@ import {
 } from './registrar/index.js';
 import { DigestAuthenticator } from './sip/auth/index.js';
 import type { Uri } from './sip/message/index.js';
-import { SipStack } from './sip/stack/index.js';
+import { isWildcard, primaryAddress, SipStack } from './sip/stack/index.js';
 import { TcpTransport, type Transport, TransportLayer, UdpTransport } from './sip/transport/index.js';
 import type { Endpoint, Target } from './sip/transport/types.js';
-import { openStore, type ProvisioningStore } from './store/index.js';
+import { openStore, type ProvisioningStore, type SqlProvisioningStore } from './store/index.js';
 
 /** Replaceable parts, for tests (a resolver that never leaves loopback, an in-memory store). */
 export interface NodeOverrides {
@@ -26,7 +31,7 @@ export interface NodeOverrides {
    * The provisioning store; by default the node opens the one the configuration names (and closes
    * it on stop). A store given here belongs to the caller: the node does not close it.
    */
-  store?: ProvisioningStore;
+  store?: SqlProvisioningStore;
   authenticator?: RequestAuthenticator;
   events?: EventBus;
   registrar?: Partial<RegistrarOptions>;
@@ -36,20 +41,24 @@ export interface NodeOverrides {
 
 /** The subscriber-serving parts of a node: absent on a stateless node (an edge in front of cores). */
 export interface NodeServices {
-  store: ProvisioningStore;
+  store: SqlProvisioningStore;
   /** The store's subscriber lookups, credentials cached (auth.credentialCacheTtl). */
   subscribers: Pick<ProvisioningStore, 'hasDomain' | 'getSubscriber' | 'resolveUser'>;
   location: MemoryLocationService;
   registrar: Registrar;
   authenticator: RequestAuthenticator;
   domains: LocalDomains;
+  recordings: RecordingManager;
 }
 
 export interface RunningNode {
   listening: Endpoint[];
   stack: SipStack;
   events: EventBus;
+  metrics: MetricsRegistry;
   services?: NodeServices;
+  /** The HTTP API's address, when it runs (api.enabled). */
+  api?: { host: string; port: number };
   stop(): Promise<void>;
 }
 
@@ -63,8 +72,11 @@ export async function startNode(
     overrides.events ??
     new InProcessEventBus((err, event) => logger.error({ err, event: event.type }, 'subscriber failed'));
   // A stateless node keeps no state at all: registrations and authentication live on core nodes.
+  const metrics = createMetricsRegistry();
   const services =
-    config.proxy.mode === 'stateful' ? await startServices(config, logger, overrides, events) : undefined;
+    config.proxy.mode === 'stateful'
+      ? await startServices(config, logger, overrides, events, metrics)
+      : undefined;
 
   let stack: SipStack | undefined;
   const transports = new TransportLayer({
@@ -86,7 +98,10 @@ export async function startNode(
     logger,
     resolve: overrides.resolve,
   });
-  const userAgent = new NodeUserAgent(stack, config.sip.timers, services?.registrar);
+  const recordingServer = services
+    ? new SiprecServer(services.recordings, logger.child({ role: 'recording' }))
+    : undefined;
+  const userAgent = new NodeUserAgent(stack, config.sip.timers, services?.registrar, recordingServer);
   let routing: SubscriberRouting | undefined;
   if (services) {
     const router = new SubscriberRouter({
@@ -111,22 +126,44 @@ export async function startNode(
     routing,
   );
   stack.attach(proxy);
+  const api =
+    services && config.api.enabled
+      ? createApiServer({
+          recordings: services.recordings,
+          apiKeys: (key) => services.store.apiKeys.verifyApiKey(key),
+          metrics,
+          logger: logger.child({ role: 'api' }),
+          metricsEndpoint: config.api.metricsNeedKey ? 'protected' : 'open',
+        })
+      : undefined;
+  let apiAddress: { host: string; port: number } | undefined;
   try {
     await transports.listen();
+    if (api) {
+      await api.listen({ host: config.api.listen, port: config.api.port });
+      const bound = api.server.address();
+      if (bound && typeof bound === 'object') apiAddress = { host: bound.address, port: bound.port };
+    }
   } catch (e) {
+    await api?.close();
+    await stack.close();
+    await transports.close();
     await closeServices(services, overrides, logger);
     throw e;
   }
   const listening = stack.listening();
   for (const endpoint of listening) logger.info({ endpoint }, 'listening');
+  if (apiAddress) logger.info({ api: `http://${apiAddress.host}:${apiAddress.port}` }, 'API listening');
   let stopped = false;
   const running: RunningNode = {
     listening,
     stack,
     events,
+    metrics,
     async stop() {
       if (stopped) return;
       stopped = true;
+      await api?.close();
       await stack.close();
       await transports.close();
       await closeServices(services, overrides, logger);
@@ -135,6 +172,7 @@ export async function startNode(
     },
   };
   if (services) running.services = services;
+  if (apiAddress) running.api = apiAddress;
   return running;
 }
 
@@ -144,6 +182,7 @@ async function startServices(
   logger: Logger,
   overrides: NodeOverrides,
   events: EventBus,
+  metrics: MetricsRegistry,
 ): Promise<NodeServices> {
   const store = overrides.store ?? (await openStore(config));
   const now = overrides.now ?? Date.now;
@@ -191,7 +230,32 @@ async function startServices(
     },
     overrides.registrar,
   );
-  return { store, subscribers, location, registrar, authenticator, domains };
+  const recordingAddress = config.recording.address ?? recordingHost(config.sip.listen[0] ?? '0.0.0.0');
+  const recordings = new RecordingManager({
+    index: store.recordings,
+    directory: config.recording.dir ?? join(config.dataDir, 'recordings'),
+    address: recordingAddress,
+    ports: new RtpPortRange({
+      min: config.recording.portMin,
+      max: config.recording.portMax,
+      address: recordingAddress,
+      receiveBufferSize: 1 << 20,
+    }),
+    mediaServer: config.recording.mediaServer,
+    mediaTimeoutMs: config.recording.mediaTimeout * 1000,
+    retentionDays: config.recording.retentionDays,
+    stream: {
+      batchPackets: config.recording.streamBatchPackets,
+      batchIntervalMs: config.recording.streamBatchInterval,
+    },
+    events,
+    metrics: recordingMetrics(metrics),
+    logger: logger.child({ role: 'recording' }),
+  });
+  void recordings
+    .applyRetention()
+    .catch((err: unknown) => logger.warn({ err }, 'recording retention failed'));
+  return { store, subscribers, location, registrar, authenticator, domains, recordings };
 }
 
 async function closeServices(
@@ -200,7 +264,13 @@ async function closeServices(
   logger: Logger,
 ): Promise<void> {
   if (!services) return;
+  await services.recordings.close();
   await services.location.close();
   if (!overrides.store)
     await services.store.close().catch((err) => logger.warn({ err }, 'store close failed'));
+}
+
+/** Where recorded RTP is received: the SIP address, or the primary address when that is a wildcard. */
+function recordingHost(sipListen: string): string {
+  return isWildcard(sipListen) ? primaryAddress(sipListen.includes(':') ? 6 : 4) : sipListen;
 }

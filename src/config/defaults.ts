@@ -21,7 +21,7 @@ export function defaultConfig(): SwitchboardConfig {
     // MD5 first: the SIP devices and tools of the field still answer only MD5 (RFC 8760 §2.4).
     auth: { algorithms: ['MD5', 'SHA-256'], nonceLifetime: 300, credentialCacheTtl: 10 },
     location: { persistence: 'write-back', flushInterval: 1000 },
-    api: { port: 8080, listen: '127.0.0.1', metricsNeedKey: false },
+    api: { enabled: true, port: 8080, listen: '127.0.0.1', metricsNeedKey: false },
     recording: {
       portMin: 40000,
       portMax: 44999,

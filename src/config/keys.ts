@@ -216,13 +216,20 @@ export const KEYS: readonly KeySpec[] = [
     description: 'Milliseconds between write-back flushes of registrations to the store.',
   },
   {
+    key: 'api.enabled',
+    env: 'SWITCHBOARD_API_ENABLED',
+    text: 'boolean',
+    validate: boolean,
+    description: 'Run the HTTP API (REST, OpenAPI, /metrics) on this node.',
+  },
+  {
     key: 'api.port',
     env: 'SWITCHBOARD_API_PORT',
     flag: '--api-port',
     flagArg: '<port>',
     text: 'integer',
     validate: integer(0, 65535),
-    description: 'HTTP API port (REST under /v1, /openapi.json, /metrics, /health); 0 turns the API off.',
+    description: 'HTTP API port (REST under /v1, /openapi.json, /metrics, /health); 0 takes any free port.',
   },
   {
     key: 'api.listen',

@@ -67,7 +67,8 @@ export interface StoreConfig {
 
 /** The HTTP API (REST, OpenAPI, /metrics). */
 export interface ApiConfig {
-  /** 0 turns the API off. */
+  enabled: boolean;
+  /** 0 takes any free port (tests). */
   port: number;
   listen: string;
   /** Ask for an API key on /metrics too. */

@@ -105,6 +105,7 @@ describe('RFC 4475 torture messages against a running node over UDP', () => {
   // previous message's transaction as retransmissions.
   beforeEach(async () => {
     const config = defaultConfig();
+    config.api.port = 0;
     config.sip.port = 0;
     config.sip.listen = ['127.0.0.1'];
     config.sip.transports = ['udp'];

@@ -7,6 +7,7 @@ import { answer, SipSocket } from './sip-socket.js';
 
 async function node(configure: (c: ReturnType<typeof defaultConfig>) => void): Promise<RunningNode> {
   const config = defaultConfig();
+  config.api.port = 0;
   config.sip.port = 0;
   config.sip.listen = ['127.0.0.1'];
   config.sip.transports = ['udp'];

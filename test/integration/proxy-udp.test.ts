@@ -15,6 +15,7 @@ describe('a node as an outbound proxy over UDP (default route)', () => {
     uac = await SipSocket.open();
     uas = await SipSocket.open();
     const config = defaultConfig();
+    config.api.port = 0;
     config.sip.port = 0;
     config.sip.listen = ['127.0.0.1'];
     config.sip.transports = ['udp'];

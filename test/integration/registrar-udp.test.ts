@@ -193,6 +193,7 @@ function registrarSuite(backend: Backend): void {
 
       beforeEach(async () => {
         config = defaultConfig();
+        config.api.port = 0;
         config.dataDir = dataDir;
         if (schema) config.store = { url: `${PG_URL}?schema=${schema}` };
         config.sip.port = 0;

@@ -137,6 +137,8 @@ async function startSwitchboardRegistrar(setup: RegistrarSetup): Promise<Registr
     dataDir,
     '--domain',
     DOMAIN,
+    '--api-port',
+    '0',
     '--log-level',
     'warn',
   ];

@@ -16,6 +16,8 @@ export function switchboardArgs(port: number, options: ProxyOptions): string[] {
     '127.0.0.1',
     '--default-route',
     nextHopUri(options),
+    '--api-port',
+    '0',
     '--log-level',
     'warn',
     ...(options.transport === 'tcp' ? ['--sip-transports', 'udp,tcp'] : []),

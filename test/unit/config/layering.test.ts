@@ -22,7 +22,7 @@ describe('loadConfig layering: defaults < file < environment < flags', () => {
       proxy: { mode: 'stateful', recordRoute: true, domains: [] },
       auth: { algorithms: ['MD5', 'SHA-256'], nonceLifetime: 300, credentialCacheTtl: 10 },
       location: { persistence: 'write-back', flushInterval: 1000 },
-      api: { port: 8080, listen: '127.0.0.1', metricsNeedKey: false },
+      api: { enabled: true, port: 8080, listen: '127.0.0.1', metricsNeedKey: false },
       recording: {
         portMin: 40000,
         portMax: 44999,
