@@ -1,0 +1,7 @@
+export {
+  LINKTYPE_ETHERNET,
+  LINKTYPE_RAW,
+  PcapWriter,
+  type PcapWriterOptions,
+  type UdpEndpoints,
+} from './writer.js';

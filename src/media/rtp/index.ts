@@ -1,0 +1,2 @@
+export { buildRtpPacket, parseRtpPacket, type RtpPacket } from './packet.js';
+export { RtpStreamStatistics, type SequenceVerdict } from './statistics.js';
