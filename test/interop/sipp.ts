@@ -39,6 +39,8 @@ export interface SippResult extends SippStats {
 export interface RunSippOptions {
   /** Run with `-trace_msg` and return the message log in `messages`. */
   traceMessages?: boolean;
+  /** Working directory (SIPp opens rtp_stream files relative to it); a scratch one by default. */
+  cwd?: string;
 }
 
 /** A readable one-line summary plus the stderr tail, for assertion messages. */
@@ -70,7 +72,7 @@ export async function runSipp(
   const fullArgs = [...args, '-nostdin', '-trace_stat', '-stf', statFile, '-fd', '1'];
   if (options.traceMessages) fullArgs.push('-trace_msg', '-message_file', messageFile);
   const started = Date.now();
-  const child = new Child('sipp', bin, fullArgs, { cwd: dir });
+  const child = new Child('sipp', bin, fullArgs, { cwd: options.cwd ?? dir });
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
