@@ -1,5 +1,6 @@
 import { createSocket, type Socket } from 'node:dgram';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { connect, createServer, type Server, type Socket as TcpSocket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mulaw } from 'alawmulaw';
@@ -10,6 +11,8 @@ import type { RecordingEvent } from '../../src/events/index.js';
 import { NgClient } from '../../src/media/ng/index.js';
 import { parseWav } from '../../src/media/wav/index.js';
 import { type RunningNode, startNode } from '../../src/node.js';
+import { FileRecording } from '../../src/recording/files/index.js';
+import { RecordingSinkServer } from '../../src/recording/stream/index.js';
 import { missingPeerReason, suiteTitle } from './peers.js';
 import { type RtpengineProcess, rtpenginePeer, startRtpengine } from './rtpengine-process.js';
 import { toneReport, type Wav } from './wav.js';
@@ -59,7 +62,12 @@ class TestCall {
   static async setUp(ng: NgClient, callId: string): Promise<TestCall> {
     const a = await udpSocket();
     const b = await udpSocket();
-    const offer = await ng.offer({ callId, fromTag: 'caller', sdp: sdp(a.address().port), replace: ['origin'] });
+    const offer = await ng.offer({
+      callId,
+      fromTag: 'caller',
+      sdp: sdp(a.address().port),
+      replace: ['origin'],
+    });
     const answer = await ng.answer({
       callId,
       fromTag: 'caller',
@@ -92,7 +100,11 @@ class TestCall {
         header.writeUInt16BE(this.seq & 0xffff, 2);
         header.writeUInt32BE((this.seq * 160) >>> 0, 4);
         header.writeUInt32BE(ssrc, 8);
-        party.socket.send(Buffer.concat([header, Buffer.from(mulaw.encode(samples))]), party.towards, '127.0.0.1');
+        party.socket.send(
+          Buffer.concat([header, Buffer.from(mulaw.encode(samples))]),
+          party.towards,
+          '127.0.0.1',
+        );
       }
     }, 20);
   }
@@ -108,6 +120,38 @@ class TestCall {
   }
 }
 
+/**
+ * A TCP relay in front of the consumer whose connections can be cut, to force the producer to
+ * reconnect and resend mid-recording.
+ */
+async function cuttableRelay(
+  targetPort: number,
+): Promise<{ port: number; cut(): void; close(): Promise<void> }> {
+  const sockets = new Set<TcpSocket>();
+  const server: Server = createServer((client) => {
+    const upstream = connect(targetPort, '127.0.0.1');
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => {});
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const address = server.address();
+  return {
+    port: typeof address === 'object' && address ? address.port : 0,
+    cut: () => {
+      for (const s of sockets) s.destroy();
+    },
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
+  };
+}
+
 function channel(wav: { channels: number; sampleRate: number; samples: Int16Array }, index: number): Wav {
   const frames = wav.samples.length / wav.channels;
   const out = new Int16Array(frames);
@@ -115,137 +159,231 @@ function channel(wav: { channels: number; sampleRate: number; samples: Int16Arra
   return { sampleRate: wav.sampleRate, channels: 1, samples: out };
 }
 
-describe.skipIf(!bin)(suiteTitle('recording a call carried by rtpengine, through the HTTP API', [missing]), () => {
-  let engine: RtpengineProcess;
-  let node: RunningNode;
-  let ng: NgClient;
-  let api: string;
-  let key: string;
-  let dataDir: string;
-  const events: RecordingEvent[] = [];
+describe.skipIf(!bin)(
+  suiteTitle('recording a call carried by rtpengine, through the HTTP API', [missing]),
+  () => {
+    let engine: RtpengineProcess;
+    let node: RunningNode;
+    let ng: NgClient;
+    let api: string;
+    let key: string;
+    let dataDir: string;
+    const events: RecordingEvent[] = [];
 
-  beforeAll(async () => {
-    engine = await startRtpengine(bin!, { portMin: ENGINE_PORTS.min, portMax: ENGINE_PORTS.max });
-    dataDir = mkdtempSync(join(tmpdir(), 'sb-rec-'));
-    const config = defaultConfig();
-    config.dataDir = dataDir;
-    config.sip.listen = ['127.0.0.1'];
-    config.sip.port = 0;
-    config.sip.transports = ['udp'];
-    config.api.port = 0;
-    config.recording.portMin = RECORDER_PORTS.min;
-    config.recording.portMax = RECORDER_PORTS.max;
-    config.recording.mediaServer = engine.ngAddress;
-    config.recording.mediaTimeout = 1;
-    node = await startNode(config, pino({ level: 'silent' }));
-    node.events.subscribe('recording.*', (e) => events.push(e));
-    key = (await node.services!.store.apiKeys.createApiKey('test')).key;
-    api = `http://127.0.0.1:${node.api!.port}`;
-    ng = new NgClient(engine.ngAddress);
-  }, 30_000);
+    beforeAll(async () => {
+      engine = await startRtpengine(bin!, { portMin: ENGINE_PORTS.min, portMax: ENGINE_PORTS.max });
+      dataDir = mkdtempSync(join(tmpdir(), 'sb-rec-'));
+      const config = defaultConfig();
+      config.dataDir = dataDir;
+      config.sip.listen = ['127.0.0.1'];
+      config.sip.port = 0;
+      config.sip.transports = ['udp'];
+      config.api.port = 0;
+      config.recording.portMin = RECORDER_PORTS.min;
+      config.recording.portMax = RECORDER_PORTS.max;
+      config.recording.mediaServer = engine.ngAddress;
+      config.recording.mediaTimeout = 1;
+      // Batches larger than one 32 KB frame, so streaming must fragment them.
+      config.recording.streamBatchPackets = 250;
+      config.recording.streamBatchInterval = 2000;
+      node = await startNode(config, pino({ level: 'silent' }));
+      node.events.subscribe('recording.*', (e) => events.push(e));
+      key = (await node.services!.store.apiKeys.createApiKey('test')).key;
+      api = `http://127.0.0.1:${node.api!.port}`;
+      ng = new NgClient(engine.ngAddress);
+    }, 30_000);
 
-  afterAll(async () => {
-    await ng?.close();
-    await node?.stop();
-    await engine?.stop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  });
-
-  async function call(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
-    const response = await fetch(`${api}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      ...(body ? { body: JSON.stringify(body) } : {}),
+    afterAll(async () => {
+      await ng?.close();
+      await node?.stop();
+      await engine?.stop();
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
     });
-    const text = await response.text();
-    return { status: response.status, json: text ? JSON.parse(text) : undefined };
-  }
 
-  it('records each party in its own channel and stops on request', async () => {
-    const testCall = await TestCall.setUp(ng, `rec-api-${Date.now()}`);
-    try {
-      testCall.startTalking();
-      await sleep(300);
-      const started = await call('POST', '/v1/recordings', { callId: testCall.callId });
-      expect(started.status, JSON.stringify(started.json)).toBe(201);
-      const id: string = started.json.id;
-      expect(started.json.legs).toHaveLength(2);
-      // rtpengine says which party sends on which label (media-labels → from-tag).
-      const tags = started.json.legs.map((l: { participant?: { name?: string } }) => l.participant?.name);
-      expect(tags.sort()).toEqual(['callee', 'caller']);
-      expect(events.map((e) => [e.type, e.recordingId])).toContainEqual(['recording.started', id]);
-
-      await sleep(2000);
-      const stopped = await call('POST', `/v1/recordings/${id}/stop`);
-      expect(stopped.status).toBe(200);
-      expect(stopped.json.status).toBe('stopped');
-      expect((await call('POST', `/v1/recordings/${id}/stop`)).status).toBe(409);
-
-      const metadata = (await call('GET', `/v1/recordings/${id}/metadata`)).json;
-      expect(metadata.reason).toBe('api');
-      for (const leg of metadata.statistics) {
-        expect(leg.packets).toBeGreaterThan(80); // ~2 s at 50 packets/s
-        expect(leg.lost).toBe(0);
-        expect(leg.codecs).toEqual(['PCMU']);
-      }
-
-      const audio = await fetch(`${api}/v1/recordings/${id}/audio`, { headers: { 'x-api-key': key } });
-      expect(audio.status).toBe(200);
-      expect(audio.headers.get('content-type')).toContain('audio/wav');
-      const mixed = parseWav(Buffer.from(await audio.arrayBuffer()));
-      expect(mixed.channels).toBe(2);
-      const legs = metadata.legs as Array<{ index: number; participant: { name: string } }>;
-      for (const leg of legs) {
-        const expected = leg.participant.name === 'caller' ? CALLER_HZ : CALLEE_HZ;
-        const other = expected === CALLER_HZ ? CALLEE_HZ : CALLER_HZ;
-        const samples = channel(mixed, leg.index);
-        const mine = toneReport(samples, expected);
-        expect(mine.toneFrames, `channel ${leg.index} carries ${expected} Hz`).toBeGreaterThan(80);
-        expect(toneReport(samples, other).toneFrames).toBe(0);
-      }
-      const pcap = await fetch(`${api}/v1/recordings/${id}/audio?leg=1&format=pcap`, {
-        headers: { 'x-api-key': key },
+    async function call(
+      method: string,
+      path: string,
+      body?: unknown,
+    ): Promise<{ status: number; json: any }> {
+      const response = await fetch(`${api}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+        ...(body ? { body: JSON.stringify(body) } : {}),
       });
-      expect(pcap.status).toBe(200);
-      expect(Buffer.from(await pcap.arrayBuffer()).readUInt32LE(0)).toBe(0xa1b2c3d4);
-    } finally {
-      testCall.close();
+      const text = await response.text();
+      return { status: response.status, json: text ? JSON.parse(text) : undefined };
     }
-  }, 30_000);
 
-  it('stops by itself when the call ends under it, and says why', async () => {
-    const testCall = await TestCall.setUp(ng, `rec-end-${Date.now()}`);
-    try {
-      testCall.startTalking();
-      const started = await call('POST', '/v1/recordings', { callId: testCall.callId, store: true });
-      expect(started.status).toBe(201);
-      const id: string = started.json.id;
-      await sleep(800);
-      testCall.stopTalking();
-      await ng.delete({ callId: testCall.callId });
-      const deadline = Date.now() + 8000;
-      while (!events.some((e) => e.recordingId === id && e.type !== 'recording.started')) {
-        if (Date.now() > deadline) throw new Error('the recording did not stop after the call ended');
-        await sleep(100);
+    it('records each party in its own channel and stops on request', async () => {
+      const testCall = await TestCall.setUp(ng, `rec-api-${Date.now()}`);
+      try {
+        testCall.startTalking();
+        await sleep(300);
+        const started = await call('POST', '/v1/recordings', { callId: testCall.callId });
+        expect(started.status, JSON.stringify(started.json)).toBe(201);
+        const id: string = started.json.id;
+        expect(started.json.legs).toHaveLength(2);
+        // rtpengine says which party sends on which label (media-labels → from-tag).
+        const tags = started.json.legs.map((l: { participant?: { name?: string } }) => l.participant?.name);
+        expect(tags.sort()).toEqual(['callee', 'caller']);
+        expect(events.map((e) => [e.type, e.recordingId])).toContainEqual(['recording.started', id]);
+
+        await sleep(2000);
+        const stopped = await call('POST', `/v1/recordings/${id}/stop`);
+        expect(stopped.status).toBe(200);
+        expect(stopped.json.status).toBe('stopped');
+        expect((await call('POST', `/v1/recordings/${id}/stop`)).status).toBe(409);
+
+        const metadata = (await call('GET', `/v1/recordings/${id}/metadata`)).json;
+        expect(metadata.reason).toBe('api');
+        for (const leg of metadata.statistics) {
+          expect(leg.packets).toBeGreaterThan(80); // ~2 s at 50 packets/s
+          expect(leg.lost).toBe(0);
+          expect(leg.codecs).toEqual(['PCMU']);
+        }
+
+        const audio = await fetch(`${api}/v1/recordings/${id}/audio`, { headers: { 'x-api-key': key } });
+        expect(audio.status).toBe(200);
+        expect(audio.headers.get('content-type')).toContain('audio/wav');
+        const mixed = parseWav(Buffer.from(await audio.arrayBuffer()));
+        expect(mixed.channels).toBe(2);
+        const legs = metadata.legs as Array<{ index: number; participant: { name: string } }>;
+        for (const leg of legs) {
+          const expected = leg.participant.name === 'caller' ? CALLER_HZ : CALLEE_HZ;
+          const other = expected === CALLER_HZ ? CALLEE_HZ : CALLER_HZ;
+          const samples = channel(mixed, leg.index);
+          const mine = toneReport(samples, expected);
+          expect(mine.toneFrames, `channel ${leg.index} carries ${expected} Hz`).toBeGreaterThan(80);
+          expect(toneReport(samples, other).toneFrames).toBe(0);
+        }
+        const pcap = await fetch(`${api}/v1/recordings/${id}/audio?leg=1&format=pcap`, {
+          headers: { 'x-api-key': key },
+        });
+        expect(pcap.status).toBe(200);
+        expect(Buffer.from(await pcap.arrayBuffer()).readUInt32LE(0)).toBe(0xa1b2c3d4);
+      } finally {
+        testCall.close();
       }
-      const ended = events.find((e) => e.recordingId === id && e.type !== 'recording.started');
-      expect(ended).toMatchObject({ type: 'recording.stopped', reason: 'media-timeout' });
-      const summary = (await call('GET', `/v1/recordings/${id}`)).json;
-      expect(summary.status).toBe('stopped');
-      const listed = (await call('GET', `/v1/recordings?callId=${encodeURIComponent(testCall.callId)}`)).json;
-      expect(listed.map((r: { id: string }) => r.id)).toEqual([id]);
-      expect((await call('DELETE', `/v1/recordings/${id}`)).status).toBe(204);
-      expect((await call('GET', `/v1/recordings/${id}`)).status).toBe(404);
-    } finally {
-      testCall.close();
-    }
-  }, 30_000);
+    }, 30_000);
 
-  it('answers 404 for a call the media server does not carry, and 401 without a key', async () => {
-    const unknown = await call('POST', '/v1/recordings', { callId: 'no-such-call' });
-    expect(unknown.status).toBe(404);
-    expect(unknown.json.error.message).toContain('does not know that call');
-    const anonymous = await fetch(`${api}/v1/recordings`);
-    expect(anonymous.status).toBe(401);
-  });
-});
+    it('stops by itself when the call ends under it, and says why', async () => {
+      const testCall = await TestCall.setUp(ng, `rec-end-${Date.now()}`);
+      try {
+        testCall.startTalking();
+        const started = await call('POST', '/v1/recordings', { callId: testCall.callId, store: true });
+        expect(started.status).toBe(201);
+        const id: string = started.json.id;
+        await sleep(800);
+        testCall.stopTalking();
+        await ng.delete({ callId: testCall.callId });
+        const deadline = Date.now() + 8000;
+        while (!events.some((e) => e.recordingId === id && e.type !== 'recording.started')) {
+          if (Date.now() > deadline) throw new Error('the recording did not stop after the call ended');
+          await sleep(100);
+        }
+        const ended = events.find((e) => e.recordingId === id && e.type !== 'recording.started');
+        expect(ended).toMatchObject({ type: 'recording.stopped', reason: 'media-timeout' });
+        const summary = (await call('GET', `/v1/recordings/${id}`)).json;
+        expect(summary.status).toBe('stopped');
+        const listed = (await call('GET', `/v1/recordings?callId=${encodeURIComponent(testCall.callId)}`))
+          .json;
+        expect(listed.map((r: { id: string }) => r.id)).toEqual([id]);
+        expect((await call('DELETE', `/v1/recordings/${id}`)).status).toBe(204);
+        expect((await call('GET', `/v1/recordings/${id}`)).status).toBe(404);
+      } finally {
+        testCall.close();
+      }
+    }, 30_000);
+
+    it('leaves paused time silent in the files, keeping their true duration', async () => {
+      const testCall = await TestCall.setUp(ng, `rec-pause-${Date.now()}`);
+      try {
+        testCall.startTalking();
+        const started = await call('POST', '/v1/recordings', { callId: testCall.callId });
+        const id: string = started.json.id;
+        await sleep(600);
+        expect((await call('POST', `/v1/recordings/${id}/pause`)).json.status).toBe('paused');
+        expect((await call('POST', `/v1/recordings/${id}/pause`)).json.status).toBe('paused');
+        await sleep(1000);
+        expect((await call('POST', `/v1/recordings/${id}/resume`)).json.status).toBe('active');
+        await sleep(600);
+        await call('POST', `/v1/recordings/${id}/stop`);
+        const metadata = (await call('GET', `/v1/recordings/${id}/metadata`)).json;
+        expect(metadata.pauses).toHaveLength(1);
+        expect(metadata.pauses[0].resumedAt).toBeDefined();
+        expect(metadata.pausedPackets).toBeGreaterThan(60); // ~1 s of two legs at 50 packets/s
+        const mixed = parseWav(readFileSync(join(dataDir, 'recordings', id, 'mixed.wav')));
+        const seconds = mixed.samples.length / mixed.channels / mixed.sampleRate;
+        expect(seconds).toBeGreaterThan(1.8);
+        const leg0 = channel(mixed, 0);
+        const pausedSecond = leg0.samples.subarray(Math.round(0.8 * 8000), Math.round(1.4 * 8000));
+        expect(Math.max(...pausedSecond.map(Math.abs))).toBe(0);
+      } finally {
+        testCall.close();
+      }
+    }, 30_000);
+
+    it('streams to a 32 KB-frame consumer that rebuilds the same files, across a forced reconnect', async () => {
+      const sinkDir = mkdtempSync(join(tmpdir(), 'sb-sink-'));
+      const sink = new RecordingSinkServer({
+        createSink: (open) =>
+          new FileRecording({
+            directory: join(sinkDir, open.recordingId),
+            recordingId: open.recordingId,
+            legs: open.legs,
+            startMs: Date.parse(open.startedAt),
+          }),
+      });
+      const { port: sinkPort } = await sink.listen();
+      const relay = await cuttableRelay(sinkPort);
+      const testCall = await TestCall.setUp(ng, `rec-stream-${Date.now()}`);
+      try {
+        testCall.startTalking();
+        const started = await call('POST', '/v1/recordings', {
+          callId: testCall.callId,
+          store: true,
+          streamUrl: `ws://127.0.0.1:${relay.port}/`,
+        });
+        expect(started.status, JSON.stringify(started.json)).toBe(201);
+        const id: string = started.json.id;
+        await sleep(2600);
+        relay.cut(); // the consumer's connection drops with a batch in flight
+        await sleep(2600);
+        const stopped = await call('POST', `/v1/recordings/${id}/stop`);
+        expect(stopped.json.status, JSON.stringify(stopped.json)).toBe('stopped');
+        const metadata = (await call('GET', `/v1/recordings/${id}/metadata`)).json;
+        expect(metadata.stream.reconnects).toBeGreaterThanOrEqual(1);
+        expect(metadata.stream.dropped).toBe(0);
+        expect(metadata.stream.maxFrameBytes).toBeLessThanOrEqual(32_768);
+        expect(sink.counters.maxFrameBytes).toBeLessThanOrEqual(32_768);
+        expect(sink.counters.oversizedFrames).toBe(0);
+        expect(sink.counters.recordingsResumed).toBeGreaterThanOrEqual(1);
+        expect(sink.counters.recordingsClosed).toBe(1);
+        // Batches of 250 packets do not fit one frame: they arrived in fragments.
+        expect(sink.counters.framesReceived).toBeGreaterThan(sink.counters.batchesDelivered);
+        expect(sink.counters.packetsDelivered).toBe(
+          metadata.statistics.reduce((n: number, s: { packets: number }) => n + s.packets, 0),
+        );
+        const local = join(dataDir, 'recordings', id);
+        for (const file of ['leg-0.wav', 'leg-1.wav', 'leg-0.pcap', 'leg-1.pcap', 'mixed.wav']) {
+          const mine = readFileSync(join(local, file));
+          expect(mine.length, file).toBeGreaterThan(1000);
+          expect(readFileSync(join(sinkDir, id, file)).equals(mine), `${file} identical`).toBe(true);
+        }
+      } finally {
+        testCall.close();
+        await relay.close();
+        await sink.close();
+        rmSync(sinkDir, { recursive: true, force: true });
+      }
+    }, 30_000);
+
+    it('answers 404 for a call the media server does not carry, and 401 without a key', async () => {
+      const unknown = await call('POST', '/v1/recordings', { callId: 'no-such-call' });
+      expect(unknown.status).toBe(404);
+      expect(unknown.json.error.message).toContain('does not know that call');
+      const anonymous = await fetch(`${api}/v1/recordings`);
+      expect(anonymous.status).toBe(401);
+    });
+  },
+);
