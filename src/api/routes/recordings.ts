@@ -46,7 +46,7 @@ export function recordingRoutes(recordings: RecordingService) {
           security,
           summary: 'Start recording a call through its media server',
           body: ref('StartRecordingRequest'),
-          response: { 201: ref('RecordingSummary'), ...errorResponses(400, 401, 409, 502, 503) },
+          response: { 201: ref('RecordingSummary'), ...errorResponses(400, 401, 404, 409, 502, 503) },
         },
       },
       async (request, reply) => {
