@@ -261,6 +261,10 @@ describe.skipIf(!bin)(
         });
         expect(pcap.status).toBe(200);
         expect(Buffer.from(await pcap.arrayBuffer()).readUInt32LE(0)).toBe(0xa1b2c3d4);
+      // The recording service's Prometheus metrics.
+      const metrics = await (await fetch(`${api}/metrics`)).text();
+      expect(metrics).toMatch(/^switchboard_recordings_started_total\{source="media-server"\} [1-9]/m);
+      expect(metrics).toMatch(/^switchboard_recordings_ended_total\{status="stopped"\} [1-9]/m);
       } finally {
         testCall.close();
       }

@@ -1,5 +1,5 @@
 import type { RecordingMetadata } from '../siprec/index.js';
-import type { RecordingLeg, RecordingSource, RecordingStatus, RecordingSummary } from '../types.js';
+import type { RecordingSummary } from '../types.js';
 import type { FinishedSession } from './recording-session.js';
 
 /**
@@ -7,18 +7,8 @@ import type { FinishedSession } from './recording-session.js';
  * the audio. Participants, streams and codecs; start and stop; packet, loss and jitter counts;
  * the SIPREC metadata when there is some; and why it stopped or failed.
  */
-export interface RecordingDocument {
-  id: string;
-  callId: string;
-  source: RecordingSource;
-  status: RecordingStatus;
-  startedAt: string;
-  stoppedAt?: string;
+export interface RecordingDocument extends RecordingSummary {
   reason?: string;
-  failure?: string;
-  stored: boolean;
-  streamUrl?: string;
-  legs: RecordingLeg[];
   /** rtpengine recordings: where the media came from. */
   mediaServer?: { address: string; toTag: string; fromTags: string[] };
   /** SIPREC recordings: the RFC 7865 metadata, partial updates merged. */
