@@ -59,6 +59,77 @@ function invite(port: number, headers: string[], contentType: string, body: Buff
   );
 }
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A minimal SIPREC client over UDP: one dialog, requests answered in order (enough for a test). */
+class RecordingClient {
+  private cseq = 0;
+  private toTag = '';
+  private readonly callId = `${Math.random().toString(36).slice(2)}@127.0.0.1`;
+  private readonly fromTag = Math.random().toString(36).slice(2);
+  private lastInvite = { cseq: 0 };
+  private waiting: ((r: { status: number; body: string; raw: string }) => void) | undefined;
+
+  private constructor(
+    private readonly socket: ReturnType<typeof createSocket>,
+    private readonly port: number,
+  ) {
+    socket.on('message', (data) => {
+      const raw = data.toString('latin1');
+      const status = Number(/^SIP\/2\.0 (\d{3})/.exec(raw)?.[1]);
+      if (!(status >= 200)) return;
+      const tag = /^To:.*;tag=([^;\r\n]+)/im.exec(raw)?.[1];
+      if (tag) this.toTag = tag;
+      this.waiting?.({ status, body: raw.slice(raw.indexOf('\r\n\r\n') + 4), raw });
+      this.waiting = undefined;
+    });
+  }
+
+  static async open(port: number): Promise<RecordingClient> {
+    const socket = createSocket('udp4');
+    await new Promise<void>((r) => socket.bind(0, '127.0.0.1', r));
+    return new RecordingClient(socket, port);
+  }
+
+  request(method: string, headers: string[], body: { contentType: string; body: Buffer }) {
+    this.cseq++;
+    if (method === 'INVITE') this.lastInvite = { cseq: this.cseq };
+    const local = this.socket.address().port;
+    const text =
+      `${method} sip:srs@127.0.0.1:${this.port} SIP/2.0\r\n` +
+      `Via: SIP/2.0/UDP 127.0.0.1:${local};branch=z9hG4bK${Math.random().toString(36).slice(2)};rport\r\n` +
+      `From: <sip:src@127.0.0.1>;tag=${this.fromTag}\r\n` +
+      `To: <sip:srs@127.0.0.1:${this.port}>${this.toTag ? `;tag=${this.toTag}` : ''}\r\n` +
+      `Call-ID: ${this.callId}\r\nCSeq: ${this.cseq} ${method}\r\nMax-Forwards: 70\r\n` +
+      `Contact: <sip:src@127.0.0.1:${local}>;+sip.src\r\n` +
+      headers.map((h) => `${h}\r\n`).join('') +
+      `Content-Type: ${body.contentType}\r\nContent-Length: ${body.body.length}\r\n\r\n`;
+    const result = new Promise<{ status: number; body: string; raw: string }>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no answer to ${method}`)), 5000);
+      this.waiting = (r) => {
+        clearTimeout(timer);
+        resolve(r);
+      };
+    });
+    this.socket.send(Buffer.concat([Buffer.from(text, 'latin1'), body.body]), this.port, '127.0.0.1');
+    return result;
+  }
+
+  ack(): void {
+    const local = this.socket.address().port;
+    const text =
+      `ACK sip:srs@127.0.0.1:${this.port} SIP/2.0\r\n` +
+      `Via: SIP/2.0/UDP 127.0.0.1:${local};branch=z9hG4bK${Math.random().toString(36).slice(2)};rport\r\n` +
+      `From: <sip:src@127.0.0.1>;tag=${this.fromTag}\r\nTo: <sip:srs@127.0.0.1:${this.port}>;tag=${this.toTag}\r\n` +
+      `Call-ID: ${this.callId}\r\nCSeq: ${this.lastInvite.cseq} ACK\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n`;
+    this.socket.send(Buffer.from(text, 'latin1'), this.port, '127.0.0.1');
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+}
+
 const SDP_PCMU =
   'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n' +
   'm=audio 9000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=label:1\r\na=sendonly\r\n';
@@ -126,7 +197,11 @@ describe.skipIf(!sipp)(
       expect(metadata.status).toBe('stopped');
       // RFC 7865 metadata: the complete document from the INVITE with the re-INVITE's partial update.
       const participants = metadata.siprec.participants.map((p: { aor?: string }) => p.aor).sort();
-      expect(participants).toEqual(['sip:alice@atlanta.example.com', 'sip:bob@biloxi.example.com', 'sip:carol@chicago.example.com']);
+      expect(participants).toEqual([
+        'sip:alice@atlanta.example.com',
+        'sip:bob@biloxi.example.com',
+        'sip:carol@chicago.example.com',
+      ]);
       const bob = metadata.siprec.participantSessionAssocs.find(
         (a: { participantId: string }) =>
           metadata.siprec.participants.find(
@@ -154,8 +229,85 @@ describe.skipIf(!sipp)(
       ).toBeGreaterThan(50);
     }, 40_000);
 
+    it('follows hold and resume in re-INVITEs without ending the recording, and takes metadata in BYE', async () => {
+      const client = await RecordingClient.open(port);
+      try {
+        const metadata = (mode: string, extra = '') =>
+          `<?xml version="1.0" encoding="UTF-8"?><recording xmlns="urn:ietf:params:xml:ns:recording"><datamode>${mode}</datamode>` +
+          '<session session_id="c2Vzc2lvbjE="><sipSessionID>hold-test-call</sipSessionID></session>' +
+          '<participant participant_id="YWxpY2U="><nameID aor="sip:alice@example.net"><name>Alice</name></nameID></participant>' +
+          '<stream stream_id="c3RyZWFtMQ==" session_id="c2Vzc2lvbjE="><label>1</label></stream>' +
+          `<participantstreamassoc participant_id="YWxpY2U="><send>c3RyZWFtMQ==</send></participantstreamassoc>${extra}</recording>`;
+        const sdp = (direction: string, version: number) =>
+          `v=0\r\no=- 7 ${version} IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n` +
+          `m=audio 9000 RTP/AVP 8 101\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:101 telephone-event/8000\r\na=label:1\r\na=${direction}\r\n`;
+        const body = (direction: string, version: number, mode = 'complete') =>
+          buildMultipart([
+            { contentType: 'application/sdp', body: sdp(direction, version) },
+            {
+              contentType: 'application/rs-metadata+xml',
+              contentDisposition: 'recording-session',
+              body: metadata(mode),
+            },
+          ]);
+        const first = await client.request('INVITE', ['Require: siprec'], body('sendonly', 1));
+        expect(first.status).toBe(200);
+        expect(first.body).toContain('a=recvonly');
+        expect(first.body).toContain('a=label:1');
+        expect(first.body).toMatch(/m=audio \d+ RTP\/AVP 8 101/);
+        client.ack();
+        const id = events.filter((e) => e.type === 'recording.started').at(-1)!.recordingId;
+        const recordings = node.services!.recordings;
+        expect((await recordings.get(id))?.callId).toBe('hold-test-call');
+
+        const hold = await client.request('INVITE', [], body('inactive', 2, 'partial'));
+        expect(hold.status).toBe(200);
+        expect(hold.body).toContain('a=inactive');
+        client.ack();
+        await sleep(2500); // past the 1 s media timeout: on hold, silence is not the end
+        expect((await recordings.get(id))?.status).toBe('active');
+
+        const resume = await client.request(
+          'INVITE',
+          [],
+          buildMultipart([{ contentType: 'application/sdp', body: sdp('sendonly', 3) }]),
+        );
+        expect(resume.status).toBe(200);
+        expect(resume.body).toContain('a=recvonly');
+        client.ack();
+
+        const bye = await client.request(
+          'BYE',
+          [],
+          buildMultipart([
+            {
+              contentType: 'application/rs-metadata+xml',
+              contentDisposition: 'recording-session',
+              body: metadata(
+                'partial',
+                '<participantsessionassoc participant_id="YWxpY2U=" session_id="c2Vzc2lvbjE="><disassociate-time>2026-11-24T21:00:00Z</disassociate-time></participantsessionassoc>',
+              ),
+            },
+          ]),
+        );
+        expect(bye.status).toBe(200);
+        await sleep(200);
+        const doc = (await recordings.metadata(id)) as any;
+        expect(doc.status).toBe('stopped');
+        expect(doc.reason).toBe('bye');
+        expect(doc.siprec.participantSessionAssocs[0].disassociateTime).toBe('2026-11-24T21:00:00Z');
+        expect(doc.legs[0].payloadTypes).toEqual({
+          8: { encoding: 'PCMA', clockRate: 8000, channels: 1 },
+          101: { encoding: 'TELEPHONE-EVENT', clockRate: 8000, channels: 1 },
+        });
+      } finally {
+        client.close();
+      }
+    }, 20_000);
+
     it('refuses INVITEs that are not SIPREC, bad metadata and SDP without usable codecs', async () => {
       const sdp = Buffer.from(SDP_PCMU);
+    const startedBefore = events.filter((e) => e.type === 'recording.started').length;
       // Neither Require: siprec nor +sip.src nor metadata: an ordinary call to the server's address.
       const plain = invite(port, [], 'application/sdp', sdp).replace(';+sip.src', '');
       expect(await finalStatus(port, plain)).toMatch(/^SIP\/2\.0 403/);
@@ -187,7 +339,7 @@ describe.skipIf(!sipp)(
         /^SIP\/2\.0 488/,
       );
       // Nothing of these was recorded.
-      expect(events.filter((e) => e.type === 'recording.started')).toHaveLength(1);
+      expect(events.filter((e) => e.type === 'recording.started')).toHaveLength(startedBefore);
     });
   },
 );
