@@ -5,6 +5,8 @@ import { createLogger } from '../log.js';
 /** What a started node reports and how it is stopped (the part of `startNode`'s result the CLI uses). */
 export interface StartedNode {
   listening: ReadonlyArray<{ protocol: string; address: string; port: number }>;
+  /** The HTTP API's address, when the node runs it. */
+  api?: { host: string; port: number };
   stop(): Promise<void>;
 }
 

@@ -1,8 +1,11 @@
 import { Command } from 'commander';
 import { registerAlias } from './commands/alias.js';
+import { registerApiKey } from './commands/apikey.js';
 import { registerConfig } from './commands/config.js';
 import { registerDomain } from './commands/domain.js';
 import { registerNumber } from './commands/number.js';
+import { registerRecording } from './commands/recording.js';
+import { registerRecordingSink } from './commands/recording-sink.js';
 import { registerRegistrations } from './commands/registrations.js';
 import { registerStart } from './commands/start.js';
 import { registerSubscriber } from './commands/subscriber.js';
@@ -36,5 +39,8 @@ export function buildProgram(io: CliIo, deps: CliDeps): Command {
   registerNumber(program, io);
   registerAlias(program, io);
   registerRegistrations(program, io);
+  registerApiKey(program, io);
+  registerRecording(program, io);
+  registerRecordingSink(program, io, deps);
   return program;
 }

@@ -29,6 +29,7 @@ export function registerStart(program: Command, io: CliIo, deps: CliDeps): void 
     // Human status on stderr whatever the log level: stdout carries only JSON logs,
     // and scripts (and the interop tests) wait for these lines to know the node is up.
     for (const e of node.listening) io.stderr(`listening on ${e.protocol} ${hostPort(e.address, e.port)}\n`);
+    if (node.api) io.stderr(`API on http://${hostPort(node.api.host, node.api.port)}\n`);
     logger.info(
       { listening: node.listening, mode: config.proxy.mode, defaultRoute: config.proxy.defaultRoute },
       'started',
