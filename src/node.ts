@@ -247,6 +247,7 @@ async function startServices(
     stream: {
       batchPackets: config.recording.streamBatchPackets,
       batchIntervalMs: config.recording.streamBatchInterval,
+      ...(config.recording.streamToken ? { token: config.recording.streamToken } : {}),
     },
     events,
     metrics: recordingMetrics(metrics),

@@ -1,5 +1,6 @@
 import { DIGEST_ALGORITHMS, LOCATION_PERSISTENCE, LOG_LEVELS, PROXY_MODES, SIP_TRANSPORTS } from './types.js';
 import {
+  bearerToken,
   boolean,
   domain,
   host,
@@ -320,6 +321,15 @@ export const KEYS: readonly KeySpec[] = [
     text: 'integer',
     validate: integer(10, 60_000),
     description: 'WebSocket streaming: milliseconds a packet may wait for its batch.',
+  },
+  {
+    key: 'recording.streamToken',
+    env: 'SWITCHBOARD_RECORDING_STREAM_TOKEN',
+    text: 'string',
+    validate: bearerToken,
+    optional: true,
+    description:
+      'Token sent to recording stream consumers as Authorization: Bearer (recording-sink --token).',
   },
 ];
 

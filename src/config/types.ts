@@ -92,6 +92,8 @@ export interface RecordingConfig {
   /** WebSocket streaming: a batch is sent at this many packets or after batchInterval ms. */
   streamBatchPackets: number;
   streamBatchInterval: number;
+  /** Sent to stream consumers as `Authorization: Bearer`. */
+  streamToken?: string;
 }
 
 export interface SwitchboardConfig {

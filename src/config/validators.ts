@@ -113,3 +113,9 @@ export const hostPort: Validator<string> = (value) => {
   }
   return { value };
 };
+
+/** RFC 6750 §2.1 b64token: what an `Authorization: Bearer` value may hold. */
+export const bearerToken: Validator<string> = (value) =>
+  typeof value === 'string' && /^[A-Za-z0-9\-._~+/]+=*$/.test(value)
+    ? { value }
+    : { error: 'expected a bearer token (letters, digits and -._~+/), got something else' };

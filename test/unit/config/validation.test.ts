@@ -44,6 +44,7 @@ const BAD: Record<string, [string, string]> = {
   'recording.retentionDays': ['-1', 'expected an integer 0-36500'],
   'recording.streamBatchPackets': ['0', 'expected an integer 1-10000'],
   'recording.streamBatchInterval': ['5', 'expected an integer 10-60000'],
+  'recording.streamToken': ['two words', 'expected a bearer token'],
 };
 
 describe('validation errors', () => {
