@@ -372,11 +372,6 @@ export class RecordingManager implements RecordingService {
           }
         : undefined;
     session = new RecordingSession({
-      id: doc.id,
-      callId: doc.callId,
-      source: doc.source,
-      legs: doc.legs,
-      startedAt,
       ...(files ? { files } : {}),
       ...(stream ? { stream } : {}),
       onPacket: this.options.metrics.packet,

@@ -1,20 +1,9 @@
 import type { LegReceiver, LegReceiverCounters } from '../../media/udp/index.js';
 import type { FileRecording, FileRecordingResult } from '../files/index.js';
 import type { RecordingStreamer, StreamerCounters } from '../stream/index.js';
-import type {
-  LegStatistics,
-  RecordedPacket,
-  RecordingLeg,
-  RecordingSource,
-  RecordingStatus,
-} from '../types.js';
+import type { LegStatistics, RecordedPacket } from '../types.js';
 
 export interface RecordingSessionOptions {
-  id: string;
-  callId: string;
-  source: RecordingSource;
-  legs: RecordingLeg[];
-  startedAt: Date;
   files?: FileRecording;
   stream?: { streamer: RecordingStreamer; url: string };
   /** Counts every packet recorded (metrics). */
@@ -42,11 +31,6 @@ export interface FinishedSession {
  * receivers first so no packet reaches a closed sink.
  */
 export class RecordingSession {
-  readonly id: string;
-  readonly callId: string;
-  readonly source: RecordingSource;
-  readonly startedAt: Date;
-  legs: RecordingLeg[];
   private receivers: LegReceiver[] = [];
   private paused = false;
   private pausedPackets = 0;
@@ -54,17 +38,7 @@ export class RecordingSession {
   private streamFailure: string | undefined;
   private finishing: Promise<FinishedSession> | undefined;
 
-  constructor(private readonly options: RecordingSessionOptions) {
-    this.id = options.id;
-    this.callId = options.callId;
-    this.source = options.source;
-    this.legs = options.legs;
-    this.startedAt = options.startedAt;
-  }
-
-  get status(): RecordingStatus {
-    return this.paused ? 'paused' : 'active';
-  }
+  constructor(private readonly options: RecordingSessionOptions) {}
 
   get finished(): boolean {
     return this.finishing !== undefined;

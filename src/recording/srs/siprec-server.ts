@@ -121,7 +121,7 @@ export class SiprecServer {
     }
     if (parsed.metadata) this.merge(rs, parsed.metadata);
     if (parsed.sdp === undefined) {
-      incoming.accept({ body: this.lastAnswer(rs) });
+      incoming.accept({ body: rs.media.sdp });
       return;
     }
     try {
@@ -146,10 +146,6 @@ export class SiprecServer {
       if (e instanceof SdpNegotiationError) incoming.reject(488, { reason: 'No Usable Media' });
       else throw e;
     }
-  }
-
-  private lastAnswer(rs: RecordingSessionDialog): string {
-    return rs.media.sdp;
   }
 
   private merge(rs: RecordingSessionDialog, update: RecordingMetadata): void {
