@@ -1,5 +1,6 @@
 import alawmulaw from 'alawmulaw';
 import { type AudioDecoder, resolved } from './decoder.js';
+import { allocateSamples } from './sample-slab.js';
 
 // A 256-entry table per law: decoding is then one indexed load per sample, several times faster
 // than alawmulaw's per-sample arithmetic; alawmulaw (ITU-T G.711) fills the tables once.
@@ -23,7 +24,7 @@ class G711Decoder implements AudioDecoder {
 
   decode(payload: Uint8Array): Int16Array {
     const n = payload.length;
-    const out = new Int16Array(n);
+    const out = allocateSamples(n);
     const table = this.table;
     for (let i = 0; i < n; i++) out[i] = table[payload[i]!]!;
     return out;

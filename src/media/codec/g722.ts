@@ -1,4 +1,5 @@
 import { type AudioDecoder, resolved } from './decoder.js';
+import { allocateSamples } from './sample-slab.js';
 
 /*
  * ITU-T G.722 (09/2012) sub-band ADPCM decoder, mode 1 (64 kbit/s: 6 bits lower band, 2 bits upper
@@ -192,7 +193,7 @@ export class G722Decoder implements AudioDecoder {
 
   decode(payload: Uint8Array): Int16Array {
     const n = payload.length;
-    const out = new Int16Array(n * 2);
+    const out = allocateSamples(n * 2);
     const low = this.low;
     const high = this.high;
     if (this.x.length < 22 + 2 * n) {

@@ -1,5 +1,6 @@
 import { OpusDecoder } from 'opus-decoder';
 import type { AudioDecoder } from './decoder.js';
+import { allocateSamples } from './sample-slab.js';
 
 const EMPTY = new Int16Array(0);
 
@@ -36,7 +37,7 @@ class OpusAudioDecoder implements AudioDecoder {
     const pcm = result.channelData[0];
     if (result.errors.length > 0 || !pcm) return EMPTY;
     const n = result.samplesDecoded;
-    const out = new Int16Array(n);
+    const out = allocateSamples(n);
     for (let i = 0; i < n; i++) {
       const v = pcm[i]! * 32768;
       out[i] = v > 32767 ? 32767 : Math.max(v, -32768);
