@@ -261,10 +261,10 @@ describe.skipIf(!bin)(
         });
         expect(pcap.status).toBe(200);
         expect(Buffer.from(await pcap.arrayBuffer()).readUInt32LE(0)).toBe(0xa1b2c3d4);
-      // The recording service's Prometheus metrics.
-      const metrics = await (await fetch(`${api}/metrics`)).text();
-      expect(metrics).toMatch(/^switchboard_recordings_started_total\{source="media-server"\} [1-9]/m);
-      expect(metrics).toMatch(/^switchboard_recordings_ended_total\{status="stopped"\} [1-9]/m);
+        // The recording service's Prometheus metrics.
+        const metrics = await (await fetch(`${api}/metrics`)).text();
+        expect(metrics).toMatch(/^switchboard_recordings_started_total\{source="media-server"\} [1-9]/m);
+        expect(metrics).toMatch(/^switchboard_recordings_ended_total\{status="stopped"\} [1-9]/m);
       } finally {
         testCall.close();
       }
@@ -383,37 +383,39 @@ describe.skipIf(!bin)(
     }, 30_000);
 
     it('marks the recording failed, saying why, when its stream consumer refuses it', async () => {
-    const sink = new RecordingSinkServer({
-      token: 'not-the-nodes-token',
-      createSink: () => {
-        throw new Error('never opened');
-      },
-    });
-    const { port: sinkPort } = await sink.listen();
-    const testCall = await TestCall.setUp(ng, `rec-refused-${Date.now()}`);
-    try {
-      testCall.startTalking();
-      const started = await call('POST', '/v1/recordings', {
-        callId: testCall.callId,
-        streamUrl: `ws://127.0.0.1:${sinkPort}/`,
+      const sink = new RecordingSinkServer({
+        token: 'not-the-nodes-token',
+        createSink: () => {
+          throw new Error('never opened');
+        },
       });
-      const id: string = started.json.id;
-      await sleep(1000);
-      const stopped = await call('POST', `/v1/recordings/${id}/stop`);
-      expect(stopped.json.status).toBe('failed');
-      expect(stopped.json.failure).toContain(`stream to ws://127.0.0.1:${sinkPort}/`);
-      expect(events.find((e) => e.recordingId === id && e.type === 'recording.failed')?.failure).toContain('401');
-      // The local files are complete all the same.
-      const metadata = (await call('GET', `/v1/recordings/${id}/metadata`)).json;
-      expect(metadata.statistics.every((l: { packets: number }) => l.packets > 30)).toBe(true);
-      expect(sink.counters.rejectedConnections).toBeGreaterThanOrEqual(1);
-    } finally {
-      testCall.close();
-      await sink.close();
-    }
-  }, 30_000);
+      const { port: sinkPort } = await sink.listen();
+      const testCall = await TestCall.setUp(ng, `rec-refused-${Date.now()}`);
+      try {
+        testCall.startTalking();
+        const started = await call('POST', '/v1/recordings', {
+          callId: testCall.callId,
+          streamUrl: `ws://127.0.0.1:${sinkPort}/`,
+        });
+        const id: string = started.json.id;
+        await sleep(1000);
+        const stopped = await call('POST', `/v1/recordings/${id}/stop`);
+        expect(stopped.json.status).toBe('failed');
+        expect(stopped.json.failure).toContain(`stream to ws://127.0.0.1:${sinkPort}/`);
+        expect(events.find((e) => e.recordingId === id && e.type === 'recording.failed')?.failure).toContain(
+          '401',
+        );
+        // The local files are complete all the same.
+        const metadata = (await call('GET', `/v1/recordings/${id}/metadata`)).json;
+        expect(metadata.statistics.every((l: { packets: number }) => l.packets > 30)).toBe(true);
+        expect(sink.counters.rejectedConnections).toBeGreaterThanOrEqual(1);
+      } finally {
+        testCall.close();
+        await sink.close();
+      }
+    }, 30_000);
 
-  it('answers 404 for a call the media server does not carry, and 401 without a key', async () => {
+    it('answers 404 for a call the media server does not carry, and 401 without a key', async () => {
       const unknown = await call('POST', '/v1/recordings', { callId: 'no-such-call' });
       expect(unknown.status).toBe(404);
       expect(unknown.json.error.message).toContain('does not know that call');

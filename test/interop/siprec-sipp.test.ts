@@ -307,7 +307,7 @@ describe.skipIf(!sipp)(
 
     it('refuses INVITEs that are not SIPREC, bad metadata and SDP without usable codecs', async () => {
       const sdp = Buffer.from(SDP_PCMU);
-    const startedBefore = events.filter((e) => e.type === 'recording.started').length;
+      const startedBefore = events.filter((e) => e.type === 'recording.started').length;
       // Neither Require: siprec nor +sip.src nor metadata: an ordinary call to the server's address.
       const plain = invite(port, [], 'application/sdp', sdp).replace(';+sip.src', '');
       expect(await finalStatus(port, plain)).toMatch(/^SIP\/2\.0 403/);
