@@ -10,7 +10,9 @@ type Flags = Record<string, unknown>;
 export function registerRegistrations(program: Command, io: CliIo): void {
   const command = program
     .command('registrations')
-    .description('list registered contacts (the stored location bindings)')
+    .description(
+      'list registered contacts (the stored location bindings; a running node writes them every location.flushInterval ms)',
+    )
     .option('--aor <aor>', 'only this address of record, e.g. sip:alice@example.com')
     .option('--all', 'include bindings that have expired but are not yet purged');
   addStoreOptions(addJsonOption(command)).action((flags: Flags) =>
