@@ -50,7 +50,6 @@ export interface SignalledRecordingRequest {
   callId: string;
   source: RecordingSource;
   offer: string;
-  lineCount: number;
   store: boolean;
   streamUrl?: string;
   /** Extra document fields (the SIPREC metadata). */
@@ -117,13 +116,11 @@ export class RecordingManager implements RecordingService {
     } catch (e) {
       throw mediaServerError(address, e);
     }
-    const lineCount = subscription.sdp.split('\nm=').length - 1;
     const recording = await this.begin(
       {
         callId: request.callId,
         source: 'media-server',
         offer: subscription.sdp,
-        lineCount,
         store: request.store ?? true,
         ...(request.streamUrl !== undefined ? { streamUrl: request.streamUrl } : {}),
       },
@@ -303,12 +300,7 @@ export class RecordingManager implements RecordingService {
     }
     let media: NegotiatedMedia;
     try {
-      media = await negotiateRecording(
-        request.offer,
-        this.options.ports,
-        this.options.address,
-        request.lineCount,
-      );
+      media = await negotiateRecording(request.offer, this.options.ports, this.options.address);
     } catch (e) {
       if (e instanceof SdpNegotiationError) throw new RecordingError('invalid', e.message);
       if (e instanceof RtpPortRangeExhaustedError) throw new RecordingError('unavailable', e.message);

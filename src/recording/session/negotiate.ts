@@ -1,6 +1,6 @@
 import { supportedEncodings } from '../../media/codec/index.js';
 import type { RtpPortAllocation, RtpPortRange } from '../../media/udp/index.js';
-import { type AnsweredStream, buildSrsAnswer } from '../siprec/index.js';
+import { type AnsweredStream, buildSrsAnswer, offeredStreams } from '../siprec/index.js';
 import type { RecordingLeg } from '../types.js';
 
 /** Encodings the recorder can decode (and so keep in its answer), RFC 4733 events included. */
@@ -24,17 +24,16 @@ export async function negotiateRecording(
   offer: string,
   ports: RtpPortRange,
   address: string,
-  lineCount: number,
-  sessionVersion?: number,
 ): Promise<NegotiatedMedia> {
   const taken: RtpPortAllocation[] = [];
   try {
-    for (let i = 0; i < lineCount; i++) taken.push(await ports.allocate());
-    const options = { address, ports: taken.map((a) => a.port), supported: RECORDABLE_ENCODINGS };
-    const answer = buildSrsAnswer(
-      offer,
-      sessionVersion === undefined ? options : { ...options, sessionVersion },
-    );
+    const lines = offeredStreams(offer).length;
+    for (let i = 0; i < lines; i++) taken.push(await ports.allocate());
+    const answer = buildSrsAnswer(offer, {
+      address,
+      ports: taken.map((a) => a.port),
+      supported: RECORDABLE_ENCODINGS,
+    });
     const legs: RecordingLeg[] = [];
     const allocations: RtpPortAllocation[] = [];
     for (const stream of answer.streams) {

@@ -83,7 +83,6 @@ export class SiprecServer {
         callId,
         source: 'siprec',
         offer: parsed.sdp,
-        lineCount: offeredStreams(parsed.sdp).length,
         store: true,
         document: metadata ? { siprec: metadata } : {},
       });
