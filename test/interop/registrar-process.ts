@@ -44,8 +44,12 @@ export interface RegistrarProcess {
   readonly child: Child;
   report(): string;
   stop(): Promise<ExitInfo & { killed: boolean }>;
-  /** `registrations --json` output (Switchboard), or undefined where the target has no such command. */
-  registrations(): Promise<string | undefined>;
+  /**
+   * `registrations --json` output (Switchboard) once it names every one of `expected`, or as it is
+   * after 5 s; undefined where the target has no such command. The command reads the store, which
+   * the node writes back every location.flushInterval ms, so it trails the node a little.
+   */
+  registrations(expected: string[]): Promise<string | undefined>;
 }
 
 export interface RegistrarUnderTest {
@@ -153,7 +157,14 @@ async function startSwitchboardRegistrar(setup: RegistrarSetup): Promise<Registr
       rmSync(dataDir, { recursive: true, force: true });
       return exit;
     },
-    registrations: () => switchboardCli(dataDir, ['registrations', '--json']),
+    registrations: async (expected) => {
+      const deadline = Date.now() + 5_000;
+      for (;;) {
+        const listed = await switchboardCli(dataDir, ['registrations', '--json']);
+        if (expected.every((e) => listed.includes(e)) || Date.now() > deadline) return listed;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    },
   };
   try {
     await child.waitForLine((line) => line.includes('listening'), 15_000);

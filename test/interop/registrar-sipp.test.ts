@@ -208,7 +208,7 @@ describe.skipIf(!sipp || target.unavailable)(
       expect(contactExpires(binding!), run.why).toBeGreaterThanOrEqual(minExpires);
 
       // The binding is live: Switchboard's `registrations --json` lists it (Kamailio has no such command).
-      const listed = await registrar.registrations();
+      const listed = await registrar.registrations([mine]);
       if (listed !== undefined) expect(listed, `registrations --json`).toContain(mine);
     });
 
