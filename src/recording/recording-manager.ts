@@ -3,10 +3,11 @@ import { rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import type { Logger } from 'pino';
 import type { EventBus, RecordingEvent } from '../events/index.js';
-import { NgClient, NgError, NgTimeoutError } from '../media/ng/index.js';
+import type { NgClient } from '../media/ng/index.js';
 import { LegReceiver, type RtpPortRange, RtpPortRangeExhaustedError } from '../media/udp/index.js';
 import type { RecordingIndex, StoredRecording } from '../store/index.js';
 import { FileRecording } from './files/index.js';
+import { type MediaFork, MediaServerForks } from './media-server-forks.js';
 import type { RecordingMetrics } from './metrics.js';
 import { finishDocument, type RecordingDocument, summaryOf } from './session/document.js';
 import { type NegotiatedMedia, negotiateRecording } from './session/negotiate.js';
@@ -60,7 +61,7 @@ interface Active {
   session: RecordingSession;
   doc: RecordingDocument;
   /** Set for media-server recordings: how to unsubscribe. */
-  fork?: { client: NgClient; callId: string; toTag: string };
+  fork?: MediaFork;
   /** Legs whose media timed out; all of them → the call ended under the recording. */
   silent: Set<number>;
   /** SIPREC hold: silence is expected, not an end. */
@@ -84,11 +85,12 @@ const FILE_NAMES: Record<RecordingFileKind, (leg: number) => [string, string]> =
  */
 export class RecordingManager implements RecordingService {
   private readonly active = new Map<string, Active>();
-  private readonly clients = new Map<string, NgClient>();
+  private readonly forks: MediaServerForks;
   private readonly retentionTimer: NodeJS.Timeout | undefined;
   private closing = false;
 
   constructor(private readonly options: RecordingManagerOptions) {
+    this.forks = new MediaServerForks(options.ngClient);
     if (options.retentionDays > 0) {
       this.retentionTimer = setInterval(() => void this.applyRetention(), HOUR);
       this.retentionTimer.unref();
@@ -97,54 +99,44 @@ export class RecordingManager implements RecordingService {
 
   async start(request: StartRecordingRequest): Promise<RecordingSummary> {
     const address = request.mediaServer ?? this.options.mediaServer;
-    const client = this.client(address);
     for (const a of this.active.values()) {
-      if (a.fork && a.fork.callId === request.callId && a.doc.mediaServer?.address === address) {
+      if (a.fork && a.fork.callId === request.callId && a.fork.address === address) {
         throw new RecordingError(
           'conflict',
           `call ${request.callId} is already being recorded (${a.doc.id})`,
         );
       }
     }
-    let subscription: Awaited<ReturnType<NgClient['subscribeRequest']>>;
-    try {
-      subscription = await client.subscribeRequest({
-        callId: request.callId,
-        ...(request.fromTags ? { fromTags: request.fromTags } : {}),
-        flags: request.fromTags ? ['siprec'] : ['all', 'siprec'],
-      });
-    } catch (e) {
-      throw mediaServerError(address, e);
-    }
+    const { fork, reply } = await this.forks.subscribe(address, request.callId, request.fromTags);
     const recording = await this.begin(
       {
         callId: request.callId,
         source: 'media-server',
-        offer: subscription.sdp,
+        offer: reply.sdp,
         store: request.store ?? true,
         ...(request.streamUrl !== undefined ? { streamUrl: request.streamUrl } : {}),
       },
       async (media, doc) => {
         // rtpengine says which party sends on which label (media-labels → from-tag).
         for (const leg of media.legs) {
-          const tag = subscription.mediaLabels?.[leg.label]?.tag;
+          const tag = reply.mediaLabels?.[leg.label]?.tag;
           if (tag !== undefined) leg.participant = { name: tag };
         }
-        doc.mediaServer = { address, toTag: subscription.toTag, fromTags: subscription.fromTags ?? [] };
-        await client.subscribeAnswer({ callId: request.callId, toTag: subscription.toTag, sdp: media.sdp });
+        doc.mediaServer = { address, toTag: fork.toTag, fromTags: reply.fromTags ?? [] };
+        await this.forks.answer(fork, media.sdp);
       },
     ).catch(async (e: unknown) => {
-      await client.unsubscribe({ callId: request.callId, toTag: subscription.toTag }).catch(() => {});
+      await this.forks.unsubscribe(fork).catch(() => {});
       throw e;
     });
-    recording.fork = { client, callId: request.callId, toTag: subscription.toTag };
+    recording.fork = fork;
     return summaryOf(recording.doc);
   }
 
   /**
    * A recording whose signalling the caller owns (the SIPREC server): negotiates the answer to
-   * `offer` and starts receiving; `confirm` sends the answer (the caller's 200 OK) before any
-   * event is published. Returns the recording id and the answer SDP.
+   * `offer` and starts receiving. Returns the recording id and the answer, which the caller sends
+   * (its 200 OK).
    */
   async startSignalled(
     request: SignalledRecordingRequest,
@@ -287,7 +279,7 @@ export class RecordingManager implements RecordingService {
     this.closing = true;
     if (this.retentionTimer) clearInterval(this.retentionTimer);
     await Promise.all([...this.active.values()].map((a) => this.end(a, 'shutdown')));
-    await Promise.all([...this.clients.values()].map((c) => c.close()));
+    await this.forks.close();
   }
 
   private async begin(
@@ -396,8 +388,7 @@ export class RecordingManager implements RecordingService {
 
   private async end(a: Active, reason: string, failure?: string): Promise<RecordingDocument> {
     if (a.fork && !a.session.finished) {
-      const { client, callId, toTag } = a.fork;
-      await client.unsubscribe({ callId, toTag }).catch((e: unknown) => {
+      await this.forks.unsubscribe(a.fork).catch((e: unknown) => {
         // The call may be gone already (media timeout): the fork ended with it.
         this.options.logger.debug({ err: e, id: a.doc.id }, 'unsubscribe failed');
       });
@@ -428,15 +419,6 @@ export class RecordingManager implements RecordingService {
     const stored = await this.options.index.getRecording(id);
     if (!stored) throw new RecordingError('not-found', `no recording ${id}`);
     throw new RecordingError('conflict', `recording ${id} has ${stored.status}`);
-  }
-
-  private client(address: string): NgClient {
-    let client = this.clients.get(address);
-    if (!client) {
-      client = this.options.ngClient?.(address) ?? new NgClient(address);
-      this.clients.set(address, client);
-    }
-    return client;
   }
 
   private folder(id: string): string {
@@ -495,13 +477,4 @@ function policyOf(p: {
   };
   if (p.streamUrl !== undefined) policy.streamUrl = p.streamUrl;
   return policy;
-}
-
-function mediaServerError(address: string, e: unknown): RecordingError {
-  if (e instanceof NgError && /unknown call/i.test(e.reason)) {
-    return new RecordingError('not-found', `media server ${address} does not know that call (${e.reason})`);
-  }
-  if (e instanceof NgTimeoutError)
-    return new RecordingError('media-server', `media server ${address} did not answer`);
-  return new RecordingError('media-server', `media server ${address}: ${(e as Error).message}`);
 }
