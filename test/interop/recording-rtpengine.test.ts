@@ -227,9 +227,9 @@ describe.skipIf(!bin)(
         const tags = started.json.legs.map((l: { participant?: { name?: string } }) => l.participant?.name);
         expect(tags.sort()).toEqual(['callee', 'caller']);
         expect(events.map((e) => [e.type, e.recordingId])).toContainEqual(['recording.started', id]);
-      const again = await call('POST', '/v1/recordings', { callId: testCall.callId });
-      expect(again.status).toBe(409);
-      expect(again.json.error.message).toContain('already being recorded');
+        const again = await call('POST', '/v1/recordings', { callId: testCall.callId });
+        expect(again.status).toBe(409);
+        expect(again.json.error.message).toContain('already being recorded');
 
         await sleep(2000);
         const stopped = await call('POST', `/v1/recordings/${id}/stop`);
