@@ -4,7 +4,7 @@ export {
   type RecordingManagerOptions,
   type SignalledRecordingRequest,
 } from './recording-manager.js';
-export type { RecordingDocument } from './session/document.js';
+export { filesDocument, type RecordingDocument } from './session/document.js';
 export { SiprecServer } from './srs/siprec-server.js';
 export {
   type PacketSink,

@@ -3,6 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import type { Logger } from 'pino';
 import { FileRecording, type FileRecordingResult } from '../../recording/files/index.js';
+import { filesDocument } from '../../recording/index.js';
 import type { StreamClose, StreamOpen } from '../../recording/stream/index.js';
 import type { PacketSink, RecordedPacket } from '../../recording/types.js';
 
@@ -131,7 +132,6 @@ function metadataDocument(
   close: StreamClose | undefined,
   failure: string | undefined,
 ) {
-  const base = (path: string) => path.slice(path.lastIndexOf(sep) + 1);
   return {
     id: entry.open.recordingId,
     callId: entry.open.callId,
@@ -141,27 +141,10 @@ function metadataDocument(
     ...(failure !== undefined ? { failure } : {}),
     stored: true,
     legs: entry.open.legs,
-    files: {
-      mixed: base(result.mixedPath),
-      mixedSampleRate: result.mixedSampleRate,
-      durationSeconds: result.mixedDurationSeconds,
-      legs: result.legs.map((l) => ({
-        leg: l.leg,
-        wav: base(l.wavPath),
-        pcap: base(l.pcapPath),
-        sampleRate: l.sampleRate,
-        durationSeconds: l.durationSeconds,
-      })),
-    },
+    ...filesDocument(result),
     statistics: result.legs.map(
       ({ wavPath: _w, pcapPath: _p, sampleRate: _s, durationSeconds: _d, ...stats }) => stats,
     ),
-    dtmf: result.dtmf.map((e) => ({
-      leg: e.leg,
-      atMs: Math.round(e.atMs),
-      ...(e.digit !== undefined ? { digit: e.digit } : {}),
-      ...(e.durationMs !== undefined ? { durationMs: e.durationMs } : {}),
-    })),
     stream: {
       /** What the producer said in CLOSE; absent when the stream ended without one. */
       ...(close

@@ -1,3 +1,5 @@
+import { basename } from 'node:path';
+import type { FileRecordingResult } from '../files/index.js';
 import type { RecordingMetadata } from '../siprec/index.js';
 import type { RecordingSummary } from '../types.js';
 import type { FinishedSession } from './recording-session.js';
@@ -41,21 +43,28 @@ export function finishDocument(doc: RecordingDocument, finished: FinishedSession
   };
   if (finished.failure !== undefined) out.failure = finished.failure;
   if (finished.stream) out.stream = finished.stream;
-  const files = finished.files;
-  if (files) {
-    out.files = {
-      mixed: baseName(files.mixedPath),
+  if (finished.files) Object.assign(out, filesDocument(finished.files));
+  return out;
+}
+
+/** The files and DTMF parts of the document, from what FileRecording wrote (local or streamed). */
+export function filesDocument(
+  files: FileRecordingResult,
+): Required<Pick<RecordingDocument, 'files' | 'dtmf'>> {
+  return {
+    files: {
+      mixed: basename(files.mixedPath),
       mixedSampleRate: files.mixedSampleRate,
       durationSeconds: files.mixedDurationSeconds,
       legs: files.legs.map((l) => ({
         leg: l.leg,
-        wav: baseName(l.wavPath),
-        pcap: baseName(l.pcapPath),
+        wav: basename(l.wavPath),
+        pcap: basename(l.pcapPath),
         sampleRate: l.sampleRate,
         durationSeconds: l.durationSeconds,
       })),
-    };
-    out.dtmf = files.dtmf.map((e) => {
+    },
+    dtmf: files.dtmf.map((e) => {
       const event: { leg: number; digit?: string; atMs: number; durationMs?: number } = {
         leg: e.leg,
         atMs: Math.round(e.atMs),
@@ -63,9 +72,8 @@ export function finishDocument(doc: RecordingDocument, finished: FinishedSession
       if (e.digit !== undefined) event.digit = e.digit;
       if (e.durationMs !== undefined) event.durationMs = e.durationMs;
       return event;
-    });
-  }
-  return out;
+    }),
+  };
 }
 
 export function summaryOf(doc: RecordingDocument): RecordingSummary {
@@ -82,8 +90,4 @@ export function summaryOf(doc: RecordingDocument): RecordingSummary {
   if (doc.failure !== undefined) summary.failure = doc.failure;
   if (doc.streamUrl !== undefined) summary.streamUrl = doc.streamUrl;
   return summary;
-}
-
-function baseName(path: string): string {
-  return path.slice(path.lastIndexOf('/') + 1);
 }
