@@ -49,6 +49,11 @@ const expected: Record<string, Outcome> = {
   'bcast.dat': 'dropped',
 };
 
+/** The top Via's branch of a corpus message: replies are matched on it, so a late response to the previous message's forwarded request cannot pass for this one's. */
+function topBranch(data: Buffer): string | undefined {
+  return /^(?:Via|v)\s*:[^\r\n]*?branch\s*=\s*([^;,\s]+)/im.exec(data.toString('latin1'))?.[1];
+}
+
 function waitFor<T>(produce: () => T | undefined, ms: number): Promise<T | undefined> {
   return new Promise((resolve) => {
     const start = Date.now();
@@ -132,6 +137,8 @@ describe('RFC 4475 torture messages against a running node over UDP', () => {
     it(`${c.file}: ${typeof outcome === 'string' ? outcome : outcome.status} (${c.expected})`, async () => {
       replies.length = 0;
       forwarded.length = 0;
+      const branch = topBranch(c.data);
+      const ours = () => replies.filter((r) => branch === undefined || topBranch(r) === branch);
       client.send(c.data, nodePort, '127.0.0.1');
       if (outcome === 'forwarded') {
         const out = await waitFor(() => forwarded[0], 2000);
@@ -153,11 +160,11 @@ describe('RFC 4475 torture messages against a running node over UDP', () => {
         }
       } else if (outcome === 'dropped') {
         await new Promise((r) => setTimeout(r, 150));
-        expect(replies).toHaveLength(0);
+        expect(ours()).toHaveLength(0);
         expect(forwarded).toHaveLength(0);
       } else {
         const reply = await waitFor(
-          () => replies.find((r) => !r.toString('latin1').startsWith('SIP/2.0 100')),
+          () => ours().find((r) => !r.toString('latin1').startsWith('SIP/2.0 100')),
           2000,
         );
         expect(reply, 'a response').toBeDefined();
