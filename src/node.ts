@@ -231,16 +231,19 @@ async function startServices(
     overrides.registrar,
   );
   const recordingAddress = config.recording.address ?? recordingHost(config.sip.listen[0] ?? '0.0.0.0');
+  const ports = new RtpPortRange({
+    min: config.recording.portMin,
+    max: config.recording.portMax,
+    address: recordingAddress,
+    receiveBufferSize: 1 << 20,
+    receiver: config.recording.receiver,
+  });
+  logger.info({ receiver: ports.receiver }, 'recorded RTP receiver');
   const recordings = new RecordingManager({
     index: store.recordings,
     directory: config.recording.dir ?? join(config.dataDir, 'recordings'),
     address: recordingAddress,
-    ports: new RtpPortRange({
-      min: config.recording.portMin,
-      max: config.recording.portMax,
-      address: recordingAddress,
-      receiveBufferSize: 1 << 20,
-    }),
+    ports,
     mediaServer: config.recording.mediaServer,
     mediaTimeoutMs: config.recording.mediaTimeout * 1000,
     retentionDays: config.recording.retentionDays,

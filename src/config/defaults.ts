@@ -27,6 +27,7 @@ export function defaultConfig(): SwitchboardConfig {
       portMax: 44999,
       mediaServer: '127.0.0.1:2223',
       mediaTimeout: 20,
+      receiver: 'auto',
       retentionDays: 0,
       streamBatchPackets: 50,
       streamBatchInterval: 200,

@@ -1,4 +1,11 @@
-import { DIGEST_ALGORITHMS, LOCATION_PERSISTENCE, LOG_LEVELS, PROXY_MODES, SIP_TRANSPORTS } from './types.js';
+import {
+  DIGEST_ALGORITHMS,
+  LOCATION_PERSISTENCE,
+  LOG_LEVELS,
+  PROXY_MODES,
+  RECORDING_RECEIVERS,
+  SIP_TRANSPORTS,
+} from './types.js';
 import {
   bearerToken,
   boolean,
@@ -298,6 +305,13 @@ export const KEYS: readonly KeySpec[] = [
     text: 'integer',
     validate: integer(1, 3600),
     description: 'Seconds without RTP on every leg after which a recording stops (the call ended under it).',
+  },
+  {
+    key: 'recording.receiver',
+    env: 'SWITCHBOARD_RECORDING_RECEIVER',
+    text: 'string',
+    validate: oneOf(RECORDING_RECEIVERS),
+    description: `How recorded RTP is received: ${RECORDING_RECEIVERS.join('|')} (batch: the native epoll/recvmmsg receiver built by npm install on Linux, about half the CPU per packet; dgram: node:dgram; auto: batch when built, else dgram).`,
   },
   {
     key: 'recording.retentionDays',

@@ -19,6 +19,7 @@ export interface AuthConfig {
 }
 
 export const LOCATION_PERSISTENCE = ['write-through', 'write-back'] as const;
+export const RECORDING_RECEIVERS = ['auto', 'batch', 'dgram'] as const;
 export type LocationPersistence = (typeof LOCATION_PERSISTENCE)[number];
 
 /** How registrations reach the store (they live in memory either way). */
@@ -87,6 +88,8 @@ export interface RecordingConfig {
   mediaServer: string;
   /** Seconds without RTP after which a leg counts as ended. */
   mediaTimeout: number;
+  /** How recorded RTP is received: the native batch receiver, node:dgram, or auto (batch when built). */
+  receiver: (typeof RECORDING_RECEIVERS)[number];
   /** Days recordings are kept; 0 keeps them until deleted. */
   retentionDays: number;
   /** WebSocket streaming: a batch is sent at this many packets or after batchInterval ms. */

@@ -1,3 +1,4 @@
+export type { DatagramSocket, ReceiverKind, SourceKey } from './datagram-socket.js';
 export {
   LegReceiver,
   type LegReceiverCounters,
@@ -10,4 +11,5 @@ export {
   RtpPortRangeExhaustedError,
   type RtpPortRangeOptions,
 } from './port-range.js';
+export { BatchReceiverUnavailableError, datagramBinder } from './receiver-kind.js';
 export { defaultTicker, SharedTicker, type Tickable } from './ticker.js';

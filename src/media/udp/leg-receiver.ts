@@ -1,5 +1,5 @@
-import type { RemoteInfo } from 'node:dgram';
 import type { RecordedPacket } from '../../recording/types.js';
+import type { SourceKey } from './datagram-socket.js';
 import type { RtpPortAllocation, RtpPortRange } from './port-range.js';
 import { defaultTicker, type SharedTicker, type Tickable } from './ticker.js';
 
@@ -33,7 +33,7 @@ export interface LegReceiverCounters {
   bytes: number;
   /** From another source than the latched one. */
   droppedSource: number;
-  /** Shorter than an RTP header or not RTP version 2. */
+  /** Shorter than an RTP header, not RTP version 2, or too large to receive whole. */
   droppedMalformed: number;
   /** Times the source changed after the latched one went silent. */
   relatched: number;
@@ -64,9 +64,7 @@ export class LegReceiver implements Tickable {
   private readonly relatchAfterMs: number;
   private readonly ticker: SharedTicker;
   private readonly openedMs = performance.now();
-  private readonly epochOffset = performance.timeOrigin;
-  private sourceAddress = '';
-  private sourcePort = -1;
+  private sourceKey: SourceKey | undefined;
   private lastPacketMs = -1;
   private timedOut = false;
   private closing: Promise<void> | undefined;
@@ -94,13 +92,11 @@ export class LegReceiver implements Tickable {
     this.firstPacketTimeoutMs = options.firstPacketTimeoutMs ?? 60_000;
     this.relatchAfterMs = options.relatchAfterMs ?? 2_000;
     this.ticker = options.ticker ?? defaultTicker;
-    allocation.rtp.on('message', (data, rinfo) => this.onRtp(data, rinfo));
-    allocation.rtp.on('error', () => {});
-    allocation.rtcp?.on('message', (data) => {
+    allocation.rtp.listen((data, source, arrivalMs) => this.onRtp(data, source, arrivalMs));
+    allocation.rtcp?.listen((data) => {
       this.rtcpReceived++;
       this.rtcpBytes += data.length;
     });
-    allocation.rtcp?.on('error', () => {});
     this.ticker.add(this);
   }
 
@@ -118,7 +114,7 @@ export class LegReceiver implements Tickable {
 
   /** The latched source, once a packet arrived. */
   get source(): { address: string; port: number } | undefined {
-    return this.sourcePort < 0 ? undefined : { address: this.sourceAddress, port: this.sourcePort };
+    return this.sourceKey === undefined ? undefined : this.allocation.rtp.describe(this.sourceKey);
   }
 
   get counters(): LegReceiverCounters {
@@ -126,7 +122,7 @@ export class LegReceiver implements Tickable {
       received: this.received,
       bytes: this.bytes,
       droppedSource: this.droppedSource,
-      droppedMalformed: this.droppedMalformed,
+      droppedMalformed: this.droppedMalformed + this.allocation.rtp.truncated,
       relatched: this.relatched,
       rtcpReceived: this.rtcpReceived,
       rtcpBytes: this.rtcpBytes,
@@ -156,29 +152,28 @@ export class LegReceiver implements Tickable {
     this.onMediaTimeout({ leg: this.leg, beforeFirstPacket: before, silentMs });
   }
 
-  private onRtp(data: Buffer, rinfo: RemoteInfo): void {
+  private onRtp(data: Buffer, source: SourceKey, arrivalMs: number): void {
     if (data.length < RTP_HEADER || data[0]! >> 6 !== RTP_VERSION) {
       this.droppedMalformed++;
       return;
     }
     const now = performance.now();
-    if (rinfo.port !== this.sourcePort || rinfo.address !== this.sourceAddress) {
-      if (this.sourcePort >= 0) {
+    if (source !== this.sourceKey) {
+      if (this.sourceKey !== undefined) {
         if (now - this.lastPacketMs < this.relatchAfterMs) {
           this.droppedSource++;
           return;
         }
         this.relatched++;
       }
-      this.sourceAddress = rinfo.address;
-      this.sourcePort = rinfo.port;
+      this.sourceKey = source;
     }
     this.lastPacketMs = now;
     this.timedOut = false;
     this.received++;
     this.bytes += data.length;
     try {
-      this.onPacket({ leg: this.leg, arrivalMs: this.epochOffset + now, data });
+      this.onPacket({ leg: this.leg, arrivalMs, data });
     } catch {
       this.consumerErrors++;
     }

@@ -1,4 +1,5 @@
-import { createSocket, type Socket } from 'node:dgram';
+import type { DatagramBinder, DatagramSocket, ReceiverKind } from './datagram-socket.js';
+import { datagramBinder } from './receiver-kind.js';
 
 export interface RtpPortRangeOptions {
   /** Lowest port (rounded up to even: RFC 3550 §11 puts RTP on an even port). */
@@ -10,15 +11,17 @@ export interface RtpPortRangeOptions {
   rtcp?: boolean;
   /** Socket receive buffer in bytes, when set (helps at high packet rates). */
   receiveBufferSize?: number;
+  /** How the sockets receive (default auto: the native batch receiver when built). */
+  receiver?: ReceiverKind;
 }
 
 /** The sockets of one allocation; bound, not yet listened to. */
 export interface RtpPortAllocation {
   readonly port: number;
   readonly address: string;
-  readonly rtp: Socket;
+  readonly rtp: DatagramSocket;
   /** Bound on port+1 when the range was made with rtcp. */
-  readonly rtcp: Socket | undefined;
+  readonly rtcp: DatagramSocket | undefined;
   /** Closes the sockets and frees the port; idempotent. */
   release(): Promise<void>;
 }
@@ -34,31 +37,6 @@ export class RtpPortRangeExhaustedError extends Error {
   }
 }
 
-function bindUdp(port: number, address: string, type: 'udp4' | 'udp6'): Promise<Socket | undefined> {
-  return new Promise((resolve) => {
-    const socket = createSocket(type);
-    const onError = () => {
-      socket.close();
-      resolve(undefined);
-    };
-    socket.once('error', onError);
-    socket.bind({ port, address, exclusive: true }, () => {
-      socket.off('error', onError);
-      resolve(socket);
-    });
-  });
-}
-
-function closeSocket(socket: Socket): Promise<void> {
-  return new Promise((resolve) => {
-    try {
-      socket.close(() => resolve());
-    } catch {
-      resolve(); // already closed
-    }
-  });
-}
-
 /**
  * Hands out even RTP ports (RTCP on the next odd one) by really binding them, so a port held by
  * another process is skipped rather than assumed free. Allocation walks the range round-robin, so a
@@ -69,7 +47,9 @@ export class RtpPortRange {
   readonly max: number;
   readonly address: string;
   readonly rtcp: boolean;
-  private readonly type: 'udp4' | 'udp6';
+  /** How the sockets receive: `auto` resolved to what this process can do. */
+  readonly receiver: 'batch' | 'dgram';
+  private readonly bind: DatagramBinder;
   private readonly receiveBufferSize: number | undefined;
   private readonly inUse = new Set<number>();
   private cursor: number;
@@ -79,7 +59,9 @@ export class RtpPortRange {
     this.min = options.min + (options.min % 2);
     this.max = options.max;
     this.address = options.address ?? '0.0.0.0';
-    this.type = this.address.includes(':') ? 'udp6' : 'udp4';
+    const binder = datagramBinder(options.receiver ?? 'auto');
+    this.receiver = binder.kind;
+    this.bind = binder.bind;
     this.receiveBufferSize = options.receiveBufferSize;
     if (!Number.isInteger(this.min) || !Number.isInteger(this.max) || this.min < 1 || this.max > 65535) {
       throw new RangeError(`invalid RTP port range ${options.min}-${options.max}`);
@@ -106,15 +88,14 @@ export class RtpPortRange {
       if (this.inUse.has(port)) continue;
       // Reserve before the awaits so concurrent allocate() calls never race for one port.
       this.inUse.add(port);
-      const rtp = await bindUdp(port, this.address, this.type);
+      const rtp = await this.bind(port, this.address, this.receiveBufferSize);
       const rtcp =
-        rtp !== undefined && this.rtcp ? await bindUdp(port + 1, this.address, this.type) : undefined;
+        rtp !== undefined && this.rtcp ? await this.bind(port + 1, this.address, undefined) : undefined;
       if (rtp === undefined || (this.rtcp && rtcp === undefined)) {
-        if (rtp !== undefined) await closeSocket(rtp);
+        if (rtp !== undefined) await rtp.close();
         this.inUse.delete(port);
         continue;
       }
-      this.tune(rtp);
       return this.allocation(port, rtp, rtcp);
     }
     throw new RtpPortRangeExhaustedError(this.min, this.max);
@@ -125,16 +106,7 @@ export class RtpPortRange {
     return top - (top % 2);
   }
 
-  private tune(socket: Socket): void {
-    if (this.receiveBufferSize === undefined) return;
-    try {
-      socket.setRecvBufferSize(this.receiveBufferSize);
-    } catch {
-      // the kernel caps it (net.core.rmem_max); the default still works
-    }
-  }
-
-  private allocation(port: number, rtp: Socket, rtcp: Socket | undefined): RtpPortAllocation {
+  private allocation(port: number, rtp: DatagramSocket, rtcp: DatagramSocket | undefined): RtpPortAllocation {
     let released: Promise<void> | undefined;
     return {
       port,
@@ -142,7 +114,7 @@ export class RtpPortRange {
       rtp,
       rtcp,
       release: () => {
-        released ??= Promise.all([closeSocket(rtp), rtcp ? closeSocket(rtcp) : undefined]).then(() => {
+        released ??= Promise.all([rtp.close(), rtcp?.close()]).then(() => {
           this.inUse.delete(port);
         });
         return released;

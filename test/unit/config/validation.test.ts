@@ -31,6 +31,7 @@ const BAD: Record<string, [string, string]> = {
   'auth.credentialCacheTtl': ['-1', 'expected an integer 0-3600'],
   'location.persistence': ['sometimes', 'expected one of write-through|write-back'],
   'location.flushInterval': ['10', 'expected an integer 50-60000'],
+  'recording.receiver': ['kernel', 'expected one of auto|batch|dgram'],
   'api.enabled': ['maybe', 'expected true or false'],
   'api.port': ['70000', 'expected an integer 0-65535'],
   'api.listen': ['localhost', 'expected an IP address'],

@@ -1,0 +1,13 @@
+{
+  "targets": [
+    {
+      "target_name": "batch_receiver",
+      "conditions": [
+        ["OS=='linux'", {
+          "sources": ["native/batch-receiver.c"],
+          "cflags": ["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"]
+        }]
+      ]
+    }
+  ]
+}

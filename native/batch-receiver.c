@@ -1,0 +1,425 @@
+// Batched UDP receive for RTP recording (Linux): one epoll set for many sockets, drained with
+// recvmmsg(2), delivered to JavaScript as one Buffer per batch instead of one 'message' event per
+// datagram. Node's dgram costs ~8-10 us of CPU per datagram on the recorder's machine (bench/
+// udp-receive-floor.mjs), most of it per-event work (callback, Buffer, rinfo strings); here a batch
+// of up to MAX_PACKETS datagrams crosses into JavaScript once.
+//
+// The module owns its sockets: bind() makes a non-blocking UDP socket, add() puts it in a receiver's
+// epoll set under a caller-chosen id, remove() takes it out, closeFd() closes it. A receiver watches
+// its epoll descriptor with a libuv poll handle on the main loop, so no threads are involved.
+//
+// After each wakeup the receiver stops watching for `coalesce` milliseconds (like a NIC's interrupt
+// coalescing): at a few thousand datagrams per second a wakeup per arrival would carry a handful of
+// datagrams each, and the wakeup, not the datagram, would cost most. Recording tolerates the delay.
+#define _GNU_SOURCE  // recvmmsg(2)
+#define NAPI_VERSION 8
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <node_api.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include <uv.h>
+
+// Datagrams handed to JavaScript per call at most, and the bytes they may occupy.
+#define MAX_PACKETS 1024
+#define DATA_BYTES (1024 * 1024)
+// Datagrams per recvmmsg(2), and the largest datagram kept whole (bigger ones are flagged truncated).
+#define MMSG 64
+#define SLOT 8192
+// Datagrams drained per readiness callback before yielding to the rest of the event loop.
+#define MAX_PER_WAKEUP 16384
+// Layout of the shared metadata ArrayBuffer (mirrored in src/media/udp/native-receiver.ts):
+// Int32 fields per packet, then 16 address bytes per packet, then a Float64 arrival time per packet.
+#define FIELDS 6
+#define FIELD_ID 0
+#define FIELD_OFFSET 1
+#define FIELD_LENGTH 2
+#define FIELD_PORT 3
+#define FIELD_FAMILY 4
+#define FIELD_TRUNCATED 5
+#define META_INTS_BYTES (MAX_PACKETS * FIELDS * 4)
+#define META_ADDR_BYTES (MAX_PACKETS * 16)
+#define META_BYTES (META_INTS_BYTES + META_ADDR_BYTES + MAX_PACKETS * 8)
+
+typedef struct receiver {
+  napi_env env;
+  napi_ref callback;
+  napi_ref meta_ref;
+  napi_async_context context;
+  uint8_t *meta;
+  int epfd;
+  int destroyed;
+  int open_handles;
+  int coalesce_ms;
+  uv_poll_t poll;
+  uv_timer_t pause;
+  uint32_t count;
+  uint32_t used;
+  uint8_t data[DATA_BYTES];
+  uint8_t slots[MMSG][SLOT];
+  struct mmsghdr msgs[MMSG];
+  struct iovec iov[MMSG];
+  struct sockaddr_storage from[MMSG];
+  uint8_t control[MMSG][CMSG_SPACE(sizeof(struct timespec))];
+} receiver;
+
+#define CHECK(call)                                                                             \
+  do {                                                                                          \
+    if ((call) != napi_ok) {                                                                    \
+      napi_throw_error(env, NULL, "batch-receiver: " #call " failed");                         \
+      return NULL;                                                                              \
+    }                                                                                           \
+  } while (0)
+
+static napi_value number(napi_env env, double value) {
+  napi_value out;
+  napi_create_double(env, value, &out);
+  return out;
+}
+
+static int32_t int_arg(napi_env env, napi_value value) {
+  int32_t out = -1;
+  napi_get_value_int32(env, value, &out);
+  return out;
+}
+
+static receiver *receiver_arg(napi_env env, napi_value value) {
+  void *out = NULL;
+  if (napi_get_value_external(env, value, &out) != napi_ok) return NULL;
+  receiver *r = out;
+  return r->destroyed ? NULL : r;
+}
+
+// Hands the batch collected so far to JavaScript: fn(data: Buffer, count: number).
+static void flush(receiver *r) {
+  if (r->count == 0) return;
+  napi_env env = r->env;
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+  napi_value fn, recv, argv[2], result;
+  void *copy;
+  if (napi_get_reference_value(env, r->callback, &fn) == napi_ok && fn != NULL &&
+      napi_create_buffer_copy(env, r->used, r->data, &copy, &argv[0]) == napi_ok) {
+    argv[1] = number(env, r->count);
+    napi_get_global(env, &recv);  // napi_make_callback wants an object as `this`
+    if (napi_make_callback(env, r->context, recv, fn, 2, argv, &result) == napi_pending_exception) {
+      // The JavaScript side catches its own errors; anything left is dropped rather than fatal.
+      napi_value error;
+      napi_get_and_clear_last_exception(env, &error);
+    }
+  }
+  napi_close_handle_scope(env, scope);
+  r->count = 0;
+  r->used = 0;
+}
+
+static double arrival_ms(struct msghdr *h) {
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c != NULL; c = CMSG_NXTHDR(h, c)) {
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+      struct timespec ts;
+      memcpy(&ts, CMSG_DATA(c), sizeof ts);
+      return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+    }
+  }
+  struct timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  return now.tv_sec * 1e3 + now.tv_nsec / 1e6;
+}
+
+// Copies received datagram j of the last recvmmsg into the batch and describes it in the metadata.
+static void take(receiver *r, int j, int32_t id) {
+  if (r->count == MAX_PACKETS || r->used + SLOT > DATA_BYTES) flush(r);
+  struct msghdr *h = &r->msgs[j].msg_hdr;
+  uint32_t length = r->msgs[j].msg_len;
+  int32_t *f = (int32_t *)r->meta + r->count * FIELDS;
+  uint8_t *address = r->meta + META_INTS_BYTES + r->count * 16;
+  f[FIELD_ID] = id;
+  f[FIELD_OFFSET] = (int32_t)r->used;
+  f[FIELD_LENGTH] = (int32_t)length;
+  f[FIELD_TRUNCATED] = (h->msg_flags & MSG_TRUNC) != 0;
+  struct sockaddr_storage *from = &r->from[j];
+  if (from->ss_family == AF_INET6) {
+    struct sockaddr_in6 *a = (struct sockaddr_in6 *)from;
+    f[FIELD_FAMILY] = 6;
+    f[FIELD_PORT] = ntohs(a->sin6_port);
+    memcpy(address, &a->sin6_addr, 16);
+  } else {
+    struct sockaddr_in *a = (struct sockaddr_in *)from;
+    f[FIELD_FAMILY] = 4;
+    f[FIELD_PORT] = ntohs(a->sin_port);
+    memset(address, 0, 16);
+    memcpy(address, &a->sin_addr, 4);
+  }
+  double at = arrival_ms(h);
+  memcpy(r->meta + META_INTS_BYTES + META_ADDR_BYTES + r->count * 8, &at, 8);
+  memcpy(r->data + r->used, r->slots[j], length);
+  r->used += length;
+  r->count++;
+}
+
+// Drains one ready socket; returns the datagrams read.
+static int drain(receiver *r, int fd, int32_t id, int budget) {
+  int total = 0;
+  while (total < budget) {
+    for (int j = 0; j < MMSG; j++) {
+      struct msghdr *h = &r->msgs[j].msg_hdr;
+      r->iov[j].iov_base = r->slots[j];
+      r->iov[j].iov_len = SLOT;
+      h->msg_iov = &r->iov[j];
+      h->msg_iovlen = 1;
+      h->msg_name = &r->from[j];
+      h->msg_namelen = sizeof r->from[j];
+      h->msg_control = r->control[j];
+      h->msg_controllen = sizeof r->control[j];
+      h->msg_flags = 0;
+    }
+    int n = recvmmsg(fd, r->msgs, MMSG, MSG_DONTWAIT, NULL);
+    if (n <= 0) break;  // EAGAIN: drained; other errors: try again on the next wakeup
+    for (int j = 0; j < n; j++) take(r, j, id);
+    total += n;
+    if (n < MMSG) break;
+  }
+  return total;
+}
+
+static void on_pause_end(uv_timer_t *timer);
+
+static void on_readable(uv_poll_t *handle, int status, int events) {
+  (void)events;
+  receiver *r = handle->data;
+  if (status < 0 || r->destroyed) return;
+  struct epoll_event ready[256];
+  int budget = MAX_PER_WAKEUP;
+  // Level-triggered: whatever is left over the budget wakes us again on the next loop turn.
+  while (budget > 0) {
+    int n = epoll_wait(r->epfd, ready, 256, 0);
+    if (n <= 0) break;
+    int got = 0;
+    for (int i = 0; i < n && budget > 0 && !r->destroyed; i++) {
+      int fd = (int)(ready[i].data.u64 >> 32);
+      int32_t id = (int32_t)(ready[i].data.u64 & 0xffffffffu);
+      int k = drain(r, fd, id, budget);
+      budget -= k;
+      got += k;
+    }
+    if (got == 0 || r->destroyed) break;
+  }
+  if (r->destroyed) return;
+  flush(r);
+  if (r->coalesce_ms > 0 && !r->destroyed) {
+    uv_poll_stop(&r->poll);
+    uv_timer_start(&r->pause, on_pause_end, r->coalesce_ms, 0);
+  }
+}
+
+// Watching again: whatever arrived during the pause makes the descriptor readable at once.
+static void on_pause_end(uv_timer_t *timer) {
+  receiver *r = timer->data;
+  if (!r->destroyed) uv_poll_start(&r->poll, UV_READABLE, on_readable);
+}
+
+static void free_receiver(uv_handle_t *handle) {
+  receiver *r = handle->data;
+  if (--r->open_handles == 0) free(r);
+}
+
+static void teardown(receiver *r) {
+  if (r->destroyed) return;
+  r->destroyed = 1;
+  uv_poll_stop(&r->poll);
+  uv_timer_stop(&r->pause);
+  close(r->epfd);
+  napi_delete_reference(r->env, r->callback);
+  napi_delete_reference(r->env, r->meta_ref);
+  napi_async_destroy(r->env, r->context);
+  uv_close((uv_handle_t *)&r->poll, free_receiver);
+  uv_close((uv_handle_t *)&r->pause, free_receiver);
+}
+
+static void on_env_exit(void *arg) { teardown(arg); }
+
+// bind(address: string, port: number, receiveBufferSize: number): fd, or -errno
+static napi_value bind_socket(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  char host[64];
+  size_t len = 0;
+  CHECK(napi_get_value_string_utf8(env, argv[0], host, sizeof host, &len));
+  int port = int_arg(env, argv[1]);
+  int rcvbuf = int_arg(env, argv[2]);
+  struct sockaddr_storage addr;
+  memset(&addr, 0, sizeof addr);
+  socklen_t addrlen;
+  int family;
+  struct sockaddr_in *a4 = (struct sockaddr_in *)&addr;
+  struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&addr;
+  if (inet_pton(AF_INET, host, &a4->sin_addr) == 1) {
+    family = a4->sin_family = AF_INET;
+    a4->sin_port = htons(port);
+    addrlen = sizeof *a4;
+  } else if (inet_pton(AF_INET6, host, &a6->sin6_addr) == 1) {
+    family = a6->sin6_family = AF_INET6;
+    a6->sin6_port = htons(port);
+    addrlen = sizeof *a6;
+  } else {
+    return number(env, -EINVAL);
+  }
+  int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return number(env, -errno);
+  int on = 1;
+  setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
+  if (family == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on);
+  if (rcvbuf > 0) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+  if (bind(fd, (struct sockaddr *)&addr, addrlen) < 0) {
+    int error = errno;
+    close(fd);
+    return number(env, -error);
+  }
+  return number(env, fd);
+}
+
+// closeFd(fd: number): void
+static napi_value close_fd(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int fd = int_arg(env, argv[0]);
+  if (fd >= 0) close(fd);
+  return NULL;
+}
+
+// createReceiver(onBatch: (data: Buffer, count: number) => void, coalesceMs: number):
+//   [handle, meta: ArrayBuffer]
+static napi_value create_receiver(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  uv_loop_t *loop;
+  CHECK(napi_get_uv_event_loop(env, &loop));
+  receiver *r = calloc(1, sizeof *r);
+  if (r == NULL) {
+    napi_throw_error(env, "ENOMEM", "batch-receiver: out of memory");
+    return NULL;
+  }
+  r->env = env;
+  r->coalesce_ms = argc > 1 ? int_arg(env, argv[1]) : 0;
+  r->epfd = epoll_create1(EPOLL_CLOEXEC);
+  if (r->epfd < 0) {
+    free(r);
+    napi_throw_error(env, NULL, "batch-receiver: epoll_create1 failed");
+    return NULL;
+  }
+  napi_value meta, name, handle, out;
+  CHECK(napi_create_arraybuffer(env, META_BYTES, (void **)&r->meta, &meta));
+  CHECK(napi_create_reference(env, meta, 1, &r->meta_ref));
+  CHECK(napi_create_reference(env, argv[0], 1, &r->callback));
+  CHECK(napi_create_string_utf8(env, "switchboard:batch-receiver", NAPI_AUTO_LENGTH, &name));
+  CHECK(napi_async_init(env, NULL, name, &r->context));
+  int error = uv_poll_init(loop, &r->poll, r->epfd);
+  if (error != 0) {
+    close(r->epfd);
+    free(r);
+    napi_throw_error(env, NULL, uv_strerror(error));
+    return NULL;
+  }
+  uv_timer_init(loop, &r->pause);
+  r->open_handles = 2;
+  r->poll.data = r;
+  r->pause.data = r;
+  uv_poll_start(&r->poll, UV_READABLE, on_readable);
+  // The handles keep the loop alive only while sockets are registered (see keepAlive).
+  uv_unref((uv_handle_t *)&r->poll);
+  uv_unref((uv_handle_t *)&r->pause);
+  napi_add_env_cleanup_hook(env, on_env_exit, r);
+  CHECK(napi_create_external(env, r, NULL, NULL, &handle));
+  CHECK(napi_create_array_with_length(env, 2, &out));
+  CHECK(napi_set_element(env, out, 0, handle));
+  CHECK(napi_set_element(env, out, 1, meta));
+  return out;
+}
+
+// add(handle, fd: number, id: number): 0 or -errno
+static napi_value add_socket(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  receiver *r = receiver_arg(env, argv[0]);
+  if (r == NULL) return number(env, -EBADF);
+  int fd = int_arg(env, argv[1]);
+  uint32_t id = (uint32_t)int_arg(env, argv[2]);
+  struct epoll_event ev = {.events = EPOLLIN, .data.u64 = ((uint64_t)(uint32_t)fd << 32) | id};
+  if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) return number(env, -errno);
+  return number(env, 0);
+}
+
+// remove(handle, fd: number): 0 or -errno
+static napi_value remove_socket(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  receiver *r = receiver_arg(env, argv[0]);
+  if (r == NULL) return number(env, -EBADF);
+  if (epoll_ctl(r->epfd, EPOLL_CTL_DEL, int_arg(env, argv[1]), NULL) < 0) return number(env, -errno);
+  return number(env, 0);
+}
+
+// keepAlive(handle, on: boolean): whether registered sockets keep the process running
+static napi_value keep_alive(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  receiver *r = receiver_arg(env, argv[0]);
+  bool on = false;
+  napi_get_value_bool(env, argv[1], &on);
+  if (r != NULL) {
+    if (on) {
+      uv_ref((uv_handle_t *)&r->poll);
+      uv_ref((uv_handle_t *)&r->pause);
+    } else {
+      uv_unref((uv_handle_t *)&r->poll);
+      uv_unref((uv_handle_t *)&r->pause);
+    }
+  }
+  return NULL;
+}
+
+// destroy(handle): stops watching; registered sockets stay open (their owners close them)
+static napi_value destroy_receiver(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  receiver *r = receiver_arg(env, argv[0]);
+  if (r != NULL) {
+    napi_remove_env_cleanup_hook(env, on_env_exit, r);
+    teardown(r);
+  }
+  return NULL;
+}
+
+NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
+  napi_property_descriptor methods[] = {
+      {"bind", NULL, bind_socket, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"closeFd", NULL, close_fd, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"createReceiver", NULL, create_receiver, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"add", NULL, add_socket, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"remove", NULL, remove_socket, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"keepAlive", NULL, keep_alive, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"destroy", NULL, destroy_receiver, NULL, NULL, NULL, napi_enumerable, NULL},
+  };
+  napi_value constants;
+  napi_create_object(env, &constants);
+  napi_set_named_property(env, constants, "maxPackets", number(env, MAX_PACKETS));
+  napi_set_named_property(env, constants, "fields", number(env, FIELDS));
+  napi_set_named_property(env, constants, "metaAddressOffset", number(env, META_INTS_BYTES));
+  napi_set_named_property(env, constants, "metaArrivalOffset", number(env, META_INTS_BYTES + META_ADDR_BYTES));
+  napi_define_properties(env, exports, sizeof methods / sizeof methods[0], methods);
+  napi_set_named_property(env, exports, "layout", constants);
+  return exports;
+}

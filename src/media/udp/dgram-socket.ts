@@ -1,0 +1,71 @@
+import { createSocket, type Socket } from 'node:dgram';
+import type { DatagramHandler, DatagramSocket, SourceKey } from './datagram-socket.js';
+
+/** A DatagramSocket over node:dgram: one 'message' event per datagram. Keys are "port address". */
+class DgramSocket implements DatagramSocket {
+  readonly truncated = 0;
+  private closing: Promise<void> | undefined;
+  private handler: DatagramHandler | undefined;
+  private readonly epochOffset = performance.timeOrigin;
+
+  constructor(
+    private readonly socket: Socket,
+    readonly port: number,
+    readonly address: string,
+  ) {
+    socket.on('error', () => {});
+  }
+
+  listen(handler: DatagramHandler): void {
+    if (this.handler === undefined) {
+      this.socket.on('message', (data, rinfo) =>
+        this.handler?.(data, `${rinfo.port} ${rinfo.address}`, this.epochOffset + performance.now()),
+      );
+    }
+    this.handler = handler;
+  }
+
+  describe(source: SourceKey): { address: string; port: number } {
+    const text = String(source);
+    const space = text.indexOf(' ');
+    return { address: text.slice(space + 1), port: Number(text.slice(0, space)) };
+  }
+
+  close(): Promise<void> {
+    this.closing ??= new Promise((resolve) => {
+      try {
+        this.socket.close(() => resolve());
+      } catch {
+        resolve(); // already closed
+      }
+    });
+    return this.closing;
+  }
+}
+
+/** Binds a node:dgram socket exclusively; undefined when the port is taken. */
+export function bindDgramSocket(
+  port: number,
+  address: string,
+  receiveBufferSize: number | undefined,
+): Promise<DatagramSocket | undefined> {
+  return new Promise((resolve) => {
+    const socket = createSocket(address.includes(':') ? 'udp6' : 'udp4');
+    const onError = () => {
+      socket.close();
+      resolve(undefined);
+    };
+    socket.once('error', onError);
+    socket.bind({ port, address, exclusive: true }, () => {
+      socket.off('error', onError);
+      if (receiveBufferSize !== undefined) {
+        try {
+          socket.setRecvBufferSize(receiveBufferSize);
+        } catch {
+          // the kernel caps it (net.core.rmem_max); the default still works
+        }
+      }
+      resolve(new DgramSocket(socket, port, address));
+    });
+  });
+}

@@ -1,0 +1,24 @@
+import { batchReceiverModule, bindBatchSocket } from './batch-socket.js';
+import type { DatagramBinder, ReceiverKind } from './datagram-socket.js';
+import { bindDgramSocket } from './dgram-socket.js';
+
+/** `batch` was asked for but native/batch-receiver.c is not built. */
+export class BatchReceiverUnavailableError extends Error {
+  constructor() {
+    super(
+      'the native batch receiver is not built (build/Release/batch_receiver.node): run `npm install` on Linux with make, g++ and python3, or set recording.receiver to dgram or auto',
+    );
+    this.name = 'BatchReceiverUnavailableError';
+  }
+}
+
+/** The binder for a receiver kind, and the kind `auto` resolved to. */
+export function datagramBinder(kind: ReceiverKind): { kind: 'batch' | 'dgram'; bind: DatagramBinder } {
+  if (kind === 'dgram') return { kind, bind: bindDgramSocket };
+  const native = batchReceiverModule();
+  if (native === undefined) {
+    if (kind === 'batch') throw new BatchReceiverUnavailableError();
+    return { kind: 'dgram', bind: bindDgramSocket };
+  }
+  return { kind: 'batch', bind: (port, address, size) => bindBatchSocket(native, port, address, size) };
+}
