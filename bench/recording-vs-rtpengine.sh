@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Recorded calls: Switchboard's recorder fed by rtpengine, side by side with rtpengine's own relay cost.
-#   1. build (skip with SKIP_BUILD=1); 2. rtpengine (ng on 127.0.0.1:2223, userspace relay, --table=-1);
+#   1. build (skip with SKIP_BUILD=1) and compile the driver's RTP sender, bench/rtp-sender.c, to
+#   bench/.build/rtp-sender (always; gcc); 2. rtpengine (ng on 127.0.0.1:2223, userspace relay, --table=-1);
 #   3. a Switchboard node (SIP 127.0.0.1:5099, API 127.0.0.1:18089, recording ports 42000-47999) and an
 #   API key made in its store; 4. for each step of CALLS: a pass WITHOUT recordings (rtpengine relays
 #   only, like ../shared/bench/rtp-relay-load.py), then a pass WITH one recording per call (rtpengine
-#   relays and forks both legs to Switchboard). Each pass: 50 packets/s per leg of 172-byte PCMU RTP for
-#   SECONDS_PER_STEP; CPU of each process over the sending window plus the time it stays busy after the
+#   relays and forks both legs to Switchboard). Each pass: bench/recording-load.py sets up the calls and
+#   recordings, then SENDERS copies of the C sender send 50 packets/s per leg of 172-byte PCMU RTP for
+#   SECONDS_PER_STEP (in C because a Python loop took ~0.4 of the 2 cores at 50,000 packets/s, starving the
+#   processes measured); CPU of each process over the sending window plus the time it stays busy after the
 #   last send (its trailing backlog). Prints markdown tables.
 # usage: bench/recording-vs-rtpengine.sh   (from anywhere; needs UDP 2223, 5099, 30000-39999, 42000-47999
 #        and TCP 18089 free, or BENCH_NETNS=1)
@@ -14,8 +17,8 @@
 #        SECONDS_PER_STEP=10   sending window per pass;  SENDERS=2  driver processes sending
 #        DRAIN=1               the driver also reads and counts the packets rtpengine relays back to it; by
 #                              default it leaves them unread (the kernel drops them at a 4 KiB socket buffer):
-#                              reading them doubles the Python driver's CPU, and on 2 cores the driver then
-#                              falls behind the offered rate above ~250 recorded calls
+#                              reading them adds to the driver's CPU (with the old Python sender it doubled it,
+#                              and on 2 cores the driver then fell behind the offered rate above ~250 recorded calls)
 #        A step is clean when every recording started, 0 API errors, recorded = sent on every leg, and
 #        the driver achieved >= 95% of the offered packet rate (else the machine, not the recorder, is full),
 #        and Switchboard finished its work within MAX_LAG=2 s of the last send: a recorder that trails
@@ -57,7 +60,11 @@ rtpengine_bin=$(command -v rtpengine || echo /usr/bin/rtpengine)
 [ -x "$rtpengine_bin" ] || die "rtpengine not installed (Debian package rtpengine-daemon)"
 command -v python3 >/dev/null || die "python3 not found"
 command -v node >/dev/null || die "node not found"
+command -v gcc >/dev/null || die "gcc not found: it builds the driver's RTP sender, bench/rtp-sender.c (Debian package gcc)"
 cd "$repo" || die "cannot cd to $repo"
+# the driver's sending loop, in C so that it leaves the cores to the processes measured (see recording-load.py)
+mkdir -p bench/.build && gcc -O2 -Wall -o bench/.build/rtp-sender bench/rtp-sender.c ||
+  die "could not compile bench/rtp-sender.c"
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
   echo "building (npx tsc -p tsconfig.build.json) ..." >&2
   npx tsc -p tsconfig.build.json >"$work/build.log" 2>&1 || echo "  tsc reported errors (see below); using what it emitted" >&2
