@@ -26,6 +26,7 @@
 #        10 s window but overflow in a longer one (use SECONDS_PER_STEP=60 to see it)
 #        REPEAT_TOP=1          re-run the highest clean step once more (0 to skip)
 #        NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR"  extra flags for Switchboard's node process
+#        SWITCHBOARD_RECORDING_RECEIVER=dgram  the recorder on node:dgram instead of the native batch receiver
 #        SKIP_BUILD=1  BENCH_NETNS=1 (private loopback-only network namespace; needs root)
 set -u
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -140,7 +141,9 @@ fi
 
 # --- tables ---
 echo
-echo "rtpengine: $rtp_version; node $(node --version); $(nproc) cores; $(date -u '+%Y-%m-%d %H:%M UTC'); load average $(cut -d' ' -f1-3 /proc/loadavg)"
+receiver=${SWITCHBOARD_RECORDING_RECEIVER:-auto}
+[ "$receiver" = auto ] && { [ -r "$repo/build/Release/batch_receiver.node" ] && receiver='auto (batch)' || receiver='auto (dgram: native module not built)'; }
+echo "rtpengine: $rtp_version; node $(node --version); recording.receiver $receiver; $(nproc) cores; $(date -u '+%Y-%m-%d %H:%M UTC'); load average $(cut -d' ' -f1-3 /proc/loadavg)"
 python3 - "$results" <<'EOF'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
