@@ -204,6 +204,7 @@ describe.skipIf(!bin)(
       method: string,
       path: string,
       body?: unknown,
+      // biome-ignore lint/suspicious/noExplicitAny: the API's JSON is read field by field in assertions
     ): Promise<{ status: number; json: any }> {
       const response = await fetch(`${api}${path}`, {
         method,

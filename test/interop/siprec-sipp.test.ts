@@ -8,12 +8,16 @@ import { defaultConfig } from '../../src/config/index.js';
 import type { RecordingEvent } from '../../src/events/index.js';
 import { parseWav } from '../../src/media/wav/index.js';
 import { type RunningNode, startNode } from '../../src/node.js';
-import { buildMultipart } from '../../src/recording/siprec/index.js';
+import type { RecordingDocument } from '../../src/recording/session/document.js';
+import { buildMultipart, type RecordingMetadata } from '../../src/recording/siprec/index.js';
 import { missingPeerReason, requirePeer, suiteTitle } from './peers.js';
 import { allocatePorts } from './ports.js';
 import { repoRoot } from './repo.js';
 import { describeSipp, runSipp, sippPorts } from './sipp.js';
 import { toneReport } from './wav.js';
+
+/** A stored SIPREC recording's metadata document. */
+type SiprecDocument = RecordingDocument & { siprec: RecordingMetadata };
 
 // Switchboard as a SIPREC recording server (RFC 7866) for SIPp acting as the recording client:
 // a multipart INVITE with SDP and RFC 7865 metadata, RTP from SIPp's rtp_stream on the label 1
@@ -193,7 +197,7 @@ describe.skipIf(!sipp)(
       const id = summary!.id;
       const stopped = events.find((e) => e.recordingId === id && e.type !== 'recording.started');
       expect(stopped).toMatchObject({ type: 'recording.stopped', reason: 'bye', source: 'siprec' });
-      const metadata = (await recordings.metadata(id)) as any;
+      const metadata = (await recordings.metadata(id)) as unknown as SiprecDocument;
       expect(metadata.status).toBe('stopped');
       // RFC 7865 metadata: the complete document from the INVITE with the re-INVITE's partial update.
       const participants = metadata.siprec.participants.map((p: { aor?: string }) => p.aor).sort();
@@ -217,9 +221,9 @@ describe.skipIf(!sipp)(
       );
       expect(byLabel).toEqual({ '1': 'sip:alice@atlanta.example.com', '2': 'sip:carol@chicago.example.com' });
       // SIPp streams its 440 Hz WAV on the first m= line only (label 1, leg 0).
-      const leg0 = metadata.statistics.find((s: { leg: number }) => s.leg === 0);
-      expect(leg0.packets).toBeGreaterThan(100);
-      expect(leg0.codecs).toEqual(['PCMU']);
+      const leg0 = metadata.statistics?.find((s) => s.leg === 0);
+      expect(leg0?.packets).toBeGreaterThan(100);
+      expect(leg0?.codecs).toEqual(['PCMU']);
       const file = await recordings.file(id, 'mixed');
       const mixed = parseWav(readFileSync(file!.path));
       const left = new Int16Array(mixed.samples.length / 2);
@@ -292,11 +296,11 @@ describe.skipIf(!sipp)(
         );
         expect(bye.status).toBe(200);
         await sleep(200);
-        const doc = (await recordings.metadata(id)) as any;
+        const doc = (await recordings.metadata(id)) as unknown as SiprecDocument;
         expect(doc.status).toBe('stopped');
         expect(doc.reason).toBe('bye');
-        expect(doc.siprec.participantSessionAssocs[0].disassociateTime).toBe('2026-11-24T21:00:00Z');
-        expect(doc.legs[0].payloadTypes).toEqual({
+        expect(doc.siprec.participantSessionAssocs[0]?.disassociateTime).toBe('2026-11-24T21:00:00Z');
+        expect(doc.legs[0]?.payloadTypes).toEqual({
           8: { encoding: 'PCMA', clockRate: 8000, channels: 1 },
           101: { encoding: 'TELEPHONE-EVENT', clockRate: 8000, channels: 1 },
         });
