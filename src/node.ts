@@ -228,7 +228,7 @@ async function startServices(
       now,
       onError: (err) => logger.error({ err }, 'REGISTER failed'),
     },
-    overrides.registrar,
+    { ...config.registrar, ...overrides.registrar },
   );
   const recordingAddress = config.recording.address ?? recordingHost(config.sip.listen[0] ?? '0.0.0.0');
   const ports = new RtpPortRange({

@@ -22,5 +22,21 @@ export function crossChecks(config: SwitchboardConfig): ConfigProblem[] {
       message: `${spec.key}: expected at least recording.portMin + 3 (${portMin + 3}) for one RTP/RTCP pair, got ${portMax} (${fixHint(spec)})`,
     });
   }
+  // RFC 3261 §10.3 step 7: the default interval must itself be one the registrar accepts.
+  const { minExpires, defaultExpires, maxExpires } = config.registrar;
+  const expiresRules: [string, boolean, string][] = [
+    ['registrar.maxExpires', maxExpires < minExpires, `at least registrar.minExpires (${minExpires})`],
+    [
+      'registrar.defaultExpires',
+      defaultExpires < minExpires || defaultExpires > maxExpires,
+      `between registrar.minExpires (${minExpires}) and registrar.maxExpires (${maxExpires})`,
+    ],
+  ];
+  for (const [key, broken, expected] of expiresRules) {
+    if (!broken) continue;
+    const spec = keySpec(key)!;
+    const value = key === 'registrar.maxExpires' ? maxExpires : defaultExpires;
+    problems.push({ key, message: `${key}: expected ${expected}, got ${value} (${fixHint(spec)})` });
+  }
   return problems;
 }

@@ -20,6 +20,8 @@ export function defaultConfig(): SwitchboardConfig {
     },
     // MD5 first: the SIP devices and tools of the field still answer only MD5 (RFC 8760 §2.4).
     auth: { algorithms: ['MD5', 'SHA-256'], nonceLifetime: 300, credentialCacheTtl: 10 },
+    // Kamailio's registrar defaults are close: min_expires 60, max_expires 0 (none), default 3600.
+    registrar: { minExpires: 60, maxExpires: 7200, defaultExpires: 3600, maxContacts: 5 },
     location: { persistence: 'write-back', flushInterval: 1000 },
     api: { enabled: true, port: 8080, listen: '127.0.0.1', metricsNeedKey: false },
     recording: {

@@ -210,6 +210,36 @@ export const KEYS: readonly KeySpec[] = [
       "Seconds a subscriber's credentials are kept in memory between store reads (0 = read on every request); a password changed by the CLI takes effect within this time.",
   },
   {
+    key: 'registrar.minExpires',
+    env: 'SWITCHBOARD_REGISTRAR_MIN_EXPIRES',
+    text: 'integer',
+    validate: integer(0, 86_400),
+    description: 'Seconds: a shorter non-zero registration interval is refused with 423 and Min-Expires.',
+  },
+  {
+    key: 'registrar.maxExpires',
+    env: 'SWITCHBOARD_REGISTRAR_MAX_EXPIRES',
+    text: 'integer',
+    validate: integer(1, 604_800),
+    description: 'Seconds: a longer registration interval is shortened to this in the 200.',
+  },
+  {
+    key: 'registrar.defaultExpires',
+    env: 'SWITCHBOARD_REGISTRAR_DEFAULT_EXPIRES',
+    text: 'integer',
+    validate: integer(1, 604_800),
+    description:
+      'Seconds: the interval of a contact when neither it nor the REGISTER asks for one (between minExpires and maxExpires).',
+  },
+  {
+    key: 'registrar.maxContacts',
+    env: 'SWITCHBOARD_REGISTRAR_MAX_CONTACTS',
+    text: 'integer',
+    validate: integer(1, 1000),
+    description:
+      'Bindings kept per address-of-record; beyond it the least recently refreshed are evicted (a REGISTER adding more at once gets 403).',
+  },
+  {
     key: 'location.persistence',
     env: 'SWITCHBOARD_LOCATION_PERSISTENCE',
     text: 'string',

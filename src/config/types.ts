@@ -18,6 +18,18 @@ export interface AuthConfig {
   credentialCacheTtl: number;
 }
 
+/** Registrar policy (RFC 3261 §10.3), in seconds and counts. */
+export interface RegistrarConfig {
+  /** Shorter non-zero intervals are refused with 423 and Min-Expires. */
+  minExpires: number;
+  /** Longer intervals are shortened to this. */
+  maxExpires: number;
+  /** Interval when neither the contact nor the request asks for one. */
+  defaultExpires: number;
+  /** Bindings kept per address-of-record; the least recently refreshed are evicted beyond it. */
+  maxContacts: number;
+}
+
 export const LOCATION_PERSISTENCE = ['write-through', 'write-back'] as const;
 export const RECORDING_RECEIVERS = ['auto', 'batch', 'dgram'] as const;
 export type LocationPersistence = (typeof LOCATION_PERSISTENCE)[number];
@@ -105,6 +117,7 @@ export interface SwitchboardConfig {
   sip: SipConfig;
   proxy: ProxyConfig;
   auth: AuthConfig;
+  registrar: RegistrarConfig;
   location: LocationConfig;
   api: ApiConfig;
   recording: RecordingConfig;

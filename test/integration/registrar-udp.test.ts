@@ -403,6 +403,22 @@ function registrarSuite(backend: Backend): void {
         await alice.socket.response(480, 'INVITE');
       });
 
+      it('applies the registrar.* configuration keys: Min-Expires, the maximum, and contacts per AoR', async () => {
+        await node.stop();
+        config.registrar = { minExpires: 120, maxExpires: 600, defaultExpires: 300, maxContacts: 1 };
+        await start();
+        const alice = await phone('alice');
+        const tooShort = await alice.registerWithAuth({ expires: 90 });
+        expect(tooShort.status).toBe(423);
+        expect(tooShort.get('min-expires')).toBe('120');
+        const ok = await alice.registerWithAuth({ expires: 3600 });
+        expect(ok.getAll('contact')).toEqual([`<sip:alice@127.0.0.1:${alice.port}>;expires=600`]);
+        // A second device replaces the first: one binding per AoR.
+        await alice.registerWithAuth({ contact: '<sip:alice@10.0.0.8:5060>' });
+        const bindings = await node.services!.location.lookup(`sip:alice@${DOMAIN}`);
+        expect(bindings.map((b) => b.contact)).toEqual(['sip:alice@10.0.0.8:5060']);
+      });
+
       it('registers through a preloaded Route to the node (a phone with an outbound proxy set)', async () => {
         // With the domain also among the node's own names, the Request-URI must not be taken for a
         // strict router's (RFC 3261 §16.4): it is the domain, not a Record-Route of ours.

@@ -29,6 +29,10 @@ const BAD: Record<string, [string, string]> = {
   'auth.algorithms': ['SHA-1', 'expected one of MD5|SHA-256'],
   'auth.nonceLifetime': ['0', 'expected an integer 1-86400'],
   'auth.credentialCacheTtl': ['-1', 'expected an integer 0-3600'],
+  'registrar.minExpires': ['-1', 'expected an integer 0-86400, got -1'],
+  'registrar.maxExpires': ['0', 'expected an integer 1-604800, got 0'],
+  'registrar.defaultExpires': ['1e9', 'expected an integer 1-604800'],
+  'registrar.maxContacts': ['0', 'expected an integer 1-1000, got 0'],
   'location.persistence': ['sometimes', 'expected one of write-through|write-back'],
   'location.flushInterval': ['10', 'expected an integer 50-60000'],
   'recording.receiver': ['kernel', 'expected one of auto|batch|dgram'],
@@ -118,6 +122,20 @@ describe('validation errors', () => {
       problemsOf({ env: { SWITCHBOARD_SIP_TIMERS_T1: '1000', SWITCHBOARD_SIP_TIMERS_T2: '500' } }),
     ).toEqual([
       'sip.timers.t2: expected at least sip.timers.t1 (1000), got 500 (set SWITCHBOARD_SIP_TIMERS_T2 or "sip.timers.t2" in the config file)',
+    ]);
+  });
+
+  it('checks that the registrar default interval lies between its minimum and maximum', () => {
+    expect(
+      problemsOf({
+        env: { SWITCHBOARD_REGISTRAR_MIN_EXPIRES: '600', SWITCHBOARD_REGISTRAR_MAX_EXPIRES: '300' },
+      }),
+    ).toEqual([
+      'registrar.maxExpires: expected at least registrar.minExpires (600), got 300 (set SWITCHBOARD_REGISTRAR_MAX_EXPIRES or "registrar.maxExpires" in the config file)',
+      'registrar.defaultExpires: expected between registrar.minExpires (600) and registrar.maxExpires (300), got 3600 (set SWITCHBOARD_REGISTRAR_DEFAULT_EXPIRES or "registrar.defaultExpires" in the config file)',
+    ]);
+    expect(problemsOf({ env: { SWITCHBOARD_REGISTRAR_DEFAULT_EXPIRES: '30' } })).toEqual([
+      'registrar.defaultExpires: expected between registrar.minExpires (60) and registrar.maxExpires (7200), got 30 (set SWITCHBOARD_REGISTRAR_DEFAULT_EXPIRES or "registrar.defaultExpires" in the config file)',
     ]);
   });
 
