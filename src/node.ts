@@ -242,7 +242,7 @@ async function startServices(
   const recordings = new RecordingManager({
     index: store.recordings,
     directory: config.recording.dir ?? join(config.dataDir, 'recordings'),
-    address: recordingAddress,
+    address: config.recording.advertisedAddress ?? recordingAddress,
     ports,
     mediaServer: config.recording.mediaServer,
     mediaTimeoutMs: config.recording.mediaTimeout * 1000,

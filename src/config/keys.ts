@@ -307,6 +307,15 @@ export const KEYS: readonly KeySpec[] = [
       'IP address the recorder receives RTP on and announces in its SDP; default: the first sip.listen address, or the primary address when that is a wildcard.',
   },
   {
+    key: 'recording.advertisedAddress',
+    env: 'SWITCHBOARD_RECORDING_ADVERTISED_ADDRESS',
+    text: 'string',
+    validate: ipAddress,
+    optional: true,
+    description:
+      "IP address announced in the recorder's SDP instead of recording.address, when senders reach it through NAT (like rtpengine's interface=local!advertised); default: recording.address.",
+  },
+  {
     key: 'recording.portMin',
     env: 'SWITCHBOARD_RECORDING_PORT_MIN',
     text: 'integer',

@@ -94,6 +94,8 @@ export interface RecordingConfig {
   dir?: string;
   /** IP address the recorder receives RTP on and puts in its SDP; default: the SIP address. */
   address?: string;
+  /** Announced in the SDP instead of `address` (NAT); default: `address`. */
+  advertisedAddress?: string;
   portMin: number;
   portMax: number;
   /** rtpengine ng address used when a start request names none. */

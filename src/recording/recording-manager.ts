@@ -30,7 +30,7 @@ export interface RecordingManagerOptions {
   index: RecordingIndex;
   /** Folder of all recordings; one sub-folder per recording. */
   directory: string;
-  /** Address the receivers bind and the SDP announces. */
+  /** Address the SDP announces (the receivers bind `ports.address`; they differ behind NAT). */
   address: string;
   ports: RtpPortRange;
   /** ng address used when a start request names none. */

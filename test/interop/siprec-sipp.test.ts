@@ -347,3 +347,60 @@ describe.skipIf(!sipp)(
     });
   },
 );
+
+describe('SIPREC recording server behind NAT (recording.advertisedAddress)', () => {
+  let node: RunningNode;
+  let dataDir: string;
+
+  afterAll(async () => {
+    await node?.stop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('announces the advertised address in its SDP while receiving on recording.address', async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'sb-siprec-nat-'));
+    const config = defaultConfig();
+    config.dataDir = dataDir;
+    config.sip.listen = ['127.0.0.1'];
+    config.sip.port = await allocatePorts(1);
+    config.sip.transports = ['udp'];
+    config.api.enabled = false;
+    config.recording.portMin = RECORDER_PORTS.min;
+    config.recording.portMax = RECORDER_PORTS.max;
+    config.recording.address = '127.0.0.1';
+    config.recording.advertisedAddress = '192.0.2.10';
+    node = await startNode(config, pino({ level: 'silent' }));
+    const client = await RecordingClient.open(config.sip.port);
+    try {
+      const answer = await client.request(
+        'INVITE',
+        ['Require: siprec'],
+        buildMultipart([{ contentType: 'application/sdp', body: SDP_PCMU }]),
+      );
+      expect(answer.status).toBe(200);
+      expect(answer.body).toContain('c=IN IP4 192.0.2.10');
+      client.ack();
+      // The announced port is bound on the local address: RTP sent there is recorded.
+      const rtpPort = Number(/m=audio (\d+)/.exec(answer.body)?.[1]);
+      const sender = createSocket('udp4');
+      const packet = Buffer.alloc(172);
+      packet[0] = 0x80;
+      for (let seq = 1; seq <= 5; seq++) {
+        packet.writeUInt16BE(seq, 2);
+        await new Promise<void>((r) => sender.send(packet, rtpPort, '127.0.0.1', () => r()));
+      }
+      sender.close();
+      const recordings = node.services!.recordings;
+      const [summary] = await recordings.list({ callId: undefined });
+      let packets = 0;
+      for (let i = 0; i < 100 && packets < 5; i++) {
+        await sleep(20);
+        const doc = (await recordings.metadata(summary!.id)) as unknown as SiprecDocument;
+        packets = doc.receivers?.[0]?.received ?? 0;
+      }
+      expect(packets).toBe(5);
+    } finally {
+      client.close();
+    }
+  });
+});

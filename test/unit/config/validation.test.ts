@@ -42,6 +42,7 @@ const BAD: Record<string, [string, string]> = {
   'api.metricsNeedKey': ['maybe', 'expected true or false'],
   'recording.dir': ['  ', 'expected a directory path'],
   'recording.address': ['nowhere', 'expected an IP address'],
+  'recording.advertisedAddress': ['nat.example', 'expected an IP address'],
   'recording.portMin': ['80', 'expected an integer 1024-65534'],
   'recording.portMax': ['70000', 'expected an integer 1025-65535'],
   'recording.mediaServer': ['127.0.0.1', 'expected host:port such as 127.0.0.1:2223'],
