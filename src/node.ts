@@ -207,6 +207,7 @@ async function startServices(
       now,
       algorithms: config.auth.algorithms,
       nonceLifetimeMs: config.auth.nonceLifetime * 1000,
+      ...(config.auth.nonceSecret ? { secret: Buffer.from(config.auth.nonceSecret, 'utf8') } : {}),
       // Field UAs put other URIs in the digest `uri` (SIPp: the server's address), and Kamailio
       // accepts them; nonce-count replay protection already stops a captured answer's reuse.
       checkUri: false,

@@ -4,7 +4,7 @@ export { ConfigError, type ConfigProblem } from './errors.js';
 export { flagAttribute } from './flag-layer.js';
 export { KEYS, type KeySpec } from './keys.js';
 export { type LoadConfigOptions, loadConfig, type ResolvedConfig, resolveConfig } from './load.js';
-export { getPath } from './paths.js';
+export { getPath, setPath } from './paths.js';
 export { type SourceRef, sourceLabel } from './sources.js';
 export {
   LOG_LEVELS,

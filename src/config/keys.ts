@@ -15,6 +15,7 @@ import {
   integer,
   ipAddress,
   list,
+  nonceSecret,
   nonEmptyString,
   oneOf,
   sipUri,
@@ -41,6 +42,8 @@ export interface KeySpec {
   validate: Validator<unknown>;
   /** May be absent from the effective config (no default). */
   optional?: boolean;
+  /** A credential: `config show` prints it redacted. */
+  secret?: boolean;
   description: string;
 }
 
@@ -208,6 +211,16 @@ export const KEYS: readonly KeySpec[] = [
     validate: integer(0, 3600),
     description:
       "Seconds a subscriber's credentials are kept in memory between store reads (0 = read on every request); a password changed by the CLI takes effect within this time.",
+  },
+  {
+    key: 'auth.nonceSecret',
+    env: 'SWITCHBOARD_AUTH_NONCE_SECRET',
+    text: 'string',
+    validate: nonceSecret,
+    optional: true,
+    secret: true,
+    description:
+      "Key the digest nonces are signed with (at least 32 characters). Nodes that share it accept each other's nonces, and a restart keeps the phones' nonces valid; default: a random key per process.",
   },
   {
     key: 'registrar.minExpires',
@@ -381,6 +394,7 @@ export const KEYS: readonly KeySpec[] = [
     text: 'string',
     validate: bearerToken,
     optional: true,
+    secret: true,
     description:
       'Token sent to recording stream consumers as Authorization: Bearer (recording-sink --token).',
   },

@@ -16,6 +16,8 @@ export interface AuthConfig {
   nonceLifetime: number;
   /** Seconds a subscriber's credentials are remembered between store reads; 0 reads every time. */
   credentialCacheTtl: number;
+  /** Signs the nonces; shared by a cluster's nodes. Default: random per process. */
+  nonceSecret?: string;
 }
 
 /** Registrar policy (RFC 3261 §10.3), in seconds and counts. */

@@ -119,3 +119,8 @@ export const bearerToken: Validator<string> = (value) =>
   typeof value === 'string' && /^[A-Za-z0-9\-._~+/]+=*$/.test(value)
     ? { value }
     : { error: 'expected a bearer token (letters, digits and -._~+/), got something else' };
+
+export const nonceSecret: Validator<string> = (value) =>
+  typeof value === 'string' && value.length >= 32
+    ? { value }
+    : { error: 'expected a secret of at least 32 characters (e.g. `openssl rand -hex 32`)' };

@@ -403,6 +403,28 @@ function registrarSuite(backend: Backend): void {
         await alice.socket.response(480, 'INVITE');
       });
 
+      it('with auth.nonceSecret, accepts after a restart the nonce it handed out before', async () => {
+        await node.stop();
+        config.auth.nonceSecret = 'a-secret-shared-by-the-nodes-of-one-cluster';
+        await start();
+        const alice = await phone('alice');
+        alice.register();
+        const challenge = await alice.socket.response(401, 'REGISTER');
+        await node.stop();
+        await start(); // a new process would mint with the same key: the nonce is still good
+        const authorization = answerChallenge(challenge.getAll('www-authenticate'), {
+          username: 'alice',
+          password: alice.password,
+          method: 'REGISTER',
+          uri: `sip:${DOMAIN}`,
+        });
+        alice.register({ authorization });
+        const ok = await alice.socket.take<SipResponse>(
+          (m) => !m.isRequest && (m as SipResponse).status >= 200,
+        );
+        expect(ok.status).toBe(200);
+      });
+
       it('applies the registrar.* configuration keys: Min-Expires, the maximum, and contacts per AoR', async () => {
         await node.stop();
         config.registrar = { minExpires: 120, maxExpires: 600, defaultExpires: 300, maxContacts: 1 };

@@ -1,10 +1,13 @@
 import type { Command } from 'commander';
-import { getPath, KEYS, sourceLabel } from '../../config/index.js';
+import { getPath, KEYS, setPath, sourceLabel } from '../../config/index.js';
 import { withoutPassword } from '../../store/index.js';
 import { addConfigOptions, formatValue } from '../config-options.js';
 import { EXIT_OK } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { loadOrReport } from '../load-or-report.js';
+
+/** What `config show` prints for a secret that is set. */
+const REDACTED = '(set, not shown)';
 
 export function registerConfig(program: Command, io: CliIo): void {
   const config = program
@@ -18,9 +21,14 @@ export function registerConfig(program: Command, io: CliIo): void {
   addConfigOptions(show).action((flags: Record<string, unknown>) => {
     const resolved = loadOrReport(flags, io);
     if (!resolved) return;
-    // A PostgreSQL URL may carry a password: never print it.
+    // A PostgreSQL URL may carry a password, and some keys are credentials: never print them.
     const storeUrl = resolved.config.store?.url;
     if (storeUrl) resolved.config.store = { ...resolved.config.store, url: withoutPassword(storeUrl) };
+    for (const spec of KEYS) {
+      if (spec.secret && getPath(resolved.config, spec.key) !== undefined) {
+        setPath(resolved.config, spec.key, REDACTED);
+      }
+    }
     if (flags['json']) {
       io.stdout(`${JSON.stringify(resolved.config, null, 2)}\n`);
     } else {

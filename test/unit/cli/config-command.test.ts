@@ -30,6 +30,20 @@ describe('switchboard config show', () => {
     expect(JSON.parse(io.out)).toEqual(expected);
   });
 
+  it('never prints a secret: the nonce secret and the stream token show as set, not their value', async () => {
+    const secret = 'x'.repeat(40);
+    const env = { SWITCHBOARD_AUTH_NONCE_SECRET: secret, SWITCHBOARD_RECORDING_STREAM_TOKEN: 'tok3n' };
+    const json = await run(['config', 'show', '--json'], env);
+    expect(JSON.parse(json.out).auth.nonceSecret).toBe('(set, not shown)');
+    expect(JSON.parse(json.out).recording.streamToken).toBe('(set, not shown)');
+    const text = await run(['config', 'show'], env);
+    expect(text.out).toMatch(/auth\.nonceSecret\s+\(set, not shown\)\s+SWITCHBOARD_AUTH_NONCE_SECRET/);
+    for (const io of [json, text]) {
+      expect(io.out).not.toContain(secret);
+      expect(io.out).not.toContain('tok3n');
+    }
+  });
+
   it('prints each key with its value and source', async () => {
     const file = writeConfig({ logLevel: 'debug' });
     const io = await run(

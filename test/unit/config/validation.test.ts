@@ -29,6 +29,7 @@ const BAD: Record<string, [string, string]> = {
   'auth.algorithms': ['SHA-1', 'expected one of MD5|SHA-256'],
   'auth.nonceLifetime': ['0', 'expected an integer 1-86400'],
   'auth.credentialCacheTtl': ['-1', 'expected an integer 0-3600'],
+  'auth.nonceSecret': ['short', 'expected a secret of at least 32 characters'],
   'registrar.minExpires': ['-1', 'expected an integer 0-86400, got -1'],
   'registrar.maxExpires': ['0', 'expected an integer 1-604800, got 0'],
   'registrar.defaultExpires': ['1e9', 'expected an integer 1-604800'],
