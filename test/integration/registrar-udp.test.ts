@@ -7,8 +7,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { defaultConfig, type SwitchboardConfig } from '../../src/config/index.js';
 import type { RegistrationEvent } from '../../src/events/index.js';
 import { type NodeOverrides, type RunningNode, startNode } from '../../src/node.js';
-import { answerChallenge } from '../../src/sip/auth/index.js';
-import type { SipResponse } from '../../src/sip/message/index.js';
+import { answerChallenge, DigestAuthenticator } from '../../src/sip/auth/index.js';
+import type { SipRequest, SipResponse } from '../../src/sip/message/index.js';
 import { PostgresProvisioningStore, SQLITE_FILE, SqliteProvisioningStore } from '../../src/store/index.js';
 import { PG_URL, postgresSkipReason, uniqueSchema } from '../unit/store/pg-harness.js';
 import { answer, SipSocket } from './sip-socket.js';
@@ -108,7 +108,8 @@ class Phone {
   }
 
   /** INVITE through the 407 round trip (ACKing the 407); resolves once the authorized INVITE is sent. */
-  async inviteWithAuth(target: string, callId: string): Promise<void> {
+  /** INVITE, answer the 407, send the authenticated INVITE; returns its branch. */
+  async inviteWithAuth(target: string, callId: string): Promise<string> {
     const first = this.branch();
     this.socket.send(this.inviteText(target, callId, 1, first), this.nodePort());
     const challenge = await this.socket.response(407, 'INVITE');
@@ -119,10 +120,20 @@ class Phone {
       method: 'INVITE',
       uri: target,
     });
+    const branch = this.branch();
     this.socket.send(
-      this.inviteText(target, callId, 2, this.branch(), undefined, [`Proxy-Authorization: ${credentials}`]),
+      this.inviteText(target, callId, 2, branch, undefined, [`Proxy-Authorization: ${credentials}`]),
       this.nodePort(),
     );
+    return branch;
+  }
+
+  /** RFC 3261 §9.1: the CANCEL of the authenticated INVITE (CSeq 2): same branch, Call-ID, From, To. */
+  cancel(target: string, callId: string, branch: string): void {
+    const text = this.inviteText(target, callId, 2, branch)
+      .replace(/^INVITE /, 'CANCEL ')
+      .replace('CSeq: 2 INVITE', 'CSeq: 2 CANCEL');
+    this.socket.send(text, this.nodePort());
   }
 }
 
@@ -401,6 +412,34 @@ function registrarSuite(backend: Backend): void {
         });
         await alice.inviteWithAuth(`sip:bob@${DOMAIN}`, 'call-expired');
         await alice.socket.response(480, 'INVITE');
+      });
+
+      it('answers a CANCEL that arrives while the INVITE is still being routed: 200, 487, nothing forwarded', async () => {
+        await node.stop();
+        // Routing waits on the store and the location; a slow credential check holds it open.
+        const real = new DigestAuthenticator({ checkUri: false });
+        await start({
+          authenticator: {
+            challenge: (realm, options) => real.challenge(realm, options),
+            verify: async (request, options) => {
+              await new Promise((r) => setTimeout(r, 300));
+              return real.verify(request, options);
+            },
+          },
+        });
+        const alice = await phone('alice');
+        const bob = await phone('bob');
+        await bob.registerWithAuth();
+        const target = `sip:bob@${DOMAIN}`;
+        const branch = await alice.inviteWithAuth(target, 'call-cancel-routing');
+        await new Promise((r) => setTimeout(r, 50));
+        alice.cancel(target, 'call-cancel-routing', branch);
+        expect((await alice.socket.response(200, 'CANCEL')).status).toBe(200);
+        expect((await alice.socket.response(487, 'INVITE')).status).toBe(487);
+        await new Promise((r) => setTimeout(r, 500));
+        expect(bob.socket.received.some((m) => m.isRequest && (m as SipRequest).method === 'INVITE')).toBe(
+          false,
+        );
       });
 
       it('with auth.nonceSecret, accepts after a restart the nonce it handed out before', async () => {
