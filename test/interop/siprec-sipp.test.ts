@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultConfig } from '../../src/config/index.js';
+import { defaultConfig, type SwitchboardConfig } from '../../src/config/index.js';
 import type { RecordingEvent } from '../../src/events/index.js';
 import { parseWav } from '../../src/media/wav/index.js';
 import { type RunningNode, startNode } from '../../src/node.js';
@@ -134,6 +134,19 @@ class RecordingClient {
   }
 }
 
+/** A node recording SIPREC on a free UDP port of 127.0.0.1, no API. */
+async function srsConfig(dataDir: string): Promise<SwitchboardConfig> {
+  const config = defaultConfig();
+  config.dataDir = dataDir;
+  config.sip.listen = ['127.0.0.1'];
+  config.sip.port = await allocatePorts(1);
+  config.sip.transports = ['udp'];
+  config.api.enabled = false;
+  config.recording.portMin = RECORDER_PORTS.min;
+  config.recording.portMax = RECORDER_PORTS.max;
+  return config;
+}
+
 const SDP_PCMU =
   'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n' +
   'm=audio 9000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=label:1\r\na=sendonly\r\n';
@@ -148,14 +161,7 @@ describe.skipIf(!sipp)(
 
     beforeAll(async () => {
       dataDir = mkdtempSync(join(tmpdir(), 'sb-siprec-'));
-      const config = defaultConfig();
-      config.dataDir = dataDir;
-      config.sip.listen = ['127.0.0.1'];
-      config.sip.port = await allocatePorts(1);
-      config.sip.transports = ['udp'];
-      config.api.enabled = false;
-      config.recording.portMin = RECORDER_PORTS.min;
-      config.recording.portMax = RECORDER_PORTS.max;
+      const config = await srsConfig(dataDir);
       node = await startNode(config, pino({ level: 'silent' }));
       node.events.subscribe('recording.*', (e) => events.push(e));
       port = config.sip.port;
@@ -359,14 +365,7 @@ describe('SIPREC recording server behind NAT (recording.advertisedAddress)', () 
 
   it('announces the advertised address in its SDP while receiving on recording.address', async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'sb-siprec-nat-'));
-    const config = defaultConfig();
-    config.dataDir = dataDir;
-    config.sip.listen = ['127.0.0.1'];
-    config.sip.port = await allocatePorts(1);
-    config.sip.transports = ['udp'];
-    config.api.enabled = false;
-    config.recording.portMin = RECORDER_PORTS.min;
-    config.recording.portMax = RECORDER_PORTS.max;
+    const config = await srsConfig(dataDir);
     config.recording.address = '127.0.0.1';
     config.recording.advertisedAddress = '192.0.2.10';
     node = await startNode(config, pino({ level: 'silent' }));
