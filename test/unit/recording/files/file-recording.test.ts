@@ -12,6 +12,10 @@ import { byArrival, toneStream } from './streams.js';
 
 const T0 = 1_700_000_000_000;
 
+/** Leg 0: a 440 Hz PCMU tone from T0, the plain stream most tests start from. */
+const pcmuTone = (seconds = 1) =>
+  toneStream({ leg: 0, codec: 'PCMU', payloadType: 0, frequency: 440, seconds, startMs: T0 });
+
 let tshark: string | undefined;
 try {
   tshark = execFileSync('which', ['tshark']).toString().trim() || undefined;
@@ -123,14 +127,7 @@ describe('FileRecording', () => {
   });
 
   it('keeps the true duration across a 1 s loss, with silence there', async () => {
-    const leg0 = toneStream({
-      leg: 0,
-      codec: 'PCMU',
-      payloadType: 0,
-      frequency: 440,
-      seconds: 3,
-      startMs: T0,
-    });
+    const leg0 = pcmuTone(3);
     const lossy = leg0.filter((_, i) => i < 50 || i >= 100);
     const { result } = await record(
       byArrival(
@@ -150,14 +147,7 @@ describe('FileRecording', () => {
   });
 
   it('puts reordered packets in place and drops duplicates', async () => {
-    const clean = toneStream({
-      leg: 0,
-      codec: 'PCMU',
-      payloadType: 0,
-      frequency: 440,
-      seconds: 2,
-      startMs: T0,
-    });
+    const clean = pcmuTone(2);
     const messy: RecordedPacket[] = [];
     for (let i = 0; i < clean.length; i++) {
       // Every 10th packet arrives 50 ms late (after the next two); every 7th twice.
@@ -196,14 +186,7 @@ describe('FileRecording', () => {
   });
 
   it('measures jitter as RFC 3550 §A.8 gives by hand', async () => {
-    const stream = toneStream({
-      leg: 0,
-      codec: 'PCMU',
-      payloadType: 0,
-      frequency: 440,
-      seconds: 2,
-      startMs: T0,
-    });
+    const stream = pcmuTone(2);
     const jittered = stream.map((p, i) => ({ ...p, arrivalMs: p.arrivalMs + (i % 2) * 8 }));
     const { result } = await record(jittered, [legs[0]!]);
     let j = 0;
@@ -213,14 +196,7 @@ describe('FileRecording', () => {
   });
 
   it('counts telephone events, lists DTMF digits and keeps events out of the audio', async () => {
-    const audio = toneStream({
-      leg: 0,
-      codec: 'PCMU',
-      payloadType: 0,
-      frequency: 440,
-      seconds: 1,
-      startMs: T0,
-    });
+    const audio = pcmuTone();
     const events: RecordedPacket[] = [];
     const ssrc = 0x1000;
     let seq = 5000;
@@ -255,14 +231,7 @@ describe('FileRecording', () => {
   });
 
   it('counts broken packets and unknown payload types as malformed, keeps them out of the WAVs', async () => {
-    const audio = toneStream({
-      leg: 0,
-      codec: 'PCMU',
-      payloadType: 0,
-      frequency: 440,
-      seconds: 1,
-      startMs: T0,
-    });
+    const audio = pcmuTone();
     const junk: RecordedPacket[] = [
       { leg: 0, arrivalMs: T0 + 101, data: Buffer.from([1, 2, 3]) },
       {
@@ -286,14 +255,7 @@ describe('FileRecording', () => {
   });
 
   it('re-anchors on an SSRC change and on a timestamp jump, keeping true durations', async () => {
-    const first = toneStream({
-      leg: 0,
-      codec: 'PCMU',
-      payloadType: 0,
-      frequency: 440,
-      seconds: 1,
-      startMs: T0,
-    });
+    const first = pcmuTone();
     const newSource = toneStream({
       leg: 0,
       codec: 'PCMU',
@@ -326,14 +288,7 @@ describe('FileRecording', () => {
   });
 
   it('keeps the length of a hold whose timestamps did not advance', async () => {
-    const before = toneStream({
-      leg: 0,
-      codec: 'PCMU',
-      payloadType: 0,
-      frequency: 440,
-      seconds: 1,
-      startMs: T0,
-    });
+    const before = pcmuTone();
     // 3 s of hold, then timestamps and sequence numbers carry on as if no time had passed.
     const after = toneStream({
       leg: 0,
@@ -388,14 +343,7 @@ describe('FileRecording', () => {
       legs,
       startMs: T0,
     });
-    for (const p of toneStream({
-      leg: 0,
-      codec: 'PCMU',
-      payloadType: 0,
-      frequency: 440,
-      seconds: 1,
-      startMs: T0,
-    })) {
+    for (const p of pcmuTone()) {
       recording.write(p);
     }
     await recording.close();
