@@ -363,7 +363,7 @@ describe('SIPREC recording server behind NAT (recording.advertisedAddress)', () 
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('announces the advertised address in its SDP while receiving on recording.address', async () => {
+  it('announces the advertised address in its SDP, re-INVITEs included, while receiving on recording.address', async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'sb-siprec-nat-'));
     const config = await srsConfig(dataDir);
     config.recording.address = '127.0.0.1';
@@ -398,6 +398,18 @@ describe('SIPREC recording server behind NAT (recording.advertisedAddress)', () 
         packets = doc.receivers?.[0]?.received ?? 0;
       }
       expect(packets).toBe(5);
+      // A re-INVITE (hold) is answered with the same advertised address and port.
+      const hold = await client.request(
+        'INVITE',
+        ['Require: siprec'],
+        buildMultipart([
+          { contentType: 'application/sdp', body: SDP_PCMU.replace('a=sendonly', 'a=inactive') },
+        ]),
+      );
+      expect(hold.status).toBe(200);
+      expect(hold.body).toContain('c=IN IP4 192.0.2.10');
+      expect(hold.body).toContain(`m=audio ${rtpPort} `);
+      client.ack();
     } finally {
       client.close();
     }

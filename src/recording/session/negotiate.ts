@@ -9,6 +9,8 @@ export const RECORDABLE_ENCODINGS = [...supportedEncodings.map((e) => e.encoding
 /** An answer to a sendonly offer (rtpengine's subscribe SDP, a SIPREC client's SDP) and its ports. */
 export interface NegotiatedMedia {
   sdp: string;
+  /** The address the answer announces (the recorder's, or its advertised one behind NAT). */
+  address: string;
   streams: AnsweredStream[];
   /** The accepted streams as recorded legs, leg i on `allocations[i]`. */
   legs: RecordingLeg[];
@@ -45,7 +47,7 @@ export async function negotiateRecording(
       legs.push({ index: legs.length, label: stream.label, payloadTypes: stream.payloadTypes });
       allocations.push(allocation);
     }
-    return { sdp: answer.sdp, streams: answer.streams, legs, allocations };
+    return { sdp: answer.sdp, address, streams: answer.streams, legs, allocations };
   } catch (e) {
     for (const a of taken) void a.release();
     throw e;

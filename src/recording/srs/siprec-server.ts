@@ -132,7 +132,7 @@ export class SiprecServer {
       });
       rs.version++;
       const answer = buildSrsAnswer(parsed.sdp, {
-        address: rs.media.allocations[0]?.address ?? '0.0.0.0',
+        address: rs.media.address,
         ports,
         supported: RECORDABLE_ENCODINGS,
         sessionVersion: rs.version,
