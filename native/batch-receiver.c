@@ -201,18 +201,17 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
     int n = epoll_wait(r->epfd, ready, 256, 0);
     if (n <= 0) break;
     int got = 0;
-    for (int i = 0; i < n && budget > 0 && !r->destroyed; i++) {
+    for (int i = 0; i < n && budget > 0; i++) {
       int fd = (int)(ready[i].data.u64 >> 32);
       int32_t id = (int32_t)(ready[i].data.u64 & 0xffffffffu);
       int k = drain(r, fd, id, budget);
       budget -= k;
       got += k;
     }
-    if (got == 0 || r->destroyed) break;
+    if (got == 0) break;
   }
-  if (r->destroyed) return;
   flush(r);
-  if (r->coalesce_ms > 0 && !r->destroyed) {
+  if (r->coalesce_ms > 0) {
     uv_poll_stop(&r->poll);
     uv_timer_start(&r->pause, on_pause_end, r->coalesce_ms, 0);
   }
@@ -390,19 +389,6 @@ static napi_value keep_alive(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-// destroy(handle): stops watching; registered sockets stay open (their owners close them)
-static napi_value destroy_receiver(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  receiver *r = receiver_arg(env, argv[0]);
-  if (r != NULL) {
-    napi_remove_env_cleanup_hook(env, on_env_exit, r);
-    teardown(r);
-  }
-  return NULL;
-}
-
 NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   napi_property_descriptor methods[] = {
       {"bind", NULL, bind_socket, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -411,7 +397,6 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       {"add", NULL, add_socket, NULL, NULL, NULL, napi_enumerable, NULL},
       {"remove", NULL, remove_socket, NULL, NULL, NULL, napi_enumerable, NULL},
       {"keepAlive", NULL, keep_alive, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"destroy", NULL, destroy_receiver, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_value constants;
   napi_create_object(env, &constants);

@@ -24,19 +24,23 @@ export function crossChecks(config: SwitchboardConfig): ConfigProblem[] {
   }
   // RFC 3261 §10.3 step 7: the default interval must itself be one the registrar accepts.
   const { minExpires, defaultExpires, maxExpires } = config.registrar;
-  const expiresRules: [string, boolean, string][] = [
-    ['registrar.maxExpires', maxExpires < minExpires, `at least registrar.minExpires (${minExpires})`],
-    [
-      'registrar.defaultExpires',
-      defaultExpires < minExpires || defaultExpires > maxExpires,
-      `between registrar.minExpires (${minExpires}) and registrar.maxExpires (${maxExpires})`,
-    ],
+  const expiresRules: { key: string; broken: boolean; expected: string; value: number }[] = [
+    {
+      key: 'registrar.maxExpires',
+      broken: maxExpires < minExpires,
+      expected: `at least registrar.minExpires (${minExpires})`,
+      value: maxExpires,
+    },
+    {
+      key: 'registrar.defaultExpires',
+      broken: defaultExpires < minExpires || defaultExpires > maxExpires,
+      expected: `between registrar.minExpires (${minExpires}) and registrar.maxExpires (${maxExpires})`,
+      value: defaultExpires,
+    },
   ];
-  for (const [key, broken, expected] of expiresRules) {
+  for (const { key, broken, expected, value } of expiresRules) {
     if (!broken) continue;
-    const spec = keySpec(key)!;
-    const value = key === 'registrar.maxExpires' ? maxExpires : defaultExpires;
-    problems.push({ key, message: `${key}: expected ${expected}, got ${value} (${fixHint(spec)})` });
+    problems.push({ key, message: `${key}: expected ${expected}, got ${value} (${fixHint(keySpec(key)!)})` });
   }
   return problems;
 }

@@ -9,7 +9,6 @@ interface BatchReceiverModule {
   add(receiver: unknown, fd: number, id: number): number;
   remove(receiver: unknown, fd: number): number;
   keepAlive(receiver: unknown, on: boolean): void;
-  destroy(receiver: unknown): void;
   layout: { maxPackets: number; fields: number; metaAddressOffset: number; metaArrivalOffset: number };
 }
 
