@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Switchboard as a record-routing proxy vs Kamailio (the yardstick), same machine, same run.
-#   1. build; 2. Kamailio (../shared/bench/kamailio-proxy.cfg) on 127.0.0.1:5060 under
+#   1. build; 2. Kamailio (bench/yardstick/kamailio-proxy.cfg) on 127.0.0.1:5060 under
 #   sip-proxy-load.sh at RATE cps x CALLS calls; 3. Switchboard on 127.0.0.1:5060 with
 #   --default-route sip:127.0.0.1:5080, same load; 4. a rate ladder for both: the highest rate with
 #   every call complete and 0 failed. Prints markdown tables (paste them into docs/BENCHMARKS.md).
 # usage: bench/proxy-vs-kamailio.sh            (run from anywhere; needs 5060, 5080, 5101+, 6000, 8888 free)
-# env:   SWITCHBOARD_SHARED_BENCH  dir of sip-proxy-load.sh + kamailio-proxy.cfg (default: <repo>/../shared/bench)
+# env:   SWITCHBOARD_YARDSTICK_DIR  dir of sip-proxy-load.sh + kamailio-proxy.cfg (default: <repo>/bench/yardstick)
 #        RATE=300 CALLS=4500       the fixed-rate comparison
 #        LADDER="300 500 700 900 1100 1300 1500"  LADDER_SECONDS=8  (calls per step = rate x seconds)
 #        PROXIES="kamailio switchboard"  SKIP_BUILD=1  BENCH_NETNS=1 (private loopback-only netns)
@@ -18,8 +18,8 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 if [ "${BENCH_NETNS:-0}" = 1 ] && [ -z "${BENCH_IN_NETNS:-}" ]; then
   exec unshare -n env BENCH_IN_NETNS=1 bash -c 'ip link set lo up && exec "$0" "$@"' "$0" "$@"
 fi
-shared=${SWITCHBOARD_SHARED_BENCH:-$repo/../shared/bench}
-load=$shared/sip-proxy-load.sh
+yardstick=${SWITCHBOARD_YARDSTICK_DIR:-$repo/bench/yardstick}
+load=$yardstick/sip-proxy-load.sh
 rate=${RATE:-300}
 calls=${CALLS:-4500}
 ladder=${LADDER:-300 500 700 900 1100 1300 1500}
@@ -31,7 +31,7 @@ pid=
 trap 'stop_proxy 2>/dev/null; rm -rf "$work"' EXIT
 
 die() { echo "error: $*" >&2; exit 1; }
-[ -r "$load" ] || die "$load not found (set SWITCHBOARD_SHARED_BENCH)"
+[ -r "$load" ] || die "$load not found (set SWITCHBOARD_YARDSTICK_DIR)"
 command -v sipp >/dev/null || die "sipp not installed (Debian package sip-tester)"
 [ -x "$kamailio_bin" ] || die "kamailio not installed (Debian package kamailio)"
 for port in 5060 5080; do
@@ -42,7 +42,7 @@ bound() { [ -n "$(ss -Hlnu "sport = :5060")" ]; }
 pids_of() { local kids; kids=$(pgrep -d, -P "$1"); echo "$1${kids:+,$kids}"; }
 
 start_kamailio() {
-  local cfg=$shared/kamailio-proxy.cfg
+  local cfg=$yardstick/kamailio-proxy.cfg
   if [ -n "${KAMAILIO_CHILDREN:-}" ]; then
     sed "s/^children=.*/children=$KAMAILIO_CHILDREN/" "$cfg" >"$work/kamailio-proxy.cfg"
     cfg=$work/kamailio-proxy.cfg

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Recorded calls through rtpengine: N G.711 calls set up over ng (offer/answer between local sockets, as
-../shared/bench/rtp-relay-load.py does), optionally one Switchboard recording per call (POST /v1/recordings:
+bench/yardstick/rtp-relay-load.py does), optionally one Switchboard recording per call (POST /v1/recordings:
 the node asks rtpengine to fork both legs to it), then 50 packets/s per leg (172-byte PCMU RTP) for T seconds,
 then every recording stopped and its metadata read.
 

@@ -4,7 +4,7 @@
 #   bench/.build/rtp-sender (always; gcc); 2. rtpengine (ng on 127.0.0.1:2223, userspace relay, --table=-1);
 #   3. a Switchboard node (SIP 127.0.0.1:5099, API 127.0.0.1:18089, recording ports 42000-47999) and an
 #   API key made in its store; 4. for each step of CALLS: a pass WITHOUT recordings (rtpengine relays
-#   only, like ../shared/bench/rtp-relay-load.py), then a pass WITH one recording per call (rtpengine
+#   only, like bench/yardstick/rtp-relay-load.py), then a pass WITH one recording per call (rtpengine
 #   relays and forks both legs to Switchboard). Each pass: bench/recording-load.py sets up the calls and
 #   recordings, then SENDERS copies of the C sender send 50 packets/s per leg of 172-byte PCMU RTP for
 #   SECONDS_PER_STEP (in C because a Python loop took ~0.4 of the 2 cores at 50,000 packets/s, starving the

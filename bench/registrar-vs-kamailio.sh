@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Switchboard's registrar vs Kamailio's (the yardstick), same machine, same run, same 10,000 users.
 #   1. make-registrar-users.sh N (user{i}/secret{i}@example.com: SIPp injection file, TSV, Kamailio SQLite);
-#   2. Kamailio (../shared/bench/kamailio-registrar.cfg) on 127.0.0.1:5060 under sip-register-load.sh
+#   2. Kamailio (bench/yardstick/kamailio-registrar.cfg) on 127.0.0.1:5060 under sip-register-load.sh
 #      at RATE registrations/s x COUNT (REGISTER, 401, REGISTER with MD5 digest, 200);
 #   3. Switchboard: `domain add example.com`, `subscriber import users.tsv`, then
 #      `start --domain example.com` on 127.0.0.1:5060, same load;
@@ -10,7 +10,8 @@
 #   5. resident memory of each registrar before and after the load (all N users bound).
 # Prints markdown tables (paste them into docs/BENCHMARKS.md).
 # usage: bench/registrar-vs-kamailio.sh         (needs 127.0.0.1:5060, 5101, 6000, 8888 free; root for BENCH_NETNS)
-# env:   SWITCHBOARD_SHARED_BENCH  dir of sip-register-load.sh, make-registrar-users.sh, kamailio-registrar.cfg
+# env:   SWITCHBOARD_YARDSTICK_DIR  dir of sip-register-load.sh, make-registrar-users.sh, kamailio-registrar.cfg
+#                                   (default: <repo>/bench/yardstick)
 #        USERS=10000 RATE=1000 COUNT=10000      the fixed-rate comparison
 #        LADDER="1000 1500 2000 2500 3000 3500 4000"  LADDER_SECONDS=5 (registrations per step = rate x seconds)
 #        REGISTRARS="kamailio switchboard"  SKIP_BUILD=1  BENCH_NETNS=1 (private loopback-only netns)
@@ -24,8 +25,8 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 if [ "${BENCH_NETNS:-0}" = 1 ] && [ -z "${BENCH_IN_NETNS:-}" ]; then
   exec unshare -n env BENCH_IN_NETNS=1 bash -c 'ip link set lo up && exec "$0" "$@"' "$0" "$@"
 fi
-shared=${SWITCHBOARD_SHARED_BENCH:-$repo/../shared/bench}
-load=$shared/sip-register-load.sh
+yardstick=${SWITCHBOARD_YARDSTICK_DIR:-$repo/bench/yardstick}
+load=$yardstick/sip-register-load.sh
 users=${USERS:-10000}
 rate=${RATE:-1000}
 count=${COUNT:-10000}
@@ -39,7 +40,7 @@ pid=
 trap 'stop_registrar 2>/dev/null; rm -rf "$work"' EXIT
 
 die() { echo "error: $*" >&2; exit 1; }
-[ -r "$load" ] || die "$load not found (set SWITCHBOARD_SHARED_BENCH)"
+[ -r "$load" ] || die "$load not found (set SWITCHBOARD_YARDSTICK_DIR)"
 command -v sipp >/dev/null || die "sipp not installed (Debian package sip-tester)"
 [ -x "$kamailio_bin" ] || die "kamailio not installed (Debian package kamailio)"
 [ -r /usr/lib/x86_64-linux-gnu/kamailio/modules/db_sqlite.so ] ||
@@ -52,10 +53,10 @@ pids_of() { local kids; kids=$(pgrep -d, -P "$1"); echo "$1${kids:+,$kids}"; }
 rss_kb() { local t=0 p; for p in ${1//,/ }; do t=$((t + $(awk '/^VmRSS/ {print $2}' "/proc/$p/status" 2>/dev/null || echo 0))); done; echo $t; }
 
 echo "users: $users (make-registrar-users.sh)" >&2
-bash "$shared/make-registrar-users.sh" "$users" >/dev/null || die "make-registrar-users.sh failed"
+bash "$yardstick/make-registrar-users.sh" "$users" >/dev/null || die "make-registrar-users.sh failed"
 
 start_kamailio() {
-  "$kamailio_bin" -f "$shared/kamailio-registrar.cfg" -m "${KAMAILIO_SHM_MB:-256}" -DD -E -w "$work" \
+  "$kamailio_bin" -f "$yardstick/kamailio-registrar.cfg" -m "${KAMAILIO_SHM_MB:-256}" -DD -E -w "$work" \
     -P "$work/kamailio.pid" >"$work/kamailio.log" 2>&1 &
   pid=$!
   for _ in $(seq 50); do bound && break; sleep 0.2; done

@@ -6,8 +6,9 @@ import { Child, type ExitInfo } from './child.js';
 import { findBinary } from './peers.js';
 import { allocatePorts, waitForBound } from './ports.js';
 
-// Debian's baresip 1.0.0 driven through ctrl_tcp (netstring-framed JSON), see
-// ../shared/interop/NOTES.md: net_interface 127.0.0.1, aufile source (8 kHz WAV), sndfile recorder.
+// Debian's baresip 1.0.0 driven through ctrl_tcp (netstring-framed JSON; its stdio module fails on a
+// /dev/null stdin): net_interface 127.0.0.1 (a loopback-only namespace offers no other address), an
+// aufile source (8 kHz WAV: ausine runs only at 48 kHz) and the sndfile recorder.
 
 const MODULE_DIR = '/usr/lib/baresip/modules';
 const LOG_KEEP = 400_000;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Child } from './child.js';
 import { allocatePorts } from './ports.js';
 import { nextHopUri, type ProxyOptions, type ProxyProcess } from './proxy-process.js';
-import { sharedBenchDir } from './repo.js';
+import { yardstickDir } from './repo.js';
 import { waitForSipAnswer } from './sip-probe.js';
 
 const LISTEN_LINE = 'listen=udp:127.0.0.1:5060';
@@ -35,13 +35,13 @@ export function rewriteKamailioCfg(cfg: string, port: number, options: KamailioO
 
 /**
  * Starts Kamailio (`-DD -E`: no daemon, log to stderr) from a rewritten copy of
- * ../shared/bench/kamailio-proxy.cfg in a temp dir, and waits until it answers a SIP probe.
+ * bench/yardstick/kamailio-proxy.cfg in a temp dir, and waits until it answers a SIP probe.
  */
 export async function startKamailio(bin: string, options: KamailioOptions): Promise<ProxyProcess> {
   const port = await allocatePorts(1);
   const dir = mkdtempSync(join(tmpdir(), 'sb-kamailio-'));
   const cfgFile = join(dir, 'kamailio-proxy.cfg');
-  const source = readFileSync(join(sharedBenchDir(), 'kamailio-proxy.cfg'), 'utf8');
+  const source = readFileSync(join(yardstickDir, 'kamailio-proxy.cfg'), 'utf8');
   writeFileSync(cfgFile, rewriteKamailioCfg(source, port, options));
   const args = ['-f', cfgFile, '-m', '128', '-DD', '-E', '-w', dir, '-P', join(dir, 'kamailio.pid')];
   const child = new Child('kamailio', bin, args, { cwd: dir });
