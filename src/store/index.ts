@@ -15,8 +15,10 @@ export type {
   BindingWrites,
   DigestSecrets,
   Domain,
+  DomainChanges,
   ImportProgress,
   NewApiKey,
+  NewDomainOptions,
   NewSubscriber,
   ProvisioningStore,
   RecordingIndex,
@@ -29,6 +31,7 @@ export type {
 } from './types.js';
 export {
   asNumber,
+  checkAuthAlgorithms,
   checkDisplayName,
   checkDomain,
   checkNumber,

@@ -103,4 +103,12 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 4,
+    name: 'domains: digest algorithms per domain',
+    statements: () => [
+      // Comma-separated, most preferred first (`SHA-256,MD5`); null follows the node's auth.algorithms.
+      `alter table domains add column auth_algorithms text`,
+    ],
+  },
 ];

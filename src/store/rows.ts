@@ -1,4 +1,5 @@
 import type { Selectable } from 'kysely';
+import type { DigestAlgorithm } from '../sip/auth/index.js';
 import { toBool, toDate } from './flavor.js';
 import type { AliasesTable, BindingsTable, DomainsTable, SubscribersTable } from './schema.js';
 import type { AddressAlias, Domain, StoredBinding, Subscriber } from './types.js';
@@ -6,7 +7,10 @@ import type { AddressAlias, Domain, StoredBinding, Subscriber } from './types.js
 /** Rows as read back, turned into the store's types (no nulls, Dates and booleans on every backend). */
 
 export function toDomain(row: Selectable<DomainsTable>): Domain {
-  return { name: row.name, createdAt: toDate(row.created_at) };
+  const domain: Domain = { name: row.name, createdAt: toDate(row.created_at) };
+  // Written only through checkAuthAlgorithms, so the names are known ones.
+  if (row.auth_algorithms) domain.authAlgorithms = row.auth_algorithms.split(',') as DigestAlgorithm[];
+  return domain;
 }
 
 export function toSubscriber(row: Selectable<SubscribersTable>): Subscriber {

@@ -16,6 +16,8 @@ export interface SchemaMigrationsTable {
 export interface DomainsTable {
   name: string;
   created_at: Timestamp;
+  /** `SHA-256,MD5`: the digest challenges of this domain, in order; null for the node's default. */
+  auth_algorithms: string | null;
 }
 
 export interface SubscribersTable {

@@ -12,7 +12,9 @@ import type {
   ApiKeyRepository,
   BindingWrites,
   Domain,
+  DomainChanges,
   ImportProgress,
+  NewDomainOptions,
   NewSubscriber,
   ProvisioningStore,
   RecordingIndex,
@@ -22,6 +24,7 @@ import type {
 } from './types.js';
 import {
   asNumber,
+  checkAuthAlgorithms,
   checkDisplayName,
   checkDomain,
   checkNumber,
@@ -56,14 +59,35 @@ export class SqlProvisioningStore implements ProvisioningStore {
     this.apiKeys = new SqlApiKeys(db, flavor);
   }
 
-  async addDomain(name: string): Promise<Domain> {
-    const row = { name: checkDomain(name), created_at: this.flavor.time(new Date()) };
+  async addDomain(name: string, options: NewDomainOptions = {}): Promise<Domain> {
+    const row = {
+      name: checkDomain(name),
+      created_at: this.flavor.time(new Date()),
+      auth_algorithms: options.authAlgorithms ? checkAuthAlgorithms(options.authAlgorithms).join(',') : null,
+    };
     try {
       await this.db.insertInto('domains').values(row).execute();
     } catch (e) {
       if (this.flavor.violation(e) === 'unique') throw new ConflictError(`domain ${row.name} already exists`);
       throw e;
     }
+    return toDomain(row);
+  }
+
+  async updateDomain(name: string, changes: DomainChanges): Promise<Domain> {
+    const domain = checkDomain(name);
+    if (changes.authAlgorithms !== undefined) {
+      const value =
+        changes.authAlgorithms === null ? null : checkAuthAlgorithms(changes.authAlgorithms).join(',');
+      await this.db
+        .updateTable('domains')
+        .set({ auth_algorithms: value })
+        .where('name', '=', domain)
+        .execute();
+    }
+    const row = await this.db.selectFrom('domains').selectAll().where('name', '=', domain).executeTakeFirst();
+    if (!row)
+      throw new NotFoundError(`domain ${domain} does not exist`, `add it: switchboard domain add ${domain}`);
     return toDomain(row);
   }
 

@@ -1,8 +1,27 @@
+import type { DigestAlgorithm } from '../sip/auth/index.js';
+
 /** Provisioning data: the domains a node serves, their subscribers, and numbers/aliases. */
 
 export interface Domain {
   name: string;
   createdAt: Date;
+  /**
+   * The digest algorithms this domain's subscribers are challenged with, most preferred first
+   * (RFC 8760 §2.4); absent when the domain follows the node's `auth.algorithms`.
+   */
+  authAlgorithms?: DigestAlgorithm[];
+}
+
+/** What `addDomain` may set besides the name. */
+export interface NewDomainOptions {
+  /** Names of digest algorithms (MD5, SHA-256), most preferred first. */
+  authAlgorithms?: readonly string[];
+}
+
+/** What `updateDomain` changes; a field left out stays as it is. */
+export interface DomainChanges {
+  /** Names of digest algorithms, most preferred first; null goes back to the node's default. */
+  authAlgorithms?: readonly string[] | null;
 }
 
 /** Digest HA1 values (RFC 7616 §3.4.2): the password itself is never stored. */
@@ -62,7 +81,9 @@ export interface ImportProgress {
 
 /** One repository for provisioning; SQLite (embedded default) and PostgreSQL implement it. */
 export interface ProvisioningStore {
-  addDomain(name: string): Promise<Domain>;
+  addDomain(name: string, options?: NewDomainOptions): Promise<Domain>;
+  /** Refuses (NotFoundError) when the domain does not exist. */
+  updateDomain(name: string, changes: DomainChanges): Promise<Domain>;
   listDomains(): Promise<Domain[]>;
   /** Refuses (ConflictError) while the domain has subscribers, unless `options.cascade`. */
   removeDomain(name: string, options?: RemoveDomainOptions): Promise<boolean>;

@@ -1,3 +1,4 @@
+import type { DigestAlgorithm } from '../sip/auth/index.js';
 import { InvalidInputError } from './errors.js';
 
 // RFC 3261 §25.1 user part: unreserved / user-unreserved characters. '%' escapes are refused so
@@ -53,6 +54,30 @@ export function checkPassword(password: string): string {
     throw new InvalidInputError(`invalid password: longer than ${MAX_PASSWORD} characters`);
   if (CONTROL.test(password)) throw new InvalidInputError('invalid password: it contains control characters');
   return password;
+}
+
+/** The digest algorithms a domain may choose, by upper-cased name (RFC 7616 §3.3 tokens are case-insensitive). */
+const ALGORITHMS: ReadonlyMap<string, DigestAlgorithm> = new Map([
+  ['MD5', 'MD5'],
+  ['SHA-256', 'SHA-256'],
+]);
+
+/** A domain's digest algorithms, in their canonical spelling and order; at least one, none twice. */
+export function checkAuthAlgorithms(names: readonly string[]): DigestAlgorithm[] {
+  if (names.length === 0)
+    throw new InvalidInputError('invalid digest algorithms: the list is empty (name MD5 and/or SHA-256)');
+  const algorithms: DigestAlgorithm[] = [];
+  for (const name of names) {
+    const algorithm = ALGORITHMS.get(name.trim().toUpperCase());
+    if (algorithm === undefined)
+      throw new InvalidInputError(
+        `invalid digest algorithm ${JSON.stringify(name)}: expected MD5 or SHA-256`,
+      );
+    if (algorithms.includes(algorithm))
+      throw new InvalidInputError(`invalid digest algorithms: ${algorithm} is listed twice`);
+    algorithms.push(algorithm);
+  }
+  return algorithms;
 }
 
 /** A display name, or undefined for none (empty counts as none). */

@@ -4,12 +4,14 @@ import type { Binding, BindingSource } from '../../../src/location/index.js';
 import { answerChallenge, DigestAuthenticator } from '../../../src/sip/auth/index.js';
 import type { SipRequest, SipResponse } from '../../../src/sip/message/index.js';
 import { parseMessage } from '../../../src/sip/parser/index.js';
-import { digestSecrets } from '../../../src/store/index.js';
+import { checkAuthAlgorithms, digestSecrets } from '../../../src/store/index.js';
 import type {
   AddressAlias,
   BindingWrites,
   Domain,
+  DomainChanges,
   ImportProgress,
+  NewDomainOptions,
   NewSubscriber,
   ProvisioningStore,
   StoredBinding,
@@ -27,9 +29,17 @@ export class FakeStore implements ProvisioningStore {
   /** Every user part resolveUser was asked about (to check hostile input only reaches lookups). */
   readonly lookedUp: string[] = [];
 
-  async addDomain(name: string): Promise<Domain> {
-    const domain = { name: name.toLowerCase(), createdAt: new Date() };
+  async addDomain(name: string, options: NewDomainOptions = {}): Promise<Domain> {
+    const domain: Domain = { name: name.toLowerCase(), createdAt: new Date() };
+    if (options.authAlgorithms) domain.authAlgorithms = checkAuthAlgorithms(options.authAlgorithms);
     this.domains.set(domain.name, domain);
+    return domain;
+  }
+  async updateDomain(name: string, changes: DomainChanges): Promise<Domain> {
+    const domain = this.domains.get(name.toLowerCase());
+    if (!domain) throw new Error(`no domain ${name}`);
+    if (changes.authAlgorithms === null) delete domain.authAlgorithms;
+    else if (changes.authAlgorithms) domain.authAlgorithms = checkAuthAlgorithms(changes.authAlgorithms);
     return domain;
   }
   async listDomains(): Promise<Domain[]> {

@@ -48,12 +48,12 @@ export function storeContract(makeHarness: () => StoreHarness): void {
 
   describe('migrations', () => {
     it('records each numbered migration once, in order', async () => {
-      expect(await store.schemaVersions()).toEqual([1, 2, 3]);
+      expect(await store.schemaVersions()).toEqual([1, 2, 3, 4]);
     });
 
     it('are idempotent: reopening and migrating again applies nothing', async () => {
       const again = await harness.open();
-      expect(await again.schemaVersions()).toEqual([1, 2, 3]);
+      expect(await again.schemaVersions()).toEqual([1, 2, 3, 4]);
       expect(await migrate((again as unknown as { db: never }).db, again.flavor)).toEqual([]);
       expect(await again.listDomains()).toHaveLength(1);
     });
@@ -64,11 +64,52 @@ export function storeContract(makeHarness: () => StoreHarness): void {
           store.flavor.name === 'sqlite' ? '0' : 'now()'
         })`,
       );
-      await expect(harness.open()).rejects.toThrow(/version 99, newer than this Switchboard knows \(3\)/);
+      await expect(harness.open()).rejects.toThrow(/version 99, newer than this Switchboard knows \(4\)/);
+    });
+
+    it('brings a version-3 database up to date: its domains keep the node default algorithms', async () => {
+      await harness.exec('alter table domains drop column auth_algorithms');
+      await harness.exec('delete from schema_migrations where version = 4');
+      const upgraded = await harness.open();
+      expect(await upgraded.schemaVersions()).toEqual([1, 2, 3, 4]);
+      const [domain] = await upgraded.listDomains();
+      expect(domain?.name).toBe('example.com');
+      expect(domain?.authAlgorithms).toBeUndefined();
     });
   });
 
   describe('domains', () => {
+    it('keeps digest algorithms per domain: set at add, changed, back to the default', async () => {
+      expect((await store.listDomains())[0]?.authAlgorithms).toBeUndefined();
+      const added = await store.addDomain('secure.example', { authAlgorithms: ['sha-256', 'MD5'] });
+      expect(added.authAlgorithms).toEqual(['SHA-256', 'MD5']);
+      const byName = async (name: string) => (await store.listDomains()).find((d) => d.name === name);
+      expect((await byName('secure.example'))?.authAlgorithms).toEqual(['SHA-256', 'MD5']);
+
+      const updated = await store.updateDomain('Example.COM', { authAlgorithms: ['SHA-256'] });
+      expect(updated).toMatchObject({ name: 'example.com', authAlgorithms: ['SHA-256'] });
+      expect((await byName('example.com'))?.authAlgorithms).toEqual(['SHA-256']);
+      expect((await store.updateDomain('example.com', {})).authAlgorithms).toEqual(['SHA-256']);
+      const reset = await store.updateDomain('example.com', { authAlgorithms: null });
+      expect(reset.authAlgorithms).toBeUndefined();
+      expect((await byName('example.com'))?.authAlgorithms).toBeUndefined();
+    });
+
+    it('refuses unknown, repeated or no digest algorithms, and a domain that is not there', async () => {
+      await expect(store.addDomain('a.example', { authAlgorithms: ['SHA-1'] })).rejects.toThrow(
+        InvalidInputError,
+      );
+      expect(await store.hasDomain('a.example')).toBe(false);
+      await expect(store.updateDomain('example.com', { authAlgorithms: [] })).rejects.toThrow(/empty/);
+      await expect(store.updateDomain('example.com', { authAlgorithms: ['MD5', 'md5'] })).rejects.toThrow(
+        /MD5 is listed twice/,
+      );
+      await expect(store.updateDomain('nowhere.net', { authAlgorithms: ['MD5'] })).rejects.toThrow(
+        NotFoundError,
+      );
+      expect((await store.listDomains())[0]?.authAlgorithms).toBeUndefined();
+    });
+
     it('adds, lists (sorted, lower-cased), checks and removes', async () => {
       const added = await store.addDomain('B.Example.ORG');
       expect(added.name).toBe('b.example.org');
