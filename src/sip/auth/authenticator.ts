@@ -20,6 +20,11 @@ export interface DigestAuthenticatorOptions {
   /** Algorithms offered and accepted, most preferred first (default SHA-256, MD5: RFC 8760 §2.4). */
   algorithms?: DigestAlgorithm[];
   /**
+   * The algorithms of one realm, where it chose its own (a domain opted in to SHA-256); undefined
+   * falls back to `algorithms`. Asked on every challenge and check, so it must answer from memory.
+   */
+  algorithmsFor?: (realm: string) => readonly DigestAlgorithm[] | undefined;
+  /**
    * Refuse credentials without qop (default false). RFC 3261 §22.4 keeps RFC 2069 compatibility,
    * but such credentials can be replayed while their nonce is fresh: no nonce-count to check.
    */
@@ -97,7 +102,8 @@ export class DigestAuthenticator {
   private readonly nonces: NonceIssuer;
   private readonly counts: NonceCounts;
   private readonly now: () => number;
-  private readonly algorithms: DigestAlgorithm[];
+  private readonly algorithms: readonly DigestAlgorithm[];
+  private readonly algorithmsFor: ((realm: string) => readonly DigestAlgorithm[] | undefined) | undefined;
   private readonly requireQop: boolean;
   private readonly checkUri: boolean;
 
@@ -111,6 +117,7 @@ export class DigestAuthenticator {
     this.counts = new NonceCounts(options.maxNonceCounts ?? DEFAULT_MAX_NONCE_COUNTS);
     this.failures = new FailureCounter({ windowMs: options.failureWindowMs, now: this.now });
     this.algorithms = options.algorithms?.length ? [...options.algorithms] : ['SHA-256', 'MD5'];
+    this.algorithmsFor = options.algorithmsFor;
     this.requireQop = options.requireQop ?? false;
     this.checkUri = options.checkUri ?? true;
   }
@@ -118,7 +125,7 @@ export class DigestAuthenticator {
   /** A fresh challenge: one header value per algorithm, in order of preference (RFC 8760 §2.4). */
   challenge(realm: string, options: ChallengeOptions): Challenge {
     const nonce = this.nonces.issue(realm);
-    const values = this.algorithms.map((algorithm) => {
+    const values = this.algorithmsOf(realm).map((algorithm) => {
       let value = `Digest realm=${quote(toWire(realm))}, nonce="${nonce}", algorithm=${algorithm}, qop="auth"`;
       if (options.opaque !== undefined) value += `, opaque=${quote(options.opaque)}`;
       if (options.stale) value += ', stale=true';
@@ -151,7 +158,8 @@ export class DigestAuthenticator {
     if (found.result !== 'ok') return found;
     const c = found.credentials;
 
-    if (!this.algorithms.includes(c.algorithm)) return failed('algorithm not offered', c);
+    // Only what this realm offers: a domain that dropped MD5 must not accept it either.
+    if (!this.algorithmsOf(realm).includes(c.algorithm)) return failed('algorithm not offered', c);
     if (c.qop === undefined && this.requireQop) return failed('qop required', c);
     const nonce = this.nonces.check(c.nonce, realm);
     if (nonce.state === 'invalid') return failed('invalid nonce', c);
@@ -186,6 +194,12 @@ export class DigestAuthenticator {
       return failed('replayed nonce-count', c);
     }
     return { result: 'ok', credentials: c };
+  }
+
+  /** The algorithms `realm` is challenged with and may answer with, most preferred first. */
+  algorithmsOf(realm: string): readonly DigestAlgorithm[] {
+    const own = this.algorithmsFor?.(realm);
+    return own?.length ? own : this.algorithms;
   }
 
   /**

@@ -329,3 +329,39 @@ describe('DigestAuthenticator.failures', () => {
     expect(auth.failures.failuresFor('198.51.100.7')).toBe(0);
   });
 });
+
+describe('DigestAuthenticator per realm (algorithmsFor)', () => {
+  const algorithmOf = (value: string) => {
+    const parsed = parseChallenge(value);
+    if (parsed.kind !== 'digest') throw new Error('not digest');
+    return parsed.challenge.algorithm;
+  };
+  // One node, two domains: example.com chose SHA-256 (then MD5), the rest follow the node's MD5.
+  const own = new Map<string, DigestAlgorithm[]>([[REALM, ['SHA-256', 'MD5']]]);
+  const options: DigestAuthenticatorOptions = {
+    algorithms: ['MD5'],
+    algorithmsFor: (realm) => own.get(realm),
+  };
+
+  it("challenges each realm with its own algorithms, in its order, else with the node's", () => {
+    const { auth } = setup(options);
+    expect(auth.challenge(REALM, { proxy: false }).values.map(algorithmOf)).toEqual(['SHA-256', 'MD5']);
+    expect(auth.challenge('other.org', { proxy: true }).values.map(algorithmOf)).toEqual(['MD5']);
+    expect(auth.algorithmsOf('other.org')).toEqual(['MD5']);
+  });
+
+  it('accepts what the realm offers and refuses what it does not', async () => {
+    const { auth, verify } = setup({ ...options, algorithmsFor: () => ['SHA-256'] });
+    const [sha] = auth.challenge(REALM, { proxy: false }).values;
+    expect(algorithmOf(sha!)).toBe('SHA-256');
+    expect((await verify(register(answer(sha!)))).result).toBe('ok');
+    // The node's MD5 is not a way around a realm that dropped it.
+    const md5 = answer(sha!.replace('SHA-256', 'MD5'), 'alice', 'secret', 2);
+    expect(await verify(register(md5))).toMatchObject({ result: 'failed', reason: 'algorithm not offered' });
+  });
+
+  it("falls back to the node's algorithms for an empty list", () => {
+    const { auth } = setup({ ...options, algorithmsFor: () => [] });
+    expect(auth.challenge(REALM, { proxy: false }).values.map(algorithmOf)).toEqual(['MD5']);
+  });
+});
