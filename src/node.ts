@@ -12,6 +12,7 @@ import { RecordingManager, recordingMetrics, SiprecServer } from './recording/in
 import {
   bindingEvent,
   CredentialCache,
+  DomainAlgorithms,
   LocalDomains,
   Registrar,
   type RegistrarOptions,
@@ -48,6 +49,8 @@ export interface NodeServices {
   registrar: Registrar;
   authenticator: RequestAuthenticator;
   domains: LocalDomains;
+  /** The digest algorithms of domains that chose their own (the rest follow auth.algorithms). */
+  domainAlgorithms: DomainAlgorithms;
   recordings: RecordingManager;
 }
 
@@ -201,11 +204,21 @@ async function startServices(
     // Registrations are soft state (RFC 3261 §10.2.4): phones re-register; start without them.
     logger.warn({ err }, 'could not restore registrations');
   }
+  const domainAlgorithms = new DomainAlgorithms(store, undefined, now, (err) =>
+    logger.warn({ err }, "could not read the domains' digest algorithms"),
+  );
+  try {
+    await domainAlgorithms.load();
+  } catch (err) {
+    // Domains that chose SHA-256 are challenged with auth.algorithms until the store answers.
+    logger.warn({ err }, "could not read the domains' digest algorithms");
+  }
   const authenticator =
     overrides.authenticator ??
     new DigestAuthenticator({
       now,
       algorithms: config.auth.algorithms,
+      algorithmsFor: (realm) => domainAlgorithms.for(realm),
       nonceLifetimeMs: config.auth.nonceLifetime * 1000,
       ...(config.auth.nonceSecret ? { secret: Buffer.from(config.auth.nonceSecret, 'utf8') } : {}),
       // Field UAs put other URIs in the digest `uri` (SIPp: the server's address), and Kamailio
@@ -260,7 +273,7 @@ async function startServices(
   void recordings
     .applyRetention()
     .catch((err: unknown) => logger.warn({ err }, 'recording retention failed'));
-  return { store, subscribers, location, registrar, authenticator, domains, recordings };
+  return { store, subscribers, location, registrar, authenticator, domains, domainAlgorithms, recordings };
 }
 
 async function closeServices(

@@ -1,6 +1,7 @@
 export { type AddressOfRecord, addressOfRecord } from './aor.js';
 export { bindingEvent } from './binding-event.js';
 export { CredentialCache } from './credential-cache.js';
+export { DomainAlgorithms } from './domain-algorithms.js';
 export { KeyedLock } from './keyed-lock.js';
 export { LocalDomains } from './local-domains.js';
 export { needsChallenge } from './needs-challenge.js';
