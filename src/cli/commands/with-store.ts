@@ -1,3 +1,4 @@
+import type { SwitchboardConfig } from '../../config/index.js';
 import { openStore, type SqlProvisioningStore, StoreError } from '../../store/index.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
@@ -14,7 +15,7 @@ export class UsageError extends Error {}
 export async function withStore(
   flags: Record<string, unknown>,
   io: CliIo,
-  action: (store: SqlProvisioningStore) => Promise<void>,
+  action: (store: SqlProvisioningStore, config: SwitchboardConfig) => Promise<void>,
 ): Promise<void> {
   const resolved = loadOrReport(flags, io);
   if (!resolved) return;
@@ -28,7 +29,7 @@ export async function withStore(
   }
   let code = EXIT_OK;
   try {
-    await action(store);
+    await action(store, resolved.config);
   } catch (e) {
     const refused = e instanceof StoreError || e instanceof UsageError;
     io.stderr(`error: ${(e as Error).message}\n`);
