@@ -1,3 +1,5 @@
+import type { SipResponse } from '../message/index.js';
+import type { Target } from '../transport/types.js';
 import type { Clock, SendMessage, TimerSettings } from './types.js';
 
 /** What a transaction needs from the layer that owns it; one shared object per layer. */
@@ -11,6 +13,11 @@ export interface TransactionContext {
     readonly isClient: boolean;
     readonly isInvite: boolean;
   }): void;
+  /**
+   * A non-INVITE server transaction completed over UDP: answer retransmissions of its request with
+   * `response` at `target` until Timer J (RFC 3261 §17.2.2), from a record kept in place of it.
+   */
+  absorbRetransmissions(id: string, response: SipResponse, target: Target): void;
   /** A TU callback threw: report it without disturbing the transaction. */
   handlerError(error: unknown): void;
 }

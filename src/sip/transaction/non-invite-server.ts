@@ -13,14 +13,21 @@ export class NonInviteServerTransaction extends ServerTransactionBase {
 
   respond(response: SipResponse): boolean {
     if (this.state !== 'trying' && this.state !== 'proceeding') return false;
-    this.sendResponse(response);
     if (response.status < 200) {
+      this.sendResponse(response);
       this.state = 'proceeding';
       return true;
     }
-    // §17.2.2: Completed; Timer J = 64·T1 over UDP answers retransmissions, 0 over reliable.
+    // §17.2.2: Completed; Timer J is 0 over reliable transports. Over UDP the layer answers
+    // retransmissions for Timer J = 64·T1 from the response's bytes once they are on the wire,
+    // and this transaction ends (a failed send ends it with transport-error instead).
     this.state = 'completed';
-    this.linger(this.reliable ? 0 : 64 * this.ctx.timers.t1);
+    if (this.reliable) {
+      this.sendResponse(response);
+      this.linger(0);
+    } else {
+      this.sendResponse(response, () => this.handOver(response));
+    }
     return true;
   }
 
@@ -29,7 +36,9 @@ export class NonInviteServerTransaction extends ServerTransactionBase {
     if (this.state === 'proceeding' || this.state === 'completed') this.resendLastResponse();
   }
 
-  protected override onLifetimeTimer(): void {
+  private handOver(response: SipResponse): void {
+    if (this.terminated) return;
+    this.ctx.absorbRetransmissions(this.id, response, this.responseTarget);
     this.terminate('normal');
   }
 }

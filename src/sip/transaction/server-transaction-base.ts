@@ -32,9 +32,9 @@ export abstract class ServerTransactionBase
   /** The request arrived again (same key): resend or absorb by state. */
   abstract receiveRetransmission(): void;
 
-  protected sendResponse(response: SipResponse): void {
+  protected sendResponse(response: SipResponse, onSent?: () => void): void {
     this.lastResponse = response;
-    this.transmit(response, this.responseTarget);
+    this.transmit(response, this.responseTarget, onSent);
     // A final response leaves the transaction waiting out its timers: keep text, not parsed values.
     if (response.status >= 200) {
       this.request.compact();

@@ -62,14 +62,15 @@ export abstract class TransactionBase<State extends string> {
     this.terminate('shutdown');
   }
 
-  protected transmit(message: SipMessage, target: Target): void {
+  /** Send; a failure ends the transaction (§17.1.4, §17.2.4). `onSent` runs once it is on the wire. */
+  protected transmit(message: SipMessage, target: Target, onSent?: () => void): void {
     let sent: Promise<void>;
     try {
       sent = this.ctx.send(message, target);
     } catch (error) {
       sent = Promise.reject(error);
     }
-    sent.then(undefined, this.sendFailed);
+    sent.then(onSent, this.sendFailed);
   }
 
   protected startRetransmitTimer(ms: number): void {

@@ -7,6 +7,7 @@ import {
 } from '../message/index.js';
 import type { Target } from '../transport/types.js';
 import { systemClock } from './clock.js';
+import { CompletedServers } from './completed-servers.js';
 import type { TransactionContext } from './context.js';
 import { InviteClientTransaction } from './invite-client.js';
 import { InviteServerTransaction } from './invite-server.js';
@@ -39,6 +40,7 @@ function reportToConsole(error: unknown): void {
 export class TransactionLayer {
   private readonly clients = new Map<string, ClientTx>();
   private readonly servers = new Map<string, ServerTx>();
+  private readonly completed: CompletedServers;
   private readonly ctx: TransactionContext;
   private readonly handlers: TransactionLayerHandlers;
   private readonly sendTrying: boolean;
@@ -54,11 +56,15 @@ export class TransactionLayer {
     this.handlers = options.handlers;
     this.sendTrying = options.sendTrying ?? true;
     this.reportError = options.handlers.onError ?? reportToConsole;
+    const clock = options.clock ?? systemClock;
+    const timers = { ...defaultTimers, ...options.timers };
+    this.completed = new CompletedServers(clock, () => 64 * timers.t1);
     this.ctx = {
       send: options.send,
-      clock: options.clock ?? systemClock,
-      timers: { ...defaultTimers, ...options.timers },
+      clock,
+      timers,
       released: (tx) => this.released(tx),
+      absorbRetransmissions: (id, response, target) => this.completed.add(id, response, target),
       handlerError: this.reportError,
     };
   }
@@ -105,11 +111,12 @@ export class TransactionLayer {
     return tx;
   }
 
-  /** Live transactions by side and kind, and the count of dropped messages. */
+  /** Live transactions by side and kind, completed ones waiting out Timer J, and dropped messages. */
   stats(): TransactionStats {
     return {
       client: { invite: this.clientInvite, nonInvite: this.clientNonInvite },
       server: { invite: this.serverInvite, nonInvite: this.serverNonInvite },
+      completedServers: this.completed.size,
       dropped: this.dropped,
     };
   }
@@ -119,6 +126,7 @@ export class TransactionLayer {
     this.closed = true;
     for (const tx of [...this.clients.values()]) tx.shutdown();
     for (const tx of [...this.servers.values()]) tx.shutdown();
+    this.completed.close();
   }
 
   private receiveRequest(request: SipRequest, source: Target): void {
@@ -134,6 +142,12 @@ export class TransactionLayer {
     const existing = this.servers.get(key);
     if (existing !== undefined) {
       existing.receiveRetransmission();
+      return;
+    }
+    const completed = this.completed.get(key);
+    if (completed !== undefined) {
+      // §17.2.2: a retransmission in Completed gets the final response again.
+      this.ctx.send(completed.response, completed.target).catch(() => {});
       return;
     }
     if (method === 'CANCEL' && this.handlers.onCancel !== undefined) {

@@ -123,6 +123,8 @@ export interface TransactionCounts {
 export interface TransactionStats {
   client: TransactionCounts;
   server: TransactionCounts;
+  /** Non-INVITE server transactions completed over UDP, answering retransmissions until Timer J. */
+  completedServers: number;
   /** Messages dropped because the fields matching needs were missing or malformed. */
   dropped: number;
 }

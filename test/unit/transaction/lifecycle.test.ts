@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { createResponse, type SipRequest } from '../../../src/sip/message/index.js';
 import type { ServerTransaction, TerminationReason } from '../../../src/sip/transaction/index.js';
-import { harness, live, next, request, responseTo, tcpUac, uac } from './helpers.js';
+import { flush, harness, live, next, request, responseTo, tcpUac, uac } from './helpers.js';
 
 describe('transaction layer lifecycle', () => {
-  it('counts live transactions by side and kind and forgets every terminated one', () => {
+  it('counts live transactions by side and kind and forgets every terminated one', async () => {
     const h = harness();
     const reasons: TerminationReason[] = [];
     const unanswered: ServerTransaction[] = [];
@@ -28,15 +28,25 @@ describe('transaction layer lifecycle', () => {
     expect(h.layer.stats()).toEqual({
       client: { invite: 50, nonInvite: 50 },
       server: { invite: 50, nonInvite: 25 + 5 },
+      completedServers: 0,
       dropped: 0,
     });
+    await flush();
+    // Over UDP a completed non-INVITE server transaction ends once its final is sent: a record of
+    // the response's bytes answers retransmissions for Timer J instead.
+    expect(h.layer.stats().server.nonInvite).toBe(10); // the unanswered ones
+    expect(h.layer.stats().completedServers).toBe(20);
     h.clock.advance(60_000);
     // A server transaction waits for its TU without a timer (RFC 3261 §17.2): the TU must answer.
     expect(h.layer.stats().server.nonInvite).toBe(10);
+    expect(h.layer.stats().completedServers).toBe(0);
     expect(h.clock.pending).toBe(0);
     for (const tx of unanswered) tx.respond(createResponse(tx.request, 500, undefined, 't'));
-    h.clock.advance(32_000);
+    await flush();
+    expect(h.layer.stats().completedServers).toBe(5);
+    h.clock.advance(32_100);
     expect(live(h.layer)).toBe(0);
+    expect(h.layer.stats().completedServers).toBe(0);
     expect(h.clock.pending).toBe(0);
     expect(reasons.filter((r) => r === 'timeout')).toHaveLength(50);
   });

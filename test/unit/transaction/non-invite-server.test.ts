@@ -27,17 +27,49 @@ describe('non-INVITE server transaction (RFC 3261 §17.2.2)', () => {
     expect(tx!.respond(ok)).toBe(false);
   });
 
-  it('keeps Completed for Timer J = 64·T1 over UDP', () => {
+  it('over UDP hands Completed to a compact record that answers retransmissions for Timer J = 64·T1', async () => {
     const h = harness({ timers: { t1: 250 } });
     const { tx, ended } = h.serve(register());
     h.clock.advance(10);
     tx!.respond(createResponse(tx!.request, 200, undefined, 'x'));
-    h.clock.advance(15_999);
+    // Completed until the response is on the wire, then the transaction ends and the layer absorbs.
     expect(tx!.state).toBe('completed');
-    h.clock.advance(1);
-    expect(ended).toEqual([{ reason: 'normal', at: 16_010 }]);
-    expect(h.sentAt(isStatus(200))).toEqual([10]); // no Timer G for non-INVITE
+    await flush();
+    expect(ended).toEqual([{ reason: 'normal', at: 10 }]);
     expect(live(h.layer)).toBe(0);
+    expect(h.layer.stats().completedServers).toBe(1);
+    h.clock.advance(15_999);
+    h.layer.receive(register(), uac);
+    const resent = h.sent.filter(isStatus(200));
+    expect(resent.map((s) => s.at)).toEqual([10, 16_009]); // no Timer G for non-INVITE
+    expect(resent[1]!.message.toString()).toBe(resent[0]!.message.toString());
+    expect(resent[1]!.target).toEqual(resent[0]!.target);
+    expect(h.requests).toHaveLength(1);
+    // Past Timer J (and the sweep's granularity) the record is gone and nothing is left scheduled.
+    h.clock.advance(1_000);
+    expect(h.layer.stats().completedServers).toBe(0);
+    expect(h.clock.pending).toBe(0);
+    h.layer.receive(register(), uac);
+    expect(h.requests).toHaveLength(2); // a new transaction, as RFC 3261 §17.2.2 has it after Timer J
+  });
+
+  it('shares one sweep timer among completed records and expires them in order', async () => {
+    const h = harness({ timers: { t1: 500 } });
+    for (let i = 0; i < 3000; i++) {
+      const { tx } = h.serve(request('REGISTER', { branch: `z9hG4bK-many-${i}` }));
+      tx!.respond(createResponse(tx!.request, 401, undefined, 't'));
+      if (i % 1000 === 999) {
+        await flush();
+        h.clock.advance(10_000);
+      }
+    }
+    expect(h.layer.stats().completedServers).toBe(3000);
+    expect(h.clock.pending).toBe(1);
+    h.clock.advance(2_200); // at 32.2 s the first thousand (answered at 0) are past Timer J
+    expect(h.layer.stats().completedServers).toBe(2000);
+    h.clock.advance(20_000);
+    expect(h.layer.stats().completedServers).toBe(0);
+    expect(h.clock.pending).toBe(0);
   });
 
   it('terminates at once after the final over a reliable transport (Timer J = 0)', () => {

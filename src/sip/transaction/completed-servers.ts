@@ -1,0 +1,99 @@
+import { SipResponse } from '../message/index.js';
+import type { Target } from '../transport/types.js';
+import type { Clock, TimerHandle } from './types.js';
+
+interface CompletedServer {
+  readonly key: string;
+  /** The final response as bytes only: a status line to report, no parsed headers. */
+  readonly response: SipResponse;
+  readonly target: Target;
+  readonly expiresAt: number;
+}
+
+/** Expiries closer together than this share one timer run: a record may outlive Timer J by it. */
+const SWEEP_GRANULARITY_MS = 100;
+const NO_BODY = Buffer.alloc(0);
+
+/**
+ * Non-INVITE server transactions in Completed over UDP, kept as the bytes of their final response.
+ * RFC 3261 §17.2.2: in Completed a transaction only answers retransmissions of the request with
+ * that response until Timer J (64·T1) fires, so the transaction object, its request and its timers
+ * can go once the response is on the wire. A registrar at 2,000 REGISTERs/s has 64,000 of them
+ * waiting out Timer J; as records of a few hundred bytes they no longer dominate the heap.
+ * Every record waits the same time, so expiry is a FIFO queue swept by one timer, not a timer each.
+ */
+export class CompletedServers {
+  private readonly records = new Map<string, CompletedServer>();
+  private queue: Array<CompletedServer | undefined> = [];
+  private head = 0;
+  private timer: TimerHandle | undefined;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly lifetimeMs: () => number,
+  ) {}
+
+  get size(): number {
+    return this.records.size;
+  }
+
+  /** Answer retransmissions of transaction `key` with `response` at `target` for Timer J. */
+  add(key: string, response: SipResponse, target: Target): void {
+    const record: CompletedServer = {
+      key,
+      response: wireCopy(response),
+      target,
+      expiresAt: this.clock.now() + this.lifetimeMs(),
+    };
+    this.records.set(key, record);
+    this.queue.push(record);
+    if (this.timer === undefined) this.schedule();
+  }
+
+  /** The response and target to resend for a retransmission of `key`, if it is still absorbed. */
+  get(key: string): { response: SipResponse; target: Target } | undefined {
+    return this.records.get(key);
+  }
+
+  close(): void {
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    this.records.clear();
+    this.queue = [];
+    this.head = 0;
+  }
+
+  private readonly sweep = (): void => {
+    this.timer = undefined;
+    const now = this.clock.now();
+    const queue = this.queue;
+    while (this.head < queue.length) {
+      const record = queue[this.head]!;
+      if (record.expiresAt > now) break;
+      queue[this.head++] = undefined;
+      if (this.records.get(record.key) === record) this.records.delete(record.key);
+    }
+    if (this.head === queue.length) {
+      this.queue = [];
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > queue.length) {
+      this.queue = queue.slice(this.head);
+      this.head = 0;
+    }
+    if (this.head < this.queue.length) this.schedule();
+  };
+
+  private schedule(): void {
+    const first = this.queue[this.head]!;
+    const wait = Math.max(0, first.expiresAt - this.clock.now()) + SWEEP_GRANULARITY_MS;
+    this.timer = this.clock.setTimeout(this.sweep, wait);
+  }
+}
+
+/** A response that holds only its wire bytes and status line, for resending. */
+function wireCopy(response: SipResponse): SipResponse {
+  const bytes = response.toBuffer();
+  const copy = new SipResponse(response.status, response.reason, [], NO_BODY, response.version);
+  copy.attachSource(bytes);
+  return copy;
+}
