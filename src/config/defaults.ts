@@ -18,8 +18,10 @@ export function defaultConfig(): SwitchboardConfig {
       recordRoute: true,
       domains: [],
     },
-    // MD5 first: the SIP devices and tools of the field still answer only MD5 (RFC 8760 §2.4).
-    auth: { algorithms: ['MD5', 'SHA-256'], nonceLifetime: 300, credentialCacheTtl: 10 },
+    // MD5 alone, as Kamailio, Asterisk and FreeSWITCH challenge: baresip 1.0 refuses any 401 holding a
+    // SHA-256 challenge and SIPp 3.6 one that lists it first. A domain opts in to SHA-256 (RFC 8760)
+    // with `domain set --auth-algorithms`.
+    auth: { algorithms: ['MD5'], nonceLifetime: 300, credentialCacheTtl: 10 },
     // Kamailio's registrar defaults are close: min_expires 60, max_expires 0 (none), default 3600.
     registrar: { minExpires: 60, maxExpires: 7200, defaultExpires: 3600, maxContacts: 5 },
     location: { persistence: 'write-back', flushInterval: 1000 },

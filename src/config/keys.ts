@@ -195,7 +195,7 @@ export const KEYS: readonly KeySpec[] = [
     text: 'list',
     validate: list(oneOf(DIGEST_ALGORITHMS), { nonEmpty: true }),
     description:
-      'Digest challenges offered, in this order (RFC 8760): MD5 and/or SHA-256. SIPp 3.6 and baresip 1.0 answer only MD5, and baresip refuses a challenge set that contains SHA-256 at all.',
+      'Digest challenges offered, in this order (RFC 8760), for domains that do not choose their own (switchboard domain set NAME --auth-algorithms SHA-256,MD5): MD5 and/or SHA-256. MD5 by default, as Kamailio, Asterisk and FreeSWITCH do: SIPp 3.6 and baresip 1.0 answer only MD5, and baresip refuses a challenge set that contains SHA-256 at all.',
   },
   {
     key: 'auth.nonceLifetime',

@@ -20,7 +20,7 @@ describe('loadConfig layering: defaults < file < environment < flags', () => {
         timerC: 180000,
       },
       proxy: { mode: 'stateful', recordRoute: true, domains: [] },
-      auth: { algorithms: ['MD5', 'SHA-256'], nonceLifetime: 300, credentialCacheTtl: 10 },
+      auth: { algorithms: ['MD5'], nonceLifetime: 300, credentialCacheTtl: 10 },
       registrar: { minExpires: 60, maxExpires: 7200, defaultExpires: 3600, maxContacts: 5 },
       location: { persistence: 'write-back', flushInterval: 1000 },
       api: { enabled: true, port: 8080, listen: '127.0.0.1', metricsNeedKey: false },
