@@ -442,6 +442,54 @@ function registrarSuite(backend: Backend): void {
         );
       });
 
+      it('challenges with MD5 alone by default, and per domain once a domain opts in to SHA-256', async () => {
+        const algorithms = (values: string[]) => values.map((v) => /algorithm=([\w-]+)/.exec(v)?.[1]);
+        const alice = await phone('alice');
+        alice.register();
+        expect(algorithms((await alice.socket.response(401, 'REGISTER')).getAll('www-authenticate'))).toEqual(
+          ['MD5'],
+        );
+        // What `switchboard domain set example.com --auth-algorithms SHA-256,MD5` writes; a node reads
+        // it at start (and every few seconds while it runs).
+        const optIn = async (authAlgorithms: Array<'MD5' | 'SHA-256'> | null) => {
+          await node.services!.store.updateDomain(DOMAIN, { authAlgorithms });
+          await node.stop();
+          await start();
+        };
+        try {
+          await optIn(['SHA-256', 'MD5']);
+          alice.register();
+          const challenge = await alice.socket.response(401, 'REGISTER');
+          expect(algorithms(challenge.getAll('www-authenticate'))).toEqual(['SHA-256', 'MD5']);
+          expect((await alice.registerWithAuth()).status).toBe(200);
+          const target = `sip:bob@${DOMAIN}`;
+          const branch = `z9hG4bK-sha-${Date.now()}`;
+          alice.socket.send(alice.inviteText(target, `sha-${Date.now()}`, 1, branch), port);
+          const proxyChallenge = await alice.socket.response(407, 'INVITE');
+          alice.socket.send(ackFor(proxyChallenge, target, branch, alice.port), port);
+          expect(algorithms(proxyChallenge.getAll('proxy-authenticate'))).toEqual(['SHA-256', 'MD5']);
+
+          // SHA-256 alone: an MD5 answer to its nonce is refused, not accepted through the node's MD5.
+          await optIn(['SHA-256']);
+          alice.register();
+          const [sha] = (await alice.socket.response(401, 'REGISTER')).getAll('www-authenticate');
+          expect(algorithms([sha!])).toEqual(['SHA-256']);
+          const md5 = answerChallenge(sha!.replace('algorithm=SHA-256', 'algorithm=MD5'), {
+            username: 'alice',
+            password: alice.password,
+            method: 'REGISTER',
+            uri: `sip:${DOMAIN}`,
+          });
+          alice.register({ authorization: md5 });
+          const refused = await alice.socket.take<SipResponse>(
+            (m) => !m.isRequest && (m as SipResponse).status >= 200,
+          );
+          expect(refused.status).toBe(403);
+        } finally {
+          await optIn(null);
+        }
+      });
+
       it('with auth.nonceSecret, accepts after a restart the nonce it handed out before', async () => {
         await node.stop();
         config.auth.nonceSecret = 'a-secret-shared-by-the-nodes-of-one-cluster';

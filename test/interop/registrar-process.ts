@@ -30,11 +30,14 @@ export interface RegistrarSetup {
   nonceLifetimeS?: number;
   /**
    * Digest algorithms the registrar challenges with, in the order of its WWW-Authenticate /
-   * Proxy-Authenticate headers: SWITCHBOARD_AUTH_ALGORITHMS=MD5,SHA-256 for Switchboard. SIPp 3.6.1
-   * answers only the first challenge and only MD5; baresip 1.0.0 fails on any SHA-256 challenge in a
-   * 401/407 ("Function not implemented"). Kamailio's stand-in always challenges with MD5 alone.
+   * Proxy-Authenticate headers: SWITCHBOARD_AUTH_ALGORITHMS for Switchboard. Unset, the tests run on
+   * the default (MD5 alone), whatever the environment says. SIPp 3.6.1 answers only the first
+   * challenge and only MD5; baresip 1.0.0 fails on any SHA-256 challenge in a 401/407 ("Function not
+   * implemented"). Kamailio's stand-in always challenges with MD5 alone.
    */
   digestAlgorithms?: Array<'MD5' | 'SHA-256'>;
+  /** The domain's own algorithms (`domain add --auth-algorithms`), which win over digestAlgorithms. */
+  domainAuthAlgorithms?: Array<'MD5' | 'SHA-256'>;
 }
 
 /** A registrar + proxy for example.com on 127.0.0.1:port (UDP). */
@@ -107,7 +110,13 @@ export async function switchboardCli(dataDir: string, args: string[]): Promise<s
 
 /** Provisions the domain, subscribers and numbers into a fresh data dir through the CLI. */
 export async function provisionSwitchboard(dataDir: string, setup: RegistrarSetup): Promise<void> {
-  await switchboardCli(dataDir, ['domain', 'add', DOMAIN]);
+  const own = setup.domainAuthAlgorithms;
+  await switchboardCli(dataDir, [
+    'domain',
+    'add',
+    DOMAIN,
+    ...(own ? ['--auth-algorithms', own.join(',')] : []),
+  ]);
   for (const s of setup.subscribers) {
     await switchboardCli(dataDir, ['subscriber', 'add', `${s.username}@${DOMAIN}`, '--password', s.password]);
   }
@@ -128,6 +137,8 @@ async function startSwitchboardRegistrar(setup: RegistrarSetup): Promise<Registr
   const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'test' };
   if (setup.nonceLifetimeS !== undefined)
     env['SWITCHBOARD_AUTH_NONCE_LIFETIME'] = String(setup.nonceLifetimeS);
+  // The tests prove the default configuration unless they say otherwise.
+  delete env['SWITCHBOARD_AUTH_ALGORITHMS'];
   if (setup.digestAlgorithms !== undefined)
     env['SWITCHBOARD_AUTH_ALGORITHMS'] = setup.digestAlgorithms.join(',');
   const args = [
