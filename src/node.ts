@@ -46,6 +46,7 @@ export interface NodeServices {
   /** The store's subscriber lookups, credentials cached (auth.credentialCacheTtl). */
   subscribers: Pick<ProvisioningStore, 'hasDomain' | 'getSubscriber' | 'resolveUser'>;
   location: MemoryLocationService;
+  credentials: CredentialCache;
   registrar: Registrar;
   authenticator: RequestAuthenticator;
   domains: LocalDomains;
@@ -273,7 +274,17 @@ async function startServices(
   void recordings
     .applyRetention()
     .catch((err: unknown) => logger.warn({ err }, 'recording retention failed'));
-  return { store, subscribers, location, registrar, authenticator, domains, domainAlgorithms, recordings };
+  return {
+    store,
+    subscribers,
+    location,
+    credentials,
+    registrar,
+    authenticator,
+    domains,
+    domainAlgorithms,
+    recordings,
+  };
 }
 
 async function closeServices(
@@ -283,6 +294,7 @@ async function closeServices(
 ): Promise<void> {
   if (!services) return;
   await services.recordings.close();
+  services.credentials.close();
   await services.location.close();
   if (!overrides.store)
     await services.store.close().catch((err) => logger.warn({ err }, 'store close failed'));

@@ -1,4 +1,5 @@
 import type { ProvisioningStore, Subscriber } from '../store/types.js';
+import { detach } from './detach.js';
 
 interface Entry {
   subscriber: Subscriber | undefined;
@@ -11,21 +12,30 @@ interface Entry {
  * made by another process (the CLI on the same store) takes effect within `ttlMs`; this process
  * can `invalidate()` at once. Unknown users are remembered too, so a scanner's guesses cost one
  * query per name per TTL; the map is bounded because those names come from the network.
+ * Expired entries are swept every TTL, so a burst of registrations leaves nothing behind.
  */
 export class CredentialCache {
   private readonly entries = new Map<string, Entry>();
   private readonly loading = new Map<string, Promise<Subscriber | undefined>>();
+  private readonly timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly store: Pick<ProvisioningStore, 'getSubscriber'>,
     private readonly ttlMs: number,
     private readonly maxEntries = 100_000,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    if (ttlMs > 0) {
+      this.timer = setInterval(() => this.sweep(), Math.max(ttlMs, 1000));
+      this.timer.unref();
+    }
+  }
 
   async getSubscriber(username: string, domain: string): Promise<Subscriber | undefined> {
     if (this.ttlMs <= 0) return this.store.getSubscriber(username, domain);
-    const key = `${username}@${domain.toLowerCase()}`;
+    // Detached: the user name is cut from an Authorization header, and a key pointing into it
+    // would keep the whole request alive for as long as the entry.
+    const key = detach(`${username}@${domain.toLowerCase()}`);
     const hit = this.entries.get(key);
     if (hit && hit.until > this.now()) return hit.subscriber;
     // Concurrent REGISTERs of one phone (fork, retransmission) share one query.
@@ -50,6 +60,19 @@ export class CredentialCache {
 
   get size(): number {
     return this.entries.size;
+  }
+
+  /** Drop expired entries. Every entry lives ttlMs and a refresh re-inserts, so the oldest come first. */
+  sweep(): void {
+    const now = this.now();
+    for (const [key, entry] of this.entries) {
+      if (entry.until > now) return;
+      this.entries.delete(key);
+    }
+  }
+
+  close(): void {
+    if (this.timer) clearInterval(this.timer);
   }
 
   private remember(key: string, subscriber: Subscriber | undefined): void {

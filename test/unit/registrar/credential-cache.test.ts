@@ -53,6 +53,25 @@ describe('CredentialCache', () => {
     expect(store.reads).toBe(502);
   });
 
+  it('sweeps expired entries and keeps no string cut from the request', async () => {
+    let t = 0;
+    const store = countingStore({ 'alice@example.com': alice });
+    const cache = new CredentialCache(store, 10_000, 100, () => t);
+    // A user name sliced from a long header, as the digest parser hands it over.
+    const header = `Digest username="alice", ${'x'.repeat(10_000)}`;
+    await cache.getSubscriber(header.slice(17, 22), 'example.com');
+    t = 5_000;
+    await cache.getSubscriber('bob', 'example.com');
+    expect(cache.size).toBe(2);
+    t = 10_001;
+    cache.sweep();
+    expect(cache.size).toBe(1);
+    t = 15_001;
+    cache.sweep();
+    expect(cache.size).toBe(0);
+    cache.close();
+  });
+
   it('reads every time with a TTL of 0', async () => {
     const store = countingStore({ 'alice@example.com': alice });
     const cache = new CredentialCache(store, 0);
