@@ -1,5 +1,5 @@
+import { detach } from '../sip/message/index.js';
 import type { ProvisioningStore, Subscriber } from '../store/types.js';
-import { detach } from './detach.js';
 
 interface Entry {
   subscriber: Subscriber | undefined;

@@ -3,6 +3,7 @@ import { type Binding, type BindingSource, type LocationService, noPath } from '
 import type { DigestAlgorithm } from '../sip/auth/types.js';
 import {
   createResponse,
+  detach,
   parseNameAddress,
   SipParseError,
   type SipRequest,
@@ -13,7 +14,6 @@ import type { Target } from '../sip/transport/index.js';
 import { type AddressOfRecord, addressOfRecord } from './aor.js';
 import { bindingEvent } from './binding-event.js';
 import { BadParameter, contactParams, parseDeltaSeconds } from './contact-params.js';
-import { detach } from './detach.js';
 import { KeyedLock } from './keyed-lock.js';
 import { LocalDomains } from './local-domains.js';
 import { needsChallenge } from './needs-challenge.js';

@@ -1,3 +1,5 @@
+import { detach } from '../message/index.js';
+
 export const DEFAULT_MAX_NONCE_COUNTS = 100_000;
 
 /** Expired entries examined per insertion: amortised O(1) clean-up without a timer. */
@@ -43,7 +45,8 @@ export class NonceCounts {
       const oldest = this.entries.keys().next();
       if (!oldest.done) this.entries.delete(oldest.value);
     }
-    this.entries.set(nonce, { nc, expiresAt });
+    // Detached: the nonce is cut from the request's Authorization header, which the key would pin.
+    this.entries.set(detach(nonce), { nc, expiresAt });
     return true;
   }
 

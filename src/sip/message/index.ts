@@ -1,4 +1,5 @@
 export { type CSeq, MAX_CSEQ, parseCSeq } from './cseq.js';
+export { detach } from './detach.js';
 export { SipParseError } from './errors.js';
 export type { HeaderField } from './header-field.js';
 export { canonicalHeaderName, headerKey, isListHeader } from './header-names.js';
