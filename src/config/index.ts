@@ -9,6 +9,7 @@ export { type SourceRef, sourceLabel } from './sources.js';
 export {
   LOG_LEVELS,
   type LogLevel,
+  type MemoryConfig,
   PROXY_MODES,
   type ProxyConfig,
   type ProxyMode,

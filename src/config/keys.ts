@@ -267,6 +267,25 @@ export const KEYS: readonly KeySpec[] = [
     description: 'Milliseconds between write-back flushes of registrations to the store.',
   },
   {
+    key: 'memory.heapGrowth',
+    env: 'SWITCHBOARD_MEMORY_HEAP_GROWTH',
+    text: 'integer',
+    validate: integer(10, 300),
+    description:
+      "Percent the V8 heap may grow past the memory still live after a full garbage collection before the next one (V8's --heap-growing-percent). Low keeps the process proportional to its live state at some CPU; V8's own choice grows up to 4x the live data on a large machine, which reads as a leak.",
+  },
+  {
+    key: 'memory.heapLimit',
+    env: 'SWITCHBOARD_MEMORY_HEAP_LIMIT',
+    flag: '--heap-limit',
+    flagArg: '<MiB>',
+    text: 'integer',
+    validate: integer(64, 1_048_576),
+    optional: true,
+    description:
+      "Hard limit of the V8 heap in MiB (V8's --max-old-space-size); the start command relaunches the node with it. Default: three quarters of the cgroup's memory limit when the node runs in one (a container), else V8's own (a quarter of the machine's memory, at most 4 GiB). Past it the process fails rather than swapping.",
+  },
+  {
     key: 'api.enabled',
     env: 'SWITCHBOARD_API_ENABLED',
     text: 'boolean',

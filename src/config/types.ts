@@ -43,6 +43,14 @@ export interface LocationConfig {
   flushInterval: number;
 }
 
+/** How much memory the process may take beyond its live state. */
+export interface MemoryConfig {
+  /** Percent the heap may grow past live data between full collections (V8 --heap-growing-percent). */
+  heapGrowth: number;
+  /** Hard V8 heap limit in MiB; absent: from the cgroup's memory limit, else V8's default. */
+  heapLimit?: number;
+}
+
 export const PROXY_MODES = ['stateful', 'stateless'] as const;
 export type ProxyMode = (typeof PROXY_MODES)[number];
 
@@ -123,6 +131,7 @@ export interface SwitchboardConfig {
   auth: AuthConfig;
   registrar: RegistrarConfig;
   location: LocationConfig;
+  memory: MemoryConfig;
   api: ApiConfig;
   recording: RecordingConfig;
   /** Absent when no store key is set (the embedded SQLite default). */

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { addConfigOptions } from '../config-options.js';
 import type { CliDeps, StartedNode } from '../deps.js';
 import { EXIT_FAILURE } from '../exit-codes.js';
+import { needsRelaunch, wantedHeapLimit } from '../heap.js';
 import type { CliIo } from '../io.js';
 import { loadOrReport } from '../load-or-report.js';
 import { startHint } from './start-hint.js';
@@ -15,8 +16,17 @@ export function registerStart(program: Command, io: CliIo, deps: CliDeps): void 
     const resolved = loadOrReport(flags, io);
     if (!resolved) return;
     const { config } = resolved;
+    const runtime = deps.heap.runtime();
+    const heapLimit = wantedHeapLimit(config.memory, runtime);
+    if (needsRelaunch(heapLimit, runtime, io.env)) {
+      // V8 fixes its heap limit when the process starts: run the node in a child that has it.
+      io.exit(await deps.heap.relaunch(heapLimit!));
+      return;
+    }
+    deps.heap.applyGrowth(config.memory.heapGrowth);
     const logger = deps.createLogger(config.logLevel);
     const signals = stopOnSignals(io, logger);
+    deps.heap.watchLauncher(() => signals.stopNow('launcher gone'));
     let node: StartedNode;
     try {
       node = await deps.startNode(config, logger);
@@ -31,7 +41,15 @@ export function registerStart(program: Command, io: CliIo, deps: CliDeps): void 
     for (const e of node.listening) io.stderr(`listening on ${e.protocol} ${hostPort(e.address, e.port)}\n`);
     if (node.api) io.stderr(`API on http://${hostPort(node.api.host, node.api.port)}\n`);
     logger.info(
-      { listening: node.listening, mode: config.proxy.mode, defaultRoute: config.proxy.defaultRoute },
+      {
+        listening: node.listening,
+        mode: config.proxy.mode,
+        defaultRoute: config.proxy.defaultRoute,
+        heap: {
+          growthPercent: config.memory.heapGrowth,
+          limitMiB: heapLimit ?? runtime.explicitLimit ?? 'v8 default',
+        },
+      },
       'started',
     );
     signals.started(node);

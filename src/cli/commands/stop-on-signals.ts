@@ -8,12 +8,15 @@ import type { CliIo, TerminationSignal } from '../io.js';
  * It listens from before the node starts, so a signal during startup (a supervisor giving up,
  * a test tearing down early) stops the node as soon as it is up instead of killing it half-bound.
  */
-export function stopOnSignals(io: CliIo, logger: Logger): { started(node: StartedNode): void } {
+export function stopOnSignals(
+  io: CliIo,
+  logger: Logger,
+): { started(node: StartedNode): void; stopNow(reason: string): void } {
   let node: StartedNode | undefined;
-  let requested: TerminationSignal | undefined;
+  let requested: TerminationSignal | string | undefined;
   let stopping = false;
 
-  const stop = (running: StartedNode, signal: TerminationSignal) => {
+  const stop = (running: StartedNode, signal: TerminationSignal | string) => {
     stopping = true;
     logger.info({ signal }, 'stopping');
     running.stop().then(
@@ -25,7 +28,7 @@ export function stopOnSignals(io: CliIo, logger: Logger): { started(node: Starte
     );
   };
 
-  const onSignal = (signal: TerminationSignal) => {
+  const onSignal = (signal: TerminationSignal | string) => {
     if (stopping || requested) {
       io.stderr(`${signal} again while stopping: exiting now\n`);
       io.exit(EXIT_FAILURE);
@@ -39,6 +42,7 @@ export function stopOnSignals(io: CliIo, logger: Logger): { started(node: Starte
   io.onSignal('SIGTERM', () => onSignal('SIGTERM'));
 
   return {
+    stopNow: onSignal,
     started(running) {
       node = running;
       if (requested) stop(running, requested);

@@ -1,5 +1,6 @@
 import { pino } from 'pino';
-import type { CliDeps, CliIo, StartedNode, TerminationSignal } from '../../../src/cli/index.js';
+
+import type { CliDeps, CliIo, HeapRuntime, StartedNode, TerminationSignal } from '../../../src/cli/index.js';
 import type { SwitchboardConfig } from '../../../src/config/index.js';
 
 /** An in-memory CliIo: captured output, the exit code, and signal handlers to fire by hand. */
@@ -40,12 +41,28 @@ export class FakeIo implements CliIo {
 
 /** Deps whose node only records how it was started and stopped. */
 export function fakeDeps(
-  options: { failWith?: Error; stop?: () => Promise<void>; startup?: Promise<void> } = {},
+  options: {
+    failWith?: Error;
+    stop?: () => Promise<void>;
+    startup?: Promise<void>;
+    heapRuntime?: HeapRuntime;
+  } = {},
 ) {
   const started: SwitchboardConfig[] = [];
+  const heapGrowth: number[] = [];
+  const relaunches: number[] = [];
   let stops = 0;
   const deps: CliDeps = {
     createLogger: () => pino({ level: 'silent' }),
+    heap: {
+      runtime: () => options.heapRuntime ?? {},
+      applyGrowth: (percent) => void heapGrowth.push(percent),
+      relaunch: async (limit) => {
+        relaunches.push(limit);
+        return 0;
+      },
+      watchLauncher: () => {},
+    },
     async startNode(config): Promise<StartedNode> {
       await options.startup;
       if (options.failWith) throw options.failWith;
@@ -63,5 +80,5 @@ export function fakeDeps(
       };
     },
   };
-  return { deps, started, stops: () => stops };
+  return { deps, started, stops: () => stops, heapGrowth, relaunches };
 }

@@ -29,6 +29,7 @@ describe('CLI flag values', () => {
       'proxy.mode': '--proxy-mode',
       'proxy.domains': '--domain',
       'store.url': '--store-url',
+      'memory.heapLimit': '--heap-limit',
       'api.port': '--api-port',
       'api.listen': '--api-listen',
       'recording.dir': '--recording-dir',
