@@ -6,6 +6,7 @@ import { type EventBus, InProcessEventBus } from './events/index.js';
 import { MemoryLocationService } from './location/index.js';
 import { RtpPortRange } from './media/udp/index.js';
 import { createMetricsRegistry, type MetricsRegistry } from './metrics/index.js';
+import { registerStateMetrics } from './node-metrics.js';
 import { NodeUserAgent } from './node-user-agent.js';
 import { ProxyRole, SubscriberRouter, type SubscriberRouting } from './proxy/index.js';
 import { RecordingManager, recordingMetrics, SiprecServer } from './recording/index.js';
@@ -130,6 +131,7 @@ export async function startNode(
     routing,
   );
   stack.attach(proxy);
+  registerStateMetrics(metrics, stack, services, config.memory.heapGrowth);
   const api =
     services && config.api.enabled
       ? createApiServer({

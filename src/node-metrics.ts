@@ -1,0 +1,70 @@
+import { getHeapStatistics } from 'node:v8';
+import type { MetricsRegistry } from './metrics/index.js';
+import type { NodeServices } from './node.js';
+import type { SipStack } from './sip/stack/index.js';
+
+/**
+ * Gauges of what a node holds, read when /metrics is scraped: the live state memory is
+ * proportional to (docs/sizing.md gives bytes per unit), beside prom-client's heap figures.
+ */
+export function registerStateMetrics(
+  metrics: MetricsRegistry,
+  stack: SipStack,
+  services: NodeServices | undefined,
+  heapGrowthPercent: number,
+): void {
+  metrics.gauge({
+    name: 'sip_transactions',
+    help: 'Live SIP transactions by side (client, server) and kind (invite, non_invite)',
+    labelNames: ['side', 'kind'],
+    collect() {
+      const { client, server } = stack.transactions.stats();
+      this.set({ side: 'client', kind: 'invite' }, client.invite);
+      this.set({ side: 'client', kind: 'non_invite' }, client.nonInvite);
+      this.set({ side: 'server', kind: 'invite' }, server.invite);
+      this.set({ side: 'server', kind: 'non_invite' }, server.nonInvite);
+    },
+  });
+  metrics.gauge({
+    name: 'sip_completed_server_transactions',
+    help: 'Non-INVITE server transactions kept as their final response for Timer J (RFC 3261 §17.2.2)',
+    collect() {
+      this.set(stack.transactions.stats().completedServers);
+    },
+  });
+  metrics.gauge({
+    name: 'v8_heap_size_limit_bytes',
+    help: "V8's heap limit (memory.heapLimit, else V8's default)",
+    collect() {
+      this.set(getHeapStatistics().heap_size_limit);
+    },
+  });
+  metrics
+    .gauge({
+      name: 'v8_heap_growing_percent',
+      help: 'memory.heapGrowth: V8 heap growth between full collections',
+    })
+    .set(heapGrowthPercent);
+  if (!services) return;
+  metrics.gauge({
+    name: 'registrations',
+    help: 'Registered contacts (bindings) in the location service',
+    collect() {
+      this.set(services.location.size);
+    },
+  });
+  metrics.gauge({
+    name: 'location_pending_writes',
+    help: 'Binding changes not yet written to the store (write-back)',
+    collect() {
+      this.set(services.location.pendingWrites);
+    },
+  });
+  metrics.gauge({
+    name: 'credential_cache_entries',
+    help: 'Subscribers whose credentials are cached (auth.credentialCacheTtl)',
+    collect() {
+      this.set(services.credentials.size);
+    },
+  });
+}
