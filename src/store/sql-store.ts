@@ -1,9 +1,10 @@
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely, Selectable, Transaction } from 'kysely';
 import { SqlApiKeys } from './api-keys.js';
 import { ConflictError, NotFoundError } from './errors.js';
 import type { SqlFlavor } from './flavor.js';
 import { digestSecrets } from './ha1.js';
 import { importSubscribers } from './import-subscribers.js';
+import { PreparedQuery } from './prepared-query.js';
 import { SqlRecordingIndex } from './recording-index.js';
 import { address, toAlias, toBinding, toDomain, toSubscriber } from './rows.js';
 import type { StoreSchema } from './schema.js';
@@ -35,7 +36,8 @@ import {
 type Db = Kysely<StoreSchema> | Transaction<StoreSchema>;
 
 /** Rows per multi-row binding write: 13 columns each stays far below SQLite's 32,766 parameters. */
-const BINDING_BATCH = 500;
+const BINDING_BATCH = 100;
+const BINDING_COLUMNS = 13;
 
 /**
  * The provisioning store on SQL, one implementation for both backends: Kysely builds every query
@@ -48,6 +50,10 @@ export class SqlProvisioningStore implements ProvisioningStore {
   /** Recordings index and recording policies, in the same database. */
   readonly recordings: RecordingIndex;
   readonly apiKeys: ApiKeyRepository;
+  /** The hot queries, compiled once: a subscriber by name, and full and single-row binding upserts. */
+  private readonly subscriberQuery: PreparedQuery<SubscriberRow>;
+  private readonly upsertBatch: PreparedQuery<unknown>;
+  private readonly upsertOne: PreparedQuery<unknown>;
 
   constructor(
     protected readonly db: Kysely<StoreSchema>,
@@ -57,6 +63,9 @@ export class SqlProvisioningStore implements ProvisioningStore {
   ) {
     this.recordings = new SqlRecordingIndex(db, flavor);
     this.apiKeys = new SqlApiKeys(db, flavor);
+    this.subscriberQuery = new PreparedQuery(subscriberLookup(db, '', ''), 2);
+    this.upsertBatch = this.bindingUpsert(BINDING_BATCH);
+    this.upsertOne = this.bindingUpsert(1);
   }
 
   async addDomain(name: string, options: NewDomainOptions = {}): Promise<Domain> {
@@ -156,7 +165,8 @@ export class SqlProvisioningStore implements ProvisioningStore {
   }
 
   async getSubscriber(username: string, domain: string): Promise<Subscriber | undefined> {
-    return findSubscriber(this.db, username, domain.toLowerCase());
+    const { rows } = await this.subscriberQuery.run(this.db, [domain.toLowerCase(), username]);
+    return rows[0] && toSubscriber(rows[0]);
   }
 
   async listSubscribers(domain?: string): Promise<Subscriber[]> {
@@ -308,31 +318,56 @@ export class SqlProvisioningStore implements ProvisioningStore {
           )
           .execute();
       }
-      // One multi-row upsert per batch: building and running a statement per binding costs more
-      // than the write itself (keys are unique here: the caller keeps one write per AoR+contact).
-      for (let i = 0; i < changes.save.length; i += BINDING_BATCH) {
-        const rows = changes.save.slice(i, i + BINDING_BATCH).map((b) => this.bindingRow(b));
-        await trx
-          .insertInto('bindings')
-          .values(rows)
-          .onConflict((oc) =>
-            oc.columns(['aor', 'contact']).doUpdateSet((eb) => ({
-              expires_at: eb.ref('excluded.expires_at'),
-              q: eb.ref('excluded.q'),
-              call_id: eb.ref('excluded.call_id'),
-              cseq: eb.ref('excluded.cseq'),
-              source_protocol: eb.ref('excluded.source_protocol'),
-              source_address: eb.ref('excluded.source_address'),
-              source_port: eb.ref('excluded.source_port'),
-              path: eb.ref('excluded.path'),
-              instance_id: eb.ref('excluded.instance_id'),
-              reg_id: eb.ref('excluded.reg_id'),
-              user_agent: eb.ref('excluded.user_agent'),
-            })),
-          )
-          .execute();
+      // Full batches as one multi-row upsert, the rest row by row, both compiled once: building a
+      // statement per write costs more than the write (keys are unique: one write per AoR+contact).
+      let i = 0;
+      for (; i + BINDING_BATCH <= changes.save.length; i += BINDING_BATCH) {
+        await this.upsertBatch.run(
+          trx,
+          changes.save.slice(i, i + BINDING_BATCH).flatMap((b) => this.bindingValues(b)),
+        );
       }
+      for (; i < changes.save.length; i++)
+        await this.upsertOne.run(trx, this.bindingValues(changes.save[i]!));
     });
+  }
+
+  /** An upsert of `rows` bindings (dummy values: only their positions count). */
+  private bindingUpsert(rows: number): PreparedQuery<unknown> {
+    const template = this.bindingRow({
+      aor: '',
+      contact: '',
+      expiresAt: new Date(0),
+      q: 1,
+      callId: '',
+      cseq: 0,
+      source: { protocol: 'udp', address: '', port: 0 },
+      path: [],
+    });
+    const query = this.db
+      .insertInto('bindings')
+      .values(Array.from({ length: rows }, () => template))
+      .onConflict((oc) =>
+        oc.columns(['aor', 'contact']).doUpdateSet((eb) => ({
+          expires_at: eb.ref('excluded.expires_at'),
+          q: eb.ref('excluded.q'),
+          call_id: eb.ref('excluded.call_id'),
+          cseq: eb.ref('excluded.cseq'),
+          source_protocol: eb.ref('excluded.source_protocol'),
+          source_address: eb.ref('excluded.source_address'),
+          source_port: eb.ref('excluded.source_port'),
+          path: eb.ref('excluded.path'),
+          instance_id: eb.ref('excluded.instance_id'),
+          reg_id: eb.ref('excluded.reg_id'),
+          user_agent: eb.ref('excluded.user_agent'),
+        })),
+      );
+    return new PreparedQuery(query, rows * BINDING_COLUMNS);
+  }
+
+  /** A binding's column values in bindingRow's column order, the order the upserts bind them. */
+  private bindingValues(binding: StoredBinding): unknown[] {
+    return Object.values(this.bindingRow(binding));
   }
 
   private bindingRow(binding: StoredBinding) {
@@ -402,13 +437,18 @@ async function findDomain(db: Db, name: string) {
   return db.selectFrom('domains').select('name').where('name', '=', name).executeTakeFirst();
 }
 
-async function findSubscriber(db: Db, username: string, domain: string): Promise<Subscriber | undefined> {
-  const row = await db
+function subscriberLookup(db: Db, username: string, domain: string) {
+  return db
     .selectFrom('subscribers')
     .selectAll()
     .where('domain', '=', domain)
-    .where('username', '=', username)
-    .executeTakeFirst();
+    .where('username', '=', username);
+}
+
+type SubscriberRow = Selectable<StoreSchema['subscribers']>;
+
+async function findSubscriber(db: Db, username: string, domain: string): Promise<Subscriber | undefined> {
+  const row = await subscriberLookup(db, username, domain).executeTakeFirst();
   return row && toSubscriber(row);
 }
 

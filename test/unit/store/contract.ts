@@ -384,15 +384,29 @@ export function storeContract(makeHarness: () => StoreHarness): void {
       expect((await store.loadBindings()).map((b) => b.contact)).toEqual([other.contact, bob.contact]);
       await store.writeBindings({ save: [], remove: [] });
       expect(await store.loadBindings()).toHaveLength(2);
-      // More rows than one statement carries; refreshed rows are updated in place.
-      const many = Array.from({ length: 1200 }, (_, i) =>
-        binding({ contact: `<sip:u${i}@192.0.2.1>`, cseq: i }),
+      // More rows than one statement carries (full statements and single rows); every column lands
+      // in its place; refreshed rows are updated in place.
+      const many = Array.from({ length: 1203 }, (_, i) =>
+        binding({
+          contact: `<sip:u${i}@192.0.2.1>`,
+          cseq: i,
+          callId: `call-${i}`,
+          q: (i % 10) / 10,
+          source: { protocol: i % 2 ? 'tcp' : 'udp', address: `192.0.2.${i % 250}`, port: 5000 + i },
+          path: i % 3 ? [] : [`<sip:edge${i}.example.net;lr>`],
+          ...(i % 4 ? {} : { instanceId: `"<urn:uuid:${i}>"`, regId: i % 7, userAgent: `phone ${i}` }),
+        }),
       );
       await store.writeBindings({ save: many, remove: [] });
       await store.writeBindings({ save: many.map((b) => ({ ...b, cseq: b.cseq + 1 })), remove: [] });
       const loaded = await store.loadBindings();
-      expect(loaded).toHaveLength(1202);
-      expect(loaded.find((b) => b.contact === '<sip:u7@192.0.2.1>')?.cseq).toBe(8);
+      expect(loaded).toHaveLength(1205);
+      for (const i of [0, 7, 99, 100, 1199, 1200, 1202]) {
+        expect(loaded.find((b) => b.contact === `<sip:u${i}@192.0.2.1>`)).toEqual({
+          ...many[i]!,
+          cseq: i + 1,
+        });
+      }
       await store.writeBindings({ save: [], remove: many.map((b) => ({ aor: b.aor, contact: b.contact })) });
       expect(await store.loadBindings()).toHaveLength(2);
     });
