@@ -7,7 +7,7 @@
  */
 import { defaultConfig } from '../src/config/index.js';
 import { NodeUserAgent } from '../src/node-user-agent.js';
-import { ProxyRole } from '../src/proxy/index.js';
+import { ProxyRole } from '../src/routing/index.js';
 import { SipStack } from '../src/sip/stack/index.js';
 import type { Endpoint, Transport, TransportHandlers } from '../src/sip/transport/index.js';
 import { TransportLayer } from '../src/sip/transport/index.js';

@@ -1,5 +1,5 @@
-import type { LocalRequestHandler, RegisterHandler } from './proxy/index.js';
 import { SiprecServer } from './recording/index.js';
+import type { LocalRequestHandler, RegisterHandler } from './routing/index.js';
 import { createResponse, type SipRequest } from './sip/message/index.js';
 import type { SipStack } from './sip/stack/index.js';
 import type { ServerTransaction } from './sip/transaction/index.js';

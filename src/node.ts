@@ -8,7 +8,6 @@ import { RtpPortRange } from './media/udp/index.js';
 import { createMetricsRegistry, type MetricsRegistry } from './metrics/index.js';
 import { registerStateMetrics } from './node-metrics.js';
 import { NodeUserAgent } from './node-user-agent.js';
-import { ProxyRole, SubscriberRouter, type SubscriberRouting } from './proxy/index.js';
 import { RecordingManager, recordingMetrics, SiprecServer } from './recording/index.js';
 import {
   bindingEvent,
@@ -19,6 +18,7 @@ import {
   type RegistrarOptions,
   type RequestAuthenticator,
 } from './registrar/index.js';
+import { ProxyRole, SubscriberRouter, type SubscriberRouting } from './routing/index.js';
 import { DigestAuthenticator } from './sip/auth/index.js';
 import type { Uri } from './sip/message/index.js';
 import { isWildcard, primaryAddress, SipStack } from './sip/stack/index.js';

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { MemoryLocationService } from '../../../src/location/index.js';
-import { SubscriberRouter } from '../../../src/proxy/index.js';
 import { LocalDomains } from '../../../src/registrar/index.js';
+import { SubscriberRouter } from '../../../src/routing/index.js';
 import { answerChallenge, type DigestAuthenticator } from '../../../src/sip/auth/index.js';
 import type { SipRequest } from '../../../src/sip/message/index.js';
 import {
