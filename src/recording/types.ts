@@ -4,14 +4,11 @@
  * what the HTTP API, the CLI and the SIPREC server drive.
  */
 
-/** One payload type of a leg, as negotiated in SDP (a=rtpmap). */
-export interface PayloadFormat {
-  /** Encoding name as in SDP, upper-cased: PCMU, PCMA, G722, OPUS, TELEPHONE-EVENT. */
-  encoding: string;
-  /** RTP clock rate (G.722 says 8000 though it samples at 16000: RFC 3551 §4.5.2). */
-  clockRate: number;
-  channels: number;
-}
+import type { PayloadFormat } from '../media/codec/index.js';
+import type { RecordedPacket } from '../media/udp/index.js';
+
+// The packet and payload shapes belong to media (recording uses media, never the reverse).
+export type { PayloadFormat, RecordedPacket };
 
 /** One recorded stream: a leg of the call (a SIPREC stream, or an rtpengine-forked leg). */
 export interface RecordingLeg {
@@ -23,15 +20,6 @@ export interface RecordingLeg {
   participant?: { aor?: string; name?: string };
   /** RTP payload type number → format. */
   payloadTypes: Record<number, PayloadFormat>;
-}
-
-/** One RTP packet as it arrived on a leg. */
-export interface RecordedPacket {
-  leg: number;
-  /** Arrival time, ms since the epoch (fractional). */
-  arrivalMs: number;
-  /** The whole RTP packet (header + payload), unmodified. */
-  data: Buffer;
 }
 
 /** What a sink learned about one leg, for the metadata JSON. */

@@ -1,13 +1,13 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { NgClient, NgError, type SubscribeRequestReply } from '../../src/media/ng/index.js';
+import type { RecordedPacket } from '../../src/media/udp/index.js';
 import {
   LegReceiver,
   type MediaTimeoutEvent,
   RtpPortRange,
   SharedTicker,
 } from '../../src/media/udp/index.js';
-import type { RecordedPacket } from '../../src/recording/types.js';
 import { missingPeerReason, suiteTitle } from './peers.js';
 import {
   RTPENGINE_MEDIA_PORTS,

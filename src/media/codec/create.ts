@@ -1,8 +1,8 @@
-import type { PayloadFormat } from '../../recording/types.js';
 import type { AudioDecoder } from './decoder.js';
 import { createPcmaDecoder, createPcmuDecoder } from './g711.js';
 import { G722Decoder } from './g722.js';
 import { createOpusDecoder } from './opus.js';
+import type { PayloadFormat } from './payload-format.js';
 
 /** Encodings createDecoder() can decode, as SDP names them (upper-cased), with their RTP clock. */
 export const supportedEncodings: ReadonlyArray<{ encoding: string; clockRate: number; channels: number }> = [

@@ -12,4 +12,5 @@ export {
   type RtpPortRangeOptions,
 } from './port-range.js';
 export { BatchReceiverUnavailableError, datagramBinder } from './receiver-kind.js';
+export type { RecordedPacket } from './recorded-packet.js';
 export { defaultTicker, SharedTicker, type Tickable } from './ticker.js';

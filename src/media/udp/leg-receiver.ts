@@ -1,6 +1,6 @@
-import type { RecordedPacket } from '../../recording/types.js';
 import type { SourceKey } from './datagram-socket.js';
 import type { RtpPortAllocation, RtpPortRange } from './port-range.js';
+import type { RecordedPacket } from './recorded-packet.js';
 import { defaultTicker, type SharedTicker, type Tickable } from './ticker.js';
 
 export interface MediaTimeoutEvent {

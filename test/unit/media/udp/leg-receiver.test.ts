@@ -1,5 +1,6 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { RecordedPacket } from '../../../../src/media/udp/index.js';
 import {
   LegReceiver,
   type LegReceiverOptions,
@@ -7,7 +8,6 @@ import {
   RtpPortRange,
   SharedTicker,
 } from '../../../../src/media/udp/index.js';
-import type { RecordedPacket } from '../../../../src/recording/types.js';
 import { receiverKinds } from './receiver-kinds.js';
 
 let range: RtpPortRange;
