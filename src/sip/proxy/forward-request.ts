@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import type { SipRequest } from '../message/message.js';
 import { randomToken } from '../message/random-token.js';
 import type { Uri } from '../message/uri.js';
-import { MAGIC_COOKIE } from '../message/via.js';
 import type { Target } from '../transport/types.js';
+import { loopBranch, loopKey } from './loop-detection.js';
 import type { ProxyStack } from './types.js';
 
 /** Methods whose out-of-dialog requests create dialogs, so a record-routing proxy stays on the path. */
@@ -23,7 +23,8 @@ export function nextHopUri(request: SipRequest): Uri {
 
 /**
  * A branch identifier for stateless forwarding (RFC 3261 §16.11): the same incoming request
- * (and its retransmissions) always yields the same branch.
+ * (and its retransmissions) always yields the same branch; it starts with the loop key (§16.6
+ * item 8) like every branch we forward.
  */
 export function statelessBranch(request: SipRequest): string {
   const via = request.topVia;
@@ -34,7 +35,7 @@ export function statelessBranch(request: SipRequest): string {
   h.update(String(request.cseq.seq));
   h.update(request.get('from') ?? '');
   h.update(request.get('to') ?? '');
-  return MAGIC_COOKIE + h.digest('hex').slice(0, 24);
+  return loopBranch(loopKey(request, via), h.digest('hex').slice(0, 16));
 }
 
 export interface PreparedCopy {
@@ -67,7 +68,8 @@ export function prepareCopy(
     copy.prepend('Record-Route', recordRouteValue(stack, outbound.protocol, ipv6));
   }
   const via = stack.sentBy(outbound.protocol, ipv6);
-  const branch = options.branch ?? MAGIC_COOKIE + randomToken(10);
+  // RFC 3261 §16.6 item 8: the loop key of the request as received, then a unique part.
+  const branch = options.branch ?? loopBranch(loopKey(request, request.topVia), randomToken(10));
   copy.prepend('Via', `SIP/2.0/${via.transport} ${via.host}:${via.port};branch=${branch};rport`);
   return copy;
 }

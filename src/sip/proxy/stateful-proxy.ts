@@ -6,7 +6,10 @@ import type { ClientTransaction, ServerTransaction } from '../transaction/types.
 import type { Target } from '../transport/types.js';
 import { aggregateChallenges, chooseBestResponse } from './best-response.js';
 import { nextHopUri, prepareCopy } from './forward-request.js';
-import type { ForwardTarget, ProxyEvents, ProxyOptions, ProxyStack } from './types.js';
+import type { ForwardTarget, ProxyEvents, ProxyOptions, ProxyStack, Retarget } from './types.js';
+
+/** Rounds of new branches after all failed: failure handling must not forward forever. */
+const MAX_FAILURE_ROUNDS = 10;
 
 interface Branch {
   target: ForwardTarget;
@@ -24,16 +27,19 @@ interface Branch {
 }
 
 /** RFC 3261 §16: one response context per forwarded request. */
-class ResponseContext {
+class ResponseContext<State> {
   readonly branches: Branch[] = [];
   /** Remaining groups of targets for serial forking (lower q later). */
   pending: ForwardTarget[][] = [];
   finalSent = false;
   cancelled = false;
+  /** Times the failure handler was asked for new targets. */
+  failureRounds = 0;
 
   constructor(
     readonly request: SipRequest,
     readonly server: ServerTransaction,
+    readonly state: State | undefined,
   ) {}
 
   get isInvite(): boolean {
@@ -46,15 +52,15 @@ class ResponseContext {
  * (parallel forking within equal q, serial across q), relays provisionals, forwards 2xx at once,
  * cancels other branches on 2xx/6xx, runs Timer C, and picks the best final response.
  */
-export class StatefulProxy {
-  private readonly contexts = new Map<ServerTransaction, ResponseContext>();
+export class StatefulProxy<State = undefined> {
+  private readonly contexts = new Map<ServerTransaction, ResponseContext<State>>();
   private readonly setTimer: (fn: () => void, ms: number) => unknown;
   private readonly clearTimer: (handle: unknown) => void;
 
   constructor(
     private readonly stack: ProxyStack,
     private readonly options: ProxyOptions,
-    private readonly events: ProxyEvents = {},
+    private readonly events: ProxyEvents<State> = {},
   ) {
     this.setTimer = options.setTimeout ?? ((fn, ms) => setTimeout(fn, ms));
     this.clearTimer = options.clearTimeout ?? ((h) => clearTimeout(h as NodeJS.Timeout));
@@ -67,9 +73,10 @@ export class StatefulProxy {
 
   /**
    * Forward `request` (received in `server`) to the targets. Max-Forwards 0 is answered 483
-   * (RFC 3261 §16.3 step 3). The caller has already done route pre-processing (§16.4).
+   * (RFC 3261 §16.3 step 3). The caller has already done route pre-processing (§16.4). `state`
+   * is handed back to `onAllBranchesFailed`.
    */
-  forward(request: SipRequest, server: ServerTransaction, targets: ForwardTarget[]): void {
+  forward(request: SipRequest, server: ServerTransaction, targets: ForwardTarget[], state?: State): void {
     if (request.maxForwards === 0) {
       server.respond(createResponse(request, 483));
       return;
@@ -78,7 +85,7 @@ export class StatefulProxy {
       server.respond(createResponse(request, 480));
       return;
     }
-    const context = new ResponseContext(request, server);
+    const context = new ResponseContext(request, server, state);
     this.contexts.set(server, context);
     server.onTerminated(() => this.contexts.delete(server));
     context.pending = groupByQ(targets);
@@ -100,7 +107,7 @@ export class StatefulProxy {
     return true;
   }
 
-  private startNextGroup(context: ResponseContext): void {
+  private startNextGroup(context: ResponseContext<State>): void {
     const group = context.pending.shift();
     if (!group) return;
     for (const target of group) {
@@ -112,7 +119,7 @@ export class StatefulProxy {
     }
   }
 
-  private async startBranch(context: ResponseContext, branch: Branch): Promise<void> {
+  private async startBranch(context: ResponseContext<State>, branch: Branch): Promise<void> {
     const { target } = branch;
     let hop: Uri | Target | undefined = target.nextHop;
     if (!hop) {
@@ -139,7 +146,7 @@ export class StatefulProxy {
     if (context.isInvite) this.armTimerC(context, branch);
   }
 
-  private onResponse(context: ResponseContext, branch: Branch, response: SipResponse): void {
+  private onResponse(context: ResponseContext<State>, branch: Branch, response: SipResponse): void {
     // RFC 3261 §16.7 step 3: remove our Via before anything goes upstream.
     response.removeFirstValue('via');
     const status = response.status;
@@ -170,7 +177,7 @@ export class StatefulProxy {
   }
 
   /** A 3xx–6xx (or synthetic) final for one branch. */
-  private branchFinal(context: ResponseContext, branch: Branch, response: SipResponse): void {
+  private branchFinal(context: ResponseContext<State>, branch: Branch, response: SipResponse): void {
     if (branch.final) return;
     branch.status = response.status;
     branch.final = response;
@@ -186,13 +193,56 @@ export class StatefulProxy {
       this.startNextGroup(context);
       return;
     }
-    this.sendBest(context);
+    this.allFailed(context);
   }
 
-  private sendBest(context: ResponseContext): void {
-    const finals = context.branches.map((b) => b.final).filter((r): r is SipResponse => r !== undefined);
-    let best = chooseBestResponse(finals) ?? createResponse(context.request, 408);
-    aggregateChallenges(best, finals);
+  /** §16.7 step 6: the best response goes upstream, unless the failure handler retargets first. */
+  private allFailed(context: ResponseContext<State>): void {
+    const best = chooseBestResponse(finalsOf(context)) ?? createResponse(context.request, 408);
+    const handler = this.events.onAllBranchesFailed;
+    // §16.7 step 5: after a 6xx no new branch may start; nor after a CANCEL.
+    if (
+      handler === undefined ||
+      context.cancelled ||
+      best.status >= 600 ||
+      context.failureRounds >= MAX_FAILURE_ROUNDS
+    ) {
+      this.sendBest(context, best);
+      return;
+    }
+    context.failureRounds++;
+    const next = handler.call(this.events, context.request, best, context.state);
+    if (next instanceof Promise) {
+      next.then(
+        (targets) => this.afterFailure(context, best, targets),
+        () => this.afterFailure(context, best, undefined),
+      );
+      return;
+    }
+    this.afterFailure(context, best, next);
+  }
+
+  private afterFailure(context: ResponseContext<State>, best: SipResponse, targets: Retarget): void {
+    if (context.finalSent) return;
+    if (context.cancelled) {
+      // Cancelled while the failure handler decided: nothing more is tried (RFC 3261 §9.2).
+      context.finalSent = true;
+      const terminated = createResponse(context.request, 487);
+      context.server.respond(terminated);
+      this.events.onFinal?.(context.request, terminated);
+      return;
+    }
+    if (targets === undefined || targets.length === 0) {
+      this.sendBest(context, best);
+      return;
+    }
+    context.pending = groupByQ(targets);
+    this.startNextGroup(context);
+  }
+
+  private sendBest(context: ResponseContext<State>, chosen: SipResponse): void {
+    let best = chosen;
+    aggregateChallenges(best, finalsOf(context));
     // §16.7 step 6: a 503 from downstream goes upstream as 500.
     if (best.status === 503) {
       best = best.clone();
@@ -204,11 +254,11 @@ export class StatefulProxy {
     this.events.onFinal?.(context.request, best);
   }
 
-  private cancelOthers(context: ResponseContext, except: Branch): void {
+  private cancelOthers(context: ResponseContext<State>, except: Branch): void {
     for (const b of context.branches) if (b !== except) this.cancelBranch(context, b);
   }
 
-  private cancelBranch(context: ResponseContext, branch: Branch): void {
+  private cancelBranch(context: ResponseContext<State>, branch: Branch): void {
     if (branch.final || branch.cancelled || !context.isInvite) return;
     if (!branch.transaction) return; // not sent yet: startBranch sees context.cancelled
     if (branch.status >= 100) this.sendCancel(branch);
@@ -230,7 +280,7 @@ export class StatefulProxy {
     this.stack.sendRequest(createCancel(invite), destination, { onResponse: () => {} });
   }
 
-  private armTimerC(context: ResponseContext, branch: Branch): void {
+  private armTimerC(context: ResponseContext<State>, branch: Branch): void {
     if (branch.timerC !== undefined) this.clearTimer(branch.timerC);
     branch.timerC = this.setTimer(() => {
       branch.timerC = undefined;
@@ -247,6 +297,10 @@ export class StatefulProxy {
     branch.timerC = undefined;
     branch.cancelTimer = undefined;
   }
+}
+
+function finalsOf(context: ResponseContext<unknown>): SipResponse[] {
+  return context.branches.map((b) => b.final).filter((r): r is SipResponse => r !== undefined);
 }
 
 /** Targets grouped by q, highest first (RFC 3261 §16.6: serial across q, parallel within). */

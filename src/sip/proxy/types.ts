@@ -35,7 +35,20 @@ export interface ProxyOptions {
   clearTimeout?: (handle: unknown) => void;
 }
 
-export interface ProxyEvents {
+/** New targets for a request whose branches all failed, or undefined to let the best response go. */
+export type Retarget = ForwardTarget[] | undefined;
+
+export interface ProxyEvents<State = unknown> {
   /** A final response was sent upstream for a forwarded request. */
   onFinal?(request: SipRequest, response: SipResponse): void;
+  /**
+   * Every branch failed and no serial-forking group is left (RFC 3261 §16.7 step 6): `best` is the
+   * response about to go upstream (before a 503 becomes 500). Returning targets starts new
+   * branches in the same response context instead; `state` is what `forward` was given.
+   */
+  onAllBranchesFailed?(
+    request: SipRequest,
+    best: SipResponse,
+    state: State | undefined,
+  ): Retarget | Promise<Retarget>;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseUri } from '../../../src/sip/message/index.js';
-import { StatefulProxy } from '../../../src/sip/proxy/index.js';
+import { type ProxyEvents, StatefulProxy } from '../../../src/sip/proxy/index.js';
 import { FakeServerTransaction, FakeStack, flush, invite, Timers } from './fakes.js';
 
 function setup(recordRoute = true) {
@@ -217,5 +217,88 @@ describe('StatefulProxy forwarding (RFC 3261 §16.6)', () => {
     proxy.forward(req, server, [target('sip:bob@192.0.2.20')]);
     await flush();
     expect(stack.sent[0]!.request.getAll('record-route')).toHaveLength(2);
+  });
+});
+
+describe('StatefulProxy failure handling (every branch failed, before the best response goes upstream)', () => {
+  function withHook(hook: ProxyEvents<string>['onAllBranchesFailed']) {
+    const stack = new FakeStack();
+    const timers = new Timers();
+    const calls: Array<{ status: number; state: string | undefined }> = [];
+    const proxy = new StatefulProxy<string>(
+      stack,
+      {
+        recordRoute: false,
+        timerC: 180_000,
+        t1: 500,
+        setTimeout: timers.setTimeout,
+        clearTimeout: timers.clearTimeout,
+      },
+      {
+        onAllBranchesFailed: (request, best, state) => {
+          calls.push({ status: best.status, state });
+          return hook?.(request, best, state);
+        },
+      },
+    );
+    return { stack, proxy, calls };
+  }
+
+  it('offers the best response with the state given to forward, and starts the targets it returns', async () => {
+    let rounds = 0;
+    const { stack, proxy, calls } = withHook((_r, best) =>
+      best.status === 486 && ++rounds === 1 ? [target('sip:vm@192.0.2.40')] : undefined,
+    );
+    const req = invite();
+    const server = new FakeServerTransaction(req);
+    proxy.forward(req, server, [target('sip:bob@192.0.2.20')], 'call-state');
+    await flush();
+    stack.answer(0, 486);
+    await flush();
+    expect(calls).toEqual([{ status: 486, state: 'call-state' }]);
+    expect(stack.sent[1]!.request.uriText).toBe('sip:vm@192.0.2.40');
+    stack.answer(1, 480);
+    await flush();
+    // Second round: nothing more to try; the best of all branches goes up (486 and 480: the first 4xx).
+    expect(calls.map((c) => c.status)).toEqual([486, 486]);
+    expect(server.responses.map((r) => r.status)).toEqual([486]);
+  });
+
+  it('waits for an asynchronous answer, and answers 487 when a CANCEL came meanwhile', async () => {
+    let release: (targets: undefined) => void = () => {};
+    const { stack, proxy } = withHook(() => new Promise((r) => (release = r)));
+    const req = invite();
+    const server = new FakeServerTransaction(req);
+    proxy.forward(req, server, [target('sip:bob@192.0.2.20')]);
+    await flush();
+    stack.answer(0, 486);
+    const cancel = invite().set('cseq', '1 CANCEL');
+    const cancelServer = new FakeServerTransaction(cancel);
+    expect(proxy.cancel(cancel, cancelServer, server)).toBe(true);
+    release(undefined);
+    await flush();
+    expect(server.responses.map((r) => r.status)).toEqual([487]);
+  });
+
+  it('is not asked after a 6xx (RFC 3261 §16.7 step 5), and not forever', async () => {
+    const decline = withHook(() => [target('sip:vm@192.0.2.40')]);
+    const req = invite();
+    const server = new FakeServerTransaction(req);
+    decline.proxy.forward(req, server, [target('sip:bob@192.0.2.20')]);
+    await flush();
+    decline.stack.answer(0, 603);
+    expect(decline.calls).toEqual([]);
+    expect(server.responses.map((r) => r.status)).toEqual([603]);
+
+    const again = withHook(() => [target('sip:bob@192.0.2.20')]);
+    const looping = invite();
+    const loopServer = new FakeServerTransaction(looping);
+    again.proxy.forward(looping, loopServer, [target('sip:bob@192.0.2.20')]);
+    for (let n = 0; n < 20 && loopServer.responses.length === 0; n++) {
+      await flush();
+      again.stack.answer(again.stack.sent.length - 1, 486);
+    }
+    expect(again.calls.length).toBe(10);
+    expect(loopServer.responses.map((r) => r.status)).toEqual([486]);
   });
 });

@@ -1,0 +1,161 @@
+import { createResponse, type SipRequest, type SipResponse } from '../sip/message/index.js';
+import type { ProxyStack } from '../sip/proxy/index.js';
+import type { StackHandlers } from '../sip/stack/index.js';
+import type { ServerTransaction } from '../sip/transaction/index.js';
+import type { Target } from '../sip/transport/index.js';
+import type { Decision } from './decision.js';
+import { failureStages, type PipelineDeps, requestStages } from './pipeline.js';
+import { Relay } from './relay.js';
+import { RoutingContext } from './routing-context.js';
+import { runStages } from './run-stages.js';
+import type { FailureStage, RequestStage } from './stage.js';
+import type { CallOwner } from './stages/local.js';
+import { StaticRoutes } from './static-routes.js';
+import type { LocalRequestHandler, RoutingOptions, SubscriberServices } from './types.js';
+
+/** Roles and stages a node adds to its pipeline beyond its own (a B2BUA; tests). */
+export interface RoutingExtensions {
+  callOwner?: CallOwner;
+  failureStages?: readonly FailureStage[];
+}
+
+/**
+ * The routing role of a node: the stack hands it every request, and it runs them through the
+ * pipeline's stages (src/routing/pipeline.ts) and carries out what they decide — answer, hand
+ * to a role, or relay. ACKs for 2xx, CANCELs and stray responses follow the same static rules.
+ */
+export class RoutingRole implements StackHandlers {
+  readonly stages: readonly RequestStage[];
+  private readonly routes: StaticRoutes;
+  private readonly relay: Relay;
+  /** Asynchronous stages (store, location) may run: a stateless shortcut cannot wait for them. */
+  private readonly asynchronous: boolean;
+  /** INVITEs waiting for an asynchronous decision, so a CANCEL can still stop them. */
+  private readonly deciding = new Map<ServerTransaction, RoutingContext>();
+
+  constructor(
+    stack: ProxyStack,
+    private readonly options: RoutingOptions,
+    private readonly node: LocalRequestHandler,
+    subscribers?: SubscriberServices,
+    extensions: RoutingExtensions = {},
+  ) {
+    this.routes = new StaticRoutes(stack, options.defaultRoute);
+    const deps: PipelineDeps = { stack, options, routes: this.routes, node };
+    if (subscribers) deps.subscribers = subscribers;
+    if (extensions.callOwner) deps.callOwner = extensions.callOwner;
+    this.stages = requestStages(deps);
+    this.relay = new Relay(stack, options, [...failureStages(deps), ...(extensions.failureStages ?? [])]);
+    this.asynchronous = subscribers !== undefined || extensions.callOwner !== undefined;
+  }
+
+  /** Live proxy response contexts (for metrics and leak checks). */
+  get activeContexts(): number {
+    return this.relay.stateful.size;
+  }
+
+  onRequest(request: SipRequest, transaction: ServerTransaction): void {
+    const context = new RoutingContext(transaction.source, transaction);
+    const decision = runStages(this.stages, request, context);
+    if (decision instanceof Promise) this.decideLater(decision, request, transaction, context);
+    else this.carryOut(decision, request, transaction, context);
+  }
+
+  /** A store or location lookup is deciding; a CANCEL meanwhile ends the INVITE with 487. */
+  private decideLater(
+    pending: Promise<Decision>,
+    request: SipRequest,
+    transaction: ServerTransaction,
+    context: RoutingContext,
+  ): void {
+    if (transaction.isInvite) this.deciding.set(transaction, context);
+    pending
+      .then(
+        (decision) => {
+          if (!context.cancelled) this.carryOut(decision, request, transaction, context);
+        },
+        (e: unknown) => {
+          this.options.onError?.(e);
+          if (!context.cancelled) transaction.respond(createResponse(request, 500));
+        },
+      )
+      .finally(() => this.deciding.delete(transaction));
+  }
+
+  private carryOut(
+    decision: Decision,
+    request: SipRequest,
+    transaction: ServerTransaction,
+    context: RoutingContext,
+  ): void {
+    switch (decision.kind) {
+      case 'respond':
+        transaction.respond(decision.response);
+        return;
+      case 'hand':
+        decision.role.handle(request, transaction);
+        return;
+      case 'forward':
+        this.relay.forward(request, transaction, decision.targets, context);
+        return;
+      case 'continue':
+        // Static routing always decides; reaching here is a bug, not the caller's fault.
+        this.options.onError?.(new Error('no routing stage decided'));
+        transaction.respond(createResponse(request, 500));
+    }
+  }
+
+  /**
+   * Stateless mode (RFC 3261 §16.11): a request the stages forward to one next hop goes without
+   * any transaction; anything else (answers, roles, asynchronous stages) gets a transaction and
+   * goes through the stages again in onRequest.
+   */
+  beforeTransaction(request: SipRequest, source: Target): boolean {
+    if (this.options.mode !== 'stateless') return false;
+    // Requests that may be for our subscribers need the store, authentication and a transaction.
+    if (this.asynchronous && !request.has('route')) return false;
+    const decision = runStages(this.stages, request, new RoutingContext(source, undefined));
+    if (decision instanceof Promise) {
+      decision.catch(() => {});
+      return false;
+    }
+    if (decision.kind !== 'forward') return false;
+    return this.relay.forwardStateless(request, source, decision.targets);
+  }
+
+  onAck(ack: SipRequest, source: Target): void {
+    const hop = this.routes.nextHop(ack, this.routes.preprocess(ack));
+    if (hop === 'local') this.node.handleAck(ack, source);
+    else if (hop !== 'refuse')
+      this.relay.stateless.forwardRequest(ack, source, hop ?? undefined).catch(() => {});
+  }
+
+  onCancel(cancel: SipRequest, transaction: ServerTransaction, invite: ServerTransaction | undefined): void {
+    if (this.relay.stateful.cancel(cancel, transaction, invite)) return;
+    const deciding = invite ? this.deciding.get(invite) : undefined;
+    if (invite && deciding) {
+      // RFC 3261 §9.2: cancelled before we forwarded it: 200 for the CANCEL, 487 for the INVITE.
+      deciding.cancelled = true;
+      transaction.respond(createResponse(cancel, 200));
+      invite.respond(createResponse(invite.request, 487));
+      return;
+    }
+    if (invite) {
+      // A CANCEL for an INVITE answered locally: the UA core owns that transaction.
+      this.node.handleCancel(cancel, transaction, invite);
+      return;
+    }
+    // RFC 3261 §16.10: no response context, forward statelessly (or 481 if it is not ours to forward).
+    const hop = this.routes.nextHop(cancel, this.routes.preprocess(cancel));
+    if (hop === 'local' || hop === 'refuse') {
+      transaction.respond(createResponse(cancel, 481));
+      return;
+    }
+    this.relay.stateless.forwardRequest(cancel, transaction.source, hop ?? undefined).catch(() => {});
+  }
+
+  onStrayResponse(response: SipResponse, _source: Target): void {
+    // RFC 3261 §16.7: responses with no client transaction (2xx retransmissions) go upstream statelessly.
+    this.relay.stateless.forwardResponse(response).catch(() => {});
+  }
+}
