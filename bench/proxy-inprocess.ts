@@ -7,7 +7,7 @@
  */
 import { defaultConfig } from '../src/config/index.js';
 import { NodeUserAgent } from '../src/node-user-agent.js';
-import { ProxyRole } from '../src/routing/index.js';
+import { RoutingRole } from '../src/routing/index.js';
 import { SipStack } from '../src/sip/stack/index.js';
 import type { Endpoint, Transport, TransportHandlers } from '../src/sip/transport/index.js';
 import { TransportLayer } from '../src/sip/transport/index.js';
@@ -49,7 +49,7 @@ layer.add(transport);
 const config = defaultConfig();
 const stack: SipStack = new SipStack({ transports: layer, timers: config.sip.timers });
 stack.attach(
-  new ProxyRole(
+  new RoutingRole(
     stack,
     { defaultRoute: `sip:127.0.0.1:${UAS}`, mode: 'stateful', recordRoute: true, timerC: 180_000, t1: 500 },
     new NodeUserAgent(stack, config.sip.timers),

@@ -1,5 +1,5 @@
 import { SiprecServer } from './recording/index.js';
-import type { LocalRequestHandler, RegisterHandler } from './routing/index.js';
+import type { LocalRequestHandler, RoleHandler } from './routing/index.js';
 import { createResponse, type SipRequest } from './sip/message/index.js';
 import type { SipStack } from './sip/stack/index.js';
 import type { ServerTransaction } from './sip/transaction/index.js';
@@ -21,7 +21,7 @@ export class NodeUserAgent implements LocalRequestHandler {
   constructor(
     stack: SipStack,
     timers: { t1: number; t2: number },
-    registrar?: RegisterHandler,
+    registrar?: RoleHandler,
     recordingServer?: SiprecServer,
   ) {
     this.core = new UserAgentCore({
@@ -37,7 +37,7 @@ export class NodeUserAgent implements LocalRequestHandler {
     if (recordingServer) this.core.onInvite((session) => recordingServer.handle(session));
   }
 
-  handleRequest(request: SipRequest, transaction: ServerTransaction): void {
+  handle(request: SipRequest, transaction: ServerTransaction): void {
     if (!knownMethods.has(request.method)) {
       // RFC 3261 §21.5.2: a method the server does not recognize.
       const response = createResponse(request, 501);

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { createApiServer } from './api/index.js';
+import { type RequestAuthenticator, SubscriberAuth } from './authentication/index.js';
 import type { SwitchboardConfig } from './config/index.js';
 import { type EventBus, InProcessEventBus } from './events/index.js';
 import { MemoryLocationService } from './location/index.js';
@@ -16,9 +17,8 @@ import {
   LocalDomains,
   Registrar,
   type RegistrarOptions,
-  type RequestAuthenticator,
 } from './registrar/index.js';
-import { ProxyRole, SubscriberRouter, type SubscriberRouting } from './routing/index.js';
+import { RoutingRole } from './routing/index.js';
 import { DigestAuthenticator } from './sip/auth/index.js';
 import type { Uri } from './sip/message/index.js';
 import { isWildcard, primaryAddress, SipStack } from './sip/stack/index.js';
@@ -50,6 +50,8 @@ export interface NodeServices {
   credentials: CredentialCache;
   registrar: Registrar;
   authenticator: RequestAuthenticator;
+  /** The one digest check, shared by the registrar and the routing pipeline. */
+  auth: SubscriberAuth;
   domains: LocalDomains;
   /** The digest algorithms of domains that chose their own (the rest follow auth.algorithms). */
   domainAlgorithms: DomainAlgorithms;
@@ -107,17 +109,7 @@ export async function startNode(
     ? new SiprecServer(services.recordings, logger.child({ role: 'recording' }))
     : undefined;
   const userAgent = new NodeUserAgent(stack, config.sip.timers, services?.registrar, recordingServer);
-  let routing: SubscriberRouting | undefined;
-  if (services) {
-    const router = new SubscriberRouter({
-      store: services.subscribers,
-      domains: services.domains,
-      location: services.location,
-      authenticator: services.authenticator,
-    });
-    routing = { router, registrar: services.registrar };
-  }
-  const proxy = new ProxyRole(
+  const routing = new RoutingRole(
     stack,
     {
       defaultRoute: config.proxy.defaultRoute,
@@ -128,9 +120,15 @@ export async function startNode(
       onError: (err) => logger.error({ err }, 'routing failed'),
     },
     userAgent,
-    routing,
+    services && {
+      domains: services.domains,
+      auth: services.auth,
+      store: services.subscribers,
+      location: services.location,
+      registrar: services.registrar,
+    },
   );
-  stack.attach(proxy);
+  stack.attach(routing);
   registerStateMetrics(metrics, stack, services, config.memory.heapGrowth);
   const api =
     services && config.api.enabled
@@ -235,11 +233,13 @@ async function startServices(
     getSubscriber: (username: string, domain: string) => credentials.getSubscriber(username, domain),
     resolveUser: (user: string, domain: string) => store.resolveUser(user, domain),
   };
+  const auth = new SubscriberAuth(subscribers, authenticator);
   const registrar = new Registrar(
     {
       store: subscribers,
       location,
       authenticator,
+      auth,
       events,
       domains,
       now,
@@ -283,6 +283,7 @@ async function startServices(
     credentials,
     registrar,
     authenticator,
+    auth,
     domains,
     domainAlgorithms,
     recordings,

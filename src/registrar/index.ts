@@ -4,12 +4,10 @@ export { CredentialCache } from './credential-cache.js';
 export { DomainAlgorithms } from './domain-algorithms.js';
 export { KeyedLock } from './keyed-lock.js';
 export { LocalDomains } from './local-domains.js';
-export { needsChallenge } from './needs-challenge.js';
 export { Registrar, type RegistrarDeps } from './registrar.js';
 export { type Plan, type PlanInput, planRegistration, type RegisterContact } from './registration-plan.js';
 export {
   defaultRegistrarOptions,
   type RegistrarOptions,
-  type RequestAuthenticator,
   type SubscriberStore,
 } from './types.js';

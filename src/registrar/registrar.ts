@@ -1,6 +1,6 @@
+import { type RequestAuthenticator, SubscriberAuth } from '../authentication/index.js';
 import type { EventBus, RegistrationEventType, RemovalReason } from '../events/index.js';
 import { type Binding, type BindingSource, type LocationService, noPath } from '../location/index.js';
-import type { DigestAlgorithm } from '../sip/auth/types.js';
 import {
   createResponse,
   detach,
@@ -11,25 +11,21 @@ import {
 } from '../sip/message/index.js';
 import type { ServerTransaction } from '../sip/transaction/index.js';
 import type { Target } from '../sip/transport/index.js';
-import { type AddressOfRecord, addressOfRecord } from './aor.js';
+import { addressOfRecord } from './aor.js';
 import { bindingEvent } from './binding-event.js';
 import { BadParameter, contactParams, parseDeltaSeconds } from './contact-params.js';
 import { KeyedLock } from './keyed-lock.js';
 import { LocalDomains } from './local-domains.js';
-import { needsChallenge } from './needs-challenge.js';
 import { registerOk } from './register-response.js';
 import { planRegistration, type RegisterContact } from './registration-plan.js';
-import {
-  defaultRegistrarOptions,
-  type RegistrarOptions,
-  type RequestAuthenticator,
-  type SubscriberStore,
-} from './types.js';
+import { defaultRegistrarOptions, type RegistrarOptions, type SubscriberStore } from './types.js';
 
 export interface RegistrarDeps {
   store: SubscriberStore;
   location: LocationService;
   authenticator: RequestAuthenticator;
+  /** The node's digest check, shared with the proxy; by default one over `store` and `authenticator`. */
+  auth?: SubscriberAuth;
   events?: EventBus;
   /** Shared served-domain cache (the proxy asks the same question). */
   domains?: LocalDomains;
@@ -61,6 +57,7 @@ export class Registrar {
   private readonly domains: LocalDomains;
   private readonly lock = new KeyedLock();
   private readonly now: () => number;
+  private readonly auth: SubscriberAuth;
 
   constructor(
     private readonly deps: RegistrarDeps,
@@ -73,6 +70,7 @@ export class Registrar {
     }
     this.domains = deps.domains ?? new LocalDomains(deps.store);
     this.now = deps.now ?? Date.now;
+    this.auth = deps.auth ?? new SubscriberAuth(deps.store, deps.authenticator);
   }
 
   /** Transaction-user entry point: answers through the transaction, never throws. */
@@ -115,7 +113,11 @@ export class Registrar {
     }
 
     // Steps 3–4: authenticate, then only the subscriber itself may change its bindings.
-    const refusal = await this.authenticate(request, aor, source);
+    const refusal = await this.auth.check(request, {
+      realm: aor.domain,
+      user: aor.user,
+      source: source.address,
+    });
     if (refusal) return refusal;
 
     const contacts = this.readContacts(request);
@@ -165,46 +167,6 @@ export class Registrar {
       for (const b of plan.refreshed) this.publish('registration.refreshed', b, now);
       return registerOk(request, plan.bindings, now, path);
     });
-  }
-
-  /** Digest authentication in the AoR's domain (RFC 3261 §22.2); undefined when authorized. */
-  private async authenticate(
-    request: SipRequest,
-    aor: AddressOfRecord,
-    source: Target,
-  ): Promise<SipResponse | undefined> {
-    const realm = aor.domain;
-    const outcome = await this.deps.authenticator.verify(request, {
-      realm,
-      proxy: false,
-      source: source.address,
-      lookupHa1: (username, r, algorithm) => this.ha1(username, r, algorithm),
-    });
-    if (needsChallenge(outcome)) {
-      const challenge = this.deps.authenticator.challenge(realm, {
-        proxy: false,
-        stale: outcome.result === 'stale',
-      });
-      const response = createResponse(request, challenge.status);
-      for (const value of challenge.values) response.append(challenge.header, value);
-      return response;
-    }
-    if (outcome.result !== 'ok') return createResponse(request, 403);
-    // Step 4: third-party registration is not allowed: the credentials must be the To user's.
-    if (outcome.credentials.username !== aor.user) {
-      return createResponse(request, 403, 'Forbidden (credentials do not match To)');
-    }
-    return undefined;
-  }
-
-  private async ha1(
-    username: string,
-    realm: string,
-    algorithm: DigestAlgorithm,
-  ): Promise<string | undefined> {
-    const subscriber = await this.deps.store.getSubscriber(username, realm);
-    if (!subscriber?.enabled) return undefined;
-    return algorithm === 'SHA-256' ? subscriber.ha1Sha256 : subscriber.ha1Md5;
   }
 
   /** Contacts to apply, '*', or the 400 that refuses them. */

@@ -1,11 +1,4 @@
-import type { DigestAuthenticator } from '../sip/auth/index.js';
 import type { ProvisioningStore } from '../store/types.js';
-
-/**
- * What the registrar and the proxy use of the digest library: challenge and verify (tests may pass
- * a narrower fake with the same shape).
- */
-export type RequestAuthenticator = Pick<DigestAuthenticator, 'challenge' | 'verify'>;
 
 /** The provisioning the registrar reads. */
 export type SubscriberStore = Pick<ProvisioningStore, 'hasDomain' | 'getSubscriber'>;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { RequestAuthenticator } from '../../../src/authentication/index.js';
 import { MemoryLocationService } from '../../../src/location/index.js';
-import { Registrar, type RequestAuthenticator } from '../../../src/registrar/index.js';
+import { Registrar } from '../../../src/registrar/index.js';
 import type { SipRequest } from '../../../src/sip/message/index.js';
 import { collectGarbage, FakeStore, phone, registerRequest, TestClock } from './fakes.js';
 

@@ -1,0 +1,64 @@
+import type { SipRequest } from '../sip/message/index.js';
+import {
+  type ForwardTarget,
+  type ProxyEvents,
+  type ProxyStack,
+  StatefulProxy,
+  StatelessForwarder,
+} from '../sip/proxy/index.js';
+import type { ServerTransaction } from '../sip/transaction/index.js';
+import type { Target } from '../sip/transport/index.js';
+import type { RoutingContext } from './routing-context.js';
+import { runFailureStages } from './run-stages.js';
+import type { FailureStage } from './stage.js';
+import type { RoutingOptions } from './types.js';
+
+/**
+ * Relay: carries out the forward decisions of the stages through the protocol proxy core —
+ * transaction-stateful (RFC 3261 §16.6–16.7, forking, Timer C), or stateless (§16.11) on a node
+ * configured so. When every branch failed, the stateful core asks the failure stages first.
+ */
+export class Relay {
+  readonly stateful: StatefulProxy<RoutingContext>;
+  readonly stateless: StatelessForwarder;
+
+  constructor(stack: ProxyStack, options: RoutingOptions, failureStages: readonly FailureStage[]) {
+    // No failure stage, no hook: the best response goes upstream as the core picked it.
+    const events: ProxyEvents<RoutingContext> =
+      failureStages.length === 0
+        ? {}
+        : {
+            onAllBranchesFailed: (request, best, context) =>
+              context ? runFailureStages(failureStages, request, best, context) : undefined,
+          };
+    this.stateful = new StatefulProxy(
+      stack,
+      { recordRoute: options.recordRoute, timerC: options.timerC, t1: options.t1 },
+      events,
+    );
+    this.stateless = new StatelessForwarder(stack, options.recordRoute);
+  }
+
+  forward(
+    request: SipRequest,
+    transaction: ServerTransaction,
+    targets: ForwardTarget[],
+    context: RoutingContext,
+  ): void {
+    this.stateful.forward(request, transaction, targets, context);
+  }
+
+  /**
+   * §16.11: forward without a transaction when the decision is one next hop for the request as
+   * it is; false when it needs a transaction (several targets, a new Request-URI).
+   */
+  forwardStateless(request: SipRequest, source: Target, targets: ForwardTarget[]): boolean {
+    if (targets.length !== 1) return false;
+    const target = targets[0]!;
+    if (target.uri !== request.uri || target.routes) return false;
+    const hop = target.nextHop;
+    if (hop !== undefined && 'kind' in hop && hop.kind !== 'sip') return false;
+    this.stateless.forwardRequest(request, source, hop).catch(() => {});
+    return true;
+  }
+}

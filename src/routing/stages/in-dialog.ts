@@ -1,0 +1,29 @@
+import type { SipRequest } from '../../sip/message/index.js';
+import { CONTINUE, type Decision } from '../decision.js';
+import type { RoutingContext } from '../routing-context.js';
+import type { RequestStage } from '../stage.js';
+import type { StaticRoutes } from '../static-routes.js';
+import type { StaticRouting } from './static-routing.js';
+
+/**
+ * Requests that follow a route set: route pre-processing (RFC 3261 §16.4: our own Route values
+ * removed, strict routing undone), then in-dialog requests (To tag, §12.2) — through our
+ * Record-Route or not — and requests with a preloaded Route left are routed statically (loose
+ * routing, §16.12) without the policy stages: their path was set when the dialog was.
+ */
+export class InDialog implements RequestStage {
+  readonly name = 'in-dialog';
+
+  constructor(
+    private readonly routes: StaticRoutes,
+    private readonly staticRouting: StaticRouting,
+  ) {}
+
+  decide(request: SipRequest, context: RoutingContext): Decision {
+    context.routedHere = this.routes.preprocess(request);
+    if (request.has('route')) return this.staticRouting.decide(request, context);
+    // REGISTER creates no dialog (§10.2): a To tag copied into a refresh does not make one.
+    if (request.to.tag === undefined || request.method === 'REGISTER') return CONTINUE;
+    return this.staticRouting.decide(request, context);
+  }
+}

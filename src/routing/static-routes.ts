@@ -1,0 +1,51 @@
+import { parseSipUriStrict, type SipRequest, type SipUri, type Uri } from '../sip/message/index.js';
+import { type ProxyStack, preprocessRoute } from '../sip/proxy/index.js';
+
+/**
+ * Where a request goes by the rules that need no provisioning: null = follow its Route /
+ * Request-URI, a URI = that next hop (the default route), 'local' = this node answers,
+ * 'refuse' = not ours to relay.
+ */
+export type NextHop = SipUri | null | 'local' | 'refuse';
+
+/**
+ * The node's static routing rules: route pre-processing (RFC 3261 §16.4), Route-following,
+ * the default route of an outbound proxy, and no relaying for strangers. Shared by the stages
+ * and by ACK/CANCEL handling, which must agree with them.
+ */
+export class StaticRoutes {
+  readonly defaultRoute: SipUri | undefined;
+  private readonly isLocal: (uri: Uri) => boolean;
+
+  constructor(
+    private readonly stack: Pick<ProxyStack, 'isLocalUri'>,
+    defaultRoute: string | undefined,
+  ) {
+    this.defaultRoute = defaultRoute ? parseSipUriStrict(defaultRoute) : undefined;
+    this.isLocal = (uri) => stack.isLocalUri(uri);
+  }
+
+  /** §16.4: strict-routing undone, our Route values removed; true when there was one of ours. */
+  preprocess(request: SipRequest): boolean {
+    return preprocessRoute(request, this.isLocal);
+  }
+
+  nextHop(request: SipRequest, routedHere: boolean): NextHop {
+    if (request.has('route')) return null;
+    const local = this.stack.isLocalUri(request.uri);
+    // A request that came through our Record-Route (Route removed above) goes to its Request-URI:
+    // we are on that dialog's path, which is not relaying for strangers (RFC 3261 §16.4, §16.12).
+    if (!local && routedHere) return null;
+    if (this.defaultRoute) {
+      // An outbound proxy still answers OPTIONS pings addressed to itself (no user part).
+      const toNode = local && request.method === 'OPTIONS' && request.uri.kind === 'sip' && !request.uri.user;
+      return toNode ? 'local' : this.defaultRoute;
+    }
+    return local ? 'local' : 'refuse';
+  }
+}
+
+/** Whether a next hop means relaying the request (rather than answering or refusing it). */
+export function relays(hop: NextHop): boolean {
+  return hop !== 'local' && hop !== 'refuse';
+}

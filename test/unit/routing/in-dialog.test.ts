@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { InDialog } from '../../../src/routing/stages/in-dialog.js';
+import { StaticRouting } from '../../../src/routing/stages/static-routing.js';
+import { request } from '../proxy/fakes.js';
+import { context, RecordingRole, routes } from './harness.js';
+
+const inDialog = (method: string, uri: string, extra = '', toTag = ';tag=b1') =>
+  request(`${method} ${uri} SIP/2.0
+Via: SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bKuac2
+Max-Forwards: 70
+${extra}From: <sip:alice@example.com>;tag=a1
+To: <sip:bob@example.com>${toTag}
+Call-ID: d1
+CSeq: 2 ${method}
+Content-Length: 0
+
+`);
+
+function stage(defaultRoute?: string): InDialog {
+  const r = routes(defaultRoute);
+  return new InDialog(r, new StaticRouting(r, new RecordingRole()));
+}
+
+describe('the in-dialog stage (RFC 3261 §16.4, §16.12)', () => {
+  it('removes our Route and relays a request of a dialog we record-route to its Request-URI', () => {
+    const bye = inDialog('BYE', 'sip:bob@192.0.2.20:5070', 'Route: <sip:192.0.2.10:5060;lr>\n');
+    const ctx = context();
+    const decision = stage().decide(bye, ctx);
+    expect(ctx.routedHere).toBe(true);
+    expect(bye.has('route')).toBe(false);
+    expect(decision.kind === 'forward' && decision.targets[0]!.uri.toString()).toBe(
+      'sip:bob@192.0.2.20:5070',
+    );
+  });
+
+  it('follows the Route left after ours (loose routing), in a dialog or preloaded', () => {
+    const routed = inDialog('INVITE', 'sip:bob@example.com', 'Route: <sip:192.0.2.60;lr>\n', '');
+    const decision = stage().decide(routed, context());
+    expect(decision.kind === 'forward' && routed.routes.map((r) => r.uri.toString())).toEqual([
+      'sip:192.0.2.60;lr',
+    ]);
+  });
+
+  it('refuses a request of a dialog that is not ours to relay', () => {
+    const decision = stage().decide(inDialog('BYE', 'sip:bob@elsewhere.org'), context());
+    expect(decision.kind === 'respond' && decision.response.status).toBe(403);
+  });
+
+  it('leaves requests outside a dialog, and REGISTERs with a To tag, to the next stages', () => {
+    expect(stage().decide(inDialog('INVITE', 'sip:bob@example.com', '', ''), context()).kind).toBe(
+      'continue',
+    );
+    expect(stage().decide(inDialog('REGISTER', 'sip:example.com'), context()).kind).toBe('continue');
+  });
+});
