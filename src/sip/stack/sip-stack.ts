@@ -223,10 +223,19 @@ export class SipStack {
 
   /** Our sent-by for a protocol and address family (RFC 3261 §18.1.1: the address we listen on). */
   sentBy(protocol: TransportProtocol, ipv6 = false): SentBy {
-    const local =
-      this.listening().find((e) => e.protocol === protocol && e.address.includes(':') === ipv6) ??
-      this.listening().find((e) => e.protocol === protocol) ??
-      this.listening()[0];
+    // Loops over the transports rather than listening(): this runs for every forwarded request.
+    const transports = this.options.transports.transports;
+    let local: Endpoint | undefined;
+    let sameProtocol: Endpoint | undefined;
+    for (const t of transports) {
+      if (t.local.protocol !== protocol) continue;
+      if (t.local.address.includes(':') === ipv6) {
+        local = t.local;
+        break;
+      }
+      sameProtocol ??= t.local;
+    }
+    local ??= sameProtocol ?? transports[0]?.local;
     if (!local) throw new Error('the SIP stack has no transport');
     let host = local.address;
     if (isWildcard(host)) host = this.options.advertisedAddress ?? primaryAddress(ipv6 ? 6 : 4);
@@ -251,7 +260,8 @@ export class SipStack {
     if (uri.kind !== 'sip') return false;
     const host = uri.hostname;
     if (this.localHosts.has(host)) return true;
-    for (const e of this.listening()) {
+    for (const t of this.options.transports.transports) {
+      const e = t.local;
       const port = uri.port ?? (uri.scheme === 'sips' ? 5061 : 5060);
       if (port !== e.port) continue;
       if (e.address === host) return true;
