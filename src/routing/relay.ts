@@ -21,6 +21,8 @@ import type { RoutingOptions } from './types.js';
 export class Relay {
   readonly stateful: StatefulProxy<RoutingContext>;
   readonly stateless: StatelessForwarder;
+  /** Whether a response context needs its routing context back (only for failure stages). */
+  private readonly keepsContext: boolean;
 
   constructor(stack: ProxyStack, options: RoutingOptions, failureStages: readonly FailureStage[]) {
     // No failure stage, no hook: the best response goes upstream as the core picked it.
@@ -37,6 +39,7 @@ export class Relay {
       events,
     );
     this.stateless = new StatelessForwarder(stack, options.recordRoute);
+    this.keepsContext = failureStages.length > 0;
   }
 
   forward(
@@ -45,7 +48,8 @@ export class Relay {
     targets: ForwardTarget[],
     context: RoutingContext,
   ): void {
-    this.stateful.forward(request, transaction, targets, context);
+    // Without failure stages nothing reads it again: the response context need not hold it.
+    this.stateful.forward(request, transaction, targets, this.keepsContext ? context : undefined);
   }
 
   /**

@@ -1,6 +1,7 @@
 import type { AddressOfRecord } from '../registrar/index.js';
 import type { ServerTransaction } from '../sip/transaction/index.js';
 import type { Target } from '../sip/transport/index.js';
+import type { NextHop } from './static-routes.js';
 
 /** What the stages learn about one request as it goes through them (one object per request). */
 export class RoutingContext {
@@ -10,6 +11,8 @@ export class RoutingContext {
   domain: string | undefined = undefined;
   /** The subscriber who proved to be the caller (set by the authenticate stage). */
   caller: AddressOfRecord | undefined = undefined;
+  /** The static next hop, once a stage asked (StaticRoutes.nextHopOf): asked once per request. */
+  hop: NextHop | undefined = undefined;
   /** A CANCEL arrived while an asynchronous stage was deciding (RFC 3261 §9.2). */
   cancelled = false;
 

@@ -1,5 +1,6 @@
 import { parseSipUriStrict, type SipRequest, type SipUri, type Uri } from '../sip/message/index.js';
 import { type ProxyStack, preprocessRoute } from '../sip/proxy/index.js';
+import type { RoutingContext } from './routing-context.js';
 
 /**
  * Where a request goes by the rules that need no provisioning: null = follow its Route /
@@ -28,6 +29,12 @@ export class StaticRoutes {
   /** §16.4: strict-routing undone, our Route values removed; true when there was one of ours. */
   preprocess(request: SipRequest): boolean {
     return preprocessRoute(request, this.isLocal);
+  }
+
+  /** The next hop of a request going through the stages, worked out once and kept in its context. */
+  nextHopOf(request: SipRequest, context: RoutingContext): NextHop {
+    if (context.hop === undefined) context.hop = this.nextHop(request, context.routedHere);
+    return context.hop;
   }
 
   nextHop(request: SipRequest, routedHere: boolean): NextHop {

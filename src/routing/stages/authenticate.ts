@@ -26,7 +26,7 @@ export class Authenticate implements RequestStage {
     // The registrar authenticates the REGISTERs it answers; the others are for another registrar.
     if (request.method === 'REGISTER') return CONTINUE;
     // What the node answers or refuses itself needs no proof: only requests it will route on.
-    if (context.domain === undefined && !relays(this.routes.nextHop(request, context.routedHere))) {
+    if (context.domain === undefined && !relays(this.routes.nextHopOf(request, context))) {
       return CONTINUE;
     }
     const from = request.from.uri;

@@ -49,7 +49,7 @@ export class Local implements RequestStage {
   }
 
   private forNode(request: SipRequest, context: RoutingContext): Decision {
-    return this.deps.routes.nextHop(request, context.routedHere) === 'local' ? this.toNode : CONTINUE;
+    return this.deps.routes.nextHopOf(request, context) === 'local' ? this.toNode : CONTINUE;
   }
 
   private async forServedDomains(request: SipRequest, context: RoutingContext): Promise<Decision> {

@@ -23,7 +23,7 @@ export class StaticRouting implements RequestStage {
   }
 
   decide(request: SipRequest, context: RoutingContext): Decision {
-    const hop = this.routes.nextHop(request, context.routedHere);
+    const hop = this.routes.nextHopOf(request, context);
     if (hop === 'local') return this.toNode;
     if (hop === 'refuse') return respond(createResponse(request, 403, 'Relaying Forbidden'));
     const target: ForwardTarget = { uri: request.uri };

@@ -68,8 +68,8 @@ export function prepareCopy(
     copy.prepend('Record-Route', recordRouteValue(stack, outbound.protocol, ipv6));
   }
   const via = stack.sentBy(outbound.protocol, ipv6);
-  // RFC 3261 §16.6 item 8: the loop key of the request as received, then a unique part.
-  const branch = options.branch ?? loopBranch(loopKey(request, request.topVia), randomToken(10));
+  // RFC 3261 §16.6 item 8: the loop key of the request as received, then 64 random bits.
+  const branch = options.branch ?? loopBranch(loopKey(request, request.topVia), randomToken(8));
   copy.prepend('Via', `SIP/2.0/${via.transport} ${via.host}:${via.port};branch=${branch};rport`);
   return copy;
 }

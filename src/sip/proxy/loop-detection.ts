@@ -21,11 +21,11 @@ export function loopKey(request: SipRequest, receivedTop: Via | undefined): stri
   h = mix(h, request.from.tag ?? '');
   h = mix(h, request.to.tag ?? '');
   h = mix(h, request.callId);
-  h = mix(h, String(request.cseq.seq));
+  h = mixNumber(h, request.cseq.seq);
   if (receivedTop) {
     h = mix(h, receivedTop.branch ?? '');
     h = mix(h, receivedTop.host);
-    h = mix(h, receivedTop.port === undefined ? '' : String(receivedTop.port));
+    h = mixNumber(h, receivedTop.port ?? 0);
   }
   return (h >>> 0).toString(16).padStart(KEY_LENGTH, '0');
 }
@@ -51,6 +51,12 @@ export function hasLooped(request: SipRequest, isOwn: (via: Via) => boolean): bo
     if (branch.slice(MAGIC_COOKIE.length, KEY_END) === loopKey(request, vias[i + 1])) return true;
   }
   return false;
+}
+
+function mixNumber(h: number, n: number): number {
+  // CSeq numbers reach 2^31 - 1: two 16-bit halves.
+  h = Math.imul(h ^ (n & 0xffff), 0x01000193);
+  return Math.imul(h ^ Math.floor(n / 0x10000), 0x01000193);
 }
 
 function mix(h: number, s: string): number {
