@@ -1,10 +1,15 @@
 import { createSocket, type Socket } from 'node:dgram';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/config/index.js';
 import { type RunningNode, startNode } from '../../src/node.js';
-import { createResponse, SipRequest } from '../../src/sip/message/index.js';
+import { createResponse, SipRequest, type SipResponse } from '../../src/sip/message/index.js';
 import { parseMessage } from '../../src/sip/parser/index.js';
+import { SQLITE_FILE, SqliteProvisioningStore } from '../../src/store/index.js';
+import { SipSocket } from '../integration/sip-socket.js';
 import { loadTortureCases } from './torture-corpus.js';
 
 /**
@@ -192,5 +197,79 @@ describe('RFC 4475 torture messages against a running node over UDP', () => {
     client.send(options, nodePort, '127.0.0.1');
     const reply = await waitFor(() => replies[0], 2000);
     expect(reply?.toString('latin1')).toMatch(/^SIP\/2.0 200/);
+  });
+});
+
+/**
+ * RFC 3261 §16.3 comes before any policy: a node that serves another domain and has no default
+ * route would refuse to relay these (403), but it validates them first, as RFC 4475 asks.
+ */
+describe('RFC 4475 bext01 and zeromf at a node that is not the target domain (example.com)', () => {
+  let dataDir: string;
+  let node: RunningNode;
+  let client: SipSocket;
+  let nodePort = 0;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'sb-rfc4475-'));
+    const store = await SqliteProvisioningStore.open(join(dataDir, SQLITE_FILE));
+    await store.addDomain('switchboard.test');
+    await store.close();
+    const config = defaultConfig();
+    config.api.port = 0;
+    config.dataDir = dataDir;
+    config.sip.port = 0;
+    config.sip.listen = ['127.0.0.1'];
+    config.sip.transports = ['udp'];
+    node = await startNode(config, pino({ level: 'silent' }));
+    nodePort = node.listening[0]!.port;
+    client = await SipSocket.open();
+  });
+
+  afterAll(async () => {
+    await node?.stop();
+    client?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const cases = loadTortureCases();
+  // The corpus' Vias name hosts of its own: answer to the client's socket instead (rport).
+  const send = (file: string) => {
+    const data = cases.find((c) => c.file === file)!.data.toString('latin1');
+    client.send(
+      data.replace(
+        /^(Via: [^\r\n]*)$/m,
+        `Via: SIP/2.0/UDP 127.0.0.1:${client.port};branch=z9hG4bK-${file};rport`,
+      ),
+      nodePort,
+    );
+  };
+
+  it('bext01.dat: 420 Bad Extension with Unsupported naming both unknown Proxy-Require tags', async () => {
+    send('bext01.dat');
+    const response = await client.take<SipResponse>((m) => !m.isRequest && (m as SipResponse).status >= 200);
+    expect(response.status).toBe(420);
+    expect(response.getAll('unsupported')).toEqual(['noProxiesSupportThis', 'norDoAnyProxiesSupportThis']);
+  });
+
+  it('zeromf.dat: 483 Too Many Hops', async () => {
+    send('zeromf.dat');
+    const response = await client.take<SipResponse>((m) => !m.isRequest && (m as SipResponse).status >= 200);
+    expect(response.status).toBe(483);
+  });
+
+  it('and refuses to relay the same request with room to travel (403): the validation came first', async () => {
+    const data = cases.find((c) => c.file === 'zeromf.dat')!.data.toString('latin1');
+    client.send(
+      data
+        .replace('Max-Forwards: 0', 'Max-Forwards: 70')
+        .replace(
+          /^(Via: [^\r\n]*)$/m,
+          `Via: SIP/2.0/UDP 127.0.0.1:${client.port};branch=z9hG4bK-relay;rport`,
+        ),
+      nodePort,
+    );
+    const response = await client.take<SipResponse>((m) => !m.isRequest && (m as SipResponse).status >= 200);
+    expect(response.status).toBe(403);
   });
 });

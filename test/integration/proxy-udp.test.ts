@@ -2,7 +2,7 @@ import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/config/index.js';
 import { type RunningNode, startNode } from '../../src/node.js';
-import type { SipRequest, SipResponse } from '../../src/sip/message/index.js';
+import { parseUri, type SipRequest, type SipResponse } from '../../src/sip/message/index.js';
 import { answer, SipSocket } from './sip-socket.js';
 
 describe('a node as an outbound proxy over UDP (default route)', () => {
@@ -124,6 +124,30 @@ Content-Length: 0
     const ack = await uas.request('ACK');
     expect(ack.topVia!.branch).toBe(inv.topVia!.branch);
     expect(terminated.to.tag).toBe('b1');
+  });
+
+  it('answers 482 when a request it forwarded comes back unchanged (RFC 3261 §16.3 item 4), and relays a spiral', async () => {
+    uac.send(invite('call-loop'), port);
+    const inv = await uas.request('INVITE');
+    uas.send(answer(inv, 100, 'Trying'), port);
+    // A misconfigured next hop routes it straight back: its own Via on top of ours.
+    const peerVia = (branch: string) => `SIP/2.0/UDP 127.0.0.1:${uas.port};branch=${branch};rport`;
+    const looped = inv.clone().set('max-forwards', String(inv.maxForwards! - 1));
+    looped.prepend('Via', peerVia('z9hG4bK-peer-loop'));
+    uas.send(looped, port);
+    const refused = await uas.response(482, 'INVITE');
+    expect(refused.topVia!.branch).toBe('z9hG4bK-peer-loop');
+    expect(uas.received.some((m) => m.isRequest)).toBe(false);
+    // Retargeted on the way (a spiral), the same request is legitimate and goes on.
+    const spiral = inv.clone();
+    spiral.uri = parseUri(`sip:bob-mobile@127.0.0.1:${port}`);
+    spiral.prepend('Via', peerVia('z9hG4bK-peer-spiral'));
+    uas.send(spiral, port);
+    const again = await uas.request('INVITE');
+    expect(again.uriText).toBe(`sip:bob-mobile@127.0.0.1:${port}`);
+    uas.send(answer(again, 486, 'Busy Here', [], 'b2'), port);
+    uas.send(answer(inv, 486, 'Busy Here', [], 'b1'), port);
+    await uac.response(486, 'INVITE');
   });
 
   it('retransmits the INVITE downstream over UDP until a provisional arrives (Timer A)', async () => {
