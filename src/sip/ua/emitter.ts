@@ -5,7 +5,7 @@ type Listener<A extends unknown[]> = (...args: A) => void;
 
 /**
  * A small typed event emitter. Listener exceptions go to `onError` instead of up into the
- * protocol code that emitted (a packet must never crash the node, DESIGN §3).
+ * protocol code that emitted (a packet must never crash the node: docs/architecture.md, Errors).
  */
 export class TypedEmitter<E extends EventMap<E>> {
   private readonly listeners: { [K in keyof E]?: Listener<E[K]>[] } = {};

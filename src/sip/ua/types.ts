@@ -45,7 +45,7 @@ export const systemTimers: UaTimers = {
 /** Handles an out-of-dialog request of one method; it must respond through the transaction. */
 export type RequestHandler = (request: SipRequest, transaction: ServerTransaction) => void;
 
-/** Receives an error the UA core caught instead of letting it escape (DESIGN §3 Errors). */
+/** Receives an error the UA core caught instead of letting it escape (docs/architecture.md, Errors). */
 export type ErrorSink = (error: unknown, context: string) => void;
 
 export interface UserAgentOptions {

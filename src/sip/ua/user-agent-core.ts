@@ -110,7 +110,7 @@ export class UserAgentCore implements SessionHost {
 
   // ---- incoming ------------------------------------------------------------------------
 
-  /** A request from the transaction layer. Never throws: failures become responses (DESIGN §3). */
+  /** A request from the transaction layer. Never throws: failures become responses (docs/architecture.md, Errors). */
   handleRequest(request: SipRequest, transaction: ServerTransaction): void {
     try {
       this.dispatch(request, transaction);
