@@ -18,6 +18,10 @@ export class SqliteProvisioningStore extends SqlProvisioningStore {
       database.pragma('foreign_keys = ON');
       // A second process (the CLI next to a node) waits for a write lock instead of failing.
       database.pragma('busy_timeout = 5000');
+      // SQLite's own 2 MiB page cache, not better-sqlite3's 16 MiB: pages the cache misses come from
+      // the kernel's file cache, which is not charged to this process; 16 MiB was 160 B per
+      // contact of a 100,000-subscriber registrar's resident memory.
+      database.pragma('cache_size = -2000');
     } catch (e) {
       database.close();
       throw e;
