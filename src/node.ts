@@ -6,6 +6,7 @@ import type { SwitchboardConfig } from './config/index.js';
 import { type EventBus, InProcessEventBus } from './events/index.js';
 import { MemoryLocationService } from './location/index.js';
 import { RtpPortRange } from './media/udp/index.js';
+import { IdleCollector } from './memory/index.js';
 import { createMetricsRegistry, type MetricsRegistry } from './metrics/index.js';
 import { registerStateMetrics } from './node-metrics.js';
 import { NodeUserAgent } from './node-user-agent.js';
@@ -155,6 +156,18 @@ export async function startNode(
     await closeServices(services, overrides, logger);
     throw e;
   }
+  const idleCollector = config.memory.collectWhenIdle
+    ? new IdleCollector({ activity: () => stack.counters.requestsReceived })
+    : undefined;
+  if (idleCollector) {
+    metrics.gauge({
+      name: 'memory_idle_collections',
+      help: 'Full garbage collections run because a burst of traffic was over (memory.collectWhenIdle)',
+      collect() {
+        this.set(idleCollector.collections);
+      },
+    });
+  }
   const listening = stack.listening();
   for (const endpoint of listening) logger.info({ endpoint }, 'listening');
   if (apiAddress) logger.info({ api: `http://${apiAddress.host}:${apiAddress.port}` }, 'API listening');
@@ -167,6 +180,7 @@ export async function startNode(
     async stop() {
       if (stopped) return;
       stopped = true;
+      idleCollector?.close();
       await api?.close();
       await stack.close();
       await transports.close();

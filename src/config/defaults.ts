@@ -27,7 +27,7 @@ export function defaultConfig(): SwitchboardConfig {
     location: { persistence: 'write-back', flushInterval: 1000 },
     // V8 lets a heap grow to 4x its live data on a machine this size before a full collection; 50%
     // keeps a node's memory within 1.5x of what it holds, at a few percent more GC work.
-    memory: { heapGrowth: 50 },
+    memory: { heapGrowth: 50, collectWhenIdle: true },
     api: { enabled: true, port: 8080, listen: '127.0.0.1', metricsNeedKey: false },
     recording: {
       portMin: 40000,

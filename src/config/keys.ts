@@ -275,6 +275,14 @@ export const KEYS: readonly KeySpec[] = [
       "Percent the V8 heap may grow past the memory still live after a full garbage collection before the next one (V8's --heap-growing-percent). Low keeps the process proportional to its live state at some CPU; V8's own choice grows up to 4x the live data on a large machine, which reads as a leak.",
   },
   {
+    key: 'memory.collectWhenIdle',
+    env: 'SWITCHBOARD_MEMORY_COLLECT_WHEN_IDLE',
+    text: 'boolean',
+    validate: boolean,
+    description:
+      "Run one full garbage collection when the request rate falls to a quarter of its recent peak and the heap has grown by 32 MiB since the last one: once traffic stops V8 collects nothing, so a burst's garbage would stay in the process's memory until the next burst.",
+  },
+  {
     key: 'memory.heapLimit',
     env: 'SWITCHBOARD_MEMORY_HEAP_LIMIT',
     flag: '--heap-limit',

@@ -47,6 +47,8 @@ export interface LocationConfig {
 export interface MemoryConfig {
   /** Percent the heap may grow past live data between full collections (V8 --heap-growing-percent). */
   heapGrowth: number;
+  /** One full collection when a burst of traffic is over. */
+  collectWhenIdle: boolean;
   /** Hard V8 heap limit in MiB; absent: from the cgroup's memory limit, else V8's default. */
   heapLimit?: number;
 }

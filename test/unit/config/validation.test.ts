@@ -37,6 +37,7 @@ const BAD: Record<string, [string, string]> = {
   'location.persistence': ['sometimes', 'expected one of write-through|write-back'],
   'location.flushInterval': ['10', 'expected an integer 50-60000'],
   'memory.heapGrowth': ['5', 'expected an integer 10-300, got 5'],
+  'memory.collectWhenIdle': ['sometimes', 'expected true or false'],
   'memory.heapLimit': ['32', 'expected an integer 64-1048576, got 32'],
   'recording.receiver': ['kernel', 'expected one of auto|batch|dgram'],
   'api.enabled': ['maybe', 'expected true or false'],

@@ -1,0 +1,68 @@
+import { getHeapStatistics, setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
+export interface IdleCollectorOptions {
+  /** Requests handled so far (a counter that only grows): the node's activity. */
+  activity: () => number;
+  /** How often activity and the heap are looked at (default 5 s). */
+  intervalMs?: number;
+  /** Heap growth since the last full collection worth a collection (default 32 MiB). */
+  minGarbageBytes?: number;
+  /** Full collection (tests pass a fake); default: V8's, through --expose-gc set at runtime. */
+  collect?: () => void;
+  heapUsed?: () => number;
+}
+
+/**
+ * A full garbage collection when a burst of work is over. V8 collects when allocation reaches a
+ * limit; once the traffic stops nothing allocates, so the garbage of the burst (expired
+ * transaction records, swept caches) stays in the heap, and in the process's memory, until the
+ * next burst: after 100,000 registrations the heap held 220 MB of which 80 MB were live. When the
+ * request rate falls to a quarter of its recent peak and the heap has grown by `minGarbageBytes`
+ * since the last full collection, this collects once (a pause of tens of milliseconds on a quiet
+ * node) and V8 gives the freed pages back.
+ */
+export class IdleCollector {
+  private readonly timer: NodeJS.Timeout;
+  private readonly collect: () => void;
+  private readonly heapUsed: () => number;
+  private readonly minGarbage: number;
+  private lastActivity: number;
+  private peakRate = 0;
+  private usedAfterCollection: number;
+  /** Full collections it ran (for /metrics and tests). */
+  collections = 0;
+
+  constructor(private readonly options: IdleCollectorOptions) {
+    this.collect = options.collect ?? v8Collector();
+    this.heapUsed = options.heapUsed ?? (() => getHeapStatistics().used_heap_size);
+    this.minGarbage = options.minGarbageBytes ?? 32 * 2 ** 20;
+    this.lastActivity = options.activity();
+    this.usedAfterCollection = this.heapUsed();
+    this.timer = setInterval(() => this.tick(), options.intervalMs ?? 5000);
+    this.timer.unref();
+  }
+
+  /** One look at activity and heap (the timer calls it; tests call it directly). */
+  tick(): void {
+    const activity = this.options.activity();
+    const rate = activity - this.lastActivity;
+    this.lastActivity = activity;
+    if (rate > this.peakRate) this.peakRate = rate;
+    if (rate * 4 > this.peakRate || this.heapUsed() - this.usedAfterCollection < this.minGarbage) return;
+    this.collect();
+    this.collections++;
+    this.usedAfterCollection = this.heapUsed();
+    this.peakRate = rate;
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+  }
+}
+
+/** V8's full collection, made reachable without starting node with --expose-gc. */
+function v8Collector(): () => void {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+}

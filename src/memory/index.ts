@@ -1,0 +1,1 @@
+export { IdleCollector, type IdleCollectorOptions } from './idle-collector.js';

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { IdleCollector } from '../../../src/memory/index.js';
+
+const MiB = 2 ** 20;
+
+function fixture() {
+  const state = { requests: 0, heap: 100 * MiB, collections: 0 };
+  const collector = new IdleCollector({
+    activity: () => state.requests,
+    heapUsed: () => state.heap,
+    collect: () => {
+      state.collections++;
+      state.heap = 100 * MiB;
+    },
+    intervalMs: 60_000,
+  });
+  return { state, collector };
+}
+
+describe('IdleCollector', () => {
+  it('collects once when a burst is over and its garbage is worth it, not while traffic lasts', () => {
+    const { state, collector } = fixture();
+    for (let i = 0; i < 10; i++) {
+      state.requests += 5000; // a steady burst, garbage piling up: V8's own business
+      state.heap += 20 * MiB;
+      collector.tick();
+    }
+    expect(state.collections).toBe(0);
+    state.requests += 1000; // a fifth of the peak: the burst is over
+    collector.tick();
+    expect(state.collections).toBe(1);
+    expect(collector.collections).toBe(1);
+    for (let i = 0; i < 5; i++) collector.tick(); // idle, nothing new to collect
+    expect(state.collections).toBe(1);
+    collector.close();
+  });
+
+  it('leaves a quiet node with little garbage alone', () => {
+    const { state, collector } = fixture();
+    state.requests += 100;
+    state.heap += 10 * MiB;
+    collector.tick();
+    collector.tick();
+    expect(state.collections).toBe(0);
+    collector.close();
+  });
+
+  it('runs V8 full collections by default', () => {
+    const collector = new IdleCollector({ activity: () => 0, intervalMs: 60_000, minGarbageBytes: 0 });
+    let garbage: unknown[] | undefined = Array.from({ length: 200_000 }, (_, i) => ({ i }));
+    expect(garbage.length).toBe(200_000);
+    garbage = undefined;
+    collector.tick();
+    expect(collector.collections).toBe(1);
+    collector.close();
+  });
+});
