@@ -1,6 +1,8 @@
 /**
  * Heap bytes per live transaction: N INVITE server transactions held in Proceeding (180 sent)
- * and N INVITE client transactions waiting in Calling, on a manual clock so nothing expires.
+ * and N INVITE client transactions waiting in Calling, on a manual clock so nothing expires; and
+ * per REGISTER answered with a 401 challenge over UDP, waiting out Timer J as a completed record
+ * (V8 heap plus the response bytes outside it).
  * Run: npx tsc -p tsconfig.json --outDir .bench-build && node --expose-gc .bench-build/bench/heap-transactions.js [N] [--json]
  */
 import { createResponse, type SipRequest } from '../src/sip/message/index.js';
@@ -37,7 +39,27 @@ function invite(i: number): Buffer {
 function heap(): number {
   gc!();
   gc!();
-  return process.memoryUsage().heapUsed;
+  const usage = process.memoryUsage();
+  return usage.heapUsed + usage.arrayBuffers;
+}
+
+function register(i: number): Buffer {
+  return Buffer.from(
+    [
+      'REGISTER sip:example.com SIP/2.0',
+      `Via: SIP/2.0/UDP 127.0.0.1:5101;branch=z9hG4bK-reg-${i}`,
+      `From: <sip:user${i}@example.com>;tag=${i}`,
+      `To: <sip:user${i}@example.com>`,
+      `Call-ID: ${i}-4242@127.0.0.1`,
+      'CSeq: 1 REGISTER',
+      `Contact: <sip:user${i}@127.0.0.1:5101>`,
+      'Max-Forwards: 70',
+      'Expires: 3600',
+      'Content-Length: 0',
+      '',
+      '',
+    ].join('\r\n'),
+  );
 }
 
 const source = { protocol: 'udp' as const, address: '127.0.0.1', port: 5061 };
@@ -49,6 +71,28 @@ const layer = new TransactionLayer({
     onRequest: (request, tx) => tx.respond(createResponse(request, 180, 'Ringing', 'uas')),
   },
 });
+
+const registrar = new TransactionLayer({
+  send: async (message) => void message.toBuffer(),
+  clock: new ManualClock(),
+  handlers: {
+    onRequest: (request, tx) => {
+      const challenge = createResponse(request, 401, undefined, 'reg');
+      challenge.append(
+        'WWW-Authenticate',
+        'Digest realm="example.com", nonce="AAYHAAAAAAAAAAAAAAAAAAAAAAAAAAAA", algorithm=MD5, qop="auth"',
+      );
+      tx.respond(challenge);
+    },
+  },
+});
+const registers = Array.from({ length: count }, (_v, i) => register(i));
+const completedBefore = heap();
+for (const m of registers) registrar.receive(parseMessage(m) as SipRequest, source);
+await new Promise((resolve) => setImmediate(resolve)); // the sends resolve, the records take over
+const completedBytes = (heap() - completedBefore) / count;
+const completed = registrar.stats().completedServers;
+registrar.close();
 
 const messages = Array.from({ length: count }, (_v, i) => invite(i));
 const before = heap();
@@ -68,6 +112,8 @@ const result = {
   transactions: count,
   serverInviteBytes: Math.round(serverBytes),
   clientInviteBytes: Math.round(clientBytes),
+  completedRecordBytes: Math.round(completedBytes),
+  completedRecords: completed,
   live: stats,
 };
 if (json) console.log(JSON.stringify(result));
@@ -75,5 +121,8 @@ else {
   console.log(`live INVITE server transactions (request + 180 kept): ${result.serverInviteBytes} bytes each`);
   console.log(
     `live INVITE client transactions (request kept):        ${result.clientInviteBytes} bytes each`,
+  );
+  console.log(
+    `REGISTERs answered 401 in Timer J (${completed} records):   ${result.completedRecordBytes} bytes each`,
   );
 }

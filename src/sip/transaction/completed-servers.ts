@@ -1,4 +1,4 @@
-import { SipResponse } from '../message/index.js';
+import { detach, SipResponse } from '../message/index.js';
 import type { Target } from '../transport/types.js';
 import type { Clock, TimerHandle } from './types.js';
 
@@ -40,12 +40,13 @@ export class CompletedServers {
   /** Answer retransmissions of transaction `key` with `response` at `target` for Timer J. */
   add(key: string, response: SipResponse, target: Target): void {
     const record: CompletedServer = {
-      key,
+      // The key is cut from the request's Via: detached, it does not keep the request alive.
+      key: detach(key),
       response: wireCopy(response),
       target,
       expiresAt: this.clock.now() + this.lifetimeMs(),
     };
-    this.records.set(key, record);
+    this.records.set(record.key, record);
     this.queue.push(record);
     if (this.timer === undefined) this.schedule();
   }
