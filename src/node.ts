@@ -157,7 +157,11 @@ export async function startNode(
     throw e;
   }
   const idleCollector = config.memory.collectWhenIdle
-    ? new IdleCollector({ activity: () => stack.counters.requestsReceived })
+    ? new IdleCollector({
+        activity: () => stack.counters.requestsReceived,
+        // Timer J: completed transactions of the burst are garbage after it (RFC 3261 §17.2.2).
+        settleMs: 64 * config.sip.timers.t1,
+      })
     : undefined;
   if (idleCollector) {
     metrics.gauge({

@@ -8,9 +8,15 @@ export interface IdleCollectorOptions {
   intervalMs?: number;
   /** Heap growth since the last full collection worth a collection (default 32 MiB). */
   minGarbageBytes?: number;
+  /**
+   * How long the garbage of a burst keeps dying after it (the longest transaction lifetime, Timer J
+   * = 64·T1): a quiet node collects once more this long after its first quiet collection.
+   */
+  settleMs?: number;
   /** Full collection (tests pass a fake); default: V8's, through --expose-gc set at runtime. */
   collect?: () => void;
   heapUsed?: () => number;
+  now?: () => number;
 }
 
 /**
@@ -19,8 +25,9 @@ export interface IdleCollectorOptions {
  * transaction records, swept caches) stays in the heap, and in the process's memory, until the
  * next burst: after 100,000 registrations the heap held 220 MB of which 80 MB were live. When the
  * request rate falls to a quarter of its recent peak and the heap has grown by `minGarbageBytes`
- * since the last full collection, this collects once (a pause of tens of milliseconds on a quiet
- * node) and V8 gives the freed pages back.
+ * since the last full collection, this collects (a pause of tens of milliseconds on a quiet node)
+ * and V8 gives the freed pages back; once more `settleMs` later, when what the burst left waiting
+ * out its timers (completed transactions) is garbage too.
  */
 export class IdleCollector {
   private readonly timer: NodeJS.Timeout;
@@ -30,6 +37,11 @@ export class IdleCollector {
   private lastActivity: number;
   private peakRate = 0;
   private usedAfterCollection: number;
+  private readonly now: () => number;
+  private readonly settleMs: number;
+  /** When the last collection of the current quiet period ran, and whether it settled it. */
+  private quietCollectionAt: number | undefined;
+  private settled = false;
   /** Full collections it ran (for /metrics and tests). */
   collections = 0;
 
@@ -37,6 +49,8 @@ export class IdleCollector {
     this.collect = options.collect ?? v8Collector();
     this.heapUsed = options.heapUsed ?? (() => getHeapStatistics().used_heap_size);
     this.minGarbage = options.minGarbageBytes ?? 32 * 2 ** 20;
+    this.now = options.now ?? Date.now;
+    this.settleMs = options.settleMs ?? 0;
     this.lastActivity = options.activity();
     this.usedAfterCollection = this.heapUsed();
     this.timer = setInterval(() => this.tick(), options.intervalMs ?? 5000);
@@ -49,11 +63,30 @@ export class IdleCollector {
     const rate = activity - this.lastActivity;
     this.lastActivity = activity;
     if (rate > this.peakRate) this.peakRate = rate;
-    if (rate * 4 > this.peakRate || this.heapUsed() - this.usedAfterCollection < this.minGarbage) return;
+    if (rate * 4 > this.peakRate) {
+      this.quietCollectionAt = undefined; // busy: V8's own collections are enough
+      return;
+    }
+    const now = this.now();
+    if (this.heapUsed() - this.usedAfterCollection >= this.minGarbage) {
+      this.collectNow(now);
+      this.settled = false;
+    } else if (
+      !this.settled &&
+      this.quietCollectionAt !== undefined &&
+      now - this.quietCollectionAt >= this.settleMs
+    ) {
+      this.collectNow(now);
+      this.settled = true;
+    }
+  }
+
+  private collectNow(now: number): void {
     this.collect();
     this.collections++;
     this.usedAfterCollection = this.heapUsed();
-    this.peakRate = rate;
+    this.peakRate = 0;
+    this.quietCollectionAt = now;
   }
 
   close(): void {

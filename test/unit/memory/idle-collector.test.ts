@@ -4,10 +4,12 @@ import { IdleCollector } from '../../../src/memory/index.js';
 const MiB = 2 ** 20;
 
 function fixture() {
-  const state = { requests: 0, heap: 100 * MiB, collections: 0 };
+  const state = { requests: 0, heap: 100 * MiB, collections: 0, now: 0 };
   const collector = new IdleCollector({
     activity: () => state.requests,
     heapUsed: () => state.heap,
+    now: () => state.now,
+    settleMs: 32_000,
     collect: () => {
       state.collections++;
       state.heap = 100 * MiB;
@@ -30,8 +32,27 @@ describe('IdleCollector', () => {
     collector.tick();
     expect(state.collections).toBe(1);
     expect(collector.collections).toBe(1);
-    for (let i = 0; i < 5; i++) collector.tick(); // idle, nothing new to collect
+    // Quiet: once more when what the burst left in its timers has died (settleMs), then no more.
+    for (let i = 0; i < 6; i++) {
+      state.now += 5_000;
+      collector.tick();
+    }
     expect(state.collections).toBe(1);
+    state.now += 5_000;
+    collector.tick();
+    expect(state.collections).toBe(2);
+    for (let i = 0; i < 20; i++) {
+      state.now += 5_000;
+      collector.tick();
+    }
+    expect(state.collections).toBe(2);
+    // A new burst and its end start it over.
+    state.requests += 5000;
+    state.heap += 40 * MiB;
+    collector.tick();
+    expect(state.collections).toBe(2);
+    collector.tick();
+    expect(state.collections).toBe(3);
     collector.close();
   });
 
