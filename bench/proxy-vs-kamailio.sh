@@ -39,7 +39,7 @@ for port in 5060 5080; do
 done
 
 bound() { [ -n "$(ss -Hlnu "sport = :5060")" ]; }
-pids_of() { local kids; kids=$(pgrep -d, -P "$1"); echo "$1${kids:+,$kids}"; }
+. "$repo/bench/lib.sh"
 
 start_kamailio() {
   local cfg=$yardstick/kamailio-proxy.cfg

@@ -50,7 +50,7 @@ command -v python3 >/dev/null || die "python3 needed by make-registrar-users.sh"
 [ -z "$(ss -Hlnu "sport = :5060")" ] || die "UDP port 5060 is in use"
 
 bound() { [ -n "$(ss -Hlnu "sport = :5060")" ]; }
-pids_of() { local kids; kids=$(pgrep -d, -P "$1"); echo "$1${kids:+,$kids}"; }
+. "$repo/bench/lib.sh"
 rss_kb() { local t=0 p; for p in ${1//,/ }; do t=$((t + $(awk '/^VmRSS/ {print $2}' "/proc/$p/status" 2>/dev/null || echo 0))); done; echo $t; }
 
 echo "users: $users (make-registrar-users.sh)" >&2

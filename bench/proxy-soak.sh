@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Memory under sustained load: Switchboard, on its default configuration, as a record-routing proxy
+# between SIPp's uac and uas (yardstick/sip-proxy-load.sh) at RATE calls/s for MINUTES minutes.
+# Samples the node's PSS (sum of Pss in /proc/PID/smaps_rollup over its process tree) every
+# SAMPLE seconds and reports the growth between minute 2 and the end, with the calls' outcome.
+# usage: BENCH_NETNS=1 bench/proxy-soak.sh   (root; needs 127.0.0.1:5060, 5080, 5101 free otherwise)
+# env:   RATE=150 MINUTES=8 SAMPLE=30 SKIP_BUILD=1 SWITCHBOARD_ARGS="..." (extra flags for start)
+set -u
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+if [ "${BENCH_NETNS:-0}" = 1 ] && [ -z "${BENCH_IN_NETNS:-}" ]; then
+  exec unshare -n env BENCH_IN_NETNS=1 bash -c 'ip link set lo up && exec "$0" "$@"' "$0" "$@"
+fi
+yard=$repo/bench/yardstick
+rate=${RATE:-150}
+minutes=${MINUTES:-8}
+sample=${SAMPLE:-30}
+calls=$((rate * minutes * 60))
+work=$(mktemp -d)
+pid=
+trap '[ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
+
+die() { echo "error: $*" >&2; exit 1; }
+command -v sipp >/dev/null || die "sipp not installed (Debian package sip-tester)"
+for port in 5060 5080; do [ -z "$(ss -Hlnu "sport = :$port")" ] || die "UDP port $port is in use"; done
+if [ "${SKIP_BUILD:-0}" != 1 ]; then
+  (cd "$repo" && npm run build --silent) >"$work/build.log" 2>&1 || die "build failed: $(tail -5 "$work/build.log")"
+fi
+
+. "$repo/bench/lib.sh"
+
+# shellcheck disable=SC2086 # SWITCHBOARD_ARGS is a list of flags
+node "$repo/dist/cli/main.js" start --sip-port 5060 --sip-listen 127.0.0.1 --api-port 0 \
+  --default-route sip:127.0.0.1:5080 --data-dir "$work/data" --log-level warn ${SWITCHBOARD_ARGS:-} \
+  >"$work/switchboard.log" 2>&1 &
+pid=$!
+for _ in $(seq 100); do grep -q listening "$work/switchboard.log" && break; sleep 0.2; done
+grep -q listening "$work/switchboard.log" || die "switchboard did not start: $(tail -5 "$work/switchboard.log")"
+
+echo "soak: $rate calls/s x $minutes min = $calls calls through Switchboard" >&2
+bash "$yard/sip-proxy-load.sh" "$(pids_of "$pid")" "$rate" "$calls" >"$work/load.out" 2>&1 &
+load=$!
+start=$(date +%s)
+samples=
+while kill -0 "$load" 2>/dev/null; do
+  sleep "$sample"
+  kill -0 "$load" 2>/dev/null || break
+  t=$(($(date +%s) - start))
+  p=$(pss_kb "$(pids_of "$pid")")
+  echo "  ${t}s: PSS $((p / 1024)) MiB" >&2
+  samples+="$t $p"$'\n'
+done
+wait "$load"
+result=$(tail -1 "$work/load.out")
+echo "  $result" >&2
+
+# PSS at the first sample at or after minute 2, and at the last sample, and the range between.
+summary=$(awk 'NF == 2 && $1 >= 120 { if (!first) first = $2; last = $2; if ($2 > max) max = $2; if (!min || $2 < min) min = $2 }
+  END { printf "minute2=%d end=%d growth=%d min=%d max=%d\n", first / 1024, last / 1024, (last - first) / 1024, min / 1024, max / 1024 }' <<<"$samples")
+cat <<EOF
+
+Machine: $(nproc) cores, $(uname -sr); $(sipp -v 2>&1 | grep -o 'SIPp v[^ -]*'); node $(node -v); $(date -u +%F)
+Soak: $rate calls/s for $minutes min through Switchboard (default configuration${SWITCHBOARD_ARGS:+, $SWITCHBOARD_ARGS}), PSS every ${sample} s
+
+| calls | failed | PSS at minute 2 | PSS at the end | growth | PSS range after minute 2 | CPU µs per call |
+| --- | --- | --- | --- | --- | --- | --- |
+| $(sed -n 's/.* ok=\([0-9]*\).*/\1/p' <<<"$result") | $(sed -n 's/.* failed=\([0-9]*\).*/\1/p' <<<"$result") | $(sed -n 's/.*minute2=\([0-9-]*\).*/\1/p' <<<"$summary") MiB | $(sed -n 's/.* end=\([0-9-]*\).*/\1/p' <<<"$summary") MiB | $(sed -n 's/.*growth=\([0-9-]*\).*/\1/p' <<<"$summary") MiB | $(sed -n 's/.* min=\([0-9-]*\).*/\1/p' <<<"$summary")–$(sed -n 's/.* max=\([0-9-]*\).*/\1/p' <<<"$summary") MiB | $(sed -n 's/.*cpu_us_per_call=\([0-9]*\).*/\1/p' <<<"$result") |
+EOF
