@@ -73,6 +73,9 @@ export function relaunchWithHeapLimit(limitMiB: number): Promise<number> {
     {
       stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
       env: { ...process.env, [HEAP_LIMIT_ENV]: String(limitMiB) },
+      // Its own process group: Ctrl-C in a terminal signals the launcher's group only, and the
+      // launcher passes it on once (twice would make the node exit at once instead of stopping).
+      detached: true,
     },
   );
   const forward = (signal: NodeJS.Signals) => () => child.kill(signal);

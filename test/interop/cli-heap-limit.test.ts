@@ -48,7 +48,8 @@ describe('switchboard start --heap-limit (the real process)', () => {
     for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
   });
 
-  async function start(): Promise<{ node: Child; apiPort: number }> {
+  /** The node under a launcher; `session` runs it as a terminal would (its own process group). */
+  async function start(session = false): Promise<{ node: Child; apiPort: number }> {
     const [sipPort, apiPort] = [await allocatePorts(1), await allocatePorts(1)];
     const dataDir = mkdtempSync(join(tmpdir(), 'sb-heap-'));
     dirs.push(dataDir);
@@ -58,7 +59,9 @@ describe('switchboard start --heap-limit (the real process)', () => {
       ...['--heap-limit', '200', '--sip-port', String(sipPort), '--sip-listen', '127.0.0.1'],
       ...['--api-port', String(apiPort), '--data-dir', dataDir, '--log-level', 'warn'],
     ];
-    const node = new Child('switchboard', process.execPath, args, { cwd: repoRoot });
+    const node = session
+      ? new Child('switchboard', 'setsid', [process.execPath, ...args], { cwd: repoRoot })
+      : new Child('switchboard', process.execPath, args, { cwd: repoRoot });
     children.push(node);
     await node.waitForLine((line) => line.includes('API on'), 15_000);
     return { node, apiPort };
@@ -77,6 +80,16 @@ describe('switchboard start --heap-limit (the real process)', () => {
     expect(text).toMatch(/^switchboard_sip_transactions\{side="server",kind="non_invite"\} 0$/m);
     const exit = await node.stop(5_000);
     expect(exit).toMatchObject({ code: 0, killed: false });
+    expect(await until(() => !alive(worker!), 5_000)).toBe(true);
+  });
+
+  it('Ctrl-C in a terminal (SIGINT to the process group) stops the node cleanly, exit 0', async () => {
+    const { node } = await start(true);
+    const [worker] = childrenOf(node.pid!);
+    expect(worker, node.report()).toBeDefined();
+    process.kill(-node.pid!, 'SIGINT');
+    expect(await node.exited, node.report()).toEqual({ code: 0, signal: null });
+    expect(node.stderrTail).not.toContain('again while stopping');
     expect(await until(() => !alive(worker!), 5_000)).toBe(true);
   });
 
