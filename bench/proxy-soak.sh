@@ -10,7 +10,6 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 if [ "${BENCH_NETNS:-0}" = 1 ] && [ -z "${BENCH_IN_NETNS:-}" ]; then
   exec unshare -n env BENCH_IN_NETNS=1 bash -c 'ip link set lo up && exec "$0" "$@"' "$0" "$@"
 fi
-yard=$repo/bench/yardstick
 rate=${RATE:-150}
 minutes=${MINUTES:-8}
 sample=${SAMPLE:-30}
@@ -37,7 +36,15 @@ for _ in $(seq 100); do grep -q listening "$work/switchboard.log" && break; slee
 grep -q listening "$work/switchboard.log" || die "switchboard did not start: $(tail -5 "$work/switchboard.log")"
 
 echo "soak: $rate calls/s x $minutes min = $calls calls through Switchboard" >&2
-bash "$yard/sip-proxy-load.sh" "$(pids_of "$pid")" "$rate" "$calls" >"$work/load.out" 2>&1 &
+# SIPp as in yardstick/sip-proxy-load.sh (built-in uac -> proxy -> built-in uas), without its 120 s cap.
+cpu() { local t=0 p; for p in ${1//,/ }; do [ -r "/proc/$p/stat" ] && t=$((t + $(awk '{print $14+$15}' "/proc/$p/stat"))); done; echo $t; }
+sipp -sn uas -i 127.0.0.1 -p 5080 -nostdin >/dev/null 2>&1 &
+uas=$!
+sleep 1
+c0=$(cpu "$(pids_of "$pid")")
+sipp -sn uac 127.0.0.1:5060 -i 127.0.0.1 -p 5101 -r "$rate" -m "$calls" -l 100000 -d 0 \
+  -timeout $((minutes * 60 + 120)) -recv_timeout 8000 -nostdin -trace_stat -stf "$work/uac.csv" -fd 1 \
+  >/dev/null 2>&1 &
 load=$!
 start=$(date +%s)
 samples=
@@ -50,7 +57,11 @@ while kill -0 "$load" 2>/dev/null; do
   samples+="$t $p"$'\n'
 done
 wait "$load"
-result=$(tail -1 "$work/load.out")
+c1=$(cpu "$(pids_of "$pid")")
+kill "$uas" 2>/dev/null
+wait "$uas" 2>/dev/null
+result=" $(tail -1 "$work/uac.csv" | awk -F';' -v c=$((c1 - c0)) -v tick="$(getconf CLK_TCK)" \
+  '{ printf "ok=%d failed=%d cpu_us_per_call=%.0f\n", $16, $18, ($16 > 0 ? c / tick * 1e6 / $16 : 0) }')"
 echo "  $result" >&2
 
 # PSS at the first sample at or after minute 2, and at the last sample, and the range between.
