@@ -14,3 +14,15 @@ pss_kb() {
   done
   echo $t
 }
+
+# bound -> whether something listens on UDP 5060 (where every yardstick and Switchboard run listens).
+bound() { [ -n "$(ss -Hlnu "sport = :5060")" ]; }
+
+# kamailio_start CFG SHM_MB: Kamailio in the foreground of a background job, logs and pid file in
+# $work, its pid in $pid; returns once it has bound 5060 and forked its workers.
+kamailio_start() {
+  "$kamailio_bin" -f "$1" -m "$2" -DD -E -w "$work" -P "$work/kamailio.pid" >"$work/kamailio.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 50); do bound && break; sleep 0.2; done
+  sleep 1 # the workers fork after the socket is bound
+}

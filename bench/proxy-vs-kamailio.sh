@@ -38,7 +38,6 @@ for port in 5060 5080; do
   [ -z "$(ss -Hlnu "sport = :$port")" ] || die "UDP port $port is in use"
 done
 
-bound() { [ -n "$(ss -Hlnu "sport = :5060")" ]; }
 . "$repo/bench/lib.sh"
 
 start_kamailio() {
@@ -47,11 +46,7 @@ start_kamailio() {
     sed "s/^children=.*/children=$KAMAILIO_CHILDREN/" "$cfg" >"$work/kamailio-proxy.cfg"
     cfg=$work/kamailio-proxy.cfg
   fi
-  "$kamailio_bin" -f "$cfg" -m "${KAMAILIO_SHM_MB:-256}" -DD -E -w "$work" -P "$work/kamailio.pid" \
-    >"$work/kamailio.log" 2>&1 &
-  pid=$!
-  for _ in $(seq 50); do bound && break; sleep 0.2; done
-  sleep 1 # the workers fork after the socket is bound
+  kamailio_start "$cfg" "${KAMAILIO_SHM_MB:-256}"
 }
 
 start_switchboard() {

@@ -31,7 +31,6 @@ command -v sipp >/dev/null || die "sipp not installed (Debian package sip-tester
 [ -x "$kamailio_bin" ] || die "kamailio not installed (Debian package kamailio)"
 [ -z "$(ss -Hlnu "sport = :5060")" ] || die "UDP port 5060 is in use"
 
-bound() { [ -n "$(ss -Hlnu "sport = :5060")" ]; }
 . "$repo/bench/lib.sh"
 
 echo "users: $users (make-registrar-users.sh)" >&2
@@ -40,13 +39,7 @@ if [ "${SKIP_BUILD:-0}" != 1 ]; then
   (cd "$repo" && npm run build --silent) >"$work/build.log" 2>&1 || die "build failed: $(tail -5 "$work/build.log")"
 fi
 
-start_kamailio() {
-  "$kamailio_bin" -f "$yard/kamailio-registrar.cfg" -m "${KAMAILIO_SHM_MB:-512}" -DD -E -w "$work" \
-    -P "$work/kamailio.pid" >"$work/kamailio.log" 2>&1 &
-  pid=$!
-  for _ in $(seq 50); do bound && break; sleep 0.2; done
-  sleep 1 # the workers fork after the socket is bound
-}
+start_kamailio() { kamailio_start "$yard/kamailio-registrar.cfg" "${KAMAILIO_SHM_MB:-512}"; }
 
 start_switchboard() {
   local cli=$repo/dist/cli/main.js data=$work/switchboard-data

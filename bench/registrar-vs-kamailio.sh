@@ -49,20 +49,13 @@ command -v sipp >/dev/null || die "sipp not installed (Debian package sip-tester
 command -v python3 >/dev/null || die "python3 needed by make-registrar-users.sh"
 [ -z "$(ss -Hlnu "sport = :5060")" ] || die "UDP port 5060 is in use"
 
-bound() { [ -n "$(ss -Hlnu "sport = :5060")" ]; }
 . "$repo/bench/lib.sh"
 rss_kb() { local t=0 p; for p in ${1//,/ }; do t=$((t + $(awk '/^VmRSS/ {print $2}' "/proc/$p/status" 2>/dev/null || echo 0))); done; echo $t; }
 
 echo "users: $users (make-registrar-users.sh)" >&2
 bash "$yardstick/make-registrar-users.sh" "$users" >/dev/null || die "make-registrar-users.sh failed"
 
-start_kamailio() {
-  "$kamailio_bin" -f "$yardstick/kamailio-registrar.cfg" -m "${KAMAILIO_SHM_MB:-256}" -DD -E -w "$work" \
-    -P "$work/kamailio.pid" >"$work/kamailio.log" 2>&1 &
-  pid=$!
-  for _ in $(seq 50); do bound && break; sleep 0.2; done
-  sleep 1 # the workers fork after the socket is bound
-}
+start_kamailio() { kamailio_start "$yardstick/kamailio-registrar.cfg" "${KAMAILIO_SHM_MB:-256}"; }
 
 start_switchboard() {
   local cli=$repo/dist/cli/main.js data=$work/switchboard-data
