@@ -33,18 +33,17 @@ describe('IdleCollector', () => {
     expect(state.collections).toBe(1);
     expect(collector.collections).toBe(1);
     // Quiet: once more when what the burst left in its timers has died (settleMs), then no more.
-    for (let i = 0; i < 6; i++) {
-      state.now += 5_000;
-      collector.tick();
-    }
+    const quietTicks = (n: number) => {
+      for (let i = 0; i < n; i++) {
+        state.now += 5_000;
+        collector.tick();
+      }
+    };
+    quietTicks(6);
     expect(state.collections).toBe(1);
-    state.now += 5_000;
-    collector.tick();
+    quietTicks(1);
     expect(state.collections).toBe(2);
-    for (let i = 0; i < 20; i++) {
-      state.now += 5_000;
-      collector.tick();
-    }
+    quietTicks(20);
     expect(state.collections).toBe(2);
     // A new burst and its end start it over.
     state.requests += 5000;
