@@ -6,25 +6,11 @@ import {
   newAuthenticator,
   provisionedStore,
   registerRequest,
-  sipRequest,
+  routedRequest,
   TestClock,
 } from '../registrar/fakes.js';
 
-const invite = () =>
-  sipRequest(
-    [
-      'INVITE sip:bob@example.com SIP/2.0',
-      'Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-1',
-      'Max-Forwards: 70',
-      'From: <sip:alice@example.com>;tag=a',
-      'To: <sip:bob@example.com>',
-      'Call-ID: c1',
-      'CSeq: 1 INVITE',
-      'Content-Length: 0',
-      '',
-      '',
-    ].join('\r\n'),
-  );
+const invite = () => routedRequest();
 
 describe('SubscriberAuth: the one digest check of the registrar and the proxy', () => {
   let auth: SubscriberAuth;

@@ -149,6 +149,37 @@ export function sipRequest(text: string): SipRequest {
   return parseMessage(Buffer.from(text.replace(/\r?\n/g, '\r\n'), 'latin1')) as SipRequest;
 }
 
+export interface RoutedRequestOptions {
+  method?: string;
+  /** Request-URI and To (default sip:bob@example.com). */
+  to?: string;
+  from?: string;
+  /** The Via's sent-by. */
+  via?: string;
+  extra?: string[];
+}
+
+/** An out-of-dialog request as a phone or a carrier sends it (INVITE to bob by default). */
+export function routedRequest(o: RoutedRequestOptions = {}): SipRequest {
+  const method = o.method ?? 'INVITE';
+  const to = o.to ?? 'sip:bob@example.com';
+  return sipRequest(
+    [
+      `${method} ${to} SIP/2.0`,
+      `Via: SIP/2.0/UDP ${o.via ?? '192.0.2.10:5060'};branch=z9hG4bK-1`,
+      'Max-Forwards: 70',
+      `From: <${o.from ?? 'sip:alice@example.com'}>;tag=a`,
+      `To: <${to}>`,
+      'Call-ID: c1',
+      `CSeq: 1 ${method}`,
+      ...(o.extra ?? []),
+      'Content-Length: 0',
+      '',
+      '',
+    ].join('\r\n'),
+  );
+}
+
 export interface RegisterOptions {
   user?: string;
   domain?: string;

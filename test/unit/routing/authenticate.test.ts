@@ -3,25 +3,11 @@ import type { Decision, RoutingContext } from '../../../src/routing/index.js';
 import { Authenticate } from '../../../src/routing/stages/authenticate.js';
 import { answerChallenge } from '../../../src/sip/auth/index.js';
 import type { SipRequest } from '../../../src/sip/message/index.js';
-import { sipRequest } from '../registrar/fakes.js';
+import { routedRequest } from '../registrar/fakes.js';
 import { context, routes, type Services, services } from './harness.js';
 
 const request = (from: string, to = 'sip:bob@example.com', method = 'INVITE', extra: string[] = []) =>
-  sipRequest(
-    [
-      `${method} ${to} SIP/2.0`,
-      'Via: SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bK-1',
-      'Max-Forwards: 70',
-      `From: <${from}>;tag=a`,
-      `To: <${to}>`,
-      'Call-ID: c1',
-      `CSeq: 1 ${method}`,
-      ...extra,
-      'Content-Length: 0',
-      '',
-      '',
-    ].join('\r\n'),
-  );
+  routedRequest({ method, to, from, via: '198.51.100.7:5060', extra });
 
 const status = (d: Decision) => (d.kind === 'respond' ? d.response.status : d.kind);
 

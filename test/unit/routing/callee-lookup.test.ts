@@ -1,24 +1,10 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Decision } from '../../../src/routing/index.js';
 import { CalleeLookup } from '../../../src/routing/stages/callee-lookup.js';
-import { binding, sipRequest } from '../registrar/fakes.js';
+import { binding, routedRequest } from '../registrar/fakes.js';
 import { context, type Services, services } from './harness.js';
 
-const invite = (to = 'sip:bob@example.com') =>
-  sipRequest(
-    [
-      `INVITE ${to} SIP/2.0`,
-      'Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-1',
-      'Max-Forwards: 70',
-      'From: <sip:x@carrier.net>;tag=a',
-      `To: <${to}>`,
-      'Call-ID: c1',
-      'CSeq: 1 INVITE',
-      'Content-Length: 0',
-      '',
-      '',
-    ].join('\r\n'),
-  );
+const invite = (to = 'sip:bob@example.com') => routedRequest({ to, from: 'sip:x@carrier.net' });
 
 const status = (d: Decision) => (d.kind === 'respond' ? d.response.status : d.kind);
 
