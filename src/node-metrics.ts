@@ -1,4 +1,5 @@
 import { getHeapStatistics } from 'node:v8';
+import type { IdleCollector } from './memory/index.js';
 import type { MetricsRegistry } from './metrics/index.js';
 import type { NodeServices } from './node.js';
 import type { SipStack } from './sip/stack/index.js';
@@ -11,7 +12,7 @@ export function registerStateMetrics(
   metrics: MetricsRegistry,
   stack: SipStack,
   services: NodeServices | undefined,
-  heapGrowthPercent: number,
+  memory: { heapGrowthPercent: number; idleCollector: IdleCollector | undefined },
 ): void {
   metrics.gauge({
     name: 'sip_transactions',
@@ -44,7 +45,17 @@ export function registerStateMetrics(
       name: 'v8_heap_growing_percent',
       help: 'memory.heapGrowth: V8 heap growth between full collections',
     })
-    .set(heapGrowthPercent);
+    .set(memory.heapGrowthPercent);
+  const collector = memory.idleCollector;
+  if (collector) {
+    metrics.gauge({
+      name: 'memory_idle_collections',
+      help: 'Full garbage collections run because a burst of traffic was over (memory.collectWhenIdle)',
+      collect() {
+        this.set(collector.collections);
+      },
+    });
+  }
   if (!services) return;
   metrics.gauge({
     name: 'registrations',

@@ -130,7 +130,17 @@ export async function startNode(
     },
   );
   stack.attach(routing);
-  registerStateMetrics(metrics, stack, services, config.memory.heapGrowth);
+  const idleCollector = config.memory.collectWhenIdle
+    ? new IdleCollector({
+        activity: () => stack.counters.requestsReceived,
+        // Timer J: completed transactions of the burst are garbage after it (RFC 3261 §17.2.2).
+        settleMs: 64 * config.sip.timers.t1,
+      })
+    : undefined;
+  registerStateMetrics(metrics, stack, services, {
+    heapGrowthPercent: config.memory.heapGrowth,
+    idleCollector,
+  });
   const api =
     services && config.api.enabled
       ? createApiServer({
@@ -150,27 +160,12 @@ export async function startNode(
       if (bound && typeof bound === 'object') apiAddress = { host: bound.address, port: bound.port };
     }
   } catch (e) {
+    idleCollector?.close();
     await api?.close();
     await stack.close();
     await transports.close();
     await closeServices(services, overrides, logger);
     throw e;
-  }
-  const idleCollector = config.memory.collectWhenIdle
-    ? new IdleCollector({
-        activity: () => stack.counters.requestsReceived,
-        // Timer J: completed transactions of the burst are garbage after it (RFC 3261 §17.2.2).
-        settleMs: 64 * config.sip.timers.t1,
-      })
-    : undefined;
-  if (idleCollector) {
-    metrics.gauge({
-      name: 'memory_idle_collections',
-      help: 'Full garbage collections run because a burst of traffic was over (memory.collectWhenIdle)',
-      collect() {
-        this.set(idleCollector.collections);
-      },
-    });
   }
   const listening = stack.listening();
   for (const endpoint of listening) logger.info({ endpoint }, 'listening');

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { totalmem } from 'node:os';
-import { getHeapStatistics, setFlagsFromString } from 'node:v8';
+import { setFlagsFromString } from 'node:v8';
 import type { MemoryConfig } from '../config/index.js';
 
 /** Set in the relaunched node's environment: the limit it was given, so it does not relaunch again. */
@@ -54,11 +54,6 @@ export function heapRuntime(): HeapRuntime {
  */
 export function applyHeapGrowth(percent: number): void {
   setFlagsFromString(`--heap-growing-percent=${percent}`);
-}
-
-/** V8's current limit of the whole heap in bytes (old and young generations). */
-export function heapSizeLimit(): number {
-  return getHeapStatistics().heap_size_limit;
 }
 
 /**
