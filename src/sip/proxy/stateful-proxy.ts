@@ -24,6 +24,10 @@ interface Branch {
   cancelled: boolean;
   timerC?: unknown;
   cancelTimer?: unknown;
+  /** The target's noAnswerTimeout (ring timeout), while the branch has no final response. */
+  noAnswerTimer?: unknown;
+  /** The target's noReplyTimeout, until the branch's first response. */
+  noReplyTimer?: unknown;
 }
 
 /** RFC 3261 §16: one response context per forwarded request. */
@@ -138,22 +142,33 @@ export class StatefulProxy<State = undefined> {
       inbound: context.server.source,
       routes: target.routes,
     });
+    target.prepare?.(branch.request);
     branch.transaction = this.stack.sendRequest(branch.request, destination, {
       onResponse: (response) => this.onResponse(context, branch, response),
       onTimeout: () => this.branchFinal(context, branch, createResponse(context.request, 408)),
       onTransportError: () => this.branchFinal(context, branch, createResponse(context.request, 503)),
     });
     if (context.isInvite) this.armTimerC(context, branch);
+    if (target.noReplyTimeout !== undefined) this.armNoReply(context, branch, target.noReplyTimeout);
+    if (target.noAnswerTimeout !== undefined && context.isInvite) {
+      this.armNoAnswer(context, branch, target.noAnswerTimeout);
+    }
   }
 
   private onResponse(context: ResponseContext<State>, branch: Branch, response: SipResponse): void {
     // RFC 3261 §16.7 step 3: remove our Via before anything goes upstream.
     response.removeFirstValue('via');
     const status = response.status;
+    if (branch.noReplyTimer !== undefined) {
+      this.clearTimer(branch.noReplyTimer);
+      branch.noReplyTimer = undefined;
+    }
     if (status < 200) {
       branch.status = Math.max(branch.status, status);
-      if (context.isInvite) this.armTimerC(context, branch);
       if (branch.cancelPending) this.sendCancel(branch);
+      // A branch given up (ring timeout) may still ring while its CANCEL is on the way.
+      if (branch.final) return;
+      if (context.isInvite) this.armTimerC(context, branch);
       // §16.7 step 5: 100 is not forwarded; other provisionals are, until a final is sent.
       if (status > 100 && !context.finalSent) context.server.respond(response);
       return;
@@ -291,11 +306,38 @@ export class StatefulProxy<State = undefined> {
     }, this.options.timerC);
   }
 
+  /** The ring timeout: CANCEL the branch, and let it count as a 408 at once (fr_inv_timer). */
+  private armNoAnswer(context: ResponseContext<State>, branch: Branch, ms: number): void {
+    branch.noAnswerTimer = this.setTimer(() => {
+      branch.noAnswerTimer = undefined;
+      if (branch.final) return;
+      this.cancelBranch(context, branch);
+      this.branchFinal(context, branch, createResponse(context.request, 408));
+    }, ms);
+  }
+
+  /**
+   * No response at all: give the branch up as a 408 and stop its retransmissions (fr_timer). No
+   * CANCEL: RFC 3261 §9.1 forbids one before a provisional, and a silent peer would not see it.
+   */
+  private armNoReply(context: ResponseContext<State>, branch: Branch, ms: number): void {
+    branch.noReplyTimer = this.setTimer(() => {
+      branch.noReplyTimer = undefined;
+      if (branch.final || branch.status > 0) return;
+      branch.transaction?.abandon();
+      this.branchFinal(context, branch, createResponse(context.request, 408));
+    }, ms);
+  }
+
   private clearBranchTimers(branch: Branch): void {
     if (branch.timerC !== undefined) this.clearTimer(branch.timerC);
     if (branch.cancelTimer !== undefined) this.clearTimer(branch.cancelTimer);
+    if (branch.noAnswerTimer !== undefined) this.clearTimer(branch.noAnswerTimer);
+    if (branch.noReplyTimer !== undefined) this.clearTimer(branch.noReplyTimer);
     branch.timerC = undefined;
     branch.cancelTimer = undefined;
+    branch.noAnswerTimer = undefined;
+    branch.noReplyTimer = undefined;
   }
 }
 

@@ -22,6 +22,22 @@ export interface ForwardTarget {
   q?: number;
   /** Headers to add to this branch's copy (e.g. Path-derived Route). */
   routes?: string[];
+  /**
+   * Edits to this branch's copy just before it is sent, after the proxy's own (§16.6 steps 1–8):
+   * Diversion, P-Asserted-Identity, a trunk's number and caller-ID rewriting.
+   */
+  prepare?: (copy: SipRequest) => void;
+  /**
+   * INVITE only, ms: a branch with no final response by then is CANCELled and counts as a 408
+   * (a ring timeout; Kamailio's fr_inv_timer). Without it only Timer C bounds the branch.
+   */
+  noAnswerTimeout?: number;
+  /**
+   * ms: a branch that got no response at all by then (not even 100) is given up as a 408 and its
+   * retransmissions stop (Kamailio's fr_timer): a gateway that never answers fails over in
+   * seconds instead of after Timer B's 32.
+   */
+  noReplyTimeout?: number;
 }
 
 export interface ProxyOptions {

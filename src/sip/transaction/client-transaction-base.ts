@@ -57,6 +57,10 @@ export abstract class ClientTransactionBase
     }
   }
 
+  abandon(): void {
+    this.terminate('timeout');
+  }
+
   /** Timer B or F: the TU treats it as a 408 (RFC 3261 §8.1.3.1). */
   protected timedOut(): void {
     try {

@@ -77,6 +77,11 @@ export interface ClientTransaction {
   /** Highest provisional/final status seen (0 before any response). */
   readonly lastStatus: number;
   onTerminated(listener: (reason: TerminationReason) => void): void;
+  /**
+   * End now, as a timeout, without calling the TU's handlers: no more retransmissions, and later
+   * responses are strays (a proxy that gives up a silent branch early, Kamailio's fr_timer).
+   */
+  abandon(): void;
 }
 
 export type TerminationReason = 'normal' | 'timeout' | 'transport-error' | 'shutdown';

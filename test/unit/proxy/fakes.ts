@@ -31,6 +31,8 @@ export interface SentRequest {
   target: Target;
   handlers: ClientTransactionHandlers;
   transaction: ClientTransaction;
+  /** The proxy gave the transaction up (abandon()). */
+  abandoned: boolean;
 }
 
 /** A ProxyStack that records what the proxy sends and lets the test answer it. */
@@ -47,8 +49,12 @@ export class FakeStack implements ProxyStack {
       state: 'calling',
       lastStatus: 0,
       onTerminated: () => {},
+      abandon: () => {
+        sent.abandoned = true;
+      },
     };
-    this.sent.push({ request, target, handlers, transaction });
+    const sent: SentRequest = { request, target, handlers, transaction, abandoned: false };
+    this.sent.push(sent);
     return transaction;
   }
 

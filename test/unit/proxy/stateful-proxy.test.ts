@@ -220,6 +220,92 @@ describe('StatefulProxy forwarding (RFC 3261 §16.6)', () => {
   });
 });
 
+describe('StatefulProxy per-target timers and edits', () => {
+  it('noAnswerTimeout CANCELs a ringing branch and counts it as 408 at once (a ring timeout)', async () => {
+    const { stack, proxy, timers } = setup();
+    const req = invite();
+    const server = new FakeServerTransaction(req);
+    proxy.forward(req, server, [{ ...target('sip:bob@192.0.2.20'), noAnswerTimeout: 20_000 }]);
+    await flush();
+    stack.answer(0, 180, 'b1');
+    timers.advance(19_999);
+    expect(stack.sent).toHaveLength(1);
+    timers.advance(1);
+    expect(stack.sent[1]!.request.method).toBe('CANCEL');
+    expect(server.responses.map((r) => r.status)).toEqual([180, 408]);
+    // The 487 that answers our CANCEL, and a late 180, go nowhere.
+    stack.answer(0, 180, 'b1');
+    stack.answer(0, 487, 'b1');
+    expect(server.responses.map((r) => r.status)).toEqual([180, 408]);
+  });
+
+  it('noAnswerTimeout on a silent branch waits for a provisional before its CANCEL (RFC 3261 §9.1)', async () => {
+    const { stack, proxy, timers } = setup();
+    const req = invite();
+    const server = new FakeServerTransaction(req);
+    proxy.forward(req, server, [{ ...target('sip:bob@192.0.2.20'), noAnswerTimeout: 5_000 }]);
+    await flush();
+    timers.advance(5_000);
+    expect(server.responses.map((r) => r.status)).toEqual([408]);
+    expect(stack.sent).toHaveLength(1);
+    stack.answer(0, 100);
+    expect(stack.sent[1]!.request.method).toBe('CANCEL');
+  });
+
+  it('a final response before noAnswerTimeout stops it', async () => {
+    const { stack, proxy, timers } = setup();
+    const req = invite();
+    const server = new FakeServerTransaction(req);
+    proxy.forward(req, server, [{ ...target('sip:bob@192.0.2.20'), noAnswerTimeout: 1_000 }]);
+    await flush();
+    stack.answer(0, 200, 'b1');
+    timers.advance(5_000);
+    expect(stack.sent).toHaveLength(1);
+    expect(server.responses.map((r) => r.status)).toEqual([200]);
+  });
+
+  it('noReplyTimeout gives up a branch with no response at all, and the next group is tried', async () => {
+    const { stack, proxy, timers } = setup();
+    const req = invite();
+    const server = new FakeServerTransaction(req);
+    proxy.forward(req, server, [
+      { ...target('sip:gw1@192.0.2.20', 1), noReplyTimeout: 2_000 },
+      { ...target('sip:gw2@192.0.2.21', 0.5), noReplyTimeout: 2_000 },
+    ]);
+    await flush();
+    timers.advance(2_000);
+    await flush();
+    expect(stack.sent[0]!.abandoned).toBe(true);
+    expect(stack.sent.map((s) => s.request.uriText)).toEqual(['sip:gw1@192.0.2.20', 'sip:gw2@192.0.2.21']);
+    // The second gateway said 100: it is alive, and the timer no longer applies to it.
+    stack.answer(1, 100);
+    timers.advance(10_000);
+    expect(stack.sent[1]!.abandoned).toBe(false);
+    stack.answer(1, 200, 'g2');
+    expect(server.responses.map((r) => r.status)).toEqual([200]);
+  });
+
+  it('prepare edits the branch copy only, after the proxy added its own headers', async () => {
+    const { stack, proxy } = setup();
+    const req = invite();
+    const server = new FakeServerTransaction(req);
+    proxy.forward(req, server, [
+      {
+        ...target('sip:carol@192.0.2.30'),
+        prepare: (copy) => {
+          copy.prepend('Diversion', '<sip:bob@example.com>;reason=unconditional;counter=1');
+          expect(copy.topVia!.host).toBe('192.0.2.10');
+        },
+      },
+    ]);
+    await flush();
+    expect(stack.sent[0]!.request.get('diversion')).toBe(
+      '<sip:bob@example.com>;reason=unconditional;counter=1',
+    );
+    expect(req.has('diversion')).toBe(false);
+  });
+});
+
 describe('StatefulProxy failure handling (every branch failed, before the best response goes upstream)', () => {
   function withHook(hook: ProxyEvents<string>['onAllBranchesFailed']) {
     const stack = new FakeStack();

@@ -25,6 +25,19 @@ describe('INVITE client transaction (RFC 3261 §17.1.1, RFC 6026 §8.4)', () => 
     expect(h.clock.pending).toBe(0);
   });
 
+  it('abandon() stops retransmitting at once and ends as a timeout without telling the TU', () => {
+    const h = harness();
+    const c = h.client(invite());
+    h.clock.advance(2_000);
+    c.tx.abandon();
+    h.clock.advance(40_000);
+    expect(h.sentAt(isRequest('INVITE'))).toEqual([0, 500, 1500]);
+    expect(c.events).toEqual([]);
+    expect(c.ended).toEqual([{ reason: 'timeout', at: 2_000 }]);
+    expect(live(h.layer)).toBe(0);
+    expect(h.clock.pending).toBe(0);
+  });
+
   it('honours a configured T1', () => {
     const h = harness({ timers: { t1: 100 } });
     const c = h.client(invite());

@@ -105,6 +105,10 @@ export class FakeClientTransaction implements ClientTransaction {
   }
 
   onTerminated(): void {}
+
+  abandon(): void {
+    this.state = 'terminated';
+  }
 }
 
 export interface SentStateless {
