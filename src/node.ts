@@ -146,6 +146,7 @@ export async function startNode(
       ? createApiServer({
           recordings: services.recordings,
           apiKeys: (key) => services.store.apiKeys.verifyApiKey(key),
+          features: services.store,
           metrics,
           logger: logger.child({ role: 'api' }),
           metricsEndpoint: config.api.metricsNeedKey ? 'protected' : 'open',

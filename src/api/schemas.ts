@@ -13,12 +13,23 @@ export const HOST_PORT_PATTERN = '^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+):[0-9]{1
 /** Recording ids are opaque to the API but kept to URL-safe characters. */
 export const ID_PATTERN = '^[A-Za-z0-9._~:-]+$';
 
+/** A domain name, as the store accepts it (RFC 1123 labels). */
+export const DOMAIN_PATTERN =
+  '^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$';
+/** A barring pattern: literal digits, + and letters, ? for any one character, a trailing * for any rest. */
+export const NUMBER_PATTERN_PATTERN = '^[+0-9A-Za-z._?-]{0,31}\\*?$';
+
 /** Words for a failed pattern, so the client reads what was expected rather than a regex. */
 export const PATTERN_WORDS = new Map<string, string>([
   [WS_URL_PATTERN, 'must be a ws:// or wss:// URL'],
   [AOR_PATTERN, 'must be an address-of-record, user@domain'],
   [HOST_PORT_PATTERN, 'must be host:port'],
   [ID_PATTERN, 'must contain only letters, digits and . _ ~ : -'],
+  [DOMAIN_PATTERN, 'must be a domain name such as example.com'],
+  [
+    NUMBER_PATTERN_PATTERN,
+    'must be a number pattern: digits, +, letters, ? for any one character, a trailing * for any rest',
+  ],
 ]);
 
 const RECORDING_STATUSES = ['active', 'paused', 'stopped', 'failed'];
@@ -151,6 +162,95 @@ export const putPolicyBodySchema = {
   required: ['store'],
 } as const;
 
+const forwardTarget = (what: string) => ({
+  type: 'string',
+  minLength: 1,
+  maxLength: 256,
+  description: `${what}: a sip:, sips: or tel: URI, or a number or user of the same domain.`,
+});
+const patterns = (what: string) => ({
+  type: 'array',
+  maxItems: 100,
+  items: { type: 'string', minLength: 1, maxLength: 32, pattern: NUMBER_PATTERN_PATTERN },
+  description: `${what}, matched against the number as dialled and in E.164 (+1900*, 00*, +4930123456?).`,
+});
+const callFeatureProperties = {
+  forwardAlways: forwardTarget('Call forwarding unconditional (CFU)'),
+  forwardBusy: forwardTarget('Forwarding on busy, 486/600 (CFB)'),
+  forwardNoAnswer: forwardTarget('Forwarding when not answered within ringTimeout (CFNA)'),
+  ringTimeout: {
+    type: 'integer',
+    minimum: 1,
+    maximum: 600,
+    description: 'Seconds before no answer; 20 when unset.',
+  },
+  forwardUnreachable: forwardTarget('Forwarding when not registered, or 408/480/503 (CFNR)'),
+  barIncoming: patterns('Refuse calls (403) from callers matching'),
+  barOutgoing: patterns('Refuse calls (403) to numbers matching'),
+  rejectAnonymous: {
+    type: 'boolean',
+    description: 'Refuse callers who withhold their identity (433, RFC 5079).',
+  },
+  clir: {
+    type: 'boolean',
+    description: 'Withhold the caller identity on every call (Privacy: id, RFC 3323).',
+  },
+  maxDiversions: {
+    type: 'integer',
+    minimum: 1,
+    maximum: 20,
+    description: 'Forwards a call may take before it is refused with 483; 5 when unset.',
+  },
+} as const;
+
+export const callFeaturesSchema = {
+  $id: 'CallFeatures',
+  type: 'object',
+  additionalProperties: false,
+  description: "A subscriber's call features; a setting left out follows the domain default.",
+  properties: callFeatureProperties,
+} as const;
+
+export const numberingPlanSchema = {
+  $id: 'NumberingPlan',
+  type: 'object',
+  additionalProperties: false,
+  description: 'How the domain dials: national and local numbers become E.164, and back for display.',
+  properties: {
+    countryCode: { type: 'string', pattern: '^[1-9][0-9]{0,2}$', description: 'Without +, e.g. 49.' },
+    nationalPrefix: { type: 'string', pattern: '^[0-9]{1,4}$', description: 'e.g. 0' },
+    internationalPrefix: { type: 'string', pattern: '^[0-9]{1,4}$', description: 'e.g. 00' },
+    areaCode: { type: 'string', pattern: '^[1-9][0-9]{0,5}$', description: 'Of local numbers, e.g. 30.' },
+  },
+  required: ['countryCode'],
+} as const;
+
+export const domainFeaturesSchema = {
+  $id: 'DomainFeatures',
+  type: 'object',
+  additionalProperties: false,
+  description: "Defaults for the domain's subscribers, and its numbering plan.",
+  properties: { ...callFeatureProperties, numbering: { $ref: 'NumberingPlan#' } },
+} as const;
+
+export const subscriberFeaturesViewSchema = {
+  $id: 'SubscriberFeaturesView',
+  type: 'object',
+  properties: {
+    subscriber: { type: 'string', description: 'user@domain' },
+    features: { $ref: 'CallFeatures#' },
+    effective: { $ref: 'DomainFeatures#' },
+  },
+  required: ['subscriber', 'features', 'effective'],
+} as const;
+
+export const domainFeaturesViewSchema = {
+  $id: 'DomainFeaturesView',
+  type: 'object',
+  properties: { domain: { type: 'string' }, features: { $ref: 'DomainFeatures#' } },
+  required: ['domain', 'features'],
+} as const;
+
 export const healthSchema = {
   $id: 'Health',
   type: 'object',
@@ -170,8 +270,20 @@ export const SHARED_SCHEMAS = [
   startRecordingRequestSchema,
   recordingPolicySchema,
   putPolicyBodySchema,
+  callFeaturesSchema,
+  numberingPlanSchema,
+  domainFeaturesSchema,
+  subscriberFeaturesViewSchema,
+  domainFeaturesViewSchema,
   healthSchema,
 ] as const;
+
+export const domainParamsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { name: { type: 'string', maxLength: 253, pattern: DOMAIN_PATTERN } },
+  required: ['name'],
+} as const;
 
 export const idParamsSchema = {
   type: 'object',
@@ -229,7 +341,7 @@ export function errorResponses(...statuses: number[]): Record<number, object> {
 const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: 'The request is invalid; `field` names the offending value.',
   401: 'No API key, or an unknown one.',
-  404: 'No such recording or policy.',
+  404: 'No such recording, policy, subscriber or domain.',
   409: 'The recording is not in a state that allows this.',
   416: 'The requested range lies outside the file.',
   502: 'The media server refused or did not answer.',

@@ -6,6 +6,7 @@ import type { RecordingService } from '../recording/types.js';
 import { type ApiKeyVerifier, requireApiKey, SECURITY_SCHEMES } from './auth.js';
 import { ApiError, fromClientError, fromRecordingError, isRecordingError } from './errors.js';
 import { instrumentHttp } from './http-metrics.js';
+import { type FeatureProvisioning, featureRoutes } from './routes/features.js';
 import { policyRoutes } from './routes/policies.js';
 import { recordingRoutes } from './routes/recordings.js';
 import { type MetricsEndpoint, systemRoutes } from './routes/system.js';
@@ -15,6 +16,8 @@ import { createValidatorCompiler, fromValidationErrors } from './validation.js';
 export interface ApiServerOptions {
   recordings: RecordingService;
   apiKeys: ApiKeyVerifier;
+  /** Call features of subscribers and domains (/v1/subscribers/…/features, /v1/domains/…/features). */
+  features?: FeatureProvisioning;
   metrics: MetricsRegistry;
   /** Request and error logs; none when absent. */
   logger?: Logger;
@@ -74,7 +77,7 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
       info: {
         title: 'Switchboard API',
         version: options.version ?? '0.1.0',
-        description: 'Recordings and recording policies of a Switchboard node.',
+        description: 'Recordings, recording policies and call features of a Switchboard node.',
       },
       components: { securitySchemes: SECURITY_SCHEMES },
     },
@@ -94,6 +97,7 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
       v1.addHook('onRequest', requireApiKey(options.apiKeys));
       await v1.register(recordingRoutes(options.recordings));
       await v1.register(policyRoutes(options.recordings));
+      if (options.features) await v1.register(featureRoutes(options.features));
     },
     { prefix: '/v1' },
   );

@@ -3,6 +3,7 @@ import { registerAlias } from './commands/alias.js';
 import { registerApiKey } from './commands/apikey.js';
 import { registerConfig } from './commands/config.js';
 import { registerDomain } from './commands/domain.js';
+import { registerFeature } from './commands/feature.js';
 import { registerNumber } from './commands/number.js';
 import { registerRecording } from './commands/recording.js';
 import { registerRecordingSink } from './commands/recording-sink.js';
@@ -38,6 +39,7 @@ export function buildProgram(io: CliIo, deps: CliDeps): Command {
   registerSubscriber(program, io);
   registerNumber(program, io);
   registerAlias(program, io);
+  registerFeature(program, io);
   registerRegistrations(program, io);
   registerApiKey(program, io);
   registerRecording(program, io);

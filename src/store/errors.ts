@@ -14,7 +14,16 @@ export class StoreError extends Error {
 }
 
 /** A name, number or value that is not acceptable (bad characters, too long, empty). */
-export class InvalidInputError extends StoreError {}
+export class InvalidInputError extends StoreError {
+  constructor(
+    message: string,
+    hint?: string,
+    /** The setting to blame, by its API name (`forwardBusy`), when one is. */
+    readonly field?: string,
+  ) {
+    super(message, hint);
+  }
+}
 
 /** The thing exists already (unique constraint), or removing it would orphan others. */
 export class ConflictError extends StoreError {}

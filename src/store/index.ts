@@ -1,4 +1,13 @@
 export { ConflictError, InvalidInputError, NotFoundError, StoreError } from './errors.js';
+export type {
+  CallFeatureRepository,
+  CallFeatures,
+  DomainFeatures,
+  FeatureChanges,
+  NumberingPlan,
+  StoredFeatures,
+} from './feature-types.js';
+export { checkFeature, checkFeatureChanges, checkForwardTarget, checkPatterns } from './feature-validate.js';
 export { postgresFlavor, type SqlFlavor, sqliteFlavor } from './flavor.js';
 export { digestSecrets } from './ha1.js';
 export { migrate } from './migrate.js';

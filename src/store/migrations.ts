@@ -111,4 +111,42 @@ export const MIGRATIONS: readonly Migration[] = [
       `alter table domains add column auth_algorithms text`,
     ],
   },
+  {
+    version: 5,
+    name: 'call features per subscriber, per-domain defaults and numbering plans',
+    statements: (t) => [
+      // A null column follows the domain's default (subscriber) or the built-in one (domain).
+      `create table subscriber_features (
+        domain text not null,
+        username text not null,
+        ${featureColumns(t)},
+        updated_at ${t.time} not null,
+        primary key (domain, username),
+        foreign key (domain, username) references subscribers (domain, username) on delete cascade
+      )`,
+      `create table domain_features (
+        domain text primary key references domains (name) on delete cascade,
+        ${featureColumns(t)},
+        country_code text,
+        national_prefix text,
+        international_prefix text,
+        area_code text,
+        updated_at ${t.time} not null
+      )`,
+    ],
+  },
 ];
+
+/** The feature settings a subscriber and a domain (as default) both have. */
+function featureColumns(t: SqlFlavor['types']): string {
+  return `forward_always text,
+        forward_busy text,
+        forward_no_answer text,
+        ring_timeout integer,
+        forward_unreachable text,
+        bar_incoming text,
+        bar_outgoing text,
+        reject_anonymous ${t.flag},
+        clir ${t.flag},
+        max_diversions integer`;
+}

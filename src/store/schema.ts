@@ -84,6 +84,36 @@ export interface ApiKeysTable {
   created_at: Timestamp;
 }
 
+/** Feature settings; null follows the domain default (or, on a domain, the built-in one). */
+export interface FeatureColumns {
+  forward_always: string | null;
+  forward_busy: string | null;
+  forward_no_answer: string | null;
+  /** Seconds. */
+  ring_timeout: number | null;
+  forward_unreachable: string | null;
+  /** JSON array of number patterns. */
+  bar_incoming: string | null;
+  bar_outgoing: string | null;
+  reject_anonymous: Flag | null;
+  clir: Flag | null;
+  max_diversions: number | null;
+  updated_at: Timestamp;
+}
+
+export interface SubscriberFeaturesTable extends FeatureColumns {
+  domain: string;
+  username: string;
+}
+
+export interface DomainFeaturesTable extends FeatureColumns {
+  domain: string;
+  country_code: string | null;
+  national_prefix: string | null;
+  international_prefix: string | null;
+  area_code: string | null;
+}
+
 export interface StoreSchema {
   schema_migrations: SchemaMigrationsTable;
   domains: DomainsTable;
@@ -93,4 +123,6 @@ export interface StoreSchema {
   recordings: RecordingsTable;
   recording_policies: RecordingPoliciesTable;
   api_keys: ApiKeysTable;
+  subscriber_features: SubscriberFeaturesTable;
+  domain_features: DomainFeaturesTable;
 }

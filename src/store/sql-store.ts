@@ -1,6 +1,8 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import { SqlApiKeys } from './api-keys.js';
+import { SqlCallFeatures } from './call-features.js';
 import { ConflictError, NotFoundError } from './errors.js';
+import type { CallFeatureRepository } from './feature-types.js';
 import type { SqlFlavor } from './flavor.js';
 import { digestSecrets } from './ha1.js';
 import { importSubscribers } from './import-subscribers.js';
@@ -50,6 +52,8 @@ export class SqlProvisioningStore implements ProvisioningStore {
   /** Recordings index and recording policies, in the same database. */
   readonly recordings: RecordingIndex;
   readonly apiKeys: ApiKeyRepository;
+  /** Call features of subscribers, defaults and numbering plans of domains. */
+  readonly features: CallFeatureRepository;
   /** The hot queries, compiled once: a subscriber by name, and full and single-row binding upserts. */
   private readonly subscriberQuery: PreparedQuery<SubscriberRow>;
   private readonly upsertBatch: PreparedQuery<unknown>;
@@ -63,6 +67,7 @@ export class SqlProvisioningStore implements ProvisioningStore {
   ) {
     this.recordings = new SqlRecordingIndex(db, flavor);
     this.apiKeys = new SqlApiKeys(db, flavor);
+    this.features = new SqlCallFeatures(db, flavor);
     this.subscriberQuery = new PreparedQuery(subscriberLookup(db, '', ''), 2);
     this.upsertBatch = this.bindingUpsert(BINDING_BATCH);
     this.upsertOne = this.bindingUpsert(1);

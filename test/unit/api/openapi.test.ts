@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { SqliteProvisioningStore } from '../../../src/store/index.js';
 import { type Harness, harness } from './harness.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: the document is untyped JSON walked by path
@@ -17,6 +18,12 @@ const V1_OPERATIONS = [
   ['get', '/v1/recording-policies'],
   ['put', '/v1/recording-policies/{subscriber}'],
   ['delete', '/v1/recording-policies/{subscriber}'],
+  ['get', '/v1/subscribers/{subscriber}/features'],
+  ['put', '/v1/subscribers/{subscriber}/features'],
+  ['delete', '/v1/subscribers/{subscriber}/features'],
+  ['get', '/v1/domains/{name}/features'],
+  ['put', '/v1/domains/{name}/features'],
+  ['delete', '/v1/domains/{name}/features'],
 ] as const;
 
 const METHODS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']);
@@ -36,14 +43,19 @@ function refs(node: unknown, out: string[] = []): string[] {
 describe('GET /openapi.json', () => {
   let h: Harness;
   let doc: Json;
+  let store: SqliteProvisioningStore;
   beforeAll(async () => {
-    h = await harness();
+    store = await SqliteProvisioningStore.open(':memory:');
+    h = await harness({ features: store });
     const response = await h.app.inject({ url: '/openapi.json' });
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toMatch(/^application\/json/);
     doc = response.json();
   });
-  afterAll(() => h.close());
+  afterAll(async () => {
+    await h.close();
+    await store.close();
+  });
 
   test('is an OpenAPI 3 document in structure', () => {
     expect(doc.openapi).toMatch(/^3\.\d+\.\d+$/);

@@ -48,12 +48,12 @@ export function storeContract(makeHarness: () => StoreHarness): void {
 
   describe('migrations', () => {
     it('records each numbered migration once, in order', async () => {
-      expect(await store.schemaVersions()).toEqual([1, 2, 3, 4]);
+      expect(await store.schemaVersions()).toEqual([1, 2, 3, 4, 5]);
     });
 
     it('are idempotent: reopening and migrating again applies nothing', async () => {
       const again = await harness.open();
-      expect(await again.schemaVersions()).toEqual([1, 2, 3, 4]);
+      expect(await again.schemaVersions()).toEqual([1, 2, 3, 4, 5]);
       expect(await migrate((again as unknown as { db: never }).db, again.flavor)).toEqual([]);
       expect(await again.listDomains()).toHaveLength(1);
     });
@@ -64,14 +64,14 @@ export function storeContract(makeHarness: () => StoreHarness): void {
           store.flavor.name === 'sqlite' ? '0' : 'now()'
         })`,
       );
-      await expect(harness.open()).rejects.toThrow(/version 99, newer than this Switchboard knows \(4\)/);
+      await expect(harness.open()).rejects.toThrow(/version 99, newer than this Switchboard knows \(5\)/);
     });
 
     it('brings a version-3 database up to date: its domains keep the node default algorithms', async () => {
       await harness.exec('alter table domains drop column auth_algorithms');
       await harness.exec('delete from schema_migrations where version = 4');
       const upgraded = await harness.open();
-      expect(await upgraded.schemaVersions()).toEqual([1, 2, 3, 4]);
+      expect(await upgraded.schemaVersions()).toEqual([1, 2, 3, 4, 5]);
       const [domain] = await upgraded.listDomains();
       expect(domain?.name).toBe('example.com');
       expect(domain?.authAlgorithms).toBeUndefined();
@@ -562,6 +562,107 @@ export function storeContract(makeHarness: () => StoreHarness): void {
       await expect(store.apiKeys.createApiKey('  ')).rejects.toThrow('1-100 characters');
       expect(await store.apiKeys.removeApiKey(made.id)).toBe(true);
       expect(await store.apiKeys.verifyApiKey(made.key)).toBeUndefined();
+    });
+  });
+
+  describe('call features', () => {
+    beforeEach(async () => {
+      await store.addSubscriber(alice);
+    });
+
+    it('keeps settings per subscriber; unset ones follow the domain default', async () => {
+      await store.features.updateDomainFeatures('example.com', {
+        forwardUnreachable: 'sip:voicemail@example.com',
+        ringTimeout: 30,
+        rejectAnonymous: true,
+        numbering: { countryCode: '49', nationalPrefix: '0', internationalPrefix: '00', areaCode: '30' },
+      });
+      await store.features.updateSubscriberFeatures('alice', 'EXAMPLE.com', {
+        forwardBusy: '+49 30 1234567'.replace(/ /g, ''),
+        ringTimeout: 2,
+        rejectAnonymous: false,
+        barOutgoing: ['+1900*', '00*'],
+      });
+      expect(await store.features.effectiveFeatures('alice', 'example.com')).toEqual({
+        forwardUnreachable: 'sip:voicemail@example.com',
+        forwardBusy: '+49301234567',
+        ringTimeout: 2,
+        rejectAnonymous: false,
+        barOutgoing: ['+1900*', '00*'],
+        numbering: { countryCode: '49', nationalPrefix: '0', internationalPrefix: '00', areaCode: '30' },
+      });
+      // A change touches only what it names; null clears (back to the domain's).
+      const changed = await store.features.updateSubscriberFeatures('alice', 'example.com', {
+        ringTimeout: null,
+        clir: true,
+      });
+      expect(changed.features).toEqual({
+        forwardBusy: '+49301234567',
+        rejectAnonymous: false,
+        barOutgoing: ['+1900*', '00*'],
+        clir: true,
+      });
+      expect((await store.features.effectiveFeatures('alice', 'example.com')).ringTimeout).toBe(30);
+      // Replacing (PUT) clears whatever it does not name.
+      await store.features.replaceSubscriberFeatures('alice', 'example.com', { forwardAlways: 'bob' });
+      expect((await store.features.getSubscriberFeatures('alice', 'example.com'))?.features).toEqual({
+        forwardAlways: 'bob',
+      });
+      expect(await store.features.removeSubscriberFeatures('alice', 'example.com')).toBe(true);
+      expect(await store.features.getSubscriberFeatures('alice', 'example.com')).toBeUndefined();
+      expect(await store.features.effectiveFeatures('nobody', 'nowhere.example')).toEqual({});
+    });
+
+    it('refuses bad input naming the field, and stores nothing of a refused change', async () => {
+      await store.features.updateSubscriberFeatures('alice', 'example.com', {
+        forwardBusy: 'sip:bob@example.com',
+      });
+      const cases: Array<[Record<string, unknown>, string, RegExp]> = [
+        [{ forwardAlways: 'sip:' }, 'forwardAlways', /invalid forwardAlways "sip:": not a URI/],
+        [{ forwardBusy: 'sip:example.com' }, 'forwardBusy', /a forward goes to a user/],
+        [{ forwardNoAnswer: 'bob smith' }, 'forwardNoAnswer', /expected a sip:, sips: or tel: URI/],
+        [{ ringTimeout: 0 }, 'ringTimeout', /from 1 to 600 seconds/],
+        [{ ringTimeout: 2.5 }, 'ringTimeout', /whole number/],
+        [{ barIncoming: ['+1*900'] }, 'barIncoming', /pattern "\+1\*900"/],
+        [{ barOutgoing: '+1900*' }, 'barOutgoing', /list of number patterns/],
+        [{ clir: 'yes' }, 'clir', /true or false/],
+        [{ maxDiversions: 50 }, 'maxDiversions', /1 to 20/],
+        [{ numbering: { countryCode: '49' } }, 'numbering', /domain setting/],
+        [{ forwardBusy: 'sip:carol@example.com', colour: 'red' }, 'colour', /unknown feature setting colour/],
+      ];
+      for (const [changes, field, message] of cases) {
+        const attempt = store.features.updateSubscriberFeatures('alice', 'example.com', changes);
+        await expect(attempt).rejects.toBeInstanceOf(InvalidInputError);
+        await expect(attempt).rejects.toThrow(message);
+        await expect(attempt).rejects.toMatchObject({ field });
+      }
+      expect((await store.features.getSubscriberFeatures('alice', 'example.com'))?.features).toEqual({
+        forwardBusy: 'sip:bob@example.com',
+      });
+      await expect(
+        store.features.updateDomainFeatures('example.com', { numbering: { countryCode: '049' } }),
+      ).rejects.toMatchObject({ field: 'numbering/countryCode' });
+      await expect(
+        store.features.updateDomainFeatures('example.com', {
+          numbering: { countryCode: '49', nationalPrefix: '0', internationalPrefix: '0' },
+        }),
+      ).rejects.toThrow(/national and international prefixes are the same/);
+      expect(await store.features.getDomainFeatures('example.com')).toBeUndefined();
+      await expect(
+        store.features.updateSubscriberFeatures('bob', 'example.com', { clir: true }),
+      ).rejects.toBeInstanceOf(NotFoundError);
+      await expect(store.features.updateDomainFeatures('other.example', { clir: true })).rejects.toThrow(
+        /domain other.example does not exist/,
+      );
+    });
+
+    it('go with their subscriber and their domain', async () => {
+      await store.features.updateSubscriberFeatures('alice', 'example.com', { clir: true });
+      await store.features.updateDomainFeatures('example.com', { clir: false });
+      await store.removeSubscriber('alice', 'example.com');
+      expect(await harness.dump('subscriber_features')).toBe('');
+      await store.removeDomain('example.com');
+      expect(await harness.dump('domain_features')).toBe('');
     });
   });
 }
