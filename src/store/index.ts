@@ -17,6 +17,26 @@ export { type PostgresOpenOptions, PostgresProvisioningStore } from './postgres-
 export { withoutPassword } from './redact.js';
 export { SqlProvisioningStore } from './sql-store.js';
 export { SqliteProvisioningStore } from './sqlite-store.js';
+export { checkTimeBands, formatTimeBand, inTimeBand, parseTimeBand, type TimeBand } from './time-band.js';
+export {
+  DISPATCH_ALGORITHMS,
+  type DispatchAlgorithm,
+  type Gateway,
+  type GatewayChanges,
+  type GatewayTransport,
+  type LcrRoute,
+  type NewGateway,
+  type NewRoute,
+  type NewTrunk,
+  type NewTrunkRegistration,
+  type RouteChanges,
+  type RouteFilter,
+  type RoutingSnapshot,
+  type Trunk,
+  type TrunkChanges,
+  type TrunkRegistration,
+  type TrunkRepository,
+} from './trunk-types.js';
 export type {
   AddressAlias,
   ApiKey,
@@ -47,3 +67,4 @@ export {
   checkPassword,
   checkUser,
 } from './validate.js';
+export { checkFailoverCodes, checkPrefix, failsOver } from './validate-trunk.js';

@@ -135,6 +135,74 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 6,
+    name: 'trunks: carriers, their gateways, least-cost routes',
+    statements: (t) => [
+      // Lists are comma-separated text (`203.0.113.0/24,198.51.100.7`, `PCMU,PCMA`, `408,5xx`).
+      // Passwords are kept as given: the carrier's realm (registration) and the node's challenge
+      // realm (inbound) are known only at run time, so no HA1 can be computed in advance.
+      `create table trunks (
+        name text primary key,
+        description text,
+        enabled ${t.flag} not null,
+        inbound_cidrs text not null,
+        inbound_username text,
+        inbound_password text,
+        inbound_strip integer not null,
+        inbound_prefix text not null,
+        dispatch text not null check (dispatch in ('priority', 'round-robin', 'weighted', 'hash-call-id', 'fewest-calls')),
+        strip_digits integer not null,
+        prefix text not null,
+        caller_id text,
+        no_reply_timeout integer,
+        no_answer_timeout integer,
+        failover_codes text,
+        codecs text not null,
+        register_uri text,
+        register_username text,
+        register_password text,
+        register_realm text,
+        register_expires integer,
+        created_at ${t.time} not null
+      )`,
+      // Digest credentials name one trunk: the username tells whose password to check.
+      `create unique index trunks_inbound_username on trunks (inbound_username) where inbound_username is not null`,
+      `create table trunk_gateways (
+        id text primary key,
+        trunk text not null references trunks (name) on delete cascade,
+        uri text not null,
+        transport text not null check (transport in ('udp', 'tcp', 'tls')),
+        priority integer not null,
+        weight integer not null,
+        probe ${t.flag} not null,
+        enabled ${t.flag} not null,
+        created_at ${t.time} not null
+      )`,
+      `create unique index trunk_gateways_uri on trunk_gateways (trunk, uri)`,
+      // time_bands: canonical text joined by ';' ('' = always), so one prefix may go to one trunk
+      // at different prices in different bands, but never twice in the same bands.
+      `create table lcr_routes (
+        id text primary key,
+        prefix text not null,
+        trunk text not null references trunks (name),
+        priority integer not null,
+        price ${t.real},
+        time_bands text not null,
+        enabled ${t.flag} not null,
+        description text,
+        created_at ${t.time} not null
+      )`,
+      `create unique index lcr_routes_prefix_trunk on lcr_routes (prefix, trunk, time_bands)`,
+      `create index lcr_routes_trunk on lcr_routes (trunk)`,
+      // One row: bumped by every write above, polled by nodes to reload their routing tables.
+      `create table routing_revision (
+        id integer primary key check (id = 1),
+        revision integer not null
+      )`,
+      `insert into routing_revision (id, revision) values (1, 0)`,
+    ],
+  },
 ];
 
 /** The feature settings a subscriber and a domain (as default) both have. */

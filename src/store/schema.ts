@@ -114,6 +114,64 @@ export interface DomainFeaturesTable extends FeatureColumns {
   area_code: string | null;
 }
 
+export interface TrunksTable {
+  name: string;
+  description: string | null;
+  enabled: Flag;
+  /** Comma-separated CIDRs. */
+  inbound_cidrs: string;
+  inbound_username: string | null;
+  inbound_password: string | null;
+  inbound_strip: number;
+  inbound_prefix: string;
+  dispatch: string;
+  strip_digits: number;
+  prefix: string;
+  caller_id: string | null;
+  no_reply_timeout: number | null;
+  no_answer_timeout: number | null;
+  /** Comma-separated: `408,5xx`; null for the node's default. */
+  failover_codes: string | null;
+  /** Comma-separated, most preferred first. */
+  codecs: string;
+  register_uri: string | null;
+  register_username: string | null;
+  register_password: string | null;
+  register_realm: string | null;
+  register_expires: number | null;
+  created_at: Timestamp;
+}
+
+export interface TrunkGatewaysTable {
+  id: string;
+  trunk: string;
+  uri: string;
+  transport: string;
+  priority: number;
+  weight: number;
+  probe: Flag;
+  enabled: Flag;
+  created_at: Timestamp;
+}
+
+export interface LcrRoutesTable {
+  id: string;
+  prefix: string;
+  trunk: string;
+  priority: number;
+  price: number | null;
+  /** Canonical time bands joined by ';'; '' = always. */
+  time_bands: string;
+  enabled: Flag;
+  description: string | null;
+  created_at: Timestamp;
+}
+
+export interface RoutingRevisionTable {
+  id: number;
+  revision: number;
+}
+
 export interface StoreSchema {
   schema_migrations: SchemaMigrationsTable;
   domains: DomainsTable;
@@ -125,4 +183,8 @@ export interface StoreSchema {
   api_keys: ApiKeysTable;
   subscriber_features: SubscriberFeaturesTable;
   domain_features: DomainFeaturesTable;
+  trunks: TrunksTable;
+  trunk_gateways: TrunkGatewaysTable;
+  lcr_routes: LcrRoutesTable;
+  routing_revision: RoutingRevisionTable;
 }

@@ -10,6 +10,8 @@ import { PreparedQuery } from './prepared-query.js';
 import { SqlRecordingIndex } from './recording-index.js';
 import { address, toAlias, toBinding, toDomain, toSubscriber } from './rows.js';
 import type { StoreSchema } from './schema.js';
+import type { TrunkRepository } from './trunk-types.js';
+import { SqlTrunks } from './trunks.js';
 import type {
   AddressAlias,
   ApiKeyRepository,
@@ -54,6 +56,8 @@ export class SqlProvisioningStore implements ProvisioningStore {
   readonly apiKeys: ApiKeyRepository;
   /** Call features of subscribers, defaults and numbering plans of domains. */
   readonly features: CallFeatureRepository;
+  /** Trunks, their gateways, and least-cost routes, in the same database. */
+  readonly trunks: TrunkRepository;
   /** The hot queries, compiled once: a subscriber by name, and full and single-row binding upserts. */
   private readonly subscriberQuery: PreparedQuery<SubscriberRow>;
   private readonly upsertBatch: PreparedQuery<unknown>;
@@ -68,6 +72,7 @@ export class SqlProvisioningStore implements ProvisioningStore {
     this.recordings = new SqlRecordingIndex(db, flavor);
     this.apiKeys = new SqlApiKeys(db, flavor);
     this.features = new SqlCallFeatures(db, flavor);
+    this.trunks = new SqlTrunks(db, flavor);
     this.subscriberQuery = new PreparedQuery(subscriberLookup(db, '', ''), 2);
     this.upsertBatch = this.bindingUpsert(BINDING_BATCH);
     this.upsertOne = this.bindingUpsert(1);

@@ -5,9 +5,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openStore, SQLITE_FILE, SqliteProvisioningStore } from '../../../src/store/index.js';
 import { storeContract } from './contract.js';
 import { sqliteHarness } from './sqlite-harness.js';
+import { trunkContract } from './trunk-contract.js';
 
 describe('SQLite provisioning store', () => {
   storeContract(sqliteHarness);
+  describe('trunks, gateways, routes', () => trunkContract(sqliteHarness));
 });
 
 describe('openStore with SQLite', () => {
