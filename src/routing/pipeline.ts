@@ -32,7 +32,8 @@ export function requestStages(deps: PipelineDeps): RequestStage[] {
   const staticRouting = new StaticRouting(routes, node);
   const stages: Array<RequestStage | undefined> = [
     new Validate(stack, options.supported),
-    new InDialog(routes, staticRouting),
+    // A node that serves subscribers and is nobody's outbound proxy follows only route sets it is on.
+    new InDialog(routes, staticRouting, subscribers !== undefined && !routes.defaultRoute),
     new Local(deps),
     subscribers && new Authenticate(routes, subscribers),
     // Caller features (barring, CLIR, forwarding unconditional) go here: the caller is proven.

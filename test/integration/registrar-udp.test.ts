@@ -327,6 +327,40 @@ function registrarSuite(backend: Backend): void {
         await alice.socket.response(403, 'INVITE');
       });
 
+      it("is no open relay by Route: a stranger's preloaded Route to elsewhere is dropped, a dialog's is refused", async () => {
+        const peer = await phone('peer');
+        const victim = await phone('victim');
+        const route = `Route: <sip:127.0.0.1:${victim.port};lr>`;
+        peer.socket.send(
+          peer.inviteText(
+            'sip:someone@elsewhere.example.org',
+            'call-route',
+            1,
+            'z9hG4bK-route-1',
+            'x@carrier.example.net',
+            [route],
+          ),
+          port,
+        );
+        await peer.socket.response(403, 'INVITE');
+        const bye = peer
+          .inviteText(
+            'sip:someone@elsewhere.example.org',
+            'call-route-2',
+            2,
+            'z9hG4bK-route-2',
+            'x@carrier.example.net',
+            [route],
+          )
+          .replace('INVITE sip:', 'BYE sip:')
+          .replace('CSeq: 2 INVITE', 'CSeq: 2 BYE')
+          .replace(/^To: (.*)$/m, 'To: $1;tag=remote');
+        peer.socket.send(bye, port);
+        await peer.socket.response(403, 'BYE');
+        await new Promise((r) => setTimeout(r, 100));
+        expect(victim.socket.received.filter((m) => 'method' in m)).toHaveLength(0);
+      });
+
       it('keeps registrations across a restart (persistent store)', async () => {
         const bob = await phone('bob');
         const alice = await phone('alice');

@@ -1,5 +1,5 @@
-import type { SipRequest } from '../../sip/message/index.js';
-import { CONTINUE, type Decision } from '../decision.js';
+import { createResponse, type SipRequest } from '../../sip/message/index.js';
+import { CONTINUE, type Decision, respond } from '../decision.js';
 import type { RoutingContext } from '../routing-context.js';
 import type { RequestStage } from '../stage.js';
 import type { StaticRoutes } from '../static-routes.js';
@@ -10,6 +10,12 @@ import type { StaticRouting } from './static-routing.js';
  * removed, strict routing undone), then in-dialog requests (To tag, §12.2) — through our
  * Record-Route or not — and requests with a preloaded Route left are routed statically (loose
  * routing, §16.12) without the policy stages: their path was set when the dialog was.
+ *
+ * A node that serves subscribers and has no default route (`guarded`; an outbound proxy relays by
+ * design) follows a Route only when it was on it: a route set
+ * that does not start with us would make it an open relay. Such a preloaded Route on a new
+ * request is dropped and the request routed by its Request-URI through the policy stages (as
+ * Kamailio's default configuration does); a dialog's request with one is refused.
  */
 export class InDialog implements RequestStage {
   readonly name = 'in-dialog';
@@ -17,11 +23,17 @@ export class InDialog implements RequestStage {
   constructor(
     private readonly routes: StaticRoutes,
     private readonly staticRouting: StaticRouting,
+    private readonly guarded = false,
   ) {}
 
   decide(request: SipRequest, context: RoutingContext): Decision {
     context.routedHere = this.routes.preprocess(request);
-    if (request.has('route')) return this.staticRouting.decide(request, context);
+    if (request.has('route')) {
+      if (context.routedHere || !this.guarded) return this.staticRouting.decide(request, context);
+      if (request.to.tag !== undefined) return respond(createResponse(request, 403, 'Relaying Forbidden'));
+      request.remove('route');
+      return CONTINUE;
+    }
     // REGISTER creates no dialog (§10.2): a To tag copied into a refresh does not make one.
     if (request.to.tag === undefined || request.method === 'REGISTER') return CONTINUE;
     return this.staticRouting.decide(request, context);

@@ -16,9 +16,9 @@ Content-Length: 0
 
 `);
 
-function stage(defaultRoute?: string): InDialog {
+function stage(defaultRoute?: string, guarded = false): InDialog {
   const r = routes(defaultRoute);
-  return new InDialog(r, new StaticRouting(r, new RecordingRole()));
+  return new InDialog(r, new StaticRouting(r, new RecordingRole()), guarded);
 }
 
 describe('the in-dialog stage (RFC 3261 §16.4, §16.12)', () => {
@@ -39,6 +39,24 @@ describe('the in-dialog stage (RFC 3261 §16.4, §16.12)', () => {
     expect(decision.kind === 'forward' && routed.routes.map((r) => r.uri.toString())).toEqual([
       'sip:192.0.2.60;lr',
     ]);
+  });
+
+  it('on a node serving subscribers, follows only route sets it is on: no open relay by Route', () => {
+    // Came through our Record-Route: the rest of the route set is followed.
+    const ours = inDialog(
+      'BYE',
+      'sip:bob@192.0.2.20',
+      'Route: <sip:192.0.2.10:5060;lr>\nRoute: <sip:192.0.2.60;lr>\n',
+    );
+    expect(stage(undefined, true).decide(ours, context()).kind).toBe('forward');
+    // A preloaded Route to elsewhere on a new request: dropped, the policy stages decide by Request-URI.
+    const preloaded = inDialog('INVITE', 'sip:bob@example.com', 'Route: <sip:192.0.2.60;lr>\n', '');
+    expect(stage(undefined, true).decide(preloaded, context()).kind).toBe('continue');
+    expect(preloaded.has('route')).toBe(false);
+    // A dialog's request routed elsewhere, without us on its route set: refused.
+    const foreign = inDialog('BYE', 'sip:bob@192.0.2.20', 'Route: <sip:192.0.2.60;lr>\n');
+    const decision = stage(undefined, true).decide(foreign, context());
+    expect(decision.kind === 'respond' && decision.response.status).toBe(403);
   });
 
   it('refuses a request of a dialog that is not ours to relay', () => {
