@@ -127,6 +127,7 @@ export async function startNode(
       store: services.subscribers,
       location: services.location,
       registrar: services.registrar,
+      features: services.store.features,
     },
   );
   stack.attach(routing);

@@ -1,9 +1,14 @@
 import type { ProxyStack } from '../sip/proxy/index.js';
+import { Forwarding } from './features/forwarding.js';
 import type { FailureStage, RequestStage } from './stage.js';
 import { Authenticate } from './stages/authenticate.js';
+import { CalleeFeatures } from './stages/callee-features.js';
 import { CalleeLookup } from './stages/callee-lookup.js';
+import { CallerFeatures } from './stages/caller-features.js';
+import { ForwardOnFailure } from './stages/forward-on-failure.js';
 import { InDialog } from './stages/in-dialog.js';
 import { type CallOwner, Local } from './stages/local.js';
+import { NormaliseNumber } from './stages/normalise-number.js';
 import { StaticRouting } from './stages/static-routing.js';
 import { Validate } from './stages/validate.js';
 import type { StaticRoutes } from './static-routes.js';
@@ -20,6 +25,16 @@ export interface PipelineDeps {
   subscribers?: SubscriberServices;
   /** A role that takes over calls before the proxy stages (a B2BUA). */
   callOwner?: CallOwner;
+  /** Call forwarding, shared by the callee-features stage and the forward-on-failure stage. */
+  forwarding?: Forwarding;
+}
+
+/** The forwarding logic of a node whose subscribers have call features (made once per node). */
+function forwardingOf(deps: PipelineDeps): Forwarding | undefined {
+  const subscribers = deps.subscribers;
+  if (!subscribers?.features) return undefined;
+  deps.forwarding ??= new Forwarding({ ...subscribers, features: subscribers.features }, deps.routes);
+  return deps.forwarding;
 }
 
 /**
@@ -30,13 +45,19 @@ export interface PipelineDeps {
 export function requestStages(deps: PipelineDeps): RequestStage[] {
   const { stack, options, routes, node, subscribers } = deps;
   const staticRouting = new StaticRouting(routes, node);
+  const forwarding = forwardingOf(deps);
+  const features = subscribers?.features && { ...subscribers, features: subscribers.features };
   const stages: Array<RequestStage | undefined> = [
     new Validate(stack, options.supported),
     // A node that serves subscribers and is nobody's outbound proxy follows only route sets it is on.
     new InDialog(routes, staticRouting, subscribers !== undefined && !routes.defaultRoute),
     new Local(deps),
     subscribers && new Authenticate(routes, subscribers),
-    // Caller features (barring, CLIR, forwarding unconditional) go here: the caller is proven.
+    // The caller is proven: their numbers read in their domain's plan, their barring and identity.
+    features && new NormaliseNumber(features),
+    features && new CallerFeatures(features),
+    // The callee's features (rejection, barring, CFU, CFNR, ring timeout), then plain lookup.
+    features && forwarding && new CalleeFeatures(features, forwarding),
     subscribers && new CalleeLookup(subscribers),
     staticRouting,
   ];
@@ -45,9 +66,10 @@ export function requestStages(deps: PipelineDeps): RequestStage[] {
 
 /**
  * Run when every branch of a forwarded request failed, before the best response goes upstream:
- * forwarding on busy / no answer and trunk failover go here. None yet: serial forking across q
- * values is the stateful proxy core's own (src/sip/proxy/stateful-proxy.ts).
+ * forwarding on busy, no answer and unreachable (CFB, CFNA, CFNR); trunk failover goes here too.
+ * Serial forking across q values is the stateful proxy core's own (src/sip/proxy/stateful-proxy.ts).
  */
-export function failureStages(_deps: PipelineDeps): FailureStage[] {
-  return [];
+export function failureStages(deps: PipelineDeps): FailureStage[] {
+  const forwarding = forwardingOf(deps);
+  return forwarding ? [new ForwardOnFailure(forwarding)] : [];
 }

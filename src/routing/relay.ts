@@ -30,8 +30,13 @@ export class Relay {
       failureStages.length === 0
         ? {}
         : {
-            onAllBranchesFailed: (request, best, context) =>
-              context ? runFailureStages(failureStages, request, best, context) : undefined,
+            onAllBranchesFailed: (request, best, context) => {
+              if (!context) return undefined;
+              const retarget = runFailureStages(failureStages, request, best, context);
+              return retarget instanceof Promise
+                ? retarget.then((targets) => withContextEdits(targets, context))
+                : withContextEdits(retarget, context);
+            },
           };
     this.stateful = new StatefulProxy(
       stack,
@@ -49,7 +54,12 @@ export class Relay {
     context: RoutingContext,
   ): void {
     // Without failure stages nothing reads it again: the response context need not hold it.
-    this.stateful.forward(request, transaction, targets, this.keepsContext ? context : undefined);
+    this.stateful.forward(
+      request,
+      transaction,
+      withContextEdits(targets, context) ?? targets,
+      this.keepsContext ? context : undefined,
+    );
   }
 
   /**
@@ -65,4 +75,25 @@ export class Relay {
     this.stateless.forwardRequest(request, source, hop).catch(() => {});
     return true;
   }
+}
+
+/** Each target's own edits, then the request's (the caller's privacy), on every branch's copy. */
+function withContextEdits(
+  targets: ForwardTarget[] | undefined,
+  context: RoutingContext,
+): ForwardTarget[] | undefined {
+  const edit = context.prepare;
+  if (!targets || !edit) return targets;
+  return targets.map((target) => {
+    const own = target.prepare;
+    return {
+      ...target,
+      prepare: own
+        ? (copy) => {
+            own(copy);
+            edit(copy);
+          }
+        : edit,
+    };
+  });
 }

@@ -1,6 +1,8 @@
 import type { AddressOfRecord } from '../registrar/index.js';
+import type { SipRequest } from '../sip/message/index.js';
 import type { ServerTransaction } from '../sip/transaction/index.js';
 import type { Target } from '../sip/transport/index.js';
+import type { CalleeState } from './features/types.js';
 import type { NextHop } from './static-routes.js';
 
 /** What the stages learn about one request as it goes through them (one object per request). */
@@ -13,6 +15,12 @@ export class RoutingContext {
   caller: AddressOfRecord | undefined = undefined;
   /** The static next hop, once a stage asked (StaticRoutes.nextHopOf): asked once per request. */
   hop: NextHop | undefined = undefined;
+  /** The Request-URI user as dialled, when number normalisation rewrote it to E.164. */
+  dialled: string | undefined = undefined;
+  /** Edits to every forwarded copy (the caller's privacy), applied after each target's own. */
+  prepare: ((copy: SipRequest) => void) | undefined = undefined;
+  /** Whose phones ring now, with their features and the diversions so far (failure stages). */
+  callee: CalleeState | undefined = undefined;
   /** A CANCEL arrived while an asynchronous stage was deciding (RFC 3261 §9.2). */
   cancelled = false;
 

@@ -3,6 +3,7 @@ import type { LocationService } from '../location/index.js';
 import type { SipRequest } from '../sip/message/index.js';
 import type { ServerTransaction } from '../sip/transaction/index.js';
 import type { Target } from '../sip/transport/index.js';
+import type { CallFeatureRepository } from '../store/index.js';
 import type { ProvisioningStore } from '../store/types.js';
 
 /** A role a request can be handed to: the registrar, the node's UA core, a future B2BUA. */
@@ -37,4 +38,6 @@ export interface SubscriberServices {
   store: Pick<ProvisioningStore, 'resolveUser'>;
   location: Pick<LocationService, 'lookup'>;
   registrar: RoleHandler;
+  /** Call features and numbering plans: without them the feature stages are left out. */
+  features?: Pick<CallFeatureRepository, 'effectiveFeatures' | 'getDomainFeatures'>;
 }

@@ -1,6 +1,6 @@
 import { addressOfRecord } from '../../registrar/index.js';
-import { createResponse, parseNameAddress, parseUri, type SipRequest } from '../../sip/message/index.js';
-import type { ForwardTarget } from '../../sip/proxy/index.js';
+import { createResponse, type SipRequest } from '../../sip/message/index.js';
+import { contactTargets } from '../contact-targets.js';
 import { CONTINUE, type Decision, forward, respond } from '../decision.js';
 import type { RoutingContext } from '../routing-context.js';
 import type { RequestStage } from '../stage.js';
@@ -29,29 +29,7 @@ export class CalleeLookup implements RequestStage {
     const subscriber = await this.services.store.resolveUser(user, domain);
     if (!subscriber?.enabled) return respond(createResponse(request, 404));
     const aor = `sip:${subscriber.username}@${subscriber.domain.toLowerCase()}`;
-    const targets: ForwardTarget[] = [];
-    for (const binding of await this.services.location.lookup(aor)) {
-      let uri: ReturnType<typeof parseUri>;
-      try {
-        uri = parseUri(binding.contact);
-      } catch {
-        continue;
-      }
-      const target: ForwardTarget = { uri, q: binding.q };
-      const firstPath = binding.path[0];
-      if (firstPath !== undefined) {
-        // RFC 3327 §5.3: the Path becomes the Route set, and the first Path entry the next hop.
-        target.routes = [...binding.path];
-        target.nextHop = parseNameAddress(firstPath).uri;
-      } else {
-        // Back to where the REGISTER came from, not to the contact's (possibly private) address.
-        const { protocol, address, port, connectionId } = binding.source;
-        target.nextHop = connectionId
-          ? { protocol, address, port, connectionId }
-          : { protocol, address, port };
-      }
-      targets.push(target);
-    }
+    const targets = contactTargets(await this.services.location.lookup(aor));
     if (targets.length === 0) return respond(createResponse(request, 480));
     return forward(targets);
   }
