@@ -261,6 +261,54 @@ export const healthSchema = {
   required: ['status', 'uptimeSeconds'],
 } as const;
 
+export const gatewayHealthSchema = {
+  $id: 'GatewayHealth',
+  type: 'object',
+  description:
+    'OPTIONS probing of one gateway. `down` takes it out of the routing of new calls; `unknown` (not answered yet) counts as up.',
+  properties: {
+    id: { type: 'string', description: "The gateway's id." },
+    trunk: { type: 'string' },
+    uri: { type: 'string', description: 'Where the probes go.' },
+    state: { type: 'string', enum: ['unknown', 'up', 'down'] },
+    since: { type: 'string', description: 'ISO 8601: when the state last changed.' },
+    consecutiveFailures: { type: 'integer' },
+    lastProbeAt: { type: 'string', description: 'ISO 8601: when the last probe finished.' },
+    lastStatus: { type: 'integer', description: "The last probe's final status." },
+    lastError: {
+      type: 'string',
+      description: 'Why the last failed probe failed (`timeout`, or the status line).',
+    },
+    probes: { type: 'integer', description: 'Probes finished since the gateway was first probed.' },
+    failures: { type: 'integer', description: 'Of those, the failed ones.' },
+  },
+  required: ['id', 'uri', 'state', 'since', 'consecutiveFailures', 'probes', 'failures'],
+} as const;
+
+export const trunkRegistrationSchema = {
+  $id: 'TrunkRegistration',
+  type: 'object',
+  description: "The node's registration at a carrier (RFC 3261 §10.2) for one trunk.",
+  properties: {
+    trunk: { type: 'string' },
+    registrar: { type: 'string', description: 'The Request-URI of the REGISTERs.' },
+    aor: { type: 'string', description: 'The address-of-record registered.' },
+    contact: {
+      type: 'string',
+      description: "The Contact registered: where the carrier sends the trunk's calls.",
+    },
+    state: { type: 'string', enum: ['unregistered', 'registering', 'registered', 'failed'] },
+    expires: { type: 'integer', description: 'Seconds the registrar granted.' },
+    expiresAt: { type: 'string', description: 'ISO 8601: when the granted binding runs out.' },
+    registeredAt: { type: 'string', description: 'ISO 8601: the last successful REGISTER.' },
+    lastStatus: { type: 'integer', description: 'The last final status (408 for no answer).' },
+    lastError: { type: 'string' },
+    nextAttemptAt: { type: 'string', description: 'ISO 8601: the next refresh, or retry after a failure.' },
+    failures: { type: 'integer', description: 'Failed attempts since the last success.' },
+  },
+  required: ['trunk', 'registrar', 'aor', 'contact', 'state', 'failures'],
+} as const;
+
 /** Every schema routes refer to by `$ref: '<$id>#'`, registered once on the server. */
 export const SHARED_SCHEMAS = [
   errorSchema,
@@ -276,6 +324,8 @@ export const SHARED_SCHEMAS = [
   subscriberFeaturesViewSchema,
   domainFeaturesViewSchema,
   healthSchema,
+  gatewayHealthSchema,
+  trunkRegistrationSchema,
 ] as const;
 
 export const domainParamsSchema = {

@@ -7,6 +7,7 @@ import { type ApiKeyVerifier, requireApiKey, SECURITY_SCHEMES } from './auth.js'
 import { ApiError, fromClientError, fromRecordingError, isRecordingError } from './errors.js';
 import { instrumentHttp } from './http-metrics.js';
 import { type FeatureProvisioning, featureRoutes } from './routes/features.js';
+import { type CarrierStatus, carrierStatusRoutes } from './routes/carrier-status.js';
 import { policyRoutes } from './routes/policies.js';
 import { recordingRoutes } from './routes/recordings.js';
 import { type MetricsEndpoint, systemRoutes } from './routes/system.js';
@@ -33,6 +34,8 @@ export interface ApiServerOptions {
   trustProxy?: boolean | string | string[];
   /** `info.version` of the OpenAPI document. */
   version?: string;
+  /** Gateway probing and trunk registration states (/v1/gateway-health, /v1/trunk-registrations). */
+  carrierStatus?: CarrierStatus;
 }
 
 /**
@@ -98,6 +101,7 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
       await v1.register(recordingRoutes(options.recordings));
       await v1.register(policyRoutes(options.recordings));
       if (options.features) await v1.register(featureRoutes(options.features));
+      await v1.register(carrierStatusRoutes(options.carrierStatus ?? {}));
     },
     { prefix: '/v1' },
   );

@@ -28,6 +28,9 @@ export function defaultConfig(): SwitchboardConfig {
     // V8 lets a heap grow to 4x its live data on a machine this size before a full collection; 50%
     // keeps a node's memory within 1.5x of what it holds, at a few percent more GC work.
     memory: { heapGrowth: 50, collectWhenIdle: true },
+    // Kamailio's dispatcher probes every ds_ping_interval (often 30 s) and takes a gateway out after
+    // ds_probing_threshold (default 1) failed probe.
+    gateways: { probeInterval: 30, probeTimeout: 5, probeFailures: 1 },
     api: { enabled: true, port: 8080, listen: '127.0.0.1', metricsNeedKey: false },
     recording: {
       portMin: 40000,

@@ -294,6 +294,30 @@ export const KEYS: readonly KeySpec[] = [
       "Hard limit of the V8 heap in MiB (V8's --max-old-space-size); the start command relaunches the node with it. Default: three quarters of the cgroup's memory limit when the node runs in one (a container), else V8's own (a quarter of the machine's memory, at most 4 GiB). Past it the process fails rather than swapping.",
   },
   {
+    key: 'gateways.probeInterval',
+    env: 'SWITCHBOARD_GATEWAYS_PROBE_INTERVAL',
+    text: 'integer',
+    validate: integer(1, 3600),
+    description:
+      "Seconds between OPTIONS probes of each trunk gateway that has probing on (Kamailio's ds_ping_interval).",
+  },
+  {
+    key: 'gateways.probeTimeout',
+    env: 'SWITCHBOARD_GATEWAYS_PROBE_TIMEOUT',
+    text: 'integer',
+    validate: integer(1, 60),
+    description:
+      'Seconds a probe waits for an answer before it counts as failed; no longer than gateways.probeInterval.',
+  },
+  {
+    key: 'gateways.probeFailures',
+    env: 'SWITCHBOARD_GATEWAYS_PROBE_FAILURES',
+    text: 'integer',
+    validate: integer(1, 10),
+    description:
+      "Failed probes in a row that take a gateway out of service (Kamailio's ds_probing_threshold); the first answer puts it back.",
+  },
+  {
     key: 'api.enabled',
     env: 'SWITCHBOARD_API_ENABLED',
     text: 'boolean',

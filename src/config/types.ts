@@ -53,6 +53,16 @@ export interface MemoryConfig {
   heapLimit?: number;
 }
 
+/** OPTIONS probing of trunk gateways (Kamailio's dispatcher probing). */
+export interface GatewaysConfig {
+  /** Seconds between probes of each gateway (ds_ping_interval). */
+  probeInterval: number;
+  /** Seconds a probe waits for its answer (no more than the interval). */
+  probeTimeout: number;
+  /** Failed probes in a row that take a gateway out of service (ds_probing_threshold). */
+  probeFailures: number;
+}
+
 export const PROXY_MODES = ['stateful', 'stateless'] as const;
 export type ProxyMode = (typeof PROXY_MODES)[number];
 
@@ -134,6 +144,7 @@ export interface SwitchboardConfig {
   registrar: RegistrarConfig;
   location: LocationConfig;
   memory: MemoryConfig;
+  gateways: GatewaysConfig;
   api: ApiConfig;
   recording: RecordingConfig;
   /** Absent when no store key is set (the embedded SQLite default). */

@@ -47,8 +47,43 @@ export interface RecordingEvent {
   failure?: string;
 }
 
+export type GatewayEventType = 'gateway.down' | 'gateway.up';
+
+/** OPTIONS probing took a gateway out of service, or put it back (src/gateway-health). */
+export interface GatewayEvent {
+  type: GatewayEventType;
+  /** The gateway's id in the store. */
+  gateway: string;
+  trunk: string;
+  uri: string;
+  at: number;
+  /** The failed probe's status (408 for a timeout made up by the node), when one came. */
+  status?: number;
+  /** Why the probe failed: `timeout`, or the status line. */
+  reason?: string;
+}
+
+export type TrunkRegistrationEventType =
+  | 'trunk.registered'
+  | 'trunk.registration_failed'
+  | 'trunk.unregistered';
+
+/** The node's registration at a carrier (outbound registration, src/trunk-registration) changed. */
+export interface TrunkRegistrationEvent {
+  type: TrunkRegistrationEventType;
+  trunk: string;
+  /** The carrier's registrar URI. */
+  registrar: string;
+  at: number;
+  /** Seconds the registrar granted (trunk.registered). */
+  expires?: number;
+  /** The refusing status (trunk.registration_failed). */
+  status?: number;
+  reason?: string;
+}
+
 /** Every event a node publishes; later families (`call.*`, `cdr.*`) join this union. */
-export type SwitchboardEvent = RegistrationEvent | RecordingEvent;
+export type SwitchboardEvent = RegistrationEvent | RecordingEvent | GatewayEvent | TrunkRegistrationEvent;
 
 export type EventType = SwitchboardEvent['type'];
 

@@ -125,10 +125,14 @@ export class GatewayProber implements GatewayHealth {
   /** The gateway's status, new (or reset when its address changed). */
   private track(gateway: ProbedGateway): void {
     const known = this.statuses.get(gateway.id);
-    if (known && known.uri === gateway.uri) return;
+    if (known && known.uri === gateway.uri) {
+      if (gateway.trunk !== undefined) known.trunk = gateway.trunk;
+      return;
+    }
     this.statuses.set(gateway.id, {
       id: gateway.id,
       uri: gateway.uri,
+      ...(gateway.trunk !== undefined ? { trunk: gateway.trunk } : {}),
       state: 'unknown',
       since: this.options.now(),
       consecutiveFailures: 0,

@@ -6,6 +6,7 @@ export {
 } from './gateway-prober.js';
 export { optionsProbe } from './options-probe.js';
 export { answeredAlive } from './probe-outcome.js';
+export { probedGateways, type StoredGateway } from './probed-gateways.js';
 export type {
   GatewayHealth,
   GatewayHealthStatus,

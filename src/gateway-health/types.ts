@@ -3,6 +3,8 @@ export interface ProbedGateway {
   id: string;
   /** `sip:host[:port][;transport=tcp]`: the Request-URI and next hop of the probe. */
   uri: string;
+  /** The trunk it belongs to, for events and labels. */
+  trunk?: string;
 }
 
 /** `unknown` until the first probe answers or fails; a gateway not known down takes calls. */
@@ -25,6 +27,7 @@ export type Probe = (gateway: ProbedGateway) => Promise<ProbeResult>;
 export interface GatewayHealthStatus {
   id: string;
   uri: string;
+  trunk?: string;
   state: GatewayState;
   /** When the state last changed (ms since the epoch). */
   since: number;

@@ -24,6 +24,10 @@ const V1_OPERATIONS = [
   ['get', '/v1/domains/{name}/features'],
   ['put', '/v1/domains/{name}/features'],
   ['delete', '/v1/domains/{name}/features'],
+  ['get', '/v1/gateway-health'],
+  ['get', '/v1/gateway-health/{id}'],
+  ['get', '/v1/trunk-registrations'],
+  ['get', '/v1/trunk-registrations/{trunk}'],
 ] as const;
 
 const METHODS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']);

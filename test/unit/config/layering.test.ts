@@ -24,6 +24,7 @@ describe('loadConfig layering: defaults < file < environment < flags', () => {
       registrar: { minExpires: 60, maxExpires: 7200, defaultExpires: 3600, maxContacts: 5 },
       location: { persistence: 'write-back', flushInterval: 1000 },
       memory: { heapGrowth: 50, collectWhenIdle: true },
+      gateways: { probeInterval: 30, probeTimeout: 5, probeFailures: 1 },
       api: { enabled: true, port: 8080, listen: '127.0.0.1', metricsNeedKey: false },
       recording: {
         portMin: 40000,

@@ -5,6 +5,7 @@ import {
   GatewayProber,
   type GatewayProberOptions,
   optionsProbe,
+  probedGateways,
   type ProbedGateway,
   type ProbeResult,
 } from '../../../src/gateway-health/index.js';
@@ -293,5 +294,31 @@ describe('optionsProbe', () => {
     transport.failResolve = true;
     const unresolved = await probe(gw2);
     expect(unresolved).toMatchObject({ alive: false, status: 503 });
+  });
+});
+
+describe('probedGateways', () => {
+  const base = { trunk: 'carrier', transport: 'udp', probe: true, enabled: true };
+  it('takes gateways with probing on, enabled, of enabled trunks, over their transport', () => {
+    const probed = probedGateways(
+      [
+        { ...base, id: 'a', uri: 'sip:192.0.2.1:5060' },
+        { ...base, id: 'b', uri: 'sip:192.0.2.2', transport: 'tcp' },
+        { ...base, id: 'c', uri: 'sip:192.0.2.3;transport=udp', transport: 'tcp' },
+        { ...base, id: 'd', uri: 'sip:192.0.2.4', probe: false },
+        { ...base, id: 'e', uri: 'sip:192.0.2.5', enabled: false },
+        { ...base, id: 'f', uri: 'sip:192.0.2.6', trunk: 'off' },
+        { ...base, id: 'g', uri: 'sip:192.0.2.7', trunk: 'gone' },
+      ],
+      [
+        { name: 'carrier', enabled: true },
+        { name: 'off', enabled: false },
+      ],
+    );
+    expect(probed).toEqual([
+      { id: 'a', uri: 'sip:192.0.2.1:5060', trunk: 'carrier' },
+      { id: 'b', uri: 'sip:192.0.2.2;transport=tcp', trunk: 'carrier' },
+      { id: 'c', uri: 'sip:192.0.2.3;transport=udp', trunk: 'carrier' },
+    ]);
   });
 });
