@@ -98,7 +98,8 @@ export function registerCarrierMetrics(
     collect() {
       this.reset();
       for (const s of gateways.list()) {
-        if (s.state !== 'unknown') this.set({ gateway: s.id, trunk: s.trunk ?? '' }, s.state === 'up' ? 1 : 0);
+        if (s.state !== 'unknown')
+          this.set({ gateway: s.id, trunk: s.trunk ?? '' }, s.state === 'up' ? 1 : 0);
       }
     },
   });

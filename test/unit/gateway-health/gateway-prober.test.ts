@@ -5,9 +5,9 @@ import {
   GatewayProber,
   type GatewayProberOptions,
   optionsProbe,
-  probedGateways,
   type ProbedGateway,
   type ProbeResult,
+  probedGateways,
 } from '../../../src/gateway-health/index.js';
 import { UserAgentCore } from '../../../src/sip/ua/index.js';
 import { answer, FakeClock, FakeTransport, flush } from '../ua/fakes.js';
