@@ -8,7 +8,8 @@ import { MemoryLocationService } from './location/index.js';
 import { RtpPortRange } from './media/udp/index.js';
 import { IdleCollector } from './memory/index.js';
 import { createMetricsRegistry, type MetricsRegistry } from './metrics/index.js';
-import { registerStateMetrics } from './node-metrics.js';
+import { type CarrierLinks, carrierLinks } from './node-carrier-links.js';
+import { registerCarrierMetrics, registerStateMetrics } from './node-metrics.js';
 import { NodeUserAgent } from './node-user-agent.js';
 import { RecordingManager, recordingMetrics, SiprecServer } from './recording/index.js';
 import {
@@ -67,6 +68,8 @@ export interface RunningNode {
   services?: NodeServices;
   /** The HTTP API's address, when it runs (api.enabled). */
   api?: { host: string; port: number };
+  /** Gateway probing and outbound registrations (stateful nodes). */
+  carriers?: CarrierLinks;
   stop(): Promise<void>;
 }
 
@@ -110,6 +113,16 @@ export async function startNode(
     ? new SiprecServer(services.recordings, logger.child({ role: 'recording' }))
     : undefined;
   const userAgent = new NodeUserAgent(stack, config.sip.timers, services?.registrar, recordingServer);
+  const carriers = services
+    ? carrierLinks({
+        store: services.store.trunks,
+        core: userAgent.core,
+        stack,
+        config: config.gateways,
+        events,
+        logger: logger.child({ role: 'carriers' }),
+      })
+    : undefined;
   const routing = new RoutingRole(
     stack,
     {
@@ -142,6 +155,7 @@ export async function startNode(
     heapGrowthPercent: config.memory.heapGrowth,
     idleCollector,
   });
+  if (carriers) registerCarrierMetrics(metrics, carriers.prober, carriers.registrations);
   const api =
     services && config.api.enabled
       ? createApiServer({
@@ -151,6 +165,9 @@ export async function startNode(
           metrics,
           logger: logger.child({ role: 'api' }),
           metricsEndpoint: config.api.metricsNeedKey ? 'protected' : 'open',
+          ...(carriers
+            ? { carrierStatus: { gateways: carriers.prober, registrations: carriers.registrations } }
+            : {}),
         })
       : undefined;
   let apiAddress: { host: string; port: number } | undefined;
@@ -170,6 +187,8 @@ export async function startNode(
     throw e;
   }
   const listening = stack.listening();
+  // After listen: the registrations' Contact carries the bound port.
+  await carriers?.start();
   for (const endpoint of listening) logger.info({ endpoint }, 'listening');
   if (apiAddress) logger.info({ api: `http://${apiAddress.host}:${apiAddress.port}` }, 'API listening');
   let stopped = false;
@@ -183,6 +202,8 @@ export async function startNode(
       stopped = true;
       idleCollector?.close();
       await api?.close();
+      // Unregistering needs the stack: before it closes.
+      await carriers?.stop();
       await stack.close();
       await transports.close();
       await closeServices(services, overrides, logger);
@@ -192,6 +213,7 @@ export async function startNode(
   };
   if (services) running.services = services;
   if (apiAddress) running.api = apiAddress;
+  if (carriers) running.carriers = carriers;
   return running;
 }
 

@@ -7,6 +7,7 @@ export { type LoadConfigOptions, loadConfig, type ResolvedConfig, resolveConfig 
 export { getPath, setPath } from './paths.js';
 export { type SourceRef, sourceLabel } from './sources.js';
 export {
+  type GatewaysConfig,
   LOG_LEVELS,
   type LogLevel,
   type MemoryConfig,
