@@ -10,6 +10,7 @@ import { IdleCollector } from './memory/index.js';
 import { createMetricsRegistry, type MetricsRegistry } from './metrics/index.js';
 import { type CarrierLinks, carrierLinks } from './node-carrier-links.js';
 import { registerCarrierMetrics, registerStateMetrics } from './node-metrics.js';
+import { type NodeTrunks, startTrunks } from './node-trunks.js';
 import { NodeUserAgent } from './node-user-agent.js';
 import { RecordingManager, recordingMetrics, SiprecServer } from './recording/index.js';
 import {
@@ -58,6 +59,8 @@ export interface NodeServices {
   /** The digest algorithms of domains that chose their own (the rest follow auth.algorithms). */
   domainAlgorithms: DomainAlgorithms;
   recordings: RecordingManager;
+  /** Trunks, gateways and least-cost routes in memory; gateway dispatch and health. */
+  trunks: NodeTrunks;
 }
 
 export interface RunningNode {
@@ -123,6 +126,8 @@ export async function startNode(
         logger: logger.child({ role: 'carriers' }),
       })
     : undefined;
+  // Outbound calls skip the gateways the prober found down.
+  if (services && carriers) services.trunks.health = carriers.prober;
   const routing = new RoutingRole(
     stack,
     {
@@ -142,6 +147,7 @@ export async function startNode(
       registrar: services.registrar,
       features: services.store.features,
     },
+    services && { trunks: services.trunks.services },
   );
   stack.attach(routing);
   const idleCollector = config.memory.collectWhenIdle
@@ -310,6 +316,12 @@ async function startServices(
     metrics: recordingMetrics(metrics),
     logger: logger.child({ role: 'recording' }),
   });
+  const trunks = await startTrunks(
+    config.trunks,
+    store.trunks,
+    authenticator,
+    logger.child({ role: 'trunks' }),
+  );
   void recordings
     .applyRetention()
     .catch((err: unknown) => logger.warn({ err }, 'recording retention failed'));
@@ -324,6 +336,7 @@ async function startServices(
     domains,
     domainAlgorithms,
     recordings,
+    trunks,
   };
 }
 
@@ -333,6 +346,7 @@ async function closeServices(
   logger: Logger,
 ): Promise<void> {
   if (!services) return;
+  services.trunks.tables.stop();
   await services.recordings.close();
   services.credentials.close();
   await services.location.close();

@@ -42,5 +42,13 @@ export function defaultConfig(): SwitchboardConfig {
       streamBatchPackets: 50,
       streamBatchInterval: 200,
     },
+    // Kamailio's fr_timer is 5 s; a carrier gateway that has not said 100 Trying in 3 s is not coming.
+    trunks: {
+      timeZone: 'UTC',
+      noReplyTimeout: 3000,
+      failoverCodes: ['408', '5xx'],
+      reloadInterval: 5,
+      realm: 'switchboard',
+    },
   };
 }

@@ -10,6 +10,7 @@ import {
   bearerToken,
   boolean,
   domain,
+  failoverCodes,
   host,
   hostPort,
   integer,
@@ -18,8 +19,10 @@ import {
   nonceSecret,
   nonEmptyString,
   oneOf,
+  realm,
   sipUri,
   storeUrl,
+  timeZone,
   type Validator,
 } from './validators.js';
 
@@ -316,6 +319,45 @@ export const KEYS: readonly KeySpec[] = [
     validate: integer(1, 10),
     description:
       "Failed probes in a row that take a gateway out of service (Kamailio's ds_probing_threshold); the first answer puts it back.",
+  },
+  {
+    key: 'trunks.timeZone',
+    env: 'SWITCHBOARD_TRUNKS_TIME_ZONE',
+    text: 'string',
+    validate: timeZone,
+    description:
+      "IANA time zone (Europe/London, America/New_York) that least-cost routes' time bands are read in.",
+  },
+  {
+    key: 'trunks.noReplyTimeout',
+    env: 'SWITCHBOARD_TRUNKS_NO_REPLY_TIMEOUT',
+    text: 'integer',
+    validate: integer(100, 120_000),
+    description:
+      "Milliseconds a gateway may send nothing (not even 100 Trying) before the call fails over to the next (Kamailio's fr_timer); a trunk may set its own.",
+  },
+  {
+    key: 'trunks.failoverCodes',
+    env: 'SWITCHBOARD_TRUNKS_FAILOVER_CODES',
+    text: 'list',
+    validate: failoverCodes,
+    description:
+      'Final responses from a gateway that fail over to the next gateway, then the next route: 408, 5xx or codes 500-599 (a timeout counts as 408; 486, 603 and other 4xx never fail over); a trunk may set its own.',
+  },
+  {
+    key: 'trunks.reloadInterval',
+    env: 'SWITCHBOARD_TRUNKS_RELOAD_INTERVAL',
+    text: 'integer',
+    validate: integer(1, 3600),
+    description:
+      "Seconds between checks for trunk, gateway and route changes written by the CLI or another node (changes through this node's API apply at once).",
+  },
+  {
+    key: 'trunks.realm',
+    env: 'SWITCHBOARD_TRUNKS_REALM',
+    text: 'string',
+    validate: realm,
+    description: 'Digest realm that trunks authenticating with credentials are challenged in (407).',
   },
   {
     key: 'api.enabled',

@@ -95,6 +95,20 @@ export interface ProxyConfig {
   domains: string[];
 }
 
+/** Trunks and least-cost routing (provisioned in the store; these are the node's defaults). */
+export interface TrunksConfig {
+  /** IANA time zone the routes' time bands are read in. */
+  timeZone: string;
+  /** ms a gateway may stay silent (not even 100 Trying) before the next is tried; per trunk too. */
+  noReplyTimeout: number;
+  /** Final responses that fail over to the next gateway/route: 408, 5xx, 500-599; per trunk too. */
+  failoverCodes: string[];
+  /** Seconds between checks for trunk, gateway and route changes made elsewhere (the CLI, other nodes). */
+  reloadInterval: number;
+  /** The realm trunks that authenticate with credentials are challenged in. */
+  realm: string;
+}
+
 export interface StoreConfig {
   /** Provisioning database: unset or empty is SQLite in dataDir; `postgres://…` is PostgreSQL. */
   url?: string;
@@ -147,6 +161,7 @@ export interface SwitchboardConfig {
   gateways: GatewaysConfig;
   api: ApiConfig;
   recording: RecordingConfig;
+  trunks: TrunksConfig;
   /** Absent when no store key is set (the embedded SQLite default). */
   store?: StoreConfig;
 }

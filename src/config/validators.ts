@@ -124,3 +124,33 @@ export const nonceSecret: Validator<string> = (value) =>
   typeof value === 'string' && value.length >= 32
     ? { value }
     : { error: 'expected a secret of at least 32 characters (e.g. `openssl rand -hex 32`)' };
+
+/** An IANA time zone Intl knows. */
+export const timeZone: Validator<string> = (value) => {
+  if (typeof value === 'string' && value !== '') {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: value });
+      return { value };
+    } catch {}
+  }
+  return { error: `expected an IANA time zone such as UTC or Europe/London, got ${show(value)}` };
+};
+
+/** Failover codes of trunks: 408, 5xx, 500-599. */
+export const failoverCodes: Validator<string[]> = (value) => {
+  const ok =
+    Array.isArray(value) &&
+    value.length > 0 &&
+    value.every((c) => typeof c === 'string' && /^(408|5xx|5\d\d)$/i.test(c.trim()));
+  return ok
+    ? { value: (value as string[]).map((c) => c.trim().toLowerCase()) }
+    : {
+        error: `expected a list of 408, 5xx or codes 500-599 (never 486, 603 or other 4xx), got ${show(value)}`,
+      };
+};
+
+/** A digest realm: it goes between quotes in challenges (RFC 7616 §3.3), so no quote or backslash. */
+export const realm: Validator<string> = (value) =>
+  typeof value === 'string' && /^[^"\\\u0000-\u001f\u007f]{1,128}$/.test(value) && value.trim() !== ''
+    ? { value }
+    : { error: `expected a digest realm (1-128 characters, no quotes or backslashes), got ${show(value)}` };

@@ -7,12 +7,15 @@ import { CalleeLookup } from './stages/callee-lookup.js';
 import { CallerFeatures } from './stages/caller-features.js';
 import { ForwardOnFailure } from './stages/forward-on-failure.js';
 import { InDialog } from './stages/in-dialog.js';
+import { InboundTrunk } from './stages/inbound-trunk.js';
+import { Lcr } from './stages/lcr.js';
 import { type CallOwner, Local } from './stages/local.js';
 import { NormaliseNumber } from './stages/normalise-number.js';
 import { StaticRouting } from './stages/static-routing.js';
+import { TrunkFailover } from './stages/trunk-failover.js';
 import { Validate } from './stages/validate.js';
 import type { StaticRoutes } from './static-routes.js';
-import type { RoleHandler, RoutingOptions, SubscriberServices } from './types.js';
+import type { RoleHandler, RoutingOptions, SubscriberServices, TrunkServices } from './types.js';
 
 /** What the stages are built from: the stack, the static rules, the node's roles and services. */
 export interface PipelineDeps {
@@ -27,6 +30,8 @@ export interface PipelineDeps {
   callOwner?: CallOwner;
   /** Call forwarding, shared by the callee-features stage and the forward-on-failure stage. */
   forwarding?: Forwarding;
+  /** Trunks, gateways and least-cost routes (on nodes with subscribers). */
+  trunks?: TrunkServices;
 }
 
 /** The forwarding logic of a node whose subscribers have call features (made once per node). */
@@ -47,10 +52,13 @@ export function requestStages(deps: PipelineDeps): RequestStage[] {
   const staticRouting = new StaticRouting(routes, node);
   const forwarding = forwardingOf(deps);
   const features = subscribers?.features && { ...subscribers, features: subscribers.features };
+  const trunks = subscribers && deps.trunks;
   const stages: Array<RequestStage | undefined> = [
     new Validate(stack, options.supported),
     // A node that serves subscribers and is nobody's outbound proxy follows only route sets it is on.
     new InDialog(routes, staticRouting, subscribers !== undefined && !routes.defaultRoute),
+    // Carriers' calls to DIDs: before local, which would answer a number at our address itself.
+    trunks && new InboundTrunk(stack, trunks, subscribers),
     new Local(deps),
     subscribers && new Authenticate(routes, subscribers),
     // The caller is proven: their numbers read in their domain's plan, their barring and identity.
@@ -58,7 +66,9 @@ export function requestStages(deps: PipelineDeps): RequestStage[] {
     features && new CallerFeatures(features),
     // The callee's features (rejection, barring, CFU, CFNR, ring timeout), then plain lookup.
     features && forwarding && new CalleeFeatures(features, forwarding),
-    subscribers && new CalleeLookup(subscribers),
+    subscribers && new CalleeLookup(subscribers, trunks !== undefined),
+    // Numbers no subscriber has, from proven subscribers: to trunks by least cost.
+    trunks && new Lcr(trunks),
     staticRouting,
   ];
   return stages.filter((s): s is RequestStage => s !== undefined);
@@ -66,10 +76,14 @@ export function requestStages(deps: PipelineDeps): RequestStage[] {
 
 /**
  * Run when every branch of a forwarded request failed, before the best response goes upstream:
- * forwarding on busy, no answer and unreachable (CFB, CFNA, CFNR); trunk failover goes here too.
- * Serial forking across q values is the stateful proxy core's own (src/sip/proxy/stateful-proxy.ts).
+ * trunk failover (next gateway, next route) and forwarding on busy, no answer and unreachable
+ * (CFB, CFNA, CFNR). Serial forking across q values is the stateful proxy core's own
+ * (src/sip/proxy/stateful-proxy.ts).
  */
 export function failureStages(deps: PipelineDeps): FailureStage[] {
+  const stages: FailureStage[] = [];
+  if (deps.subscribers && deps.trunks) stages.push(new TrunkFailover(deps.trunks));
   const forwarding = forwardingOf(deps);
-  return forwarding ? [new ForwardOnFailure(forwarding)] : [];
+  if (forwarding) stages.push(new ForwardOnFailure(forwarding));
+  return stages;
 }

@@ -2,8 +2,10 @@ import type { AddressOfRecord } from '../registrar/index.js';
 import type { SipRequest } from '../sip/message/index.js';
 import type { ServerTransaction } from '../sip/transaction/index.js';
 import type { Target } from '../sip/transport/index.js';
+import type { Trunk } from '../store/index.js';
 import type { CalleeState } from './features/types.js';
 import type { NextHop } from './static-routes.js';
+import type { TrunkCall } from './trunk-call.js';
 
 /** What the stages learn about one request as it goes through them (one object per request). */
 export class RoutingContext {
@@ -21,6 +23,12 @@ export class RoutingContext {
   prepare: ((copy: SipRequest) => void) | undefined = undefined;
   /** Whose phones ring now, with their features and the diversions so far (failure stages). */
   callee: CalleeState | undefined = undefined;
+  /** The trunk the request came from (set by the inbound-trunk stage): no subscriber to prove. */
+  trunk: Trunk | undefined = undefined;
+  /** Dialled digits of a number no subscriber here has, dialled by a proven caller (callee lookup). */
+  offNet: string | undefined = undefined;
+  /** The outbound trunk call being dialled (LCR stage), for failover. */
+  trunkCall: TrunkCall | undefined = undefined;
   /** A CANCEL arrived while an asynchronous stage was deciding (RFC 3261 §9.2). */
   cancelled = false;
 

@@ -11,12 +11,14 @@ import { runStages } from './run-stages.js';
 import type { FailureStage, RequestStage } from './stage.js';
 import type { CallOwner } from './stages/local.js';
 import { StaticRoutes } from './static-routes.js';
-import type { LocalRequestHandler, RoutingOptions, SubscriberServices } from './types.js';
+import type { LocalRequestHandler, RoutingOptions, SubscriberServices, TrunkServices } from './types.js';
 
 /** Roles and stages a node adds to its pipeline beyond its own (a B2BUA; tests). */
 export interface RoutingExtensions {
   callOwner?: CallOwner;
   failureStages?: readonly FailureStage[];
+  /** Trunks and least-cost routing (needs subscriber services). */
+  trunks?: TrunkServices;
 }
 
 /**
@@ -44,8 +46,14 @@ export class RoutingRole implements StackHandlers {
     const deps: PipelineDeps = { stack, options, routes: this.routes, node };
     if (subscribers) deps.subscribers = subscribers;
     if (extensions.callOwner) deps.callOwner = extensions.callOwner;
+    if (extensions.trunks) deps.trunks = extensions.trunks;
     this.stages = requestStages(deps);
-    this.relay = new Relay(stack, options, [...failureStages(deps), ...(extensions.failureStages ?? [])]);
+    // Trunk failover needs each gateway's own answer: the proxy core's stack reports it.
+    const proxyStack = extensions.trunks ? extensions.trunks.outcomes.observe(stack) : stack;
+    this.relay = new Relay(proxyStack, options, [
+      ...failureStages(deps),
+      ...(extensions.failureStages ?? []),
+    ]);
     this.asynchronous = subscribers !== undefined || extensions.callOwner !== undefined;
   }
 

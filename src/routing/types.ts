@@ -1,10 +1,13 @@
-import type { SubscriberAuth } from '../authentication/index.js';
+import type { RequestAuthenticator, SubscriberAuth } from '../authentication/index.js';
 import type { LocationService } from '../location/index.js';
 import type { SipRequest } from '../sip/message/index.js';
 import type { ServerTransaction } from '../sip/transaction/index.js';
 import type { Target } from '../sip/transport/index.js';
 import type { CallFeatureRepository } from '../store/index.js';
 import type { ProvisioningStore } from '../store/types.js';
+import type { TrunkTablesView } from '../trunks/index.js';
+import type { BranchOutcomes } from './branch-outcomes.js';
+import type { TrunkDialer } from './trunk-dialer.js';
 
 /** A role a request can be handed to: the registrar, the node's UA core, a future B2BUA. */
 export interface RoleHandler {
@@ -40,4 +43,16 @@ export interface SubscriberServices {
   registrar: RoleHandler;
   /** Call features and numbering plans: without them the feature stages are left out. */
   features?: Pick<CallFeatureRepository, 'effectiveFeatures' | 'getDomainFeatures'>;
+}
+
+/** What trunk routing needs: the tables in memory, the dialer, digest checks of trunks. */
+export interface TrunkServices {
+  tables: { readonly current: TrunkTablesView };
+  dialer: TrunkDialer;
+  /** Reports each trunk branch's own final status to failover (wraps the proxy core's stack). */
+  outcomes: BranchOutcomes;
+  /** The node's digest authenticator, for trunks that authenticate with credentials. */
+  authenticator: RequestAuthenticator;
+  /** The realm trunks are challenged in (`trunks.realm`). */
+  realm: string;
 }

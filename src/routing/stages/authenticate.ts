@@ -25,6 +25,8 @@ export class Authenticate implements RequestStage {
   decide(request: SipRequest, context: RoutingContext): Decision | Promise<Decision> {
     // The registrar authenticates the REGISTERs it answers; the others are for another registrar.
     if (request.method === 'REGISTER') return CONTINUE;
+    // A trunk's call proved itself by its source address or credentials (inbound-trunk stage).
+    if (context.trunk !== undefined) return CONTINUE;
     // What the node answers or refuses itself needs no proof: only requests it will route on.
     if (context.domain === undefined && !relays(this.routes.nextHopOf(request, context))) {
       return CONTINUE;

@@ -1,5 +1,6 @@
 import { addressOfRecord } from '../../registrar/index.js';
 import { createResponse, type SipRequest } from '../../sip/message/index.js';
+import { dialledDigits } from '../../trunks/index.js';
 import { contactTargets } from '../contact-targets.js';
 import { CONTINUE, type Decision, forward, respond } from '../decision.js';
 import type { RoutingContext } from '../routing-context.js';
@@ -15,18 +16,35 @@ import type { SubscriberServices } from '../types.js';
 export class CalleeLookup implements RequestStage {
   readonly name = 'callee-lookup';
 
-  constructor(private readonly services: Pick<SubscriberServices, 'store' | 'location'>) {}
+  constructor(
+    private readonly services: Pick<SubscriberServices, 'store' | 'location'>,
+    /** Whether a stage after this one routes numbers off-net (LCR); else they are 404 here. */
+    private readonly offNet = false,
+  ) {}
 
   decide(request: SipRequest, context: RoutingContext): Decision | Promise<Decision> {
     const domain = context.domain;
     if (domain === undefined) return CONTINUE;
     const callee = addressOfRecord(request.uri);
     if (!callee) return respond(createResponse(request, 404));
-    return this.lookup(request, callee.user, domain);
+    return this.lookup(request, callee.user, domain, context);
   }
 
-  private async lookup(request: SipRequest, user: string, domain: string): Promise<Decision> {
+  private async lookup(
+    request: SipRequest,
+    user: string,
+    domain: string,
+    context: RoutingContext,
+  ): Promise<Decision> {
     const subscriber = await this.services.store.resolveUser(user, domain);
+    if (subscriber === undefined && context.caller !== undefined && context.trunk === undefined) {
+      // A number nobody here has, dialled by our subscriber: least-cost routing may take it.
+      const digits = dialledDigits(user);
+      if (digits !== undefined) {
+        context.offNet = digits;
+        return this.offNet ? CONTINUE : respond(createResponse(request, 404));
+      }
+    }
     if (!subscriber?.enabled) return respond(createResponse(request, 404));
     const aor = `sip:${subscriber.username}@${subscriber.domain.toLowerCase()}`;
     const targets = contactTargets(await this.services.location.lookup(aor));

@@ -36,6 +36,13 @@ describe('loadConfig layering: defaults < file < environment < flags', () => {
         streamBatchPackets: 50,
         streamBatchInterval: 200,
       },
+      trunks: {
+        timeZone: 'UTC',
+        noReplyTimeout: 3000,
+        failoverCodes: ['408', '5xx'],
+        reloadInterval: 5,
+        realm: 'switchboard',
+      },
     });
   });
 

@@ -58,6 +58,11 @@ const BAD: Record<string, [string, string]> = {
   'recording.streamBatchPackets': ['0', 'expected an integer 1-10000'],
   'recording.streamBatchInterval': ['5', 'expected an integer 10-60000'],
   'recording.streamToken': ['two words', 'expected a bearer token'],
+  'trunks.timeZone': ['Mars/Olympus', 'expected an IANA time zone'],
+  'trunks.noReplyTimeout': ['10', 'expected an integer 100-120000, got 10'],
+  'trunks.failoverCodes': ['408,486', 'expected a list of 408, 5xx or codes 500-599'],
+  'trunks.reloadInterval': ['0', 'expected an integer 1-3600, got 0'],
+  'trunks.realm': ['my"realm', 'expected a digest realm'],
 };
 
 describe('validation errors', () => {
