@@ -165,18 +165,22 @@ export interface UasOptions {
   /** A custom scenario file instead of the built-in `uas`. */
   scenario?: string;
   extraArgs?: string[];
+  /** The ports of an earlier instance, to start again on the same address. */
+  ports?: { sip: number; args: string[] };
 }
 
 /** A running SIPp UAS on 127.0.0.1:port. */
 export interface SippUas {
   port: number;
+  /** Its port block, for a restart on the same port (UasOptions.ports). */
+  ports: { sip: number; args: string[] };
   child: Child;
   stop(): Promise<void>;
 }
 
 /** Starts SIPp as a UAS (built-in `uas` unless a scenario is given) and waits until it listens. */
 export async function startSippUas(bin: string, options: UasOptions): Promise<SippUas> {
-  const ports = await sippPorts();
+  const ports = options.ports ?? (await sippPorts());
   const dir = mkdtempSync(join(tmpdir(), 'sb-sipp-uas-'));
   const args = [
     ...(options.scenario === undefined ? ['-sn', 'uas'] : ['-sf', options.scenario]),
@@ -202,5 +206,5 @@ export async function startSippUas(bin: string, options: UasOptions): Promise<Si
     await stop();
     throw new Error(`${(error as Error).message}\n${child.report()}`);
   }
-  return { port: ports.sip, child, stop };
+  return { port: ports.sip, ports, child, stop };
 }
