@@ -7,6 +7,7 @@ import { dialledDigits, manipulate } from '../../trunks/index.js';
 import { CONTINUE, type Decision, respond } from '../decision.js';
 import type { RoutingContext } from '../routing-context.js';
 import type { RequestStage } from '../stage.js';
+import { trunkCalledUser } from '../trunk-called-user.js';
 import type { SubscriberServices, TrunkServices } from '../types.js';
 
 /**
@@ -85,10 +86,12 @@ export class InboundTrunk implements RequestStage {
     const uri = request.uri;
     // OPTIONS pings and other requests for the node itself: the node answers them.
     if (uri.kind !== 'sip' || uri.user === undefined) return CONTINUE;
-    const digits = dialledDigits(uri.user);
+    // To a registered trunk's Contact: the DID is in the To header (trunk-called-user.ts).
+    const user = trunkCalledUser(request, trunk) ?? uri.user;
+    const digits = dialledDigits(user);
     if (digits === undefined) return respond(createResponse(request, 404, 'Not Found (not a number)'));
     const number = manipulate(
-      uri.user.startsWith('+') ? `+${digits}` : digits,
+      user.startsWith('+') ? `+${digits}` : digits,
       trunk.inboundStrip,
       trunk.inboundPrefix,
     );

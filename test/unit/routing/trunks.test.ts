@@ -7,7 +7,7 @@ import {
   type TrunkServices,
 } from '../../../src/routing/index.js';
 import { answerChallenge } from '../../../src/sip/auth/index.js';
-import type { SipRequest } from '../../../src/sip/message/index.js';
+import { parseUri, type SipRequest } from '../../../src/sip/message/index.js';
 import type { Target } from '../../../src/sip/transport/index.js';
 import type { RoutingSnapshot } from '../../../src/store/index.js';
 import { buildTables, Dispatcher, type GatewayHealth, zonedClock } from '../../../src/trunks/index.js';
@@ -251,6 +251,40 @@ describe('trunks in the routing pipeline', () => {
       await flush();
       expect(server.responses).toEqual([]);
       expect(stack.sent.map((x) => x.request.uriText)).toEqual(['sip:bob@10.0.0.5:5062']);
+    });
+
+    it('a call to the Contact registered for a trunk takes the DID from To', async () => {
+      build(
+        provisioned({
+          trunks: [
+            trunk('carrier-a', {
+              inboundCidrs: ['203.0.113.0/24'],
+              registration: {
+                registrar: 'sip:reg.a.example',
+                username: 'acct 1',
+                password: 'x',
+                expires: 60,
+              },
+            }),
+          ],
+        }),
+      );
+      // Kamailio's lookup("location") puts our Contact (user: the registration username) in the
+      // Request-URI and leaves the DID in To.
+      const req = routedRequest({ to: 'sip:+14155550100@reg.a.example', via: '203.0.113.5:5060' });
+      req.uri = parseUri('sip:acct%201@192.0.2.10:5060');
+      const server = new FakeServerTransaction(req, carrierA);
+      role.onRequest(req, server);
+      await flush();
+      expect(server.responses).toEqual([]);
+      expect(stack.sent.map((x) => x.request.uriText)).toEqual(['sip:bob@10.0.0.5:5062']);
+      // Another user at our address is still read from the Request-URI.
+      const other = routedRequest({ to: 'sip:+14155550100@reg.a.example', via: '203.0.113.5:5060' });
+      other.uri = parseUri('sip:acct2@192.0.2.10:5060');
+      const refused = new FakeServerTransaction(other, carrierA);
+      role.onRequest(other, refused);
+      await flush();
+      expect(refused.responses.map((r) => r.status)).toEqual([404]);
     });
 
     it('404 for a DID nobody has, and for a Request-URI that is no number', async () => {
