@@ -1,17 +1,30 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SQLITE_FILE, SqliteProvisioningStore } from '../../src/store/index.js';
+import { BaresipUa } from './baresip-process.js';
 import { type CarrierProcess, startCarrier } from './carrier-process.js';
 import { missingPeerReason, requirePeer, suiteTitle } from './peers.js';
-import { switchboardBuilt, switchboardEntry } from './repo.js';
+import { repoRoot, switchboardBuilt, switchboardEntry } from './repo.js';
+import { describeSipp, runSipp, sippPorts } from './sipp.js';
 import { prepareTrunkNode, startTrunkNode, type TrunkNode } from './trunk-node.js';
+import { writeToneWav } from './wav.js';
 
 // Kamailio 5.6 as a carrier that sends inbound calls only to a registered customer: it challenges
 // REGISTER with Digest (qop=auth) and grants at most 4 s. The node registers its trunk there
 // (answering the 401), follows the granted expiry and refreshes before it runs out, shows the state
-// in the API and /metrics, and removes the binding when it stops.
+// in the API and /metrics, and removes the binding when it stops. A PSTN caller (SIPp) calls the
+// DID at the carrier; the carrier sends the call to the trunk's registered Contact (DID in To); the
+// node gives it to the subscriber who has that number (baresip, registered on the node).
 const kamailio = requirePeer('kamailio', 'kamailio');
 const kamailioMissing = kamailio ? undefined : missingPeerReason('kamailio', 'kamailio');
+const sipp = requirePeer('sipp', 'sip-tester');
+const baresip = requirePeer('baresip', 'baresip');
+const callMissing = [
+  sipp ? undefined : missingPeerReason('sipp', 'sip-tester'),
+  baresip ? undefined : missingPeerReason('baresip', 'baresip'),
+].filter((r) => r !== undefined);
 const unbuilt = switchboardBuilt() ? undefined : `${switchboardEntry} missing: run npm run build`;
 
 const CARRIER = {
@@ -23,6 +36,7 @@ const CARRIER = {
   maxExpires: 4,
 };
 const DOMAIN = 'example.com';
+const BOB = { username: 'bob', password: 'bob-Secret-8' };
 
 interface Registration {
   trunk: string;
@@ -53,11 +67,15 @@ describe.skipIf(!kamailio || unbuilt)(
   () => {
     let carrier: CarrierProcess;
     let node: TrunkNode;
+    let bob: BaresipUa | undefined;
+    let toneDir: string | undefined;
 
     beforeAll(async () => {
       carrier = await startCarrier(kamailio!, CARRIER);
       const prepared = await prepareTrunkNode();
       await prepared.cli(['domain', 'add', DOMAIN]);
+      await prepared.cli(['subscriber', 'add', `${BOB.username}@${DOMAIN}`, '--password', BOB.password]);
+      await prepared.cli(['number', 'add', CARRIER.did, `${BOB.username}@${DOMAIN}`]);
       const store = await SqliteProvisioningStore.open(join(prepared.dataDir, SQLITE_FILE));
       try {
         await store.trunks.addTrunk({
@@ -77,6 +95,9 @@ describe.skipIf(!kamailio || unbuilt)(
     }, 60_000);
 
     afterAll(async () => {
+      await bob?.stop();
+      bob?.cleanup();
+      if (toneDir) rmSync(toneDir, { recursive: true, force: true });
       if (node) {
         await node.stop();
         node.cleanup();
@@ -132,6 +153,66 @@ describe.skipIf(!kamailio || unbuilt)(
       const { body } = await node.get<Registration>('/v1/trunk-registrations/carrier');
       expect(body.state).toBe('registered');
     }, 15_000);
+
+    it.skipIf(callMissing.length > 0)(
+      `a call to the DID at the carrier reaches the subscriber with that number${callMissing.length > 0 ? ` [skipped: ${callMissing.join('; ')}]` : ''}`,
+      async () => {
+        toneDir = mkdtempSync(join(tmpdir(), 'sb-tones-'));
+        writeToneWav(join(toneDir, 'bob.wav'), 1000, 30);
+        bob = await BaresipUa.start(baresip!, {
+          name: 'bob',
+          user: BOB.username,
+          domain: DOMAIN,
+          password: BOB.password,
+          registrarPort: node.port,
+          toneWav: join(toneDir, 'bob.wav'),
+          autoAnswer: true,
+        });
+        await bob.waitForLog(/\{0\/UDP\/v4\} 200 OK/, 15_000);
+        const ports = await sippPorts();
+        const result = await runSipp(
+          sipp!,
+          [
+            '-sf',
+            join(repoRoot, 'test', 'interop', 'scenarios', 'carrier-uac.xml'),
+            `${CARRIER.address}:${carrier.port}`,
+            '-s',
+            CARRIER.did,
+            '-i',
+            '127.0.0.1',
+            '-p',
+            String(ports.sip),
+            ...ports.args,
+            '-t',
+            'u1',
+            '-m',
+            '1',
+            '-recv_timeout',
+            '10000',
+            '-timeout',
+            '20',
+          ],
+          30_000,
+          { traceMessages: true },
+        );
+        const why = `${describeSipp(result)}\n${result.messages?.slice(-4000)}\n${report()}\n${bob.report()}`;
+        expect(result.successful, why).toBe(1);
+        expect(result.failed, why).toBe(0);
+        await bob.waitForEvent((e) => e.type === 'CALL_ESTABLISHED', 5_000);
+        // The carrier sent it to the trunk's registered Contact, the DID in To.
+        expect(
+          carrier
+            .log()
+            .some((l) =>
+              l.includes(
+                `INVITE to DID ${CARRIER.did} sent to sip:${CARRIER.username}@127.0.0.1:${node.port}`,
+              ),
+            ),
+          why,
+        ).toBe(true);
+      },
+      60_000,
+    );
 
     it('removes the binding (Expires: 0) when the node stops', async () => {
       const exit = await node.stop();
