@@ -18,6 +18,7 @@ export { withoutPassword } from './redact.js';
 export { SqlProvisioningStore } from './sql-store.js';
 export { SqliteProvisioningStore } from './sqlite-store.js';
 export { checkTimeBands, formatTimeBand, inTimeBand, parseTimeBand, type TimeBand } from './time-band.js';
+export { withoutSecrets } from './trunk-rows.js';
 export {
   DISPATCH_ALGORITHMS,
   type DispatchAlgorithm,

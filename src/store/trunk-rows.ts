@@ -70,3 +70,11 @@ export function toRoute(row: Selectable<LcrRoutesTable>): LcrRoute {
 function list(text: string): string[] {
   return text === '' ? [] : text.split(',');
 }
+
+/** What a trunk shows in lists and the API: its passwords replaced by `***` (set, not shown). */
+export function withoutSecrets(trunk: Trunk): Trunk {
+  const shown: Trunk = { ...trunk };
+  if (shown.inboundPassword !== undefined) shown.inboundPassword = '***';
+  if (shown.registration) shown.registration = { ...shown.registration, password: '***' };
+  return shown;
+}
