@@ -1,19 +1,32 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SQLITE_FILE, SqliteProvisioningStore } from '../../src/store/index.js';
 import { missingPeerReason, requirePeer, suiteTitle } from './peers.js';
 import { repoRoot, switchboardBuilt, switchboardEntry } from './repo.js';
-import { type SippUas, startSippUas } from './sipp.js';
+import { describeSipp, runSipp, type SippUas, sippPorts, startSippUas } from './sipp.js';
 import { prepareTrunkNode, startTrunkNode, type TrunkNode } from './trunk-node.js';
 
-// SIPp UASes as a carrier's two gateways, probed with OPTIONS every second: one that stops is out
-// of service within two probe intervals; one that takes calls but no longer answers OPTIONS stays
-// out; answering again puts it back.
+// SIPp UASes as a carrier's two gateways (A first by priority, B second), probed with OPTIONS every
+// second, and a subscriber (SIPp with digest credentials) calling numbers that least-cost routing
+// sends to the carrier. A that stops is out of service within two probe intervals and new calls go
+// to B only; A back up taking calls but not answering OPTIONS still gets none; A answering again
+// is back in service and gets the calls.
 const sipp = requirePeer('sipp', 'sip-tester');
 const sippMissing = sipp ? undefined : missingPeerReason('sipp', 'sip-tester');
 const unbuilt = switchboardBuilt() ? undefined : `${switchboardEntry} missing: run npm run build`;
 const scenario = (name: string) => join(repoRoot, 'test', 'interop', 'scenarios', name);
 const PROBE_INTERVAL_S = 1;
+const ALICE = { username: 'alice', password: 'alice-Secret-9' };
+const CALLS = 3;
+
+/** INVITEs a SIPp instance received, from its -trace_msg log. */
+function invitesIn(messageFile: string): number {
+  if (!existsSync(messageFile)) return 0;
+  return [...readFileSync(messageFile, 'latin1').matchAll(/message received \[\d+\] bytes :\s*\n\s*INVITE /g)]
+    .length;
+}
 
 interface GatewayHealth {
   id: string;
@@ -34,11 +47,66 @@ async function until<T>(check: () => Promise<T | undefined>, ms: number, what: s
 }
 
 describe.skipIf(!sipp || unbuilt)(
-  suiteTitle('gateway probing: SIPp gateways answering OPTIONS', [sippMissing, unbuilt]),
+  suiteTitle('gateway probing: SIPp gateways answering OPTIONS and taking least-cost-routed calls', [
+    sippMissing,
+    unbuilt,
+  ]),
   () => {
     let node: TrunkNode;
     let gatewayA: SippUas;
     let gatewayB: SippUas;
+    let logDir: string;
+    let logA: string;
+    const logB = () => join(logDir, 'gateway-b.log');
+
+    /** A gateway SIPp logging every message to `file`. */
+    const gateway = (name: string, file: string, ports?: SippUas['ports']) =>
+      startSippUas(sipp!, {
+        transport: 'udp',
+        scenario: scenario(name),
+        extraArgs: ['-trace_msg', '-message_file', file],
+        ...(ports ? { ports } : {}),
+      });
+
+    /** CALLS calls from alice to an off-net number, one at a time; every one must complete. */
+    async function call(): Promise<void> {
+      const inf = join(logDir, 'alice.csv');
+      writeFileSync(
+        inf,
+        `SEQUENTIAL\n${ALICE.username};[authentication username=${ALICE.username} password=${ALICE.password}]\n`,
+      );
+      const ports = await sippPorts();
+      const result = await runSipp(
+        sipp!,
+        [
+          `127.0.0.1:${node.port}`,
+          '-sf',
+          scenario('subscriber-uac-auth.xml'),
+          '-inf',
+          inf,
+          '-s',
+          '+442079460000',
+          '-i',
+          '127.0.0.1',
+          '-p',
+          String(ports.sip),
+          ...ports.args,
+          '-m',
+          String(CALLS),
+          '-l',
+          '1',
+          '-recv_timeout',
+          '10000',
+          '-timeout',
+          '30',
+        ],
+        40_000,
+        { traceMessages: true },
+      );
+      const why = `${describeSipp(result)}\n${result.messages?.slice(-3000)}\n${report()}`;
+      expect(result.failed, why).toBe(0);
+      expect(result.successful, why).toBe(CALLS);
+    }
 
     const health = async (id: string) => (await node.get<GatewayHealth>(`/v1/gateway-health/${id}`)).body;
     const state = (id: string, wanted: GatewayHealth['state']) => async () => {
@@ -48,13 +116,23 @@ describe.skipIf(!sipp || unbuilt)(
     const report = () => `${node.report()}\n${gatewayA.child.report()}\n${gatewayB.child.report()}`;
 
     beforeAll(async () => {
-      gatewayA = await startSippUas(sipp!, { transport: 'udp', scenario: scenario('gateway-uas.xml') });
-      gatewayB = await startSippUas(sipp!, { transport: 'udp', scenario: scenario('gateway-uas.xml') });
+      logDir = mkdtempSync(join(tmpdir(), 'sb-gateways-'));
+      logA = join(logDir, 'gateway-a-1.log');
+      gatewayA = await gateway('gateway-uas.xml', logA);
+      gatewayB = await gateway('gateway-uas.xml', logB());
       const prepared = await prepareTrunkNode();
       await prepared.cli(['domain', 'add', 'example.com']);
+      await prepared.cli([
+        'subscriber',
+        'add',
+        `${ALICE.username}@example.com`,
+        '--password',
+        ALICE.password,
+      ]);
       const store = await SqliteProvisioningStore.open(join(prepared.dataDir, SQLITE_FILE));
       try {
         await store.trunks.addTrunk({ name: 'carrier' });
+        await store.trunks.addRoute({ prefix: '', trunk: 'carrier' });
         for (const [id, gateway, priority] of [
           ['gw-a', gatewayA, 1],
           ['gw-b', gatewayB, 2],
@@ -86,6 +164,7 @@ describe.skipIf(!sipp || unbuilt)(
       }
       await gatewayA?.stop();
       await gatewayB?.stop();
+      if (logDir) rmSync(logDir, { recursive: true, force: true });
     });
 
     it('has both gateways up once they answer OPTIONS', async () => {
@@ -94,7 +173,11 @@ describe.skipIf(!sipp || unbuilt)(
       const metrics = await (await fetch(`http://127.0.0.1:${node.apiPort}/metrics`)).text();
       expect(metrics).toContain('switchboard_gateway_up{gateway="gw-a",trunk="carrier"} 1');
       expect(metrics).toContain('switchboard_gateway_up{gateway="gw-b",trunk="carrier"} 1');
-    }, 10_000);
+      // Both up: the calls go to A, first by priority.
+      await call();
+      expect(invitesIn(logA), report()).toBe(CALLS);
+      expect(invitesIn(logB()), report()).toBe(0);
+    }, 30_000);
 
     it('marks a gateway that stopped down within two probe intervals', async () => {
       await gatewayA.stop();
@@ -110,14 +193,14 @@ describe.skipIf(!sipp || unbuilt)(
       expect((await health('gw-b')).state).toBe('up');
       const metrics = await (await fetch(`http://127.0.0.1:${node.apiPort}/metrics`)).text();
       expect(metrics).toContain('switchboard_gateway_up{gateway="gw-a",trunk="carrier"} 0');
-    }, 10_000);
+      // New calls go to B only.
+      await call();
+      expect(invitesIn(logB()), report()).toBe(CALLS);
+    }, 30_000);
 
     it('keeps a gateway that takes calls but ignores OPTIONS out of service', async () => {
-      gatewayA = await startSippUas(sipp!, {
-        transport: 'udp',
-        scenario: scenario('gateway-calls-only.xml'),
-        ports: gatewayA.ports,
-      });
+      logA = join(logDir, 'gateway-a-2.log');
+      gatewayA = await gateway('gateway-calls-only.xml', logA, gatewayA.ports);
       const before = await health('gw-a');
       await until(
         async () => {
@@ -128,15 +211,16 @@ describe.skipIf(!sipp || unbuilt)(
         'three more probes',
       );
       expect(await health('gw-a'), report()).toMatchObject({ state: 'down', lastError: 'timeout' });
-    }, 10_000);
+      // It would take the calls, and gets none of them.
+      await call();
+      expect(invitesIn(logA), report()).toBe(0);
+      expect(invitesIn(logB()), report()).toBe(2 * CALLS);
+    }, 30_000);
 
     it('puts the gateway back in service on its first answer', async () => {
       await gatewayA.stop();
-      gatewayA = await startSippUas(sipp!, {
-        transport: 'udp',
-        scenario: scenario('gateway-uas.xml'),
-        ports: gatewayA.ports,
-      });
+      logA = join(logDir, 'gateway-a-3.log');
+      gatewayA = await gateway('gateway-uas.xml', logA, gatewayA.ports);
       const restartedAt = Date.now();
       await until(state('gw-a', 'up'), 2 * PROBE_INTERVAL_S * 1000 + 1_000, 'gw-a up again').catch(
         (e: Error) => {
@@ -144,6 +228,10 @@ describe.skipIf(!sipp || unbuilt)(
         },
       );
       expect(Date.now() - restartedAt).toBeLessThanOrEqual(2 * PROBE_INTERVAL_S * 1000 + 1_000);
-    }, 10_000);
+      // Back in service: the calls go to A again.
+      await call();
+      expect(invitesIn(logA), report()).toBe(CALLS);
+      expect(invitesIn(logB()), report()).toBe(2 * CALLS);
+    }, 30_000);
   },
 );
