@@ -110,6 +110,8 @@ export interface RegisterRequest {
   /** Contact values; default `<sip:user@127.0.0.1:localPort>`. */
   contact?: string;
   authorization?: string;
+  /** More header lines (`Path: <sip:…;lr>`, `Supported: path`). */
+  headers?: string[];
 }
 
 /** One UDP socket on 127.0.0.1 sending REGISTERs to a registrar, one Call-ID for all of them. */
@@ -149,6 +151,7 @@ export class RegisterClient {
       `CSeq: ${r.cseq} REGISTER`,
       `Contact: ${r.contact ?? this.defaultContact}`,
       ...(r.authorization === undefined ? [] : [`Authorization: ${r.authorization}`]),
+      ...(r.headers ?? []),
       `Expires: ${r.expires}`,
       'User-Agent: switchboard-interop-digest-client',
       'Content-Length: 0',

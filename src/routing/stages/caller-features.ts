@@ -103,6 +103,8 @@ export class CallerFeatures implements RequestStage {
       const owner = await this.services.store.resolveUser(user, domain);
       if (owner && owner.username === caller.user && owner.domain.toLowerCase() === caller.domain) {
         preferred.params = new Parameters();
+        // The caller's display name goes with the identity they chose, as it does with their own.
+        preferred.displayName ??= request.from.displayName;
         return preferred.toString();
       }
     }
