@@ -168,6 +168,8 @@ export async function startNode(
           recordings: services.recordings,
           apiKeys: (key) => services.store.apiKeys.verifyApiKey(key),
           features: services.store,
+          // A write through the API reaches this node's routing tables at once (others poll).
+          trunks: { trunks: services.store.trunks, onChange: () => void services.trunks.tables.refresh() },
           metrics,
           logger: logger.child({ role: 'api' }),
           metricsEndpoint: config.api.metricsNeedKey ? 'protected' : 'open',

@@ -4,6 +4,8 @@
  * schemas carry an `$id` and appear under `components.schemas`.
  */
 
+import { TRUNK_SCHEMAS } from './trunk-schemas.js';
+
 /** ws:// or wss:// and a host: the only consumers the streamer can reach. */
 export const WS_URL_PATTERN = '^[wW][sS][sS]?://[^\\s/?#]+([/?#]\\S*)?$';
 /** An address-of-record, user@domain, without scheme. */
@@ -326,6 +328,7 @@ export const SHARED_SCHEMAS = [
   healthSchema,
   gatewayHealthSchema,
   trunkRegistrationSchema,
+  ...TRUNK_SCHEMAS,
 ] as const;
 
 export const domainParamsSchema = {
@@ -391,8 +394,8 @@ export function errorResponses(...statuses: number[]): Record<number, object> {
 const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: 'The request is invalid; `field` names the offending value.',
   401: 'No API key, or an unknown one.',
-  404: 'No such recording, policy, subscriber or domain.',
-  409: 'The recording is not in a state that allows this.',
+  404: 'No such recording, policy, subscriber, domain, trunk, gateway or route.',
+  409: 'The recording is not in a state that allows this; or the trunk, gateway or route exists already or is in use.',
   416: 'The requested range lies outside the file.',
   502: 'The media server refused or did not answer.',
   503: 'The recorder is unavailable.',

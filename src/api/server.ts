@@ -11,6 +11,7 @@ import { type FeatureProvisioning, featureRoutes } from './routes/features.js';
 import { policyRoutes } from './routes/policies.js';
 import { recordingRoutes } from './routes/recordings.js';
 import { type MetricsEndpoint, systemRoutes } from './routes/system.js';
+import { type TrunkProvisioning, trunkRoutes } from './routes/trunks.js';
 import { SHARED_SCHEMAS } from './schemas.js';
 import { createValidatorCompiler, fromValidationErrors } from './validation.js';
 
@@ -34,6 +35,8 @@ export interface ApiServerOptions {
   trustProxy?: boolean | string | string[];
   /** `info.version` of the OpenAPI document. */
   version?: string;
+  /** Trunks, their gateways and least-cost routes (/v1/trunks, /v1/routes). */
+  trunks?: TrunkProvisioning;
   /** Gateway probing and trunk registration states (/v1/gateway-health, /v1/trunk-registrations). */
   carrierStatus?: CarrierStatus;
 }
@@ -80,7 +83,8 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
       info: {
         title: 'Switchboard API',
         version: options.version ?? '0.1.0',
-        description: 'Recordings, recording policies and call features of a Switchboard node.',
+        description:
+          'Recordings, recording policies, call features, trunks, gateways and least-cost routes of a Switchboard node.',
       },
       components: { securitySchemes: SECURITY_SCHEMES },
     },
@@ -102,6 +106,7 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
       await v1.register(policyRoutes(options.recordings));
       if (options.features) await v1.register(featureRoutes(options.features));
       await v1.register(carrierStatusRoutes(options.carrierStatus ?? {}));
+      if (options.trunks) await v1.register(trunkRoutes(options.trunks));
     },
     { prefix: '/v1' },
   );

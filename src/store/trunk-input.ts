@@ -35,44 +35,80 @@ export function trunkColumns(input: NewTrunk, flavor: SqlFlavor): TrunkColumns {
   if ((username === undefined) !== (password === undefined)) {
     throw new InvalidInputError(
       'invalid inbound credentials: give both the inbound username and password, or neither',
+      undefined,
+      username === undefined ? 'inboundUsername' : 'inboundPassword',
     );
   }
   const registration = input.registration;
+  if (registration) {
+    for (const key of ['registrar', 'username', 'password'] as const) {
+      if (typeof registration[key] !== 'string') {
+        throw new InvalidInputError(
+          `invalid registration: the ${key} is missing (a registration needs registrar, username and password)`,
+          undefined,
+          `registration.${key}`,
+        );
+      }
+    }
+  }
+  const optional = <T, R>(value: T | undefined, check: (v: T) => R): R | null =>
+    value === undefined ? null : check(value);
   return {
-    name: checkName(input.name, 'trunk name'),
-    description: input.description === undefined ? null : (checkDescription(input.description) ?? null),
+    name: at('name', () => checkName(input.name, 'trunk name')),
+    description: at('description', () => optional(input.description, checkDescription) ?? null),
     enabled: flavor.flag(input.enabled ?? true),
-    inbound_cidrs: checkCidrs(input.inboundCidrs ?? []).join(','),
-    inbound_username: username === undefined ? null : checkUser(username, 'inbound username'),
-    inbound_password: password === undefined ? null : checkSecret(password, 'inbound password'),
-    inbound_strip: checkInteger(input.inboundStrip ?? 0, 'inbound strip', 0, 20),
-    inbound_prefix: checkNumberPrefix(input.inboundPrefix ?? '', 'inbound prefix'),
-    dispatch: checkDispatch(input.dispatch ?? 'priority'),
-    strip_digits: checkInteger(input.stripDigits ?? 0, 'strip digits', 0, 20),
-    prefix: checkNumberPrefix(input.prefix ?? '', 'prefix'),
-    caller_id: input.callerId === undefined ? null : checkCallerId(input.callerId),
-    no_reply_timeout:
-      input.noReplyTimeout === undefined
-        ? null
-        : checkInteger(input.noReplyTimeout, 'no-reply timeout (ms)', 100, 120_000),
-    no_answer_timeout:
-      input.noAnswerTimeout === undefined
-        ? null
-        : checkInteger(input.noAnswerTimeout, 'no-answer timeout (ms)', 1000, 600_000),
-    failover_codes:
-      input.failoverCodes === undefined ? null : checkFailoverCodes(input.failoverCodes).join(','),
-    codecs: checkCodecs(input.codecs ?? []).join(','),
-    register_uri: registration ? checkRegistrarUri(registration.registrar) : null,
-    register_username: registration ? checkUser(registration.username, 'registration username') : null,
-    register_password: registration ? checkSecret(registration.password, 'registration password') : null,
-    register_realm:
+    inbound_cidrs: at('inboundCidrs', () => checkCidrs(input.inboundCidrs ?? []).join(',')),
+    inbound_username: at('inboundUsername', () =>
+      optional(username, (u) => checkUser(u, 'inbound username')),
+    ),
+    inbound_password: at('inboundPassword', () =>
+      optional(password, (p) => checkSecret(p, 'inbound password')),
+    ),
+    inbound_strip: at('inboundStrip', () => checkInteger(input.inboundStrip ?? 0, 'inbound strip', 0, 20)),
+    inbound_prefix: at('inboundPrefix', () => checkNumberPrefix(input.inboundPrefix ?? '', 'inbound prefix')),
+    dispatch: at('dispatch', () => checkDispatch(input.dispatch ?? 'priority')),
+    strip_digits: at('stripDigits', () => checkInteger(input.stripDigits ?? 0, 'strip digits', 0, 20)),
+    prefix: at('prefix', () => checkNumberPrefix(input.prefix ?? '', 'prefix')),
+    caller_id: at('callerId', () => optional(input.callerId, checkCallerId)),
+    no_reply_timeout: at('noReplyTimeout', () =>
+      optional(input.noReplyTimeout, (ms) => checkInteger(ms, 'no-reply timeout (ms)', 100, 120_000)),
+    ),
+    no_answer_timeout: at('noAnswerTimeout', () =>
+      optional(input.noAnswerTimeout, (ms) => checkInteger(ms, 'no-answer timeout (ms)', 1000, 600_000)),
+    ),
+    failover_codes: at('failoverCodes', () =>
+      optional(input.failoverCodes, (codes) => checkFailoverCodes(codes).join(',')),
+    ),
+    codecs: at('codecs', () => checkCodecs(input.codecs ?? []).join(',')),
+    register_uri: at('registration.registrar', () => optional(registration?.registrar, checkRegistrarUri)),
+    register_username: at('registration.username', () =>
+      optional(registration?.username, (u) => checkUser(u, 'registration username')),
+    ),
+    register_password: at('registration.password', () =>
+      optional(registration?.password, (p) => checkSecret(p, 'registration password')),
+    ),
+    register_realm: at('registration.realm', () =>
       registration?.realm === undefined || registration.realm.trim() === ''
         ? null
         : checkSecret(registration.realm.trim(), 'registration realm'),
-    register_expires: registration
-      ? checkInteger(registration.expires ?? 3600, 'registration expires (s)', 60, 86_400)
-      : null,
+    ),
+    register_expires: at('registration.expires', () =>
+      registration
+        ? checkInteger(registration.expires ?? 3600, 'registration expires (s)', 60, 86_400)
+        : null,
+    ),
   };
+}
+
+/** Runs a field's check; its refusal names the field (API name) it was about. */
+function at<T>(field: string, check: () => T): T {
+  try {
+    return check();
+  } catch (e) {
+    if (e instanceof InvalidInputError && e.field === undefined)
+      throw new InvalidInputError(e.message, undefined, field);
+    throw e;
+  }
 }
 
 /** A stored trunk as the input that would make it (so a change can be applied and re-checked). */
@@ -82,20 +118,23 @@ export function asNewTrunk(trunk: Trunk): NewTrunk {
 }
 
 export function gatewayRow(input: NewGateway, flavor: SqlFlavor): Insertable<TrunkGatewaysTable> {
-  const { uri, transport: implied } = checkGatewayUri(input.uri);
-  const transport = input.transport === undefined ? (implied ?? 'udp') : checkTransport(input.transport);
+  const { uri, transport: implied } = at('uri', () => checkGatewayUri(input.uri));
+  const given = input.transport;
+  const transport = given === undefined ? (implied ?? 'udp') : at('transport', () => checkTransport(given));
   if (implied !== undefined && implied !== transport) {
     throw new InvalidInputError(
       `invalid transport ${JSON.stringify(input.transport)}: the gateway URI ${uri} says ${implied}`,
+      undefined,
+      'transport',
     );
   }
   return {
-    id: input.id === undefined ? madeId('gw') : checkName(input.id, 'gateway id'),
-    trunk: checkName(input.trunk, 'trunk name'),
+    id: input.id === undefined ? madeId('gw') : at('id', () => checkName(input.id!, 'gateway id')),
+    trunk: at('trunk', () => checkName(input.trunk, 'trunk name')),
     uri,
     transport,
-    priority: checkInteger(input.priority ?? 0, 'priority', 0, 65_535),
-    weight: checkInteger(input.weight ?? 1, 'weight', 0, 10_000),
+    priority: at('priority', () => checkInteger(input.priority ?? 0, 'priority', 0, 65_535)),
+    weight: at('weight', () => checkInteger(input.weight ?? 1, 'weight', 0, 10_000)),
     probe: flavor.flag(input.probe ?? true),
     enabled: flavor.flag(input.enabled ?? true),
     created_at: flavor.time(new Date()),
@@ -109,14 +148,16 @@ export function asNewGateway(gateway: Gateway): NewGateway {
 
 export function routeRow(input: NewRoute, flavor: SqlFlavor, now: Date): Insertable<LcrRoutesTable> {
   return {
-    id: input.id === undefined ? madeId('rt') : checkName(input.id, 'route id'),
-    prefix: checkPrefix(input.prefix),
-    trunk: checkName(input.trunk, 'trunk name'),
-    priority: checkInteger(input.priority ?? 0, 'priority', 0, 65_535),
-    price: input.price === undefined ? null : checkPrice(input.price),
-    time_bands: checkTimeBands(input.timeBands ?? []).join(';'),
+    id: input.id === undefined ? madeId('rt') : at('id', () => checkName(input.id!, 'route id')),
+    prefix: at('prefix', () => checkPrefix(input.prefix)),
+    trunk: at('trunk', () => checkName(input.trunk, 'trunk name')),
+    priority: at('priority', () => checkInteger(input.priority ?? 0, 'priority', 0, 65_535)),
+    price: at('price', () => (input.price === undefined ? null : checkPrice(input.price))),
+    time_bands: at('timeBands', () => checkTimeBands(input.timeBands ?? []).join(';')),
     enabled: flavor.flag(input.enabled ?? true),
-    description: input.description === undefined ? null : (checkDescription(input.description) ?? null),
+    description: at('description', () =>
+      input.description === undefined ? null : (checkDescription(input.description) ?? null),
+    ),
     created_at: flavor.time(now),
   };
 }

@@ -28,6 +28,20 @@ const V1_OPERATIONS = [
   ['get', '/v1/gateway-health/{id}'],
   ['get', '/v1/trunk-registrations'],
   ['get', '/v1/trunk-registrations/{trunk}'],
+  ['get', '/v1/trunks'],
+  ['post', '/v1/trunks'],
+  ['get', '/v1/trunks/{name}'],
+  ['patch', '/v1/trunks/{name}'],
+  ['delete', '/v1/trunks/{name}'],
+  ['get', '/v1/trunks/{name}/gateways'],
+  ['post', '/v1/trunks/{name}/gateways'],
+  ['patch', '/v1/trunks/{name}/gateways/{id}'],
+  ['delete', '/v1/trunks/{name}/gateways/{id}'],
+  ['get', '/v1/routes'],
+  ['post', '/v1/routes'],
+  ['get', '/v1/routes/{id}'],
+  ['patch', '/v1/routes/{id}'],
+  ['delete', '/v1/routes/{id}'],
 ] as const;
 
 const METHODS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']);
@@ -50,7 +64,7 @@ describe('GET /openapi.json', () => {
   let store: SqliteProvisioningStore;
   beforeAll(async () => {
     store = await SqliteProvisioningStore.open(':memory:');
-    h = await harness({ features: store });
+    h = await harness({ features: store, trunks: { trunks: store.trunks } });
     const response = await h.app.inject({ url: '/openapi.json' });
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toMatch(/^application\/json/);
