@@ -2,7 +2,6 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SQLITE_FILE, SqliteProvisioningStore } from '../../src/store/index.js';
 import { missingPeerReason, requirePeer, suiteTitle } from './peers.js';
 import { repoRoot, switchboardBuilt, switchboardEntry } from './repo.js';
 import { describeSipp, runSipp, type SippUas, sippPorts, startSippUas } from './sipp.js';
@@ -129,25 +128,28 @@ describe.skipIf(!sipp || unbuilt)(
         '--password',
         ALICE.password,
       ]);
-      const store = await SqliteProvisioningStore.open(join(prepared.dataDir, SQLITE_FILE));
-      try {
-        await store.trunks.addTrunk({ name: 'carrier' });
-        await store.trunks.addRoute({ prefix: '', trunk: 'carrier' });
-        for (const [id, gateway, priority] of [
-          ['gw-a', gatewayA, 1],
-          ['gw-b', gatewayB, 2],
-        ] as const) {
-          await store.trunks.addGateway({
-            id,
-            trunk: 'carrier',
-            uri: `sip:127.0.0.1:${gateway.port}`,
-            priority,
-            probe: true,
-          });
-        }
-      } finally {
-        await store.close();
-      }
+      await prepared.cli(['trunk', 'add', 'carrier']);
+      await prepared.cli(['route', 'add', '', 'carrier']);
+      await prepared.cli([
+        'gateway',
+        'add',
+        'carrier',
+        `sip:127.0.0.1:${gatewayA.port}`,
+        '--id',
+        'gw-a',
+        '--priority',
+        '1',
+      ]);
+      await prepared.cli([
+        'gateway',
+        'add',
+        'carrier',
+        `sip:127.0.0.1:${gatewayB.port}`,
+        '--id',
+        'gw-b',
+        '--priority',
+        '2',
+      ]);
       node = await startTrunkNode(prepared, {
         domain: 'example.com',
         env: {
@@ -193,6 +195,9 @@ describe.skipIf(!sipp || unbuilt)(
       expect((await health('gw-b')).state).toBe('up');
       const metrics = await (await fetch(`http://127.0.0.1:${node.apiPort}/metrics`)).text();
       expect(metrics).toContain('switchboard_gateway_up{gateway="gw-a",trunk="carrier"} 0');
+      const status = await node.cliApi(['gateway', 'status']);
+      expect(status).toMatch(/gw-a\s+carrier\s+\S+\s+down\s/);
+      expect(status).toMatch(/gw-b\s+carrier\s+\S+\s+up\s/);
       // New calls go to B only.
       await call();
       expect(invitesIn(logB()), report()).toBe(CALLS);

@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SQLITE_FILE, SqliteProvisioningStore } from '../../src/store/index.js';
 import { BaresipUa } from './baresip-process.js';
 import { type CarrierProcess, startCarrier } from './carrier-process.js';
 import { missingPeerReason, requirePeer, suiteTitle } from './peers.js';
@@ -76,21 +75,19 @@ describe.skipIf(!kamailio || unbuilt)(
       await prepared.cli(['domain', 'add', DOMAIN]);
       await prepared.cli(['subscriber', 'add', `${BOB.username}@${DOMAIN}`, '--password', BOB.password]);
       await prepared.cli(['number', 'add', CARRIER.did, `${BOB.username}@${DOMAIN}`]);
-      const store = await SqliteProvisioningStore.open(join(prepared.dataDir, SQLITE_FILE));
-      try {
-        await store.trunks.addTrunk({
-          name: 'carrier',
-          inboundCidrs: [`${CARRIER.address}/32`],
-          registration: {
-            registrar: `sip:${CARRIER.address}:${carrier.port}`,
-            username: CARRIER.username,
-            password: CARRIER.password,
-            expires: 3600,
-          },
-        });
-      } finally {
-        await store.close();
-      }
+      await prepared.cli([
+        'trunk',
+        'add',
+        'carrier',
+        '--inbound-cidr',
+        `${CARRIER.address}/32`,
+        '--register-uri',
+        `sip:${CARRIER.address}:${carrier.port}`,
+        '--register-username',
+        CARRIER.username,
+        '--register-password',
+        CARRIER.password,
+      ]);
       node = await startTrunkNode(prepared, { domain: DOMAIN });
     }, 60_000);
 
@@ -136,6 +133,10 @@ describe.skipIf(!kamailio || unbuilt)(
       ).toBe(true);
       const metrics = await (await fetch(`http://127.0.0.1:${node.apiPort}/metrics`)).text();
       expect(metrics).toContain('switchboard_trunk_registered{trunk="carrier"} 1');
+      const status = await node.cliApi(['trunk', 'status']);
+      expect(status).toMatch(
+        new RegExp(`carrier\\s+registered\\s+sip:${CARRIER.address}:${carrier.port}\\s`),
+      );
     }, 20_000);
 
     it('refreshes before the granted expiry runs out, on one Call-ID with rising CSeq', async () => {

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { type GatewayChanges, NotFoundError } from '../../store/index.js';
 import type { CliIo } from '../io.js';
+import { registerGatewayStatus } from './carrier-status.js';
 import { addJsonOption, addStoreOptions } from './store-options.js';
 import { formatTable } from './table.js';
 import { integer } from './trunk-options.js';
@@ -118,4 +119,6 @@ export function registerGateway(program: Command, io: CliIo): void {
       else io.stdout(`removed gateway ${id}\n`);
     }),
   );
+
+  registerGatewayStatus(gateway, io);
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { type NewTrunk, NotFoundError, type Trunk, withoutSecrets } from '../../store/index.js';
 import type { CliIo } from '../io.js';
+import { registerTrunkStatus } from './carrier-status.js';
 import { addJsonOption, addStoreOptions } from './store-options.js';
 import { formatTable } from './table.js';
 import { addTrunkOptions, trunkChangesFrom } from './trunk-options.js';
@@ -151,6 +152,8 @@ export function registerTrunk(program: Command, io: CliIo): void {
       else io.stdout(`removed trunk ${name}\n`);
     }),
   );
+
+  registerTrunkStatus(trunk, io);
 }
 
 function inboundText(trunk: Trunk): string {
