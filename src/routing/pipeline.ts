@@ -1,5 +1,6 @@
 import type { ProxyStack } from '../sip/proxy/index.js';
 import { Forwarding } from './features/forwarding.js';
+import { trunkRouter } from './features/off-net.js';
 import type { FailureStage, RequestStage } from './stage.js';
 import { Authenticate } from './stages/authenticate.js';
 import { CalleeFeatures } from './stages/callee-features.js';
@@ -38,7 +39,13 @@ export interface PipelineDeps {
 function forwardingOf(deps: PipelineDeps): Forwarding | undefined {
   const subscribers = deps.subscribers;
   if (!subscribers?.features) return undefined;
-  deps.forwarding ??= new Forwarding({ ...subscribers, features: subscribers.features }, deps.routes);
+  const offNet = deps.trunks && trunkRouter(deps.trunks);
+  deps.forwarding ??= new Forwarding(
+    { ...subscribers, features: subscribers.features },
+    deps.routes,
+    Date.now,
+    offNet,
+  );
   return deps.forwarding;
 }
 

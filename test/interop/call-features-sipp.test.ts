@@ -246,5 +246,25 @@ describe.skipIf(!sipp || target.unavailable || target.isKamailio)(
         await node.cli(['feature', 'clear', 'example.com']);
       }
     }, 60_000);
+
+    it('CFU to a number outside the platform goes out through a trunk, the Diversion on the wire at the gateway', async () => {
+      const gateway = await startSippPhone(bin, 'features-phone-answer.xml');
+      phones.push(gateway);
+      await node.cli(['trunk', 'add', 'carrier']);
+      await node.cli(['gateway', 'add', 'carrier', `sip:127.0.0.1:${gateway.port}`, '--no-probe']);
+      await node.cli(['route', 'add', '49151', 'carrier']);
+      await node.cli(['feature', 'set', 'bob@example.com', '--forward-always', '+4915112345678']);
+      // The node re-reads its trunks when the store's routing revision moves: retry until it has.
+      let result: SippResult | undefined;
+      for (let attempt = 0; attempt < 10; attempt++) {
+        result = await aliceCalls(bin, node, ALICE.password, { to: 'bob', answered: true, timeoutS: 10 });
+        if (result.successful === 1) break;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      expect(result!.successful, report(result!, gateway)).toBe(1);
+      const invite = inviteAt(gateway);
+      expect(invite.startLine).toMatch(/^INVITE sip:\+?4915112345678@127\.0\.0\.1:\d+/);
+      expect(invite.header('Diversion')).toEqual(['<sip:bob@example.com>;reason=unconditional;counter=1']);
+    }, 60_000);
   },
 );

@@ -9,14 +9,18 @@ import type { SubscriberServices } from '../types.js';
 import { addDiversions, type Diversion, type DiversionReason, receivedDiversions } from './diversion.js';
 import { callerUri, isAnonymous, userOf } from './identity.js';
 import { forDisplay, looksDialled, numberForms, toE164 } from './numbering.js';
+import type { OffNetRouter } from './off-net.js';
 import { firstMatch } from './patterns.js';
 import { type CalleeState, DEFAULT_MAX_DIVERSIONS, DEFAULT_RING_TIMEOUT_S } from './types.js';
 
 export type FeatureServices = Pick<SubscriberServices, 'store' | 'location' | 'domains'> &
   Required<Pick<SubscriberServices, 'features'>>;
 
-/** Where a forward goes: one of our subscribers, or a URI relayed as it is. */
-type Destination = { kind: 'subscriber'; subscriber: Subscriber } | { kind: 'uri'; uri: SipUri };
+/** Where a forward goes: one of our subscribers, a number outside the platform, or a URI relayed as it is. */
+type Destination =
+  | { kind: 'subscriber'; subscriber: Subscriber }
+  | { kind: 'number'; number: string }
+  | { kind: 'uri'; uri: SipUri };
 
 /**
  * Calls to our subscribers, with their features (like Kamailio's request_route and
@@ -31,6 +35,8 @@ export class Forwarding {
     private readonly services: FeatureServices,
     private readonly routes: Pick<StaticRoutes, 'defaultRoute'>,
     private readonly now: () => number = Date.now,
+    /** Numbers no subscriber has: out through the trunks (absent: the default route, or 404). */
+    private readonly offNet?: OffNetRouter,
   ) {}
 
   /** The call reaches `subscriber` as the Request-URI named them (the first callee). */
@@ -148,6 +154,8 @@ export class Forwarding {
     if (destination === undefined)
       return respond(createResponse(request, 404, 'Forwarding Target Not Found'));
     if (destination.kind === 'subscriber') return this.ring(request, context, destination.subscriber, chain);
+    if (destination.kind === 'number')
+      return this.offPlatform(request, context, features, chain, destination.number);
     const address = `sip:${destination.uri.user ?? ''}@${destination.uri.hostname}`;
     if (chain.visited.includes(address)) return respond(createResponse(request, 482, 'Loop Detected'));
     // Not ours: relayed like any request for another domain (through the default route, if any).
@@ -159,6 +167,33 @@ export class Forwarding {
     };
     if (this.routes.defaultRoute) target.nextHop = this.routes.defaultRoute;
     return forward([target]);
+  }
+
+  /**
+   * A forward to a number outside the platform: the forwarding subscriber's outgoing barring
+   * applies (no toll fraud through forwarding), then the trunks. The Diversions go on every
+   * gateway's copy, failover included: they are request-wide edits from here on.
+   */
+  private offPlatform(
+    request: SipRequest,
+    context: RoutingContext,
+    features: DomainFeatures,
+    chain: Pick<CalleeState, 'diversions'>,
+    number: string,
+  ): Respond | Forward {
+    if (firstMatch(features.barOutgoing, numberForms(number, features.numbering)))
+      return respond(createResponse(request, 403, 'Outgoing Calls Barred'));
+    const digits = number.replace(/^\+/, '');
+    const decision = this.offNet!.route(digits, request, context);
+    if (decision.kind !== 'forward') return decision;
+    context.callee = undefined;
+    const diversions = [...chain.diversions];
+    const before = context.prepare;
+    context.prepare = (copy) => {
+      addDiversions(copy, diversions);
+      before?.(copy);
+    };
+    return decision;
   }
 
   /**
@@ -191,7 +226,8 @@ export class Forwarding {
         if (owner?.enabled) return { kind: 'subscriber', subscriber: owner };
       }
     }
-    // A number of our domain that none of ours has: out through the default route, if there is one.
+    // A number of our domain that none of ours has: out through the trunks, else the default route.
+    if (this.offNet && /^\+[1-9]\d{2,14}$/.test(user)) return { kind: 'number', number: user };
     if (!this.routes.defaultRoute) return undefined;
     const out = uri.clone();
     out.user = user;

@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Decision, FailureDecision } from '../../../src/routing/index.js';
+import { type Decision, type FailureDecision, forward } from '../../../src/routing/index.js';
 import { CalleeFeatures } from '../../../src/routing/stages/callee-features.js';
 import { CallerFeatures } from '../../../src/routing/stages/caller-features.js';
 import { ForwardOnFailure } from '../../../src/routing/stages/forward-on-failure.js';
 import { NormaliseNumber } from '../../../src/routing/stages/normalise-number.js';
-import { createResponse } from '../../../src/sip/message/index.js';
+import { createResponse, parseUri } from '../../../src/sip/message/index.js';
 import type { ForwardTarget } from '../../../src/sip/proxy/index.js';
 import { routedRequest } from '../registrar/fakes.js';
 import { copyFor, type FeatureWorld, featureWorld, invite } from './features-harness.js';
@@ -327,6 +327,49 @@ describe('call features in the routing pipeline', () => {
       ).toMatchObject({
         kind: 'continue',
       });
+    });
+  });
+
+  describe('forwarding to numbers outside the platform', () => {
+    it("goes out through the trunks with the Diversion on every gateway copy; the forwarder's outgoing barring applies", async () => {
+      const routed: string[] = [];
+      const trunks = await featureWorld(undefined, {
+        route: (digits) => {
+          routed.push(digits);
+          return forward([{ uri: parseUri(`sip:${digits}@192.0.2.77`) }]);
+        },
+      });
+      try {
+        await trunks.features.updateDomainFeatures('example.com', { numbering: berlin });
+        await trunks.features.updateSubscriberFeatures('bob', 'example.com', {
+          forwardAlways: '015112345678',
+        });
+        const request = invite('sip:bob@example.com');
+        const ctx = calleeCtx();
+        const decision = await new CalleeFeatures(trunks, trunks.forwarding).decide(request, ctx);
+        expect(forwardedTo(decision)).toEqual(['sip:4915112345678@192.0.2.77']);
+        expect(routed).toEqual(['4915112345678']);
+        const copy = request.clone();
+        ctx.prepare!(copy);
+        expect(copy.get('diversion')).toBe('<sip:bob@example.com>;reason=unconditional;counter=1');
+        expect(ctx.callee).toBeUndefined();
+        await trunks.features.updateSubscriberFeatures('bob', 'example.com', { barOutgoing: ['+49151*'] });
+        const barred = await new CalleeFeatures(trunks, trunks.forwarding).decide(
+          invite('sip:bob@example.com'),
+          calleeCtx(),
+        );
+        expect((barred as { response: { reason: string } }).response.reason).toBe('Outgoing Calls Barred');
+        expect(routed).toHaveLength(1);
+      } finally {
+        await trunks.close();
+      }
+    });
+
+    it('without trunks or a default route, a number nobody has is 404', async () => {
+      await w.features.updateSubscriberFeatures('bob', 'example.com', { forwardAlways: '+4915112345678' });
+      expect(
+        status(await new CalleeFeatures(w, w.forwarding).decide(invite('sip:bob@example.com'), calleeCtx())),
+      ).toBe(404);
     });
   });
 });

@@ -1,6 +1,7 @@
 import { MemoryLocationService } from '../../../src/location/index.js';
 import { LocalDomains } from '../../../src/registrar/index.js';
 import { Forwarding } from '../../../src/routing/features/forwarding.js';
+import type { OffNetRouter } from '../../../src/routing/features/off-net.js';
 import type { ForwardTarget } from '../../../src/sip/proxy/index.js';
 import { SqliteProvisioningStore } from '../../../src/store/index.js';
 import { binding, routedRequest, TestClock } from '../registrar/fakes.js';
@@ -18,7 +19,7 @@ export interface FeatureWorld {
   close(): Promise<void>;
 }
 
-export async function featureWorld(defaultRoute?: string): Promise<FeatureWorld> {
+export async function featureWorld(defaultRoute?: string, offNet?: OffNetRouter): Promise<FeatureWorld> {
   const clock = new TestClock();
   const store = await SqliteProvisioningStore.open(':memory:');
   await store.addDomain('example.com');
@@ -44,7 +45,7 @@ export async function featureWorld(defaultRoute?: string): Promise<FeatureWorld>
   return {
     ...services,
     clock,
-    forwarding: new Forwarding(services, routes, clock.now),
+    forwarding: new Forwarding(services, routes, clock.now, offNet),
     async register(user, n) {
       const aor = `sip:${user}@example.com`;
       await location.update(aor, {
