@@ -1,0 +1,188 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  aliceCalls,
+  type FeatureNode,
+  firstMessage,
+  SCENARIOS,
+  type SippPhone,
+  startFeatureNode,
+  startSippPhone,
+} from './features-node.js';
+import { missingPeerReason, requirePeer, suiteTitle } from './peers.js';
+import { registrarUnderTest } from './registrar-process.js';
+import { describeSipp, runSipp, type SippResult, sippPorts } from './sipp.js';
+
+// Trunks on the wire: alice (SIPp, digest) dials UK numbers; least-cost routing sends them to the
+// trunk `carrier`, whose two gateways are SIPp UASes. Failover happens inside alice's INVITE
+// transaction: a 503 or a gateway that never answers moves the call to the second gateway, a 486
+// does not. A carrier's caller (SIPp UAC from the trunk's address, 127.0.0.2) reaches bob, a
+// subscriber registered with a SIPp phone, through his DID.
+const sipp = requirePeer('sipp', 'sip-tester');
+const target = registrarUnderTest();
+const sippMissing = sipp ? undefined : missingPeerReason('sipp', 'sip-tester');
+
+const ALICE = { username: 'alice', password: 'alice-Secret-1' };
+const BOB = { username: 'bob', password: 'bob-Secret-2' };
+const DIALLED = '+442079460000';
+/** The carrier wants international numbers with 00. */
+const SENT = 'sip:00442079460000@127.0.0.1';
+/** Changes made with the CLI reach the running node within this (trunks.reloadInterval 1 s). */
+const RELOAD_MS = 1_500;
+
+describe.skipIf(!sipp || target.unavailable || target.isKamailio)(
+  suiteTitle('trunks, least-cost routing and failover on the wire (SIPp)', [sippMissing, target.unavailable]),
+  () => {
+    const bin = sipp!;
+    let node: FeatureNode;
+    const phones: SippPhone[] = [];
+
+    beforeAll(async () => {
+      // The node's child process inherits it: CLI changes are seen within a second.
+      process.env['SWITCHBOARD_TRUNKS_RELOAD_INTERVAL'] = '1';
+      node = await startFeatureNode([ALICE, BOB], [{ number: '+14155550100', username: 'bob' }]);
+      await node.cli([
+        'trunk',
+        'add',
+        'carrier',
+        '--prefix',
+        '00',
+        '--strip',
+        '0',
+        '--reply-timeout',
+        '1000',
+        '--inbound-cidr',
+        '127.0.0.2',
+        '--inbound-prefix',
+        '+1',
+      ]);
+      await node.cli(['route', 'add', '44', 'carrier', '--price', '0.012']);
+    }, 60_000);
+
+    afterEach(async () => {
+      for (const phone of phones.splice(0)) await phone.stop();
+      await node.unregister(BOB);
+    });
+
+    afterAll(async () => {
+      delete process.env['SWITCHBOARD_TRUNKS_RELOAD_INTERVAL'];
+      if (node) {
+        const exit = await node.stop();
+        expect(exit.killed, `switchboard ignored SIGTERM\n${node.child.report()}`).toBe(false);
+      }
+    });
+
+    /** Two SIPp gateways for the trunk, the first preferred (priority dispatch); no OPTIONS probing. */
+    async function gateways(first: string, second: string): Promise<[SippPhone, SippPhone]> {
+      const one = await startSippPhone(bin, first);
+      const two = await startSippPhone(bin, second);
+      phones.push(one, two);
+      for (const gw of JSON.parse(await node.cli(['gateway', 'list', '--json'])) as Array<{ id: string }>) {
+        await node.cli(['gateway', 'remove', gw.id]);
+      }
+      await node.cli([
+        'gateway',
+        'add',
+        'carrier',
+        `sip:127.0.0.1:${one.port}`,
+        '--priority',
+        '0',
+        '--no-probe',
+      ]);
+      await node.cli([
+        'gateway',
+        'add',
+        'carrier',
+        `sip:127.0.0.1:${two.port}`,
+        '--priority',
+        '1',
+        '--no-probe',
+      ]);
+      await new Promise((r) => setTimeout(r, RELOAD_MS));
+      return [one, two];
+    }
+
+    const report = (result: SippResult, ...others: SippPhone[]) =>
+      `${describeSipp(result)}\n--- alice's messages ---\n${result.messages}\n${others
+        .map((p) => `--- ${p.child.report()}\n${p.messages()}`)
+        .join('\n')}\n--- node ---\n${node.child.report()}`;
+
+    const inviteLine = (p: SippPhone) => firstMessage(p.messages(), /^INVITE \S+ SIP\/2\.0$/)?.startLine;
+
+    it('the first gateway answers 503: the call completes through the second, in the same transaction', async () => {
+      const [busy, good] = await gateways('trunk-gateway-503.xml', 'features-phone-answer.xml');
+      const result = await aliceCalls(bin, node, ALICE.password, { to: DIALLED, answered: true });
+      expect(result.successful, report(result, busy, good)).toBe(1);
+      expect(inviteLine(busy)).toBe(`INVITE ${SENT}:${busy.port} SIP/2.0`);
+      expect(busy.messages()).toMatch(/SIP\/2\.0 503 Service Unavailable/);
+      expect(inviteLine(good)).toBe(`INVITE ${SENT}:${good.port} SIP/2.0`);
+      // alice never saw the 503: only the 200 of the second gateway.
+      expect(result.messages).not.toMatch(/SIP\/2\.0 5\d\d/);
+    }, 40_000);
+
+    it('the first gateway never answers: after the 1 s reply timeout the call completes through the second', async () => {
+      const [silent, good] = await gateways('trunk-gateway-silent.xml', 'features-phone-answer.xml');
+      const started = Date.now();
+      const result = await aliceCalls(bin, node, ALICE.password, { to: DIALLED, answered: true });
+      expect(result.successful, report(result, silent, good)).toBe(1);
+      expect(inviteLine(silent)).toBe(`INVITE ${SENT}:${silent.port} SIP/2.0`);
+      expect(inviteLine(good)).toBe(`INVITE ${SENT}:${good.port} SIP/2.0`);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
+      expect(result.messages).not.toMatch(/SIP\/2\.0 408/);
+    }, 40_000);
+
+    it('a 486 from the first gateway goes to alice: busy is not failed over', async () => {
+      const [busy, other] = await gateways('features-phone-busy.xml', 'features-phone-answer.xml');
+      const result = await aliceCalls(bin, node, ALICE.password, { to: DIALLED, answered: false });
+      expect(result.successful, report(result, busy, other)).toBe(1);
+      expect(result.messages).toMatch(/SIP\/2\.0 486 Busy Here/);
+      expect(inviteLine(busy)).toBe(`INVITE ${SENT}:${busy.port} SIP/2.0`);
+      expect(other.messages()).not.toMatch(/INVITE sip:/);
+    }, 40_000);
+
+    async function carrierCalls(from: string, did: string): Promise<SippResult> {
+      const ports = await sippPorts();
+      const args = [
+        '-sf',
+        `${SCENARIOS}/carrier-uac.xml`,
+        `127.0.0.1:${node.port}`,
+        '-i',
+        from,
+        '-p',
+        String(ports.sip),
+        ...ports.args,
+        '-t',
+        'u1',
+        '-s',
+        did,
+        '-m',
+        '1',
+        '-recv_timeout',
+        '10000',
+        '-timeout',
+        '20',
+      ];
+      return runSipp(bin, args, 30_000, { traceMessages: true });
+    }
+
+    it('an inbound call from the trunk address to a DID reaches the registered subscriber', async () => {
+      const bobPhone = await startSippPhone(bin, 'features-phone-answer.xml');
+      phones.push(bobPhone);
+      await node.register(BOB, bobPhone.port);
+      // The carrier sends national numbers; the trunk's inbound prefix +1 makes them E.164.
+      const result = await carrierCalls('127.0.0.2', '4155550100');
+      expect(result.successful, report(result, bobPhone)).toBe(1);
+      expect(inviteLine(bobPhone)).toBe(`INVITE sip:bob@127.0.0.1:${bobPhone.port} SIP/2.0`);
+    }, 40_000);
+
+    it('the same call from an address that is no trunk is refused and reaches nobody', async () => {
+      const bobPhone = await startSippPhone(bin, 'features-phone-answer.xml');
+      phones.push(bobPhone);
+      await node.register(BOB, bobPhone.port);
+      const result = await carrierCalls('127.0.0.1', '4155550100');
+      expect(result.successful, report(result, bobPhone)).toBe(0);
+      // Refused by the node's own rules (403 or 404): only a trunk's call may land on a DID here.
+      expect(result.messages).toMatch(/SIP\/2\.0 40[34] /);
+      expect(bobPhone.messages()).not.toMatch(/INVITE sip:/);
+    }, 40_000);
+  },
+);
