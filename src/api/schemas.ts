@@ -178,7 +178,7 @@ const patterns = (what: string) => ({
 });
 const callFeatureProperties = {
   forwardAlways: forwardTarget('Call forwarding unconditional (CFU)'),
-  forwardBusy: forwardTarget('Forwarding on busy, 486/600 (CFB)'),
+  forwardBusy: forwardTarget('Forwarding on busy, 486 (CFB)'),
   forwardNoAnswer: forwardTarget('Forwarding when not answered within ringTimeout (CFNA)'),
   ringTimeout: {
     type: 'integer',

@@ -5,7 +5,7 @@
 export interface CallFeatures {
   /** Call forwarding unconditional (CFU): a SIP URI, a number or a user of the same domain. */
   forwardAlways?: string;
-  /** Forwarding on busy (CFB): the callee answered 486 or 600. */
+  /** Forwarding on busy (CFB): the callee answered 486 Busy Here. */
   forwardBusy?: string;
   /** Forwarding on no answer (CFNA): nobody answered within `ringTimeout`. */
   forwardNoAnswer?: string;

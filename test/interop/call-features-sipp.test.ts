@@ -266,5 +266,34 @@ describe.skipIf(!sipp || target.unavailable || target.isKamailio)(
       expect(invite.startLine).toMatch(/^INVITE sip:\+?4915112345678@127\.0\.0\.1:\d+/);
       expect(invite.header('Diversion')).toEqual(['<sip:bob@example.com>;reason=unconditional;counter=1']);
     }, 60_000);
+
+    it('a caller of another network: its own P-Asserted-Identity removed, its E.164 number shown in national format', async () => {
+      const bobPhone = await phone(BOB, 'features-phone-answer.xml');
+      await node.cli([
+        'feature',
+        'set',
+        'example.com',
+        '--country-code',
+        '49',
+        '--national-prefix',
+        '0',
+        '--international-prefix',
+        '00',
+      ]);
+      try {
+        const result = await aliceCalls(bin, node, ALICE.password, {
+          to: 'bob',
+          answered: true,
+          external: '+49301111111@carrier.net',
+        });
+        expect(result.successful, report(result, bobPhone)).toBe(1);
+        const invite = inviteAt(bobPhone);
+        // RFC 3325 §5: an assertion from outside the trust domain does not reach our subscriber.
+        expect(invite.header('P-Asserted-Identity')).toEqual([]);
+        expect(invite.header('From')[0]).toMatch(/^<sip:0301111111@carrier\.net>;tag=/);
+      } finally {
+        await node.cli(['feature', 'clear', 'example.com']);
+      }
+    }, 30_000);
   },
 );

@@ -164,6 +164,8 @@ export interface CallOptions {
   ppi?: string;
   answered: boolean;
   timeoutS?: number;
+  /** A caller of another network (`+49301111111@carrier.net`, no credentials) instead of alice. */
+  external?: string;
 }
 
 /** alice (SIPp, digest) calls `to` through the node, once; the message trace is returned. */
@@ -177,7 +179,14 @@ export async function aliceCalls(
   const timeoutS = options.timeoutS ?? 20;
   const args = [
     '-sf',
-    join(SCENARIOS, options.answered ? 'features-caller-answered.xml' : 'features-caller-refused.xml'),
+    join(
+      SCENARIOS,
+      options.external
+        ? 'features-external-caller.xml'
+        : options.answered
+          ? 'features-caller-answered.xml'
+          : 'features-caller-refused.xml',
+    ),
     `127.0.0.1:${node.port}`,
     '-i',
     '127.0.0.1',
@@ -195,6 +204,9 @@ export async function aliceCalls(
     '-key',
     'ppi',
     options.ppi ?? `sip:alice@${DOMAIN}`,
+    '-key',
+    'caller',
+    options.external ?? 'nobody@invalid',
     '-m',
     '1',
     '-recv_timeout',

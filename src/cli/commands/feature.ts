@@ -90,7 +90,7 @@ export function registerFeature(program: Command, io: CliIo): void {
     .description('change some settings (the others stay); a subscriber setting overrides the domain default')
     .argument('<target>', TARGET_HELP)
     .option('--forward-always <uri>', 'forward every call (CFU): sip:/tel: URI, number or user of the domain')
-    .option('--forward-busy <uri>', 'forward when busy, 486/600 (CFB)')
+    .option('--forward-busy <uri>', 'forward when busy, 486 (CFB)')
     .option('--forward-no-answer <uri>', 'forward when not answered within the ring timeout (CFNA)')
     .option('--ring-timeout <seconds>', 'seconds before no answer (default 20)')
     .option('--forward-unreachable <uri>', 'forward when not registered or unreachable, 408/480/503 (CFNR)')

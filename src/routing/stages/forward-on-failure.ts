@@ -8,7 +8,8 @@ import type { FailureDecision, FailureStage } from '../stage.js';
 
 /**
  * Forwarding when the callee's phones failed (Kamailio's failure_route with t_check_status):
- * busy (486, 600) to the busy target (CFB); a 408 at the ring timeout to the no-answer target
+ * busy (486) to the busy target (CFB; a 600 Busy Everywhere ends the call: RFC 3261 §16.7 step 5
+ * allows no new branch after a 6xx, so the proxy core never asks); a 408 at the ring timeout to the no-answer target
  * (CFNA); a 408 before it (no reply at all), 480 or 503 to the unreachable target (CFNR). The
  * call then rings the new target in the same transaction, with one more Diversion. A loop or too
  * many diversions there lets the callee's own response go.
@@ -41,8 +42,7 @@ export class ForwardOnFailure implements FailureStage {
     startedAt: number,
   ): { to: string; reason: DiversionReason } | undefined {
     const { forwardBusy, forwardNoAnswer, forwardUnreachable } = features;
-    if (status === 486 || status === 600)
-      return forwardBusy ? { to: forwardBusy, reason: 'user-busy' } : undefined;
+    if (status === 486) return forwardBusy ? { to: forwardBusy, reason: 'user-busy' } : undefined;
     if (status === 408) {
       // The ring timeout CANCELs the phones and counts as a 408; one before it is a phone gone silent.
       const ringTimeout = (features.ringTimeout ?? DEFAULT_RING_TIMEOUT_S) * 1000;

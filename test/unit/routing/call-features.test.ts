@@ -271,7 +271,7 @@ describe('call features in the routing pipeline', () => {
       return { request, ctx, stage: new ForwardOnFailure(w.forwarding, w.clock.now) };
     }
 
-    it('busy (486, 600) goes to the busy target (CFB) with Diversion reason=user-busy', async () => {
+    it('busy (486) goes to the busy target (CFB) with Diversion reason=user-busy', async () => {
       const { request, ctx, stage } = await rung({ forwardBusy: 'carol' });
       const decision = await stage.decide(request, createResponse(request, 486), ctx);
       expect(decision.kind === 'forward' && decision.targets.map((t) => t.uri.toString())).toEqual([
