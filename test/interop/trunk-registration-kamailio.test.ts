@@ -88,6 +88,18 @@ describe.skipIf(!kamailio || unbuilt)(
         '--register-password',
         CARRIER.password,
       ]);
+      // A second account at the same carrier, with a password the carrier does not take.
+      await prepared.cli([
+        'trunk',
+        'add',
+        'mistyped',
+        '--register-uri',
+        `sip:${CARRIER.address}:${carrier.port}`,
+        '--register-username',
+        'acct9',
+        '--register-password',
+        'not-the-password',
+      ]);
       node = await startTrunkNode(prepared, { domain: DOMAIN });
     }, 60_000);
 
@@ -136,6 +148,34 @@ describe.skipIf(!kamailio || unbuilt)(
       const status = await node.cliApi(['trunk', 'status']);
       expect(status).toMatch(
         new RegExp(`carrier\\s+registered\\s+sip:${CARRIER.address}:${carrier.port}\\s`),
+      );
+    }, 20_000);
+
+    it('shows a registration the carrier refuses as failed, with its answer and the next attempt', async () => {
+      const failed = await until(
+        async () => {
+          const { body } = await node.get<
+            Registration & { lastStatus?: number; lastError?: string; nextAttemptAt?: string }
+          >('/v1/trunk-registrations/mistyped');
+          return body.state === 'failed' ? body : undefined;
+        },
+        10_000,
+        'failed',
+      ).catch((e: Error) => {
+        throw new Error(`${e.message}\n${report()}`);
+      });
+      expect(failed).toMatchObject({ lastStatus: 401, lastError: '401 Unauthorized' });
+      expect(failed.failures).toBeGreaterThanOrEqual(1);
+      // Retried after the back-off (5 s first).
+      expect(Date.parse(failed.nextAttemptAt ?? '')).toBeGreaterThan(Date.now());
+      expect(
+        carrier.log().some((l) => l.includes('contact <sip:acct9@')),
+        report(),
+      ).toBe(false);
+      const metrics = await (await fetch(`http://127.0.0.1:${node.apiPort}/metrics`)).text();
+      expect(metrics).toContain('switchboard_trunk_registered{trunk="mistyped"} 0');
+      expect(await node.cliApi(['trunk', 'status', 'mistyped'])).toMatch(
+        /mistyped\s+failed\s.*401 Unauthorized/,
       );
     }, 20_000);
 
