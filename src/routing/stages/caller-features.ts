@@ -25,8 +25,8 @@ const OUT_OF_DIALOG = new Set([
  * they are: outgoing barring (403), and the caller identity of RFC 3325 and RFC 3323 — the node
  * asserts the proven caller in P-Asserted-Identity (a P-Preferred-Identity only when it is one of
  * the caller's own: username, alias or number), and withholds it (Privacy: id, anonymous From)
- * for CLIR or when the caller asks. An identity asserted by anyone else is removed (§5: it does
- * not come from within the trust domain).
+ * for CLIR or when the caller asks. An identity asserted by anyone else but a trunk is removed
+ * (§5: it does not come from within the trust domain).
  */
 export class CallerFeatures implements RequestStage {
   readonly name = 'caller-features';
@@ -40,8 +40,9 @@ export class CallerFeatures implements RequestStage {
     if (!OUT_OF_DIALOG.has(request.method) || request.to.tag !== undefined) return CONTINUE;
     const caller = context.caller;
     if (caller === undefined) {
-      // RFC 3325 §5: an assertion from outside the trust domain is not passed on to our users.
-      if (context.domain !== undefined && request.has('p-asserted-identity'))
+      // RFC 3325 §5: an assertion from outside the trust domain is not passed on to our users. A
+      // configured trunk is inside it (a carrier asserts the PSTN caller, RFC 3325 §2.3 Spec(T)).
+      if (context.domain !== undefined && context.trunk === undefined && request.has('p-asserted-identity'))
         request.remove('p-asserted-identity');
       return CONTINUE;
     }

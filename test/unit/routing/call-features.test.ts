@@ -100,6 +100,14 @@ describe('call features in the routing pipeline', () => {
       ]);
       await stage().decide(stranger, calleeCtx());
       expect(stranger.has('p-asserted-identity')).toBe(false);
+      // A carrier's trunk asserts the PSTN caller: kept.
+      const carrier = invite('sip:bob@example.com', 'sip:x@carrier.net', [
+        'P-Asserted-Identity: <tel:+14155550123>',
+      ]);
+      const fromTrunk = calleeCtx();
+      fromTrunk.trunk = { name: 'carrier' } as NonNullable<typeof fromTrunk.trunk>;
+      await stage().decide(carrier, fromTrunk);
+      expect(carrier.get('p-asserted-identity')).toBe('<tel:+14155550123>');
     });
 
     it('honours P-Preferred-Identity only for an identity the caller owns', async () => {
