@@ -177,10 +177,24 @@ describe('a node probing its gateways and registering at a carrier over UDP', ()
     expect(refresh.cseq.seq).toBe(3);
     expect(await verify(refresh)).toBe('ok');
     registrar.send(
-      answer(refresh, 200, 'OK', [`Contact: <sip:acct1@127.0.0.1:${nodePort}>;expires=60`], 'r1'),
+      answer(refresh, 200, 'OK', [`Contact: <sip:acct1@127.0.0.1:${nodePort}>;expires=4`], 'r1'),
       nodePort,
     );
-    await until(() => registrations.get('carrier')?.expires === 60, 2000);
+    await until(() => registrations.get('carrier')?.expires === 4, 2000);
+
+    // A refusal: the state and the event say so, and the binding is retried later.
+    const refused = await registrar.request('REGISTER', 3000);
+    registrar.send(answer(refused, 403, 'Forbidden', [], 'r1'), nodePort);
+    await until(() => registrations.get('carrier')?.state === 'failed', 2000);
+    expect(registrations.get('carrier')).toMatchObject({
+      lastStatus: 403,
+      lastError: '403 Forbidden',
+      failures: 1,
+    });
+    expect(events.filter((e) => e.type === 'trunk.registration_failed')).toEqual([
+      expect.objectContaining({ trunk: 'carrier', status: 403, reason: '403 Forbidden' }),
+    ]);
+    expect(await running.metrics.metrics()).toContain('switchboard_trunk_registered{trunk="carrier"} 0');
 
     const stopping = running.stop();
     const removal = await registrar.request('REGISTER', 2500);

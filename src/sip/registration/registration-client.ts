@@ -57,6 +57,8 @@ export class RegistrationClient {
   private expires: number;
   private challenge: HeldChallenge | undefined;
   private state: RegistrationStatus = { state: 'unregistered', failures: 0 };
+  /** Until when the registrar holds our binding as far as we know: a failed refresh does not end it. */
+  private bindingUntil = 0;
   private timer: unknown;
   private running = false;
   private inFlight: Promise<void> | undefined;
@@ -93,8 +95,7 @@ export class RegistrationClient {
     this.timer = undefined;
     const bound = this.options.stopTimeoutMs ?? 2_000;
     const pending = this.inFlight;
-    const mayHoldBinding =
-      pending !== undefined || (this.state.expiresAt !== undefined && this.state.expiresAt > this.now());
+    const mayHoldBinding = pending !== undefined || this.bindingUntil > this.now();
     if (pending) await this.within(pending, bound);
     if (mayHoldBinding) {
       await this.within(
@@ -105,6 +106,7 @@ export class RegistrationClient {
         bound,
       );
     }
+    this.bindingUntil = 0;
     this.update({ state: 'unregistered', failures: 0 });
   }
 
@@ -127,6 +129,7 @@ export class RegistrationClient {
       const granted = grantedExpires(response, this.contactUri, this.expires);
       if (granted > 0) {
         const delay = refreshDelayMs(granted);
+        this.bindingUntil = now + granted * 1000;
         this.update({
           state: 'registered',
           expires: granted,
@@ -148,8 +151,12 @@ export class RegistrationClient {
   private fail(response: SipResponse, now: number, error: string): void {
     const failures = this.state.failures + 1;
     const delay = retryDelayMs(response, failures, this.retry);
+    // A binding granted before still holds until it runs out: say until when.
+    const { expires, expiresAt, registeredAt } = this.state;
+    const held = expiresAt !== undefined && expiresAt > now ? { expires, expiresAt, registeredAt } : {};
     this.update({
       state: 'failed',
+      ...held,
       lastStatus: response.status,
       lastError: error,
       failures,

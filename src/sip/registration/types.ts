@@ -8,7 +8,7 @@ export type RegistrationState = 'unregistered' | 'registering' | 'registered' | 
 /** Where one registration stands, as the CLI, API and /metrics show it. */
 export interface RegistrationStatus {
   state: RegistrationState;
-  /** When the granted binding runs out (ms since the epoch), while registered. */
+  /** When the granted binding runs out (ms since the epoch): while registered, and after a failed refresh until then. */
   expiresAt?: number;
   /** The expiry the registrar granted, in seconds (RFC 3261 §10.2.4). */
   expires?: number;

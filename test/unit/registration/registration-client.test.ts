@@ -180,6 +180,41 @@ describe('RegistrationClient', () => {
     expect(client.status()).toMatchObject({ state: 'failed', failures: 2, nextAttemptAt: clock.now + 2000 });
   });
 
+  it('answers a 407 with Proxy-Authorization', async () => {
+    const { clock, client, sent } = setup();
+    const auth = new DigestAuthenticator({ algorithms: ['MD5'] });
+    client.start();
+    clock.advance(0);
+    await flush();
+    const [first] = sent();
+    const res = answer(first!.request, 407);
+    for (const v of auth.challenge(REALM, { proxy: true }).values) res.append('proxy-authenticate', v);
+    first!.receive(reparse(res));
+    await flush();
+    const [second] = sent();
+    expect(second?.request.get('authorization')).toBeUndefined();
+    const outcome = await auth.verify(second!.request, {
+      realm: REALM,
+      proxy: true,
+      lookupHa1: async (user, realm, algorithm) => ha1(user, realm, 'secret', algorithm),
+    });
+    expect(outcome.result).toBe('ok');
+  });
+
+  it('answers only the configured realm: a challenge of another is a failure', async () => {
+    const { clock, client, sent } = setup({
+      credentials: { username: 'trunk1', password: 'secret', realm: 'other.example' },
+    });
+    const server = registrar();
+    client.start();
+    clock.advance(0);
+    await flush();
+    server.challenge(sent()[0]!);
+    await flush();
+    expect(sent()).toHaveLength(0);
+    expect(client.status()).toMatchObject({ state: 'failed', lastStatus: 401 });
+  });
+
   it('waits as long as a 503 Retry-After says', async () => {
     const { clock, client, sent } = setup();
     client.start();
@@ -261,6 +296,28 @@ describe('RegistrationClient', () => {
     await flush();
     expect(sent()).toHaveLength(0);
     expect(clock.pending).toBe(0);
+  });
+
+  it('a failed refresh leaves the earlier binding in the status, and stop still removes it', async () => {
+    const { clock, client, sent } = setup();
+    client.start();
+    clock.advance(0);
+    await flush();
+    ok(sent()[0]!);
+    await flush();
+    const { expiresAt } = client.status();
+    clock.advance(270_000);
+    await flush();
+    const [refresh] = sent();
+    refresh!.receive(reparse(answer(refresh!.request, 500)));
+    await flush();
+    expect(client.status()).toMatchObject({ state: 'failed', expiresAt, expires: 300, lastStatus: 500 });
+    const stopping = client.stop();
+    await flush();
+    const [removal] = sent();
+    expect(removal?.request.get('expires')).toBe('0');
+    removal!.receive(reparse(answer(removal!.request, 200)));
+    await stopping;
   });
 
   it('stop does not wait forever for a registrar that does not answer', async () => {
