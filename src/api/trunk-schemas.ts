@@ -163,7 +163,7 @@ export const newRouteSchema = {
   additionalProperties: false,
   description: 'Numbers starting with prefix may go to trunk.',
   properties: {
-    id: { type: 'string', pattern: NAME, description: 'Default: made (rt-8c1d02e4).' },
+    id: { type: 'string', pattern: NAME, description: 'Default: made (rt-8c1d02e4a7b95f31).' },
     prefix: text("Digits (a leading '+' is dropped); '' matches every number.", 24),
     trunk: { type: 'string', pattern: NAME },
     ...routeSettings,

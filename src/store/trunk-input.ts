@@ -167,7 +167,10 @@ export function asNewRoute(route: LcrRoute): NewRoute {
   return rest;
 }
 
-/** An id for a gateway or route the operator did not name: `gw-3f9a1c20`. */
-function madeId(kind: string): string {
-  return `${kind}-${randomBytes(4).toString('hex')}`;
+/**
+ * An id for a gateway or route the operator did not name: `gw-3f9a1c20`, `rt-8c1d02e4a7b95f31`.
+ * Routes come by the hundred thousand (rate decks): 64 random bits keep collisions out of reach.
+ */
+function madeId(kind: 'gw' | 'rt'): string {
+  return `${kind}-${randomBytes(kind === 'rt' ? 8 : 4).toString('hex')}`;
 }

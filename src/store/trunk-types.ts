@@ -164,7 +164,7 @@ export interface GatewayChanges {
 
 /** A least-cost route: numbers starting with `prefix` may go to `trunk`, at `price`, in `timeBands`. */
 export interface LcrRoute {
-  /** Its key: given, or made when added (`rt-8c1d02e4`). */
+  /** Its key: given, or made when added (`rt-8c1d02e4a7b95f31`). */
   id: string;
   /** Digits the dialled number (without '+') starts with; '' matches every number. */
   prefix: string;

@@ -212,9 +212,11 @@ export class SqlTrunks implements TrunkRepository {
     rows.forEach((row, i) => {
       atRow(i, () => {
         const key = routeKey(row);
-        const first = seen.get(key) ?? ids.get(row.id);
+        const first = seen.get(key);
         if (first !== undefined)
           throw new ConflictError(`it repeats row ${first + 1} (${describeRoute(row)})`);
+        const sameId = ids.get(row.id);
+        if (sameId !== undefined) throw new ConflictError(`its id ${row.id} is also on row ${sameId + 1}`);
         seen.set(key, i);
         ids.set(row.id, i);
       });

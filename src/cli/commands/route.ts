@@ -25,7 +25,7 @@ export function registerRoute(program: Command, io: CliIo): void {
     .description("route numbers starting with a prefix to a trunk ('' for every number)")
     .argument('<prefix>', 'digits the dialled number starts with, e.g. 44 or +4420')
     .argument('<trunk>', 'trunk name')
-    .option('--id <id>', 'its id (default: made, e.g. rt-8c1d02e4)')
+    .option('--id <id>', 'its id (default: made, e.g. rt-8c1d02e4a7b95f31)')
     .option('--priority <n>', 'lower first among routes of the same prefix (0-65535)')
     .option('--price <amount>', 'price per minute; cheaper first among equal priorities')
     .option('--time-band <band...>', BAND_HELP)

@@ -233,7 +233,7 @@ export function trunkContract(makeHarness: () => StoreHarness): void {
         timeBands: ['mon-fri 08:00-18:00', 'sat,sun 00:00-24:00'],
         enabled: true,
       });
-      expect(uk.id).toMatch(/^rt-[0-9a-f]{8}$/);
+      expect(uk.id).toMatch(/^rt-[0-9a-f]{16}$/);
       const london = await trunks.addRoute({ id: 'london', prefix: '4420', trunk: 'carrier-b', priority: 1 });
       const all = await trunks.addRoute({ prefix: '', trunk: 'carrier-b' });
       expect((await trunks.listRoutes()).map((r) => r.id)).toEqual([all.id, uk.id, 'london']);

@@ -51,6 +51,24 @@ describe('the LCR table', () => {
     expect(new LcrTable([route('us', '1', 'a')], trunks).match('44', WED_NOON)).toEqual([]);
   });
 
+  it('returns at most the limit of routes, each trunk once, whatever the catch-alls hold', () => {
+    const many = new Map(Array.from({ length: 40 }, (_, i) => [`t${i}`, trunk(`t${i}`)]));
+    const table = new LcrTable(
+      [
+        ...Array.from({ length: 40 }, (_, i) => route(`all-${i}`, '', `t${i}`, { priority: i })),
+        ...Array.from({ length: 40 }, (_, i) => route(`uk-${i}`, '44', `t${i}`, { priority: 40 - i })),
+      ],
+      many,
+    );
+    const chosen = table.match('4420', WED_NOON);
+    expect(chosen).toHaveLength(32);
+    expect(chosen[0]!.id).toBe('uk-39');
+    expect(new Set(chosen.map((e) => e.trunk)).size).toBe(32);
+    // The same trunks again on the next decision: the once-only check starts afresh.
+    expect(table.match('4420', WED_NOON, 3).map((e) => e.id)).toEqual(['uk-39', 'uk-38', 'uk-37']);
+    expect(table.match('33', WED_NOON, 2).map((e) => e.id)).toEqual(['all-0', 'all-1']);
+  });
+
   it('applies time bands: a daytime route by day, the night route by night, the weekend route at weekends', () => {
     const table = new LcrTable(
       [
