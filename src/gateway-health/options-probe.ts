@@ -1,3 +1,4 @@
+import { parseUri } from '../sip/message/index.js';
 import type { UserAgentCore } from '../sip/ua/index.js';
 import { answeredAlive } from './probe-outcome.js';
 import type { Probe, ProbedGateway, ProbeResult } from './types.js';
@@ -10,8 +11,10 @@ import type { Probe, ProbedGateway, ProbeResult } from './types.js';
 export function optionsProbe(core: UserAgentCore, fromUser = 'switchboard'): Probe {
   return async (gateway: ProbedGateway): Promise<ProbeResult> => {
     const local = core.transport.localContact();
+    // A URI, not name-addr text: `sip:host;transport=tcp` unbracketed would make the parameter the
+    // To header's (RFC 3261 §20) and the probe would go over UDP.
     const request = core.createRequest('OPTIONS', {
-      to: gateway.uri,
+      to: parseUri(gateway.uri),
       from: `sip:${fromUser}@${local.host}${local.port === undefined ? '' : `:${local.port}`}`,
       headers: [['accept', 'application/sdp']],
     });

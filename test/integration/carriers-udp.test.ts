@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -8,6 +9,7 @@ import type { SwitchboardEvent } from '../../src/events/index.js';
 import { type RunningNode, startNode } from '../../src/node.js';
 import { DigestAuthenticator, ha1 } from '../../src/sip/auth/index.js';
 import type { SipRequest } from '../../src/sip/message/index.js';
+import { parseMessage } from '../../src/sip/parser/index.js';
 import { SQLITE_FILE, SqliteProvisioningStore } from '../../src/store/index.js';
 import { answer, SipSocket } from './sip-socket.js';
 
@@ -23,7 +25,28 @@ async function until(check: () => boolean, ms: number): Promise<number> {
   return Date.now() - start;
 }
 
-describe('a node probing its gateways and registering at a carrier over UDP', () => {
+/** A gateway over TCP answering every OPTIONS with `status` (messages without bodies only). */
+async function tcpGateway(status: () => number): Promise<{ server: Server; port: number; probes: number }> {
+  const gateway = { server: createServer(), port: 0, probes: 0 };
+  gateway.server.on('connection', (socket: Socket) => {
+    let buffered = '';
+    socket.on('data', (chunk) => {
+      buffered += chunk.toString('latin1');
+      for (let end = buffered.indexOf('\r\n\r\n'); end >= 0; end = buffered.indexOf('\r\n\r\n')) {
+        const text = buffered.slice(0, end + 4);
+        buffered = buffered.slice(end + 4);
+        const request = parseMessage(Buffer.from(text, 'latin1')) as SipRequest;
+        gateway.probes++;
+        socket.write(answer(request, status(), status() === 200 ? 'OK' : 'Service Unavailable'));
+      }
+    });
+  });
+  await new Promise<void>((resolve) => gateway.server.listen(0, '127.0.0.1', resolve));
+  gateway.port = (gateway.server.address() as { port: number }).port;
+  return gateway;
+}
+
+describe('a node probing its gateways (UDP, TCP) and registering at a carrier', () => {
   let dataDir: string;
   let store: SqliteProvisioningStore;
   let config: SwitchboardConfig;
@@ -116,6 +139,39 @@ describe('a node probing its gateways and registering at a carrier over UDP', ()
     expect(text).toMatch(
       /switchboard_gateway_probes_total\{gateway="gw-a",trunk="carrier",result="failed"\} [1-9]/,
     );
+  });
+
+  it('probes a TCP gateway over TCP: a 503 takes it down, a 200 puts it back', async () => {
+    let status = 200;
+    const gateway = await tcpGateway(() => status);
+    try {
+      config.sip.transports = ['udp', 'tcp'];
+      await store.trunks.addTrunk({ name: 'carrier' });
+      await store.trunks.addGateway({
+        id: 'gw-tcp',
+        trunk: 'carrier',
+        uri: `sip:127.0.0.1:${gateway.port}`,
+        transport: 'tcp',
+        probe: true,
+      });
+      const running = await start();
+      const prober = running.carriers!.prober;
+      await until(() => prober.status('gw-tcp')?.state === 'up', 3000).catch((e) => {
+        throw new Error(`${e}: ${JSON.stringify(prober.status('gw-tcp'))} probes=${gateway.probes}`);
+      });
+      expect(prober.status('gw-tcp')?.uri).toBe(`sip:127.0.0.1:${gateway.port};transport=tcp`);
+      status = 503;
+      await until(() => prober.status('gw-tcp')?.state === 'down', 3000);
+      expect(prober.status('gw-tcp')).toMatchObject({
+        lastStatus: 503,
+        lastError: '503 Service Unavailable',
+      });
+      status = 200;
+      await until(() => prober.status('gw-tcp')?.state === 'up', 3000);
+      expect(gateway.probes).toBeGreaterThanOrEqual(3);
+    } finally {
+      gateway.server.close();
+    }
   });
 
   it('registers a trunk at its carrier with digest, refreshes within the granted expiry, unregisters at stop', async () => {

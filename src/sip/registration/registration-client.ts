@@ -51,6 +51,7 @@ export class RegistrationClient {
   private readonly now: () => number;
   private readonly retry: RetryPolicy;
   private readonly contactUri: Uri;
+  private readonly aorUri: Uri;
   private readonly callId = randomToken(16);
   private readonly fromTag = randomToken(8);
   private cseq = 0;
@@ -72,7 +73,7 @@ export class RegistrationClient {
     this.contactUri = parseUri(options.contact);
     // Fail at once on addresses that could never make a request.
     parseUri(options.registrar);
-    parseUri(options.aor);
+    this.aorUri = parseUri(options.aor);
   }
 
   status(): RegistrationStatus {
@@ -210,8 +211,9 @@ export class RegistrationClient {
     const { options } = this;
     const request = this.core.createRequest('REGISTER', {
       requestUri: options.registrar,
-      to: options.aor,
-      from: options.aor,
+      // URIs rather than text: URI parameters of unbracketed text would become header parameters.
+      to: this.aorUri,
+      from: this.aorUri,
       fromTag: this.fromTag,
       callId: this.callId,
       cseq: ++this.cseq,

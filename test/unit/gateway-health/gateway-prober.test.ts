@@ -284,6 +284,16 @@ describe('optionsProbe', () => {
     await expect(result).resolves.toEqual({ alive: true, status: 404 });
   });
 
+  it('keeps the URI parameters: a TCP gateway is probed over TCP', async () => {
+    const { transport, probe } = probeSetup();
+    void probe({ id: '1', uri: 'sip:192.0.2.1:5070;transport=tcp' });
+    await flush();
+    const [tx] = transport.sent('OPTIONS');
+    expect(tx?.request.uriText).toBe('sip:192.0.2.1:5070;transport=tcp');
+    // (the stack's resolver takes the transport from the Request-URI: RFC 3263 §4.1)
+    expect(tx?.request.get('to')).toBe('<sip:192.0.2.1:5070;transport=tcp>');
+  });
+
   it('takes a 503 and an unresolvable gateway as failed', async () => {
     const { transport, probe } = probeSetup();
     const result = probe(gw1);
