@@ -1,3 +1,4 @@
+import { createSocket } from 'node:dgram';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   aliceCalls,
@@ -9,6 +10,7 @@ import {
   startSippPhone,
 } from './features-node.js';
 import { missingPeerReason, requirePeer, suiteTitle } from './peers.js';
+import { allocatePorts } from './ports.js';
 import { registrarUnderTest } from './registrar-process.js';
 import { describeSipp, runSipp, type SippResult, sippPorts } from './sipp.js';
 
@@ -76,29 +78,30 @@ describe.skipIf(!sipp || target.unavailable || target.isKamailio)(
       const one = await startSippPhone(bin, first);
       const two = await startSippPhone(bin, second);
       phones.push(one, two);
+      await useGateways(one.port, two.port);
+      return [one, two];
+    }
+
+    /** The trunk's gateways become 127.0.0.1:first (preferred) and 127.0.0.1:second. */
+    async function useGateways(first: number, second: number): Promise<void> {
       for (const gw of JSON.parse(await node.cli(['gateway', 'list', '--json'])) as Array<{ id: string }>) {
         await node.cli(['gateway', 'remove', gw.id]);
       }
-      await node.cli([
-        'gateway',
-        'add',
-        'carrier',
-        `sip:127.0.0.1:${one.port}`,
-        '--priority',
-        '0',
-        '--no-probe',
-      ]);
-      await node.cli([
-        'gateway',
-        'add',
-        'carrier',
-        `sip:127.0.0.1:${two.port}`,
-        '--priority',
-        '1',
-        '--no-probe',
-      ]);
+      for (const [port, priority] of [
+        [first, '0'],
+        [second, '1'],
+      ] as const) {
+        await node.cli([
+          'gateway',
+          'add',
+          'carrier',
+          `sip:127.0.0.1:${port}`,
+          '--priority',
+          priority,
+          '--no-probe',
+        ]);
+      }
       await new Promise((r) => setTimeout(r, RELOAD_MS));
-      return [one, two];
     }
 
     const report = (result: SippResult, ...others: SippPhone[]) =>
@@ -128,6 +131,29 @@ describe.skipIf(!sipp || target.unavailable || target.isKamailio)(
       expect(inviteLine(good)).toBe(`INVITE ${SENT}:${good.port} SIP/2.0`);
       expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
       expect(result.messages).not.toMatch(/SIP\/2\.0 408/);
+    }, 40_000);
+
+    it('the first gateway answers garbage: the call completes through the second after the reply timeout', async () => {
+      // Not SIP at all: the node's parser drops it, so the gateway counts as silent.
+      const garbage = createSocket('udp4');
+      const received: string[] = [];
+      garbage.on('message', (data, from) => {
+        received.push(data.toString('latin1').split('\r\n')[0]!);
+        garbage.send(Buffer.from('HTTP/1.1 200 OK\r\nX: \u0000\u00ff\r\n\r\n'), from.port, from.address);
+      });
+      const port = await allocatePorts(1);
+      await new Promise<void>((resolve) => garbage.bind(port, '127.0.0.1', resolve));
+      try {
+        const good = await startSippPhone(bin, 'features-phone-answer.xml');
+        phones.push(good);
+        await useGateways(port, good.port);
+        const result = await aliceCalls(bin, node, ALICE.password, { to: DIALLED, answered: true });
+        expect(result.successful, report(result, good)).toBe(1);
+        expect(received[0]).toBe(`INVITE ${SENT}:${port} SIP/2.0`);
+        expect(inviteLine(good)).toBe(`INVITE ${SENT}:${good.port} SIP/2.0`);
+      } finally {
+        garbage.close();
+      }
     }, 40_000);
 
     it('a 486 from the first gateway goes to alice: busy is not failed over', async () => {

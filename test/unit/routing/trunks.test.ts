@@ -225,6 +225,31 @@ describe('trunks in the routing pipeline', () => {
     expect(stack.sent).toEqual([]);
   });
 
+  it('a user part that is no number is not routed off-net: 404, nothing sent', async () => {
+    for (const to of ['sip:+44abc@example.com', 'sip:nobody@example.com', 'sip:*97@example.com']) {
+      const server = await aliceCalls(to);
+      expect(
+        server.responses.map((r) => r.status),
+        to,
+      ).toEqual([404]);
+    }
+    expect(stack.sent).toEqual([]);
+  });
+
+  it("branches carry the trunk's reply and ring timeouts (node default when unset)", () => {
+    const data = provisioned();
+    data.trunks[1] = { ...data.trunks[1]!, noReplyTimeout: 1500, noAnswerTimeout: 45_000 };
+    build(data);
+    const invite = routedRequest({ to: 'sip:+33123@example.com' });
+    const toA = dialer.next(dialer.plan('442079460000', 'c1')!, invite)!;
+    expect([toA.noReplyTimeout, toA.noAnswerTimeout]).toEqual([3000, undefined]);
+    const toB = dialer.next(dialer.plan('33123', 'c2')!, invite)!;
+    expect([toB.noReplyTimeout, toB.noAnswerTimeout]).toEqual([1500, 45_000]);
+    // A ring timeout bounds INVITEs only: nothing else rings.
+    const message = routedRequest({ method: 'MESSAGE', to: 'sip:+33123@example.com' });
+    expect(dialer.next(dialer.plan('33123', 'c3')!, message)!.noAnswerTimeout).toBeUndefined();
+  });
+
   describe('inbound', () => {
     beforeEach(async () => {
       await s.location.update('sip:bob@example.com', {
