@@ -69,6 +69,15 @@ describe.skipIf(!sipp || target.unavailable || target.isKamailio)(
         .map((p) => `--- ${p.child.report()}\n${p.messages()}`)
         .join('\n')}\n--- node ---\n${node.child.report()}`;
 
+    /** A phone's one call ran its whole scenario (SIPp exits 0 when its calls succeeded). */
+    async function completed(p: SippPhone): Promise<void> {
+      const exit = await Promise.race([
+        p.exited,
+        new Promise<undefined>((r) => setTimeout(() => r(undefined), 5_000)),
+      ]);
+      expect(exit?.code, `${p.child.report()}\n${p.messages()}`).toBe(0);
+    }
+
     /** The INVITE a phone received, its headers by name. */
     function inviteAt(p: SippPhone) {
       const invite = firstMessage(p.messages(), /^INVITE \S+ SIP\/2\.0$/);
@@ -104,6 +113,9 @@ describe.skipIf(!sipp || target.unavailable || target.isKamailio)(
       const result = await aliceCalls(bin, node, ALICE.password, { to: 'bob', answered: true });
       expect(result.successful, report(result, bobPhone, carolPhone)).toBe(1);
       expect(bobPhone.messages()).toMatch(/SIP\/2\.0 486 Busy Here/);
+      // bob's phone got the ACK for its 486 (hop by hop from the node): its scenario completed.
+      await completed(bobPhone);
+      await completed(carolPhone);
       expect(inviteAt(carolPhone).header('Diversion')).toEqual([
         '<sip:bob@example.com>;reason=user-busy;counter=1',
       ]);
@@ -128,6 +140,8 @@ describe.skipIf(!sipp || target.unavailable || target.isKamailio)(
       expect(result.successful, report(result, bobPhone, carolPhone)).toBe(1);
       expect(Date.now() - started).toBeGreaterThanOrEqual(2_000);
       expect(bobPhone.messages()).toMatch(/^CANCEL sip:bob@127\.0\.0\.1/m);
+      // CANCEL answered 200, the INVITE 487, and the node ACKed the 487 (RFC 3261 §9.2, §17.1.1.3).
+      await completed(bobPhone);
       expect(inviteAt(carolPhone).header('Diversion')).toEqual([
         '<sip:bob@example.com>;reason=no-answer;counter=1',
       ]);
