@@ -132,6 +132,7 @@ export function registerFeature(program: Command, io: CliIo): void {
   addStoreOptions(addJsonOption(clear)).action((target: string, names: string[], flags: Flags) =>
     withStore(flags, io, async (store) => {
       const subject = parseTarget(target);
+      await requireSubject(store, subject);
       if (names.length === 0) {
         const removed =
           subject.username === undefined
@@ -169,6 +170,16 @@ interface Subject {
 function parseTarget(target: string): Subject {
   if (target.includes('@')) return parseAddress(target);
   return { domain: target.trim().toLowerCase() };
+}
+
+/** Clearing what is not there names it, like the store does for a change. */
+async function requireSubject(store: SqlProvisioningStore, subject: Subject): Promise<void> {
+  if (subject.username === undefined) {
+    if (!(await store.hasDomain(subject.domain)))
+      throw new UsageError(`domain ${subject.domain} does not exist`);
+  } else if (!(await store.getSubscriber(subject.username, subject.domain))) {
+    throw new UsageError(`subscriber ${subject.username}@${subject.domain} does not exist`);
+  }
 }
 
 function describe(subject: Subject): string {

@@ -91,6 +91,10 @@ describe('switchboard feature', () => {
     const unknown = await cli.run('feature', 'set', 'bob@example.com', '--clir');
     expect(unknown.code).toBe(2);
     expect(unknown.err).toMatch(/subscriber bob@example.com does not exist/);
+    const nobody = await cli.run('feature', 'clear', 'bob@example.com');
+    expect([nobody.code, nobody.err]).toEqual([2, 'error: subscriber bob@example.com does not exist\n']);
+    const noDomain = await cli.run('feature', 'clear', 'other.example');
+    expect(noDomain.err).toBe('error: domain other.example does not exist\n');
     const clear = await cli.run('feature', 'clear', 'alice@example.com', 'numbering');
     expect(clear.err).toMatch(/unknown setting "numbering"/);
     expect(JSON.parse(await cli.ok('feature', 'show', 'alice@example.com', '--json')).features).toEqual({
