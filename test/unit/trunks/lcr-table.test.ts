@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LcrTable, zonedClock } from '../../../src/trunks/index.js';
+import { dialledDigits, LcrTable, manipulate, zonedClock } from '../../../src/trunks/index.js';
 import { route, trunk } from './fixtures.js';
 
 const trunks = new Map(['a', 'b', 'c', 'off'].map((n) => [n, trunk(n, { enabled: n !== 'off' })]));
@@ -124,5 +124,22 @@ describe('the routing clock', () => {
     expect(ids(table.match('44', clock.now()))).toEqual(['any']);
     now = Date.UTC(2025, 0, 6, 10, 0); // Monday
     expect(ids(table.match('44', clock.now()))).toEqual(['day', 'any']);
+  });
+});
+
+describe('dialled numbers and trunk manipulation', () => {
+  it('reads the digits of a number, visual separators and + dropped; anything else is no number', () => {
+    expect(dialledDigits('+44 20 7946-0000')).toBe('442079460000');
+    expect(dialledDigits('(415) 555.0100')).toBe('4155550100');
+    for (const user of ['alice', '+44abc', '*97', '', '+', '1'.repeat(21)])
+      expect(dialledDigits(user)).toBeUndefined();
+  });
+
+  it('strips leading digits (a + counts as none), then puts the prefix in front', () => {
+    expect(manipulate('442079460000', 0, '00')).toBe('00442079460000');
+    expect(manipulate('442079460000', 2, '0')).toBe('02079460000');
+    expect(manipulate('+442079460000', 2, '0')).toBe('02079460000');
+    expect(manipulate('4155550100', 0, '+1')).toBe('+14155550100');
+    expect(manipulate('+14155550100', 0, '')).toBe('+14155550100');
   });
 });
