@@ -157,9 +157,19 @@ describe.skipIf(!sipp || target.unavailable || target.isKamailio)(
       ]);
     }, 40_000);
 
-    it('CLIR: carol sees Privacy: id, the asserted caller, and an anonymous From', async () => {
+    it('CLIR (set over the REST API): carol sees Privacy: id, the asserted caller, and an anonymous From', async () => {
       const carolPhone = await phone(CAROL, 'features-phone-answer.xml');
-      await node.cli(['feature', 'set', 'alice@example.com', '--clir']);
+      const bad = await node.api('PUT', '/v1/subscribers/alice@example.com/features', {
+        clir: true,
+        ringTimeout: 0,
+      });
+      expect(bad.status).toBe(400);
+      expect(bad.body).toMatchObject({ error: { code: 'invalid', field: 'ringTimeout' } });
+      const put = await node.api('PUT', '/v1/subscribers/alice@example.com/features', { clir: true });
+      expect(put).toMatchObject({
+        status: 200,
+        body: { subscriber: 'alice@example.com', features: { clir: true } },
+      });
       const result = await aliceCalls(bin, node, ALICE.password, { to: 'carol', answered: true });
       expect(result.successful, report(result, carolPhone)).toBe(1);
       const invite = inviteAt(carolPhone);

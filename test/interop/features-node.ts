@@ -19,6 +19,8 @@ export interface FeatureNode {
   child: Child;
   /** `switchboard ARGS --data-dir <its dir>`: provisioning while the node runs. */
   cli(args: string[]): Promise<string>;
+  /** A request to the node's HTTP API with its API key; status and parsed JSON body. */
+  api(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }>;
   /** REGISTER `user`'s phone at 127.0.0.1:phonePort (through a Path to it, as behind an edge proxy). */
   register(user: TestSubscriber, phonePort: number): Promise<void>;
   /** Remove every binding of `user` (Expires: 0 with Contact: *). */
@@ -32,8 +34,13 @@ export async function startFeatureNode(
 ): Promise<FeatureNode> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sb-features-'));
   const port = await allocatePorts(1);
+  const apiPort = await allocatePorts(1);
+  let apiKey: string;
   try {
     await provisionSwitchboard(dataDir, { subscribers, numbers });
+    apiKey = (
+      JSON.parse(await switchboardCli(dataDir, ['apikey', 'add', 'interop', '--json'])) as { key: string }
+    ).key;
   } catch (error) {
     rmSync(dataDir, { recursive: true, force: true });
     throw error;
@@ -52,7 +59,7 @@ export async function startFeatureNode(
     '--domain',
     DOMAIN,
     '--api-port',
-    '0',
+    String(apiPort),
     '--log-level',
     'warn',
   ];
@@ -84,6 +91,18 @@ export async function startFeatureNode(
     dataDir,
     child,
     cli: (more) => switchboardCli(dataDir, more),
+    api: async (method, path, body) => {
+      const response = await fetch(`http://127.0.0.1:${apiPort}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${apiKey}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      const text = await response.text();
+      return { status: response.status, body: text === '' ? undefined : JSON.parse(text) };
+    },
     register: (user, phonePort) =>
       registerAs(user, `<sip:${user.username}@127.0.0.1:${phonePort}>`, 600, [
         'Supported: path',
