@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { RequestAuthenticator } from './authentication/index.js';
 import type { SwitchboardConfig } from './config/index.js';
+import type { MetricsRegistry } from './metrics/index.js';
 import { BranchOutcomes, TrunkDialer, type TrunkServices } from './routing/index.js';
 import type { TrunkRepository } from './store/index.js';
 import { ALWAYS_UP, Dispatcher, type GatewayHealth, TrunkTables, zonedClock } from './trunks/index.js';
@@ -51,4 +52,38 @@ export async function startTrunks(
   });
   tables.start();
   return new NodeTrunks(tables, config, authenticator);
+}
+
+/** Least-cost routing and failover in /metrics. */
+export function registerTrunkMetrics(metrics: MetricsRegistry, trunks: NodeTrunks): void {
+  const dialer = trunks.services.dialer;
+  metrics.counter({
+    name: 'lcr_decisions_total',
+    help: 'Calls to numbers no subscriber has, by what least-cost routing found: routed, no_route (404), no_gateway (503)',
+    labelNames: ['result'],
+    collect() {
+      this.reset();
+      this.inc({ result: 'routed' }, dialer.decisions.routed);
+      this.inc({ result: 'no_route' }, dialer.decisions.noRoute);
+      this.inc({ result: 'no_gateway' }, dialer.decisions.noGateway);
+    },
+  });
+  metrics.counter({
+    name: 'trunk_failovers_total',
+    help: "Calls moved on from one of the trunk's gateways (a failover code, or no answer) to the next gateway or route",
+    labelNames: ['trunk'],
+    collect() {
+      this.reset();
+      for (const [trunk, n] of dialer.failovers) this.inc({ trunk }, n);
+    },
+  });
+  metrics.gauge({
+    name: 'gateway_invites_in_progress',
+    help: 'INVITEs sent to the gateway that have no final answer yet (what fewest-calls dispatch compares)',
+    labelNames: ['gateway'],
+    collect() {
+      this.reset();
+      for (const [gateway, n] of trunks.dispatcher.activeByGateway()) this.set({ gateway }, n);
+    },
+  });
 }

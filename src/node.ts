@@ -10,7 +10,7 @@ import { IdleCollector } from './memory/index.js';
 import { createMetricsRegistry, type MetricsRegistry } from './metrics/index.js';
 import { type CarrierLinks, carrierLinks } from './node-carrier-links.js';
 import { registerCarrierMetrics, registerStateMetrics } from './node-metrics.js';
-import { type NodeTrunks, startTrunks } from './node-trunks.js';
+import { type NodeTrunks, registerTrunkMetrics, startTrunks } from './node-trunks.js';
 import { NodeUserAgent } from './node-user-agent.js';
 import { RecordingManager, recordingMetrics, SiprecServer } from './recording/index.js';
 import {
@@ -161,6 +161,7 @@ export async function startNode(
     heapGrowthPercent: config.memory.heapGrowth,
     idleCollector,
   });
+  if (services) registerTrunkMetrics(metrics, services.trunks);
   if (carriers) registerCarrierMetrics(metrics, carriers.prober, carriers.registrations);
   const api =
     services && config.api.enabled

@@ -20,6 +20,10 @@ export interface TrunkDefaults {
  */
 export class TrunkDialer {
   private readonly gatewayUris = new WeakMap<Gateway, SipUri>();
+  /** Routing decisions of the lcr stage, by outcome (for /metrics). */
+  readonly decisions = { routed: 0, noRoute: 0, noGateway: 0 };
+  /** Calls moved on from a trunk's gateway by failover, per trunk (for /metrics). */
+  readonly failovers = new Map<string, number>();
 
   constructor(
     private readonly tables: { readonly current: TrunkTablesView },
@@ -58,6 +62,12 @@ export class TrunkDialer {
       );
       call.gatewayIndex = 0;
     }
+  }
+
+  /** Counts a failover away from the attempt's trunk. */
+  countFailover(attempt: TrunkAttempt): void {
+    const trunk = attempt.trunk.name;
+    this.failovers.set(trunk, (this.failovers.get(trunk) ?? 0) + 1);
   }
 
   /** The attempt is over (answered, failed, given up): no longer an INVITE in progress. */

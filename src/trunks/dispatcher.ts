@@ -51,6 +51,11 @@ export class Dispatcher {
     return this.active.get(gatewayId) ?? 0;
   }
 
+  /** Every gateway with INVITEs in progress, and how many. */
+  activeByGateway(): ReadonlyMap<string, number> {
+    return this.active;
+  }
+
   callStarted(gatewayId: string): void {
     this.active.set(gatewayId, this.activeCalls(gatewayId) + 1);
   }

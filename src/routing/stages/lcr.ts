@@ -22,9 +22,16 @@ export class Lcr implements RequestStage {
     if (digits === undefined || context.caller === undefined) return CONTINUE;
     const dialer = this.trunks.dialer;
     const call = dialer.plan(digits, request.callId);
-    if (call === undefined) return respond(createResponse(request, 404, 'Not Found (no route)'));
+    if (call === undefined) {
+      dialer.decisions.noRoute++;
+      return respond(createResponse(request, 404, 'Not Found (no route)'));
+    }
     const target = dialer.next(call, request);
-    if (target === undefined) return respond(createResponse(request, 503, 'No Gateway Available'));
+    if (target === undefined) {
+      dialer.decisions.noGateway++;
+      return respond(createResponse(request, 503, 'No Gateway Available'));
+    }
+    dialer.decisions.routed++;
     context.trunkCall = call;
     // However the transaction ends, the last gateway tried is no longer an INVITE in progress.
     context.transaction?.onTerminated(() => dialer.release(call.attempt));

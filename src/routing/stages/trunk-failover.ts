@@ -24,6 +24,7 @@ export class TrunkFailover implements FailureStage {
     dialer.release(attempt);
     // The gateway's own answer, not the best of all so far (src/routing/branch-outcomes.ts).
     if (!dialer.failsOver(attempt)) return CONTINUE;
+    dialer.countFailover(attempt);
     const target = dialer.next(call, request);
     return target === undefined ? CONTINUE : forward([target]);
   }

@@ -139,9 +139,11 @@ describe('trunks in the routing pipeline', () => {
       'sip:442079460000@192.0.2.71:5070;transport=tcp -> 192.0.2.71:5070',
     ]);
     expect(['a1', 'a2', 'b1'].map((id) => dispatcher.activeCalls(id))).toEqual([0, 0, 1]);
+    expect([...dialer.failovers]).toEqual([['carrier-a', 2]]);
     stack.answer(2, 180);
     stack.answer(2, 200, 'b');
     expect(server.responses.map((r) => r.status)).toEqual([180, 200]);
+    expect(dialer.decisions).toEqual({ routed: 1, noRoute: 0, noGateway: 0 });
     // Answered: no INVITE in progress to any gateway (fewest-calls counts).
     expect(['a1', 'a2', 'b1'].map((id) => dispatcher.activeCalls(id))).toEqual([0, 0, 0]);
   });
@@ -207,6 +209,7 @@ describe('trunks in the routing pipeline', () => {
     const server = await aliceCalls('sip:+442079460000@example.com');
     expect(stack.sent).toEqual([]);
     expect(server.responses.map((r) => `${r.status} ${r.reason}`)).toEqual(['503 No Gateway Available']);
+    expect(dialer.decisions).toEqual({ routed: 0, noRoute: 0, noGateway: 1 });
   });
 
   it('404 when no route matches; local numbers stay local; no relay for callers who are not ours', async () => {
