@@ -182,12 +182,24 @@ describe('trunks in the routing pipeline', () => {
 
   it('a 486 after a failed-over 503 goes to the caller: the last gateway answer decides, not the best so far', async () => {
     const server = await aliceCalls('sip:+442079460000@example.com');
-    stack.answer(0, 408);
+    stack.answer(0, 503);
     await flush();
     stack.answer(1, 486);
     await flush();
     expect(stack.sent).toHaveLength(2);
-    expect(server.responses).toHaveLength(1);
+    expect(server.responses.map((r) => r.status)).toEqual([486]);
+  });
+
+  it('a 486 after a timed-out gateway ends the failover too; the proxy core then answers its best response', async () => {
+    const server = await aliceCalls('sip:+442079460000@example.com');
+    stack.answer(0, 408);
+    await flush();
+    stack.answer(1, 486);
+    await flush();
+    // Without the branch's own status the best response so far (the 408) would have failed over.
+    expect(stack.sent).toHaveLength(2);
+    // RFC 3261 §16.7 step 6 lets the core pick any 4xx of the same class: it keeps the first, 408.
+    expect(server.responses.map((r) => r.status)).toEqual([408]);
   });
 
   it('fails over only on the configured codes', async () => {
