@@ -28,6 +28,7 @@ const BOB = { username: 'bob', password: 'bob-Secret-2' };
 const DIALLED = '+442079460000';
 /** The carrier wants international numbers with 00. */
 const SENT = 'sip:00442079460000@127.0.0.1';
+const CARRIER_B_PASSWORD = 'carrier-B-Secret-9';
 /** Changes made with the CLI reach the running node within this (trunks.reloadInterval 1 s). */
 const RELOAD_MS = 1_500;
 
@@ -58,6 +59,16 @@ describe.skipIf(!sipp || target.unavailable || target.isKamailio)(
         '+1',
       ]);
       await node.cli(['route', 'add', '44', 'carrier', '--price', '0.012']);
+      // A second carrier that proves itself with digest credentials instead of its address.
+      await node.cli([
+        'trunk',
+        'add',
+        'carrier-b',
+        '--inbound-username',
+        'carrier-b-in',
+        '--inbound-password',
+        CARRIER_B_PASSWORD,
+      ]);
     }, 60_000);
 
     afterEach(async () => {
@@ -165,11 +176,16 @@ describe.skipIf(!sipp || target.unavailable || target.isKamailio)(
       expect(other.messages()).not.toMatch(/INVITE sip:/);
     }, 40_000);
 
-    async function carrierCalls(from: string, did: string): Promise<SippResult> {
+    async function carrierCalls(
+      from: string,
+      did: string,
+      credentials?: { username: string; password: string },
+    ): Promise<SippResult> {
       const ports = await sippPorts();
       const args = [
         '-sf',
-        `${SCENARIOS}/carrier-uac.xml`,
+        `${SCENARIOS}/${credentials ? 'carrier-uac-auth.xml' : 'carrier-uac.xml'}`,
+        ...(credentials ? ['-au', credentials.username, '-ap', credentials.password] : []),
         `127.0.0.1:${node.port}`,
         '-i',
         from,
@@ -200,14 +216,36 @@ describe.skipIf(!sipp || target.unavailable || target.isKamailio)(
       expect(inviteLine(bobPhone)).toBe(`INVITE sip:bob@127.0.0.1:${bobPhone.port} SIP/2.0`);
     }, 40_000);
 
-    it('the same call from an address that is no trunk is refused and reaches nobody', async () => {
+    it('a carrier proving itself with digest credentials (407, realm trunks.realm) reaches the subscriber; a wrong password does not', async () => {
+      const bobPhone = await startSippPhone(bin, 'features-phone-answer.xml');
+      phones.push(bobPhone);
+      await node.register(BOB, bobPhone.port);
+      const wrong = await carrierCalls('127.0.0.1', '+14155550100', {
+        username: 'carrier-b-in',
+        password: 'nope',
+      });
+      expect(wrong.successful, report(wrong, bobPhone)).toBe(0);
+      expect(wrong.messages).toMatch(/SIP\/2\.0 403/);
+      expect(bobPhone.messages()).not.toMatch(/INVITE sip:/);
+      const result = await carrierCalls('127.0.0.1', '+14155550100', {
+        username: 'carrier-b-in',
+        password: CARRIER_B_PASSWORD,
+      });
+      expect(result.successful, report(result, bobPhone)).toBe(1);
+      expect(result.messages).toMatch(/Proxy-Authenticate: Digest realm="switchboard"/);
+      expect(inviteLine(bobPhone)).toBe(`INVITE sip:bob@127.0.0.1:${bobPhone.port} SIP/2.0`);
+      // The carrier's answer to our challenge is not passed on to bob.
+      expect(bobPhone.messages()).not.toMatch(/Proxy-Authorization/i);
+    }, 40_000);
+
+    it('the same call from an address that is no trunk, without credentials, is challenged and reaches nobody', async () => {
       const bobPhone = await startSippPhone(bin, 'features-phone-answer.xml');
       phones.push(bobPhone);
       await node.register(BOB, bobPhone.port);
       const result = await carrierCalls('127.0.0.1', '4155550100');
       expect(result.successful, report(result, bobPhone)).toBe(0);
-      // Refused by the node's own rules (403 or 404): only a trunk's call may land on a DID here.
-      expect(result.messages).toMatch(/SIP\/2\.0 40[34] /);
+      // carrier-b authenticates with credentials: a stranger's call to a number here is challenged.
+      expect(result.messages).toMatch(/SIP\/2\.0 407 /);
       expect(bobPhone.messages()).not.toMatch(/INVITE sip:/);
     }, 40_000);
   },
