@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely, Selectable, Transaction } from 'kysely';
 import { NotFoundError } from './errors.js';
 import type {
   CallFeatureRepository,
@@ -9,8 +9,9 @@ import type {
 } from './feature-types.js';
 import { checkFeatureChanges } from './feature-validate.js';
 import { type SqlFlavor, toBool, toDate } from './flavor.js';
+import { PreparedQuery } from './prepared-query.js';
 import { address } from './rows.js';
-import type { DomainFeaturesTable, FeatureColumns, StoreSchema } from './schema.js';
+import type { DomainFeaturesTable, FeatureColumns, StoreSchema, SubscriberFeaturesTable } from './schema.js';
 import { checkDomain, checkUser } from './validate.js';
 
 type Db = Kysely<StoreSchema> | Transaction<StoreSchema>;
@@ -46,10 +47,17 @@ const NO_NUMBERING: NumberingColumns = {
 
 /** Call features of subscribers and the defaults of domains, on either SQL backend. */
 export class SqlCallFeatures implements CallFeatureRepository {
+  /** The lookups every call makes, compiled once (building a Kysely query costs more than SQLite's answer). */
+  private readonly subscriberQuery: PreparedQuery<Selectable<SubscriberFeaturesTable>>;
+  private readonly domainQuery: PreparedQuery<Selectable<DomainFeaturesTable>>;
+
   constructor(
     private readonly db: Kysely<StoreSchema>,
     private readonly flavor: SqlFlavor,
-  ) {}
+  ) {
+    this.subscriberQuery = new PreparedQuery(subscriberLookup(db, '', ''), 2);
+    this.domainQuery = new PreparedQuery(domainLookup(db, ''), 1);
+  }
 
   async getSubscriberFeatures(username: string, domain: string) {
     const row = await subscriberRow(this.db, username, domain.toLowerCase());
@@ -74,7 +82,7 @@ export class SqlCallFeatures implements CallFeatureRepository {
   }
 
   async getDomainFeatures(domain: string) {
-    const row = await domainRow(this.db, domain.toLowerCase());
+    const row = (await this.domainQuery.run(this.db, [domain.toLowerCase()])).rows[0];
     return row && { features: toDomainFeatures(row), updatedAt: toDate(row.updated_at) };
   }
 
@@ -97,8 +105,8 @@ export class SqlCallFeatures implements CallFeatureRepository {
   async effectiveFeatures(username: string, domain: string): Promise<DomainFeatures> {
     const lower = domain.toLowerCase();
     const [own, defaults] = await Promise.all([
-      subscriberRow(this.db, username, lower),
-      domainRow(this.db, lower),
+      this.subscriberQuery.run(this.db, [lower, username]).then((r) => r.rows[0]),
+      this.domainQuery.run(this.db, [lower]).then((r) => r.rows[0]),
     ]);
     const merged: DomainFeatures = defaults ? toDomainFeatures(defaults) : {};
     if (own) Object.assign(merged, toFeatures(own));
@@ -204,17 +212,24 @@ export class SqlCallFeatures implements CallFeatureRepository {
   }
 }
 
-async function subscriberRow(db: Db, username: string, domain: string) {
+function subscriberLookup(db: Db, username: string, domain: string) {
   return db
     .selectFrom('subscriber_features')
     .selectAll()
     .where('domain', '=', domain)
-    .where('username', '=', username)
-    .executeTakeFirst();
+    .where('username', '=', username);
+}
+
+function domainLookup(db: Db, domain: string) {
+  return db.selectFrom('domain_features').selectAll().where('domain', '=', domain);
+}
+
+async function subscriberRow(db: Db, username: string, domain: string) {
+  return subscriberLookup(db, username, domain).executeTakeFirst();
 }
 
 async function domainRow(db: Db, domain: string) {
-  return db.selectFrom('domain_features').selectAll().where('domain', '=', domain).executeTakeFirst();
+  return domainLookup(db, domain).executeTakeFirst();
 }
 
 function pickColumns(row: Columns): Columns {

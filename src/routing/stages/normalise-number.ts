@@ -36,9 +36,11 @@ export class NormaliseNumber implements RequestStage {
     const planDomain = context.caller?.domain ?? domain;
     const plan = (await this.services.features.getDomainFeatures(planDomain))?.features.numbering;
     if (!plan) return CONTINUE;
-    if (await this.services.store.resolveUser(user, domain)) return CONTINUE;
     const normalised = toE164(user, plan);
-    if (normalised === undefined) return CONTINUE;
+    // Already E.164, or not a number the plan reads: nothing to rewrite, nothing to look up.
+    if (normalised === undefined || (normalised.kind === 'e164' && normalised.number === user))
+      return CONTINUE;
+    if (await this.services.store.resolveUser(user, domain)) return CONTINUE;
     if (normalised.kind === 'invalid') {
       // RFC 3261 §21.4.22: too few digits is 484; a number no plan can have is not found.
       return respond(
@@ -47,7 +49,6 @@ export class NormaliseNumber implements RequestStage {
           : createResponse(request, 404, 'Invalid Number'),
       );
     }
-    if (normalised.number === user) return CONTINUE;
     context.dialled = user;
     const uri = request.uri.clone();
     if (uri.kind === 'sip') uri.user = normalised.number;
