@@ -176,6 +176,53 @@ describe.skipIf(!sipp || target.unavailable || target.isKamailio)(
       expect(other.messages()).not.toMatch(/INVITE sip:/);
     }, 40_000);
 
+    it('least cost by time band: the route whose band holds the present hour wins; moved out of it, the other trunk takes the call', async () => {
+      // Two more trunks for 33: `day` preferred, but only in a band around now (UTC), `any` always.
+      const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
+      const now = Date.now();
+      const around = `daily ${hhmm(now - 3_600_000)}-${hhmm(now + 3_600_000)}`;
+      const elsewhere = `daily ${hhmm(now + 3 * 3_600_000)}-${hhmm(now + 5 * 3_600_000)}`;
+      const dayGw = await startSippPhone(bin, 'features-phone-answer.xml');
+      const anyGw = await startSippPhone(bin, 'features-phone-answer.xml');
+      phones.push(dayGw, anyGw);
+      for (const [trunk, gw] of [
+        ['day', dayGw],
+        ['any', anyGw],
+      ] as const) {
+        await node.cli(['trunk', 'add', trunk]);
+        await node.cli(['gateway', 'add', trunk, `sip:127.0.0.1:${gw.port}`, '--no-probe']);
+      }
+      await node.cli([
+        'route',
+        'add',
+        '33',
+        'day',
+        '--id',
+        'fr-day',
+        '--price',
+        '0.001',
+        '--time-band',
+        around,
+      ]);
+      await node.cli(['route', 'add', '33', 'any', '--id', 'fr-any', '--price', '0.05']);
+      try {
+        await new Promise((r) => setTimeout(r, RELOAD_MS));
+        const inBand = await aliceCalls(bin, node, ALICE.password, { to: '+33123456789', answered: true });
+        expect(inBand.successful, report(inBand, dayGw, anyGw)).toBe(1);
+        expect(inviteLine(dayGw)).toBe(`INVITE sip:33123456789@127.0.0.1:${dayGw.port} SIP/2.0`);
+        expect(anyGw.messages()).not.toMatch(/INVITE sip:/);
+
+        await node.cli(['route', 'set', 'fr-day', '--time-band', elsewhere]);
+        await new Promise((r) => setTimeout(r, RELOAD_MS));
+        const outOfBand = await aliceCalls(bin, node, ALICE.password, { to: '+33123456789', answered: true });
+        expect(outOfBand.successful, report(outOfBand, dayGw, anyGw)).toBe(1);
+        expect(inviteLine(anyGw)).toBe(`INVITE sip:33123456789@127.0.0.1:${anyGw.port} SIP/2.0`);
+      } finally {
+        await node.cli(['trunk', 'remove', 'day', '--force']);
+        await node.cli(['trunk', 'remove', 'any', '--force']);
+      }
+    }, 60_000);
+
     async function carrierCalls(
       from: string,
       did: string,
