@@ -98,6 +98,9 @@ describe('StatefulProxy forwarding (RFC 3261 §16.6)', () => {
       [[503, 503], 500],
       [[302, 486], 302],
       [[404, 407], 407],
+      [[408, 486], 486],
+      [[486, 408], 486],
+      [[408, 408], 408],
     ];
     for (const [statuses, best] of cases) {
       const { stack, proxy } = setup();

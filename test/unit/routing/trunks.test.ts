@@ -190,7 +190,7 @@ describe('trunks in the routing pipeline', () => {
     expect(server.responses.map((r) => r.status)).toEqual([486]);
   });
 
-  it('a 486 after a timed-out gateway ends the failover too; the proxy core then answers its best response', async () => {
+  it('a 486 after a timed-out gateway ends the failover, and the caller hears the 486, not the 408', async () => {
     const server = await aliceCalls('sip:+442079460000@example.com');
     stack.answer(0, 408);
     await flush();
@@ -198,8 +198,8 @@ describe('trunks in the routing pipeline', () => {
     await flush();
     // Without the branch's own status the best response so far (the 408) would have failed over.
     expect(stack.sent).toHaveLength(2);
-    // RFC 3261 §16.7 step 6 lets the core pick any 4xx of the same class: it keeps the first, 408.
-    expect(server.responses.map((r) => r.status)).toEqual([408]);
+    // RFC 3261 §16.7 step 6: within the class the proxy core ranks a 408 below a peer's answer.
+    expect(server.responses.map((r) => r.status)).toEqual([486]);
   });
 
   it('fails over only on the configured codes', async () => {
