@@ -92,30 +92,12 @@ export class Forwarding {
       if (caller !== undefined && firstMatch(features.barIncoming, numberForms(caller, features.numbering)))
         return respond(createResponse(request, 403, 'Incoming Calls Barred'));
     }
-    if (features.forwardAlways)
-      return this.follow(
-        request,
-        context,
-        domain,
-        features,
-        chain,
-        aor,
-        features.forwardAlways,
-        'unconditional',
-      );
+    const forwardTo = (to: string, reason: DiversionReason) =>
+      this.follow(request, context, domain, features, chain, aor, to, reason);
+    if (features.forwardAlways) return forwardTo(features.forwardAlways, 'unconditional');
     const targets = contactTargets(await this.services.location.lookup(aor));
     if (targets.length === 0) {
-      if (features.forwardUnreachable)
-        return this.follow(
-          request,
-          context,
-          domain,
-          features,
-          chain,
-          aor,
-          features.forwardUnreachable,
-          'unavailable',
-        );
+      if (features.forwardUnreachable) return forwardTo(features.forwardUnreachable, 'unavailable');
       return respond(createResponse(request, 480));
     }
     const { diversions: so, visited, received } = chain;
