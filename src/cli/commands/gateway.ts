@@ -2,8 +2,8 @@ import type { Command } from 'commander';
 import { type GatewayChanges, NotFoundError } from '../../store/index.js';
 import type { CliIo } from '../io.js';
 import { registerGatewayStatus } from './carrier-status.js';
+import { gatewaysText } from './gateway-table.js';
 import { addJsonOption, addStoreOptions } from './store-options.js';
-import { formatTable } from './table.js';
 import { integer } from './trunk-options.js';
 import { printJson, UsageError, withStore } from './with-store.js';
 
@@ -90,24 +90,7 @@ export function registerGateway(program: Command, io: CliIo): void {
       const trunk = typeof flags['trunk'] === 'string' ? flags['trunk'] : undefined;
       const gateways = await store.trunks.listGateways(trunk);
       if (flags['json']) printJson(io, gateways);
-      else if (gateways.length === 0)
-        io.stdout('no gateways (add one: switchboard gateway add carrier-a sip:203.0.113.5:5060)\n');
-      else
-        io.stdout(
-          formatTable(
-            ['GATEWAY', 'TRUNK', 'URI', 'TRANSPORT', 'PRIORITY', 'WEIGHT', 'PROBE', 'ENABLED'],
-            gateways.map((g) => [
-              g.id,
-              g.trunk,
-              g.uri,
-              g.transport,
-              String(g.priority),
-              String(g.weight),
-              g.probe ? 'yes' : 'no',
-              g.enabled ? 'yes' : 'no',
-            ]),
-          ),
-        );
+      else io.stdout(gatewaysText(gateways, { trunkColumn: true, trunk: 'carrier-a' }));
     }),
   );
 

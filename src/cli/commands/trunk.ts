@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { type NewTrunk, NotFoundError, type Trunk, withoutSecrets } from '../../store/index.js';
 import type { CliIo } from '../io.js';
 import { registerTrunkStatus } from './carrier-status.js';
+import { gatewaysText } from './gateway-table.js';
 import { addJsonOption, addStoreOptions } from './store-options.js';
 import { formatTable } from './table.js';
 import { addTrunkOptions, trunkChangesFrom } from './trunk-options.js';
@@ -120,22 +121,7 @@ export function registerTrunk(program: Command, io: CliIo): void {
       ];
       io.stdout(`trunk ${shown.name}${shown.description ? ` (${shown.description})` : ''}\n`);
       io.stdout(formatTable(['SETTING', 'VALUE'], rows));
-      io.stdout(
-        gateways.length === 0
-          ? `no gateways (add one: switchboard gateway add ${name} sip:203.0.113.5:5060)\n`
-          : formatTable(
-              ['GATEWAY', 'URI', 'TRANSPORT', 'PRIORITY', 'WEIGHT', 'PROBE', 'ENABLED'],
-              gateways.map((g) => [
-                g.id,
-                g.uri,
-                g.transport,
-                String(g.priority),
-                String(g.weight),
-                g.probe ? 'yes' : 'no',
-                g.enabled ? 'yes' : 'no',
-              ]),
-            ),
-      );
+      io.stdout(gatewaysText(gateways, { trunkColumn: false, trunk: name }));
     }),
   );
 

@@ -113,6 +113,27 @@ describe('switchboard trunk, gateway, route', () => {
     ]);
   });
 
+  it('lists gateways with their trunk, shows a trunk\'s own without it, and hints at adding one when none', async () => {
+    await cli.ok('trunk', 'add', 'carrier-b');
+    expect(await cli.ok('gateway', 'list')).toBe(
+      'no gateways (add one: switchboard gateway add carrier-a sip:203.0.113.5:5060)\n',
+    );
+    expect(await cli.ok('trunk', 'show', 'carrier-b')).toContain(
+      'no gateways (add one: switchboard gateway add carrier-b sip:203.0.113.5:5060)\n',
+    );
+    await cli.ok('gateway', 'add', 'carrier-b', 'sip:203.0.113.9', '--id', 'b1', '--priority', '2');
+    expect(cells(await cli.ok('gateway', 'list'))).toEqual([
+      ['GATEWAY', 'TRUNK', 'URI', 'TRANSPORT', 'PRIORITY', 'WEIGHT', 'PROBE', 'ENABLED'],
+      ['b1', 'carrier-b', 'sip:203.0.113.9', 'udp', '2', '1', 'yes', 'yes'],
+    ]);
+    const shown = cells(await cli.ok('trunk', 'show', 'carrier-b'));
+    const head = shown.findIndex((row) => row[0] === 'GATEWAY');
+    expect(shown.slice(head)).toEqual([
+      ['GATEWAY', 'URI', 'TRANSPORT', 'PRIORITY', 'WEIGHT', 'PROBE', 'ENABLED'],
+      ['b1', 'sip:203.0.113.9', 'udp', '2', '1', 'yes', 'yes'],
+    ]);
+  });
+
   it('adds, lists, changes and removes gateways; refuses bad URIs and weights', async () => {
     await cli.ok('trunk', 'add', 'carrier-a');
     expect(
