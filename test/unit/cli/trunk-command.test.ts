@@ -113,7 +113,7 @@ describe('switchboard trunk, gateway, route', () => {
     ]);
   });
 
-  it('lists gateways with their trunk, shows a trunk\'s own without it, and hints at adding one when none', async () => {
+  it("lists gateways with their trunk, shows a trunk's own without it, and hints at adding one when none", async () => {
     await cli.ok('trunk', 'add', 'carrier-b');
     expect(await cli.ok('gateway', 'list')).toBe(
       'no gateways (add one: switchboard gateway add carrier-a sip:203.0.113.5:5060)\n',
