@@ -6,8 +6,9 @@ import { Child, type ExitInfo } from './child.js';
 import { challengesOf, digestAuthorization, RegisterClient } from './digest-client.js';
 import { allocatePorts, waitForBound } from './ports.js';
 import { DOMAIN, provisionSwitchboard, switchboardCli, type TestSubscriber } from './registrar-process.js';
-import { repoRoot, switchboardEntry } from './repo.js';
+import { repoRoot } from './repo.js';
 import { runSipp, type SippResult, sippPorts } from './sipp.js';
+import { awaitNodeStarted, nodeEnv, spawnDataDirNode } from './switchboard-node.js';
 
 /** The SIPp scenarios of the call-feature tests. */
 export const SCENARIOS = join(repoRoot, 'test', 'interop', 'scenarios');
@@ -45,25 +46,14 @@ export async function startFeatureNode(
     rmSync(dataDir, { recursive: true, force: true });
     throw error;
   }
-  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'test' };
-  delete env['SWITCHBOARD_AUTH_ALGORITHMS'];
-  const args = [
-    switchboardEntry,
-    'start',
-    '--sip-port',
-    String(port),
-    '--sip-listen',
-    '127.0.0.1',
-    '--data-dir',
+  const child = spawnDataDirNode({
+    port,
     dataDir,
-    '--domain',
-    DOMAIN,
-    '--api-port',
-    String(apiPort),
-    '--log-level',
-    'warn',
-  ];
-  const child = new Child('switchboard', process.execPath, args, { cwd: repoRoot, env });
+    domain: DOMAIN,
+    apiPort,
+    logLevel: 'warn',
+    env: nodeEnv(),
+  });
   const registerAs = async (user: TestSubscriber, contact: string, expires: number, headers: string[]) => {
     const client = await RegisterClient.open(port);
     try {
@@ -115,12 +105,7 @@ export async function startFeatureNode(
       return exit;
     },
   };
-  try {
-    await child.waitForLine((line) => line.includes('listening'), 15_000);
-  } catch (error) {
-    await node.stop();
-    throw new Error(`switchboard did not start: ${(error as Error).message}`);
-  }
+  await awaitNodeStarted(child, 'listening', () => node.stop());
   return node;
 }
 

@@ -8,6 +8,7 @@ import { missingPeerReason, peersRequired, requirePeer } from './peers.js';
 import { allocatePorts } from './ports.js';
 import { repoRoot, switchboardBuilt, switchboardEntry } from './repo.js';
 import { waitForSipAnswer } from './sip-probe.js';
+import { awaitNodeStarted, nodeEnv, spawnDataDirNode } from './switchboard-node.js';
 
 const run = promisify(execFile);
 
@@ -134,30 +135,14 @@ async function startSwitchboardRegistrar(setup: RegistrarSetup): Promise<Registr
     rmSync(dataDir, { recursive: true, force: true });
     throw error;
   }
-  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'test' };
-  if (setup.nonceLifetimeS !== undefined)
-    env['SWITCHBOARD_AUTH_NONCE_LIFETIME'] = String(setup.nonceLifetimeS);
-  // The tests prove the default configuration unless they say otherwise.
-  delete env['SWITCHBOARD_AUTH_ALGORITHMS'];
+  const env = nodeEnv(
+    setup.nonceLifetimeS === undefined
+      ? {}
+      : { SWITCHBOARD_AUTH_NONCE_LIFETIME: String(setup.nonceLifetimeS) },
+  );
   if (setup.digestAlgorithms !== undefined)
     env['SWITCHBOARD_AUTH_ALGORITHMS'] = setup.digestAlgorithms.join(',');
-  const args = [
-    switchboardEntry,
-    'start',
-    '--sip-port',
-    String(port),
-    '--sip-listen',
-    '127.0.0.1',
-    '--data-dir',
-    dataDir,
-    '--domain',
-    DOMAIN,
-    '--api-port',
-    '0',
-    '--log-level',
-    'warn',
-  ];
-  const child = new Child('switchboard', process.execPath, args, { cwd: repoRoot, env });
+  const child = spawnDataDirNode({ port, dataDir, domain: DOMAIN, apiPort: 0, logLevel: 'warn', env });
   const registrar: RegistrarProcess = {
     name: 'switchboard',
     port,
@@ -177,12 +162,7 @@ async function startSwitchboardRegistrar(setup: RegistrarSetup): Promise<Registr
       }
     },
   };
-  try {
-    await child.waitForLine((line) => line.includes('listening'), 15_000);
-  } catch (error) {
-    await registrar.stop();
-    throw new Error(`switchboard did not start: ${(error as Error).message}`);
-  }
+  await awaitNodeStarted(child, 'listening', () => registrar.stop());
   return registrar;
 }
 

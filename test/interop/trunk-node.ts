@@ -3,10 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Child, type ExitInfo } from './child.js';
+import type { Child, ExitInfo } from './child.js';
 import { allocatePorts } from './ports.js';
 import { switchboardCli } from './registrar-process.js';
 import { repoRoot, switchboardEntry } from './repo.js';
+import { awaitNodeStarted, nodeEnv, spawnDataDirNode } from './switchboard-node.js';
 
 /** A built Switchboard node (`node dist/cli/main.js start`) with its data dir and an API key. */
 export interface TrunkNode {
@@ -48,25 +49,14 @@ export async function startTrunkNode(
 ): Promise<TrunkNode> {
   const [port, apiPort] = [await allocatePorts(1), await allocatePorts(1)];
   const { dataDir, apiKey } = prepared;
-  const args = [
-    switchboardEntry,
-    'start',
-    '--sip-port',
-    String(port),
-    '--sip-listen',
-    '127.0.0.1',
-    '--data-dir',
+  const child = spawnDataDirNode({
+    port,
     dataDir,
-    '--domain',
-    options.domain,
-    '--api-port',
-    String(apiPort),
-    '--log-level',
-    'info',
-  ];
-  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'test', ...options.env };
-  delete env['SWITCHBOARD_AUTH_ALGORITHMS'];
-  const child = new Child('switchboard', process.execPath, args, { cwd: repoRoot, env });
+    domain: options.domain,
+    apiPort,
+    logLevel: 'info',
+    env: nodeEnv(options.env),
+  });
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   const node: TrunkNode = {
     port,
@@ -90,12 +80,9 @@ export async function startTrunkNode(
     stop: () => child.stop(5_000),
     cleanup: () => rmSync(dataDir, { recursive: true, force: true }),
   };
-  try {
-    await child.waitForLine((line) => line.includes('"API listening"'), 15_000);
-  } catch (error) {
+  await awaitNodeStarted(child, '"API listening"', async () => {
     await child.stop(2_000);
     node.cleanup();
-    throw new Error(`switchboard did not start: ${(error as Error).message}`);
-  }
+  });
   return node;
 }
