@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   aliceCalls,
+  callReport,
   type FeatureNode,
   firstMessage,
   type SippPhone,
@@ -9,7 +10,7 @@ import {
 } from './features-node.js';
 import { missingPeerReason, requirePeer, suiteTitle } from './peers.js';
 import { registrarUnderTest } from './registrar-process.js';
-import { describeSipp, type SippResult } from './sipp.js';
+import type { SippResult } from './sipp.js';
 
 // Call features on the wire: alice (SIPp, digest) calls through a Switchboard node; bob, carol and
 // dave are SIPp phones registered to it (through a Path, as behind an edge proxy). Each case sets
@@ -64,10 +65,7 @@ describe.skipIf(!sipp || target.unavailable || target.isKamailio)(
       return p;
     }
 
-    const report = (result: SippResult, ...others: SippPhone[]) =>
-      `${describeSipp(result)}\n--- alice's messages ---\n${result.messages}\n${others
-        .map((p) => `--- ${p.child.report()}\n${p.messages()}`)
-        .join('\n')}\n--- node ---\n${node.child.report()}`;
+    const report = (result: SippResult, ...others: SippPhone[]) => callReport(node, result, ...others);
 
     /** A phone's one call ran its whole scenario (SIPp exits 0 when its calls succeeded). */
     async function completed(p: SippPhone): Promise<void> {

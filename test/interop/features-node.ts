@@ -7,7 +7,7 @@ import { challengesOf, digestAuthorization, RegisterClient } from './digest-clie
 import { allocatePorts, waitForBound } from './ports.js';
 import { DOMAIN, provisionSwitchboard, switchboardCli, type TestSubscriber } from './registrar-process.js';
 import { repoRoot } from './repo.js';
-import { runSipp, type SippResult, sippPorts } from './sipp.js';
+import { describeSipp, runSipp, type SippResult, sippPorts } from './sipp.js';
 import { awaitNodeStarted, nodeEnv, spawnDataDirNode } from './switchboard-node.js';
 
 /** The SIPp scenarios of the call-feature tests. */
@@ -219,6 +219,13 @@ export async function aliceCalls(
     String(timeoutS),
   ];
   return runSipp(bin, args, timeoutS * 1000 + 10_000, { traceMessages: true });
+}
+
+/** What a failed call assertion shows: SIPp's summary, alice's messages, each phone's, and the node's log. */
+export function callReport(node: FeatureNode, result: SippResult, ...phones: SippPhone[]): string {
+  return `${describeSipp(result)}\n--- alice's messages ---\n${result.messages}\n${phones
+    .map((p) => `--- ${p.child.report()}\n${p.messages()}`)
+    .join('\n')}\n--- node ---\n${node.child.report()}`;
 }
 
 /** The messages of a SIPp trace, each as its text. */

@@ -2,6 +2,7 @@ import { createSocket } from 'node:dgram';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   aliceCalls,
+  callReport,
   type FeatureNode,
   firstMessage,
   SCENARIOS,
@@ -12,7 +13,7 @@ import {
 import { missingPeerReason, requirePeer, suiteTitle } from './peers.js';
 import { allocatePorts } from './ports.js';
 import { registrarUnderTest } from './registrar-process.js';
-import { describeSipp, runSipp, type SippResult, sippPorts } from './sipp.js';
+import { runSipp, type SippResult, sippPorts } from './sipp.js';
 
 // Trunks on the wire: alice (SIPp, digest) dials UK numbers; least-cost routing sends them to the
 // trunk `carrier`, whose two gateways are SIPp UASes. Failover happens inside alice's INVITE
@@ -115,10 +116,7 @@ describe.skipIf(!sipp || target.unavailable || target.isKamailio)(
       await new Promise((r) => setTimeout(r, RELOAD_MS));
     }
 
-    const report = (result: SippResult, ...others: SippPhone[]) =>
-      `${describeSipp(result)}\n--- alice's messages ---\n${result.messages}\n${others
-        .map((p) => `--- ${p.child.report()}\n${p.messages()}`)
-        .join('\n')}\n--- node ---\n${node.child.report()}`;
+    const report = (result: SippResult, ...others: SippPhone[]) => callReport(node, result, ...others);
 
     const inviteLine = (p: SippPhone) => firstMessage(p.messages(), /^INVITE \S+ SIP\/2\.0$/)?.startLine;
 
