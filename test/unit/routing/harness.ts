@@ -1,7 +1,12 @@
 import { SubscriberAuth } from '../../../src/authentication/index.js';
 import { MemoryLocationService } from '../../../src/location/index.js';
 import { LocalDomains } from '../../../src/registrar/index.js';
-import type { RoleHandler, RoutingOptions, SubscriberServices } from '../../../src/routing/index.js';
+import type {
+  LocalRequestHandler,
+  RoleHandler,
+  RoutingOptions,
+  SubscriberServices,
+} from '../../../src/routing/index.js';
 import { RoutingContext } from '../../../src/routing/index.js';
 import { StaticRoutes } from '../../../src/routing/static-routes.js';
 import type { DigestAuthenticator } from '../../../src/sip/auth/index.js';
@@ -25,6 +30,16 @@ export class RecordingRole implements RoleHandler {
   handle(request: SipRequest, _transaction: ServerTransaction): void {
     this.handled.push(request);
   }
+}
+
+/** The node's own handler for requests addressed to it: records them, ignores ACK and CANCEL. */
+export class RecordingNode implements LocalRequestHandler {
+  readonly handled: SipRequest[] = [];
+  handle(request: SipRequest): void {
+    this.handled.push(request);
+  }
+  handleAck(): void {}
+  handleCancel(): void {}
 }
 
 export function routes(defaultRoute?: string): StaticRoutes {

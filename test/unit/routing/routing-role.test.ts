@@ -1,23 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import {
-  CONTINUE,
-  type FailureStage,
-  forward,
-  type LocalRequestHandler,
-  RoutingRole,
-} from '../../../src/routing/index.js';
-import { parseUri, type SipRequest } from '../../../src/sip/message/index.js';
+import { CONTINUE, type FailureStage, forward, RoutingRole } from '../../../src/routing/index.js';
+import { parseUri } from '../../../src/sip/message/index.js';
 import { FakeServerTransaction, FakeStack, flush, invite } from '../proxy/fakes.js';
-import { options } from './harness.js';
-
-class Node implements LocalRequestHandler {
-  readonly handled: SipRequest[] = [];
-  handle(request: SipRequest): void {
-    this.handled.push(request);
-  }
-  handleAck(): void {}
-  handleCancel(): void {}
-}
+import { options, RecordingNode } from './harness.js';
 
 /** Forwarding on busy, as a test of the mechanism: a 486 sends the call to a voicemail address. */
 const forwardOnBusy: FailureStage = {
@@ -31,7 +16,7 @@ function outboundProxy(failureStages: FailureStage[] = []) {
   const role = new RoutingRole(
     stack,
     { ...options, defaultRoute: 'sip:192.0.2.50:5080' },
-    new Node(),
+    new RecordingNode(),
     undefined,
     { failureStages },
   );

@@ -1,29 +1,14 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import {
-  BranchOutcomes,
-  type LocalRequestHandler,
-  RoutingRole,
-  TrunkDialer,
-  type TrunkServices,
-} from '../../../src/routing/index.js';
+import { BranchOutcomes, RoutingRole, TrunkDialer, type TrunkServices } from '../../../src/routing/index.js';
 import { answerChallenge } from '../../../src/sip/auth/index.js';
-import { parseUri, type SipRequest } from '../../../src/sip/message/index.js';
+import { parseUri } from '../../../src/sip/message/index.js';
 import type { Target } from '../../../src/sip/transport/index.js';
 import type { RoutingSnapshot } from '../../../src/store/index.js';
 import { buildTables, Dispatcher, type GatewayHealth, zonedClock } from '../../../src/trunks/index.js';
 import { FakeServerTransaction, FakeStack, flush } from '../proxy/fakes.js';
 import { binding, routedRequest } from '../registrar/fakes.js';
 import { gateway, route, snapshot, trunk } from '../trunks/fixtures.js';
-import { options, type Services, services } from './harness.js';
-
-class Node implements LocalRequestHandler {
-  readonly handled: SipRequest[] = [];
-  handle(request: SipRequest): void {
-    this.handled.push(request);
-  }
-  handleAck(): void {}
-  handleCancel(): void {}
-}
+import { options, RecordingNode, type Services, services } from './harness.js';
 
 const phone: Target = { protocol: 'udp', address: '198.51.100.7', port: 40000 };
 const carrierA: Target = { protocol: 'udp', address: '203.0.113.5', port: 5060 };
@@ -54,14 +39,14 @@ describe('trunks in the routing pipeline', () => {
   let s: Services;
   let stack: FakeStack;
   let role: RoutingRole;
-  let node: Node;
+  let node: RecordingNode;
   let health: Set<string>;
   let dialer: TrunkDialer;
   let dispatcher: Dispatcher;
 
   function build(data: RoutingSnapshot = provisioned(), failoverCodes = ['408', '5xx']): void {
     stack = new FakeStack();
-    node = new Node();
+    node = new RecordingNode();
     health = new Set();
     const isUp: GatewayHealth = { isUp: (id) => !health.has(id) };
     const tables = { current: buildTables(data) };
