@@ -8,14 +8,11 @@
 import { createResponse, type SipRequest } from '../src/sip/message/index.js';
 import { parseMessage } from '../src/sip/parser/index.js';
 import { ManualClock, TransactionLayer } from '../src/sip/transaction/index.js';
+import { exposedGc } from './gc.js';
 
 const count = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 50_000);
 const json = process.argv.includes('--json');
-const gc = (globalThis as { gc?: () => void }).gc;
-if (!gc) {
-  console.error('run with node --expose-gc');
-  process.exit(2);
-}
+const gc = exposedGc();
 
 function invite(i: number): Buffer {
   return Buffer.from(
@@ -37,8 +34,8 @@ function invite(i: number): Buffer {
 }
 
 function heap(): number {
-  gc!();
-  gc!();
+  gc();
+  gc();
   const usage = process.memoryUsage();
   return usage.heapUsed + usage.arrayBuffers;
 }

@@ -13,6 +13,7 @@ import type { SipRequest } from '../src/sip/message/index.js';
 import { parseMessage } from '../src/sip/parser/index.js';
 import { type NewRoute, SqliteProvisioningStore } from '../src/store/index.js';
 import { ALWAYS_UP, buildTables, Dispatcher, zonedClock } from '../src/trunks/index.js';
+import { exposedGc, heapAfterGc } from './gc.js';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -24,17 +25,8 @@ const routeCount = option('routes', 100_000);
 const trunkCount = option('trunks', 100);
 const gatewaysPerTrunk = option('gateways-per-trunk', 10);
 const seconds = option('seconds', 2);
-const gc = (globalThis as { gc?: () => void }).gc;
-if (!gc) {
-  console.error('run with node --expose-gc');
-  process.exit(2);
-}
-
-function heap(): number {
-  gc!();
-  gc!();
-  return process.memoryUsage().heapUsed;
-}
+const gc = exposedGc();
+const heap = () => heapAfterGc(gc);
 
 /** Proportional set size of this process (kB → bytes), as the operator's tools count memory. */
 function pss(): number {

@@ -7,20 +7,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { type Binding, MemoryLocationService } from '../src/location/index.js';
+import { exposedGc, heapAfterGc } from './gc.js';
 
 const count = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 100_000);
 const json = process.argv.includes('--json');
-const gc = (globalThis as { gc?: () => void }).gc;
-if (!gc) {
-  console.error('run with node --expose-gc');
-  process.exit(2);
-}
-
-function heap(): number {
-  gc!();
-  gc!();
-  return process.memoryUsage().heapUsed;
-}
+const gc = exposedGc();
+const heap = () => heapAfterGc(gc);
 
 /** A fresh (non-interned) copy of `text`, as a parser slicing a datagram would produce. */
 function fresh(text: string): string {
