@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BaresipUa } from './baresip-process.js';
 import { type CarrierProcess, startCarrier } from './carrier-process.js';
+import { carrierCalls } from './carrier-uac.js';
 import { missingPeerReason, requirePeer, suiteTitle } from './peers.js';
-import { repoRoot, switchboardBuilt, switchboardEntry } from './repo.js';
-import { describeSipp, runSipp, sippPorts } from './sipp.js';
+import { switchboardBuilt, switchboardEntry } from './repo.js';
+import { describeSipp } from './sipp.js';
 import { prepareTrunkNode, startTrunkNode, type TrunkNode } from './trunk-node.js';
 import { writeToneWav } from './wav.js';
 
@@ -210,32 +211,11 @@ describe.skipIf(!kamailio || unbuilt)(
           autoAnswer: true,
         });
         await bob.waitForLog(/\{0\/UDP\/v4\} 200 OK/, 15_000);
-        const ports = await sippPorts();
-        const result = await runSipp(
-          sipp!,
-          [
-            '-sf',
-            join(repoRoot, 'test', 'interop', 'scenarios', 'carrier-uac.xml'),
-            `${CARRIER.address}:${carrier.port}`,
-            '-s',
-            CARRIER.did,
-            '-i',
-            '127.0.0.1',
-            '-p',
-            String(ports.sip),
-            ...ports.args,
-            '-t',
-            'u1',
-            '-m',
-            '1',
-            '-recv_timeout',
-            '10000',
-            '-timeout',
-            '20',
-          ],
-          30_000,
-          { traceMessages: true },
-        );
+        const result = await carrierCalls(sipp!, {
+          target: `${CARRIER.address}:${carrier.port}`,
+          from: '127.0.0.1',
+          did: CARRIER.did,
+        });
         const why = `${describeSipp(result)}\n${result.messages?.slice(-4000)}\n${report()}\n${bob.report()}`;
         expect(result.successful, why).toBe(1);
         expect(result.failed, why).toBe(0);

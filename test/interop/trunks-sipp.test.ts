@@ -1,11 +1,11 @@
 import { createSocket } from 'node:dgram';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { carrierCalls as carrierUacCalls } from './carrier-uac.js';
 import {
   aliceCalls,
   callReport,
   type FeatureNode,
   firstMessage,
-  SCENARIOS,
   type SippPhone,
   startFeatureNode,
   startSippPhone,
@@ -13,7 +13,7 @@ import {
 import { missingPeerReason, requirePeer, suiteTitle } from './peers.js';
 import { allocatePorts } from './ports.js';
 import { registrarUnderTest } from './registrar-process.js';
-import { runSipp, type SippResult, sippPorts } from './sipp.js';
+import type { SippResult } from './sipp.js';
 
 // Trunks on the wire: alice (SIPp, digest) dials UK numbers; least-cost routing sends them to the
 // trunk `carrier`, whose two gateways are SIPp UASes. Failover happens inside alice's INVITE
@@ -221,35 +221,14 @@ describe.skipIf(!sipp || target.unavailable || target.isKamailio)(
       }
     }, 60_000);
 
-    async function carrierCalls(
-      from: string,
-      did: string,
-      credentials?: { username: string; password: string },
-    ): Promise<SippResult> {
-      const ports = await sippPorts();
-      const args = [
-        '-sf',
-        `${SCENARIOS}/${credentials ? 'carrier-uac-auth.xml' : 'carrier-uac.xml'}`,
-        ...(credentials ? ['-au', credentials.username, '-ap', credentials.password] : []),
-        `127.0.0.1:${node.port}`,
-        '-i',
+    /** The carrier's caller, from address `from`, calls the node's trunk side. */
+    const carrierCalls = (from: string, did: string, credentials?: { username: string; password: string }) =>
+      carrierUacCalls(bin, {
+        target: `127.0.0.1:${node.port}`,
         from,
-        '-p',
-        String(ports.sip),
-        ...ports.args,
-        '-t',
-        'u1',
-        '-s',
         did,
-        '-m',
-        '1',
-        '-recv_timeout',
-        '10000',
-        '-timeout',
-        '20',
-      ];
-      return runSipp(bin, args, 30_000, { traceMessages: true });
-    }
+        ...(credentials ? { credentials } : {}),
+      });
 
     it('an inbound call from the trunk address to a DID reaches the registered subscriber', async () => {
       const bobPhone = await startSippPhone(bin, 'features-phone-answer.xml');
