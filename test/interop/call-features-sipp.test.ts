@@ -24,6 +24,8 @@ const ALICE = { username: 'alice', password: 'alice-Secret-1' };
 const BOB = { username: 'bob', password: 'bob-Secret-2' };
 const CAROL = { username: 'carol', password: 'carol-Secret-3' };
 const DAVE = { username: 'dave', password: 'dave-Secret-4' };
+/** The numbering plan of a German operator (country code 49, trunk prefix 0, international 00). */
+const GERMAN_NUMBERING = ['--country-code', '49', '--national-prefix', '0', '--international-prefix', '00'];
 
 describe.skipIf(!sipp || target.unavailable || target.isKamailio)(
   suiteTitle('call features through switchboard, on the wire (SIPp)', [sippMissing, target.unavailable]),
@@ -236,19 +238,7 @@ describe.skipIf(!sipp || target.unavailable || target.isKamailio)(
     }, 30_000);
 
     it("number normalisation: alice dials national and local formats of carol's number; malformed and unknown numbers are refused", async () => {
-      await node.cli([
-        'feature',
-        'set',
-        'example.com',
-        '--country-code',
-        '49',
-        '--national-prefix',
-        '0',
-        '--international-prefix',
-        '00',
-        '--area-code',
-        '30',
-      ]);
+      await node.cli(['feature', 'set', 'example.com', ...GERMAN_NUMBERING, '--area-code', '30']);
       try {
         for (const dialled of ['0301234567', '1234567', '0049301234567']) {
           const carolPhone = await phone(CAROL, 'features-phone-answer.xml');
@@ -291,17 +281,7 @@ describe.skipIf(!sipp || target.unavailable || target.isKamailio)(
 
     it('a caller of another network: its own P-Asserted-Identity removed, its E.164 number shown in national format', async () => {
       const bobPhone = await phone(BOB, 'features-phone-answer.xml');
-      await node.cli([
-        'feature',
-        'set',
-        'example.com',
-        '--country-code',
-        '49',
-        '--national-prefix',
-        '0',
-        '--international-prefix',
-        '00',
-      ]);
+      await node.cli(['feature', 'set', 'example.com', ...GERMAN_NUMBERING]);
       try {
         const result = await aliceCalls(bin, node, ALICE.password, {
           to: 'bob',
