@@ -44,7 +44,7 @@ export function carrierLinks(options: {
     probe: optionsProbe(options.core),
     intervalMs: config.probeInterval * 1000,
     timeoutMs: Math.min(config.probeTimeout, config.probeInterval) * 1000,
-    failuresToDown: config.probeFailures,
+    downAfterFailures: config.probeFailures,
     onChange: (status) => {
       const down = status.state === 'down';
       const fields = { gateway: status.id, trunk: status.trunk, uri: status.uri };

@@ -20,7 +20,7 @@ export interface GatewayProberOptions {
    */
   timeoutMs?: number;
   /** Failed probes in a row that mark a gateway down (ds_probing_threshold); default 1. */
-  failuresToDown?: number;
+  downAfterFailures?: number;
   /** Probes in flight at once; the rest of a round waits its turn. Default 16. */
   maxInFlight?: number;
   timers?: UaTimers;
@@ -38,7 +38,7 @@ export const DEFAULT_PROBE_TIMEOUT_MS = 5_000;
 
 /**
  * OPTIONS probing of gateways (Kamailio's dispatcher probing, Asterisk's qualify): every interval
- * each gateway gets one probe; `failuresToDown` failures in a row mark it down, the first answer
+ * each gateway gets one probe; `downAfterFailures` failures in a row mark it down, the first answer
  * marks it up again. A gateway never probed, or not probed yet, counts as up: probing only ever
  * takes a gateway out of service on evidence.
  */
@@ -57,7 +57,7 @@ export class GatewayProber implements GatewayHealth {
     this.options = {
       intervalMs: DEFAULT_PROBE_INTERVAL_MS,
       timeoutMs: DEFAULT_PROBE_TIMEOUT_MS,
-      failuresToDown: 1,
+      downAfterFailures: 1,
       maxInFlight: 16,
       timers: systemTimers,
       now: Date.now,
@@ -198,7 +198,7 @@ export class GatewayProber implements GatewayHealth {
       status.failures++;
       status.consecutiveFailures++;
       status.lastError = result.reason ?? 'failed';
-      if (status.consecutiveFailures >= this.options.failuresToDown && previous !== 'down')
+      if (status.consecutiveFailures >= this.options.downAfterFailures && previous !== 'down')
         this.change(status, 'down', previous);
     }
     this.options.onProbe?.({ ...status }, result);

@@ -103,8 +103,8 @@ describe('GatewayProber', () => {
     prober.stop();
   });
 
-  it('marks a gateway down after failuresToDown failures in a row and up on the next answer', async () => {
-    const { clock, manual, prober, changes } = setup({ failuresToDown: 2 });
+  it('marks a gateway down after downAfterFailures failures in a row and up on the next answer', async () => {
+    const { clock, manual, prober, changes } = setup({ downAfterFailures: 2 });
     prober.start();
     await flush();
     manual.answer('1', ok);
