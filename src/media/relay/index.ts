@@ -1,0 +1,15 @@
+export type {
+  CodecPolicy,
+  MediaAnswerRequest,
+  MediaDeleteRequest,
+  MediaEvent,
+  MediaEventListener,
+  MediaOfferRequest,
+  MediaRelay,
+  MediaSessionStatistics,
+  MediaStreamStatistics,
+  MediaSubscribeRequest,
+  MediaSubscription,
+  MediaTransportProfile,
+  RelayedSdp,
+} from './types.js';
