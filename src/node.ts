@@ -5,10 +5,12 @@ import { type RequestAuthenticator, SubscriberAuth } from './authentication/inde
 import type { SwitchboardConfig } from './config/index.js';
 import { type EventBus, InProcessEventBus } from './events/index.js';
 import { MemoryLocationService } from './location/index.js';
+import type { MediaRelay } from './media/relay/index.js';
 import { RtpPortRange } from './media/udp/index.js';
 import { IdleCollector } from './memory/index.js';
 import { createMetricsRegistry, type MetricsRegistry } from './metrics/index.js';
 import { type CarrierLinks, carrierLinks } from './node-carrier-links.js';
+import { startMediaRelay } from './node-media.js';
 import { registerCarrierMetrics, registerStateMetrics } from './node-metrics.js';
 import { type NodeTrunks, registerTrunkMetrics, startTrunks } from './node-trunks.js';
 import { NodeUserAgent } from './node-user-agent.js';
@@ -61,6 +63,8 @@ export interface NodeServices {
   recordings: RecordingManager;
   /** Trunks, gateways and least-cost routes in memory; gateway dispatch and health. */
   trunks: NodeTrunks;
+  /** The relay anchoring calls' RTP (media.relay): what the B2BUA offers, answers and deletes through. */
+  media: MediaRelay;
 }
 
 export interface RunningNode {
@@ -325,6 +329,7 @@ async function startServices(
     authenticator,
     logger.child({ role: 'trunks' }),
   );
+  const media = await startMediaRelay(config.media, logger.child({ role: 'media' }));
   void recordings
     .applyRetention()
     .catch((err: unknown) => logger.warn({ err }, 'recording retention failed'));
@@ -340,6 +345,7 @@ async function startServices(
     domainAlgorithms,
     recordings,
     trunks,
+    media,
   };
 }
 
@@ -350,6 +356,7 @@ async function closeServices(
 ): Promise<void> {
   if (!services) return;
   services.trunks.tables.stop();
+  await services.media.close();
   await services.recordings.close();
   services.credentials.close();
   await services.location.close();

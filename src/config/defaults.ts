@@ -42,6 +42,10 @@ export function defaultConfig(): SwitchboardConfig {
       streamBatchPackets: 50,
       streamBatchInterval: 200,
     },
+    media: {
+      relay: 'rtpengine',
+      rtpengine: '127.0.0.1:2223',
+    },
     // Kamailio's fr_timer is 5 s; a carrier gateway that has not said 100 Trying in 3 s is not coming.
     trunks: {
       timeZone: 'UTC',

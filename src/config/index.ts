@@ -10,6 +10,7 @@ export {
   type GatewaysConfig,
   LOG_LEVELS,
   type LogLevel,
+  type MediaConfig,
   type MemoryConfig,
   PROXY_MODES,
   type ProxyConfig,

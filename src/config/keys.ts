@@ -2,6 +2,7 @@ import {
   DIGEST_ALGORITHMS,
   LOCATION_PERSISTENCE,
   LOG_LEVELS,
+  MEDIA_RELAYS,
   PROXY_MODES,
   RECORDING_RECEIVERS,
   SIP_TRANSPORTS,
@@ -490,6 +491,24 @@ export const KEYS: readonly KeySpec[] = [
     secret: true,
     description:
       'Token sent to recording stream consumers as Authorization: Bearer (recording-sink --token).',
+  },
+  {
+    key: 'media.relay',
+    env: 'SWITCHBOARD_MEDIA_RELAY',
+    flag: '--media-relay',
+    flagArg: '<kind>',
+    text: 'string',
+    validate: oneOf(MEDIA_RELAYS),
+    description: `What relays the RTP of calls the node anchors: ${MEDIA_RELAYS.join('|')} (rtpengine: an rtpengine at media.rtpengine over ng).`,
+  },
+  {
+    key: 'media.rtpengine',
+    env: 'SWITCHBOARD_MEDIA_RTPENGINE',
+    flag: '--media-rtpengine',
+    flagArg: '<host:port>',
+    text: 'string',
+    validate: hostPort,
+    description: "rtpengine's ng address (its --listen-ng), used when media.relay is rtpengine.",
   },
 ];
 

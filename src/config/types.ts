@@ -34,6 +34,7 @@ export interface RegistrarConfig {
 
 export const LOCATION_PERSISTENCE = ['write-through', 'write-back'] as const;
 export const RECORDING_RECEIVERS = ['auto', 'batch', 'dgram'] as const;
+export const MEDIA_RELAYS = ['rtpengine'] as const;
 export type LocationPersistence = (typeof LOCATION_PERSISTENCE)[number];
 
 /** How registrations reach the store (they live in memory either way). */
@@ -149,6 +150,14 @@ export interface RecordingConfig {
   streamToken?: string;
 }
 
+/** The media relay the node's B2BUA anchors calls' RTP on. */
+export interface MediaConfig {
+  /** Which backend carries the RTP: the node's built-in relay or an rtpengine over ng. */
+  relay: (typeof MEDIA_RELAYS)[number];
+  /** rtpengine's ng address (media.relay rtpengine). */
+  rtpengine: string;
+}
+
 export interface SwitchboardConfig {
   dataDir: string;
   logLevel: LogLevel;
@@ -161,6 +170,7 @@ export interface SwitchboardConfig {
   gateways: GatewaysConfig;
   api: ApiConfig;
   recording: RecordingConfig;
+  media: MediaConfig;
   trunks: TrunksConfig;
   /** Absent when no store key is set (the embedded SQLite default). */
   store?: StoreConfig;

@@ -24,4 +24,4 @@ export type {
   UnsubscribeParams,
 } from './commands.js';
 export { NgClosedError, NgError, NgProtocolError, NgTimeoutError } from './errors.js';
-export { bencodeToText, type NgText, type NgTextDict } from './text.js';
+export { bencodeToText, isTextDict, type NgText, type NgTextDict, textOf } from './text.js';

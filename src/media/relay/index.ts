@@ -1,3 +1,13 @@
+export {
+  type NgCodecOptions,
+  ngCodecOptions,
+  RtpengineMediaRelay,
+  type RtpengineMediaRelayOptions,
+  rtpengineSessionStatistics,
+} from './rtpengine/index.js';
+export { applyCodecPolicy, type PayloadEncoding } from './sdp/codec-policy.js';
+export { setSdpDirection } from './sdp/direction.js';
+export { offeredEncodings } from './sdp/encodings.js';
 export type {
   CodecPolicy,
   MediaAnswerRequest,

@@ -35,6 +35,8 @@ describe('CLI flag values', () => {
       'recording.dir': '--recording-dir',
       'recording.address': '--recording-address',
       'recording.mediaServer': '--media-server',
+      'media.relay': '--media-relay',
+      'media.rtpengine': '--media-rtpengine',
     });
   });
 

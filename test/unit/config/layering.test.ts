@@ -36,6 +36,7 @@ describe('loadConfig layering: defaults < file < environment < flags', () => {
         streamBatchPackets: 50,
         streamBatchInterval: 200,
       },
+      media: { relay: 'rtpengine', rtpengine: '127.0.0.1:2223' },
       trunks: {
         timeZone: 'UTC',
         noReplyTimeout: 3000,

@@ -58,6 +58,8 @@ const BAD: Record<string, [string, string]> = {
   'recording.streamBatchPackets': ['0', 'expected an integer 1-10000'],
   'recording.streamBatchInterval': ['5', 'expected an integer 10-60000'],
   'recording.streamToken': ['two words', 'expected a bearer token'],
+  'media.relay': ['kernel', 'expected one of rtpengine, got "kernel"'],
+  'media.rtpengine': ['rtpengine', 'expected host:port'],
   'trunks.timeZone': ['Mars/Olympus', 'expected an IANA time zone'],
   'trunks.noReplyTimeout': ['10', 'expected an integer 100-120000, got 10'],
   'trunks.failoverCodes': ['408,486', 'expected a list of 408, 5xx or codes 500-599'],
