@@ -12,6 +12,7 @@ import { createMetricsRegistry, type MetricsRegistry } from './metrics/index.js'
 import { type CarrierLinks, carrierLinks } from './node-carrier-links.js';
 import { startMediaRelay } from './node-media.js';
 import { registerCarrierMetrics, registerStateMetrics } from './node-metrics.js';
+import { startNatKeepalive } from './node-nat.js';
 import { type NodeTrunks, registerTrunkMetrics, startTrunks } from './node-trunks.js';
 import { NodeUserAgent } from './node-user-agent.js';
 import { RecordingManager, recordingMetrics, SiprecServer } from './recording/index.js';
@@ -140,6 +141,7 @@ export async function startNode(
       recordRoute: config.proxy.recordRoute,
       timerC: config.sip.timerC,
       t1: config.sip.timers.t1,
+      ...(config.nat.detect > 0 ? { nat: config.nat } : {}),
       onError: (err) => logger.error({ err }, 'routing failed'),
     },
     userAgent,
@@ -154,6 +156,19 @@ export async function startNode(
     services && { trunks: services.trunks.services },
   );
   stack.attach(routing);
+  const nat =
+    services &&
+    startNatKeepalive({
+      config: config.nat,
+      location: services.location,
+      events,
+      core: userAgent.core,
+      stack,
+      sendRaw: (data, destination, connectionId) => transports.send(data, destination, connectionId),
+      metrics,
+      logger: logger.child({ role: 'nat' }),
+      now: overrides.now ?? Date.now,
+    });
   const idleCollector = config.memory.collectWhenIdle
     ? new IdleCollector({
         activity: () => stack.counters.requestsReceived,
@@ -192,6 +207,7 @@ export async function startNode(
       if (bound && typeof bound === 'object') apiAddress = { host: bound.address, port: bound.port };
     }
   } catch (e) {
+    nat?.stop();
     idleCollector?.close();
     await api?.close();
     await stack.close();
@@ -214,6 +230,7 @@ export async function startNode(
       if (stopped) return;
       stopped = true;
       idleCollector?.close();
+      nat?.stop();
       await api?.close();
       // Unregistering needs the stack: before it closes.
       await carriers?.stop();

@@ -22,6 +22,14 @@ export function crossChecks(config: SwitchboardConfig): ConfigProblem[] {
       message: `${spec.key}: expected at least recording.portMin + 3 (${portMin + 3}) for one RTP/RTCP pair, got ${portMax} (${fixHint(spec)})`,
     });
   }
+  const { keepaliveInterval, keepaliveTimeout } = config.nat;
+  if (keepaliveInterval > 0 && keepaliveTimeout > keepaliveInterval) {
+    const spec = keySpec('nat.keepaliveTimeout')!;
+    problems.push({
+      key: spec.key,
+      message: `${spec.key}: expected at most nat.keepaliveInterval (${keepaliveInterval}), got ${keepaliveTimeout} (${fixHint(spec)})`,
+    });
+  }
   // RFC 3261 §10.3 step 7: the default interval must itself be one the registrar accepts.
   const { minExpires, defaultExpires, maxExpires } = config.registrar;
   const expiresRules: { key: string; broken: boolean; expected: string; value: number }[] = [

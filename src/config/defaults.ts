@@ -31,6 +31,16 @@ export function defaultConfig(): SwitchboardConfig {
     // Kamailio's dispatcher probes every ds_ping_interval (often 30 s) and takes a gateway out after
     // ds_probing_threshold (default 1) failed probe.
     gateways: { probeInterval: 30, probeTimeout: 5, probeFailures: 1 },
+    // Kamailio's stock configuration: nat_uac_test("19"), natping_interval 30; nathelper's
+    // keepalive_timeout is time-based, here 3 unanswered pings (about 90 s) remove a binding.
+    nat: {
+      detect: 19,
+      contactAlias: true,
+      sdpRepair: true,
+      keepaliveInterval: 30,
+      keepaliveTimeout: 5,
+      keepaliveFailures: 3,
+    },
     api: { enabled: true, port: 8080, listen: '127.0.0.1', metricsNeedKey: false },
     recording: {
       portMin: 40000,

@@ -12,6 +12,7 @@ export {
   type LogLevel,
   type MediaConfig,
   type MemoryConfig,
+  type NatConfig,
   PROXY_MODES,
   type ProxyConfig,
   type ProxyMode,

@@ -322,6 +322,54 @@ export const KEYS: readonly KeySpec[] = [
       "Failed probes in a row that take a gateway out of service (Kamailio's ds_probing_threshold); the first answer puts it back.",
   },
   {
+    key: 'nat.detect',
+    env: 'SWITCHBOARD_NAT_DETECT',
+    text: 'integer',
+    validate: integer(0, 511),
+    description:
+      'Kamailio nat_uac_test flags that find a sender behind NAT (sum of 1 private Contact, 2 Via host is not the source, 4 private Via, 8 private SDP address, 16 Via port is not the source port, 32 private source, 64 WebSocket, 128 Contact port is not the source port, 256 SDP address is not the source); 0 turns contact aliasing and SDP repair off.',
+  },
+  {
+    key: 'nat.contactAlias',
+    env: 'SWITCHBOARD_NAT_CONTACT_ALIAS',
+    text: 'boolean',
+    validate: boolean,
+    description:
+      "Add the source as `;alias=` to NATed phones' Contacts (requests and the answers of registered phones) and send requests with an aliased Request-URI there (Kamailio's add_contact_alias and handle_ruri_alias).",
+  },
+  {
+    key: 'nat.sdpRepair',
+    env: 'SWITCHBOARD_NAT_SDP_REPAIR',
+    text: 'boolean',
+    validate: boolean,
+    description:
+      "Rewrite the private c= and o= addresses in NATed phones' SDP to their source address in what the node relays (Kamailio's fix_nated_sdp); turn it off when a media relay anchors the calls.",
+  },
+  {
+    key: 'nat.keepaliveInterval',
+    env: 'SWITCHBOARD_NAT_KEEPALIVE_INTERVAL',
+    text: 'integer',
+    validate: integer(0, 3600),
+    description:
+      "Seconds between keep-alives to each registration behind NAT: an OPTIONS over UDP, CRLF over TCP (RFC 5626 §3.5.1); Kamailio's natping_interval. 0 sends none.",
+  },
+  {
+    key: 'nat.keepaliveTimeout',
+    env: 'SWITCHBOARD_NAT_KEEPALIVE_TIMEOUT',
+    text: 'integer',
+    validate: integer(1, 60),
+    description:
+      'Seconds an OPTIONS keep-alive waits for an answer before it counts as unanswered; no longer than nat.keepaliveInterval.',
+  },
+  {
+    key: 'nat.keepaliveFailures',
+    env: 'SWITCHBOARD_NAT_KEEPALIVE_FAILURES',
+    text: 'integer',
+    validate: integer(1, 100),
+    description:
+      'Unanswered keep-alives in a row after which the binding is removed (registration.removed, reason keepalive).',
+  },
+  {
     key: 'trunks.timeZone',
     env: 'SWITCHBOARD_TRUNKS_TIME_ZONE',
     text: 'string',

@@ -64,6 +64,22 @@ export interface GatewaysConfig {
   probeFailures: number;
 }
 
+/** NAT traversal (Kamailio's nathelper as its stock configuration uses it). */
+export interface NatConfig {
+  /** nat_uac_test flags that find a sender behind NAT; 0 turns detection (aliasing, SDP repair) off. */
+  detect: number;
+  /** Contact aliasing of NATed phones (add_contact_alias / handle_ruri_alias). */
+  contactAlias: boolean;
+  /** Private SDP addresses of NATed phones rewritten to their source (fix_nated_sdp). */
+  sdpRepair: boolean;
+  /** Seconds between keep-alives to each NATed registration; 0 = none. */
+  keepaliveInterval: number;
+  /** Seconds an OPTIONS keep-alive waits for its answer. */
+  keepaliveTimeout: number;
+  /** Unanswered keep-alives in a row that remove the binding. */
+  keepaliveFailures: number;
+}
+
 export const PROXY_MODES = ['stateful', 'stateless'] as const;
 export type ProxyMode = (typeof PROXY_MODES)[number];
 
@@ -168,6 +184,7 @@ export interface SwitchboardConfig {
   location: LocationConfig;
   memory: MemoryConfig;
   gateways: GatewaysConfig;
+  nat: NatConfig;
   api: ApiConfig;
   recording: RecordingConfig;
   media: MediaConfig;

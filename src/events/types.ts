@@ -12,7 +12,7 @@ export type RegistrationEventType =
   | 'registration.expired';
 
 /** Why a binding went away (registration.removed). */
-export type RemovalReason = 'deregistered' | 'wildcard' | 'replaced' | 'evicted';
+export type RemovalReason = 'deregistered' | 'wildcard' | 'replaced' | 'evicted' | 'keepalive';
 
 /** A binding of the location service changed (RFC 3261 §10). */
 export interface RegistrationEvent {

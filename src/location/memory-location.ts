@@ -118,6 +118,11 @@ export class MemoryLocationService implements LocationService {
     return this.live;
   }
 
+  /** Every binding held, live or not yet swept (the NAT keep-alive starts from the restored ones). */
+  *bindings(): IterableIterator<Binding> {
+    for (const list of this.byAor.values()) yield* list;
+  }
+
   /** Entries in the expiry heap, stale ones included (leak checks). */
   get pendingExpiries(): number {
     return this.heap.size;

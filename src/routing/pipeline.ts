@@ -11,6 +11,7 @@ import { InDialog } from './stages/in-dialog.js';
 import { InboundTrunk } from './stages/inbound-trunk.js';
 import { Lcr } from './stages/lcr.js';
 import { type CallOwner, Local } from './stages/local.js';
+import { NatTraversal } from './stages/nat.js';
 import { NormaliseNumber } from './stages/normalise-number.js';
 import { StaticRouting } from './stages/static-routing.js';
 import { TrunkFailover } from './stages/trunk-failover.js';
@@ -62,6 +63,8 @@ export function requestStages(deps: PipelineDeps): RequestStage[] {
   const trunks = subscribers && deps.trunks;
   const stages: Array<RequestStage | undefined> = [
     new Validate(stack, options.supported),
+    // NATed senders: Contact alias and SDP repair before anything routes them (Kamailio's NATDETECT).
+    options.nat && new NatTraversal(options.nat),
     // A node that serves subscribers and is nobody's outbound proxy follows only route sets it is on.
     new InDialog(routes, staticRouting, subscribers !== undefined && !routes.defaultRoute),
     // Carriers' calls to DIDs: before local, which would answer a number at our address itself.

@@ -4,6 +4,7 @@ import type { ServerTransaction } from '../sip/transaction/index.js';
 import type { Target } from '../sip/transport/index.js';
 import type { Trunk } from '../store/index.js';
 import type { CalleeState } from './features/types.js';
+import type { NatTraversal } from './stages/nat.js';
 import type { NextHop } from './static-routes.js';
 import type { TrunkCall } from './trunk-call.js';
 
@@ -29,6 +30,8 @@ export class RoutingContext {
   offNet: string | undefined = undefined;
   /** The outbound trunk call being dialled (LCR stage), for failover. */
   trunkCall: TrunkCall | undefined = undefined;
+  /** NAT traversal, when the node does it (set by the nat stage for every request). */
+  nat: NatTraversal | undefined = undefined;
   /** A CANCEL arrived while an asynchronous stage was deciding (RFC 3261 §9.2). */
   cancelled = false;
 

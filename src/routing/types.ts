@@ -7,6 +7,7 @@ import type { CallFeatureRepository } from '../store/index.js';
 import type { ProvisioningStore } from '../store/types.js';
 import type { TrunkTablesView } from '../trunks/index.js';
 import type { BranchOutcomes } from './branch-outcomes.js';
+import type { NatOptions } from './stages/nat.js';
 import type { TrunkDialer } from './trunk-dialer.js';
 
 /** A role a request can be handed to: the registrar, the node's UA core, a future B2BUA. */
@@ -27,6 +28,8 @@ export interface RoutingOptions {
   recordRoute: boolean;
   timerC: number;
   t1: number;
+  /** NAT traversal (nat.*): detection, contact aliasing, SDP repair; none when absent. */
+  nat?: NatOptions;
   /** Option tags this node supports, for Proxy-Require (RFC 3261 §16.3 item 5). */
   supported?: string[];
   /** Unexpected failures while routing (store unreachable): answered 500 and reported here. */

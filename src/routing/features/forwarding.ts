@@ -95,7 +95,7 @@ export class Forwarding {
     const forwardTo = (to: string, reason: DiversionReason) =>
       this.follow(request, context, domain, features, chain, aor, to, reason);
     if (features.forwardAlways) return forwardTo(features.forwardAlways, 'unconditional');
-    const targets = contactTargets(await this.services.location.lookup(aor));
+    const targets = contactTargets(await this.services.location.lookup(aor), context.nat);
     if (targets.length === 0) {
       if (features.forwardUnreachable) return forwardTo(features.forwardUnreachable, 'unavailable');
       return respond(createResponse(request, 480));

@@ -73,7 +73,13 @@ export class CallerFeatures implements RequestStage {
     const withheld = privacyValues(request);
     if (withheld.includes('id') || withheld.includes('user') || withheld.includes('header')) {
       // RFC 3323 §5.3: as privacy service the node anonymises the From of what it sends on.
-      context.prepare = anonymiseFrom;
+      const before = context.prepare;
+      context.prepare = before
+        ? (copy) => {
+            anonymiseFrom(copy);
+            before(copy);
+          }
+        : anonymiseFrom;
     }
     return CONTINUE;
   }

@@ -26,6 +26,9 @@ export class StaticRouting implements RequestStage {
     const hop = this.routes.nextHopOf(request, context);
     if (hop === 'local') return this.toNode;
     if (hop === 'refuse') return respond(createResponse(request, 403, 'Relaying Forbidden'));
+    // An aliased Request-URI of a NATed phone (no Route left): to its NAT binding.
+    const aliased = hop === null && !request.has('route') ? context.nat?.aliasOf(request.uri) : undefined;
+    if (aliased) return forward([aliased]);
     const target: ForwardTarget = { uri: request.uri };
     if (hop) target.nextHop = hop;
     return forward([target]);

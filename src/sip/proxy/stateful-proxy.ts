@@ -159,6 +159,7 @@ export class StatefulProxy<State = undefined> {
     // RFC 3261 §16.7 step 3: remove our Via before anything goes upstream.
     response.removeFirstValue('via');
     const status = response.status;
+    if (status > 100) branch.target.prepareResponse?.(response);
     if (branch.noReplyTimer !== undefined) {
       this.clearTimer(branch.noReplyTimer);
       branch.noReplyTimer = undefined;

@@ -28,6 +28,11 @@ export interface ForwardTarget {
    */
   prepare?: (copy: SipRequest) => void;
   /**
+   * Edits to this branch's responses (not 100) before they go upstream: a NAT helper marks a
+   * NATed phone's Contact and SDP with where its answer really came from.
+   */
+  prepareResponse?: (response: SipResponse) => void;
+  /**
    * INVITE only, ms: a branch with no final response by then is CANCELled and counts as a 408
    * (a ring timeout; Kamailio's fr_inv_timer). Without it only Timer C bounds the branch.
    */

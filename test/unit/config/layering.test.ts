@@ -25,6 +25,14 @@ describe('loadConfig layering: defaults < file < environment < flags', () => {
       location: { persistence: 'write-back', flushInterval: 1000 },
       memory: { heapGrowth: 50, collectWhenIdle: true },
       gateways: { probeInterval: 30, probeTimeout: 5, probeFailures: 1 },
+      nat: {
+        detect: 19,
+        contactAlias: true,
+        sdpRepair: true,
+        keepaliveInterval: 30,
+        keepaliveTimeout: 5,
+        keepaliveFailures: 3,
+      },
       api: { enabled: true, port: 8080, listen: '127.0.0.1', metricsNeedKey: false },
       recording: {
         portMin: 40000,

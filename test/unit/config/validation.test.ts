@@ -41,6 +41,12 @@ const BAD: Record<string, [string, string]> = {
   'gateways.probeInterval': ['0', 'expected an integer 1-3600, got 0'],
   'gateways.probeTimeout': ['61', 'expected an integer 1-60, got 61'],
   'gateways.probeFailures': ['many', 'expected an integer 1-10, got "many"'],
+  'nat.detect': ['512', 'expected an integer 0-511, got 512'],
+  'nat.contactAlias': ['maybe', 'expected true or false'],
+  'nat.sdpRepair': ['yes please', 'expected true or false'],
+  'nat.keepaliveInterval': ['-1', 'expected an integer 0-3600, got -1'],
+  'nat.keepaliveTimeout': ['0', 'expected an integer 1-60, got 0'],
+  'nat.keepaliveFailures': ['101', 'expected an integer 1-100, got 101'],
   'memory.heapLimit': ['32', 'expected an integer 64-1048576, got 32'],
   'recording.receiver': ['kernel', 'expected one of auto|batch|dgram'],
   'api.enabled': ['maybe', 'expected true or false'],
@@ -138,6 +144,17 @@ describe('validation errors', () => {
     ).toEqual([
       'sip.timers.t2: expected at least sip.timers.t1 (1000), got 500 (set SWITCHBOARD_SIP_TIMERS_T2 or "sip.timers.t2" in the config file)',
     ]);
+  });
+
+  it('checks that the NAT keep-alive timeout fits in its interval (unless keep-alives are off)', () => {
+    expect(
+      problemsOf({
+        env: { SWITCHBOARD_NAT_KEEPALIVE_INTERVAL: '4', SWITCHBOARD_NAT_KEEPALIVE_TIMEOUT: '5' },
+      }),
+    ).toEqual([
+      'nat.keepaliveTimeout: expected at most nat.keepaliveInterval (4), got 5 (set SWITCHBOARD_NAT_KEEPALIVE_TIMEOUT or "nat.keepaliveTimeout" in the config file)',
+    ]);
+    expect(loadConfig({ env: { SWITCHBOARD_NAT_KEEPALIVE_INTERVAL: '0' } }).nat.keepaliveInterval).toBe(0);
   });
 
   it('checks that the registrar default interval lies between its minimum and maximum', () => {
