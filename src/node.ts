@@ -13,6 +13,7 @@ import { type CarrierLinks, carrierLinks } from './node-carrier-links.js';
 import { startMediaRelay } from './node-media.js';
 import { registerCarrierMetrics, registerStateMetrics } from './node-metrics.js';
 import { startNatKeepalive } from './node-nat.js';
+import { addTransports, registerTransportMetrics } from './node-transports.js';
 import { type NodeTrunks, registerTrunkMetrics, startTrunks } from './node-trunks.js';
 import { NodeUserAgent } from './node-user-agent.js';
 import { RecordingManager, recordingMetrics, SiprecServer } from './recording/index.js';
@@ -28,7 +29,7 @@ import { RoutingRole } from './routing/index.js';
 import { DigestAuthenticator } from './sip/auth/index.js';
 import type { Uri } from './sip/message/index.js';
 import { isWildcard, primaryAddress, SipStack } from './sip/stack/index.js';
-import { TcpTransport, type Transport, TransportLayer, UdpTransport } from './sip/transport/index.js';
+import { TransportLayer } from './sip/transport/index.js';
 import type { Endpoint, Target } from './sip/transport/types.js';
 import { openStore, type ProvisioningStore, type SqlProvisioningStore } from './store/index.js';
 
@@ -102,12 +103,11 @@ export async function startNode(
     onPacket: (packet) => stack?.receivePacket(packet),
     onDrop: (drop) => stack?.receiveDrop(drop),
   });
-  for (const host of config.sip.listen) {
-    for (const protocol of config.sip.transports) {
-      const options = { host, port: config.sip.port, maxMessageSize: config.sip.maxMessageSize };
-      const transport: Transport = protocol === 'udp' ? new UdpTransport(options) : new TcpTransport(options);
-      transports.add(transport);
-    }
+  try {
+    await addTransports(transports, config, logger);
+  } catch (e) {
+    await closeServices(services, overrides, logger); // a TLS file could not be read or made
+    throw e;
   }
   stack = new SipStack({
     transports,
@@ -180,6 +180,7 @@ export async function startNode(
     heapGrowthPercent: config.memory.heapGrowth,
     idleCollector,
   });
+  registerTransportMetrics(metrics, transports);
   if (services) registerTrunkMetrics(metrics, services.trunks);
   if (carriers) registerCarrierMetrics(metrics, carriers.prober, carriers.registrations);
   const api =

@@ -50,5 +50,15 @@ export function crossChecks(config: SwitchboardConfig): ConfigProblem[] {
     if (!broken) continue;
     problems.push({ key, message: `${key}: expected ${expected}, got ${value} (${fixHint(keySpec(key)!)})` });
   }
+  // A certificate without its key (or the reverse) cannot serve TLS.
+  const { certificate, key } = config.tls;
+  if ((certificate === undefined) !== (key === undefined)) {
+    const missing = keySpec(certificate === undefined ? 'tls.certificate' : 'tls.key')!;
+    const given = certificate === undefined ? 'tls.key' : 'tls.certificate';
+    problems.push({
+      key: missing.key,
+      message: `${missing.key}: expected with ${given}, got none (${fixHint(missing)})`,
+    });
+  }
   return problems;
 }

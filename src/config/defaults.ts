@@ -13,6 +13,10 @@ export function defaultConfig(): SwitchboardConfig {
       timers: { t1: 500, t2: 4000, t4: 5000 },
       timerC: 180_000,
     },
+    // RFC 3261 §26.2.1 / RFC 5630: 5061 for SIPS. 8088/8089 as Asterisk serves WS/WSS.
+    tls: { port: 5061, clientCertificates: 'none', verifyServer: true },
+    ws: { port: 8088 },
+    wss: { port: 8089 },
     proxy: {
       mode: 'stateful',
       recordRoute: true,

@@ -2,9 +2,12 @@
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-/** Transports the SIP stack can listen on today (tls/ws/wss come later). */
-export const SIP_TRANSPORTS = ['udp', 'tcp'] as const;
+/** Transports the SIP stack can listen on (ws/wss: RFC 7118, on their own ports). */
+export const SIP_TRANSPORTS = ['udp', 'tcp', 'tls', 'ws', 'wss'] as const;
 export type SipTransportName = (typeof SIP_TRANSPORTS)[number];
+
+/** Whether a TLS listener asks for client certificates, and whether it insists on a valid one. */
+export const TLS_CLIENT_CERTIFICATES = ['none', 'request', 'require'] as const;
 
 export const DIGEST_ALGORITHMS = ['MD5', 'SHA-256'] as const;
 export type DigestAlgorithmName = (typeof DIGEST_ALGORITHMS)[number];
@@ -103,6 +106,25 @@ export interface SipConfig {
   timerC: number;
 }
 
+/** SIP over TLS (RFC 3261 §26.2); the certificate also serves WSS. */
+export interface TlsConfig {
+  port: number;
+  /** PEM certificate chain file; with `key`. Absent: a self-signed pair in dataDir. */
+  certificate?: string;
+  /** PEM private key file of the certificate. */
+  key?: string;
+  /** PEM CA file to verify peers (clients, servers) against; absent: Node's bundled roots. */
+  ca?: string;
+  clientCertificates: (typeof TLS_CLIENT_CERTIFICATES)[number];
+  /** Verify the certificate of servers the node opens TLS connections to. */
+  verifyServer: boolean;
+}
+
+/** SIP over WebSocket (RFC 7118): one port for `ws`, one for `wss`. */
+export interface WebSocketPortConfig {
+  port: number;
+}
+
 export interface ProxyConfig {
   /** Outbound proxy: requests without a Route go here. */
   defaultRoute?: string;
@@ -178,6 +200,9 @@ export interface SwitchboardConfig {
   dataDir: string;
   logLevel: LogLevel;
   sip: SipConfig;
+  tls: TlsConfig;
+  ws: WebSocketPortConfig;
+  wss: WebSocketPortConfig;
   proxy: ProxyConfig;
   auth: AuthConfig;
   registrar: RegistrarConfig;

@@ -36,6 +36,17 @@ export function nonEmptyString(what: string): Validator<string> {
       : { error: `expected ${what}, got ${show(value)}` };
 }
 
+/** A path to a PEM file; PEM text pasted in its place is refused with a hint. */
+export function pemFile(what: string): Validator<string> {
+  return (value) => {
+    if (typeof value !== 'string' || value.trim() === '')
+      return { error: `expected ${what}, got ${show(value)}` };
+    if (value.includes('-----BEGIN') || value.includes('\n'))
+      return { error: `expected ${what}, got PEM text (write it to a file and give its path)` };
+    return { value };
+  };
+}
+
 export const ipAddress: Validator<string> = (value) =>
   typeof value === 'string' && isIP(value) !== 0
     ? { value }

@@ -104,7 +104,8 @@ export class SipStack {
     const source: Target = { ...packet.source, connectionId: packet.connectionId };
     let message: SipRequest | SipResponse;
     try {
-      message = parseMessage(packet.data, { stream: packet.source.protocol !== 'udp' });
+      // RFC 7118 §5: a WebSocket message is one whole SIP message, like a datagram.
+      message = parseMessage(packet.data, { stream: isByteStream(packet.source.protocol) });
     } catch (e) {
       this.refuseUnparsable(e, source);
       return;
@@ -160,12 +161,24 @@ export class SipStack {
         this.respondStateless(request, failure.status, source, failure.reason, failure.headers);
       return;
     }
+    if (source.connectionId !== undefined && isByteStream(source.protocol)) this.noteAlias(request, source);
     if (this.handlers?.beforeTransaction) {
       // The stateless path skips the transaction layer, which would stamp the Via itself.
       stampReceived(request, source);
       if (this.handlers.beforeTransaction(request, source)) return;
     }
     this.transactions.receive(request, source);
+  }
+
+  /**
+   * RFC 5923 §5: a Via `;alias` asks that requests for its sent-by reuse the connection the
+   * request came on. Only IP literals: a name would need resolving to match a destination.
+   */
+  private noteAlias(request: SipRequest, source: Target): void {
+    const via = request.topVia;
+    if (!via?.params.has('alias') || isIP(via.hostname) === 0 || source.connectionId === undefined) return;
+    const port = via.port ?? (source.protocol === 'tls' ? 5061 : 5060);
+    this.options.transports.alias(source.protocol, source.connectionId, via.hostname, port);
   }
 
   private receiveResponse(response: SipResponse, source: Target): void {
@@ -290,6 +303,11 @@ export class SipStack {
       else this.options.logger?.error({ err: e }, 'SIP handler failed');
     }
   }
+}
+
+/** TCP and TLS carry a byte stream framed by Content-Length; WebSocket carries whole messages. */
+function isByteStream(protocol: TransportProtocol): boolean {
+  return protocol === 'tcp' || protocol === 'tls';
 }
 
 /** RFC 4475 §3.3.10: never send to a broadcast or multicast address given in a message. */

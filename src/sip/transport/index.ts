@@ -1,5 +1,8 @@
 export { formatHostPort, isIpv6 } from './address.js';
+export { StreamTransport, type StreamTransportOptions } from './stream-transport.js';
+export { isStunBindingRequest, readXorMappedAddress, stunBindingSuccess } from './stun.js';
 export { TcpTransport, type TcpTransportOptions } from './tcp-transport.js';
+export { type TlsCredentials, TlsTransport, type TlsTransportOptions } from './tls-transport.js';
 export { TransportLayer } from './transport-layer.js';
 export type {
   Endpoint,
@@ -12,3 +15,4 @@ export type {
   TransportProtocol,
 } from './types.js';
 export { UdpTransport, type UdpTransportOptions } from './udp-transport.js';
+export { SIP_SUBPROTOCOL, WsTransport, type WsTransportOptions } from './ws-transport.js';

@@ -60,6 +60,21 @@ export class TransportLayer {
     );
   }
 
+  /** RFC 5923: let requests for a peer's Via sent-by reuse the connection the peer opened. */
+  alias(protocol: TransportProtocol, connectionId: string, address: string, port: number): void {
+    this.select(protocol, address, connectionId)?.alias?.(connectionId, address, port);
+  }
+
+  /** Open connections per connection-oriented protocol (for metrics). */
+  connectionCounts(): Partial<Record<TransportProtocol, number>> {
+    const counts: Partial<Record<TransportProtocol, number>> = {};
+    for (const t of this.transports) {
+      if (t.connectionCount === undefined) continue;
+      counts[t.protocol] = (counts[t.protocol] ?? 0) + t.connectionCount;
+    }
+    return counts;
+  }
+
   /** Send one message; rejects when no transport fits or the transport fails. */
   send(data: Buffer, destination: Endpoint, connectionId?: string): Promise<void> {
     const transport = this.select(destination.protocol, destination.address, connectionId);

@@ -54,6 +54,10 @@ export interface Transport {
   listen(): Promise<void>;
   /** For connection-oriented transports: whether that connection is one of ours and still open. */
   hasConnection?(connectionId: string): boolean;
+  /** Stream transports: requests for address:port may reuse that connection (RFC 5923 §5). */
+  alias?(connectionId: string, address: string, port: number): void;
+  /** Connection-oriented transports: connections open now. */
+  readonly connectionCount?: number;
   /**
    * Send one serialized message. Over a stream transport, use connectionId when that connection is
    * still open, otherwise reuse an open connection to the destination or open a new one.

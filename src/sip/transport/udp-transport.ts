@@ -1,6 +1,7 @@
 import dgram from 'node:dgram';
 import { isIpv6, mapIpv4, unmapIpv4 } from './address.js';
 import { emitDrop, emitPacket, noHandlers } from './handlers.js';
+import { isStunBindingRequest, isStunMessage, stunBindingSuccess } from './stun.js';
 import type { Endpoint, Transport, TransportHandlers } from './types.js';
 
 export interface UdpTransportOptions {
@@ -31,6 +32,10 @@ export class UdpTransport implements Transport {
   private readonly maxMessageSize: number;
   private handlers: TransportHandlers;
   private socket: dgram.Socket | undefined;
+  /** STUN Binding requests answered on the SIP port (RFC 5626 §3.5.2 keep-alives). */
+  stunAnswered = 0;
+  /** Other STUN messages dropped (responses, indications, other methods). */
+  stunDropped = 0;
   private bound: Endpoint;
 
   constructor(private readonly options: UdpTransportOptions) {
@@ -105,6 +110,11 @@ export class UdpTransport implements Transport {
     // CRLF keep-alives (RFC 5626 §3.5.1 style) and empty datagrams carry nothing: ignore them.
     if (isKeepAlive(data)) return;
     const source: Endpoint = { protocol: 'udp', address: unmapIpv4(rinfo.address), port: rinfo.port };
+    // RFC 5626 §3.5.2: STUN keep-alives share the SIP port; they never reach the SIP parser.
+    if (isStunMessage(data)) {
+      this.answerStun(data, source, rinfo.address);
+      return;
+    }
     if (data.length > this.maxMessageSize) {
       emitDrop(this.handlers, {
         reason: 'oversize',
@@ -116,6 +126,19 @@ export class UdpTransport implements Transport {
       return;
     }
     emitPacket(this.handlers, { data, source, local: this.bound });
+  }
+
+  private answerStun(data: Buffer, source: Endpoint, rawAddress: string): void {
+    if (!isStunBindingRequest(data)) {
+      this.stunDropped++;
+      return;
+    }
+    this.stunAnswered++;
+    try {
+      this.socket?.send(stunBindingSuccess(data, source.address, source.port), source.port, rawAddress);
+    } catch {
+      // The socket closed meanwhile: the keep-alive goes unanswered, like a lost datagram.
+    }
   }
 
   private onSocketError(e: Error): void {

@@ -3,7 +3,9 @@ import { StreamFramer, type StreamFramerOptions } from '../parser/index.js';
 import type { Endpoint } from './types.js';
 
 /** One open stream to a peer, accepted or opened by us, with the framer for what it receives. */
-export class TcpConnection {
+export class StreamConnection {
+  /** Other keys this connection is reachable under in the by-destination map (RFC 5923 aliases). */
+  readonly aliases: string[] = [];
   readonly framer: StreamFramer;
 
   constructor(

@@ -1,0 +1,92 @@
+import type { Logger } from 'pino';
+import type { SipTransportName, SwitchboardConfig } from './config/index.js';
+import type { MetricsRegistry } from './metrics/index.js';
+import { loadTlsCredentials } from './node-tls.js';
+import {
+  TcpTransport,
+  TlsTransport,
+  type Transport,
+  type TransportLayer,
+  UdpTransport,
+  WsTransport,
+} from './sip/transport/index.js';
+
+/** The port a transport listens on: sip.port for UDP and TCP, its own key for the others. */
+export function transportPort(config: SwitchboardConfig, protocol: SipTransportName): number {
+  if (protocol === 'tls') return config.tls.port;
+  if (protocol === 'ws') return config.ws.port;
+  if (protocol === 'wss') return config.wss.port;
+  return config.sip.port;
+}
+
+/** One transport per listen address and configured protocol, added to the layer. */
+export async function addTransports(
+  transports: TransportLayer,
+  config: SwitchboardConfig,
+  logger: Logger,
+): Promise<void> {
+  const wanted = config.sip.transports;
+  // TLS and WSS share one certificate, loaded (or made) once.
+  const credentials =
+    wanted.includes('tls') || wanted.includes('wss') ? await loadTlsCredentials(config, logger) : undefined;
+  for (const host of config.sip.listen) {
+    for (const protocol of wanted) {
+      const options = {
+        host,
+        port: transportPort(config, protocol),
+        maxMessageSize: config.sip.maxMessageSize,
+      };
+      let transport: Transport;
+      if (protocol === 'udp') transport = new UdpTransport(options);
+      else if (protocol === 'tcp') transport = new TcpTransport(options);
+      else if (protocol === 'tls') transport = new TlsTransport({ ...options, tls: credentials! });
+      else if (protocol === 'ws') transport = new WsTransport(options);
+      else transport = new WsTransport({ ...options, tls: credentials! });
+      transports.add(transport);
+    }
+  }
+}
+
+/** Connections per transport, STUN keep-alives and TLS handshake failures in /metrics. */
+export function registerTransportMetrics(metrics: MetricsRegistry, transports: TransportLayer): void {
+  metrics.gauge({
+    name: 'sip_transport_connections',
+    help: 'Open SIP connections by transport (tcp, tls, ws, wss), inbound and outbound',
+    labelNames: ['transport'],
+    collect() {
+      this.reset();
+      for (const [transport, n] of Object.entries(transports.connectionCounts())) this.set({ transport }, n);
+    },
+  });
+  metrics.counter({
+    name: 'sip_transport_refused_total',
+    help: 'Connections refused by transport: over the connection limit, WebSocket upgrades without the sip subprotocol, failed TLS handshakes',
+    labelNames: ['transport', 'reason'],
+    collect() {
+      this.reset();
+      for (const t of transports.transports) {
+        if (t instanceof TcpTransport || t instanceof TlsTransport || t instanceof WsTransport)
+          this.inc({ transport: t.protocol, reason: 'refused' }, t.refused);
+        if (t instanceof TlsTransport)
+          this.inc({ transport: 'tls', reason: 'handshake' }, t.handshakeFailures);
+      }
+    },
+  });
+  metrics.counter({
+    name: 'sip_stun_requests_total',
+    help: 'STUN messages on the SIP UDP port (RFC 5626 §3.5.2 keep-alives): answered Binding requests, dropped others',
+    labelNames: ['result'],
+    collect() {
+      this.reset();
+      let answered = 0;
+      let dropped = 0;
+      for (const t of transports.transports) {
+        if (!(t instanceof UdpTransport)) continue;
+        answered += t.stunAnswered;
+        dropped += t.stunDropped;
+      }
+      this.inc({ result: 'answered' }, answered);
+      this.inc({ result: 'dropped' }, dropped);
+    },
+  });
+}

@@ -1,0 +1,85 @@
+import type net from 'node:net';
+import tls from 'node:tls';
+import { isIpv6 } from './address.js';
+import { type Opening, StreamTransport, type StreamTransportOptions } from './stream-transport.js';
+import type { Endpoint } from './types.js';
+
+/** What a TLS listener presents and whom it trusts. */
+export interface TlsCredentials {
+  /** PEM certificate chain, leaf first. */
+  cert: string | Buffer;
+  /** PEM private key of the leaf certificate. */
+  key: string | Buffer;
+  /** PEM CA certificates to verify peers against (default: Node's bundled roots). */
+  ca?: string | Buffer;
+  /** Client certificates: not asked, asked and recorded, or required and verified against `ca`. */
+  clientCertificates?: 'none' | 'request' | 'require';
+  /** Verify the certificates of servers we open connections to (default true). */
+  verifyServer?: boolean;
+}
+
+export interface TlsTransportOptions extends StreamTransportOptions {
+  tls: TlsCredentials;
+}
+
+/** RFC 3261 §26.2.1 asks for TLS; TLS 1.0/1.1 are deprecated by RFC 8996. */
+const MIN_VERSION = 'TLSv1.2';
+
+/** SIP over TLS (RFC 3261 §26.2, `sips:`): the stream transport with a TLS socket under it. */
+export class TlsTransport extends StreamTransport {
+  readonly protocol = 'tls' as const;
+  /** Handshakes that failed (garbage, old protocol versions, refused client certificates). */
+  handshakeFailures = 0;
+
+  constructor(private readonly tlsOptions: TlsTransportOptions) {
+    super(tlsOptions);
+    const { cert, key, ca } = tlsOptions.tls;
+    // A bad certificate or key fails here, at start, not at the first handshake.
+    tls.createSecureContext({ cert, key, ca, minVersion: MIN_VERSION });
+  }
+
+  protected createServer(accept: (socket: net.Socket) => void): net.Server {
+    const mode = this.tlsOptions.tls.clientCertificates ?? 'none';
+    const server = tls.createServer(
+      {
+        cert: this.tlsOptions.tls.cert,
+        key: this.tlsOptions.tls.key,
+        ca: this.tlsOptions.tls.ca,
+        minVersion: MIN_VERSION,
+        requestCert: mode !== 'none',
+        rejectUnauthorized: mode === 'require',
+        // A handshake that stalls must not hold a socket for Node's default two minutes.
+        handshakeTimeout: this.tlsOptions.connectTimeout ?? 10_000,
+      },
+      accept,
+    );
+    server.on('tlsClientError', (_e, socket) => {
+      this.handshakeFailures++;
+      socket.destroy();
+    });
+    return server;
+  }
+
+  protected open(destination: Endpoint, localAddress: string | undefined): Opening {
+    // tls.connect passes the socket.connect() options on (localAddress), which its types omit.
+    const options: tls.ConnectionOptions & { localAddress?: string } = {
+      host: destination.address,
+      port: destination.port,
+      localAddress,
+      // Our certificate goes along when the server asks for one (mutual TLS between nodes).
+      cert: this.tlsOptions.tls.cert,
+      key: this.tlsOptions.tls.key,
+      ca: this.tlsOptions.tls.ca,
+      minVersion: MIN_VERSION,
+      rejectUnauthorized: this.tlsOptions.tls.verifyServer ?? true,
+    };
+    // SNI carries host names only (RFC 6066 §3): none for an IP literal.
+    if (!isIpLiteral(destination.address)) options.servername = destination.address;
+    const socket = tls.connect(options);
+    return { socket, ready: 'secureConnect' };
+  }
+}
+
+function isIpLiteral(address: string): boolean {
+  return isIpv6(address) || /^\d+\.\d+\.\d+\.\d+$/.test(address);
+}

@@ -1,0 +1,245 @@
+import { isUtf8 } from 'node:buffer';
+import http from 'node:http';
+import https from 'node:https';
+import type net from 'node:net';
+import type { Duplex } from 'node:stream';
+import { type RawData, type WebSocket, WebSocketServer } from 'ws';
+import { formatHostPort, unmapIpv4 } from './address.js';
+import { emitDrop, emitPacket, noHandlers } from './handlers.js';
+import type { TlsCredentials } from './tls-transport.js';
+import type { Endpoint, Transport, TransportHandlers } from './types.js';
+
+export interface WsTransportOptions {
+  host: string;
+  port: number;
+  /** Present for `wss`: the listener's certificate and key (RFC 7118 §4: WSS is WebSocket over TLS). */
+  tls?: TlsCredentials;
+  /** Largest SIP message, which is also the largest WebSocket message (default 64 KiB). */
+  maxMessageSize?: number;
+  /** Close a connection after this long without traffic from the client (default 5 minutes). */
+  idleTimeout?: number;
+  /** Time allowed for the TLS and HTTP upgrade handshakes (default 10 s). */
+  handshakeTimeout?: number;
+  /** Open connections beyond which upgrades are refused (default 10,000). */
+  maxConnections?: number;
+  /** Octets queued on one connection beyond which sends fail (default 4 MiB). */
+  maxQueuedBytes?: number;
+  handlers?: TransportHandlers;
+}
+
+/** RFC 7118 §4.1: the WebSocket subprotocol a SIP client must offer. */
+export const SIP_SUBPROTOCOL = 'sip';
+
+interface WsConnection {
+  id: string;
+  socket: WebSocket;
+  remote: Endpoint;
+  key: string;
+}
+
+let nextConnection = 0;
+
+/**
+ * SIP over WebSocket (RFC 7118): a listener that upgrades HTTP(S) requests offering the `sip`
+ * subprotocol, one SIP message per WebSocket message. Only clients open these connections, so a
+ * request for a WebSocket client goes over the connection its registration came on.
+ */
+export class WsTransport implements Transport {
+  readonly protocol: 'ws' | 'wss';
+  readonly reliable = true;
+  /** Upgrades refused: no `sip` subprotocol, or too many connections. */
+  refused = 0;
+  private handlers: TransportHandlers;
+  private server: http.Server | undefined;
+  private readonly webSockets: WebSocketServer;
+  private bound: Endpoint | undefined;
+  private closed = false;
+  private readonly connections = new Map<string, WsConnection>();
+  private readonly byDestination = new Map<string, WsConnection>();
+
+  constructor(private readonly options: WsTransportOptions) {
+    this.protocol = options.tls ? 'wss' : 'ws';
+    this.handlers = options.handlers ?? noHandlers;
+    this.webSockets = new WebSocketServer({
+      noServer: true,
+      maxPayload: options.maxMessageSize ?? 64 * 1024,
+      perMessageDeflate: false,
+      handleProtocols: (offered) => (offered.has(SIP_SUBPROTOCOL) ? SIP_SUBPROTOCOL : false),
+    });
+  }
+
+  get local(): Endpoint {
+    return this.bound ?? { protocol: this.protocol, address: this.options.host, port: this.options.port };
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  attach(handlers: TransportHandlers): void {
+    this.handlers = handlers;
+  }
+
+  hasConnection(connectionId: string): boolean {
+    return this.connections.has(connectionId);
+  }
+
+  listen(): Promise<void> {
+    if (this.server)
+      return Promise.reject(new Error(`${this.protocol.toUpperCase()} transport already listening`));
+    const server = this.createServer();
+    this.server = server;
+    server.on('upgrade', (request: http.IncomingMessage, socket: Duplex, head: Buffer) =>
+      this.upgrade(request, socket, head),
+    );
+    server.on('clientError', (_e, socket) => socket.destroy());
+    return new Promise((resolve, reject) => {
+      const onListenError = (e: Error) => {
+        this.server = undefined;
+        reject(e);
+      };
+      server.once('error', onListenError);
+      server.listen({ host: this.options.host, port: this.options.port }, () => {
+        server.off('error', onListenError);
+        server.on('error', (e) => this.reportSocketError(e));
+        const address = server.address() as net.AddressInfo;
+        this.bound = { protocol: this.protocol, address: this.options.host, port: address.port };
+        resolve();
+      });
+    });
+  }
+
+  send(data: Buffer, destination: Endpoint, connectionId?: string): Promise<void> {
+    if (this.closed) return Promise.reject(new Error(`${this.protocol.toUpperCase()} transport is closed`));
+    const connection =
+      (connectionId !== undefined ? this.connections.get(connectionId) : undefined) ??
+      this.byDestination.get(keyOf(destination.address, destination.port));
+    if (!connection) {
+      // RFC 7118 §5: the server never opens WebSocket connections; the client has gone.
+      return Promise.reject(
+        new Error(
+          `no ${this.protocol.toUpperCase()} connection from ${formatHostPort(destination.address, destination.port)}`,
+        ),
+      );
+    }
+    const socket = connection.socket;
+    if (socket.bufferedAmount > (this.options.maxQueuedBytes ?? 4 * 1024 * 1024))
+      return Promise.reject(new Error(`connection ${connection.id} is congested`));
+    return new Promise((resolve, reject) => {
+      // RFC 7118 §5.1: UTF-8 messages go in text frames, anything else in binary frames.
+      socket.send(data, { binary: !isUtf8(data) }, (e) => (e ? reject(e) : resolve()));
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const server = this.server;
+    this.server = undefined;
+    for (const connection of this.connections.values()) connection.socket.terminate();
+    this.webSockets.close();
+    if (server) {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  }
+
+  private createServer(): http.Server {
+    const refuse = (_request: http.IncomingMessage, response: http.ServerResponse) => {
+      response.writeHead(426, { Connection: 'close', Upgrade: 'websocket' }).end();
+    };
+    const tls = this.options.tls;
+    const server = tls
+      ? https.createServer(
+          {
+            cert: tls.cert,
+            key: tls.key,
+            ca: tls.ca,
+            minVersion: 'TLSv1.2',
+            handshakeTimeout: this.options.handshakeTimeout ?? 10_000,
+          },
+          refuse,
+        )
+      : http.createServer(refuse);
+    // A client that opens a socket and never finishes its HTTP request is dropped.
+    server.headersTimeout = this.options.handshakeTimeout ?? 10_000;
+    server.requestTimeout = this.options.handshakeTimeout ?? 10_000;
+    if (tls) server.on('tlsClientError', (_e, socket) => socket.destroy());
+    return server;
+  }
+
+  private upgrade(request: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => socket.destroy());
+    const offered = (request.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
+    if (!offered.includes(SIP_SUBPROTOCOL)) {
+      // RFC 7118 §4.1: a client that does not offer `sip` gets no SIP connection.
+      this.refused++;
+      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    if (this.closed || this.connections.size >= (this.options.maxConnections ?? 10_000)) {
+      this.refused++;
+      socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    this.webSockets.handleUpgrade(request, socket, head, (webSocket) => this.adopt(webSocket, request));
+  }
+
+  private adopt(socket: WebSocket, request: http.IncomingMessage): void {
+    const raw = request.socket;
+    const remote: Endpoint = {
+      protocol: this.protocol,
+      address: unmapIpv4(raw.remoteAddress ?? ''),
+      port: raw.remotePort ?? 0,
+    };
+    const id = `${this.protocol}-${++nextConnection}`;
+    const connection: WsConnection = { id, socket, remote, key: keyOf(remote.address, remote.port) };
+    this.connections.set(id, connection);
+    this.byDestination.set(connection.key, connection);
+    raw.setTimeout(this.options.idleTimeout ?? 300_000, () => socket.terminate());
+    socket.on('message', (data: RawData, isBinary: boolean) => this.receive(connection, data, isBinary));
+    socket.on('error', (e: Error) => {
+      // The library closes the connection after a protocol error (oversize, bad frames).
+      emitDrop(this.handlers, {
+        reason: /max payload|too big/i.test(e.message) ? 'oversize' : 'framing',
+        source: remote,
+        local: this.local,
+        connectionId: id,
+        detail: e.message,
+      });
+    });
+    socket.on('close', () => {
+      this.connections.delete(id);
+      if (this.byDestination.get(connection.key) === connection) this.byDestination.delete(connection.key);
+    });
+  }
+
+  private receive(connection: WsConnection, data: RawData, _isBinary: boolean): void {
+    const message = Array.isArray(data)
+      ? Buffer.concat(data)
+      : Buffer.isBuffer(data)
+        ? data
+        : Buffer.from(data);
+    // CRLF keep-alives carry nothing (clients rarely send them here; WebSocket has its own pings).
+    if (message.length === 0 || isOnlyCrlf(message)) return;
+    emitPacket(this.handlers, {
+      data: message,
+      source: connection.remote,
+      local: this.local,
+      connectionId: connection.id,
+    });
+  }
+
+  private reportSocketError(e: Error): void {
+    const source: Endpoint = { protocol: this.protocol, address: '', port: 0 };
+    emitDrop(this.handlers, { reason: 'socket-error', source, local: this.local, detail: e.message });
+  }
+}
+
+function isOnlyCrlf(data: Buffer): boolean {
+  for (const c of data) if (c !== 0x0d && c !== 0x0a) return false;
+  return true;
+}
+
+function keyOf(address: string, port: number): string {
+  return formatHostPort(unmapIpv4(address).toLowerCase(), port);
+}
