@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { createApiServer } from './api/index.js';
 import { type RequestAuthenticator, SubscriberAuth } from './authentication/index.js';
+import type { B2bua } from './b2bua/index.js';
 import type { SwitchboardConfig } from './config/index.js';
 import { type EventBus, InProcessEventBus } from './events/index.js';
 import { MemoryLocationService } from './location/index.js';
@@ -9,6 +10,7 @@ import type { MediaRelay } from './media/relay/index.js';
 import { RtpPortRange } from './media/udp/index.js';
 import { IdleCollector } from './memory/index.js';
 import { createMetricsRegistry, type MetricsRegistry } from './metrics/index.js';
+import { startB2bua } from './node-b2bua.js';
 import { type CarrierLinks, carrierLinks } from './node-carrier-links.js';
 import { startMediaRelay } from './node-media.js';
 import { registerCarrierMetrics, registerStateMetrics } from './node-metrics.js';
@@ -79,6 +81,8 @@ export interface RunningNode {
   api?: { host: string; port: number };
   /** Gateway probing and outbound registrations (stateful nodes). */
   carriers?: CarrierLinks;
+  /** The B2BUA, when b2bua.mode takes calls. */
+  b2bua?: B2bua;
   stop(): Promise<void>;
 }
 
@@ -133,6 +137,16 @@ export async function startNode(
     : undefined;
   // Outbound calls skip the gateways the prober found down.
   if (services && carriers) services.trunks.health = carriers.prober;
+  const b2bua = services
+    ? startB2bua({
+        config,
+        core: userAgent.core,
+        stack,
+        events,
+        metrics,
+        logger: logger.child({ role: 'b2bua' }),
+      })
+    : undefined;
   const routing = new RoutingRole(
     stack,
     {
@@ -153,7 +167,7 @@ export async function startNode(
       registrar: services.registrar,
       features: services.store.features,
     },
-    services && { trunks: services.trunks.services },
+    services && { trunks: services.trunks.services, ...(b2bua ? { takeover: b2bua } : {}) },
   );
   stack.attach(routing);
   const nat =
@@ -233,6 +247,7 @@ export async function startNode(
       idleCollector?.close();
       nat?.stop();
       await api?.close();
+      b2bua?.hangUpAll();
       // Unregistering needs the stack: before it closes.
       await carriers?.stop();
       await stack.close();
@@ -245,6 +260,7 @@ export async function startNode(
   if (services) running.services = services;
   if (apiAddress) running.api = apiAddress;
   if (carriers) running.carriers = carriers;
+  if (b2bua) running.b2bua = b2bua;
   return running;
 }
 

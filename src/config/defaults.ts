@@ -68,5 +68,8 @@ export function defaultConfig(): SwitchboardConfig {
       reloadInterval: 5,
       realm: 'switchboard',
     },
+    // Off: a node proxies as before until its operator picks the calls to hold (docs/architecture.md).
+    // Six hours ends calls whose BYE was lost, as SBCs' maximum call duration does.
+    b2bua: { mode: 'off', passHeaders: [], maxCallDuration: 21_600 },
   };
 }

@@ -1,4 +1,5 @@
 import {
+  B2BUA_MODES,
   DIGEST_ALGORITHMS,
   LOCATION_PERSISTENCE,
   LOG_LEVELS,
@@ -27,6 +28,7 @@ import {
   storeUrl,
   timeZone,
   type Validator,
+  xHeaderName,
 } from './validators.js';
 
 /** How a value written as text (environment, flags) becomes a JSON-like value before validation. */
@@ -478,6 +480,31 @@ export const KEYS: readonly KeySpec[] = [
     text: 'string',
     validate: realm,
     description: 'Digest realm that trunks authenticating with credentials are challenged in (407).',
+  },
+  {
+    key: 'b2bua.mode',
+    env: 'SWITCHBOARD_B2BUA_MODE',
+    flag: '--b2bua-mode',
+    flagArg: '<mode>',
+    text: 'string',
+    validate: oneOf(B2BUA_MODES),
+    description: `Which calls the B2BUA holds as two legs: ${B2BUA_MODES.join('|')} (off: all proxied; trunks: calls from or to a trunk).`,
+  },
+  {
+    key: 'b2bua.passHeaders',
+    env: 'SWITCHBOARD_B2BUA_PASS_HEADERS',
+    text: 'list',
+    validate: list(xHeaderName, { nonEmpty: false }),
+    description:
+      'X- headers the B2BUA passes from one leg to the other (X-* for all), besides identity, diversion, privacy and User-to-User.',
+  },
+  {
+    key: 'b2bua.maxCallDuration',
+    env: 'SWITCHBOARD_B2BUA_MAX_CALL_DURATION',
+    text: 'integer',
+    validate: integer(0, 604_800),
+    description:
+      'Seconds an answered B2BUA call may last before the node ends both legs with BYE; 0: no limit.',
   },
   {
     key: 'api.enabled',

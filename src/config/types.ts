@@ -83,6 +83,19 @@ export interface NatConfig {
   keepaliveFailures: number;
 }
 
+/** Which calls the B2BUA takes over (src/b2bua/call-policy.ts). */
+export const B2BUA_MODES = ['off', 'all', 'trunks'] as const;
+
+/** The B2BUA role: which calls it holds as two legs, and how. */
+export interface B2buaConfig {
+  /** off: every call proxied; all: every new call; trunks: calls from or to a trunk. */
+  mode: (typeof B2BUA_MODES)[number];
+  /** X- headers passed from one leg to the other (`X-*`: all of them). */
+  passHeaders: string[];
+  /** Seconds an answered call may last before the node ends it; 0: no limit. */
+  maxCallDuration: number;
+}
+
 export const PROXY_MODES = ['stateful', 'stateless'] as const;
 export type ProxyMode = (typeof PROXY_MODES)[number];
 
@@ -214,6 +227,7 @@ export interface SwitchboardConfig {
   recording: RecordingConfig;
   media: MediaConfig;
   trunks: TrunksConfig;
+  b2bua: B2buaConfig;
   /** Absent when no store key is set (the embedded SQLite default). */
   store?: StoreConfig;
 }

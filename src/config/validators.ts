@@ -165,3 +165,9 @@ export const realm: Validator<string> = (value) =>
   typeof value === 'string' && /^[^"\\\u0000-\u001f\u007f]{1,128}$/.test(value) && value.trim() !== ''
     ? { value }
     : { error: `expected a digest realm (1-128 characters, no quotes or backslashes), got ${show(value)}` };
+
+/** An X- header name (`X-Account-Id`), or `X-*` for every X- header. */
+export const xHeaderName: Validator<string> = (value) =>
+  typeof value === 'string' && /^x-(?:\*|[a-z0-9!#$%&'*+.^_`|~-]+)$/i.test(value)
+    ? { value }
+    : { error: `expected a header name starting with X- (or X-*), got ${show(value)}` };

@@ -1,5 +1,7 @@
 export { InProcessEventBus } from './in-process-bus.js';
 export type {
+  CallEvent,
+  CallEventType,
   EventBus,
   EventFor,
   EventPattern,
@@ -7,6 +9,7 @@ export type {
   EventType,
   GatewayEvent,
   GatewayEventType,
+  HangupSide,
   RecordingEvent,
   RecordingEventType,
   RegistrationEvent,

@@ -82,8 +82,40 @@ export interface TrunkRegistrationEvent {
   reason?: string;
 }
 
-/** Every event a node publishes; later families (`call.*`, `cdr.*`) join this union. */
-export type SwitchboardEvent = RegistrationEvent | RecordingEvent | GatewayEvent | TrunkRegistrationEvent;
+export type CallEventType = 'call.initiated' | 'call.ringing' | 'call.answered' | 'call.completed';
+
+/** Which side ended a call: the caller (A leg), the callee (B leg), or the node itself. */
+export type HangupSide = 'caller' | 'callee' | 'node';
+
+/** A call the B2BUA holds (src/b2bua) reached a step: placed, ringing, answered, ended. */
+export interface CallEvent {
+  type: CallEventType;
+  /** The B2BUA's id of the call (also the CDR's). */
+  callId: string;
+  /** The caller's Call-ID (A leg). */
+  sipCallId: string;
+  caller: string;
+  callee: string;
+  /** The outbound trunk, when the call went out through one. */
+  trunk?: string;
+  at: number;
+  /** call.ringing, call.completed: the SIP status (for completed: the final answer, 200 once answered). */
+  status?: number;
+  /** call.completed: the Q.850 cause (RFC 3326 Reason). */
+  cause?: number;
+  /** call.completed: who ended it. */
+  hangup?: HangupSide;
+  /** call.completed: answered, busy, no-answer, cancelled, failed. */
+  disposition?: string;
+}
+
+/** Every event a node publishes; later families (`cdr.*`) join this union. */
+export type SwitchboardEvent =
+  | RegistrationEvent
+  | RecordingEvent
+  | GatewayEvent
+  | TrunkRegistrationEvent
+  | CallEvent;
 
 export type EventType = SwitchboardEvent['type'];
 

@@ -8,6 +8,7 @@ import {
 } from '../sip/proxy/index.js';
 import type { ServerTransaction } from '../sip/transaction/index.js';
 import type { Target } from '../sip/transport/index.js';
+import type { OutboundRelay } from './call-takeover.js';
 import type { RoutingContext } from './routing-context.js';
 import { runFailureStages } from './run-stages.js';
 import type { FailureStage } from './stage.js';
@@ -18,7 +19,7 @@ import type { RoutingOptions } from './types.js';
  * transaction-stateful (RFC 3261 §16.6–16.7, forking, Timer C), or stateless (§16.11) on a node
  * configured so. When every branch failed, the stateful core asks the failure stages first.
  */
-export class Relay {
+export class Relay implements OutboundRelay {
   readonly stateful: StatefulProxy<RoutingContext>;
   readonly stateless: StatelessForwarder;
   /** Whether a response context needs its routing context back (only for failure stages). */
@@ -60,6 +61,10 @@ export class Relay {
       withContextEdits(targets, context) ?? targets,
       this.keepsContext ? context : undefined,
     );
+  }
+
+  cancel(cancel: SipRequest, cancelTransaction: ServerTransaction, invite: ServerTransaction): boolean {
+    return this.stateful.cancel(cancel, cancelTransaction, invite);
   }
 
   /**

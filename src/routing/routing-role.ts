@@ -1,8 +1,9 @@
 import { createResponse, type SipRequest, type SipResponse } from '../sip/message/index.js';
-import type { ProxyStack } from '../sip/proxy/index.js';
+import type { ForwardTarget, ProxyStack } from '../sip/proxy/index.js';
 import type { StackHandlers } from '../sip/stack/index.js';
 import type { ServerTransaction } from '../sip/transaction/index.js';
 import type { Target } from '../sip/transport/index.js';
+import type { CallTakeover } from './call-takeover.js';
 import type { Decision } from './decision.js';
 import { failureStages, type PipelineDeps, requestStages } from './pipeline.js';
 import { Relay } from './relay.js';
@@ -19,6 +20,8 @@ export interface RoutingExtensions {
   failureStages?: readonly FailureStage[];
   /** Trunks and least-cost routing (needs subscriber services). */
   trunks?: TrunkServices;
+  /** Takes over the calls its policy picks once the stages chose their targets (the B2BUA). */
+  takeover?: CallTakeover;
 }
 
 /**
@@ -34,6 +37,7 @@ export class RoutingRole implements StackHandlers {
   private readonly asynchronous: boolean;
   /** INVITEs waiting for an asynchronous decision, so a CANCEL can still stop them. */
   private readonly deciding = new Map<ServerTransaction, RoutingContext>();
+  private readonly takeover: CallTakeover | undefined;
 
   constructor(
     stack: ProxyStack,
@@ -55,6 +59,7 @@ export class RoutingRole implements StackHandlers {
       ...(extensions.failureStages ?? []),
     ]);
     this.asynchronous = subscribers !== undefined || extensions.callOwner !== undefined;
+    this.takeover = options.mode === 'stateful' ? extensions.takeover : undefined;
   }
 
   /** Live proxy response contexts (for metrics and leak checks). */
@@ -104,6 +109,7 @@ export class RoutingRole implements StackHandlers {
         decision.role.handle(request, transaction);
         return;
       case 'forward':
+        if (this.takenOver(request, transaction, decision.targets, context)) return;
         this.relay.forward(request, transaction, decision.targets, context);
         return;
       case 'continue':
@@ -111,6 +117,20 @@ export class RoutingRole implements StackHandlers {
         this.options.onError?.(new Error('no routing stage decided'));
         transaction.respond(createResponse(request, 500));
     }
+  }
+
+  /** A new call the takeover's policy picks: it answers the caller and places its own call. */
+  private takenOver(
+    request: SipRequest,
+    transaction: ServerTransaction,
+    targets: ForwardTarget[],
+    context: RoutingContext,
+  ): boolean {
+    const takeover = this.takeover;
+    if (!takeover || request.method !== 'INVITE' || request.to.tag !== undefined) return false;
+    if (!takeover.takes(request, context)) return false;
+    takeover.take({ request, transaction, targets, context, relay: this.relay });
+    return true;
   }
 
   /**

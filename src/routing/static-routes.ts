@@ -44,8 +44,10 @@ export class StaticRoutes {
     // we are on that dialog's path, which is not relaying for strangers (RFC 3261 §16.4, §16.12).
     if (!local && routedHere) return null;
     if (this.defaultRoute) {
-      // An outbound proxy still answers OPTIONS pings addressed to itself (no user part).
-      const toNode = local && request.method === 'OPTIONS' && request.uri.kind === 'sip' && !request.uri.user;
+      // An outbound proxy still answers OPTIONS pings addressed to itself (no user part), and the
+      // requests of dialogs it is a party to (a B2BUA leg: its Contact is the remote target, §12.2.1.1).
+      const ping = request.method === 'OPTIONS' && request.uri.kind === 'sip' && !request.uri.user;
+      const toNode = local && (ping || request.to.tag !== undefined);
       return toNode ? 'local' : this.defaultRoute;
     }
     return local ? 'local' : 'refuse';

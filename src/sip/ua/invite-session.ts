@@ -49,6 +49,8 @@ export abstract class InviteSession<E extends InviteSessionEvents & EventMap<E> 
   protected awaitingAck: { seq: number; retransmitter: Retransmit2xx } | undefined;
   /** BYE asked for while our 2xx was unacknowledged: sent on ACK or give-up (§15). */
   protected byeAfterAck = false;
+  /** Headers for that BYE (a Reason, RFC 3326). */
+  private byeOptions: RequestOptions = {};
   private outgoingInvite = false;
   private incomingInvite: IncomingRequest | undefined;
   private readonly sentAcks = new Map<string, SipRequest>();
@@ -95,7 +97,7 @@ export abstract class InviteSession<E extends InviteSessionEvents & EventMap<E> 
     this.ackReceived(dialog);
     if (this.byeAfterAck) {
       this.byeAfterAck = false;
-      void this.sendBye('local-bye');
+      void this.sendBye('local-bye', this.byeOptions);
     }
   }
 
@@ -201,14 +203,16 @@ export abstract class InviteSession<E extends InviteSessionEvents & EventMap<E> 
   /**
    * End the call with BYE (§15.1.1): the session ends as the BYE leaves; resolves with its final
    * response. Before the ACK for our 2xx arrives, the BYE waits for it (or for the give-up).
+   * `options.headers` go on the BYE (a Reason, RFC 3326).
    */
-  bye(): Promise<SipResponse | undefined> {
+  bye(options: RequestOptions = {}): Promise<SipResponse | undefined> {
     if (this.state === 'terminated' || !this.dialog) return Promise.resolve(undefined);
     if (this.awaitingAck && this.state === 'accepted') {
       this.byeAfterAck = true;
+      this.byeOptions = options;
       return Promise.resolve(undefined);
     }
-    return this.sendBye('local-bye');
+    return this.sendBye('local-bye', options);
   }
 
   /** Send a re-INVITE (§14.1); 2xx is ACKed here, 491 is the caller's to retry. */
@@ -269,10 +273,11 @@ export abstract class InviteSession<E extends InviteSessionEvents & EventMap<E> 
     else if (status === 408) void this.sendBye('dialog-gone');
   }
 
-  protected sendBye(cause: SessionEndCause): Promise<SipResponse | undefined> {
+  protected sendBye(cause: SessionEndCause, options: RequestOptions = {}): Promise<SipResponse | undefined> {
     const dialog = this.dialog;
     if (!dialog || this.state === 'terminated') return Promise.resolve(undefined);
     const bye = dialog.createRequest('BYE');
+    this.decorate(bye, options);
     this.terminate(cause);
     return this.sendOutside(dialog, bye);
   }

@@ -91,7 +91,7 @@ export class UserAgentCore implements SessionHost {
 
   /** Take new calls: each out-of-dialog INVITE becomes an InviteServerSession for `handler`. */
   onInvite(handler: (session: InviteServerSession) => void): this {
-    return this.handle('INVITE', (request, transaction) => handler(this.acceptSession(request, transaction)));
+    return this.handle('INVITE', (request, transaction) => handler(this.acceptInvite(request, transaction)));
   }
 
   /** Methods for Allow (§20.5): the dialog methods and every registered one. */
@@ -217,7 +217,11 @@ export class UserAgentCore implements SessionHost {
     else this.respond(cancel, transaction, 481); // §9.2: no matching transaction
   }
 
-  private acceptSession(request: SipRequest, transaction: ServerTransaction): InviteServerSession {
+  /**
+   * Take an out-of-dialog INVITE as the UAS of a new call leg (a role that received it from the
+   * routing stages, a B2BUA): its CANCEL (`handleCancel`) and in-dialog requests reach the session.
+   */
+  acceptInvite(request: SipRequest, transaction: ServerTransaction): InviteServerSession {
     const protocol = transaction.source.protocol;
     const sips = request.uri.kind === 'sip' && request.uri.scheme === 'sips';
     const contact = this.transport.localContact(protocol).clone();

@@ -33,6 +33,7 @@ describe('CLI flag values', () => {
       'proxy.defaultRoute': '--default-route',
       'proxy.mode': '--proxy-mode',
       'proxy.domains': '--domain',
+      'b2bua.mode': '--b2bua-mode',
       'store.url': '--store-url',
       'memory.heapLimit': '--heap-limit',
       'api.port': '--api-port',

@@ -79,6 +79,9 @@ const BAD: Record<string, [string, string]> = {
   'trunks.failoverCodes': ['408,486', 'expected a list of 408, 5xx or codes 500-599'],
   'trunks.reloadInterval': ['0', 'expected an integer 1-3600, got 0'],
   'trunks.realm': ['my"realm', 'expected a digest realm'],
+  'b2bua.mode': ['sometimes', 'expected one of off|all|trunks, got "sometimes"'],
+  'b2bua.passHeaders': ['Via', 'expected a header name starting with X- (or X-*), got "Via"'],
+  'b2bua.maxCallDuration': ['-1', 'expected an integer 0-604800, got -1'],
 };
 
 describe('validation errors', () => {

@@ -1,0 +1,444 @@
+import { randomUUID } from 'node:crypto';
+import type { HangupSide } from '../events/index.js';
+import type { CodecPolicy, MediaRelay } from '../media/relay/index.js';
+import type { TakenCall } from '../routing/index.js';
+import type { SipMessage, SipResponse, Uri } from '../sip/message/index.js';
+import {
+  type IncomingRequest,
+  InviteClientSession,
+  type InviteServerSession,
+  type InviteSession,
+  type RequestOptions,
+  type UserAgentCore,
+} from '../sip/ua/index.js';
+import { CallMedia } from './call-media.js';
+import type { CallRecord } from './call-record.js';
+import { CalleeLegHost } from './callee-leg-host.js';
+import type { HeaderPolicy } from './header-policy.js';
+import {
+  callerStatusFor,
+  dispositionFor,
+  NORMAL_CLEARING,
+  q850ForStatus,
+  q850FromReason,
+  reasonFor,
+} from './status-mapping.js';
+
+/** What a call tells the B2BUA as it goes: for events, CDRs and the live-call count. */
+export interface CallObserver {
+  initiated(call: B2buaCall): void;
+  ringing(call: B2buaCall, status: number): void;
+  answered(call: B2buaCall): void;
+  completed(call: B2buaCall, record: CallRecord): void;
+}
+
+export interface CallDeps {
+  core: UserAgentCore;
+  headers: HeaderPolicy;
+  media: MediaRelay | undefined;
+  isOwnUri: (uri: Uri) => boolean;
+  observer: CallObserver;
+  now: () => number;
+  /** ms an answered call may last before the node ends it (0: no limit). */
+  maxDuration: number;
+  onError: (error: unknown, context: string) => void;
+}
+
+type Side = 'caller' | 'callee';
+
+function hasSdp(message: SipMessage): boolean {
+  return (
+    message.body.length > 0 && message.contentType?.split(';')[0]?.trim().toLowerCase() === 'application/sdp'
+  );
+}
+
+/**
+ * One call the B2BUA holds: the caller's leg (UAS, the INVITE the routing stages decided about)
+ * and one callee leg (UAC: a new INVITE with its own Call-ID, tags, Via and Contact, placed
+ * through the relay to the stages' targets, so forking and failover are the proxy's). Only the
+ * header policy's headers and the SDP (through the media relay when there is one) cross between
+ * them. Provisionals and the final answer go back to the caller (failures mapped, with Reason);
+ * CANCEL and BYE go across; re-INVITE, UPDATE and INFO are relayed as new requests on the other
+ * leg, offer/answer through the media relay.
+ */
+export class B2buaCall {
+  readonly id = randomUUID();
+  readonly caller: InviteServerSession;
+  readonly callee: InviteClientSession;
+  readonly setupAt: number;
+  ringingAt: number | undefined;
+  answerAt: number | undefined;
+  private readonly media: CallMedia;
+  private readonly host: CalleeLegHost;
+  private readonly callerTag: string;
+  private calleeTag = '';
+  /** The callee's 2xx carried the offer (the caller's INVITE had none): the caller's ACK answers. */
+  private offerInAnswer = false;
+  private finalStatus = 0;
+  private cause: number | undefined;
+  private hangup: HangupSide | undefined;
+  private callerCancelled = false;
+  private completed = false;
+  private maxTimer: unknown;
+  /** Callee-leg events are handled one after another (the media relay is asynchronous). */
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly deps: CallDeps,
+    readonly taken: TakenCall,
+  ) {
+    this.setupAt = deps.now();
+    const request = taken.request;
+    this.callerTag = request.from.tag ?? '';
+    this.caller = deps.core.acceptInvite(request, taken.transaction);
+    const trunk = taken.context.trunkCall?.trunk;
+    const codecs: CodecPolicy | undefined =
+      trunk && trunk.codecs.length > 0 ? { order: trunk.codecs } : undefined;
+    this.media = new CallMedia(deps.media, this.id, codecs);
+    this.host = new CalleeLegHost(deps.core, taken.relay, taken.targets, taken.context, {
+      source: { protocol: 'udp', ...this.ownAddress() },
+      isOwnUri: deps.isOwnUri,
+    });
+    const invite = deps.core.createRequest('INVITE', {
+      to: request.to,
+      from: request.from,
+      requestUri: request.uri,
+      headers: deps.headers.pick(request),
+    });
+    // The relay takes one from it, as it would from the caller's (loops still end, §16.6 item 3).
+    invite.set('max-forwards', String(request.maxForwards ?? 70));
+    this.callee = new InviteClientSession(this.host, invite);
+  }
+
+  get callerCallId(): string {
+    return this.taken.request.callId;
+  }
+
+  get calleeCallId(): string {
+    return this.callee.invite.callId;
+  }
+
+  /** Whether the call is still up (either leg). */
+  get active(): boolean {
+    return !this.completed;
+  }
+
+  /** Start the callee leg: the caller's offer through the media relay, then the INVITE. */
+  async start(): Promise<void> {
+    this.watchCaller();
+    this.watchCallee();
+    this.deps.observer.initiated(this);
+    const offer = this.taken.request;
+    try {
+      if (hasSdp(offer)) {
+        const sdp = await this.media.offer(offer.body, this.callerTag, true, 'caller');
+        this.callee.invite.setBody(sdp, 'application/sdp');
+        this.callee.localSdp = this.callee.invite.body;
+      }
+    } catch (error) {
+      this.deps.onError(error, 'media offer');
+      this.failBeforeCallee(488, 'SIP;cause=488;text="Media relay refused the offer"');
+      return;
+    }
+    if (this.caller.state === 'terminated') {
+      this.finish();
+      return;
+    }
+    await this.callee.start();
+  }
+
+  /** End the call from the node's side (API hang-up, maximum duration, shutdown). */
+  hangUp(reason = 'SIP;cause=200;text="Call ended by the node"', cause = NORMAL_CLEARING): void {
+    if (this.completed) return;
+    this.hangup ??= 'node';
+    this.cause ??= cause;
+    const headers: Array<[string, string]> = [['reason', reason]];
+    if (this.answerAt === undefined) {
+      this.finalStatus = 480;
+      this.callee.cancel(reason);
+      this.caller.reject(480, { headers });
+      return;
+    }
+    void this.callee.bye({ headers });
+    void this.caller.bye({ headers });
+  }
+
+  // ---- the caller's leg ------------------------------------------------------------------
+
+  private watchCaller(): void {
+    const caller = this.caller;
+    caller.on('cancelled', (cancel) => {
+      this.callerCancelled = true;
+      this.hangup ??= 'caller';
+      this.finalStatus = 487;
+      this.cause ??= q850FromReason(cancel) ?? NORMAL_CLEARING;
+      const reason = cancel.get('reason');
+      this.callee.cancel(reason);
+    });
+    caller.on('bye', (bye) => {
+      this.hangup ??= 'caller';
+      this.cause ??= q850FromReason(bye) ?? NORMAL_CLEARING;
+      this.endCallee(bye.get('reason'));
+    });
+    caller.on('ack', (ack) => {
+      if (!this.offerInAnswer) return;
+      this.offerInAnswer = false;
+      this.serial(async () => {
+        const body = hasSdp(ack)
+          ? await this.media.answer(ack.body, this.calleeTag, this.callerTag, 'caller')
+          : undefined;
+        if (this.callee.state === 'confirmed') this.callee.ack(body ? { body } : {});
+      });
+    });
+    for (const method of ['reinvite', 'update', 'info'] as const) {
+      caller.on(method, (incoming) => this.relayRequest('caller', incoming));
+    }
+    caller.on('terminated', (cause) => {
+      // The caller's leg ended by itself (no ACK for our 2xx, a 481): the callee's goes too.
+      if (cause === 'ack-timeout' || cause === 'dialog-gone') {
+        this.hangup ??= 'caller';
+        this.endCallee();
+      }
+      this.legEnded();
+    });
+  }
+
+  private endCallee(reason?: string): void {
+    const callee = this.callee;
+    if (callee.state === 'terminated') return;
+    if (callee.state === 'confirmed') void callee.bye(reason ? { headers: [['reason', reason]] } : {});
+    else callee.cancel(reason);
+  }
+
+  // ---- the callee's leg ------------------------------------------------------------------
+
+  private watchCallee(): void {
+    const callee = this.callee;
+    callee.on('progress', (response) => {
+      if (response.status === 100) return;
+      this.serial(() => this.calleeProgress(response));
+    });
+    callee.on('accepted', (response) => this.serial(() => this.calleeAccepted(response)));
+    callee.on('rejected', (response) => this.serial(async () => this.calleeRejected(response)));
+    callee.on('bye', (bye) => {
+      this.hangup ??= 'callee';
+      this.cause ??= q850FromReason(bye) ?? NORMAL_CLEARING;
+      const reason = bye.get('reason');
+      void this.caller.bye(reason ? { headers: [['reason', reason]] } : {});
+    });
+    for (const method of ['reinvite', 'update', 'info'] as const) {
+      callee.on(method, (incoming) => this.relayRequest('callee', incoming));
+    }
+    callee.on('terminated', (cause) => {
+      if ((cause === 'ack-timeout' || cause === 'dialog-gone') && this.caller.state !== 'terminated') {
+        this.hangup ??= 'callee';
+        void this.caller.bye();
+      }
+      this.legEnded();
+    });
+  }
+
+  private async calleeProgress(response: SipResponse): Promise<void> {
+    if (this.caller.answered || this.caller.state === 'terminated') return;
+    if (response.to.tag) this.calleeTag = response.to.tag;
+    const status = response.status;
+    if (this.ringingAt === undefined) {
+      this.ringingAt = this.deps.now();
+      this.deps.observer.ringing(this, status);
+    }
+    const headers = this.deps.headers.pick(response);
+    // Early media (RFC 3960): the 18x's SDP is the callee's answer to the caller's offer.
+    if (hasSdp(response) && hasSdp(this.taken.request)) {
+      const body = await this.media.answer(response.body, this.callerTag, this.calleeTag, 'callee');
+      this.caller.progress(status, { body, headers });
+      return;
+    }
+    this.caller.progress(status, { headers });
+  }
+
+  private async calleeAccepted(response: SipResponse): Promise<void> {
+    this.calleeTag = response.to.tag ?? this.calleeTag;
+    if (this.caller.state === 'terminated' || this.caller.answered) {
+      // The caller gave up as the callee answered: the callee's leg ends too.
+      void this.callee.bye();
+      return;
+    }
+    const headers = this.deps.headers.pick(response);
+    let body: Buffer | undefined;
+    try {
+      if (hasSdp(response)) {
+        if (hasSdp(this.taken.request)) {
+          body = await this.media.answer(response.body, this.callerTag, this.calleeTag, 'callee');
+        } else {
+          // Delayed offer (§13.2.1): the callee's 2xx offers, the caller's ACK will answer.
+          body = await this.media.offer(response.body, this.calleeTag, false, 'callee');
+          this.offerInAnswer = true;
+        }
+      }
+    } catch (error) {
+      this.deps.onError(error, 'media answer');
+      this.hangup = 'node';
+      this.finalStatus = 488;
+      this.cause = q850ForStatus(488);
+      void this.callee.bye({ headers: [['reason', 'SIP;cause=488;text="Media relay refused the answer"']] });
+      this.caller.reject(488, { headers: [['reason', 'SIP;cause=488']] });
+      return;
+    }
+    this.answerAt = this.deps.now();
+    this.finalStatus = 200;
+    this.caller.accept(body ? { body, headers } : { headers });
+    this.deps.observer.answered(this);
+    if (this.deps.maxDuration > 0) {
+      this.maxTimer = this.deps.core.timers.setTimeout(
+        () => this.hangUp('SIP;cause=200;text="Maximum call duration"', NORMAL_CLEARING),
+        this.deps.maxDuration,
+      );
+    }
+  }
+
+  private calleeRejected(response: SipResponse): void {
+    if (this.callerCancelled || this.caller.answered || this.caller.state === 'terminated') return;
+    const status = callerStatusFor(response.status);
+    this.finalStatus = response.status;
+    this.hangup ??= 'callee';
+    this.cause ??= q850FromReason(response) ?? q850ForStatus(response.status);
+    const headers: Array<[string, string]> = [
+      ...this.deps.headers.pick(response),
+      ['reason', reasonFor(response, response.status, response.reason)],
+    ];
+    const retryAfter = response.get('retry-after');
+    if (retryAfter !== undefined && (status === 503 || status === 486 || status === 480)) {
+      headers.push(['retry-after', retryAfter]);
+    }
+    this.caller.reject(status, { headers });
+  }
+
+  /** The node could not place the callee leg: the caller gets `status`. */
+  private failBeforeCallee(status: number, reason: string): void {
+    this.finalStatus = status;
+    this.hangup = 'node';
+    this.cause = q850ForStatus(status);
+    this.caller.reject(status, { headers: [['reason', reason]] });
+    this.finish();
+  }
+
+  // ---- in-dialog requests ----------------------------------------------------------------
+
+  /**
+   * A re-INVITE, UPDATE or INFO from one leg becomes the same request on the other (RFC 3311,
+   * RFC 6086), its offer and answer through the media relay; the other leg's answer comes back.
+   * A leg already busy with an INVITE gets 491 (§14.1 glare: the caller retries after a pause).
+   */
+  private relayRequest(from: Side, incoming: IncomingRequest): void {
+    const other: InviteSession = from === 'caller' ? this.callee : this.caller;
+    const request = incoming.request;
+    if (incoming.method === 'INVITE' && request.body.length === 0) {
+      // A session refresh without offer: answered on its own leg with the SDP it has (§14.2).
+      const sdp = from === 'caller' ? this.caller.localSdp : this.callee.localSdp;
+      incoming.respond(sdp ? 200 : 488, sdp ? { body: sdp } : {});
+      return;
+    }
+    if (other.state !== 'confirmed' && other.state !== 'accepted') {
+      // RFC 3311 §5.2: the other leg cannot take it yet; the sender may retry.
+      incoming.respond(500, { headers: [['retry-after', '1']] });
+      return;
+    }
+    const fromTag = from === 'caller' ? this.callerTag : this.calleeTag;
+    const toTag = from === 'caller' ? this.calleeTag : this.callerTag;
+    const label = from;
+    this.serial(async () => {
+      const offer = hasSdp(request) && incoming.method !== 'INFO';
+      const options: RequestOptions = { headers: this.deps.headers.pick(request) };
+      if (request.body.length > 0) {
+        options.body = offer
+          ? await this.media.offer(request.body, fromTag, from === 'caller', label)
+          : request.body;
+        if (request.contentType) options.contentType = request.contentType;
+      }
+      let response: SipResponse;
+      try {
+        response =
+          incoming.method === 'INVITE'
+            ? await other.reinvite(options)
+            : incoming.method === 'UPDATE'
+              ? await other.update(options)
+              : await other.info(options);
+      } catch {
+        if (!incoming.responded) incoming.respond(491);
+        return;
+      }
+      if (incoming.responded) return;
+      const status = response.status === 401 || response.status === 407 ? 403 : response.status;
+      const headers = this.deps.headers.pick(response);
+      if (status >= 200 && status < 300 && offer && hasSdp(response)) {
+        const body = await this.media.answer(
+          response.body,
+          fromTag,
+          toTag,
+          other === this.callee ? 'callee' : 'caller',
+        );
+        incoming.respond(status, { body, headers });
+        return;
+      }
+      if (status >= 200 && status < 300 && response.body.length > 0 && !offer) {
+        incoming.respond(status, {
+          body: response.body,
+          contentType: response.contentType ?? 'application/sdp',
+          headers,
+        });
+        return;
+      }
+      incoming.respond(status < 200 ? 500 : status, { headers });
+    });
+  }
+
+  // ---- the end ---------------------------------------------------------------------------
+
+  private legEnded(): void {
+    if (this.caller.state === 'terminated' && this.callee.state === 'terminated') this.finish();
+    else if (this.caller.state === 'terminated' && this.callee.state === 'initial') this.finish();
+  }
+
+  private finish(): void {
+    if (this.completed) return;
+    this.completed = true;
+    if (this.maxTimer !== undefined) this.deps.core.timers.clearTimeout(this.maxTimer);
+    this.host.close();
+    const endAt = this.deps.now();
+    const answered = this.answerAt !== undefined;
+    const status = answered ? 200 : this.finalStatus || 500;
+    const context = this.taken.context;
+    const caller = context.caller?.aor ?? this.taken.request.from.uri.toString();
+    void this.media.end().then((media) => {
+      const record: CallRecord = {
+        id: this.id,
+        callerCallId: this.callerCallId,
+        calleeCallId: this.calleeCallId,
+        caller,
+        callee: this.taken.request.uri.toString(),
+        setupAt: this.setupAt,
+        endAt,
+        status,
+        cause: this.cause ?? q850ForStatus(status),
+        hangup: this.hangup ?? 'node',
+        disposition: dispositionFor(answered, status, this.callerCancelled),
+      };
+      if (context.trunk) record.sourceTrunk = context.trunk.name;
+      const trunk = context.trunkCall?.trunk?.name;
+      if (trunk) record.trunk = trunk;
+      if (this.ringingAt !== undefined) record.ringingAt = this.ringingAt;
+      if (this.answerAt !== undefined) record.answerAt = this.answerAt;
+      if (media) record.media = media;
+      this.deps.observer.completed(this, record);
+    });
+  }
+
+  private serial(step: () => Promise<void>): void {
+    this.queue = this.queue.then(step).catch((error) => this.deps.onError(error, 'call step'));
+  }
+
+  private ownAddress(): { address: string; port: number } {
+    const via = this.deps.core.transport.via('udp');
+    return { address: via.host, port: via.port };
+  }
+}

@@ -1,0 +1,164 @@
+import type { EventBus } from '../events/index.js';
+import type { MediaRelay } from '../media/relay/index.js';
+import type { CallTakeover, RoutingContext, TakenCall } from '../routing/index.js';
+import { createResponse, type SipRequest, type Uri } from '../sip/message/index.js';
+import type { UserAgentCore } from '../sip/ua/index.js';
+import { B2buaCall, type CallObserver } from './b2bua-call.js';
+import { type B2buaMode, takesCall } from './call-policy.js';
+import type { CallRecord } from './call-record.js';
+import { HeaderPolicy } from './header-policy.js';
+
+/** Where ended calls go (the CDR writer); it must not throw. */
+export interface CallRecordSink {
+  write(record: CallRecord): void;
+}
+
+/** Counters the B2BUA keeps (wired to /metrics by the node). */
+export interface B2buaMetrics {
+  callStarted(): void;
+  callEnded(disposition: string): void;
+}
+
+export interface B2buaOptions {
+  core: UserAgentCore;
+  mode: B2buaMode;
+  /** X- headers passed between legs besides the fixed list (`b2bua.passHeaders`). */
+  passHeaders?: readonly string[];
+  /** Seconds an answered call may last (`b2bua.maxCallDuration`; 0: no limit). */
+  maxCallDuration: number;
+  isOwnUri: (uri: Uri) => boolean;
+  events?: EventBus;
+  media?: MediaRelay;
+  records?: CallRecordSink;
+  metrics?: B2buaMetrics;
+  now?: () => number;
+  onError?: (error: unknown, context: string) => void;
+}
+
+/**
+ * The B2BUA role: takes over the calls its policy picks once the routing stages decided their
+ * targets, and holds each as two legs (src/b2bua/b2bua-call.ts). Publishes call.* events and
+ * hands each ended call's record to the CDR writer.
+ */
+export class B2bua implements CallTakeover, CallObserver {
+  private readonly calls = new Map<string, B2buaCall>();
+  private readonly headers: HeaderPolicy;
+  private readonly now: () => number;
+  private readonly onError: (error: unknown, context: string) => void;
+
+  constructor(private readonly options: B2buaOptions) {
+    this.headers = new HeaderPolicy(options.passHeaders);
+    this.now = options.now ?? Date.now;
+    this.onError = options.onError ?? ((error, context) => options.core.onError(error, `b2bua ${context}`));
+  }
+
+  /** Calls in progress. */
+  get active(): number {
+    return this.calls.size;
+  }
+
+  /** The live calls (for listing and hang-up). */
+  list(): B2buaCall[] {
+    return [...this.calls.values()];
+  }
+
+  get(id: string): B2buaCall | undefined {
+    return this.calls.get(id);
+  }
+
+  takes(_request: SipRequest, context: RoutingContext): boolean {
+    return takesCall(this.options.mode, context);
+  }
+
+  take(taken: TakenCall): void {
+    let call: B2buaCall;
+    try {
+      call = new B2buaCall(
+        {
+          core: this.options.core,
+          headers: this.headers,
+          media: this.options.media,
+          isOwnUri: this.options.isOwnUri,
+          observer: this,
+          now: this.now,
+          maxDuration: this.options.maxCallDuration * 1000,
+          onError: this.onError,
+        },
+        taken,
+      );
+    } catch (error) {
+      this.onError(error, 'take call');
+      taken.transaction.respond(createResponse(taken.request, 500));
+      return;
+    }
+    this.calls.set(call.id, call);
+    call.start().catch((error) => {
+      this.onError(error, 'start call');
+      call.hangUp('SIP;cause=500;text="Call setup failed"', 41);
+    });
+  }
+
+  /** End every call (the node stops). */
+  hangUpAll(): void {
+    for (const call of this.calls.values()) call.hangUp('SIP;cause=503;text="Node shutting down"', 41);
+  }
+
+  // ---- CallObserver ----------------------------------------------------------------------
+
+  initiated(call: B2buaCall): void {
+    this.options.metrics?.callStarted();
+    this.publish(call, 'call.initiated');
+  }
+
+  ringing(call: B2buaCall, status: number): void {
+    this.publish(call, 'call.ringing', { status });
+  }
+
+  answered(call: B2buaCall): void {
+    this.publish(call, 'call.answered', { status: 200 });
+  }
+
+  completed(call: B2buaCall, record: CallRecord): void {
+    this.calls.delete(call.id);
+    this.options.metrics?.callEnded(record.disposition);
+    this.publish(call, 'call.completed', {
+      status: record.status,
+      cause: record.cause,
+      hangup: record.hangup,
+      disposition: record.disposition,
+      at: record.endAt,
+    });
+    try {
+      this.options.records?.write(record);
+    } catch (error) {
+      this.onError(error, 'write call record');
+    }
+  }
+
+  private publish(
+    call: B2buaCall,
+    type: 'call.initiated' | 'call.ringing' | 'call.answered' | 'call.completed',
+    extra: {
+      status?: number;
+      cause?: number;
+      hangup?: CallRecord['hangup'];
+      disposition?: string;
+      at?: number;
+    } = {},
+  ): void {
+    const events = this.options.events;
+    if (!events) return;
+    const context = call.taken.context;
+    const trunk = context.trunkCall?.trunk?.name ?? context.trunk?.name;
+    events.publish({
+      type,
+      callId: call.id,
+      sipCallId: call.callerCallId,
+      caller: context.caller?.aor ?? call.taken.request.from.uri.toString(),
+      callee: call.taken.request.uri.toString(),
+      ...(trunk ? { trunk } : {}),
+      at: this.now(),
+      ...extra,
+    });
+  }
+}

@@ -1,0 +1,60 @@
+import type { CodecPolicy, MediaRelay, MediaSessionStatistics } from '../media/relay/index.js';
+
+/**
+ * The SDP of one leg made into the SDP for the other: through the media relay (anchored media,
+ * the relay's addresses, the callee side's codec policy), or unchanged when the node has no relay
+ * (a signalling-only B2BUA). One relay session per call, keyed by the call's id and the legs' tags.
+ */
+export class CallMedia {
+  private used = false;
+
+  constructor(
+    private readonly relay: MediaRelay | undefined,
+    private readonly callId: string,
+    /** Codec policy for the SDP the callee side receives (its trunk's codec preferences). */
+    private readonly calleeCodecs: CodecPolicy | undefined,
+  ) {}
+
+  get anchored(): boolean {
+    return this.relay !== undefined;
+  }
+
+  /** An offer from one leg (`fromTag`): the SDP for the other. */
+  async offer(sdp: Buffer, fromTag: string, toCallee: boolean, label: string): Promise<Buffer> {
+    if (!this.relay) return sdp;
+    this.used = true;
+    const codecs = toCallee ? this.calleeCodecs : undefined;
+    const relayed = await this.relay.offer({
+      callId: this.callId,
+      fromTag,
+      sdp: sdp.toString('utf8'),
+      label,
+      ...(codecs ? { codecs } : {}),
+    });
+    return Buffer.from(relayed.sdp, 'utf8');
+  }
+
+  /** The answer of `answerTag` to the offer of `offerTag`: the SDP for the offerer. */
+  async answer(sdp: Buffer, offerTag: string, answerTag: string, label: string): Promise<Buffer> {
+    if (!this.relay) return sdp;
+    this.used = true;
+    const relayed = await this.relay.answer({
+      callId: this.callId,
+      fromTag: offerTag,
+      toTag: answerTag,
+      sdp: sdp.toString('utf8'),
+      label,
+    });
+    return Buffer.from(relayed.sdp, 'utf8');
+  }
+
+  /** Ends the relay session; its last statistics (for the CDR), or undefined. Never rejects. */
+  async end(): Promise<MediaSessionStatistics | undefined> {
+    if (!this.relay || !this.used) return undefined;
+    try {
+      return await this.relay.delete({ callId: this.callId });
+    } catch {
+      return undefined;
+    }
+  }
+}

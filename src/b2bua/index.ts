@@ -1,0 +1,15 @@
+/** The B2BUA role: calls held as two legs under the node's control (docs/architecture.md). */
+
+export { B2bua, type B2buaMetrics, type B2buaOptions, type CallRecordSink } from './b2bua.js';
+export { B2buaCall, type CallObserver } from './b2bua-call.js';
+export { B2BUA_MODES, type B2buaMode, takesCall } from './call-policy.js';
+export { type CallRecord, durations } from './call-record.js';
+export { HeaderPolicy, PASSED_HEADERS } from './header-policy.js';
+export {
+  callerStatusFor,
+  type Disposition,
+  dispositionFor,
+  q850ForStatus,
+  q850FromReason,
+  reasonFor,
+} from './status-mapping.js';

@@ -1,0 +1,190 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { missingPeerReason, requirePeer, suiteTitle } from './peers.js';
+import { repoRoot } from './repo.js';
+import { describeSipp, runSipp, type SippResult, sippPorts, startSippUas } from './sipp.js';
+import { headerValues, parseSippMessages, type TracedMessage } from './sipp-messages.js';
+import { prepareTrunkNode, startTrunkNode, type TrunkNode } from './trunk-node.js';
+
+// SIPp caller → a node whose B2BUA takes every call (b2bua.mode all) → SIPp callee behind the
+// node's default route. What each side sees on the wire is read from SIPp's message traces.
+const sipp = requirePeer('sipp', 'sip-tester');
+const scenario = (name: string) => join(repoRoot, 'test/interop/scenarios', name);
+
+interface Leg {
+  result: SippResult;
+  caller: TracedMessage[];
+  callee: TracedMessage[];
+}
+
+function one(message: TracedMessage | undefined, name: string): string {
+  if (!message) throw new Error(`no message to read ${name} from`);
+  return headerValues(message, name)[0] ?? '';
+}
+
+const tag = (nameAddr: string) => /;\s*tag=([^;>\s]+)/.exec(nameAddr)?.[1];
+
+describe.skipIf(!sipp)(
+  suiteTitle('B2BUA interop: SIPp caller → node (b2bua.mode all) → SIPp callee', [
+    sipp ? undefined : missingPeerReason('sipp', 'sip-tester'),
+  ]),
+  () => {
+    const bin = sipp!;
+    const scratch = mkdtempSync(join(tmpdir(), 'sb-b2bua-sipp-'));
+    afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+    /** A callee running `uasScenario`, a node routing to it, and `calls` calls of `uacScenario`. */
+    async function call(
+      uacScenario: string | undefined,
+      uasScenario: string | undefined,
+      calls = 1,
+    ): Promise<Leg & { node: TrunkNode; metrics: string }> {
+      const uasLog = join(scratch, `uas-${Date.now()}.log`);
+      const uas = await startSippUas(bin, {
+        transport: 'udp',
+        ...(uasScenario ? { scenario: scenario(uasScenario) } : {}),
+        extraArgs: ['-trace_msg', '-message_file', uasLog],
+      });
+      const prepared = await prepareTrunkNode();
+      let node: TrunkNode | undefined;
+      try {
+        node = await startTrunkNode(prepared, {
+          domain: 'b2bua.test',
+          env: {
+            SWITCHBOARD_B2BUA_MODE: 'all',
+            SWITCHBOARD_PROXY_DEFAULT_ROUTE: `sip:127.0.0.1:${uas.port}`,
+          },
+        });
+        const ports = await sippPorts();
+        const result = await runSipp(
+          bin,
+          [
+            ...(uacScenario ? ['-sf', scenario(uacScenario)] : ['-sn', 'uac']),
+            `127.0.0.1:${node.port}`,
+            '-s',
+            'bob',
+            '-i',
+            '127.0.0.1',
+            '-p',
+            String(ports.sip),
+            ...ports.args,
+            '-t',
+            'u1',
+            '-m',
+            String(calls),
+            '-r',
+            '5',
+            '-d',
+            '200',
+            '-recv_timeout',
+            '10000',
+            '-timeout',
+            '30',
+          ],
+          40_000,
+          { traceMessages: true },
+        );
+        // The last call's ends settle (the callee's ACK, the CDR) before the node is asked.
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        const metrics = await (await fetch(`http://127.0.0.1:${node.apiPort}/metrics`)).text();
+        await uas.stop();
+        const callee = parseSippMessages(readFileSync(uasLog, 'utf8'));
+        const caller = parseSippMessages(result.messages ?? '');
+        return { result, caller, callee, node, metrics };
+      } finally {
+        await uas.stop();
+        const exit = await node?.stop();
+        node?.cleanup();
+        if (exit) expect(exit.code, node?.report()).toBe(0);
+        if (!node) rmSync(prepared.dataDir, { recursive: true, force: true });
+      }
+    }
+
+    function ended(metrics: string, disposition: string): number {
+      const line = metrics
+        .split('\n')
+        .find((l) => l.startsWith(`switchboard_b2bua_calls_ended_total{disposition="${disposition}"}`));
+      return line ? Number(line.split(' ').at(-1)) : 0;
+    }
+
+    let basic: Awaited<ReturnType<typeof call>>;
+    beforeAll(async () => {
+      basic = await call(undefined, undefined, 3);
+    }, 60_000);
+
+    it('completes calls through the B2BUA, the caller hanging up (SIPp uac → uas)', () => {
+      expect(basic.result.failed, `${describeSipp(basic.result)}\n${basic.node.report()}`).toBe(0);
+      expect(basic.result.successful).toBe(3);
+      expect(ended(basic.metrics, 'answered')).toBe(3);
+    });
+
+    it("shows the callee a Call-ID, From tag, Via and Contact of the node's own, none of the caller's", () => {
+      const sentInvites = basic.caller.filter(
+        (m) => m.direction === 'sent' && m.startLine.startsWith('INVITE'),
+      );
+      const gotInvites = basic.callee.filter(
+        (m) => m.direction === 'received' && m.startLine.startsWith('INVITE'),
+      );
+      expect(sentInvites).toHaveLength(3);
+      expect(gotInvites).toHaveLength(3);
+      const callerPort = one(sentInvites[0], 'via').match(/:(\d+);/)?.[1];
+      const callerCallIds = new Set(sentInvites.map((m) => one(m, 'call-id')));
+      const callerTags = new Set(sentInvites.map((m) => tag(one(m, 'from'))));
+      for (const invite of gotInvites) {
+        expect(callerCallIds.has(one(invite, 'call-id'))).toBe(false);
+        expect(callerTags.has(tag(one(invite, 'from')))).toBe(false);
+        for (const via of headerValues(invite, 'via')) {
+          expect(via).toContain(`127.0.0.1:${basic.node.port}`);
+          expect(via).not.toContain(`:${callerPort}`);
+        }
+        expect(one(invite, 'contact')).toContain(`127.0.0.1:${basic.node.port}`);
+        expect(one(invite, 'contact')).not.toContain(`:${callerPort}`);
+      }
+      // And back: the caller sees neither the callee's tag nor its Contact.
+      const calleeOks = basic.callee.filter((m) => m.direction === 'sent' && m.status === 200);
+      const callerOks = basic.caller.filter((m) => m.direction === 'received' && m.status === 200);
+      const calleeTags = new Set(calleeOks.map((m) => tag(one(m, 'to'))));
+      for (const ok of callerOks.filter((m) => one(m, 'cseq').endsWith('INVITE'))) {
+        expect(calleeTags.has(tag(one(ok, 'to')))).toBe(false);
+        expect(one(ok, 'contact')).toContain(`127.0.0.1:${basic.node.port}`);
+      }
+      // Each BYE of the caller became a BYE on the callee's side, in the node's dialog.
+      const byes = basic.callee.filter((m) => m.direction === 'received' && m.startLine.startsWith('BYE'));
+      expect(byes).toHaveLength(3);
+      for (const bye of byes) expect(callerCallIds.has(one(bye, 'call-id'))).toBe(false);
+    });
+
+    it("carries the callee's BYE to the caller", { timeout: 60_000 }, async () => {
+      const leg = await call('b2bua-caller-hung-up.xml', 'b2bua-callee-hangs-up.xml');
+      expect(leg.result.failed, `${describeSipp(leg.result)}\n${leg.node.report()}`).toBe(0);
+      expect(leg.result.successful).toBe(1);
+      const bye = leg.caller.find((m) => m.direction === 'received' && m.startLine.startsWith('BYE'));
+      const invite = leg.caller.find((m) => m.direction === 'sent' && m.startLine.startsWith('INVITE'));
+      expect(one(bye, 'call-id')).toBe(one(invite, 'call-id'));
+      expect(ended(leg.metrics, 'answered')).toBe(1);
+    });
+
+    it("turns the caller's CANCEL into a CANCEL of the callee leg and 487 for the caller", {
+      timeout: 60_000,
+    }, async () => {
+      const leg = await call('b2bua-caller-cancels.xml', 'b2bua-callee-rings.xml');
+      expect(leg.result.failed, `${describeSipp(leg.result)}\n${leg.node.report()}`).toBe(0);
+      expect(leg.result.successful).toBe(1);
+      expect(leg.callee.some((m) => m.direction === 'received' && m.startLine.startsWith('CANCEL'))).toBe(
+        true,
+      );
+      expect(ended(leg.metrics, 'cancelled')).toBe(1);
+    });
+
+    it('answers the caller 486 when the callee is busy', { timeout: 60_000 }, async () => {
+      const leg = await call('b2bua-caller-refused.xml', 'features-phone-busy.xml');
+      expect(leg.result.failed, `${describeSipp(leg.result)}\n${leg.node.report()}`).toBe(0);
+      expect(leg.result.successful).toBe(1);
+      const busy = leg.caller.find((m) => m.direction === 'received' && m.status === 486);
+      expect(one(busy, 'reason')).toMatch(/^SIP;cause=486/);
+      expect(ended(leg.metrics, 'busy')).toBe(1);
+    });
+  },
+);
