@@ -35,7 +35,7 @@ export function startB2bua(parts: B2buaParts): B2bua | undefined {
     maxCallDuration: config.b2bua.maxCallDuration,
     isOwnUri: (uri) => parts.stack.isLocalUri(uri),
     events: parts.events,
-    ...(parts.media ? { media: parts.media } : {}),
+    ...(parts.media && config.b2bua.anchorMedia ? { media: parts.media } : {}),
     ...(parts.records ? { records: parts.records } : {}),
     metrics: {
       callStarted: () => {
@@ -69,6 +69,9 @@ export function startB2bua(parts: B2buaParts): B2bua | undefined {
       for (const [disposition, n] of ended) this.inc({ disposition }, n);
     },
   });
-  logger.info({ mode: config.b2bua.mode }, 'b2bua taking calls');
+  logger.info(
+    { mode: config.b2bua.mode, media: config.b2bua.anchorMedia ? parts.media?.kind : 'passed through' },
+    'b2bua taking calls',
+  );
   return b2bua;
 }

@@ -145,6 +145,7 @@ export async function startNode(
         events,
         metrics,
         logger: logger.child({ role: 'b2bua' }),
+        media: services.media,
       })
     : undefined;
   const routing = new RoutingRole(

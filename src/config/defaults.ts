@@ -70,6 +70,6 @@ export function defaultConfig(): SwitchboardConfig {
     },
     // Off: a node proxies as before until its operator picks the calls to hold (docs/architecture.md).
     // Six hours ends calls whose BYE was lost, as SBCs' maximum call duration does.
-    b2bua: { mode: 'off', passHeaders: [], maxCallDuration: 21_600 },
+    b2bua: { mode: 'off', passHeaders: [], maxCallDuration: 21_600, anchorMedia: true },
   };
 }

@@ -499,6 +499,14 @@ export const KEYS: readonly KeySpec[] = [
       'X- headers the B2BUA passes from one leg to the other (X-* for all), besides identity, diversion, privacy and User-to-User.',
   },
   {
+    key: 'b2bua.anchorMedia',
+    env: 'SWITCHBOARD_B2BUA_ANCHOR_MEDIA',
+    text: 'boolean',
+    validate: boolean,
+    description:
+      "Carry B2BUA calls' RTP through the media relay (media.relay); false passes each side's SDP to the other unchanged (signalling only).",
+  },
+  {
     key: 'b2bua.maxCallDuration',
     env: 'SWITCHBOARD_B2BUA_MAX_CALL_DURATION',
     text: 'integer',

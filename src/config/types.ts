@@ -94,6 +94,8 @@ export interface B2buaConfig {
   passHeaders: string[];
   /** Seconds an answered call may last before the node ends it; 0: no limit. */
   maxCallDuration: number;
+  /** Anchor the calls' media on the node's media relay (media.relay); false: SDP passed unchanged. */
+  anchorMedia: boolean;
 }
 
 export const PROXY_MODES = ['stateful', 'stateless'] as const;

@@ -54,6 +54,8 @@ describe.skipIf(!sipp)(
           domain: 'b2bua.test',
           env: {
             SWITCHBOARD_B2BUA_MODE: 'all',
+            // Signalling only: SIPp's SDP goes through unchanged (no rtpengine in this suite).
+            SWITCHBOARD_B2BUA_ANCHOR_MEDIA: 'false',
             SWITCHBOARD_PROXY_DEFAULT_ROUTE: `sip:127.0.0.1:${uas.port}`,
           },
         });

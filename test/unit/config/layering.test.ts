@@ -55,7 +55,7 @@ describe('loadConfig layering: defaults < file < environment < flags', () => {
         reloadInterval: 5,
         realm: 'switchboard',
       },
-      b2bua: { mode: 'off', passHeaders: [], maxCallDuration: 21_600 },
+      b2bua: { mode: 'off', passHeaders: [], maxCallDuration: 21_600, anchorMedia: true },
     });
   });
 
