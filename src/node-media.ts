@@ -1,14 +1,99 @@
 import type { Logger } from 'pino';
 import type { MediaConfig } from './config/index.js';
 import { NgClient } from './media/ng/index.js';
-import { type MediaRelay, RtpengineMediaRelay } from './media/relay/index.js';
+import {
+  type BuiltinMediaRelay,
+  createBuiltinMediaRelay,
+  type MediaRelay,
+  type RelayCounters,
+  RtpengineMediaRelay,
+} from './media/relay/index.js';
+import type { MetricsRegistry } from './metrics/index.js';
 
 /**
  * The node's one MediaRelay, as media.relay says; roles (the B2BUA) get it through NodeServices.
- * Creating it binds no media port: rtpengine's client only opens its ng socket.
+ * The built-in relay starts its worker threads (ports are bound per call); rtpengine's client
+ * only opens its ng socket.
  */
-export async function startMediaRelay(config: MediaConfig, logger: Logger): Promise<MediaRelay> {
-  const relay = new RtpengineMediaRelay(new NgClient(config.rtpengine));
-  logger.info({ relay: relay.kind, rtpengine: config.rtpengine }, 'media relay');
+export function startMediaRelay(
+  config: MediaConfig,
+  defaultAddress: string,
+  logger: Logger,
+  metrics: MetricsRegistry,
+): MediaRelay {
+  if (config.relay === 'rtpengine') {
+    const relay = new RtpengineMediaRelay(new NgClient(config.rtpengine));
+    logger.info({ relay: relay.kind, rtpengine: config.rtpengine }, 'media relay');
+    return relay;
+  }
+  const address = config.address ?? defaultAddress;
+  const relay = createBuiltinMediaRelay({
+    address,
+    ...(config.advertisedAddress === undefined ? {} : { advertisedAddress: config.advertisedAddress }),
+    portMin: config.portMin,
+    portMax: config.portMax,
+    timeoutMs: config.timeout * 1000,
+    workers: config.workers,
+  });
+  registerRelayMetrics(metrics, relay);
+  logger.info({ relay: relay.kind, address, ports: `${config.portMin}-${config.portMax}` }, 'media relay');
   return relay;
+}
+
+/** The built-in relay's figures, asked of its workers when /metrics is scraped. */
+function registerRelayMetrics(metrics: MetricsRegistry, relay: BuiltinMediaRelay): void {
+  let reading: Promise<RelayCounters & { sessions: number }> | undefined;
+  // One read of the workers per scrape, shared by the metrics below.
+  const read = () => {
+    reading ??= relay.counters().finally(() => {
+      reading = undefined;
+    });
+    return reading;
+  };
+  const seen = { packets: 0, bytes: 0, dropped: { source: 0, malformed: 0, unrouted: 0, send: 0 } };
+  metrics.gauge({
+    name: 'media_sessions',
+    help: 'Calls the built-in media relay holds',
+    async collect() {
+      const last = await read();
+      this.set(last.sessions);
+    },
+  });
+  metrics.gauge({
+    name: 'media_ports',
+    help: 'RTP/RTCP port pairs the built-in media relay holds',
+    async collect() {
+      this.set((await read()).endpoints);
+    },
+  });
+  metrics.counter({
+    name: 'media_packets_relayed_total',
+    help: 'RTP and RTCP packets the built-in media relay sent on',
+    async collect() {
+      const now = (await read()).packets;
+      if (now > seen.packets) this.inc(now - seen.packets);
+      seen.packets = now;
+    },
+  });
+  metrics.counter({
+    name: 'media_bytes_relayed_total',
+    help: 'Bytes (UDP payload) the built-in media relay sent on',
+    async collect() {
+      const now = (await read()).bytes;
+      if (now > seen.bytes) this.inc(now - seen.bytes);
+      seen.bytes = now;
+    },
+  });
+  metrics.counter({
+    name: 'media_packets_dropped_total',
+    help: 'Datagrams the built-in media relay dropped, by reason (source: not the latched sender; malformed: not RTP/RTCP; unrouted: the other side has no address yet; send: socket error)',
+    labelNames: ['reason'],
+    async collect() {
+      const now = (await read()).dropped;
+      for (const reason of Object.keys(now) as Array<keyof typeof now>) {
+        if (now[reason] > seen.dropped[reason]) this.inc({ reason }, now[reason] - seen.dropped[reason]);
+        seen.dropped[reason] = now[reason];
+      }
+    },
+  });
 }

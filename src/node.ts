@@ -364,7 +364,12 @@ async function startServices(
     authenticator,
     logger.child({ role: 'trunks' }),
   );
-  const media = await startMediaRelay(config.media, logger.child({ role: 'media' }));
+  const media = startMediaRelay(
+    config.media,
+    recordingHost(config.sip.listen[0] ?? '0.0.0.0'),
+    logger.child({ role: 'media' }),
+    metrics,
+  );
   void recordings
     .applyRetention()
     .catch((err: unknown) => logger.warn({ err }, 'recording retention failed'));

@@ -14,13 +14,15 @@ export function crossChecks(config: SwitchboardConfig): ConfigProblem[] {
       message: `${spec.key}: expected at least sip.timers.t1 (${t1}), got ${t2} (${fixHint(spec)})`,
     });
   }
-  const { portMin, portMax } = config.recording;
-  if (portMax - portMin < 3) {
-    const spec = keySpec('recording.portMax')!;
-    problems.push({
-      key: spec.key,
-      message: `${spec.key}: expected at least recording.portMin + 3 (${portMin + 3}) for one RTP/RTCP pair, got ${portMax} (${fixHint(spec)})`,
-    });
+  for (const section of ['recording', 'media'] as const) {
+    const { portMin, portMax } = config[section];
+    if (portMax - portMin < 3) {
+      const spec = keySpec(`${section}.portMax`)!;
+      problems.push({
+        key: spec.key,
+        message: `${spec.key}: expected at least ${section}.portMin + 3 (${portMin + 3}) for one RTP/RTCP pair, got ${portMax} (${fixHint(spec)})`,
+      });
+    }
   }
   const { keepaliveInterval, keepaliveTimeout } = config.nat;
   if (keepaliveInterval > 0 && keepaliveTimeout > keepaliveInterval) {

@@ -56,9 +56,14 @@ export function defaultConfig(): SwitchboardConfig {
       streamBatchPackets: 50,
       streamBatchInterval: 200,
     },
+    // rtpengine's defaults: ports 30000-40000, a call without media for 60 s is timed out.
     media: {
-      relay: 'rtpengine',
+      relay: 'builtin',
       rtpengine: '127.0.0.1:2223',
+      portMin: 30000,
+      portMax: 40000,
+      timeout: 60,
+      workers: 0,
     },
     // Kamailio's fr_timer is 5 s; a carrier gateway that has not said 100 Trying in 3 s is not coming.
     trunks: {

@@ -653,7 +653,7 @@ export const KEYS: readonly KeySpec[] = [
     flagArg: '<kind>',
     text: 'string',
     validate: oneOf(MEDIA_RELAYS),
-    description: `What relays the RTP of calls the node anchors: ${MEDIA_RELAYS.join('|')} (rtpengine: an rtpengine at media.rtpengine over ng).`,
+    description: `What relays the RTP of calls the node anchors: ${MEDIA_RELAYS.join('|')} (builtin: the node's own relay on worker threads, nothing to install; rtpengine: an rtpengine at media.rtpengine over ng).`,
   },
   {
     key: 'media.rtpengine',
@@ -663,6 +663,54 @@ export const KEYS: readonly KeySpec[] = [
     text: 'string',
     validate: hostPort,
     description: "rtpengine's ng address (its --listen-ng), used when media.relay is rtpengine.",
+  },
+  {
+    key: 'media.address',
+    env: 'SWITCHBOARD_MEDIA_ADDRESS',
+    text: 'string',
+    validate: ipAddress,
+    optional: true,
+    description:
+      'IP address the built-in relay receives RTP on and announces in SDP; default: the first sip.listen address, or the primary address when that is a wildcard.',
+  },
+  {
+    key: 'media.advertisedAddress',
+    env: 'SWITCHBOARD_MEDIA_ADVERTISED_ADDRESS',
+    text: 'string',
+    validate: ipAddress,
+    optional: true,
+    description:
+      "IP address the built-in relay announces in SDP instead of media.address, behind NAT (like rtpengine's interface=local!advertised).",
+  },
+  {
+    key: 'media.portMin',
+    env: 'SWITCHBOARD_MEDIA_PORT_MIN',
+    text: 'integer',
+    validate: integer(1024, 65534),
+    description: 'Lowest UDP port of the built-in relay (even: RTP; RTCP on the next port).',
+  },
+  {
+    key: 'media.portMax',
+    env: 'SWITCHBOARD_MEDIA_PORT_MAX',
+    text: 'integer',
+    validate: integer(1025, 65535),
+    description: 'Highest UDP port of the built-in relay.',
+  },
+  {
+    key: 'media.timeout',
+    env: 'SWITCHBOARD_MEDIA_TIMEOUT',
+    text: 'integer',
+    validate: integer(1, 3600),
+    description:
+      'Seconds without RTP from either side of a call before the built-in relay reports media.timeout.',
+  },
+  {
+    key: 'media.workers',
+    env: 'SWITCHBOARD_MEDIA_WORKERS',
+    text: 'integer',
+    validate: integer(0, 64),
+    description:
+      "Worker threads carrying the built-in relay's packets, off the signalling thread; 0: one per core.",
   },
 ];
 

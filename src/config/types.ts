@@ -37,7 +37,7 @@ export interface RegistrarConfig {
 
 export const LOCATION_PERSISTENCE = ['write-through', 'write-back'] as const;
 export const RECORDING_RECEIVERS = ['auto', 'batch', 'dgram'] as const;
-export const MEDIA_RELAYS = ['rtpengine'] as const;
+export const MEDIA_RELAYS = ['builtin', 'rtpengine'] as const;
 export type LocationPersistence = (typeof LOCATION_PERSISTENCE)[number];
 
 /** How registrations reach the store (they live in memory either way). */
@@ -209,6 +209,16 @@ export interface MediaConfig {
   relay: (typeof MEDIA_RELAYS)[number];
   /** rtpengine's ng address (media.relay rtpengine). */
   rtpengine: string;
+  /** Built-in relay: the IP address it binds and puts in SDP; default: the SIP address. */
+  address?: string;
+  /** Built-in relay: announced in SDP instead of `address` (NAT). */
+  advertisedAddress?: string;
+  portMin: number;
+  portMax: number;
+  /** Seconds without RTP from either side before a media.timeout event. */
+  timeout: number;
+  /** Built-in relay: worker threads carrying packets; 0 = one per core. */
+  workers: number;
 }
 
 export interface SwitchboardConfig {

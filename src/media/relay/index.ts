@@ -1,4 +1,21 @@
 export {
+  BuiltinMediaRelay,
+  type BuiltinMediaRelayOptions,
+  type BuiltinRelayConfig,
+  createBuiltinMediaRelay,
+  DtmfDetector,
+  Latch,
+  LEARNING_MS,
+  MediaRelayError,
+  mos,
+  mosFromR,
+  ntpMiddle,
+  parseRtcp,
+  type RelayCounters,
+  rFactor,
+  TimeoutWatch,
+} from './builtin/index.js';
+export {
   type NgCodecOptions,
   ngCodecOptions,
   RtpengineMediaRelay,
@@ -8,6 +25,7 @@ export {
 export { applyCodecPolicy, type PayloadEncoding } from './sdp/codec-policy.js';
 export { setSdpDirection } from './sdp/direction.js';
 export { offeredEncodings } from './sdp/encodings.js';
+export { rewriteSdp, type SdpStream, sdpStreams } from './sdp/rewrite.js';
 export type {
   CodecPolicy,
   MediaAnswerRequest,

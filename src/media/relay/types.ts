@@ -77,6 +77,10 @@ export interface MediaStreamStatistics {
   rttMs?: number;
   /** Mean opinion score 1–4.5 (ITU-T G.107 simplified), when computable. */
   mos?: number;
+  /** The MOS the sender itself reported in RTCP XR VoIP metrics (RFC 3611 §4.7), when it does. */
+  reportedMos?: number;
+  /** Datagrams the relay dropped on this stream (not from the latched source, or malformed). */
+  dropped?: number;
   /** The address the relay latched to, `ip:port`. */
   latchedTo?: string;
   /** Milliseconds since the epoch of the last packet received. */

@@ -21,6 +21,15 @@ export interface DatagramSocket {
   close(): Promise<void>;
 }
 
+/** A DatagramSocket that can also send (node:dgram's; the native batch receiver only receives). */
+export interface SendingDatagramSocket extends DatagramSocket {
+  send(data: Uint8Array, port: number, address: string, onError?: (error: Error) => void): void;
+}
+
+export function canSend(socket: DatagramSocket): socket is SendingDatagramSocket {
+  return typeof (socket as Partial<SendingDatagramSocket>).send === 'function';
+}
+
 /**
  * How recorded RTP is received: `batch` through the native batch receiver (native/
  * batch-receiver.c: epoll and recvmmsg, one crossing into JavaScript per batch), `dgram` through

@@ -1,8 +1,8 @@
 import { createSocket, type Socket } from 'node:dgram';
-import type { DatagramHandler, DatagramSocket, SourceKey } from './datagram-socket.js';
+import type { DatagramHandler, DatagramSocket, SendingDatagramSocket, SourceKey } from './datagram-socket.js';
 
 /** A DatagramSocket over node:dgram: one 'message' event per datagram. Keys are "port address". */
-class DgramSocket implements DatagramSocket {
+class DgramSocket implements SendingDatagramSocket {
   readonly truncated = 0;
   private closing: Promise<void> | undefined;
   private handler: DatagramHandler | undefined;
@@ -23,6 +23,16 @@ class DgramSocket implements DatagramSocket {
       );
     }
     this.handler = handler;
+  }
+
+  /** Sends from this socket (a relay answers from the port it receives on: symmetric RTP). */
+  send(data: Uint8Array, port: number, address: string, onError?: (error: Error) => void): void {
+    this.socket.send(
+      data,
+      port,
+      address,
+      onError === undefined ? undefined : (error) => error && onError(error),
+    );
   }
 
   describe(source: SourceKey): { address: string; port: number } {

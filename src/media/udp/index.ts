@@ -1,4 +1,10 @@
-export type { DatagramSocket, ReceiverKind, SourceKey } from './datagram-socket.js';
+export {
+  canSend,
+  type DatagramSocket,
+  type ReceiverKind,
+  type SendingDatagramSocket,
+  type SourceKey,
+} from './datagram-socket.js';
 export {
   LegReceiver,
   type LegReceiverCounters,

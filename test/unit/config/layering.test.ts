@@ -47,7 +47,14 @@ describe('loadConfig layering: defaults < file < environment < flags', () => {
         streamBatchPackets: 50,
         streamBatchInterval: 200,
       },
-      media: { relay: 'rtpengine', rtpengine: '127.0.0.1:2223' },
+      media: {
+        relay: 'builtin',
+        rtpengine: '127.0.0.1:2223',
+        portMin: 30000,
+        portMax: 40000,
+        timeout: 60,
+        workers: 0,
+      },
       trunks: {
         timeZone: 'UTC',
         noReplyTimeout: 3000,

@@ -1,0 +1,45 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { type EnginesOptions, InlineEngines, WorkerEngines } from './engines.js';
+import { BuiltinMediaRelay } from './relay.js';
+
+export interface BuiltinRelayConfig {
+  /** Bound address. */
+  address: string;
+  /** In SDP; default `address`. */
+  advertisedAddress?: string;
+  portMin: number;
+  portMax: number;
+  timeoutMs: number;
+  /** Engines; 0: one per core. */
+  workers: number;
+  /**
+   * Run the engines on this thread instead of worker threads (tests with an injected clock).
+   * Default: worker threads, unless the compiled worker script is absent (running the TypeScript
+   * sources, as vitest does: a worker thread cannot load them).
+   */
+  inline?: boolean;
+  now?: () => number;
+}
+
+/** A built-in relay with its engines on worker threads (or inline), events wired to it. */
+export function createBuiltinMediaRelay(config: BuiltinRelayConfig): BuiltinMediaRelay {
+  let relay: BuiltinMediaRelay | undefined;
+  const options: EnginesOptions = {
+    portMin: config.portMin,
+    portMax: config.portMax,
+    address: config.address,
+    timeoutMs: config.timeoutMs,
+    count: config.workers,
+    onEvent: (event) => relay?.dispatch(event),
+  };
+  const script = new URL('./worker.js', import.meta.url);
+  const inline = config.inline ?? !existsSync(fileURLToPath(script));
+  const engines = inline ? new InlineEngines(options, config.now) : new WorkerEngines(options, script);
+  relay = new BuiltinMediaRelay({
+    advertisedAddress: config.advertisedAddress ?? config.address,
+    engines,
+    ...(config.now === undefined ? {} : { now: config.now }),
+  });
+  return relay;
+}

@@ -1,0 +1,193 @@
+import { RtpStreamStatistics } from '../../rtp/index.js';
+import type { SendingDatagramSocket } from '../../udp/index.js';
+import { DtmfDetector } from './dtmf.js';
+import { Latch } from './latching.js';
+import type { ComponentStats, EndpointConfig, EndpointStats } from './protocol.js';
+import { parseRtcp } from './rtcp.js';
+
+/** What an endpoint reports to its engine. */
+export interface EndpointHost {
+  endpoint(id: number): Endpoint | undefined;
+  relayed(bytes: number): void;
+  dropped(reason: 'source' | 'malformed' | 'unrouted' | 'send'): void;
+  dtmf(endpoint: Endpoint, digit: string, durationMs: number, at: number): void;
+  latched(endpoint: Endpoint, address: string, at: number): void;
+}
+
+class Component {
+  packets = 0;
+  bytes = 0;
+  dropped = 0;
+  lastPacketAt = 0;
+  readonly latch: Latch;
+  constructor(address: { address: string; port: number } | undefined, latch: boolean) {
+    this.latch = new Latch(address, latch);
+  }
+  stats(): ComponentStats {
+    const out: ComponentStats = { packets: this.packets, bytes: this.bytes, dropped: this.dropped };
+    const to = this.latch.latchedTo;
+    if (to !== undefined)
+      out.latchedTo = to.address.includes(':') ? `[${to.address}]:${to.port}` : `${to.address}:${to.port}`;
+    if (this.lastPacketAt > 0) out.lastPacketAt = this.lastPacketAt;
+    return out;
+  }
+}
+
+/** SRs relayed towards a side, kept to match its RRs' LSR; a handful is enough (one per 5 s). */
+const SR_MEMORY = 8;
+
+/**
+ * One side's port pair for one m= section, in a relay worker: checks each packet's source against
+ * the latch, counts and measures it (RFC 3550 statistics, RFC 4733 DTMF, RTCP SR/RR/XR), and
+ * sends it on from the peer endpoint's socket to the peer side.
+ */
+export class Endpoint {
+  config: EndpointConfig;
+  private readonly rtp: Component;
+  private readonly rtcp: Component;
+  private readonly statistics = new RtpStreamStatistics();
+  private readonly detectors = new Map<number, DtmfDetector>();
+  /** NTP middle 32 bits of SRs relayed to this side → when (ms). */
+  private readonly srSent: Array<{ ntp: number; at: number }> = [];
+  private rttMs: number | undefined;
+  private reportedMos: number | undefined;
+
+  constructor(
+    readonly id: number,
+    readonly port: number,
+    readonly rtpSocket: SendingDatagramSocket,
+    readonly rtcpSocket: SendingDatagramSocket,
+    config: EndpointConfig,
+    private readonly host: EndpointHost,
+  ) {
+    this.config = config;
+    this.rtp = new Component(config.rtp, config.latch);
+    this.rtcp = new Component(config.rtcp, config.latch);
+    rtpSocket.listen((data, source, at) => this.onRtp(data, source as string, at));
+    rtcpSocket.listen((data, source, at) => this.onRtcp(data, source as string, at));
+  }
+
+  configure(config: EndpointConfig): void {
+    this.config = config;
+    this.rtp.latch.update(config.rtp, config.latch);
+    this.rtcp.latch.update(config.rtcp, config.latch);
+  }
+
+  get lastPacketAt(): number {
+    return Math.max(this.rtp.lastPacketAt, this.rtcp.lastPacketAt);
+  }
+
+  private accept(component: Component, source: string, at: number): boolean {
+    const verdict = component.latch.check(source, at);
+    if (verdict === 'drop') {
+      component.dropped++;
+      this.host.dropped('source');
+      return false;
+    }
+    if (verdict === 'latched' && component === this.rtp) this.host.latched(this, source, at);
+    return true;
+  }
+
+  private onRtp(data: Buffer, source: string, at: number): void {
+    // RFC 3550 §5.1: version 2 and a whole fixed header, else not RTP.
+    if (data.length < 12 || data[0]! >> 6 !== 2) {
+      this.rtp.dropped++;
+      this.host.dropped('malformed');
+      return;
+    }
+    if (!this.accept(this.rtp, source, at)) return;
+    this.rtp.packets++;
+    this.rtp.bytes += data.length;
+    this.rtp.lastPacketAt = at;
+    const pt = data[1]! & 0x7f;
+    const seq = (data[2]! << 8) | data[3]!;
+    const timestamp = data.readUInt32BE(4);
+    const ssrc = data.readUInt32BE(8);
+    const events = this.config.eventPayloads;
+    const isEvent = events.length > 0 && events.includes(pt);
+    this.statistics.update(ssrc, seq, timestamp, at, isEvent ? 0 : (this.config.clockRates[pt] ?? 8000));
+    if (isEvent) this.onEvent(data, pt, timestamp, at);
+    this.forward(data, false);
+  }
+
+  private onEvent(data: Buffer, pt: number, timestamp: number, at: number): void {
+    const headerLength = 12 + (data[0]! & 0x0f) * 4;
+    if (data.length < headerLength + 4) return;
+    let detector = this.detectors.get(pt);
+    if (detector === undefined) {
+      detector = new DtmfDetector(this.config.clockRates[pt] ?? 8000);
+      this.detectors.set(pt, detector);
+    }
+    const digit = detector.packet(data.subarray(headerLength), timestamp);
+    if (digit !== undefined) this.host.dtmf(this, digit.digit, digit.durationMs, at);
+  }
+
+  private onRtcp(data: Buffer, source: string, at: number): void {
+    const compound = parseRtcp(data);
+    if (compound === undefined) {
+      this.rtcp.dropped++;
+      this.host.dropped('malformed');
+      return;
+    }
+    if (!this.accept(this.rtcp, source, at)) return;
+    this.rtcp.packets++;
+    this.rtcp.bytes += data.length;
+    this.rtcp.lastPacketAt = at;
+    // RFC 3550 §6.4.1: RTT = A − LSR − DLSR, with LSR mapped to when this relay sent that SR on.
+    for (const block of compound.reportBlocks) {
+      if (block.lastSr === 0) continue;
+      const sent = this.srSent.find((s) => s.ntp === block.lastSr);
+      if (sent !== undefined) {
+        const rtt = at - sent.at - (block.delaySinceLastSr * 1000) / 65536;
+        if (rtt >= 0) this.rttMs = rtt;
+      }
+    }
+    const xr = compound.voipMetrics.at(-1);
+    const xrMos = xr?.mosCq ?? xr?.mosLq;
+    if (xrMos !== undefined) this.reportedMos = xrMos;
+    const peer = this.forward(data, true);
+    if (peer !== undefined) {
+      for (const sr of compound.senderReports) peer.rememberSr(sr.ntpMiddle, at);
+    }
+  }
+
+  /** An SR went out towards this side at `at` (its NTP middle word is what RRs echo as LSR). */
+  rememberSr(ntp: number, at: number): void {
+    this.srSent.push({ ntp, at });
+    if (this.srSent.length > SR_MEMORY) this.srSent.shift();
+  }
+
+  private forward(data: Buffer, rtcp: boolean): Endpoint | undefined {
+    const peer = this.config.peer === undefined ? undefined : this.host.endpoint(this.config.peer);
+    const to = peer === undefined ? undefined : (rtcp ? peer.rtcp : peer.rtp).latch.destination;
+    if (peer === undefined || to === undefined) {
+      this.host.dropped('unrouted');
+      return undefined;
+    }
+    (rtcp ? peer.rtcpSocket : peer.rtpSocket).send(data, to.port, to.address, () =>
+      this.host.dropped('send'),
+    );
+    this.host.relayed(data.length);
+    return peer;
+  }
+
+  stats(): EndpointStats {
+    const out: EndpointStats = {
+      id: this.id,
+      callId: this.config.callId,
+      fromTag: this.config.fromTag,
+      rtp: {
+        ...this.rtp.stats(),
+        lost: this.statistics.lost,
+        expected: this.statistics.expected,
+        duplicates: this.statistics.duplicates,
+        jitterMs: this.statistics.jitterMs,
+      },
+      rtcp: this.rtcp.stats(),
+    };
+    if (this.config.label !== undefined) out.label = this.config.label;
+    if (this.rttMs !== undefined) out.rttMs = this.rttMs;
+    if (this.reportedMos !== undefined) out.reportedMos = this.reportedMos;
+    return out;
+  }
+}

@@ -1,0 +1,146 @@
+import { canSend, type RtpPortAllocation, RtpPortRange } from '../../udp/index.js';
+import type { MediaEvent } from '../types.js';
+import { Endpoint, type EndpointHost } from './endpoint.js';
+import type { EndpointConfig, EndpointStats, RelayCounters, WorkerOptions } from './protocol.js';
+import { TimeoutWatch } from './timeout-watch.js';
+
+const UNCONFIGURED: EndpointConfig = {
+  callId: '',
+  fromTag: '',
+  latch: true,
+  clockRates: {},
+  eventPayloads: [],
+};
+
+/** How often media timeouts are checked. */
+const TIMEOUT_CHECK_MS = 1000;
+
+/**
+ * The packet side of the built-in relay, as one worker thread runs it: binds port pairs from its
+ * share of the range, keeps the endpoints, relays between them, watches media timeouts.
+ */
+export class RelayEngine implements EndpointHost {
+  private readonly range: RtpPortRange;
+  private readonly endpoints = new Map<number, { endpoint: Endpoint; allocation: RtpPortAllocation }>();
+  private readonly watch: TimeoutWatch;
+  private readonly timer: NodeJS.Timeout;
+  private nextId = 1;
+  readonly counters: RelayCounters = {
+    packets: 0,
+    bytes: 0,
+    dropped: { source: 0, malformed: 0, unrouted: 0, send: 0 },
+    endpoints: 0,
+  };
+
+  constructor(
+    options: WorkerOptions,
+    private readonly emit: (event: MediaEvent) => void,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.range = new RtpPortRange({
+      min: options.portMin,
+      max: options.portMax,
+      address: options.address,
+      receiver: 'dgram',
+      receiveBufferSize: 1 << 20,
+    });
+    this.watch = new TimeoutWatch(options.timeoutMs);
+    this.timer = setInterval(() => this.checkTimeouts(), TIMEOUT_CHECK_MS);
+    this.timer.unref();
+  }
+
+  /** Binds `count` port pairs; all or none (a partial allocation is released). */
+  async allocate(count: number): Promise<Array<{ id: number; port: number }>> {
+    const got: RtpPortAllocation[] = [];
+    try {
+      for (let i = 0; i < count; i++) got.push(await this.range.allocate());
+    } catch (error) {
+      await Promise.all(got.map((a) => a.release()));
+      throw error;
+    }
+    return got.map((allocation) => {
+      const { rtp, rtcp } = allocation;
+      if (rtcp === undefined || !canSend(rtp) || !canSend(rtcp)) throw new Error('relay sockets cannot send');
+      const id = this.nextId++;
+      const endpoint = new Endpoint(id, allocation.port, rtp, rtcp, UNCONFIGURED, this);
+      this.endpoints.set(id, { endpoint, allocation });
+      this.counters.endpoints = this.endpoints.size;
+      return { id, port: allocation.port };
+    });
+  }
+
+  configure(id: number, config: EndpointConfig): void {
+    const entry = this.endpoints.get(id);
+    if (entry === undefined) throw new Error(`no relay endpoint ${id}`);
+    entry.endpoint.configure(config);
+    this.watch.open(config.callId, this.now());
+  }
+
+  stats(ids: number[]): EndpointStats[] {
+    return ids.flatMap((id) => {
+      const entry = this.endpoints.get(id);
+      return entry === undefined ? [] : [entry.endpoint.stats()];
+    });
+  }
+
+  /** Final statistics of the endpoints, then their ports are freed. */
+  async release(ids: number[]): Promise<EndpointStats[]> {
+    const out = this.stats(ids);
+    const calls = new Set<string>();
+    await Promise.all(
+      ids.map((id) => {
+        const entry = this.endpoints.get(id);
+        if (entry === undefined) return undefined;
+        this.endpoints.delete(id);
+        calls.add(entry.endpoint.config.callId);
+        return entry.allocation.release();
+      }),
+    );
+    this.counters.endpoints = this.endpoints.size;
+    for (const callId of calls) {
+      if (![...this.endpoints.values()].some((e) => e.endpoint.config.callId === callId))
+        this.watch.close(callId);
+    }
+    return out;
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    await this.release([...this.endpoints.keys()]);
+  }
+
+  checkTimeouts(): void {
+    const last = new Map<string, number>();
+    for (const { endpoint } of this.endpoints.values()) {
+      const callId = endpoint.config.callId;
+      last.set(callId, Math.max(last.get(callId) ?? 0, endpoint.lastPacketAt));
+    }
+    const now = this.now();
+    for (const { callId, idleMs } of this.watch.check(now, (id) => last.get(id) ?? 0)) {
+      this.emit({ type: 'media.timeout', callId, at: now, idleMs });
+    }
+  }
+
+  // EndpointHost
+  endpoint(id: number): Endpoint | undefined {
+    return this.endpoints.get(id)?.endpoint;
+  }
+  relayed(bytes: number): void {
+    this.counters.packets++;
+    this.counters.bytes += bytes;
+  }
+  dropped(reason: keyof RelayCounters['dropped']): void {
+    this.counters.dropped[reason]++;
+  }
+  dtmf(endpoint: Endpoint, digit: string, durationMs: number, at: number): void {
+    const { callId, fromTag } = endpoint.config;
+    this.emit({ type: 'media.dtmf', callId, fromTag, at, digit, durationMs });
+  }
+  latched(endpoint: Endpoint, source: string, at: number): void {
+    const { callId, fromTag } = endpoint.config;
+    const space = source.indexOf(' ');
+    const ip = source.slice(space + 1);
+    const address = `${ip.includes(':') ? `[${ip}]` : ip}:${source.slice(0, space)}`;
+    this.emit({ type: 'media.latched', callId, fromTag, at, address });
+  }
+}

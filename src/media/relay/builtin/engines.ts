@@ -1,0 +1,141 @@
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { MediaEvent } from '../types.js';
+import { RelayEngine } from './engine.js';
+import type { WorkerMessage, WorkerOptions, WorkerRequest } from './protocol.js';
+
+/** The relay engines a BuiltinMediaRelay spreads calls over, each owning a slice of the port range. */
+export interface RelayEngines {
+  readonly size: number;
+  request(engine: number, request: WorkerRequest): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+export interface EnginesOptions {
+  portMin: number;
+  portMax: number;
+  address: string;
+  timeoutMs: number;
+  /** Engines to run; 0: one per core. */
+  count: number;
+  onEvent: (event: MediaEvent) => void;
+}
+
+/** Splits the port range into `count` slices of whole RTP/RTCP pairs, one per engine. */
+export function portSlices(
+  min: number,
+  max: number,
+  count: number,
+): Array<{ portMin: number; portMax: number }> {
+  const first = min + (min % 2);
+  const pairs = Math.floor((max - first + 1) / 2);
+  if (pairs < count)
+    throw new RangeError(
+      `port range ${min}-${max} holds ${pairs} RTP/RTCP pairs, fewer than ${count} relay workers`,
+    );
+  const per = Math.floor(pairs / count);
+  return Array.from({ length: count }, (_, i) => {
+    const portMin = first + i * per * 2;
+    const portMax = i === count - 1 ? max : portMin + per * 2 - 1;
+    return { portMin, portMax };
+  });
+}
+
+function engineCount(count: number): number {
+  return count > 0 ? count : availableParallelism();
+}
+
+/** Engines on worker threads (node:worker_threads): the packet path off the signalling thread. */
+export class WorkerEngines implements RelayEngines {
+  readonly size: number;
+  private readonly workers: Worker[];
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private seq = 0;
+  private closed = false;
+
+  constructor(options: EnginesOptions, script: URL = new URL('./worker.js', import.meta.url)) {
+    this.size = engineCount(options.count);
+    this.workers = portSlices(options.portMin, options.portMax, this.size).map((slice) => {
+      const data: WorkerOptions = { ...slice, address: options.address, timeoutMs: options.timeoutMs };
+      const worker = new Worker(script, { workerData: data });
+      worker.on('message', (message: WorkerMessage) => {
+        if (message.kind === 'event') {
+          options.onEvent(message.event);
+          return;
+        }
+        const entry = this.pending.get(message.seq);
+        if (entry === undefined) return;
+        this.pending.delete(message.seq);
+        if (message.error !== undefined) entry.reject(new Error(message.error));
+        else entry.resolve(message.result);
+      });
+      worker.on('error', (error) => this.failAll(error));
+      worker.unref();
+      return worker;
+    });
+  }
+
+  private failAll(error: Error): void {
+    for (const entry of this.pending.values()) entry.reject(error);
+    this.pending.clear();
+  }
+
+  request(engine: number, request: WorkerRequest): Promise<unknown> {
+    if (this.closed) return Promise.reject(new Error('media relay closed'));
+    const seq = ++this.seq;
+    return new Promise((resolve, reject) => {
+      this.pending.set(seq, { resolve, reject });
+      this.workers[engine]!.postMessage({ seq, request });
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await Promise.all(this.workers.map((_, i) => this.request(i, { op: 'close' }).catch(() => undefined)));
+    this.closed = true;
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
+
+/**
+ * Engines on the calling thread: for tests (vitest runs the TypeScript sources, which a worker
+ * thread cannot load) and for an injected clock.
+ */
+export class InlineEngines implements RelayEngines {
+  readonly size: number;
+  readonly engines: RelayEngine[];
+
+  constructor(options: EnginesOptions, now: () => number = Date.now) {
+    this.size = engineCount(options.count);
+    this.engines = portSlices(options.portMin, options.portMax, this.size).map(
+      (slice) =>
+        new RelayEngine(
+          { ...slice, address: options.address, timeoutMs: options.timeoutMs },
+          options.onEvent,
+          now,
+        ),
+    );
+  }
+
+  async request(engine: number, request: WorkerRequest): Promise<unknown> {
+    const e = this.engines[engine]!;
+    switch (request.op) {
+      case 'allocate':
+        return e.allocate(request.count);
+      case 'configure':
+        return e.configure(request.id, request.config);
+      case 'stats':
+        return e.stats(request.ids);
+      case 'release':
+        return e.release(request.ids);
+      case 'counters':
+        return { ...e.counters, dropped: { ...e.counters.dropped } };
+      case 'close':
+        return e.close();
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.engines.map((e) => e.close()));
+  }
+}

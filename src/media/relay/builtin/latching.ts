@@ -1,0 +1,101 @@
+/** An address and port, as SDP names them and packets come from. */
+export interface Address {
+  address: string;
+  port: number;
+}
+
+/** What the latch decided for one packet. */
+export type LatchVerdict = 'accept' | 'latched' | 'drop';
+
+/**
+ * rtpengine's learning window (--endpoint-learning=delayed/heuristic: 3 s): after the first packet
+ * the source may still be replaced by a better-ranked one for this long.
+ */
+export const LEARNING_MS = 3000;
+
+/** The source key of node:dgram sockets (src/media/udp/dgram-socket.ts): `port address`. */
+export function sourceKey(address: Address): string {
+  return `${address.port} ${address.address}`;
+}
+
+function fromKey(key: string): Address {
+  const space = key.indexOf(' ');
+  return { port: Number(key.slice(0, space)), address: key.slice(space + 1) };
+}
+
+/**
+ * Symmetric latching of one side's RTP (or RTCP) source, after rtpengine's rules:
+ * - the first packet's source is latched at once, so media flows without waiting;
+ * - for LEARNING_MS after it, a source ranking better against the SDP address replaces it
+ *   (rtpengine's `heuristic` ranking: address and port match > address match > port match > any);
+ * - afterwards the latch is fixed and packets from any other source are dropped (rtpengine's
+ *   `strict source`: no hijack after latching);
+ * - an SDP with a new address (re-INVITE) starts learning again (rtpengine re-learns on it);
+ * - `latch: false` (rtpengine's `asymmetric`) learns nothing: packets are accepted from anywhere
+ *   and sent to the SDP address.
+ * Sources are compared as node:dgram source keys, so the common case is one string comparison.
+ */
+export class Latch {
+  private latchedKey: string | undefined;
+  private latched: Address | undefined;
+  private latchedRank = -1;
+  private learningUntil = Number.POSITIVE_INFINITY;
+
+  constructor(
+    private sdp: Address | undefined,
+    private enabled = true,
+  ) {}
+
+  /** Where to send to this side: the latched source, else the SDP address. */
+  get destination(): Address | undefined {
+    return this.latched ?? this.sdp;
+  }
+
+  get latchedTo(): Address | undefined {
+    return this.latched;
+  }
+
+  /** A new SDP from this side: a changed address (or latching turned off) restarts learning. */
+  update(sdp: Address | undefined, enabled: boolean): void {
+    const changed = sdp?.address !== this.sdp?.address || sdp?.port !== this.sdp?.port;
+    this.sdp = sdp;
+    if (changed || enabled !== this.enabled) {
+      this.latchedKey = undefined;
+      this.latched = undefined;
+      this.latchedRank = -1;
+      this.learningUntil = Number.POSITIVE_INFINITY;
+    }
+    this.enabled = enabled;
+  }
+
+  private rank(source: Address): number {
+    if (this.sdp === undefined) return 0;
+    const sameAddress = source.address === this.sdp.address;
+    const samePort = source.port === this.sdp.port;
+    return sameAddress && samePort ? 3 : sameAddress ? 2 : samePort ? 1 : 0;
+  }
+
+  /** Decides on a packet from the source `key` (`port address`) received at `nowMs`. */
+  check(key: string, nowMs: number): LatchVerdict {
+    if (!this.enabled) return 'accept';
+    if (key === this.latchedKey) return 'accept';
+    if (this.latchedKey === undefined) {
+      this.latchedKey = key;
+      this.latched = fromKey(key);
+      this.latchedRank = this.rank(this.latched);
+      this.learningUntil = nowMs + LEARNING_MS;
+      return 'latched';
+    }
+    if (nowMs < this.learningUntil) {
+      const source = fromKey(key);
+      const rank = this.rank(source);
+      if (rank > this.latchedRank) {
+        this.latchedKey = key;
+        this.latched = source;
+        this.latchedRank = rank;
+        return 'latched';
+      }
+    }
+    return 'drop';
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * What crosses between the signalling thread and a relay worker (structured-clone plain data).
+ * An endpoint is one side's port pair for one m= section: packets that side sends arrive on it,
+ * and packets for that side leave from it (symmetric RTP).
+ */
+import type { MediaEvent } from '../types.js';
+import type { Address } from './latching.js';
+
+export interface EndpointConfig {
+  callId: string;
+  fromTag: string;
+  label?: string;
+  /** The endpoint whose side receives what arrives here. */
+  peer?: number;
+  /** From this side's SDP. */
+  rtp?: Address;
+  rtcp?: Address;
+  latch: boolean;
+  clockRates: Record<number, number>;
+  eventPayloads: number[];
+}
+
+export interface ComponentStats {
+  packets: number;
+  bytes: number;
+  /** Packets dropped: from a source other than the latched one, or malformed. */
+  dropped: number;
+  latchedTo?: string;
+  lastPacketAt?: number;
+}
+
+export interface EndpointStats {
+  id: number;
+  callId: string;
+  fromTag: string;
+  label?: string;
+  rtp: ComponentStats & { lost: number; expected: number; duplicates: number; jitterMs: number };
+  rtcp: ComponentStats;
+  /** Relay ↔ this side round trip (RFC 3550 §6.4.1, from its RR answering an SR relayed to it). */
+  rttMs?: number;
+  /** From this side's RTCP XR VoIP metrics (RFC 3611 §4.7) when it sends them. */
+  reportedMos?: number;
+}
+
+export interface RelayCounters {
+  packets: number;
+  bytes: number;
+  /** Dropped datagrams by reason: source (not the latched sender), malformed, unrouted (no peer address), send (socket error). */
+  dropped: Record<'source' | 'malformed' | 'unrouted' | 'send', number>;
+  endpoints: number;
+}
+
+export type WorkerRequest =
+  | { op: 'allocate'; count: number }
+  | { op: 'configure'; id: number; config: EndpointConfig }
+  | { op: 'stats'; ids: number[] }
+  | { op: 'release'; ids: number[] }
+  | { op: 'counters' }
+  | { op: 'close' };
+
+export type WorkerMessage =
+  | { kind: 'reply'; seq: number; result?: unknown; error?: string }
+  | { kind: 'event'; event: MediaEvent };
+
+export interface WorkerOptions {
+  portMin: number;
+  portMax: number;
+  address: string;
+  timeoutMs: number;
+}

@@ -1,0 +1,332 @@
+import { rewriteSdp, type SdpStream, sdpStreams } from '../sdp/rewrite.js';
+import type {
+  MediaAnswerRequest,
+  MediaDeleteRequest,
+  MediaEvent,
+  MediaEventListener,
+  MediaOfferRequest,
+  MediaRelay,
+  MediaSessionStatistics,
+  MediaSubscription,
+  RelayedSdp,
+} from '../types.js';
+import type { RelayEngines } from './engines.js';
+import { MediaRelayError } from './errors.js';
+import type { EndpointConfig, EndpointStats, RelayCounters } from './protocol.js';
+import { sessionStatistics } from './statistics.js';
+
+interface Leg {
+  tag: string;
+  label?: string;
+  /** One port pair per m= section, in SDP order. */
+  endpoints: Array<{ id: number; port: number }>;
+  /** What this side's latest SDP said. */
+  streams: SdpStream[];
+  latch: boolean;
+  /** The tag of the side this one is in dialogue with. */
+  peer?: string;
+}
+
+interface Session {
+  callId: string;
+  createdAt: number;
+  engine: number;
+  /** By tag; '' is the side an offer went to before its answer named it (as rtpengine keeps it). */
+  legs: Map<string, Leg>;
+  /** Requests of one call run one at a time. */
+  queue: Promise<unknown>;
+}
+
+export interface BuiltinMediaRelayOptions {
+  /** Announced in the SDP passed on (the bound address, or the NAT's). */
+  advertisedAddress: string;
+  engines: RelayEngines;
+  now?: () => number;
+}
+
+/**
+ * The built-in MediaRelay: offers and answers are handled here, on the signalling thread (SDP
+ * parsing and rewriting, the call's legs), and every packet in the engines (worker threads), which
+ * this thread only asks to bind, configure, measure and free port pairs.
+ */
+export class BuiltinMediaRelay implements MediaRelay {
+  readonly kind = 'builtin';
+  private readonly sessions = new Map<string, Session>();
+  private readonly listeners = new Set<MediaEventListener>();
+  private readonly now: () => number;
+  private nextEngine = 0;
+  private closed = false;
+
+  constructor(private readonly options: BuiltinMediaRelayOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Delivers an engine's event to the listeners (the engines are created with this as their sink). */
+  dispatch(event: MediaEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch {
+        // A failing listener must not stop the others, nor the relay.
+      }
+    }
+  }
+
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  async offer(request: MediaOfferRequest): Promise<RelayedSdp> {
+    const streams = this.parse(request);
+    const existing = this.sessions.get(request.callId);
+    const session = existing ?? this.newSession(request.callId);
+    return this.serial(session, async () => {
+      try {
+        const offerer = this.leg(session, request.fromTag);
+        const other = this.leg(session, offerer.peer ?? '');
+        this.update(offerer, request, streams);
+        offerer.peer = other.tag;
+        other.peer = offerer.tag;
+        await this.ensureEndpoints(session, offerer, streams.length);
+        await this.ensureEndpoints(session, other, streams.length);
+        await this.configure(session, offerer);
+        await this.configure(session, other);
+        return { sdp: this.rewrite(request, streams, other) };
+      } catch (error) {
+        if (existing === undefined) await this.drop(session);
+        throw error;
+      }
+    });
+  }
+
+  answer(request: MediaAnswerRequest): Promise<RelayedSdp> {
+    const streams = this.parse(request);
+    const session = this.sessions.get(request.callId);
+    if (session === undefined) {
+      return Promise.reject(
+        new MediaRelayError(`answer for unknown call ${request.callId}: no offer was made`, 'unknown-call'),
+      );
+    }
+    return this.serial(session, async () => {
+      const offerer = session.legs.get(request.fromTag);
+      if (offerer === undefined) {
+        throw new MediaRelayError(
+          `answer to an offer from tag ${request.fromTag} that call ${request.callId} never made`,
+          'unknown-call',
+        );
+      }
+      let answerer = session.legs.get(request.toTag);
+      if (answerer === undefined) {
+        // The side the offer went to now has a tag.
+        answerer = session.legs.get(offerer.peer ?? '') ?? this.leg(session, '');
+        session.legs.delete(answerer.tag);
+        answerer.tag = request.toTag;
+        session.legs.set(answerer.tag, answerer);
+      }
+      this.update(answerer, request, streams);
+      answerer.peer = offerer.tag;
+      offerer.peer = answerer.tag;
+      await this.ensureEndpoints(session, answerer, streams.length);
+      await this.ensureEndpoints(session, offerer, streams.length);
+      await this.configure(session, answerer);
+      await this.configure(session, offerer);
+      return { sdp: this.rewrite(request, streams, offerer) };
+    });
+  }
+
+  async delete(request: MediaDeleteRequest): Promise<MediaSessionStatistics | undefined> {
+    const session = this.sessions.get(request.callId);
+    if (session === undefined) return undefined;
+    return this.serial(session, async () => {
+      const tags = [request.fromTag, request.toTag].filter((t): t is string => t !== undefined);
+      const going =
+        tags.length === 0 ? [...session.legs.values()] : tags.flatMap((t) => session.legs.get(t) ?? []);
+      const ids = going.flatMap((leg) => leg.endpoints.map((e) => e.id));
+      const stats = (await this.options.engines.request(session.engine, {
+        op: 'release',
+        ids,
+      })) as EndpointStats[];
+      for (const leg of going) session.legs.delete(leg.tag);
+      if (session.legs.size === 0) this.sessions.delete(session.callId);
+      else for (const leg of session.legs.values()) await this.configure(session, leg);
+      return sessionStatistics(session.callId, session.createdAt, stats);
+    });
+  }
+
+  async query(callId: string): Promise<MediaSessionStatistics | undefined> {
+    const session = this.sessions.get(callId);
+    if (session === undefined) return undefined;
+    const ids = [...session.legs.values()].flatMap((leg) => leg.endpoints.map((e) => e.id));
+    const stats = (await this.options.engines.request(session.engine, {
+      op: 'stats',
+      ids,
+    })) as EndpointStats[];
+    return sessionStatistics(callId, session.createdAt, stats);
+  }
+
+  subscribe(): Promise<MediaSubscription> {
+    return Promise.reject(
+      new MediaRelayError(
+        'the built-in relay does not fork media to recorders yet: use media.relay rtpengine',
+        'unsupported',
+      ),
+    );
+  }
+
+  subscribeAnswer(): Promise<void> {
+    return this.subscribe().then(() => undefined);
+  }
+
+  unsubscribe(): Promise<void> {
+    return this.subscribe().then(() => undefined);
+  }
+
+  onEvent(listener: MediaEventListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Relay-wide counters summed over the engines, and the sessions held. */
+  async counters(): Promise<RelayCounters & { sessions: number }> {
+    const all = (await Promise.all(
+      Array.from({ length: this.options.engines.size }, (_, i) =>
+        this.options.engines.request(i, { op: 'counters' }),
+      ),
+    )) as RelayCounters[];
+    const sum: RelayCounters & { sessions: number } = {
+      packets: 0,
+      bytes: 0,
+      dropped: { source: 0, malformed: 0, unrouted: 0, send: 0 },
+      endpoints: 0,
+      sessions: this.sessions.size,
+    };
+    for (const c of all) {
+      sum.packets += c.packets;
+      sum.bytes += c.bytes;
+      sum.endpoints += c.endpoints;
+      for (const key of Object.keys(sum.dropped) as Array<keyof RelayCounters['dropped']>)
+        sum.dropped[key] += c.dropped[key];
+    }
+    return sum;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.sessions.clear();
+    await this.options.engines.close();
+  }
+
+  private parse(request: MediaOfferRequest): SdpStream[] {
+    if (this.closed) throw new MediaRelayError('media relay closed', 'failed');
+    if (request.transport !== undefined && request.transport !== 'RTP/AVP') {
+      throw new MediaRelayError(
+        `the built-in relay carries RTP/AVP only, not ${request.transport} (SRTP and WebRTC are not built yet)`,
+        'unsupported',
+      );
+    }
+    try {
+      return sdpStreams(request.sdp);
+    } catch (error) {
+      throw new MediaRelayError(
+        `call ${request.callId}: unusable SDP from ${request.fromTag}: ${(error as Error).message}`,
+        'bad-sdp',
+      );
+    }
+  }
+
+  private newSession(callId: string): Session {
+    const session: Session = {
+      callId,
+      createdAt: this.now(),
+      engine: this.nextEngine,
+      legs: new Map(),
+      queue: Promise.resolve(),
+    };
+    this.nextEngine = (this.nextEngine + 1) % this.options.engines.size;
+    this.sessions.set(callId, session);
+    return session;
+  }
+
+  private serial<T>(session: Session, task: () => Promise<T>): Promise<T> {
+    const run = session.queue.then(task, task);
+    session.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private leg(session: Session, tag: string): Leg {
+    let leg = session.legs.get(tag);
+    if (leg === undefined) {
+      leg = { tag, endpoints: [], streams: [], latch: true };
+      session.legs.set(tag, leg);
+    }
+    return leg;
+  }
+
+  private update(leg: Leg, request: MediaOfferRequest, streams: SdpStream[]): void {
+    leg.streams = streams;
+    leg.latch = request.latch ?? true;
+    if (request.label !== undefined) leg.label = request.label;
+  }
+
+  private async ensureEndpoints(session: Session, leg: Leg, count: number): Promise<void> {
+    const missing = count - leg.endpoints.length;
+    if (missing <= 0) return;
+    try {
+      const got = (await this.options.engines.request(session.engine, {
+        op: 'allocate',
+        count: missing,
+      })) as Array<{
+        id: number;
+        port: number;
+      }>;
+      leg.endpoints.push(...got);
+    } catch (error) {
+      const message = (error as Error).message;
+      const exhausted = /no free RTP port/.test(message);
+      throw new MediaRelayError(
+        `call ${session.callId}: could not bind relay ports: ${message}${exhausted ? ' (widen media.portMin-media.portMax)' : ''}`,
+        exhausted ? 'no-ports' : 'failed',
+      );
+    }
+  }
+
+  private async configure(session: Session, leg: Leg): Promise<void> {
+    const peer = leg.peer === undefined ? undefined : session.legs.get(leg.peer);
+    for (const [i, endpoint] of leg.endpoints.entries()) {
+      const own = leg.streams[i];
+      const theirs = peer?.streams[i];
+      // A side sends with the payload types its receiver declared (RFC 3264 §5.1): know both.
+      const config: EndpointConfig = {
+        callId: session.callId,
+        fromTag: leg.tag,
+        latch: leg.latch,
+        clockRates: { ...theirs?.clockRates, ...own?.clockRates },
+        eventPayloads: [...new Set([...(own?.eventPayloads ?? []), ...(theirs?.eventPayloads ?? [])])],
+      };
+      if (leg.label !== undefined) config.label = leg.label;
+      const peerEndpoint = peer?.endpoints[i];
+      if (peerEndpoint !== undefined) config.peer = peerEndpoint.id;
+      if (own?.rtp !== undefined) config.rtp = own.rtp;
+      if (own?.rtcp !== undefined) config.rtcp = own.rtcp;
+      await this.options.engines.request(session.engine, { op: 'configure', id: endpoint.id, config });
+    }
+  }
+
+  private rewrite(request: MediaOfferRequest, streams: SdpStream[], to: Leg): string {
+    const ports = streams.map((s, i) => (s.disabled ? 0 : (to.endpoints[i]?.port ?? 0)));
+    return rewriteSdp(request.sdp, {
+      address: this.options.advertisedAddress,
+      ports,
+      ...(request.codecs === undefined ? {} : { codecs: request.codecs }),
+      ...(request.direction === undefined ? {} : { direction: request.direction }),
+    });
+  }
+
+  private async drop(session: Session): Promise<void> {
+    const ids = [...session.legs.values()].flatMap((leg) => leg.endpoints.map((e) => e.id));
+    this.sessions.delete(session.callId);
+    if (ids.length > 0)
+      await this.options.engines.request(session.engine, { op: 'release', ids }).catch(() => undefined);
+  }
+}

@@ -1,0 +1,120 @@
+import { parse, write } from 'sdp-transform';
+import type { CodecPolicy } from '../types.js';
+import { applyCodecPolicy, type PayloadEncoding, staticEncoding } from './codec-policy.js';
+
+/** What a side's SDP says about one m= section: where to send, and its payload types. */
+export interface SdpStream {
+  /** undefined when the section is disabled (port 0) or on hold with a zero address. */
+  rtp?: { address: string; port: number };
+  rtcp?: { address: string; port: number };
+  /** RTP clock rate per payload type (rtpmap, else 8000 for the RFC 3551 static audio types). */
+  clockRates: Record<number, number>;
+  /** Payload types of RFC 4733 telephone-event. */
+  eventPayloads: number[];
+  /** The section's port was 0: rejected or disabled (RFC 3264 §6). */
+  disabled: boolean;
+}
+
+function isUnspecified(ip: string): boolean {
+  return ip === '0.0.0.0' || ip === '::';
+}
+
+/** The m= sections of an SDP as the relay needs them. Throws on an SDP with no m= line. */
+export function sdpStreams(sdp: string): SdpStream[] {
+  const session = parse(sdp);
+  if (session.media.length === 0) throw new Error('SDP has no m= line');
+  return session.media.map((media) => {
+    const ip = media.connection?.ip ?? session.connection?.ip;
+    const clockRates: Record<number, number> = {};
+    const eventPayloads: number[] = [];
+    for (const text of String(media.payloads ?? '').split(' ')) {
+      const pt = Number(text);
+      if (text === '' || !Number.isInteger(pt)) continue;
+      const rtpmap = media.rtp.find((r) => r.payload === pt);
+      if (rtpmap !== undefined) {
+        clockRates[pt] = rtpmap.rate ?? 8000;
+        if (rtpmap.codec.toLowerCase() === 'telephone-event') eventPayloads.push(pt);
+      } else if (staticEncoding(pt) !== undefined) {
+        clockRates[pt] = 8000;
+      }
+    }
+    const stream: SdpStream = { clockRates, eventPayloads, disabled: media.port === 0 };
+    if (ip !== undefined && !isUnspecified(ip) && media.port > 0) {
+      stream.rtp = { address: ip, port: media.port };
+      // RFC 3605: a=rtcp names the RTCP port (and maybe address); else RTP port + 1 (RFC 3550 §11).
+      stream.rtcp = { address: media.rtcp?.address ?? ip, port: media.rtcp?.port ?? media.port + 1 };
+    }
+    return stream;
+  });
+}
+
+export interface RewriteOptions {
+  /** The relay's address the other side is to send to. */
+  address: string;
+  /** The relay's RTP port per m= section (RTCP on port + 1); 0 keeps a section disabled. */
+  ports: readonly number[];
+  codecs?: CodecPolicy;
+  direction?: 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
+}
+
+type Media = ReturnType<typeof parse>['media'][number];
+
+function filterCodecs(media: Media, policy: CodecPolicy | undefined): void {
+  const offered: PayloadEncoding[] = [];
+  for (const text of String(media.payloads ?? '').split(' ')) {
+    const payload = Number(text);
+    if (text === '' || !Number.isInteger(payload)) continue;
+    const encoding = media.rtp.find((r) => r.payload === payload)?.codec ?? staticEncoding(payload);
+    offered.push({ payload, encoding: encoding ?? String(payload) });
+  }
+  const kept = applyCodecPolicy(offered, policy);
+  // RFC 3264 §6: an answer must keep at least one format; a policy that leaves none keeps the SDP's.
+  if (kept.every((p) => p.encoding.toLowerCase() === 'telephone-event')) return;
+  const keep = new Set(kept.map((p) => p.payload));
+  media.payloads = kept.map((p) => p.payload).join(' ');
+  media.rtp = media.rtp.filter((r) => keep.has(r.payload));
+  if (media.fmtp) media.fmtp = media.fmtp.filter((f) => keep.has(f.payload));
+  if (media.rtcpFb)
+    media.rtcpFb = media.rtcpFb.filter((f) => f.payload === '*' || keep.has(Number(f.payload)));
+  if (policy?.ptime !== undefined) media.ptime = policy.ptime;
+}
+
+/**
+ * The SDP to pass on, pointing at the relay: o= and c= name the relay's address (RFC 4566 §5.2,
+ * §5.7), each m= its port, a=rtcp port + 1 (RFC 3605); ICE and rtcp-mux are removed (the relay
+ * terminates plain RTP with RTCP on its own port), the codec policy applied, the direction set.
+ */
+export function rewriteSdp(sdp: string, options: RewriteOptions): string {
+  const session = parse(sdp);
+  const ipVer = options.address.includes(':') ? 6 : 4;
+  session.origin.address = options.address;
+  session.origin.ipVer = ipVer;
+  session.connection = { version: ipVer, ip: options.address };
+  delete (session as { icelite?: string }).icelite;
+  delete (session as { iceUfrag?: string }).iceUfrag;
+  delete (session as { icePwd?: string }).icePwd;
+  if (options.direction !== undefined) delete (session as { direction?: string }).direction;
+  session.media.forEach((media, i) => {
+    const port = options.ports[i] ?? 0;
+    const disabled = media.port === 0 || port === 0;
+    media.port = disabled ? 0 : port;
+    delete media.connection;
+    const attrs = media as unknown as Record<string, unknown>;
+    for (const key of [
+      'candidates',
+      'iceUfrag',
+      'icePwd',
+      'iceOptions',
+      'endOfCandidates',
+      'rtcpMux',
+      'rtcpRsize',
+    ]) {
+      delete attrs[key];
+    }
+    if (disabled) delete media.rtcp;
+    else media.rtcp = { port: port + 1, netType: 'IN', ipVer, address: options.address };
+    filterCodecs(media, options.codecs);
+    if (options.direction !== undefined) media.direction = options.direction;
+  });
+  return write(session);
+}
