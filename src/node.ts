@@ -12,6 +12,7 @@ import { IdleCollector } from './memory/index.js';
 import { createMetricsRegistry, type MetricsRegistry } from './metrics/index.js';
 import { startB2bua } from './node-b2bua.js';
 import { type CarrierLinks, carrierLinks } from './node-carrier-links.js';
+import { type NodeEdge, startEdge } from './node-edge.js';
 import { startMediaRelay } from './node-media.js';
 import { registerCarrierMetrics, registerStateMetrics } from './node-metrics.js';
 import { startNatKeepalive } from './node-nat.js';
@@ -83,6 +84,8 @@ export interface RunningNode {
   carriers?: CarrierLinks;
   /** The B2BUA, when b2bua.mode takes calls. */
   b2bua?: B2bua;
+  /** Bans, flood and scanner checks, overload control. */
+  edge: NodeEdge;
   stop(): Promise<void>;
 }
 
@@ -97,10 +100,20 @@ export async function startNode(
     new InProcessEventBus((err, event) => logger.error({ err, event: event.type }, 'subscriber failed'));
   // A stateless node keeps no state at all: registrations and authentication live on core nodes.
   const metrics = createMetricsRegistry();
-  const services =
-    config.proxy.mode === 'stateful'
-      ? await startServices(config, logger, overrides, events, metrics)
-      : undefined;
+  let services: NodeServices | undefined;
+  // Carriers' networks are allowed: a trunk's burst of calls is no flood.
+  const edge = startEdge(config, events, metrics, logger.child({ role: 'edge' }), (address) =>
+    Boolean(services?.trunks.tables.current.inbound.bySourceAddress(address)),
+  );
+  try {
+    services =
+      config.proxy.mode === 'stateful'
+        ? await startServices(config, logger, overrides, events, metrics, edge)
+        : undefined;
+  } catch (e) {
+    edge.close();
+    throw e;
+  }
 
   let stack: SipStack | undefined;
   const transports = new TransportLayer({
@@ -120,6 +133,8 @@ export async function startNode(
     domains: config.proxy.domains,
     logger,
     resolve: overrides.resolve,
+    packetFilter: edge.guard,
+    overload: edge.overload,
   });
   const recordingServer = services
     ? new SiprecServer(services.recordings, logger.child({ role: 'recording' }))
@@ -224,6 +239,7 @@ export async function startNode(
     }
   } catch (e) {
     nat?.stop();
+    edge.close();
     idleCollector?.close();
     await api?.close();
     await stack.close();
@@ -242,9 +258,11 @@ export async function startNode(
     stack,
     events,
     metrics,
+    edge,
     async stop() {
       if (stopped) return;
       stopped = true;
+      edge.close();
       idleCollector?.close();
       nat?.stop();
       await api?.close();
@@ -272,6 +290,7 @@ async function startServices(
   overrides: NodeOverrides,
   events: EventBus,
   metrics: MetricsRegistry,
+  edge: NodeEdge,
 ): Promise<NodeServices> {
   const store = overrides.store ?? (await openStore(config));
   const now = overrides.now ?? Date.now;
@@ -310,6 +329,8 @@ async function startServices(
       // Field UAs put other URIs in the digest `uri` (SIPp: the server's address), and Kamailio
       // accepts them; nonce-count replay protection already stops a captured answer's reuse.
       checkUri: false,
+      failureWindowMs: config.edge.authFailures.window * 1000,
+      onFailure: (source, failures) => edge.guard.authenticationFailed(source, failures),
     });
   const domains = new LocalDomains(store);
   const credentials = new CredentialCache(store, config.auth.credentialCacheTtl * 1000, undefined, now);

@@ -1,3 +1,4 @@
+import { DEFAULT_SCANNER_USER_AGENTS } from '../edge/index.js';
 import type { SwitchboardConfig } from './types.js';
 
 /** The embedded defaults: a fresh object each call, so callers may mutate it. */
@@ -76,5 +77,20 @@ export function defaultConfig(): SwitchboardConfig {
     // Off: a node proxies as before until its operator picks the calls to hold (docs/architecture.md).
     // Six hours ends calls whose BYE was lost, as SBCs' maximum call duration does.
     b2bua: { mode: 'off', passHeaders: [], maxCallDuration: 21_600, anchorMedia: true },
+    edge: {
+      // Kamailio's stock kamailio.cfg: pike sampling_time_unit 2, reqs_density_per_unit 16, and
+      // htable ipban autoexpire 300.
+      flood: { requests: 16, window: 2, banTime: 300 },
+      // A phone with a stale password retries once per registration attempt (tens of seconds
+      // apart) and stays far below 10 a minute; svcrack sends hundreds a second. fail2ban's
+      // asterisk jail bans for 10 minutes.
+      authFailures: { count: 10, window: 60, banTime: 600 },
+      scanners: { userAgents: [...DEFAULT_SCANNER_USER_AGENTS], banTime: 3600 },
+      allow: [],
+      maxSources: 100_000,
+    },
+    // INVITE server transactions live 32 s after their 2xx (RFC 6026 Timer L): 1,000 calls/s holds
+    // about 32,000. A mean event-loop delay of 200 ms means requests already wait in queues.
+    overload: { maxServerTransactions: 50_000, maxEventLoopDelay: 200, retryAfter: 5 },
   };
 }

@@ -12,6 +12,7 @@ import {
 import {
   bearerToken,
   boolean,
+  cidr,
   domain,
   failoverCodes,
   host,
@@ -27,6 +28,7 @@ import {
   sipUri,
   storeUrl,
   timeZone,
+  userAgentPattern,
   type Validator,
   xHeaderName,
 } from './validators.js';
@@ -513,6 +515,104 @@ export const KEYS: readonly KeySpec[] = [
     validate: integer(0, 604_800),
     description:
       'Seconds an answered B2BUA call may last before the node ends both legs with BYE; 0: no limit.',
+  },
+  {
+    key: 'edge.flood.requests',
+    env: 'SWITCHBOARD_EDGE_FLOOD_REQUESTS',
+    text: 'integer',
+    validate: integer(0, 1_000_000),
+    description:
+      "Requests one source address may send per edge.flood.window before it is banned (Kamailio pike's reqs_density_per_unit); 0 turns the flood check off.",
+  },
+  {
+    key: 'edge.flood.window',
+    env: 'SWITCHBOARD_EDGE_FLOOD_WINDOW',
+    text: 'integer',
+    validate: integer(1, 3600),
+    description: "Seconds per counting window of the flood check (pike's sampling_time_unit).",
+  },
+  {
+    key: 'edge.flood.banTime',
+    env: 'SWITCHBOARD_EDGE_FLOOD_BAN_TIME',
+    text: 'integer',
+    validate: integer(1, 604_800),
+    description: 'Seconds a flooding source stays banned: its packets are dropped unparsed and unanswered.',
+  },
+  {
+    key: 'edge.authFailures.count',
+    env: 'SWITCHBOARD_EDGE_AUTH_FAILURES_COUNT',
+    text: 'integer',
+    validate: integer(0, 1_000_000),
+    description:
+      'Failed digest authentications (wrong password, unknown user, bad nonce) from one source address per edge.authFailures.window before it is banned; 0 turns the check off.',
+  },
+  {
+    key: 'edge.authFailures.window',
+    env: 'SWITCHBOARD_EDGE_AUTH_FAILURES_WINDOW',
+    text: 'integer',
+    validate: integer(1, 86_400),
+    description: 'Seconds per counting window of failed authentications.',
+  },
+  {
+    key: 'edge.authFailures.banTime',
+    env: 'SWITCHBOARD_EDGE_AUTH_FAILURES_BAN_TIME',
+    text: 'integer',
+    validate: integer(1, 604_800),
+    description: 'Seconds a source stays banned after too many failed authentications.',
+  },
+  {
+    key: 'edge.scanners.userAgents',
+    env: 'SWITCHBOARD_EDGE_SCANNERS_USER_AGENTS',
+    text: 'list',
+    validate: list(userAgentPattern, { nonEmpty: false }),
+    description:
+      'User-Agent fragments (case-insensitive) of SIP scanners: their requests are dropped unanswered and their source banned. Empty turns scanner detection off.',
+  },
+  {
+    key: 'edge.scanners.banTime',
+    env: 'SWITCHBOARD_EDGE_SCANNERS_BAN_TIME',
+    text: 'integer',
+    validate: integer(1, 604_800),
+    description: 'Seconds a scanning source stays banned.',
+  },
+  {
+    key: 'edge.allow',
+    env: 'SWITCHBOARD_EDGE_ALLOW',
+    text: 'list',
+    validate: list(cidr, { nonEmpty: false }),
+    description:
+      "Operators' networks (addresses or CIDR networks, comma-separated) never rate-limited nor banned; trunks' inbound networks are allowed too.",
+  },
+  {
+    key: 'edge.maxSources',
+    env: 'SWITCHBOARD_EDGE_MAX_SOURCES',
+    text: 'integer',
+    validate: integer(100, 10_000_000),
+    description:
+      'Source addresses whose request rate is tracked, and bans held, at most: past it the oldest is forgotten (bounded memory under a spoofed-source flood).',
+  },
+  {
+    key: 'overload.maxServerTransactions',
+    env: 'SWITCHBOARD_OVERLOAD_MAX_SERVER_TRANSACTIONS',
+    text: 'integer',
+    validate: integer(0, 10_000_000),
+    description:
+      'Live server transactions at most: past it new requests get 503 with Retry-After (RFC 3261 §21.5.4) instead of queueing; 0 for no bound.',
+  },
+  {
+    key: 'overload.maxEventLoopDelay',
+    env: 'SWITCHBOARD_OVERLOAD_MAX_EVENT_LOOP_DELAY',
+    text: 'integer',
+    validate: integer(0, 60_000),
+    description:
+      'Event-loop delay in ms sustained for 2 s (the lowest of four half-second means) past which the node is saturated and answers new requests 503 with Retry-After; 0 turns the measure off.',
+  },
+  {
+    key: 'overload.retryAfter',
+    env: 'SWITCHBOARD_OVERLOAD_RETRY_AFTER',
+    text: 'integer',
+    validate: integer(1, 3600),
+    description: 'Seconds in the Retry-After header of an overload 503.',
   },
   {
     key: 'api.enabled',

@@ -221,6 +221,43 @@ export interface MediaConfig {
   workers: number;
 }
 
+/** Flood and abuse protection before parsing (src/edge). */
+export interface EdgeConfig {
+  flood: {
+    /** Requests from one source per window before it is banned (Kamailio pike); 0 disables. */
+    requests: number;
+    /** Seconds per window. */
+    window: number;
+    /** Seconds a flooding source stays banned. */
+    banTime: number;
+  };
+  authFailures: {
+    /** Failed authentications from one source per window before it is banned; 0 disables. */
+    count: number;
+    window: number;
+    banTime: number;
+  };
+  scanners: {
+    /** User-Agent fragments (case-insensitive) of scanners: dropped and banned. Empty disables. */
+    userAgents: string[];
+    banTime: number;
+  };
+  /** Operators' networks (CIDR): never banned or rate-limited. Trunks' networks are added. */
+  allow: string[];
+  /** Source addresses tracked (rates) and banned at most. */
+  maxSources: number;
+}
+
+/** When the node counts as saturated and answers 503 with Retry-After (RFC 3261 §21.5.4). */
+export interface OverloadConfig {
+  /** Live server transactions at most (0: no bound). */
+  maxServerTransactions: number;
+  /** Mean event-loop delay in ms past which the node is saturated (0: not measured). */
+  maxEventLoopDelay: number;
+  /** Seconds in Retry-After. */
+  retryAfter: number;
+}
+
 export interface SwitchboardConfig {
   dataDir: string;
   logLevel: LogLevel;
@@ -240,6 +277,8 @@ export interface SwitchboardConfig {
   media: MediaConfig;
   trunks: TrunksConfig;
   b2bua: B2buaConfig;
+  edge: EdgeConfig;
+  overload: OverloadConfig;
   /** Absent when no store key is set (the embedded SQLite default). */
   store?: StoreConfig;
 }

@@ -171,3 +171,24 @@ export const xHeaderName: Validator<string> = (value) =>
   typeof value === 'string' && /^x-(?:\*|[a-z0-9!#$%&'*+.^_`|~-]+)$/i.test(value)
     ? { value }
     : { error: `expected a header name starting with X- (or X-*), got ${show(value)}` };
+
+/** An address (`192.0.2.7`) or network (`203.0.113.0/24`, `2001:db8::/32`), IPv4 or IPv6. */
+export const cidr: Validator<string> = (value) => {
+  const wanted = 'expected an IP address or network such as 203.0.113.0/24 or 2001:db8::/32';
+  if (typeof value !== 'string') return { error: `${wanted}, got ${show(value)}` };
+  const text = value.trim().toLowerCase();
+  const slash = text.indexOf('/');
+  const address = slash < 0 ? text : text.slice(0, slash);
+  const family = isIP(address);
+  const bits = family === 4 ? 32 : 128;
+  const length = slash < 0 ? String(bits) : text.slice(slash + 1);
+  if (family === 0 || !/^\d{1,3}$/.test(length) || Number(length) > bits)
+    return { error: `${wanted}, got ${show(value)}` };
+  return { value: slash < 0 ? address : `${address}/${Number(length)}` };
+};
+
+/** A User-Agent fragment: printable text, no commas (lists are comma-separated in the environment). */
+export const userAgentPattern: Validator<string> = (value) =>
+  typeof value === 'string' && /^[\x21-\x7e][\x20-\x7e]*$/.test(value) && !value.includes(',')
+    ? { value }
+    : { error: `expected a User-Agent fragment such as friendly-scanner, got ${show(value)}` };

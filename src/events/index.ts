@@ -2,6 +2,8 @@ export { InProcessEventBus } from './in-process-bus.js';
 export type {
   CallEvent,
   CallEventType,
+  EdgeEvent,
+  EdgeEventType,
   EventBus,
   EventFor,
   EventPattern,

@@ -109,13 +109,33 @@ export interface CallEvent {
   disposition?: string;
 }
 
+export type EdgeEventType = 'edge.banned' | 'edge.unbanned';
+
+/** The edge banned a source address, or a ban ended (src/edge). */
+export interface EdgeEvent {
+  type: EdgeEventType;
+  address: string;
+  /** Why it was banned: flood, scanner, auth (failed authentications) or manual. */
+  reason: string;
+  at: number;
+  /** When the ban ends (edge.banned), ms since the epoch; absent: until lifted. */
+  until?: number;
+  /** What tripped it, for people (edge.banned). */
+  detail?: string;
+  /** How it ended (edge.unbanned): expired or lifted. */
+  ended?: string;
+  /** Packets dropped from the source during the ban (edge.unbanned). */
+  dropped?: number;
+}
+
 /** Every event a node publishes; later families (`cdr.*`) join this union. */
 export type SwitchboardEvent =
   | RegistrationEvent
   | RecordingEvent
   | GatewayEvent
   | TrunkRegistrationEvent
-  | CallEvent;
+  | CallEvent
+  | EdgeEvent;
 
 export type EventType = SwitchboardEvent['type'];
 

@@ -34,6 +34,8 @@ export interface DigestAuthenticatorOptions {
   maxNonceCounts?: number;
   /** Window of the per-address failure counter (default 60 000 ms). */
   failureWindowMs?: number;
+  /** Told of each failed verification: the source and its failures in the current window. */
+  onFailure?: (source: string, failures: number) => void;
 }
 
 export interface ChallengeOptions {
@@ -106,8 +108,10 @@ export class DigestAuthenticator {
   private readonly algorithmsFor: ((realm: string) => readonly DigestAlgorithm[] | undefined) | undefined;
   private readonly requireQop: boolean;
   private readonly checkUri: boolean;
+  private readonly onFailure: ((source: string, failures: number) => void) | undefined;
 
   constructor(options: DigestAuthenticatorOptions = {}) {
+    this.onFailure = options.onFailure;
     this.now = options.now ?? Date.now;
     this.nonces = new NonceIssuer({
       secret: options.secret,
@@ -142,8 +146,10 @@ export class DigestAuthenticator {
    */
   async verify(request: SipRequest, options: VerifyOptions): Promise<VerifyOutcome> {
     const outcome = await this.check(request, options);
-    if (outcome.result === 'failed' && options.source !== undefined)
-      this.failures.recordFailure(options.source);
+    if (outcome.result === 'failed' && options.source !== undefined) {
+      const failures = this.failures.recordFailure(options.source);
+      this.onFailure?.(options.source, failures);
+    }
     return outcome;
   }
 

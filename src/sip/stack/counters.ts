@@ -11,6 +11,10 @@ export interface StackCounters {
   /** Exceptions thrown by a role's handler, caught at the stack boundary. */
   handlerErrors: number;
   transportErrors: number;
+  /** Packets the packet filter dropped before parsing (bans, floods, scanners). */
+  packetsFiltered: number;
+  /** New requests answered 503 because the node was saturated (RFC 3261 §21.5.4). */
+  requestsOverloaded: number;
 }
 
 export function newCounters(): StackCounters {
@@ -22,5 +26,7 @@ export function newCounters(): StackCounters {
     responsesDropped: 0,
     handlerErrors: 0,
     transportErrors: 0,
+    packetsFiltered: 0,
+    requestsOverloaded: 0,
   };
 }

@@ -21,6 +21,7 @@ import type {
   TransportDrop,
   TransportProtocol,
 } from '../transport/types.js';
+import type { OverloadControl, PacketFilter } from './admission.js';
 import { newCounters, type StackCounters } from './counters.js';
 import { hostForUri, isWildcard, primaryAddress } from './local-address.js';
 import { resolveTarget } from './resolve-target.js';
@@ -58,6 +59,10 @@ export interface SipStackOptions {
   logger?: StackLogger;
   /** Replaces RFC 3263 resolution (tests keep every destination on loopback with it). */
   resolve?: (uri: Uri) => Promise<Target>;
+  /** Offered every packet before parsing; what it refuses is dropped unanswered (bans, floods). */
+  packetFilter?: PacketFilter;
+  /** Asked before each new out-of-dialog request gets a server transaction (503 when saturated). */
+  overload?: OverloadControl;
 }
 
 /** The address and port this element writes into its own Via, Record-Route and Contact headers. */
@@ -89,6 +94,7 @@ export class SipStack {
         onCancel: (cancel, tx, invite) => this.guard(() => this.handlers?.onCancel(cancel, tx, invite)),
         onStrayResponse: (response, source) =>
           this.guard(() => this.handlers?.onStrayResponse(response, source)),
+        ...(options.overload ? { admit: (request, source) => this.admit(request, source) } : {}),
       },
     });
     for (const domain of options.domains ?? []) this.localHosts.add(domain.toLowerCase());
@@ -101,6 +107,10 @@ export class SipStack {
 
   /** Called by the node for every packet the transports deliver. */
   receivePacket(packet: InboundPacket): void {
+    if (this.options.packetFilter && !this.options.packetFilter.admit(packet)) {
+      this.counters.packetsFiltered++;
+      return;
+    }
     const source: Target = { ...packet.source, connectionId: packet.connectionId };
     let message: SipRequest | SipResponse;
     try {
@@ -179,6 +189,22 @@ export class SipStack {
     if (!via?.params.has('alias') || isIP(via.hostname) === 0 || source.connectionId === undefined) return;
     const port = via.port ?? (source.protocol === 'tls' ? 5061 : 5060);
     this.options.transports.alias(source.protocol, source.connectionId, via.hostname, port);
+  }
+
+  /**
+   * RFC 3261 §21.5.4: a saturated node answers new requests 503 with Retry-After. Requests inside a
+   * dialog (BYE above all) finish work already taken, and ACK and CANCEL never come here.
+   */
+  private admit(request: SipRequest, source: Target): boolean {
+    if (request.to.tag !== undefined) return true;
+    const { server } = this.transactions.stats();
+    const retryAfter = this.options.overload?.retryAfter({
+      serverTransactions: server.invite + server.nonInvite,
+    });
+    if (retryAfter === undefined) return true;
+    this.counters.requestsOverloaded++;
+    this.respondStateless(request, 503, source, undefined, [['Retry-After', String(retryAfter)]]);
+    return false;
   }
 
   private receiveResponse(response: SipResponse, source: Target): void {

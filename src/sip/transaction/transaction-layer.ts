@@ -162,6 +162,7 @@ export class TransactionLayer {
       }
       return;
     }
+    if (this.handlers.admit !== undefined && !this.handlers.admit(request, source)) return;
     const tx = this.createServer(key, request, via, source);
     try {
       this.handlers.onRequest(request, tx);

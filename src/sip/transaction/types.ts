@@ -105,6 +105,11 @@ export interface TransactionLayerHandlers {
     cancelTransaction: ServerTransaction,
     invite: ServerTransaction | undefined,
   ): void;
+  /**
+   * Offered each new request (not ACK, CANCEL or a retransmission) before its server transaction
+   * is made; false means the TU answered it statelessly (503 under overload) and none is made.
+   */
+  admit?(request: SipRequest, source: Target): boolean;
   /** A response matching no client transaction (RFC 3261 §17.1.3): a stateful proxy forwards 2xx. */
   onStrayResponse?(response: SipResponse, source: Target): void;
   /** A TU callback threw; the layer carries on (default: console.error). */

@@ -63,6 +63,27 @@ describe('loadConfig layering: defaults < file < environment < flags', () => {
         realm: 'switchboard',
       },
       b2bua: { mode: 'off', passHeaders: [], maxCallDuration: 21_600, anchorMedia: true },
+      edge: {
+        flood: { requests: 16, window: 2, banTime: 300 },
+        authFailures: { count: 10, window: 60, banTime: 600 },
+        scanners: {
+          userAgents: [
+            'friendly-scanner',
+            'sipvicious',
+            'sipcli',
+            'sip-scan',
+            'VaxSIPUserAgent',
+            'pplsip',
+            'iWar',
+            'sundayddr',
+            'SIVuS',
+          ],
+          banTime: 3600,
+        },
+        allow: [],
+        maxSources: 100000,
+      },
+      overload: { maxServerTransactions: 50000, maxEventLoopDelay: 200, retryAfter: 5 },
     });
   });
 

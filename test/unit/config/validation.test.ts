@@ -89,6 +89,19 @@ const BAD: Record<string, [string, string]> = {
   'b2bua.passHeaders': ['Via', 'expected a header name starting with X- (or X-*), got "Via"'],
   'b2bua.anchorMedia': ['perhaps', 'expected true or false, got "perhaps"'],
   'b2bua.maxCallDuration': ['-1', 'expected an integer 0-604800, got -1'],
+  'edge.flood.requests': ['-1', 'expected an integer 0-1000000, got -1'],
+  'edge.flood.window': ['0', 'expected an integer 1-3600, got 0'],
+  'edge.flood.banTime': ['0', 'expected an integer 1-604800, got 0'],
+  'edge.authFailures.count': ['ten', 'expected an integer 0-1000000, got "ten"'],
+  'edge.authFailures.window': ['0', 'expected an integer 1-86400, got 0'],
+  'edge.authFailures.banTime': ['0', 'expected an integer 1-604800, got 0'],
+  'edge.scanners.userAgents': ['bad\u0007agent', 'expected a User-Agent fragment'],
+  'edge.scanners.banTime': ['0', 'expected an integer 1-604800, got 0'],
+  'edge.allow': ['10.0.0.0/33', 'expected an IP address or network such as 203.0.113.0/24'],
+  'edge.maxSources': ['10', 'expected an integer 100-10000000, got 10'],
+  'overload.maxServerTransactions': ['-5', 'expected an integer 0-10000000, got -5'],
+  'overload.maxEventLoopDelay': ['fast', 'expected an integer 0-60000, got "fast"'],
+  'overload.retryAfter': ['0', 'expected an integer 1-3600, got 0'],
 };
 
 describe('validation errors', () => {

@@ -1,0 +1,107 @@
+import { isIP } from 'node:net';
+import { networkInterfaces } from 'node:os';
+import type { Logger } from 'pino';
+import type { SwitchboardConfig } from './config/index.js';
+import {
+  AllowList,
+  EdgeGuard,
+  EventLoopLag,
+  OverloadMonitor,
+  registerEdgeMetrics,
+  ScannerDetector,
+} from './edge/index.js';
+import type { EventBus } from './events/index.js';
+import type { MetricsRegistry } from './metrics/index.js';
+import { isWildcard } from './sip/stack/index.js';
+
+/** A node's edge protection: the packet filter, the overload test and what keeps them current. */
+export interface NodeEdge {
+  guard: EdgeGuard;
+  overload: OverloadMonitor;
+  close(): void;
+}
+
+/** Expired bans are swept this often, so edge.unbanned goes out near the ban's end. */
+const SWEEP_INTERVAL_MS = 1000;
+
+/**
+ * Builds the edge of a node from `edge.*` and `overload.*`. `isTrunkSource` tells whether an
+ * address is in a trunk's inbound networks (allowed: carriers are never banned).
+ */
+export function startEdge(
+  config: SwitchboardConfig,
+  events: EventBus,
+  metrics: MetricsRegistry,
+  logger: Logger,
+  isTrunkSource: (address: string) => boolean,
+): NodeEdge {
+  const { edge, overload } = config;
+  const guard = new EdgeGuard({
+    floodRequests: edge.flood.requests,
+    floodWindowMs: edge.flood.window * 1000,
+    floodBanMs: edge.flood.banTime * 1000,
+    authFailures: edge.authFailures.count,
+    authBanMs: edge.authFailures.banTime * 1000,
+    scannerBanMs: edge.scanners.banTime * 1000,
+    maxSources: edge.maxSources,
+    scanners: new ScannerDetector(edge.scanners.userAgents),
+    allow: new AllowList([...edge.allow, ...ownAddresses(config)], isTrunkSource),
+    onBan: (ban, detail) => {
+      logger.warn({ address: ban.address, reason: ban.reason, detail, until: ban.until }, 'source banned');
+      events.publish({
+        type: 'edge.banned',
+        address: ban.address,
+        reason: ban.reason,
+        at: ban.since,
+        ...(ban.until !== undefined ? { until: ban.until } : {}),
+        ...(detail !== undefined ? { detail } : {}),
+      });
+    },
+    onUnban: (ban, ended) => {
+      logger.info({ address: ban.address, reason: ban.reason, ended, dropped: ban.dropped }, 'ban ended');
+      events.publish({
+        type: 'edge.unbanned',
+        address: ban.address,
+        reason: ban.reason,
+        at: Date.now(),
+        ended,
+        dropped: ban.dropped,
+      });
+    },
+  });
+  const lag = overload.maxEventLoopDelay > 0 ? new EventLoopLag() : undefined;
+  const monitor = new OverloadMonitor({
+    maxServerTransactions: overload.maxServerTransactions,
+    maxEventLoopDelayMs: overload.maxEventLoopDelay,
+    retryAfter: overload.retryAfter,
+    ...(lag ? { eventLoopDelay: () => lag.ms } : {}),
+  });
+  registerEdgeMetrics(metrics, guard, monitor, lag && (() => lag.ms));
+  const sweeper = setInterval(() => guard.sweep(), SWEEP_INTERVAL_MS);
+  sweeper.unref();
+  return {
+    guard,
+    overload: monitor,
+    close() {
+      clearInterval(sweeper);
+      lag?.close();
+    },
+  };
+}
+
+/**
+ * The node's own addresses, never limited (Kamailio's stock configuration checks floods only
+ * `if (src_ip!=myself)`): what it listens on, every interface's when it listens on a wildcard.
+ */
+function ownAddresses(config: SwitchboardConfig): string[] {
+  const own = new Set<string>();
+  for (const address of config.sip.listen) {
+    if (!isWildcard(address)) own.add(address);
+    else
+      for (const list of Object.values(networkInterfaces()))
+        for (const info of list ?? []) own.add(info.address.replace(/%.*$/, ''));
+  }
+  const advertised = config.sip.advertisedAddress;
+  if (advertised !== undefined && isIP(advertised) !== 0) own.add(advertised);
+  return [...own].filter((a) => isIP(a) !== 0);
+}
