@@ -34,6 +34,8 @@ export interface PipelineDeps {
   forwarding?: Forwarding;
   /** Trunks, gateways and least-cost routes (on nodes with subscribers). */
   trunks?: TrunkServices;
+  /** NAT traversal (the nat stage; the routing role reads 2xx ACKs' aliases through it too). */
+  nat?: NatTraversal;
 }
 
 /** The forwarding logic of a node whose subscribers have call features (made once per node). */
@@ -64,7 +66,7 @@ export function requestStages(deps: PipelineDeps): RequestStage[] {
   const stages: Array<RequestStage | undefined> = [
     new Validate(stack, options.supported),
     // NATed senders: Contact alias and SDP repair before anything routes them (Kamailio's NATDETECT).
-    options.nat && new NatTraversal(options.nat),
+    deps.nat ?? (options.nat && new NatTraversal(options.nat)),
     // A node that serves subscribers and is nobody's outbound proxy follows only route sets it is on.
     new InDialog(routes, staticRouting, subscribers !== undefined && !routes.defaultRoute),
     // Carriers' calls to DIDs: before local, which would answer a number at our address itself.

@@ -1,4 +1,4 @@
-import { createResponse, type SipRequest, type SipResponse } from '../sip/message/index.js';
+import { createResponse, type SipRequest, type SipResponse, type SipUri } from '../sip/message/index.js';
 import type { ForwardTarget, ProxyStack } from '../sip/proxy/index.js';
 import type { StackHandlers } from '../sip/stack/index.js';
 import type { ServerTransaction } from '../sip/transaction/index.js';
@@ -11,6 +11,7 @@ import { RoutingContext } from './routing-context.js';
 import { runStages } from './run-stages.js';
 import type { FailureStage, RequestStage } from './stage.js';
 import type { CallOwner } from './stages/local.js';
+import { NatTraversal } from './stages/nat.js';
 import { StaticRoutes } from './static-routes.js';
 import type { LocalRequestHandler, RoutingOptions, SubscriberServices, TrunkServices } from './types.js';
 
@@ -38,6 +39,8 @@ export class RoutingRole implements StackHandlers {
   /** INVITEs waiting for an asynchronous decision, so a CANCEL can still stop them. */
   private readonly deciding = new Map<ServerTransaction, RoutingContext>();
   private readonly takeover: CallTakeover | undefined;
+  /** NAT traversal (options.nat), shared with the pipeline's nat stage. */
+  private readonly nat: NatTraversal | undefined;
 
   constructor(
     stack: ProxyStack,
@@ -51,6 +54,7 @@ export class RoutingRole implements StackHandlers {
     if (subscribers) deps.subscribers = subscribers;
     if (extensions.callOwner) deps.callOwner = extensions.callOwner;
     if (extensions.trunks) deps.trunks = extensions.trunks;
+    if (options.nat) deps.nat = this.nat = new NatTraversal(options.nat);
     this.stages = requestStages(deps);
     // Trunk failover needs each gateway's own answer: the proxy core's stack reports it.
     const proxyStack = extensions.trunks ? extensions.trunks.outcomes.observe(stack) : stack;
@@ -154,8 +158,13 @@ export class RoutingRole implements StackHandlers {
   onAck(ack: SipRequest, source: Target): void {
     const hop = this.routes.nextHop(ack, this.routes.preprocess(ack));
     if (hop === 'local') this.node.handleAck(ack, source);
-    else if (hop !== 'refuse')
-      this.relay.stateless.forwardRequest(ack, source, hop ?? undefined).catch(() => {});
+    else if (hop !== 'refuse') {
+      // The 2xx ACK of a NATed phone's dialog: to its NAT binding, like the dialog's other requests.
+      const aliased = hop === null && !ack.has('route') ? this.nat?.aliasOf(ack.uri) : undefined;
+      if (aliased) ack.uri = aliased.uri;
+      const next = aliased?.nextHop ?? hop ?? undefined;
+      this.relay.stateless.forwardRequest(ack, source, next as SipUri | Target | undefined).catch(() => {});
+    }
   }
 
   onCancel(cancel: SipRequest, transaction: ServerTransaction, invite: ServerTransaction | undefined): void {

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_NAT_TESTS } from '../../../src/edge/nat/index.js';
-import { RoutingContext } from '../../../src/routing/index.js';
+import { RoutingContext, RoutingRole } from '../../../src/routing/index.js';
 import { Relay } from '../../../src/routing/relay.js';
 import { CalleeLookup } from '../../../src/routing/stages/callee-lookup.js';
 import { InDialog } from '../../../src/routing/stages/in-dialog.js';
 import { NatTraversal } from '../../../src/routing/stages/nat.js';
 import { StaticRouting } from '../../../src/routing/stages/static-routing.js';
-import { invite, natSource, privateSdp } from '../edge/nat/messages.js';
+import { invite, natSource, ok, privateSdp } from '../edge/nat/messages.js';
 import { FakeServerTransaction, FakeStack, flush } from '../proxy/fakes.js';
 import { binding } from '../registrar/fakes.js';
 import { options, RecordingNode, routes, services } from './harness.js';
@@ -114,5 +114,40 @@ describe('the nat stage (Kamailio NATDETECT / NATMANAGE)', () => {
     const upstream = server.responses.at(-1)!;
     expect(upstream.status).toBe(200);
     expect(upstream.get('contact')).toBe('<sip:bob@10.0.0.7:5062;alias=203.0.113.9~40312~1>');
+  });
+
+  it('repairs the SDP of a NATed callee’s answer, and leaves error answers alone', () => {
+    const fix = nat().responseFix('sip:bob@10.0.0.7:5062', natSource)!;
+    const answer = ok('<sip:bob@10.0.0.7:5062>', 'v=0\r\nc=IN IP4 10.0.0.7\r\nm=audio 4000 RTP/AVP 0\r\n');
+    fix(answer);
+    expect(answer.body.toString()).toContain('c=IN IP4 203.0.113.9\r\n');
+    expect(answer.get('contact')).toContain(';alias=203.0.113.9~40312~1');
+    expect(nat().responseFix('sip:bob@203.0.113.9:40312', natSource)).toBeUndefined();
+    expect(
+      nat({ contactAlias: false, sdpRepair: false }).responseFix('sip:bob@10.0.0.7', natSource),
+    ).toBeUndefined();
+  });
+
+  it('sends the 2xx ACK for an aliased Contact to the NAT binding too', () => {
+    const stack = new FakeStack();
+    const role = new RoutingRole(
+      stack,
+      { ...options, nat: { detect: DEFAULT_NAT_TESTS, contactAlias: true, sdpRepair: true } },
+      new RecordingNode(),
+    );
+    const ack = invite({
+      uri: 'sip:alice@192.168.1.20:5060;alias=203.0.113.9~40312~1',
+      via: '198.51.100.30:5060',
+      toTag: 'b',
+    });
+    ack.method = 'ACK';
+    ack.set('cseq', '1 ACK');
+    ack.prepend('Route', '<sip:192.0.2.10;lr>');
+    role.onAck(ack, { protocol: 'udp', address: '198.51.100.30', port: 5060 });
+    return flush().then(() => {
+      expect(stack.stateless).toHaveLength(1);
+      expect(stack.stateless[0]!.target).toEqual(natSource);
+      expect((stack.stateless[0]!.message as typeof ack).uri.toString()).toBe('sip:alice@192.168.1.20:5060');
+    });
   });
 });
