@@ -21,6 +21,10 @@ export interface BaresipOptions {
   password: string;
   /** The registrar/proxy every request goes to (outbound proxy), on 127.0.0.1 over UDP. */
   registrarPort: number;
+  /** How to reach the outbound proxy (default udp); for tls, registrarPort is the TLS port. */
+  transport?: 'udp' | 'tcp' | 'tls';
+  /** PEM file of the CAs baresip trusts for TLS (the node's self-signed certificate). */
+  cafile?: string;
   /** 8 kHz WAV the instance sends as its microphone. */
   toneWav: string;
   /** Answer incoming calls at once. */
@@ -88,6 +92,7 @@ export class BaresipUa {
         `module_path ${MODULE_DIR}`,
         'poll_method epoll',
         `sip_listen 127.0.0.1:${sipPort}`,
+        ...(options.cafile ? [`sip_cafile ${options.cafile}`] : []),
         'net_interface 127.0.0.1',
         'call_local_timeout 60',
         'call_max_calls 4',
@@ -115,7 +120,7 @@ export class BaresipUa {
     );
     const account =
       `<sip:${options.user}@${options.domain}>;auth_pass=${options.password};` +
-      `outbound="sip:127.0.0.1:${options.registrarPort};transport=udp";regint=600;` +
+      `outbound="sip:127.0.0.1:${options.registrarPort};transport=${options.transport ?? 'udp'}";regint=600;` +
       `answermode=${options.autoAnswer ? 'auto' : 'manual'};audio_codecs=PCMU,PCMA`;
     writeFileSync(join(dir, 'accounts'), `${account}\n`);
     writeFileSync(join(dir, 'contacts'), '');
