@@ -23,7 +23,9 @@ export interface DatagramSocket {
 
 /** A DatagramSocket that can also send (node:dgram's; the native batch receiver only receives). */
 export interface SendingDatagramSocket extends DatagramSocket {
-  send(data: Uint8Array, port: number, address: string, onError?: (error: Error) => void): void;
+  /** Sends without waiting; a failed send is counted in sendErrors. */
+  send(data: Uint8Array, port: number, address: string): void;
+  readonly sendErrors: number;
 }
 
 export function canSend(socket: DatagramSocket): socket is SendingDatagramSocket {

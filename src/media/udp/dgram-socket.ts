@@ -4,6 +4,7 @@ import type { DatagramHandler, DatagramSocket, SendingDatagramSocket, SourceKey 
 /** A DatagramSocket over node:dgram: one 'message' event per datagram. Keys are "port address". */
 class DgramSocket implements SendingDatagramSocket {
   readonly truncated = 0;
+  sendErrors = 0;
   private closing: Promise<void> | undefined;
   private handler: DatagramHandler | undefined;
   private readonly epochOffset = performance.timeOrigin;
@@ -13,7 +14,10 @@ class DgramSocket implements SendingDatagramSocket {
     readonly port: number,
     readonly address: string,
   ) {
-    socket.on('error', () => {});
+    // Without a send callback node reports a failed send here (a callback would cost a tick per packet).
+    socket.on('error', () => {
+      this.sendErrors++;
+    });
   }
 
   listen(handler: DatagramHandler): void {

@@ -9,7 +9,7 @@ import { parseRtcp } from './rtcp.js';
 export interface EndpointHost {
   endpoint(id: number): Endpoint | undefined;
   relayed(bytes: number): void;
-  dropped(reason: 'source' | 'malformed' | 'unrouted' | 'send'): void;
+  dropped(reason: 'source' | 'malformed' | 'unrouted'): void;
   dtmf(endpoint: Endpoint, digit: string, durationMs: number, at: number): void;
   latched(endpoint: Endpoint, address: string, at: number): void;
 }
@@ -71,6 +71,11 @@ export class Endpoint {
     this.config = config;
     this.rtp.latch.update(config.rtp, config.latch);
     this.rtcp.latch.update(config.rtcp, config.latch);
+  }
+
+  /** Sends that failed on this endpoint's sockets (node:dgram reports them as socket errors). */
+  get sendErrors(): number {
+    return this.rtpSocket.sendErrors + this.rtcpSocket.sendErrors;
   }
 
   get lastPacketAt(): number {
@@ -164,9 +169,7 @@ export class Endpoint {
       this.host.dropped('unrouted');
       return undefined;
     }
-    (rtcp ? peer.rtcpSocket : peer.rtpSocket).send(data, to.port, to.address, () =>
-      this.host.dropped('send'),
-    );
+    (rtcp ? peer.rtcpSocket : peer.rtpSocket).send(data, to.port, to.address);
     this.host.relayed(data.length);
     return peer;
   }

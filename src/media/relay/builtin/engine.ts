@@ -25,7 +25,9 @@ export class RelayEngine implements EndpointHost {
   private readonly watch: TimeoutWatch;
   private readonly timer: NodeJS.Timeout;
   private nextId = 1;
-  readonly counters: RelayCounters = {
+  /** Send failures of endpoints already released. */
+  private releasedSendErrors = 0;
+  private readonly totals: RelayCounters = {
     packets: 0,
     bytes: 0,
     dropped: { source: 0, malformed: 0, unrouted: 0, send: 0 },
@@ -64,9 +66,15 @@ export class RelayEngine implements EndpointHost {
       const id = this.nextId++;
       const endpoint = new Endpoint(id, allocation.port, rtp, rtcp, UNCONFIGURED, this);
       this.endpoints.set(id, { endpoint, allocation });
-      this.counters.endpoints = this.endpoints.size;
       return { id, port: allocation.port };
     });
+  }
+
+  /** Relay-wide counters; send failures summed from the sockets. */
+  get counters(): RelayCounters {
+    let send = this.releasedSendErrors;
+    for (const { endpoint } of this.endpoints.values()) send += endpoint.sendErrors;
+    return { ...this.totals, dropped: { ...this.totals.dropped, send }, endpoints: this.endpoints.size };
   }
 
   configure(id: number, config: EndpointConfig): void {
@@ -92,11 +100,11 @@ export class RelayEngine implements EndpointHost {
         const entry = this.endpoints.get(id);
         if (entry === undefined) return undefined;
         this.endpoints.delete(id);
+        this.releasedSendErrors += entry.endpoint.sendErrors;
         calls.add(entry.endpoint.config.callId);
         return entry.allocation.release();
       }),
     );
-    this.counters.endpoints = this.endpoints.size;
     for (const callId of calls) {
       if (![...this.endpoints.values()].some((e) => e.endpoint.config.callId === callId))
         this.watch.close(callId);
@@ -126,11 +134,11 @@ export class RelayEngine implements EndpointHost {
     return this.endpoints.get(id)?.endpoint;
   }
   relayed(bytes: number): void {
-    this.counters.packets++;
-    this.counters.bytes += bytes;
+    this.totals.packets++;
+    this.totals.bytes += bytes;
   }
-  dropped(reason: keyof RelayCounters['dropped']): void {
-    this.counters.dropped[reason]++;
+  dropped(reason: 'source' | 'malformed' | 'unrouted'): void {
+    this.totals.dropped[reason]++;
   }
   dtmf(endpoint: Endpoint, digit: string, durationMs: number, at: number): void {
     const { callId, fromTag } = endpoint.config;

@@ -129,7 +129,7 @@ export class InlineEngines implements RelayEngines {
       case 'release':
         return e.release(request.ids);
       case 'counters':
-        return { ...e.counters, dropped: { ...e.counters.dropped } };
+        return e.counters;
       case 'close':
         return e.close();
     }

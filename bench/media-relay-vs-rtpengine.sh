@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# The built-in media relay beside rtpengine's userspace relay, in the same run and driven the same way:
+#   rtpengine (ng 127.0.0.1:2223, ports 30000-34999, --table=-1: no kernel forwarding) and the built-in relay
+#   behind bench/builtin-relay-ng.mjs (ng 127.0.0.1:2224, ports 35000-39999, media.workers WORKERS); for each
+#   step of CALLS, bench/relay-load.py sets up that many G.711 calls on each relay in turn and sends 50
+#   packets/s per leg both ways (172-byte PCMU RTP, from bench/rtp-sender.c, compiled here with gcc) for
+#   SECONDS_PER_STEP, draining what comes back. Prints a markdown table: sent, lost, the relay process's CPU
+#   (all threads) per relayed packet, the driver's achieved rate.
+# usage: BENCH_NETNS=1 bench/media-relay-vs-rtpengine.sh
+# env:   CALLS="100 250 500 1000"  SECONDS_PER_STEP=10  WORKERS=0 (0: one per core)  SENDERS=1  SKIP_BUILD=1
+set -u
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+if [ "${BENCH_NETNS:-0}" = 1 ] && [ -z "${BENCH_IN_NETNS:-}" ]; then
+  exec unshare -n env BENCH_IN_NETNS=1 bash -c 'ip link set lo up && exec "$0" "$@"' "$0" "$@"
+fi
+steps=${CALLS-100 250 500 1000}
+secs=${SECONDS_PER_STEP:-10}
+workers=${WORKERS:-0}
+senders=${SENDERS:-1}
+work=$(mktemp -d)
+rtp_pid=
+relay_pid=
+die() { echo "error: $*" >&2; exit 1; }
+cleanup() {
+  for p in $relay_pid $rtp_pid; do kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+rtpengine_bin=$(command -v rtpengine || echo /usr/bin/rtpengine)
+[ -x "$rtpengine_bin" ] || die "rtpengine not installed (Debian package rtpengine-daemon)"
+command -v gcc >/dev/null || die "gcc not found: it builds bench/rtp-sender.c"
+cd "$repo" || die "cannot cd to $repo"
+mkdir -p bench/.build && gcc -O2 -Wall -o bench/.build/rtp-sender bench/rtp-sender.c || die "could not compile bench/rtp-sender.c"
+if [ "${SKIP_BUILD:-0}" != 1 ]; then
+  npx tsc -p tsconfig.build.json >"$work/build.log" 2>&1 || { grep -m5 'error TS' "$work/build.log" >&2; die "build failed"; }
+fi
+ulimit -n 65536 2>/dev/null || true
+"$rtpengine_bin" --interface=127.0.0.1 --listen-ng=127.0.0.1:2223 --table=-1 --port-min=30000 --port-max=34999 \
+  --foreground --log-stderr --log-level=3 --config-file=none --delete-delay=0 2>"$work/rtpengine.log" &
+rtp_pid=$!
+node bench/builtin-relay-ng.mjs 2224 35000 39999 "$workers" 2>"$work/builtin.log" &
+relay_pid=$!
+sleep 2
+kill -0 "$rtp_pid" 2>/dev/null || { cat "$work/rtpengine.log" >&2; die "rtpengine did not start"; }
+kill -0 "$relay_pid" 2>/dev/null || { cat "$work/builtin.log" >&2; die "the built-in relay did not start"; }
+echo "| relay | calls | pps offered | pps achieved | sent | lost | loss % | relay CPU s | CPU µs / packet | driver CPU s |"
+echo "| ----- | ----: | ----------: | -----------: | ---: | ---: | -----: | ----------: | --------------: | -----------: |"
+for calls in $steps; do
+  for relay in rtpengine builtin; do
+    if [ "$relay" = rtpengine ]; then ng=127.0.0.1:2223; pid=$rtp_pid; else ng=127.0.0.1:2224; pid=$relay_pid; fi
+    out=$(python3 bench/relay-load.py --calls "$calls" --seconds "$secs" --ng "$ng" --relay-pid "$pid" --senders "$senders") ||
+      { echo "| $relay | $calls | driver failed |"; continue; }
+    python3 -c '
+import json, sys
+r = json.loads(sys.argv[2])
+keys = ("calls", "pps_offered", "pps_achieved", "sent", "lost", "loss_pct", "relay_cpu_s", "cpu_us_per_packet", "driver_cpu_s")
+print("| " + " | ".join([sys.argv[1]] + [str(r[k]) for k in keys]) + " |")
+' "$relay" "$out"
+    sleep 1
+  done
+done
