@@ -50,12 +50,18 @@ export class NatTraversal implements RequestStage {
 
   /**
    * handle_ruri_alias: where a Request-URI that carries an alias goes (the URI without it, and the
-   * NATed source it names), for a request whose Request-URI is its next hop.
+   * NATed source it names), for a request whose Request-URI is its next hop; the phone's answer
+   * gets its Contact aliased and its SDP repaired like any NATed phone's (Kamailio's nat=yes rr param).
    */
   aliasOf(uri: Uri): ForwardTarget | undefined {
     if (!this.options.contactAlias) return undefined;
     const alias = aliasTarget(uri);
-    return alias && { uri: alias.uri, nextHop: alias.target };
+    if (!alias) return undefined;
+    const target: ForwardTarget = { uri: alias.uri, nextHop: alias.target };
+    // Its answer (a re-INVITE's 200) comes from behind the same NAT: same treatment.
+    const fix = this.responseFix(alias.uri.toString(), alias.target);
+    if (fix) target.prepareResponse = fix;
+    return target;
   }
 
   /** The response edits of a branch to a registered contact behind NAT; undefined when it is not. */

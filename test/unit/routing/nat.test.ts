@@ -77,6 +77,11 @@ describe('the nat stage (Kamailio NATDETECT / NATMANAGE)', () => {
     if (decision.kind !== 'forward') return;
     expect(decision.targets[0]!.uri.toString()).toBe('sip:alice@192.168.1.20:5060');
     expect(decision.targets[0]!.nextHop).toEqual(natSource);
+    // A re-INVITE's answer from behind that NAT is aliased and repaired too.
+    const answer = ok('<sip:alice@192.168.1.20:5060>', privateSdp);
+    decision.targets[0]!.prepareResponse?.(answer);
+    expect(answer.get('contact')).toBe('<sip:alice@192.168.1.20:5060;alias=203.0.113.9~40312~1>');
+    expect(answer.body.toString()).not.toContain('192.168.1.20');
   });
 
   it('marks branches to NATed registrations so their answers are aliased and repaired', async () => {
