@@ -224,6 +224,12 @@ export async function startNode(
           metrics,
           logger: logger.child({ role: 'api' }),
           metricsEndpoint: config.api.metricsNeedKey ? 'protected' : 'open',
+          bans: {
+            list: () => edge.guard.list(),
+            get: (address) => edge.guard.get(address),
+            add: (address, durationMs) => edge.guard.banManually(address, durationMs),
+            lift: (address) => edge.guard.lift(address),
+          },
           ...(carriers
             ? { carrierStatus: { gateways: carriers.prober, registrations: carriers.registrations } }
             : {}),

@@ -312,6 +312,41 @@ export const trunkRegistrationSchema = {
 } as const;
 
 /** Every schema routes refer to by `$ref: '<$id>#'`, registered once on the server. */
+export const banSchema = {
+  $id: 'Ban',
+  type: 'object',
+  description:
+    "A source address the node's edge drops unanswered: for a request flood, a scanner User-Agent, failed authentications, or by an operator.",
+  properties: {
+    address: { type: 'string', description: 'The banned IPv4 or IPv6 address.' },
+    reason: { type: 'string', enum: ['flood', 'scanner', 'auth', 'manual'] },
+    since: { type: 'string', description: 'ISO 8601: when the ban started.' },
+    until: {
+      type: ['string', 'null'],
+      description:
+        'ISO 8601: when the ban ends; null: until lifted (bans live in memory, a restart lifts them).',
+    },
+    dropped: { type: 'integer', description: 'Packets dropped from the address since the ban started.' },
+  },
+  required: ['address', 'reason', 'since', 'until', 'dropped'],
+} as const;
+
+export const addBanBodySchema = {
+  $id: 'AddBan',
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    address: { type: 'string', minLength: 2, maxLength: 45, description: 'An IPv4 or IPv6 address.' },
+    duration: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 31_536_000,
+      description: 'Seconds the ban lasts; 0 or absent: until lifted.',
+    },
+  },
+  required: ['address'],
+} as const;
+
 export const SHARED_SCHEMAS = [
   errorSchema,
   payloadFormatSchema,
@@ -328,6 +363,8 @@ export const SHARED_SCHEMAS = [
   healthSchema,
   gatewayHealthSchema,
   trunkRegistrationSchema,
+  banSchema,
+  addBanBodySchema,
   ...TRUNK_SCHEMAS,
 ] as const;
 
@@ -394,8 +431,8 @@ export function errorResponses(...statuses: number[]): Record<number, object> {
 const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: 'The request is invalid; `field` names the offending value.',
   401: 'No API key, or an unknown one.',
-  404: 'No such recording, policy, subscriber, domain, trunk, gateway or route.',
-  409: 'The recording is not in a state that allows this; or the trunk, gateway or route exists already or is in use.',
+  404: 'No such recording, policy, subscriber, domain, trunk, gateway, route or ban.',
+  409: 'The recording is not in a state that allows this; or the trunk, gateway or route exists already or is in use; or the address to ban is allowed (edge.allow, a trunk).',
   416: 'The requested range lies outside the file.',
   502: 'The media server refused or did not answer.',
   503: 'The recorder is unavailable.',

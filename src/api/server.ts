@@ -6,6 +6,7 @@ import type { RecordingService } from '../recording/types.js';
 import { type ApiKeyVerifier, requireApiKey, SECURITY_SCHEMES } from './auth.js';
 import { ApiError, fromClientError, fromRecordingError, isRecordingError } from './errors.js';
 import { instrumentHttp } from './http-metrics.js';
+import { type BanService, banRoutes } from './routes/bans.js';
 import { type CarrierStatus, carrierStatusRoutes } from './routes/carrier-status.js';
 import { type FeatureProvisioning, featureRoutes } from './routes/features.js';
 import { policyRoutes } from './routes/policies.js';
@@ -39,6 +40,8 @@ export interface ApiServerOptions {
   trunks?: TrunkProvisioning;
   /** Gateway probing and trunk registration states (/v1/gateway-health, /v1/trunk-registrations). */
   carrierStatus?: CarrierStatus;
+  /** The edge's bans (/v1/bans). */
+  bans?: BanService;
 }
 
 /**
@@ -106,6 +109,7 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
       await v1.register(policyRoutes(options.recordings));
       if (options.features) await v1.register(featureRoutes(options.features));
       await v1.register(carrierStatusRoutes(options.carrierStatus ?? {}));
+      await v1.register(banRoutes(options.bans));
       if (options.trunks) await v1.register(trunkRoutes(options.trunks));
     },
     { prefix: '/v1' },

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerAlias } from './commands/alias.js';
 import { registerApiKey } from './commands/apikey.js';
+import { registerBan } from './commands/ban.js';
 import { registerConfig } from './commands/config.js';
 import { registerDomain } from './commands/domain.js';
 import { registerFeature } from './commands/feature.js';
@@ -48,6 +49,7 @@ export function buildProgram(io: CliIo, deps: CliDeps): Command {
   registerRoute(program, io);
   registerRegistrations(program, io);
   registerApiKey(program, io);
+  registerBan(program, io);
   registerRecording(program, io);
   registerRecordingSink(program, io, deps);
   return program;

@@ -103,6 +103,19 @@ export class EdgeGuard implements PacketFilter {
     return this.issue(address, 'manual', durationMs, 'by an operator');
   }
 
+  /** Live bans, oldest first. */
+  list(): Ban[] {
+    return this.bans.list(this.now());
+  }
+
+  get(address: string): Ban | undefined {
+    return this.bans.get(address, this.now());
+  }
+
+  lift(address: string): boolean {
+    return this.bans.lift(address);
+  }
+
   isAllowed(address: string): boolean {
     return this.options.allow.allows(address);
   }

@@ -47,3 +47,15 @@ export function suiteTitle(title: string, skipReasons: Array<string | undefined>
   const reasons = skipReasons.filter((r): r is string => r !== undefined);
   return reasons.length === 0 ? title : `${title} [skipped: ${reasons.join('; ')}]`;
 }
+
+/** The sipvicious tools; Debian 12 (0.3.3) installs them as `svmap`, newer releases as `sipvicious_svmap`. */
+export type SipviciousTool = 'svmap' | 'svwar' | 'svcrack';
+
+/** Where a sipvicious tool is (Debian package `sipvicious`), under either name; see requirePeer. */
+export function requireSipvicious(tool: SipviciousTool): string | undefined {
+  const found = findBinary(tool) ?? findBinary(`sipvicious_${tool}`);
+  if (found === undefined && peersRequired()) {
+    throw new Error(`${missingPeerReason(tool, 'sipvicious')}: apt-get install -y sipvicious`);
+  }
+  return found;
+}
