@@ -39,6 +39,8 @@ export interface RegistrarSetup {
   digestAlgorithms?: Array<'MD5' | 'SHA-256'>;
   /** The domain's own algorithms (`domain add --auth-algorithms`), which win over digestAlgorithms. */
   domainAuthAlgorithms?: Array<'MD5' | 'SHA-256'>;
+  /** More environment for Switchboard's node (e.g. SWITCHBOARD_B2BUA_MODE); ignored by Kamailio. */
+  env?: Record<string, string>;
 }
 
 /** A registrar + proxy for example.com on 127.0.0.1:port (UDP). */
@@ -135,11 +137,12 @@ async function startSwitchboardRegistrar(setup: RegistrarSetup): Promise<Registr
     rmSync(dataDir, { recursive: true, force: true });
     throw error;
   }
-  const env = nodeEnv(
-    setup.nonceLifetimeS === undefined
+  const env = nodeEnv({
+    ...(setup.nonceLifetimeS === undefined
       ? {}
-      : { SWITCHBOARD_AUTH_NONCE_LIFETIME: String(setup.nonceLifetimeS) },
-  );
+      : { SWITCHBOARD_AUTH_NONCE_LIFETIME: String(setup.nonceLifetimeS) }),
+    ...setup.env,
+  });
   if (setup.digestAlgorithms !== undefined)
     env['SWITCHBOARD_AUTH_ALGORITHMS'] = setup.digestAlgorithms.join(',');
   const child = spawnDataDirNode({ port, dataDir, domain: DOMAIN, apiPort: 0, logLevel: 'warn', env });
