@@ -217,6 +217,35 @@ describe.skipIf(unavailable.some(Boolean))(suiteTitle('TLS and WebSocket transpo
     }, 60_000);
   }
 
+  it('counts connections per transport and answered STUN keep-alives in /metrics', async () => {
+    // RFC 5626 §3.5.2: a STUN Binding request on the SIP UDP port gets the source address back.
+    const { createSocket } = await import('node:dgram');
+    const socket = createSocket('udp4');
+    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+    const request = Buffer.alloc(20);
+    request.writeUInt16BE(0x0001, 0);
+    request.writeUInt32BE(0x2112a442, 4);
+    request.write('edge-transp1', 8, 'latin1');
+    const answer = new Promise<Buffer>((resolve) => socket.once('message', resolve));
+    socket.send(request, ports.sip, '127.0.0.1');
+    const response = await answer;
+    socket.close();
+    expect(response.readUInt16BE(0)).toBe(0x0101);
+    expect(response.subarray(8, 20).toString('latin1')).toBe('edge-transp1');
+
+    const api = (await node.waitForLine((l) => l.startsWith('API on '), 1_000)).slice('API on '.length);
+    const text = await (await fetch(`${api}/metrics`)).text();
+    const gauge = (transport: string): number =>
+      Number(
+        new RegExp(`sip_transport_connections\\{transport="${transport}"\\} (\\d+)`).exec(text)?.[1] ?? -1,
+      );
+    // alice and bob over TLS; carol's WSS and dave's WS sockets are still open.
+    expect(gauge('tls'), text).toBeGreaterThanOrEqual(2);
+    expect(gauge('wss'), text).toBe(1);
+    expect(gauge('ws'), text).toBe(1);
+    expect(text).toMatch(/sip_stun_requests_total\{result="answered"\} 1\b/);
+  });
+
   it('refuses a WebSocket client that does not offer the sip subprotocol', async () => {
     const { default: WebSocket } = await import('ws');
     const refused = await new Promise<string>((resolve) => {

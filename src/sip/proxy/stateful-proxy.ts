@@ -136,6 +136,12 @@ export class StatefulProxy<State = undefined> {
       this.branchFinal(context, branch, createResponse(context.request, 487));
       return;
     }
+    // RFC 5630 §3.1.3 (RFC 3261 §26.2.2): a sips request goes only over secure hops (TLS, WSS);
+    // a contact reachable only in the clear is unavailable for it, never a downgrade.
+    if ((isSips(context.request.uri) || isSips(target.uri)) && !isSecure(destination.protocol)) {
+      this.branchFinal(context, branch, createResponse(context.request, 480, 'Not Reachable Securely'));
+      return;
+    }
     branch.destination = destination;
     branch.request = prepareCopy(context.request, target.uri, this.stack, destination, {
       recordRoute: this.options.recordRoute,
@@ -356,4 +362,12 @@ function groupByQ(targets: ForwardTarget[]): ForwardTarget[][] {
     else groups.set(q, [t]);
   }
   return [...groups.entries()].sort((a, b) => b[0] - a[0]).map(([, g]) => g);
+}
+
+function isSips(uri: Uri): boolean {
+  return uri.kind === 'sip' && uri.scheme === 'sips';
+}
+
+function isSecure(protocol: Target['protocol']): boolean {
+  return protocol === 'tls' || protocol === 'wss';
 }

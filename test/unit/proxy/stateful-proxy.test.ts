@@ -221,6 +221,36 @@ describe('StatefulProxy forwarding (RFC 3261 §16.6)', () => {
     await flush();
     expect(stack.sent[0]!.request.getAll('record-route')).toHaveLength(2);
   });
+
+  it('sends a sips request only over TLS or WSS hops (RFC 5630 §3.1.3)', async () => {
+    const { stack, proxy } = setup();
+    const req = invite();
+    req.uri = parseUri('sips:bob@example.com');
+    const server = new FakeServerTransaction(req);
+    const clear = {
+      uri: parseUri('sip:bob@192.0.2.20'),
+      nextHop: { protocol: 'udp' as const, address: '192.0.2.20', port: 5060 },
+    };
+    const secure = {
+      uri: parseUri('sips:bob@192.0.2.21'),
+      nextHop: { protocol: 'wss' as const, address: '192.0.2.21', port: 443 },
+    };
+    proxy.forward(req, server, [clear, secure]);
+    await flush();
+    expect(stack.sent.map((s) => s.target.protocol)).toEqual(['wss']);
+    stack.answer(0, 486);
+    await flush();
+    // The clear branch counted as 480; the best response is picked among 480 and 486 (§16.7 step 6).
+    expect(server.responses.map((r) => r.status)).toEqual([480]);
+
+    const only = invite();
+    only.uri = parseUri('sips:bob@example.com');
+    const alone = new FakeServerTransaction(only);
+    proxy.forward(only, alone, [clear]);
+    await flush();
+    expect(server.responses).toHaveLength(1);
+    expect(alone.responses.map((r) => `${r.status} ${r.reason}`)).toEqual(['480 Not Reachable Securely']);
+  });
 });
 
 describe('StatefulProxy per-target timers and edits', () => {

@@ -113,7 +113,8 @@ describe('TlsTransport', () => {
     c.socket.write(sipMessage('OPTIONS sip:b@127.0.0.1 SIP/2.0'));
     await rec.until(() => rec.packets.length === 1);
     const { connectionId } = rec.packets[0]!;
-    // The peer listens on 127.0.0.1:5999 (its Via sent-by); without the alias a send there would connect.
+    // The peer says it listens on 127.0.0.1:5999 (its Via sent-by): only the alias makes that address
+    // reach it (nothing is opened towards 5999 while the alias holds).
     t.alias(connectionId!, '127.0.0.1', 5999);
     const request = sipMessage('OPTIONS sip:peer@127.0.0.1:5999 SIP/2.0');
     await t.send(request, { protocol: 'tls', address: '127.0.0.1', port: 5999 });
