@@ -78,7 +78,10 @@ export function startNatKeepalive(options: {
       this.set(keepalive.size);
     },
   });
+  // WebSocket connections keep themselves with ping frames: the keep-alive leaves them out.
   const nated = (contact: string, source: { protocol: string; address: string; port: number }) =>
+    source.protocol !== 'ws' &&
+    source.protocol !== 'wss' &&
     natedContact(contact, { ...source, protocol: source.protocol as TransportProtocol } satisfies Target);
   for (const b of location.bindings()) if (nated(b.contact, b.source)) keepalive.track(b.aor, b.contact);
   const unsubscribe = events.subscribe('registration.*', (event) => {

@@ -42,12 +42,13 @@ interface Tracked {
   inFlight: boolean;
 }
 
-const streamProtocols = new Set<BindingSource['protocol']>(['tcp', 'tls', 'ws', 'wss']);
+const streamProtocols = new Set<BindingSource['protocol']>(['tcp', 'tls']);
 
 /**
  * Keeps NAT bindings of registered phones open (Kamailio's nathelper natping with sipping): every
- * interval each tracked binding gets an OPTIONS from the node, or CRLF over a connection (RFC 5626
- * §3.5.1), sent to where its REGISTER came from. Any answer (even 404 or 405) shows the way back
+ * interval each tracked binding gets an OPTIONS from the node, or CRLF over a TCP or TLS connection
+ * (RFC 5626 §3.5.1), sent to where its REGISTER came from; WebSocket bindings are left to their
+ * connection's own ping frames. Any answer (even 404 or 405) shows the way back
  * still open; `failures` unanswered ones in a row remove the binding from the location service,
  * like nathelper's keepalive_timeout. A REGISTER refresh counts as an answer. Schedules are
  * spread over the interval (each binding keeps the phase it was registered at), so 10,000
@@ -126,7 +127,9 @@ export class NatKeepalive {
 
   private async ping(entry: Tracked): Promise<void> {
     const binding = (await this.options.location.lookup(entry.aor)).find((b) => b.contact === entry.contact);
-    if (!binding) {
+    // RFC 7118 defines no CRLF keep-alive inside WebSocket messages: its own ping/pong frames
+    // (RFC 6455 §5.5.2) keep those connections, so WebSocket bindings are not pinged.
+    if (!binding || binding.source.protocol === 'ws' || binding.source.protocol === 'wss') {
       this.forget(entry);
       return;
     }

@@ -143,6 +143,23 @@ describe('NAT keep-alive scheduling (injected clock)', () => {
     expect(s.keepalive.size).toBe(0);
   });
 
+  it('leaves WebSocket bindings to their connection (no CRLF inside WebSocket messages)', async () => {
+    const ws = binding({
+      aor,
+      contact: 'sip:abc@df7jal23ls0d.invalid;transport=ws',
+      expiresAt: t + 3600 * SECOND,
+      source: { protocol: 'wss', address: '203.0.113.9', port: 52000, connectionId: 'ws-1' },
+    });
+    const s = await setup([ws]);
+    t += 30 * SECOND;
+    s.keepalive.tick();
+    await settle();
+    expect(s.crlf).toEqual([]);
+    expect(s.options).toEqual([]);
+    expect(s.keepalive.size).toBe(0);
+    expect(await s.location.lookup(aor)).toHaveLength(1);
+  });
+
   it('keeps at most maxInFlight pings out; the rest go on the next ticks', async () => {
     const location = new MemoryLocationService({ now, sweepIntervalMs: 0 });
     let release: () => void = () => {};
