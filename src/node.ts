@@ -161,6 +161,7 @@ export async function startNode(
         metrics,
         logger: logger.child({ role: 'b2bua' }),
         media: services.media,
+        cdrs: services.store.cdrs,
       })
     : undefined;
   const routing = new RoutingRole(
@@ -183,7 +184,7 @@ export async function startNode(
       registrar: services.registrar,
       features: services.store.features,
     },
-    services && { trunks: services.trunks.services, ...(b2bua ? { takeover: b2bua } : {}) },
+    services && { trunks: services.trunks.services, ...(b2bua ? { takeover: b2bua.b2bua } : {}) },
   );
   stack.attach(routing);
   const nat =
@@ -221,6 +222,7 @@ export async function startNode(
           features: services.store,
           // A write through the API reaches this node's routing tables at once (others poll).
           trunks: { trunks: services.store.trunks, onChange: () => void services.trunks.tables.refresh() },
+          cdrs: services.store.cdrs,
           metrics,
           logger: logger.child({ role: 'api' }),
           metricsEndpoint: config.api.metricsNeedKey ? 'protected' : 'open',
@@ -272,7 +274,8 @@ export async function startNode(
       idleCollector?.close();
       nat?.stop();
       await api?.close();
-      b2bua?.hangUpAll();
+      // Calls end and their CDRs are written while the stack and the store still run.
+      await b2bua?.stop();
       // Unregistering needs the stack: before it closes.
       await carriers?.stop();
       await stack.close();
@@ -285,7 +288,7 @@ export async function startNode(
   if (services) running.services = services;
   if (apiAddress) running.api = apiAddress;
   if (carriers) running.carriers = carriers;
-  if (b2bua) running.b2bua = b2bua;
+  if (b2bua) running.b2bua = b2bua.b2bua;
   return running;
 }
 

@@ -4,6 +4,7 @@
  * schemas carry an `$id` and appear under `components.schemas`.
  */
 
+import { CDR_SCHEMAS } from './cdr-schemas.js';
 import { TRUNK_SCHEMAS } from './trunk-schemas.js';
 
 /** ws:// or wss:// and a host: the only consumers the streamer can reach. */
@@ -366,6 +367,7 @@ export const SHARED_SCHEMAS = [
   banSchema,
   addBanBodySchema,
   ...TRUNK_SCHEMAS,
+  ...CDR_SCHEMAS,
 ] as const;
 
 export const domainParamsSchema = {

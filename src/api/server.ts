@@ -3,11 +3,13 @@ import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstanc
 import type { Logger } from 'pino';
 import type { MetricsRegistry } from '../metrics/index.js';
 import type { RecordingService } from '../recording/types.js';
+import type { CdrRepository } from '../store/index.js';
 import { type ApiKeyVerifier, requireApiKey, SECURITY_SCHEMES } from './auth.js';
 import { ApiError, fromClientError, fromRecordingError, isRecordingError } from './errors.js';
 import { instrumentHttp } from './http-metrics.js';
 import { type BanService, banRoutes } from './routes/bans.js';
 import { type CarrierStatus, carrierStatusRoutes } from './routes/carrier-status.js';
+import { cdrRoutes } from './routes/cdrs.js';
 import { type FeatureProvisioning, featureRoutes } from './routes/features.js';
 import { policyRoutes } from './routes/policies.js';
 import { recordingRoutes } from './routes/recordings.js';
@@ -42,6 +44,8 @@ export interface ApiServerOptions {
   carrierStatus?: CarrierStatus;
   /** The edge's bans (/v1/bans). */
   bans?: BanService;
+  /** Call detail records (/v1/cdrs). */
+  cdrs?: Pick<CdrRepository, 'listCdrs' | 'getCdr'>;
 }
 
 /**
@@ -87,7 +91,7 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
         title: 'Switchboard API',
         version: options.version ?? '0.1.0',
         description:
-          'Recordings, recording policies, call features, trunks, gateways and least-cost routes of a Switchboard node.',
+          'Recordings, recording policies, call features, trunks, gateways, least-cost routes and call detail records of a Switchboard node.',
       },
       components: { securitySchemes: SECURITY_SCHEMES },
     },
@@ -111,6 +115,7 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
       await v1.register(carrierStatusRoutes(options.carrierStatus ?? {}));
       await v1.register(banRoutes(options.bans));
       if (options.trunks) await v1.register(trunkRoutes(options.trunks));
+      if (options.cdrs) await v1.register(cdrRoutes(options.cdrs));
     },
     { prefix: '/v1' },
   );

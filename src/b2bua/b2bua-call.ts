@@ -79,6 +79,8 @@ export class B2buaCall {
   private hangup: HangupSide | undefined;
   private callerCancelled = false;
   private completed = false;
+  /** Settles once the call's record went to the observer. */
+  private finished: Promise<void> | undefined;
   private maxTimer: unknown;
   /** Callee-leg events are handled one after another (the media relay is asynchronous). */
   private queue: Promise<void> = Promise.resolve();
@@ -399,6 +401,13 @@ export class B2buaCall {
     else if (this.caller.state === 'terminated' && this.callee.state === 'initial') this.finish();
   }
 
+  /** The end of a call the node cannot wait for (it stops): recorded as it stands now. */
+  abandon(): Promise<void> {
+    this.hangup ??= 'node';
+    this.finish();
+    return this.finished ?? Promise.resolve();
+  }
+
   private finish(): void {
     if (this.completed) return;
     this.completed = true;
@@ -409,7 +418,7 @@ export class B2buaCall {
     const status = answered ? 200 : this.finalStatus || 500;
     const context = this.taken.context;
     const caller = context.caller?.aor ?? this.taken.request.from.uri.toString();
-    void this.media.end().then((media) => {
+    this.finished = this.media.end().then((media) => {
       const record: CallRecord = {
         id: this.id,
         callerCallId: this.callerCallId,

@@ -98,9 +98,16 @@ export class B2bua implements CallTakeover, CallObserver {
     });
   }
 
-  /** End every call (the node stops). */
-  hangUpAll(): void {
+  /**
+   * The node stops: every call is ended (BYE, or CANCEL and 480), and those whose legs have not
+   * ended within `graceMs` are recorded as they stand, so each still gets its CDR.
+   */
+  async stop(graceMs = 2000): Promise<void> {
     for (const call of this.calls.values()) call.hangUp('SIP;cause=503;text="Node shutting down"', 41);
+    const deadline = this.now() + graceMs;
+    while (this.calls.size > 0 && this.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    await Promise.allSettled([...this.calls.values()].map((call) => call.abandon()));
   }
 
   // ---- CallObserver ----------------------------------------------------------------------

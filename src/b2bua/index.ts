@@ -4,6 +4,7 @@ export { B2bua, type B2buaMetrics, type B2buaOptions, type CallRecordSink } from
 export { B2buaCall, type CallObserver } from './b2bua-call.js';
 export { B2BUA_MODES, type B2buaMode, takesCall } from './call-policy.js';
 export { type CallRecord, durations } from './call-record.js';
+export { CdrWriter, type CdrWriterOptions, cdrOf } from './cdr-writer.js';
 export { HeaderPolicy, PASSED_HEADERS } from './header-policy.js';
 export {
   callerStatusFor,

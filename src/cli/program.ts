@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerAlias } from './commands/alias.js';
 import { registerApiKey } from './commands/apikey.js';
 import { registerBan } from './commands/ban.js';
+import { registerCdr } from './commands/cdr.js';
 import { registerConfig } from './commands/config.js';
 import { registerDomain } from './commands/domain.js';
 import { registerFeature } from './commands/feature.js';
@@ -47,6 +48,7 @@ export function buildProgram(io: CliIo, deps: CliDeps): Command {
   registerTrunk(program, io);
   registerGateway(program, io);
   registerRoute(program, io);
+  registerCdr(program, io);
   registerRegistrations(program, io);
   registerApiKey(program, io);
   registerBan(program, io);

@@ -1,3 +1,12 @@
+export {
+  CDR_DISPOSITIONS,
+  type Cdr,
+  type CdrDisposition,
+  type CdrFilter,
+  type CdrHangup,
+  type CdrPage,
+  type CdrRepository,
+} from './cdr-types.js';
 export { ConflictError, InvalidInputError, NotFoundError, StoreError } from './errors.js';
 export type {
   CallFeatureRepository,

@@ -203,6 +203,37 @@ export const MIGRATIONS: readonly Migration[] = [
       `insert into routing_revision (id, revision) values (1, 0)`,
     ],
   },
+  {
+    version: 7,
+    name: 'call detail records',
+    statements: (t) => [
+      // One row per B2BUA call, whatever its outcome; media holds the relay's statistics as JSON.
+      `create table cdrs (
+        id text primary key,
+        caller_call_id text not null,
+        callee_call_id text not null,
+        caller text not null,
+        callee text not null,
+        source_trunk text,
+        trunk text,
+        setup_at ${t.time} not null,
+        ringing_at ${t.time},
+        answer_at ${t.time},
+        end_at ${t.time} not null,
+        duration ${t.real} not null,
+        billable_seconds integer not null,
+        status integer not null,
+        cause integer not null,
+        hangup text not null,
+        disposition text not null,
+        media text
+      )`,
+      `create index cdrs_setup on cdrs (setup_at, id)`,
+      `create index cdrs_caller on cdrs (caller, setup_at)`,
+      `create index cdrs_callee on cdrs (callee, setup_at)`,
+      `create index cdrs_trunk on cdrs (trunk, setup_at)`,
+    ],
+  },
 ];
 
 /** The feature settings a subscriber and a domain (as default) both have. */

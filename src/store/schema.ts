@@ -172,6 +172,28 @@ export interface RoutingRevisionTable {
   revision: number;
 }
 
+export interface CdrsTable {
+  id: string;
+  caller_call_id: string;
+  callee_call_id: string;
+  caller: string;
+  callee: string;
+  source_trunk: string | null;
+  trunk: string | null;
+  setup_at: Timestamp;
+  ringing_at: Timestamp | null;
+  answer_at: Timestamp | null;
+  end_at: Timestamp;
+  duration: number;
+  billable_seconds: number;
+  status: number;
+  cause: number;
+  hangup: string;
+  disposition: string;
+  /** JSON: the media relay's statistics of the call. */
+  media: string | null;
+}
+
 export interface StoreSchema {
   schema_migrations: SchemaMigrationsTable;
   domains: DomainsTable;
@@ -187,4 +209,5 @@ export interface StoreSchema {
   trunk_gateways: TrunkGatewaysTable;
   lcr_routes: LcrRoutesTable;
   routing_revision: RoutingRevisionTable;
+  cdrs: CdrsTable;
 }

@@ -1,6 +1,8 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import { SqlApiKeys } from './api-keys.js';
 import { SqlCallFeatures } from './call-features.js';
+import type { CdrRepository } from './cdr-types.js';
+import { SqlCdrs } from './cdrs.js';
 import { ConflictError, NotFoundError } from './errors.js';
 import type { CallFeatureRepository } from './feature-types.js';
 import type { SqlFlavor } from './flavor.js';
@@ -58,6 +60,8 @@ export class SqlProvisioningStore implements ProvisioningStore {
   readonly features: CallFeatureRepository;
   /** Trunks, their gateways, and least-cost routes, in the same database. */
   readonly trunks: TrunkRepository;
+  /** Call detail records of the B2BUA's calls. */
+  readonly cdrs: CdrRepository;
   /** The hot queries, compiled once: a subscriber by name, and full and single-row binding upserts. */
   private readonly subscriberQuery: PreparedQuery<SubscriberRow>;
   private readonly upsertBatch: PreparedQuery<unknown>;
@@ -73,6 +77,7 @@ export class SqlProvisioningStore implements ProvisioningStore {
     this.apiKeys = new SqlApiKeys(db, flavor);
     this.features = new SqlCallFeatures(db, flavor);
     this.trunks = new SqlTrunks(db, flavor);
+    this.cdrs = new SqlCdrs(db, flavor);
     this.subscriberQuery = new PreparedQuery(subscriberLookup(db, '', ''), 2);
     this.upsertBatch = this.bindingUpsert(BINDING_BATCH);
     this.upsertOne = this.bindingUpsert(1);

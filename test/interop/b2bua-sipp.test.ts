@@ -8,6 +8,19 @@ import { describeSipp, runSipp, type SippResult, sippPorts, startSippUas } from 
 import { headerValues, parseSippMessages, type TracedMessage } from './sipp-messages.js';
 import { prepareTrunkNode, startTrunkNode, type TrunkNode } from './trunk-node.js';
 
+/** A CDR as GET /v1/cdrs and `switchboard cdr list --json` give it. */
+interface Cdr {
+  id: string;
+  callerCallId: string;
+  calleeCallId: string;
+  status: number;
+  cause: number;
+  hangup: string;
+  disposition: string;
+  billableSeconds: number;
+  answerAt?: string;
+}
+
 // SIPp caller → a node whose B2BUA takes every call (b2bua.mode all) → SIPp callee behind the
 // node's default route. What each side sees on the wire is read from SIPp's message traces.
 const sipp = requirePeer('sipp', 'sip-tester');
@@ -40,7 +53,7 @@ describe.skipIf(!sipp)(
       uacScenario: string | undefined,
       uasScenario: string | undefined,
       calls = 1,
-    ): Promise<Leg & { node: TrunkNode; metrics: string }> {
+    ): Promise<Leg & { node: TrunkNode; metrics: string; cdrs: Cdr[]; cliCdrs: Cdr[] }> {
       const uasLog = join(scratch, `uas-${Date.now()}.log`);
       const uas = await startSippUas(bin, {
         transport: 'udp',
@@ -91,10 +104,13 @@ describe.skipIf(!sipp)(
         // The last call's ends settle (the callee's ACK, the CDR) before the node is asked.
         await new Promise((resolve) => setTimeout(resolve, 300));
         const metrics = await (await fetch(`http://127.0.0.1:${node.apiPort}/metrics`)).text();
+        const listed = await node.get<{ cdrs: Cdr[] }>('/v1/cdrs');
+        expect(listed.status).toBe(200);
+        const cliCdrs = (JSON.parse(await node.cli(['cdr', 'list', '--json'])) as { cdrs: Cdr[] }).cdrs;
         await uas.stop();
         const callee = parseSippMessages(readFileSync(uasLog, 'utf8'));
         const caller = parseSippMessages(result.messages ?? '');
-        return { result, caller, callee, node, metrics };
+        return { result, caller, callee, node, metrics, cdrs: listed.body.cdrs, cliCdrs };
       } finally {
         await uas.stop();
         const exit = await node?.stop();
@@ -120,6 +136,25 @@ describe.skipIf(!sipp)(
       expect(basic.result.failed, `${describeSipp(basic.result)}\n${basic.node.report()}`).toBe(0);
       expect(basic.result.successful).toBe(3);
       expect(ended(basic.metrics, 'answered')).toBe(3);
+      // One CDR per call, over REST and from the CLI alike, naming both legs' Call-IDs.
+      expect(basic.cdrs).toHaveLength(3);
+      expect(basic.cliCdrs.map((c) => c.id).sort()).toEqual(basic.cdrs.map((c) => c.id).sort());
+      const sent = new Set(
+        basic.caller
+          .filter((m) => m.direction === 'sent' && m.startLine.startsWith('INVITE'))
+          .map((m) => one(m, 'call-id')),
+      );
+      const got = new Set(
+        basic.callee
+          .filter((m) => m.direction === 'received' && m.startLine.startsWith('INVITE'))
+          .map((m) => one(m, 'call-id')),
+      );
+      for (const cdr of basic.cdrs) {
+        expect(cdr).toMatchObject({ status: 200, cause: 16, hangup: 'caller', disposition: 'answered' });
+        expect(cdr.answerAt).toBeDefined();
+        expect(sent.has(cdr.callerCallId)).toBe(true);
+        expect(got.has(cdr.calleeCallId)).toBe(true);
+      }
     });
 
     it("shows the callee a Call-ID, From tag, Via and Contact of the node's own, none of the caller's", () => {
@@ -166,6 +201,8 @@ describe.skipIf(!sipp)(
       const invite = leg.caller.find((m) => m.direction === 'sent' && m.startLine.startsWith('INVITE'));
       expect(one(bye, 'call-id')).toBe(one(invite, 'call-id'));
       expect(ended(leg.metrics, 'answered')).toBe(1);
+      expect(leg.cdrs).toHaveLength(1);
+      expect(leg.cdrs[0]).toMatchObject({ status: 200, hangup: 'callee', disposition: 'answered' });
     });
 
     it("turns the caller's CANCEL into a CANCEL of the callee leg and 487 for the caller", {
@@ -178,6 +215,14 @@ describe.skipIf(!sipp)(
         true,
       );
       expect(ended(leg.metrics, 'cancelled')).toBe(1);
+      expect(leg.cdrs).toHaveLength(1);
+      expect(leg.cdrs[0]).toMatchObject({
+        status: 487,
+        hangup: 'caller',
+        disposition: 'cancelled',
+        billableSeconds: 0,
+      });
+      expect(leg.cdrs[0]!.answerAt).toBeUndefined();
     });
 
     it('answers the caller 486 when the callee is busy', { timeout: 60_000 }, async () => {
@@ -187,6 +232,8 @@ describe.skipIf(!sipp)(
       const busy = leg.caller.find((m) => m.direction === 'received' && m.status === 486);
       expect(one(busy, 'reason')).toMatch(/^SIP;cause=486/);
       expect(ended(leg.metrics, 'busy')).toBe(1);
+      expect(leg.cdrs).toHaveLength(1);
+      expect(leg.cdrs[0]).toMatchObject({ status: 486, cause: 17, hangup: 'callee', disposition: 'busy' });
     });
   },
 );

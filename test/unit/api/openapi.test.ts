@@ -46,6 +46,8 @@ const V1_OPERATIONS = [
   ['get', '/v1/routes/{id}'],
   ['patch', '/v1/routes/{id}'],
   ['delete', '/v1/routes/{id}'],
+  ['get', '/v1/cdrs'],
+  ['get', '/v1/cdrs/{id}'],
 ] as const;
 
 const METHODS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']);
@@ -68,7 +70,7 @@ describe('GET /openapi.json', () => {
   let store: SqliteProvisioningStore;
   beforeAll(async () => {
     store = await SqliteProvisioningStore.open(':memory:');
-    h = await harness({ features: store, trunks: { trunks: store.trunks } });
+    h = await harness({ features: store, trunks: { trunks: store.trunks }, cdrs: store.cdrs });
     const response = await h.app.inject({ url: '/openapi.json' });
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toMatch(/^application\/json/);

@@ -22,6 +22,8 @@ const COMMANDS = [
   ['alias', 'list'],
   ['alias', 'remove'],
   ['registrations'],
+  ['cdr'],
+  ['cdr', 'list'],
 ];
 
 describe('store commands --help', () => {

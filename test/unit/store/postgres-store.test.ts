@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { openStore, PostgresProvisioningStore } from '../../../src/store/index.js';
+import { cdrContract } from './cdr-contract.js';
 import { storeContract } from './contract.js';
 import { PG_URL, postgresHarness, postgresSkipReason, uniqueSchema } from './pg-harness.js';
 import { trunkContract } from './trunk-contract.js';
@@ -10,13 +11,14 @@ const title = (t: string) => (skip ? `${t} [skipped: ${skip}]` : t);
 describe.skipIf(skip !== undefined)(title('PostgreSQL provisioning store'), () => {
   storeContract(postgresHarness);
   describe('trunks, gateways, routes', () => trunkContract(postgresHarness));
+  describe('call detail records', () => cdrContract(postgresHarness));
 
   it('openStore picks PostgreSQL for a postgres:// URL, with ?schema=', async () => {
     const schema = uniqueSchema();
     const store = await openStore({ dataDir: '/nonexistent', store: { url: `${PG_URL}?schema=${schema}` } });
     try {
       expect(store).toBeInstanceOf(PostgresProvisioningStore);
-      expect(await store.schemaVersions()).toEqual([1, 2, 3, 4, 5, 6]);
+      expect(await store.schemaVersions()).toEqual([1, 2, 3, 4, 5, 6, 7]);
     } finally {
       await store.close();
       const admin = await PostgresProvisioningStore.open(PG_URL, { schema });

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore, SQLITE_FILE, SqliteProvisioningStore } from '../../../src/store/index.js';
+import { cdrContract } from './cdr-contract.js';
 import { storeContract } from './contract.js';
 import { sqliteHarness } from './sqlite-harness.js';
 import { trunkContract } from './trunk-contract.js';
@@ -10,6 +11,7 @@ import { trunkContract } from './trunk-contract.js';
 describe('SQLite provisioning store', () => {
   storeContract(sqliteHarness);
   describe('trunks, gateways, routes', () => trunkContract(sqliteHarness));
+  describe('call detail records', () => cdrContract(sqliteHarness));
 });
 
 describe('openStore with SQLite', () => {

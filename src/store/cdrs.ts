@@ -1,0 +1,115 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { Cdr, CdrDisposition, CdrFilter, CdrHangup, CdrPage, CdrRepository } from './cdr-types.js';
+import { InvalidInputError } from './errors.js';
+import { type SqlFlavor, toDate } from './flavor.js';
+import type { CdrsTable, StoreSchema } from './schema.js';
+
+const DEFAULT_LIMIT = 100;
+const MAX_LIMIT = 1000;
+
+/** `next` cursors: setup time (ms) and id of the last row of a page. */
+function encodeCursor(cdr: Cdr): string {
+  return Buffer.from(`${cdr.setupAt.getTime()}|${cdr.id}`, 'utf8').toString('base64url');
+}
+
+function decodeCursor(cursor: string): { at: Date; id: string } {
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  const bar = text.indexOf('|');
+  const ms = Number(text.slice(0, bar));
+  if (bar < 1 || !Number.isFinite(ms)) throw new InvalidInputError('after: not a cursor this listing gave');
+  return { at: new Date(ms), id: text.slice(bar + 1) };
+}
+
+/** CDRs on either SQL backend. */
+export class SqlCdrs implements CdrRepository {
+  constructor(
+    private readonly db: Kysely<StoreSchema>,
+    private readonly flavor: SqlFlavor,
+  ) {}
+
+  async addCdr(cdr: Cdr): Promise<void> {
+    const time = (date: Date | undefined) => (date ? this.flavor.time(date) : null);
+    await this.db
+      .insertInto('cdrs')
+      .values({
+        id: cdr.id,
+        caller_call_id: cdr.callerCallId,
+        callee_call_id: cdr.calleeCallId,
+        caller: cdr.caller,
+        callee: cdr.callee,
+        source_trunk: cdr.sourceTrunk ?? null,
+        trunk: cdr.trunk ?? null,
+        setup_at: this.flavor.time(cdr.setupAt),
+        ringing_at: time(cdr.ringingAt),
+        answer_at: time(cdr.answerAt),
+        end_at: this.flavor.time(cdr.endAt),
+        duration: cdr.duration,
+        billable_seconds: cdr.billableSeconds,
+        status: cdr.status,
+        cause: cdr.cause,
+        hangup: cdr.hangup,
+        disposition: cdr.disposition,
+        media: cdr.media === undefined ? null : JSON.stringify(cdr.media),
+      })
+      .onConflict((oc) => oc.column('id').doNothing())
+      .execute();
+  }
+
+  async getCdr(id: string): Promise<Cdr | undefined> {
+    const row = await this.db.selectFrom('cdrs').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toCdr(row) : undefined;
+  }
+
+  async listCdrs(filter: CdrFilter = {}): Promise<CdrPage> {
+    const limit = filter.limit ?? DEFAULT_LIMIT;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
+      throw new InvalidInputError(`limit: expected an integer 1-${MAX_LIMIT}, got ${limit}`);
+    }
+    let query = this.db.selectFrom('cdrs').selectAll();
+    if (filter.from) query = query.where('setup_at', '>=', this.flavor.time(filter.from));
+    if (filter.to) query = query.where('setup_at', '<', this.flavor.time(filter.to));
+    if (filter.caller !== undefined) query = query.where('caller', '=', filter.caller);
+    if (filter.callee !== undefined) query = query.where('callee', '=', filter.callee);
+    if (filter.trunk !== undefined) query = query.where('trunk', '=', filter.trunk);
+    if (filter.disposition !== undefined) query = query.where('disposition', '=', filter.disposition);
+    if (filter.after !== undefined) {
+      const { at, id } = decodeCursor(filter.after);
+      const t = this.flavor.time(at);
+      query = query.where((eb) =>
+        eb.or([eb('setup_at', '<', t), eb.and([eb('setup_at', '=', t), eb('id', '<', id)])]),
+      );
+    }
+    const rows = await query
+      .orderBy('setup_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit + 1)
+      .execute();
+    const cdrs = rows.slice(0, limit).map(toCdr);
+    const last = cdrs.at(-1);
+    return rows.length > limit && last ? { cdrs, next: encodeCursor(last) } : { cdrs };
+  }
+}
+
+function toCdr(row: Selectable<CdrsTable>): Cdr {
+  const cdr: Cdr = {
+    id: row.id,
+    callerCallId: row.caller_call_id,
+    calleeCallId: row.callee_call_id,
+    caller: row.caller,
+    callee: row.callee,
+    setupAt: toDate(row.setup_at),
+    endAt: toDate(row.end_at),
+    duration: Number(row.duration),
+    billableSeconds: Number(row.billable_seconds),
+    status: Number(row.status),
+    cause: Number(row.cause),
+    hangup: row.hangup as CdrHangup,
+    disposition: row.disposition as CdrDisposition,
+  };
+  if (row.source_trunk !== null) cdr.sourceTrunk = row.source_trunk;
+  if (row.trunk !== null) cdr.trunk = row.trunk;
+  if (row.ringing_at !== null) cdr.ringingAt = toDate(row.ringing_at);
+  if (row.answer_at !== null) cdr.answerAt = toDate(row.answer_at);
+  if (row.media !== null) cdr.media = JSON.parse(row.media) as unknown;
+  return cdr;
+}
