@@ -146,12 +146,14 @@ export class RoutingRole implements StackHandlers {
     if (this.options.mode !== 'stateless') return false;
     // Requests that may be for our subscribers need the store, authentication and a transaction.
     if (this.asynchronous && !request.has('route')) return false;
-    const decision = runStages(this.stages, request, new RoutingContext(source, undefined));
+    const context = new RoutingContext(source, undefined);
+    const decision = runStages(this.stages, request, context);
     if (decision instanceof Promise) {
       decision.catch(() => {});
       return false;
     }
-    if (decision.kind !== 'forward') return false;
+    // Edits to every forwarded copy (a NATed caller's SDP repair) are the stateful relay's.
+    if (decision.kind !== 'forward' || context.prepare) return false;
     return this.relay.forwardStateless(request, source, decision.targets);
   }
 

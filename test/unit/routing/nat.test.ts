@@ -155,4 +155,30 @@ describe('the nat stage (Kamailio NATDETECT / NATMANAGE)', () => {
       expect((stack.stateless[0]!.message as typeof ack).uri.toString()).toBe('sip:alice@192.168.1.20:5060');
     });
   });
+
+  it('on a stateless edge, forwards a NATed caller without SDP statelessly (aliased) and one with SDP through a transaction', async () => {
+    const stack = new FakeStack();
+    const role = new RoutingRole(
+      stack,
+      {
+        ...options,
+        mode: 'stateless',
+        defaultRoute: 'sip:192.0.2.50:5080',
+        nat: { detect: DEFAULT_NAT_TESTS, contactAlias: true, sdpRepair: true },
+      },
+      new RecordingNode(),
+    );
+    const plain = invite();
+    expect(role.beforeTransaction(plain, natSource)).toBe(true);
+    await flush();
+    expect(stack.stateless).toHaveLength(1);
+    expect((stack.stateless[0]!.message as typeof plain).get('contact')).toContain(
+      ';alias=203.0.113.9~40312~1',
+    );
+    const withSdp = invite({ sdp: privateSdp });
+    expect(role.beforeTransaction(withSdp, natSource)).toBe(false);
+    role.onRequest(withSdp, new FakeServerTransaction(withSdp, natSource));
+    await flush();
+    expect(stack.sent[0]!.request.body.toString()).toContain('c=IN IP4 203.0.113.9');
+  });
 });
