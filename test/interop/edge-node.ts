@@ -23,6 +23,8 @@ export interface EdgeNodeOptions {
   subscribers?: TestSubscriber[];
   /** Outbound-proxy mode: every request without a Route goes to this SIP URI. */
   defaultRoute?: string;
+  /** Serve example.com (default true); false for a plain outbound proxy. */
+  domain?: boolean;
   /** A configuration file's content (what the environment cannot say: empty lists). */
   config?: object;
 }
@@ -45,7 +47,8 @@ export async function startEdgeNode(options: EdgeNodeOptions): Promise<EdgeNode>
   const [port, apiPort] = [await allocatePorts(1), await allocatePorts(1)];
   let key = '';
   try {
-    await provisionSwitchboard(dataDir, { subscribers: options.subscribers ?? [] });
+    if (options.domain !== false)
+      await provisionSwitchboard(dataDir, { subscribers: options.subscribers ?? [] });
     const added = JSON.parse(await switchboardCli(dataDir, ['apikey', 'add', 'edge-tests', '--json'])) as {
       key: string;
     };
@@ -63,8 +66,7 @@ export async function startEdgeNode(options: EdgeNodeOptions): Promise<EdgeNode>
     NODE_ADDRESS,
     '--data-dir',
     dataDir,
-    '--domain',
-    DOMAIN,
+    ...(options.domain !== false ? ['--domain', DOMAIN] : []),
     '--api-port',
     String(apiPort),
     '--log-level',
