@@ -1,12 +1,20 @@
 import { BlockList, isIP } from 'node:net';
 
+interface Ipv4Network {
+  base: number;
+  mask: number;
+}
+
 /**
- * Sources never banned nor rate-limited: operators' networks (`edge.allow`) and, through
- * `alsoAllowed`, trunks' source networks (they move with the store).
+ * Sources never banned nor rate-limited: operators' networks (`edge.allow`), the node's own
+ * addresses and, through `alsoAllowed`, trunks' source networks (they move with the store).
+ * Asked for every request that passes the ban check, so IPv4 is matched with integer masks:
+ * node's BlockList.check costs about 9 µs a call.
  */
 export class AllowList {
-  private readonly networks = new BlockList();
-  private readonly count: number;
+  private readonly ipv4: Ipv4Network[] = [];
+  private readonly ipv6 = new BlockList();
+  private ipv6Count = 0;
 
   constructor(
     cidrs: readonly string[],
@@ -16,17 +24,48 @@ export class AllowList {
       const [address, bits] = cidr.split('/') as [string, string | undefined];
       const family = isIP(address);
       if (family === 0) throw new Error(`not an IP address or network: ${cidr}`);
-      const type = family === 6 ? 'ipv6' : 'ipv4';
-      this.networks.addSubnet(address, bits === undefined ? (family === 6 ? 128 : 32) : Number(bits), type);
+      if (family === 4) {
+        const length = bits === undefined ? 32 : Number(bits);
+        const mask = length === 0 ? 0 : (0xffffffff << (32 - length)) >>> 0;
+        this.ipv4.push({ base: (ipv4ToInt(address)! & mask) >>> 0, mask });
+      } else {
+        this.ipv6.addSubnet(address, bits === undefined ? 128 : Number(bits), 'ipv6');
+        this.ipv6Count++;
+      }
     }
-    this.count = cidrs.length;
   }
 
   allows(address: string): boolean {
-    if (this.count > 0) {
-      const family = isIP(address);
-      if (family !== 0 && this.networks.check(address, family === 6 ? 'ipv6' : 'ipv4')) return true;
+    const v4 = ipv4ToInt(address);
+    if (v4 !== undefined) {
+      for (const n of this.ipv4) if ((v4 & n.mask) >>> 0 === n.base) return true;
+    } else if (this.ipv6Count > 0 && isIP(address) === 6 && this.ipv6.check(address, 'ipv6')) {
+      return true;
     }
     return this.alsoAllowed(address);
   }
+}
+
+/** A dotted-quad IPv4 address as an unsigned integer; undefined for anything else. */
+function ipv4ToInt(address: string): number | undefined {
+  let value = 0;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < address.length; i++) {
+    const c = address.charCodeAt(i);
+    if (c === 0x2e) {
+      if (digits === 0 || dots === 3) return undefined;
+      value = value * 256 + part;
+      part = 0;
+      digits = 0;
+      dots++;
+    } else if (c >= 0x30 && c <= 0x39 && digits < 3) {
+      part = part * 10 + (c - 0x30);
+      digits++;
+      if (part > 255) return undefined;
+    } else return undefined;
+  }
+  if (dots !== 3 || digits === 0) return undefined;
+  return value * 256 + part;
 }
