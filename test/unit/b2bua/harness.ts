@@ -109,7 +109,14 @@ export interface Harness {
 
 /** A B2BUA at 203.0.113.1 that has just taken alice's call to bob. */
 export async function takenCall(
-  options: { media?: MediaRelay; passHeaders?: string[]; sdp?: boolean; maxCallDuration?: number } = {},
+  options: {
+    media?: MediaRelay;
+    passHeaders?: string[];
+    sdp?: boolean;
+    maxCallDuration?: number;
+    /** Edits the routing context before the B2BUA takes the call (a trunk call...). */
+    before?: (context: RoutingContext) => void;
+  } = {},
 ): Promise<Harness> {
   const transport = new FakeTransport();
   const clock = new FakeClock();
@@ -131,6 +138,7 @@ export async function takenCall(
   const aInvite = callerInvite(options.sdp === false ? { sdp: false } : {});
   const aTx = new FakeServerTransaction(aInvite, CALLER);
   const context = new RoutingContext(CALLER, aTx);
+  options.before?.(context);
   b2bua.take({
     request: aInvite,
     transaction: aTx,
