@@ -48,6 +48,7 @@ export function startB2bua(parts: B2buaParts): NodeB2bua | undefined {
     mode: config.b2bua.mode,
     passHeaders: config.b2bua.passHeaders,
     maxCallDuration: config.b2bua.maxCallDuration,
+    sessionExpires: config.b2bua.sessionExpires,
     isOwnUri: (uri) => parts.stack.isLocalUri(uri),
     events: parts.events,
     ...(parts.media && config.b2bua.anchorMedia ? { media: parts.media } : {}),

@@ -16,6 +16,13 @@ import type { CallRecord } from './call-record.js';
 import { CalleeLegHost } from './callee-leg-host.js';
 import type { HeaderPolicy } from './header-policy.js';
 import {
+  LegSessionTimer,
+  MIN_SESSION_EXPIRES,
+  parseSessionExpires,
+  type SessionExpires,
+  supportsTimer,
+} from './session-timer.js';
+import {
   callerStatusFor,
   dispositionFor,
   NORMAL_CLEARING,
@@ -41,6 +48,8 @@ export interface CallDeps {
   now: () => number;
   /** ms an answered call may last before the node ends it (0: no limit). */
   maxDuration: number;
+  /** RFC 4028 session interval in seconds on both legs (0: no session timers). */
+  sessionExpires: number;
   onError: (error: unknown, context: string) => void;
 }
 
@@ -82,6 +91,8 @@ export class B2buaCall {
   /** Settles once the call's record went to the observer. */
   private finished: Promise<void> | undefined;
   private maxTimer: unknown;
+  /** RFC 4028 timers of the caller's and the callee's leg, once answered. */
+  private readonly sessionTimers: Partial<Record<Side, LegSessionTimer>> = {};
   /** Callee-leg events are handled one after another (the media relay is asynchronous). */
   private queue: Promise<void> = Promise.resolve();
 
@@ -105,11 +116,82 @@ export class B2buaCall {
       to: request.to,
       from: request.from,
       requestUri: request.uri,
-      headers: deps.headers.pick(request),
+      headers: [...deps.headers.pick(request), ...this.offeredTimer()],
     });
     // The relay takes one from it, as it would from the caller's (loops still end, §16.6 item 3).
     invite.set('max-forwards', String(request.maxForwards ?? 70));
     this.callee = new InviteClientSession(this.host, invite);
+  }
+
+  /** RFC 4028 §7.1: the callee leg's INVITE asks for session timers, the B2BUA refreshing. */
+  private offeredTimer(): Array<[string, string]> {
+    const interval = this.deps.sessionExpires;
+    if (interval <= 0) return [];
+    return [
+      ['supported', 'timer'],
+      ['session-expires', `${interval};refresher=uac`],
+      ['min-se', String(MIN_SESSION_EXPIRES)],
+    ];
+  }
+
+  /**
+   * RFC 4028 §9: the caller's session interval and refresher for our 2xx: the caller's own when it
+   * supports timers (it refreshes unless it asked us to), else ours with the B2BUA refreshing.
+   */
+  private callerTimer(): (SessionExpires & { weRefresh: boolean }) | undefined {
+    if (this.deps.sessionExpires <= 0) return undefined;
+    const request = this.taken.request;
+    const asked = parseSessionExpires(request);
+    const interval = Math.max(MIN_SESSION_EXPIRES, asked?.interval ?? this.deps.sessionExpires);
+    const refresher = supportsTimer(request) ? (asked?.refresher ?? 'uac') : 'uas';
+    return { interval, refresher, weRefresh: refresher === 'uas' };
+  }
+
+  /** Start a leg's session timer; its refresh is UPDATE when the peer allows it, else re-INVITE. */
+  private startTimer(side: Side, expires: SessionExpires & { weRefresh: boolean }, peer: SipMessage): void {
+    const session: InviteSession = side === 'caller' ? this.caller : this.callee;
+    const allowsUpdate = peer.getAll('allow').some((method) => method.trim().toUpperCase() === 'UPDATE');
+    const headers: Array<[string, string]> = [
+      ['supported', 'timer'],
+      ['session-expires', `${expires.interval};refresher=uac`],
+    ];
+    this.sessionTimers[side] = new LegSessionTimer(
+      this.deps.core.timers,
+      expires,
+      async () => {
+        this.refreshing.add(side);
+        const sdp = session.localSdp;
+        const response =
+          allowsUpdate || !sdp
+            ? await session.update({ headers })
+            : await session.reinvite({ headers, body: sdp });
+        this.refreshing.delete(side);
+        return response.status;
+      },
+      (why) => this.hangUp(why, 102),
+    );
+  }
+
+  /** Session-Expires for our 2xx to a leg's refresh: `uac` when the peer is that leg's refresher. */
+  private refreshAnswer(side: Side): Array<[string, string]> {
+    const timer = this.sessionTimers[side];
+    if (!timer) return [];
+    timer.refreshed();
+    const interval = side === 'caller' ? this.callerTimer()?.interval : this.calleeInterval;
+    return interval ? [['session-expires', `${interval};refresher=${timer.weRefresh ? 'uas' : 'uac'}`]] : [];
+  }
+
+  private calleeInterval: number | undefined;
+  /** Legs with a session refresh of ours in flight: their 481/408 is the session timer's failure. */
+  private readonly refreshing = new Set<Side>();
+  /** The Reason of the node's own ending of the call, for the other leg's BYE. */
+  private endReason: string | undefined;
+
+  /** RFC 4028 §10: a refresh got 408 or 481 — the session is over, ended by the node. */
+  private refreshFailed(): void {
+    this.hangup ??= 'node';
+    this.cause ??= 102;
+    this.endReason ??= 'SIP;cause=481;text="Session refresh failed"';
   }
 
   get callerCallId(): string {
@@ -198,8 +280,9 @@ export class B2buaCall {
     caller.on('terminated', (cause) => {
       // The caller's leg ended by itself (no ACK for our 2xx, a 481): the callee's goes too.
       if (cause === 'ack-timeout' || cause === 'dialog-gone') {
-        this.hangup ??= 'caller';
-        this.endCallee();
+        if (this.refreshing.has('caller')) this.refreshFailed();
+        else this.hangup ??= 'caller';
+        this.endCallee(this.endReason);
       }
       this.legEnded();
     });
@@ -233,8 +316,9 @@ export class B2buaCall {
     }
     callee.on('terminated', (cause) => {
       if ((cause === 'ack-timeout' || cause === 'dialog-gone') && this.caller.state !== 'terminated') {
-        this.hangup ??= 'callee';
-        void this.caller.bye();
+        if (this.refreshing.has('callee')) this.refreshFailed();
+        else this.hangup ??= 'callee';
+        void this.caller.bye(this.endReason ? { headers: [['reason', this.endReason]] } : {});
       }
       this.legEnded();
     });
@@ -288,7 +372,20 @@ export class B2buaCall {
     }
     this.answerAt = this.deps.now();
     this.finalStatus = 200;
+    const callerTimer = this.callerTimer();
+    if (callerTimer) {
+      headers.push(['session-expires', `${callerTimer.interval};refresher=${callerTimer.refresher}`]);
+      if (callerTimer.refresher === 'uac') headers.push(['require', 'timer']);
+    }
     this.caller.accept(body ? { body, headers } : { headers });
+    if (callerTimer) this.startTimer('caller', callerTimer, this.taken.request);
+    if (this.deps.sessionExpires > 0) {
+      // §7.2: the callee's 2xx says who refreshes; without Session-Expires the B2BUA still does.
+      const granted = parseSessionExpires(response);
+      const interval = granted?.interval ?? this.deps.sessionExpires;
+      this.calleeInterval = interval;
+      this.startTimer('callee', { interval, weRefresh: (granted?.refresher ?? 'uac') === 'uac' }, response);
+    }
     this.deps.observer.answered(this);
     if (this.deps.maxDuration > 0) {
       this.maxTimer = this.deps.core.timers.setTimeout(
@@ -334,10 +431,16 @@ export class B2buaCall {
   private relayRequest(from: Side, incoming: IncomingRequest): void {
     const other: InviteSession = from === 'caller' ? this.callee : this.caller;
     const request = incoming.request;
-    if (incoming.method === 'INVITE' && request.body.length === 0) {
-      // A session refresh without offer: answered on its own leg with the SDP it has (§14.2).
+    if (incoming.method !== 'INFO' && request.body.length === 0) {
+      // A session refresh without offer (RFC 4028 §10): answered on its own leg, a re-INVITE with
+      // the SDP that leg has (§14.2); the leg's session timer starts again.
       const sdp = from === 'caller' ? this.caller.localSdp : this.callee.localSdp;
-      incoming.respond(sdp ? 200 : 488, sdp ? { body: sdp } : {});
+      if (incoming.method === 'INVITE' && !sdp) {
+        incoming.respond(488);
+        return;
+      }
+      const headers = this.refreshAnswer(from);
+      incoming.respond(200, incoming.method === 'INVITE' && sdp ? { body: sdp, headers } : { headers });
       return;
     }
     if (other.state !== 'confirmed' && other.state !== 'accepted') {
@@ -372,6 +475,8 @@ export class B2buaCall {
       if (incoming.responded) return;
       const status = response.status === 401 || response.status === 407 ? 403 : response.status;
       const headers = this.deps.headers.pick(response);
+      if (status >= 200 && status < 300 && incoming.method !== 'INFO')
+        headers.push(...this.refreshAnswer(from));
       if (status >= 200 && status < 300 && offer && hasSdp(response)) {
         const body = await this.media.answer(
           response.body,
@@ -412,6 +517,8 @@ export class B2buaCall {
     if (this.completed) return;
     this.completed = true;
     if (this.maxTimer !== undefined) this.deps.core.timers.clearTimeout(this.maxTimer);
+    this.sessionTimers.caller?.stop();
+    this.sessionTimers.callee?.stop();
     this.host.close();
     const endAt = this.deps.now();
     const answered = this.answerAt !== undefined;

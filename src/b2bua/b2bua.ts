@@ -26,6 +26,8 @@ export interface B2buaOptions {
   passHeaders?: readonly string[];
   /** Seconds an answered call may last (`b2bua.maxCallDuration`; 0: no limit). */
   maxCallDuration: number;
+  /** RFC 4028 session interval on both legs (`b2bua.sessionExpires`; 0: none). */
+  sessionExpires?: number;
   isOwnUri: (uri: Uri) => boolean;
   events?: EventBus;
   media?: MediaRelay;
@@ -82,6 +84,7 @@ export class B2bua implements CallTakeover, CallObserver {
           observer: this,
           now: this.now,
           maxDuration: this.options.maxCallDuration * 1000,
+          sessionExpires: this.options.sessionExpires ?? 0,
           onError: this.onError,
         },
         taken,

@@ -25,6 +25,7 @@ import {
   oneOf,
   pemFile,
   realm,
+  sessionInterval,
   sipUri,
   storeUrl,
   timeZone,
@@ -507,6 +508,14 @@ export const KEYS: readonly KeySpec[] = [
     validate: boolean,
     description:
       "Carry B2BUA calls' RTP through the media relay (media.relay); false passes each side's SDP to the other unchanged (signalling only).",
+  },
+  {
+    key: 'b2bua.sessionExpires',
+    env: 'SWITCHBOARD_B2BUA_SESSION_EXPIRES',
+    text: 'integer',
+    validate: sessionInterval,
+    description:
+      'RFC 4028 session interval (s) the B2BUA keeps on both legs, refreshing or expecting refreshes; 0 turns session timers off.',
   },
   {
     key: 'b2bua.maxCallDuration',

@@ -94,6 +94,8 @@ export interface B2buaConfig {
   passHeaders: string[];
   /** Seconds an answered call may last before the node ends it; 0: no limit. */
   maxCallDuration: number;
+  /** RFC 4028 session interval in seconds on both legs; 0: no session timers. */
+  sessionExpires: number;
   /** Anchor the calls' media on the node's media relay (media.relay); false: SDP passed unchanged. */
   anchorMedia: boolean;
 }

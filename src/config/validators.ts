@@ -166,6 +166,12 @@ export const realm: Validator<string> = (value) =>
     ? { value }
     : { error: `expected a digest realm (1-128 characters, no quotes or backslashes), got ${show(value)}` };
 
+/** RFC 4028 session interval: 0 (off) or 90 s (its Min-SE floor) to a day. */
+export const sessionInterval: Validator<number> = (value) =>
+  typeof value === 'number' && Number.isInteger(value) && (value === 0 || (value >= 90 && value <= 86_400))
+    ? { value }
+    : { error: `expected 0 (off) or an integer 90-86400, got ${show(value)}` };
+
 /** An X- header name (`X-Account-Id`), or `X-*` for every X- header. */
 export const xHeaderName: Validator<string> = (value) =>
   typeof value === 'string' && /^x-(?:\*|[a-z0-9!#$%&'*+.^_`|~-]+)$/i.test(value)

@@ -114,6 +114,9 @@ export async function takenCall(
     passHeaders?: string[];
     sdp?: boolean;
     maxCallDuration?: number;
+    sessionExpires?: number;
+    /** Header lines added to the caller's INVITE. */
+    callerExtra?: string;
     /** Edits the routing context before the B2BUA takes the call (a trunk call...). */
     before?: (context: RoutingContext) => void;
   } = {},
@@ -129,13 +132,17 @@ export async function takenCall(
     mode: 'all',
     passHeaders: options.passHeaders ?? ['X-Billing-Id'],
     maxCallDuration: options.maxCallDuration ?? 21_600,
+    sessionExpires: options.sessionExpires ?? 0,
     isOwnUri: (uri) => uri.kind === 'sip' && uri.hostname === '203.0.113.1',
     events,
     records: { write: (record) => records.push(record) },
     now: () => clock.now,
     ...(options.media ? { media: options.media } : {}),
   });
-  const aInvite = callerInvite(options.sdp === false ? { sdp: false } : {});
+  const aInvite = callerInvite({
+    ...(options.sdp === false ? { sdp: false } : {}),
+    ...(options.callerExtra ? { extra: options.callerExtra } : {}),
+  });
   const aTx = new FakeServerTransaction(aInvite, CALLER);
   const context = new RoutingContext(CALLER, aTx);
   options.before?.(context);

@@ -62,7 +62,13 @@ describe('loadConfig layering: defaults < file < environment < flags', () => {
         reloadInterval: 5,
         realm: 'switchboard',
       },
-      b2bua: { mode: 'off', passHeaders: [], maxCallDuration: 21_600, anchorMedia: true },
+      b2bua: {
+        mode: 'off',
+        passHeaders: [],
+        maxCallDuration: 21_600,
+        sessionExpires: 1800,
+        anchorMedia: true,
+      },
       edge: {
         flood: { requests: 16, window: 2, banTime: 300 },
         authFailures: { count: 10, window: 60, banTime: 600 },

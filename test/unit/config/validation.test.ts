@@ -87,6 +87,7 @@ const BAD: Record<string, [string, string]> = {
   'trunks.realm': ['my"realm', 'expected a digest realm'],
   'b2bua.mode': ['sometimes', 'expected one of off|all|trunks, got "sometimes"'],
   'b2bua.passHeaders': ['Via', 'expected a header name starting with X- (or X-*), got "Via"'],
+  'b2bua.sessionExpires': ['30', 'expected 0 (off) or an integer 90-86400, got 30'],
   'b2bua.anchorMedia': ['perhaps', 'expected true or false, got "perhaps"'],
   'b2bua.maxCallDuration': ['-1', 'expected an integer 0-604800, got -1'],
   'edge.flood.requests': ['-1', 'expected an integer 0-1000000, got -1'],
