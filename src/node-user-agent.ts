@@ -56,6 +56,10 @@ export class NodeUserAgent implements LocalRequestHandler {
     this.core.handleAck(ack, source);
   }
 
+  hasDialog(request: SipRequest): boolean {
+    return this.core.dialogs.findForRequest(request) !== undefined;
+  }
+
   private noSuchUser(request: SipRequest, transaction: ServerTransaction): void {
     transaction.respond(createResponse(request, 404));
   }

@@ -49,7 +49,11 @@ export class RoutingRole implements StackHandlers {
     subscribers?: SubscriberServices,
     extensions: RoutingExtensions = {},
   ) {
-    this.routes = new StaticRoutes(stack, options.defaultRoute);
+    this.routes = new StaticRoutes(
+      stack,
+      options.defaultRoute,
+      (request) => node.hasDialog?.(request) ?? false,
+    );
     const deps: PipelineDeps = { stack, options, routes: this.routes, node };
     if (subscribers) deps.subscribers = subscribers;
     if (extensions.callOwner) deps.callOwner = extensions.callOwner;

@@ -21,6 +21,8 @@ export class StaticRoutes {
   constructor(
     private readonly stack: Pick<ProxyStack, 'isLocalUri'>,
     defaultRoute: string | undefined,
+    /** Whether the node's UA core holds the dialog of an in-dialog request (a B2BUA leg). */
+    private readonly ownsDialog: (request: SipRequest) => boolean = () => false,
   ) {
     this.defaultRoute = defaultRoute ? parseSipUriStrict(defaultRoute) : undefined;
     this.isLocal = (uri) => stack.isLocalUri(uri);
@@ -45,9 +47,11 @@ export class StaticRoutes {
     if (!local && routedHere) return null;
     if (this.defaultRoute) {
       // An outbound proxy still answers OPTIONS pings addressed to itself (no user part), and the
-      // requests of dialogs it is a party to (a B2BUA leg: its Contact is the remote target, §12.2.1.1).
+      // requests of dialogs it is a party to (a B2BUA leg: its Contact is the remote target,
+      // §12.2.1.1); other in-dialog requests at its address (a UA that sends BYE to its outbound
+      // proxy's address) still go to the default route.
       const ping = request.method === 'OPTIONS' && request.uri.kind === 'sip' && !request.uri.user;
-      const toNode = local && (ping || request.to.tag !== undefined);
+      const toNode = local && (ping || (request.to.tag !== undefined && this.ownsDialog(request)));
       return toNode ? 'local' : this.defaultRoute;
     }
     return local ? 'local' : 'refuse';

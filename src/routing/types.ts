@@ -18,6 +18,8 @@ export interface RoleHandler {
 /** Requests addressed to this node itself (no next hop): answered by the node's UA core. */
 export interface LocalRequestHandler extends RoleHandler {
   handleAck(ack: SipRequest, source: Target): void;
+  /** Whether the node's UA core holds the dialog this request belongs to (B2BUA legs). */
+  hasDialog?(request: SipRequest): boolean;
   handleCancel(cancel: SipRequest, transaction: ServerTransaction, invite: ServerTransaction): void;
 }
 
