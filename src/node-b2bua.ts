@@ -1,4 +1,4 @@
-import { B2bua, CdrWriter } from './b2bua/index.js';
+import { AdmissionControl, B2bua, CdrWriter } from './b2bua/index.js';
 import type { SwitchboardConfig } from './config/index.js';
 import type { EventBus } from './events/index.js';
 import type { Logger } from './log.js';
@@ -35,6 +35,7 @@ export function startB2bua(parts: B2buaParts): NodeB2bua | undefined {
   const { config, metrics, logger } = parts;
   if (config.b2bua.mode === 'off') return undefined;
   const ended = new Map<string, number>();
+  const refused = new Map<number, number>();
   let started = 0;
   const cdrs = new CdrWriter({
     store: parts.cdrs,
@@ -49,6 +50,15 @@ export function startB2bua(parts: B2buaParts): NodeB2bua | undefined {
     passHeaders: config.b2bua.passHeaders,
     maxCallDuration: config.b2bua.maxCallDuration,
     sessionExpires: config.b2bua.sessionExpires,
+    admission: new AdmissionControl({
+      concurrent: {
+        subscriber: config.b2bua.maxCallsPerSubscriber,
+        domain: config.b2bua.maxCallsPerDomain,
+        trunk: config.b2bua.maxCallsPerTrunk,
+      },
+      perSecond: config.b2bua.maxCallRate,
+      emergency: config.b2bua.emergencyNumbers,
+    }),
     isOwnUri: (uri) => parts.stack.isLocalUri(uri),
     events: parts.events,
     ...(parts.media && config.b2bua.anchorMedia ? { media: parts.media } : {}),
@@ -58,10 +68,20 @@ export function startB2bua(parts: B2buaParts): NodeB2bua | undefined {
         started++;
       },
       callEnded: (disposition) => ended.set(disposition, (ended.get(disposition) ?? 0) + 1),
+      callRefused: (status) => refused.set(status, (refused.get(status) ?? 0) + 1),
     },
     onError: (err, context) => logger.warn({ err, context }, 'b2bua call failed'),
   });
   registerB2buaMetrics(metrics, b2bua, cdrs, () => started, ended);
+  metrics.counter({
+    name: 'b2bua_calls_refused_total',
+    help: 'Calls refused by admission control, by status: 403 (concurrent calls), 503 (call rate)',
+    labelNames: ['status'],
+    collect() {
+      this.reset();
+      for (const [status, n] of refused) this.inc({ status: String(status) }, n);
+    },
+  });
   logger.info(
     { mode: config.b2bua.mode, media: config.b2bua.anchorMedia ? parts.media?.kind : 'passed through' },
     'b2bua taking calls',

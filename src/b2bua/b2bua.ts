@@ -3,6 +3,7 @@ import type { MediaRelay } from '../media/relay/index.js';
 import type { CallTakeover, RoutingContext, TakenCall } from '../routing/index.js';
 import { createResponse, type SipRequest, type Uri } from '../sip/message/index.js';
 import type { UserAgentCore } from '../sip/ua/index.js';
+import type { AdmissionControl } from './admission.js';
 import { B2buaCall, type CallObserver } from './b2bua-call.js';
 import { type B2buaMode, takesCall } from './call-policy.js';
 import type { CallRecord } from './call-record.js';
@@ -17,6 +18,8 @@ export interface CallRecordSink {
 export interface B2buaMetrics {
   callStarted(): void;
   callEnded(disposition: string): void;
+  /** A call refused by admission control (403 or 503). */
+  callRefused?(status: number): void;
 }
 
 export interface B2buaOptions {
@@ -28,6 +31,8 @@ export interface B2buaOptions {
   maxCallDuration: number;
   /** RFC 4028 session interval on both legs (`b2bua.sessionExpires`; 0: none). */
   sessionExpires?: number;
+  /** Call admission control (`b2bua.maxCallsPer*`, `b2bua.maxCallRate`, `b2bua.emergencyNumbers`). */
+  admission?: AdmissionControl;
   isOwnUri: (uri: Uri) => boolean;
   events?: EventBus;
   media?: MediaRelay;
@@ -44,6 +49,8 @@ export interface B2buaOptions {
  */
 export class B2bua implements CallTakeover, CallObserver {
   private readonly calls = new Map<string, B2buaCall>();
+  /** Each call's admission, released when it ends. */
+  private readonly releases = new Map<string, () => void>();
   private readonly headers: HeaderPolicy;
   private readonly now: () => number;
   private readonly onError: (error: unknown, context: string) => void;
@@ -73,6 +80,8 @@ export class B2bua implements CallTakeover, CallObserver {
   }
 
   take(taken: TakenCall): void {
+    const admitted = this.admit(taken);
+    if (!admitted) return;
     let call: B2buaCall;
     try {
       call = new B2buaCall(
@@ -91,9 +100,11 @@ export class B2bua implements CallTakeover, CallObserver {
       );
     } catch (error) {
       this.onError(error, 'take call');
+      admitted.release();
       taken.transaction.respond(createResponse(taken.request, 500));
       return;
     }
+    this.releases.set(call.id, admitted.release);
     this.calls.set(call.id, call);
     call.start().catch((error) => {
       this.onError(error, 'start call');
@@ -113,6 +124,29 @@ export class B2bua implements CallTakeover, CallObserver {
     await Promise.allSettled([...this.calls.values()].map((call) => call.abandon()));
   }
 
+  /** Admission control: the call's release, or undefined when it was refused (and answered). */
+  private admit(taken: TakenCall): { release: () => void } | undefined {
+    const admission = this.options.admission;
+    if (!admission) return { release: () => {} };
+    const { context, request } = taken;
+    const trunks = [context.trunk?.name, context.trunkCall?.trunk?.name].filter(
+      (name): name is string => name !== undefined,
+    );
+    const uri = request.uri;
+    const result = admission.admit({
+      ...(context.caller ? { subscriber: context.caller.aor, domain: context.caller.domain } : {}),
+      trunks,
+      ...(uri.kind === 'sip' && uri.user ? { callee: uri.user } : {}),
+    });
+    if ('release' in result) return result;
+    const response = createResponse(request, result.status);
+    response.append('reason', result.reason);
+    if (result.retryAfter !== undefined) response.append('retry-after', String(result.retryAfter));
+    taken.transaction.respond(response);
+    this.options.metrics?.callRefused?.(result.status);
+    return undefined;
+  }
+
   // ---- CallObserver ----------------------------------------------------------------------
 
   initiated(call: B2buaCall): void {
@@ -130,6 +164,8 @@ export class B2bua implements CallTakeover, CallObserver {
 
   completed(call: B2buaCall, record: CallRecord): void {
     this.calls.delete(call.id);
+    this.releases.get(call.id)?.();
+    this.releases.delete(call.id);
     this.options.metrics?.callEnded(record.disposition);
     this.publish(call, 'call.completed', {
       status: record.status,

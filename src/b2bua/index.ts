@@ -1,5 +1,6 @@
 /** The B2BUA role: calls held as two legs under the node's control (docs/architecture.md). */
 
+export { AdmissionControl, type AdmissionLimits, type CallParties, type Refusal } from './admission.js';
 export { B2bua, type B2buaMetrics, type B2buaOptions, type CallRecordSink } from './b2bua.js';
 export { B2buaCall, type CallObserver } from './b2bua-call.js';
 export { B2BUA_MODES, type B2buaMode, takesCall } from './call-policy.js';

@@ -77,7 +77,18 @@ export function defaultConfig(): SwitchboardConfig {
     // Off: a node proxies as before until its operator picks the calls to hold (docs/architecture.md).
     // Six hours ends calls whose BYE was lost, as SBCs' maximum call duration does.
     // RFC 4028 §4 recommends 1800 s: a dead call is found within half an hour.
-    b2bua: { mode: 'off', passHeaders: [], maxCallDuration: 21_600, sessionExpires: 1800, anchorMedia: true },
+    b2bua: {
+      mode: 'off',
+      passHeaders: [],
+      maxCallDuration: 21_600,
+      sessionExpires: 1800,
+      anchorMedia: true,
+      maxCallsPerSubscriber: 0,
+      maxCallsPerDomain: 0,
+      maxCallsPerTrunk: 0,
+      maxCallRate: 0,
+      emergencyNumbers: ['112', '911', '999'],
+    },
     edge: {
       // Kamailio's stock kamailio.cfg: pike sampling_time_unit 2, reqs_density_per_unit 16, and
       // htable ipban autoexpire 300.

@@ -13,6 +13,7 @@ import {
   bearerToken,
   boolean,
   cidr,
+  dialledNumber,
   domain,
   failoverCodes,
   host,
@@ -516,6 +517,44 @@ export const KEYS: readonly KeySpec[] = [
     validate: sessionInterval,
     description:
       'RFC 4028 session interval (s) the B2BUA keeps on both legs, refreshing or expecting refreshes; 0 turns session timers off.',
+  },
+  {
+    key: 'b2bua.maxCallsPerSubscriber',
+    env: 'SWITCHBOARD_B2BUA_MAX_CALLS_PER_SUBSCRIBER',
+    text: 'integer',
+    validate: integer(0, 1_000_000),
+    description:
+      'B2BUA calls a subscriber may have in progress at once; more are refused 403 with a Reason (0: no limit).',
+  },
+  {
+    key: 'b2bua.maxCallsPerDomain',
+    env: 'SWITCHBOARD_B2BUA_MAX_CALLS_PER_DOMAIN',
+    text: 'integer',
+    validate: integer(0, 1_000_000),
+    description:
+      'B2BUA calls the subscribers of one domain may have in progress at once (403 past it; 0: no limit).',
+  },
+  {
+    key: 'b2bua.maxCallsPerTrunk',
+    env: 'SWITCHBOARD_B2BUA_MAX_CALLS_PER_TRUNK',
+    text: 'integer',
+    validate: integer(0, 1_000_000),
+    description: 'B2BUA calls in progress at once from or to one trunk (403 past it; 0: no limit).',
+  },
+  {
+    key: 'b2bua.maxCallRate',
+    env: 'SWITCHBOARD_B2BUA_MAX_CALL_RATE',
+    text: 'integer',
+    validate: integer(0, 1_000_000),
+    description:
+      'New B2BUA calls per second for each subscriber, domain and trunk; more get 503 with Retry-After: 1 (0: no limit).',
+  },
+  {
+    key: 'b2bua.emergencyNumbers',
+    env: 'SWITCHBOARD_B2BUA_EMERGENCY_NUMBERS',
+    text: 'list',
+    validate: list(dialledNumber, { nonEmpty: false }),
+    description: 'Called numbers the B2BUA call limits never refuse (emergency services).',
   },
   {
     key: 'b2bua.maxCallDuration',

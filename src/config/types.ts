@@ -96,6 +96,14 @@ export interface B2buaConfig {
   maxCallDuration: number;
   /** RFC 4028 session interval in seconds on both legs; 0: no session timers. */
   sessionExpires: number;
+  /** Calls in progress at once per subscriber, per domain, per trunk; 0: no limit. */
+  maxCallsPerSubscriber: number;
+  maxCallsPerDomain: number;
+  maxCallsPerTrunk: number;
+  /** New calls per second per subscriber, domain and trunk; 0: no limit. */
+  maxCallRate: number;
+  /** Numbers never refused by these limits (emergency services). */
+  emergencyNumbers: string[];
   /** Anchor the calls' media on the node's media relay (media.relay); false: SDP passed unchanged. */
   anchorMedia: boolean;
 }

@@ -172,6 +172,12 @@ export const sessionInterval: Validator<number> = (value) =>
     ? { value }
     : { error: `expected 0 (off) or an integer 90-86400, got ${show(value)}` };
 
+/** A dialled number: digits only, 1-15 of them (E.164's length). */
+export const dialledNumber: Validator<string> = (value) =>
+  typeof value === 'string' && /^[0-9]{1,15}$/.test(value)
+    ? { value }
+    : { error: `expected a number of 1-15 digits such as 112, got ${show(value)}` };
+
 /** An X- header name (`X-Account-Id`), or `X-*` for every X- header. */
 export const xHeaderName: Validator<string> = (value) =>
   typeof value === 'string' && /^x-(?:\*|[a-z0-9!#$%&'*+.^_`|~-]+)$/i.test(value)

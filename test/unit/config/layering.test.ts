@@ -68,6 +68,11 @@ describe('loadConfig layering: defaults < file < environment < flags', () => {
         maxCallDuration: 21_600,
         sessionExpires: 1800,
         anchorMedia: true,
+        maxCallsPerSubscriber: 0,
+        maxCallsPerDomain: 0,
+        maxCallsPerTrunk: 0,
+        maxCallRate: 0,
+        emergencyNumbers: ['112', '911', '999'],
       },
       edge: {
         flood: { requests: 16, window: 2, banTime: 300 },

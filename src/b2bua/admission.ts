@@ -1,0 +1,109 @@
+/** Limits per subscriber, domain and trunk; 0 means none. */
+export interface AdmissionLimits {
+  /** Calls in progress at once, per subscriber, per domain, per trunk. */
+  concurrent: { subscriber: number; domain: number; trunk: number };
+  /** New calls per second, for each subscriber, domain and trunk alike. */
+  perSecond: number;
+  /** Called numbers never refused (emergency services), digits as dialled, '+' ignored. */
+  emergency: readonly string[];
+}
+
+/** Who a call counts against. */
+export interface CallParties {
+  subscriber?: string;
+  domain?: string;
+  trunks: string[];
+  /** The called user part (number). */
+  callee?: string;
+}
+
+/** Why a call is refused: the status, its Reason, and when to try again. */
+export interface Refusal {
+  status: 403 | 503;
+  reason: string;
+  retryAfter?: number;
+}
+
+type Counted = Array<[kind: 'subscriber' | 'domain' | 'trunk', name: string]>;
+
+/**
+ * Call admission control: a new call over a concurrent-call limit is refused 403, over a
+ * calls-per-second limit 503 with Retry-After (both with an RFC 3326 Reason); emergency numbers
+ * always pass. An admitted call counts until `release`.
+ */
+export class AdmissionControl {
+  private readonly active = new Map<string, number>();
+  private readonly rate = new Map<string, { second: number; count: number }>();
+
+  constructor(
+    private readonly limits: AdmissionLimits,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Calls in progress counted against `kind:name` (for tests and metrics). */
+  count(kind: string, name: string): number {
+    return this.active.get(`${kind}:${name}`) ?? 0;
+  }
+
+  /** Admit a call (returns the release function) or refuse it. */
+  admit(parties: CallParties): { release: () => void } | Refusal {
+    const counted: Counted = [];
+    if (parties.subscriber) counted.push(['subscriber', parties.subscriber]);
+    if (parties.domain) counted.push(['domain', parties.domain]);
+    for (const trunk of parties.trunks) counted.push(['trunk', trunk]);
+    if (!this.isEmergency(parties.callee)) {
+      const refusal = this.check(counted);
+      if (refusal) return refusal;
+    }
+    const second = Math.floor(this.now() / 1000);
+    for (const [kind, name] of counted) {
+      const key = `${kind}:${name}`;
+      this.active.set(key, (this.active.get(key) ?? 0) + 1);
+      const window = this.rate.get(key);
+      if (window?.second === second) window.count++;
+      else this.rate.set(key, { second, count: 1 });
+    }
+    let released = false;
+    return {
+      release: () => {
+        if (released) return;
+        released = true;
+        for (const [kind, name] of counted) {
+          const key = `${kind}:${name}`;
+          const n = (this.active.get(key) ?? 1) - 1;
+          if (n > 0) this.active.set(key, n);
+          else {
+            this.active.delete(key);
+            if ((this.rate.get(key)?.second ?? 0) < Math.floor(this.now() / 1000)) this.rate.delete(key);
+          }
+        }
+      },
+    };
+  }
+
+  private check(counted: Counted): Refusal | undefined {
+    const second = Math.floor(this.now() / 1000);
+    for (const [kind, name] of counted) {
+      const key = `${kind}:${name}`;
+      const max = this.limits.concurrent[kind];
+      if (max > 0 && (this.active.get(key) ?? 0) >= max) {
+        return {
+          status: 403,
+          reason: `SIP;cause=403;text="Too many calls of ${kind} ${name.replace(/["\\]/g, '')}"`,
+        };
+      }
+      const perSecond = this.limits.perSecond;
+      const window = this.rate.get(key);
+      if (perSecond > 0 && window?.second === second && window.count >= perSecond) {
+        return { status: 503, reason: `SIP;cause=503;text="Call rate of ${kind} over limit"`, retryAfter: 1 };
+      }
+    }
+    return undefined;
+  }
+
+  private isEmergency(callee: string | undefined): boolean {
+    if (!callee) return false;
+    const digits = callee.replace(/^\+/, '');
+    return this.limits.emergency.includes(digits);
+  }
+}
