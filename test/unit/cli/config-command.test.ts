@@ -90,7 +90,7 @@ describe('switchboard config check', () => {
     expect(io.out).toBe('');
     expect(io.err.trimEnd().split('\n')).toEqual([
       `sip.prot: unknown key in ${file} (did you mean "sip.port"?)`,
-      `sip.transports: expected one of udp|tcp, got "sctp" in ${file} (fix "sip.transports" there, or set SWITCHBOARD_SIP_TRANSPORTS or --sip-transports)`,
+      `sip.transports: expected one of udp|tcp|tls|ws|wss, got "sctp" in ${file} (fix "sip.transports" there, or set SWITCHBOARD_SIP_TRANSPORTS or --sip-transports)`,
     ]);
   });
 
