@@ -1,6 +1,7 @@
 import type net from 'node:net';
-import { formatHostPort, isIpv6, isWildcard, unmapIpv4 } from './address.js';
+import { isIpv6, isWildcard, unmapIpv4 } from './address.js';
 import { emitDrop, emitPacket, noHandlers } from './handlers.js';
+import { connectionKey, listenServer, reportListenerError } from './listen-server.js';
 import { StreamConnection } from './stream-connection.js';
 import type { Endpoint, Transport, TransportHandlers } from './types.js';
 
@@ -90,31 +91,26 @@ export abstract class StreamTransport implements Transport {
   alias(connectionId: string, address: string, port: number): void {
     const connection = this.connections.get(connectionId);
     if (!connection?.open || connection.outbound) return;
-    const key = keyOf(address, port);
+    const key = connectionKey(address, port);
     if (key === connection.key || connection.aliases.includes(key)) return;
     connection.aliases.push(key);
     this.byDestination.set(key, connection);
   }
 
-  listen(): Promise<void> {
+  async listen(): Promise<void> {
     const name = this.protocol.toUpperCase();
-    if (this.server) return Promise.reject(new Error(`${name} transport already listening`));
+    if (this.server) throw new Error(`${name} transport already listening`);
     const server = this.createServer((socket) => this.accept(socket));
     this.server = server;
-    return new Promise((resolve, reject) => {
-      const onListenError = (e: Error) => {
-        this.server = undefined;
-        reject(e);
-      };
-      server.once('error', onListenError);
-      server.listen({ host: this.options.host, port: this.options.port }, () => {
-        server.off('error', onListenError);
-        server.on('error', (e) => this.reportSocketError(e));
-        const address = server.address() as net.AddressInfo;
-        this.bound = { protocol: this.protocol, address: this.options.host, port: address.port };
-        resolve();
-      });
-    });
+    try {
+      const port = await listenServer(server, this.options.host, this.options.port, (e) =>
+        reportListenerError(this.handlers, this.local, e),
+      );
+      this.bound = { protocol: this.protocol, address: this.options.host, port };
+    } catch (e) {
+      this.server = undefined;
+      throw e;
+    }
   }
 
   send(data: Buffer, destination: Endpoint, connectionId?: string): Promise<void> {
@@ -123,7 +119,7 @@ export abstract class StreamTransport implements Transport {
     // RFC 3261 §18.2.2: a response goes back over the connection its request came on, if still open.
     const chosen = connectionId !== undefined ? this.connections.get(connectionId) : undefined;
     if (chosen?.open) return chosen.write(data, maxQueued);
-    const reused = this.byDestination.get(keyOf(destination.address, destination.port));
+    const reused = this.byDestination.get(connectionKey(destination.address, destination.port));
     if (reused?.open) return reused.write(data, maxQueued);
     return this.connect(destination).then((c) => c.write(data, maxQueued));
   }
@@ -154,7 +150,7 @@ export abstract class StreamTransport implements Transport {
 
   /** Open a connection to the destination, sharing one attempt between concurrent sends. */
   private connect(destination: Endpoint): Promise<StreamConnection> {
-    const key = keyOf(destination.address, destination.port);
+    const key = connectionKey(destination.address, destination.port);
     const pending = this.connecting.get(key);
     if (pending) return pending;
     if (this.connections.size + this.pendingSockets.size >= (this.options.maxConnections ?? 10_000)) {
@@ -199,7 +195,7 @@ export abstract class StreamTransport implements Transport {
       port: socket.remotePort ?? 0,
     };
     const id = `${this.protocol}-${++nextConnection}`;
-    const key = keyOf(remote.address, remote.port);
+    const key = connectionKey(remote.address, remote.port);
     const connection = new StreamConnection(id, socket, remote, key, outbound, {
       maxHeaderSize: this.options.maxHeaderSize,
       maxMessageSize: this.options.maxMessageSize,
@@ -252,13 +248,4 @@ export abstract class StreamTransport implements Transport {
       if (this.byDestination.get(key) === connection) this.byDestination.delete(key);
     }
   }
-
-  protected reportSocketError(e: Error): void {
-    const source: Endpoint = { protocol: this.protocol, address: '', port: 0 };
-    emitDrop(this.handlers, { reason: 'socket-error', source, local: this.local, detail: e.message });
-  }
-}
-
-function keyOf(address: string, port: number): string {
-  return formatHostPort(unmapIpv4(address).toLowerCase(), port);
 }

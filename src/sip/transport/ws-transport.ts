@@ -1,11 +1,11 @@
 import { isUtf8 } from 'node:buffer';
 import http from 'node:http';
 import https from 'node:https';
-import type net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import { formatHostPort, unmapIpv4 } from './address.js';
 import { emitDrop, emitPacket, noHandlers } from './handlers.js';
+import { connectionKey, listenServer, reportListenerError } from './listen-server.js';
 import type { TlsCredentials } from './tls-transport.js';
 import type { Endpoint, Transport, TransportHandlers } from './types.js';
 
@@ -84,36 +84,30 @@ export class WsTransport implements Transport {
     return this.connections.has(connectionId);
   }
 
-  listen(): Promise<void> {
-    if (this.server)
-      return Promise.reject(new Error(`${this.protocol.toUpperCase()} transport already listening`));
+  async listen(): Promise<void> {
+    if (this.server) throw new Error(`${this.protocol.toUpperCase()} transport already listening`);
     const server = this.createServer();
     this.server = server;
     server.on('upgrade', (request: http.IncomingMessage, socket: Duplex, head: Buffer) =>
       this.upgrade(request, socket, head),
     );
     server.on('clientError', (_e, socket) => socket.destroy());
-    return new Promise((resolve, reject) => {
-      const onListenError = (e: Error) => {
-        this.server = undefined;
-        reject(e);
-      };
-      server.once('error', onListenError);
-      server.listen({ host: this.options.host, port: this.options.port }, () => {
-        server.off('error', onListenError);
-        server.on('error', (e) => this.reportSocketError(e));
-        const address = server.address() as net.AddressInfo;
-        this.bound = { protocol: this.protocol, address: this.options.host, port: address.port };
-        resolve();
-      });
-    });
+    try {
+      const port = await listenServer(server, this.options.host, this.options.port, (e) =>
+        reportListenerError(this.handlers, this.local, e),
+      );
+      this.bound = { protocol: this.protocol, address: this.options.host, port };
+    } catch (e) {
+      this.server = undefined;
+      throw e;
+    }
   }
 
   send(data: Buffer, destination: Endpoint, connectionId?: string): Promise<void> {
     if (this.closed) return Promise.reject(new Error(`${this.protocol.toUpperCase()} transport is closed`));
     const connection =
       (connectionId !== undefined ? this.connections.get(connectionId) : undefined) ??
-      this.byDestination.get(keyOf(destination.address, destination.port));
+      this.byDestination.get(connectionKey(destination.address, destination.port));
     if (!connection) {
       // RFC 7118 §5: the server never opens WebSocket connections; the client has gone.
       return Promise.reject(
@@ -192,7 +186,7 @@ export class WsTransport implements Transport {
       port: raw.remotePort ?? 0,
     };
     const id = `${this.protocol}-${++nextConnection}`;
-    const connection: WsConnection = { id, socket, remote, key: keyOf(remote.address, remote.port) };
+    const connection: WsConnection = { id, socket, remote, key: connectionKey(remote.address, remote.port) };
     this.connections.set(id, connection);
     this.byDestination.set(connection.key, connection);
     raw.setTimeout(this.options.idleTimeout ?? 300_000, () => socket.terminate());
@@ -228,18 +222,9 @@ export class WsTransport implements Transport {
       connectionId: connection.id,
     });
   }
-
-  private reportSocketError(e: Error): void {
-    const source: Endpoint = { protocol: this.protocol, address: '', port: 0 };
-    emitDrop(this.handlers, { reason: 'socket-error', source, local: this.local, detail: e.message });
-  }
 }
 
 function isOnlyCrlf(data: Buffer): boolean {
   for (const c of data) if (c !== 0x0d && c !== 0x0a) return false;
   return true;
-}
-
-function keyOf(address: string, port: number): string {
-  return formatHostPort(unmapIpv4(address).toLowerCase(), port);
 }
