@@ -15,6 +15,7 @@ drains the relayed packets with epoll; their achieved rate and worst lateness ar
 cannot keep up shows as such, not as loss. --sender-bin python runs the former Python loop in forked processes
 instead (at 50,000 packets/s through rtpengine on 2 cores: ~0.4 cores against the C sender's ~0.1)."""
 import argparse, http.client, json, os, random, resource, select, socket, struct, subprocess, sys, threading, time
+from ng_bench import cpu, media_port, ng_client, sdp
 from concurrent.futures import ThreadPoolExecutor
 
 p = argparse.ArgumentParser()
@@ -44,50 +45,7 @@ resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 4 * args.calls +
 
 def log(msg): print(f'  [driver] {msg}', file=sys.stderr, flush=True)
 
-# --- ng: bencode over UDP, "<cookie> <bencoded dict>" (rtpengine's ng protocol) ---
-def benc(x):
-    if isinstance(x, int): return b'i%de' % x
-    if isinstance(x, str): x = x.encode()
-    if isinstance(x, bytes): return b'%d:%s' % (len(x), x)
-    if isinstance(x, list): return b'l' + b''.join(benc(i) for i in x) + b'e'
-    if isinstance(x, dict): return b'd' + b''.join(benc(k) + benc(v) for k, v in sorted(x.items())) + b'e'
-def bdec(b, i=0):
-    c = b[i:i+1]
-    if c == b'i': j = b.index(b'e', i); return int(b[i+1:j]), j + 1
-    if c == b'l':
-        out, i = [], i + 1
-        while b[i:i+1] != b'e': v, i = bdec(b, i); out.append(v)
-        return out, i + 1
-    if c == b'd':
-        out, i = {}, i + 1
-        while b[i:i+1] != b'e': k, i = bdec(b, i); v, i = bdec(b, i); out[k.decode()] = v
-        return out, i + 1
-    j = b.index(b':', i); n = int(b[i:j]); return b[j+1:j+1+n], j + 1 + n
-
-ng_host, ng_port = args.ng.rsplit(':', 1)
-ng = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); ng.settimeout(3)
-def ng_cmd(d):
-    cookie = b'%08x' % random.getrandbits(32)
-    ng.sendto(cookie + b' ' + benc(d), (ng_host, int(ng_port)))
-    while True:
-        data, _ = ng.recvfrom(65535)
-        if data.startswith(cookie + b' '):
-            return bdec(data[len(cookie) + 1:])[0]
-
-def sdp(port):
-    return (f'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n'
-            f'm=audio {port} RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=sendrecv\r\n')
-def media_port(sdp_bytes):
-    for line in sdp_bytes.decode().split('\r\n'):
-        if line.startswith('m=audio '): return int(line.split()[1])
-
-def cpu(pid):
-    if not pid: return 0.0
-    try:
-        f = open(f'/proc/{pid}/stat').read().rsplit(')', 1)[1].split()
-        return (int(f[11]) + int(f[12])) / os.sysconf('SC_CLK_TCK')
-    except OSError:
-        return 0.0
+ng_cmd = ng_client(args.ng)
 
 # --- calls through rtpengine ---
 call_ids = [f'rec-{args.tag}-{i}' for i in range(args.calls)]
