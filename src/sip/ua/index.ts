@@ -10,9 +10,20 @@ export { InviteSession } from './invite-session.js';
 export { acceptedBodyTypes } from './request-checks.js';
 export { createCancel, createOutOfDialogRequest, type OutOfDialogRequestOptions } from './request-factory.js';
 export { Retransmit2xx, type Retransmit2xxOptions } from './retransmit-2xx.js';
+export {
+  isReliable,
+  parseRAck,
+  parseRSeq,
+  type RAck,
+  RELIABLE_PROVISIONALS,
+  requiresTag,
+  supportsTag,
+} from './rseq.js';
 export type { SessionHost } from './session-host.js';
+export { retryForMinSe } from './session-interval-retry.js';
 export type {
   InviteSessionEvents,
+  ProgressOptions,
   RequestOptions,
   ResponseOptions,
   SessionEndCause,

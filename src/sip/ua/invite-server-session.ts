@@ -1,10 +1,13 @@
 import { Dialog } from '../dialog/index.js';
 import { randomToken, type SipRequest, type SipResponse, type Uri } from '../message/index.js';
 import type { ServerTransaction } from '../transaction/types.js';
+import type { IncomingRequest } from './incoming-request.js';
 import { InviteSession } from './invite-session.js';
+import { ReliableProvisionals } from './reliable-provisionals.js';
 import { buildResponse } from './response-builder.js';
+import { parseRAck, RELIABLE_PROVISIONALS, supportsTag } from './rseq.js';
 import type { SessionHost } from './session-host.js';
-import type { InviteSessionEvents, ResponseOptions } from './session-types.js';
+import type { InviteSessionEvents, ProgressOptions, ResponseOptions } from './session-types.js';
 
 export interface InviteServerEvents extends InviteSessionEvents {
   /** The caller cancelled (CANCEL answered 200, INVITE answered 487, RFC 3261 §9.2). */
@@ -27,6 +30,10 @@ export class InviteServerSession extends InviteSession<InviteServerEvents> {
   /** Our To tag, the same on every response (one dialog per INVITE on the UAS side). */
   readonly localTag = randomToken(8);
   private finalSent = false;
+  /** RFC 3262: our reliable provisionals, once the first was sent. */
+  private reliable: ReliableProvisionals | undefined;
+  /** Our 2xx waits for the PRACK of a provisional with SDP (RFC 3262 §3). */
+  private successHeld = false;
 
   constructor(
     host: SessionHost,
@@ -47,21 +54,62 @@ export class InviteServerSession extends InviteSession<InviteServerEvents> {
     return this.finalSent;
   }
 
-  /** Send a provisional; above 100 it carries our To tag and creates the early dialog (§13.3.1.1). */
-  progress(status = 180, options: ResponseOptions = {}): void {
+  /** Whether the caller takes reliable provisionals (Supported or Require: 100rel, RFC 3262 §3). */
+  get reliableProvisionals(): boolean {
+    return supportsTag(this.invite, RELIABLE_PROVISIONALS);
+  }
+
+  /** A reliable provisional of ours with SDP was PRACKed: the early offer/answer is complete. */
+  get earlyAnswerAcknowledged(): boolean {
+    return this.reliable?.sdpAcknowledged ?? false;
+  }
+
+  /**
+   * Send a provisional; above 100 it carries our To tag and creates the early dialog (§13.3.1.1).
+   * `reliable` (when the INVITE allows 100rel) sends it per RFC 3262: RSeq, retransmitted until its
+   * PRACK, later reliable ones queued behind it.
+   */
+  progress(status = 180, options: ProgressOptions = {}): void {
     if (status < 100 || status > 199) throw new RangeError('progress() takes a 1xx status');
-    if (this.finalSent || this.state === 'terminated') return;
-    const response = this.response(status, options);
+    if (this.finalSent || this.successHeld || this.state === 'terminated') return;
+    const { reliable, ...rest } = options;
+    const response = this.response(status, rest);
     if (status > 100) {
       this.ensureDialog(response);
       this.state = 'early';
     }
+    if (reliable && status > 100 && this.reliableProvisionals) {
+      this.reliable ??= new ReliableProvisionals({
+        timers: this.host.timers,
+        t1: this.host.t1,
+        transaction: this.transaction,
+        onGiveUp: () => this.prackTimedOut(),
+      });
+      this.reliable.send(response);
+      return;
+    }
     this.transaction.respond(response);
   }
 
-  /** Answer 2xx (§13.3.1.4): Contact, the body (SDP answer or offer), retransmitted until ACK. */
+  /**
+   * Answer 2xx (§13.3.1.4): Contact, the body (SDP answer or offer), retransmitted until ACK.
+   * While a reliable provisional with SDP awaits its PRACK, the 2xx waits for it (RFC 3262 §3).
+   */
   accept(options: ResponseOptions = {}, status = 200): void {
     if (status < 200 || status > 299) throw new RangeError('accept() takes a 2xx status');
+    if (this.finalSent || this.successHeld || this.state === 'terminated') return;
+    if (this.reliable) {
+      this.successHeld = true;
+      this.reliable.beforeSuccess(() => {
+        this.successHeld = false;
+        this.sendSuccess(options, status);
+      });
+      return;
+    }
+    this.sendSuccess(options, status);
+  }
+
+  private sendSuccess(options: ResponseOptions, status: number): void {
     if (this.finalSent || this.state === 'terminated') return;
     this.finalSent = true;
     const response = this.response(status, options);
@@ -78,6 +126,7 @@ export class InviteServerSession extends InviteSession<InviteServerEvents> {
     if (status < 300) throw new RangeError('reject() takes a 3xx-6xx status');
     if (this.finalSent || this.state === 'terminated') return;
     this.finalSent = true;
+    this.stopReliable();
     this.transaction.respond(this.response(status, options));
     this.terminate('rejected');
   }
@@ -88,6 +137,7 @@ export class InviteServerSession extends InviteSession<InviteServerEvents> {
     // A CANCEL after the final response changes nothing but is still answered 200 (§9.2).
     if (this.finalSent || this.state === 'terminated') return;
     this.finalSent = true;
+    this.stopReliable();
     this.transaction.respond(this.response(487, {}));
     this.emit('cancelled', cancel);
     this.terminate('cancelled');
@@ -97,7 +147,36 @@ export class InviteServerSession extends InviteSession<InviteServerEvents> {
     // §15.1.2: a BYE on the early dialog ends the INVITE too, with 487.
     if (this.finalSent) return;
     this.finalSent = true;
+    this.stopReliable();
     this.transaction.respond(this.response(487, {}));
+  }
+
+  /** RFC 3262 §3: a PRACK matching our unacknowledged reliable provisional → 2xx; else 481. */
+  protected override receivePrack(incoming: IncomingRequest): void {
+    const rack = parseRAck(incoming.request);
+    if (!rack || !this.reliable?.acknowledge(rack, this.invite.cseq.seq)) {
+      incoming.respond(481);
+      return;
+    }
+    if (!this.fire('prack', incoming)) incoming.respond(200);
+  }
+
+  /** §3: 64·T1 without PRACK: the INVITE is refused with a 5xx. */
+  private prackTimedOut(): void {
+    if (this.finalSent || this.state === 'terminated') return;
+    this.finalSent = true;
+    this.transaction.respond(this.response(504, { reason: 'Server Time-out - No PRACK' }));
+    this.terminate('prack-timeout');
+  }
+
+  private stopReliable(): void {
+    this.successHeld = false;
+    this.reliable?.stop();
+  }
+
+  protected override terminate(cause: Parameters<InviteSession['terminate']>[0]): void {
+    this.stopReliable();
+    super.terminate(cause);
   }
 
   protected override ackReceived(dialog: Dialog): void {

@@ -80,6 +80,9 @@ export abstract class InviteSession<E extends InviteSessionEvents & EventMap<E> 
       case 'INFO':
         if (!this.fire('info', incoming)) incoming.respond(request.body.length === 0 ? 200 : 415);
         return;
+      case 'PRACK':
+        this.receivePrack(incoming);
+        return;
       default:
         if (this.fire('request', incoming)) return;
         if (request.method === 'OPTIONS') incoming.respond(200);
@@ -99,6 +102,11 @@ export abstract class InviteSession<E extends InviteSessionEvents & EventMap<E> 
       this.byeAfterAck = false;
       void this.sendBye('local-bye', this.byeOptions);
     }
+  }
+
+  /** Hook: a PRACK (RFC 3262 §3). Only the UAS sends reliable provisionals: elsewhere 481. */
+  protected receivePrack(incoming: IncomingRequest): void {
+    incoming.respond(481);
   }
 
   /** Hook: the ACK for our pending 2xx arrived. */
@@ -239,7 +247,7 @@ export abstract class InviteSession<E extends InviteSessionEvents & EventMap<E> 
    * target refresh updates the remote target; 481 and 408 end the dialog (§12.2.1.2).
    */
   request(method: string, options: RequestOptions = {}): Promise<SipResponse> {
-    const dialog = this.dialog;
+    const dialog = this.requestDialog(method);
     if (!dialog || this.state === 'terminated') {
       return Promise.reject(new Error(`no dialog to send ${method} in`));
     }
@@ -258,6 +266,11 @@ export abstract class InviteSession<E extends InviteSessionEvents & EventMap<E> 
         { nextHop: dialog.nextHop() },
       );
     });
+  }
+
+  /** The dialog a request goes in: the call's; the UAC adds its early dialog for UPDATE (RFC 3311). */
+  protected requestDialog(_method: string): Dialog | undefined {
+    return this.dialog;
   }
 
   private ownRequestAnswered(dialog: Dialog, request: SipRequest, response: SipResponse): void {

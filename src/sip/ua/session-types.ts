@@ -11,7 +11,9 @@ export type SessionEndCause =
   /** No ACK for our 2xx within 64·T1; we sent BYE (RFC 3261 §13.3.1.4). */
   | 'ack-timeout'
   /** A request in the dialog got 481 or 408 (§12.2.1.2). */
-  | 'dialog-gone';
+  | 'dialog-gone'
+  /** No PRACK for our reliable provisional within 64·T1; we answered 5xx (RFC 3262 §3). */
+  | 'prack-timeout';
 
 export type SessionState = 'initial' | 'early' | 'accepted' | 'confirmed' | 'terminated';
 
@@ -21,6 +23,11 @@ export interface ResponseOptions {
   contentType?: string;
   reason?: string;
   headers?: Array<[string, string]>;
+}
+
+/** A provisional response; `reliable` sends it per RFC 3262 (Require: 100rel, RSeq, until PRACK). */
+export interface ProgressOptions extends ResponseOptions {
+  reliable?: boolean;
 }
 
 export interface RequestOptions {
@@ -42,6 +49,11 @@ export interface InviteSessionEvents {
   reinvite: [incoming: IncomingRequest];
   update: [incoming: IncomingRequest];
   info: [incoming: IncomingRequest];
+  /**
+   * A PRACK that acknowledges our reliable provisional (RFC 3262 §3; one matching none got 481).
+   * With no listener it is answered 200.
+   */
+  prack: [incoming: IncomingRequest];
   /** Any other in-dialog request (REFER, NOTIFY, MESSAGE, OPTIONS...). */
   request: [incoming: IncomingRequest];
   /** The peer sent BYE (answered 200 already). */

@@ -24,7 +24,7 @@ import {
 import { addVia } from './via.js';
 
 /** Methods every UA core takes part in: INVITE dialogs and their in-dialog requests (§8.2.1). */
-const dialogMethods = ['ACK', 'BYE', 'CANCEL', 'INFO', 'INVITE', 'OPTIONS', 'UPDATE'];
+const dialogMethods = ['ACK', 'BYE', 'CANCEL', 'INFO', 'INVITE', 'OPTIONS', 'PRACK', 'UPDATE'];
 
 /** Methods that only make sense inside a dialog: outside one they get 481 (§15.1.2). */
 const inDialogOnly = new Set(['BYE', 'INFO', 'UPDATE', 'PRACK']);

@@ -49,7 +49,16 @@ describe('UserAgentCore request dispatch (RFC 3261 §8.2)', () => {
     ua.handleRequest(tx.request, tx);
     const res = only(tx);
     expect(res.status).toBe(405);
-    expect(res.getAll('allow')).toEqual(['ACK', 'BYE', 'CANCEL', 'INFO', 'INVITE', 'OPTIONS', 'UPDATE']);
+    expect(res.getAll('allow')).toEqual([
+      'ACK',
+      'BYE',
+      'CANCEL',
+      'INFO',
+      'INVITE',
+      'OPTIONS',
+      'PRACK',
+      'UPDATE',
+    ]);
   });
 
   it('dispatches out-of-dialog requests to the handler for their method, and lists it in Allow', () => {
@@ -104,7 +113,7 @@ describe('UserAgentCore request dispatch (RFC 3261 §8.2)', () => {
     ua.handleRequest(tx.request, tx);
     const res = only(tx);
     expect(res.status).toBe(200);
-    expect(res.get('allow')).toBe('ACK, BYE, CANCEL, INFO, INVITE, OPTIONS, UPDATE');
+    expect(res.get('allow')).toBe('ACK, BYE, CANCEL, INFO, INVITE, OPTIONS, PRACK, UPDATE');
     expect(res.get('accept')).toBe('application/sdp');
     expect(res.get('supported')).toBe('timer');
     expect(res.to.tag).toBeDefined();
