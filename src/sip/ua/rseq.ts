@@ -35,7 +35,7 @@ export function parseRSeq(message: SipMessage): number | undefined {
 /** RFC 3262 §7.2; undefined when absent or malformed. */
 export function parseRAck(message: SipMessage): RAck | undefined {
   const parts = message.get('rack')?.trim().split(/\s+/);
-  if (!parts || parts.length !== 3) return undefined;
+  if (parts?.length !== 3) return undefined;
   const [rseq, cseq, method] = parts as [string, string, string];
   if (!/^\d{1,10}$/.test(rseq) || !/^\d{1,10}$/.test(cseq)) return undefined;
   return { rseq: Number(rseq), cseq: Number(cseq), method: method.toUpperCase() };
