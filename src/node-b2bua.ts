@@ -50,6 +50,7 @@ export function startB2bua(parts: B2buaParts): NodeB2bua | undefined {
     passHeaders: config.b2bua.passHeaders,
     maxCallDuration: config.b2bua.maxCallDuration,
     sessionExpires: config.b2bua.sessionExpires,
+    mediaTimeout: config.b2bua.mediaTimeout,
     admission: new AdmissionControl({
       concurrent: {
         subscriber: config.b2bua.maxCallsPerSubscriber,

@@ -23,6 +23,11 @@ export const cdrSchema = {
     hangup: { type: 'string', enum: ['caller', 'callee', 'node'] },
     disposition: { type: 'string', enum: CDR_DISPOSITIONS },
     media: { description: "The media relay's statistics of the call." },
+    reason: {
+      type: 'string',
+      description:
+        'Why the node ended the call: the RFC 3326 Reason it sent both legs, e.g. Q.850;cause=102;text="Media timeout".',
+    },
   },
   required: [
     'id',

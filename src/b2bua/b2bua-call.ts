@@ -15,6 +15,7 @@ import { CallMedia } from './call-media.js';
 import type { CallRecord } from './call-record.js';
 import { CalleeLegHost } from './callee-leg-host.js';
 import type { HeaderPolicy } from './header-policy.js';
+import { type MediaTimeout, startMediaTimeout } from './media-timeout.js';
 import {
   LegSessionTimer,
   MIN_SESSION_EXPIRES,
@@ -50,6 +51,8 @@ export interface CallDeps {
   maxDuration: number;
   /** RFC 4028 session interval in seconds on both legs (0: no session timers). */
   sessionExpires: number;
+  /** ms an answered call's relay may see no RTP before the node ends it (0 or absent: never). */
+  mediaTimeout?: number;
   onError: (error: unknown, context: string) => void;
 }
 
@@ -91,6 +94,7 @@ export class B2buaCall {
   /** Settles once the call's record went to the observer. */
   private finished: Promise<void> | undefined;
   private maxTimer: unknown;
+  private mediaTimeout: MediaTimeout | undefined;
   /** RFC 4028 timers of the caller's and the callee's leg, once answered. */
   private readonly sessionTimers: Partial<Record<Side, LegSessionTimer>> = {};
   /** Callee-leg events are handled one after another (the media relay is asynchronous). */
@@ -236,6 +240,7 @@ export class B2buaCall {
     if (this.completed) return;
     this.hangup ??= 'node';
     this.cause ??= cause;
+    this.endReason ??= reason;
     const headers: Array<[string, string]> = [['reason', reason]];
     if (this.answerAt === undefined) {
       this.finalStatus = 480;
@@ -393,6 +398,9 @@ export class B2buaCall {
         this.deps.maxDuration,
       );
     }
+    this.mediaTimeout = startMediaTimeout(this.deps, this.media, (reason, cause) =>
+      this.hangUp(reason, cause),
+    );
   }
 
   private calleeRejected(response: SipResponse): void {
@@ -517,6 +525,7 @@ export class B2buaCall {
     if (this.completed) return;
     this.completed = true;
     if (this.maxTimer !== undefined) this.deps.core.timers.clearTimeout(this.maxTimer);
+    this.mediaTimeout?.stop();
     this.sessionTimers.caller?.stop();
     this.sessionTimers.callee?.stop();
     this.host.close();
@@ -545,6 +554,7 @@ export class B2buaCall {
       if (this.ringingAt !== undefined) record.ringingAt = this.ringingAt;
       if (this.answerAt !== undefined) record.answerAt = this.answerAt;
       if (media) record.media = media;
+      if (this.hangup === 'node' && this.endReason) record.reason = this.endReason;
       this.deps.observer.completed(this, record);
     });
   }

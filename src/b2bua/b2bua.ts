@@ -31,6 +31,8 @@ export interface B2buaOptions {
   maxCallDuration: number;
   /** RFC 4028 session interval on both legs (`b2bua.sessionExpires`; 0: none). */
   sessionExpires?: number;
+  /** Seconds without RTP before an answered call with anchored media is ended (`b2bua.mediaTimeout`; 0: never). */
+  mediaTimeout?: number;
   /** Call admission control (`b2bua.maxCallsPer*`, `b2bua.maxCallRate`, `b2bua.emergencyNumbers`). */
   admission?: AdmissionControl;
   isOwnUri: (uri: Uri) => boolean;
@@ -94,6 +96,7 @@ export class B2bua implements CallTakeover, CallObserver {
           now: this.now,
           maxDuration: this.options.maxCallDuration * 1000,
           sessionExpires: this.options.sessionExpires ?? 0,
+          mediaTimeout: (this.options.mediaTimeout ?? 0) * 1000,
           onError: this.onError,
         },
         taken,

@@ -1,4 +1,9 @@
-import type { CodecPolicy, MediaRelay, MediaSessionStatistics } from '../media/relay/index.js';
+import {
+  type CodecPolicy,
+  isHold,
+  type MediaRelay,
+  type MediaSessionStatistics,
+} from '../media/relay/index.js';
 
 /**
  * The SDP of one leg made into the SDP for the other: through the media relay (anchored media,
@@ -6,7 +11,10 @@ import type { CodecPolicy, MediaRelay, MediaSessionStatistics } from '../media/r
  * (a signalling-only B2BUA). One relay session per call, keyed by the call's id and the legs' tags.
  */
 export class CallMedia {
-  private used = false;
+  private usedRelay = false;
+  /** Offers made through the relay, and whether the latest put the call on hold (media timeout). */
+  offers = 0;
+  held = false;
 
   constructor(
     private readonly relay: MediaRelay | undefined,
@@ -15,6 +23,11 @@ export class CallMedia {
     private readonly calleeCodecs: CodecPolicy | undefined,
   ) {}
 
+  /** Whether the relay holds a session of this call (an offer went through it). */
+  get used(): boolean {
+    return this.usedRelay;
+  }
+
   get anchored(): boolean {
     return this.relay !== undefined;
   }
@@ -22,7 +35,9 @@ export class CallMedia {
   /** An offer from one leg (`fromTag`): the SDP for the other. */
   async offer(sdp: Buffer, fromTag: string, toCallee: boolean, label: string): Promise<Buffer> {
     if (!this.relay) return sdp;
-    this.used = true;
+    this.usedRelay = true;
+    this.offers++;
+    this.held = isHold(sdp.toString('utf8'));
     const codecs = toCallee ? this.calleeCodecs : undefined;
     const relayed = await this.relay.offer({
       callId: this.callId,
@@ -37,7 +52,7 @@ export class CallMedia {
   /** The answer of `answerTag` to the offer of `offerTag`: the SDP for the offerer. */
   async answer(sdp: Buffer, offerTag: string, answerTag: string, label: string): Promise<Buffer> {
     if (!this.relay) return sdp;
-    this.used = true;
+    this.usedRelay = true;
     const relayed = await this.relay.answer({
       callId: this.callId,
       fromTag: offerTag,
@@ -48,9 +63,15 @@ export class CallMedia {
     return Buffer.from(relayed.sdp, 'utf8');
   }
 
+  /** The relay's current statistics of the call (undefined: it has no such session). */
+  query(): Promise<MediaSessionStatistics | undefined> {
+    if (!this.relay || !this.usedRelay) return Promise.resolve(undefined);
+    return this.relay.query(this.callId);
+  }
+
   /** Ends the relay session; its last statistics (for the CDR), or undefined. Never rejects. */
   async end(): Promise<MediaSessionStatistics | undefined> {
-    if (!this.relay || !this.used) return undefined;
+    if (!this.relay || !this.usedRelay) return undefined;
     try {
       return await this.relay.delete({ callId: this.callId });
     } catch {

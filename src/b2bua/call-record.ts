@@ -27,6 +27,8 @@ export interface CallRecord {
   hangup: HangupSide;
   disposition: Disposition;
   media?: MediaSessionStatistics;
+  /** The Reason (RFC 3326) the node sent both legs when it ended the call itself. */
+  reason?: string;
 }
 
 /** Seconds from answer to end (0 unanswered), and whole seconds started, as carriers bill. */

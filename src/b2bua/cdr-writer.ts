@@ -25,6 +25,7 @@ export function cdrOf(record: CallRecord): Cdr {
   if (record.ringingAt !== undefined) cdr.ringingAt = new Date(record.ringingAt);
   if (record.answerAt !== undefined) cdr.answerAt = new Date(record.answerAt);
   if (record.media) cdr.media = record.media;
+  if (record.reason) cdr.reason = record.reason;
   return cdr;
 }
 

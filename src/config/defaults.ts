@@ -77,11 +77,13 @@ export function defaultConfig(): SwitchboardConfig {
     // Off: a node proxies as before until its operator picks the calls to hold (docs/architecture.md).
     // Six hours ends calls whose BYE was lost, as SBCs' maximum call duration does.
     // RFC 4028 §4 recommends 1800 s: a dead call is found within half an hour.
+    // 60 s without RTP is rtpengine's own --timeout default.
     b2bua: {
       mode: 'off',
       passHeaders: [],
       maxCallDuration: 21_600,
       sessionExpires: 1800,
+      mediaTimeout: 60,
       anchorMedia: true,
       maxCallsPerSubscriber: 0,
       maxCallsPerDomain: 0,

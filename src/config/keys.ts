@@ -565,6 +565,14 @@ export const KEYS: readonly KeySpec[] = [
       'Seconds an answered B2BUA call may last before the node ends both legs with BYE; 0: no limit.',
   },
   {
+    key: 'b2bua.mediaTimeout',
+    env: 'SWITCHBOARD_B2BUA_MEDIA_TIMEOUT',
+    text: 'integer',
+    validate: integer(0, 86_400),
+    description:
+      'Seconds an answered B2BUA call with anchored media may go without RTP from either side before the node ends both legs with BYE (rtpengine --timeout); 0: never.',
+  },
+  {
     key: 'edge.flood.requests',
     env: 'SWITCHBOARD_EDGE_FLOOD_REQUESTS',
     text: 'integer',

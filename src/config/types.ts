@@ -96,6 +96,8 @@ export interface B2buaConfig {
   maxCallDuration: number;
   /** RFC 4028 session interval in seconds on both legs; 0: no session timers. */
   sessionExpires: number;
+  /** Seconds an answered call's relay may see no RTP from either side before the node ends it; 0: never. */
+  mediaTimeout: number;
   /** Calls in progress at once per subscriber, per domain, per trunk; 0: no limit. */
   maxCallsPerSubscriber: number;
   maxCallsPerDomain: number;

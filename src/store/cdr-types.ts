@@ -29,6 +29,11 @@ export interface Cdr {
   cause: number;
   hangup: CdrHangup;
   disposition: CdrDisposition;
+  /**
+   * Why the node ended the call, as the Reason header (RFC 3326) it sent both legs, e.g.
+   * `Q.850;cause=102;text="Media timeout"`; absent when a party hung up.
+   */
+  reason?: string;
   /** The media relay's statistics, as it reported them. */
   media?: unknown;
 }

@@ -50,6 +50,7 @@ export class SqlCdrs implements CdrRepository {
         hangup: cdr.hangup,
         disposition: cdr.disposition,
         media: cdr.media === undefined ? null : JSON.stringify(cdr.media),
+        reason: cdr.reason ?? null,
       })
       .onConflict((oc) => oc.column('id').doNothing())
       .execute();
@@ -111,5 +112,6 @@ function toCdr(row: Selectable<CdrsTable>): Cdr {
   if (row.ringing_at !== null) cdr.ringingAt = toDate(row.ringing_at);
   if (row.answer_at !== null) cdr.answerAt = toDate(row.answer_at);
   if (row.media !== null) cdr.media = JSON.parse(row.media) as unknown;
+  if (row.reason !== null && row.reason !== undefined) cdr.reason = row.reason;
   return cdr;
 }

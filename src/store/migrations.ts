@@ -234,6 +234,12 @@ export const MIGRATIONS: readonly Migration[] = [
       `create index cdrs_trunk on cdrs (trunk, setup_at)`,
     ],
   },
+  {
+    version: 8,
+    name: 'cdr end reason',
+    // The RFC 3326 Reason of a call the node ended (media timeout, session timer, maximum duration).
+    statements: () => [`alter table cdrs add column reason text`],
+  },
 ];
 
 /** The feature settings a subscriber and a domain (as default) both have. */

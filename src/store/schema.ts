@@ -192,6 +192,8 @@ export interface CdrsTable {
   disposition: string;
   /** JSON: the media relay's statistics of the call. */
   media: string | null;
+  /** RFC 3326 Reason of a call the node ended. */
+  reason: string | null;
 }
 
 export interface StoreSchema {

@@ -23,7 +23,7 @@ export {
   rtpengineSessionStatistics,
 } from './rtpengine/index.js';
 export { applyCodecPolicy, type PayloadEncoding } from './sdp/codec-policy.js';
-export { setSdpDirection } from './sdp/direction.js';
+export { isHold, setSdpDirection } from './sdp/direction.js';
 export { offeredEncodings } from './sdp/encodings.js';
 export { rewriteSdp, type SdpStream, sdpStreams } from './sdp/rewrite.js';
 export type {

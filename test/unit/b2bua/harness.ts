@@ -115,6 +115,8 @@ export async function takenCall(
     sdp?: boolean;
     maxCallDuration?: number;
     sessionExpires?: number;
+    /** b2bua.mediaTimeout in seconds (default 0: off). */
+    mediaTimeout?: number;
     /** Header lines added to the caller's INVITE. */
     callerExtra?: string;
     /** Edits the routing context before the B2BUA takes the call (a trunk call...). */
@@ -133,6 +135,7 @@ export async function takenCall(
     passHeaders: options.passHeaders ?? ['X-Billing-Id'],
     maxCallDuration: options.maxCallDuration ?? 21_600,
     sessionExpires: options.sessionExpires ?? 0,
+    mediaTimeout: options.mediaTimeout ?? 0,
     isOwnUri: (uri) => uri.kind === 'sip' && uri.hostname === '203.0.113.1',
     events,
     records: { write: (record) => records.push(record) },

@@ -67,6 +67,7 @@ describe('loadConfig layering: defaults < file < environment < flags', () => {
         passHeaders: [],
         maxCallDuration: 21_600,
         sessionExpires: 1800,
+        mediaTimeout: 60,
         anchorMedia: true,
         maxCallsPerSubscriber: 0,
         maxCallsPerDomain: 0,

@@ -95,6 +95,7 @@ const BAD: Record<string, [string, string]> = {
   'b2bua.emergencyNumbers': ['11a', 'expected a number of 1-15 digits such as 112, got "11a"'],
   'b2bua.anchorMedia': ['perhaps', 'expected true or false, got "perhaps"'],
   'b2bua.maxCallDuration': ['-1', 'expected an integer 0-604800, got -1'],
+  'b2bua.mediaTimeout': ['-5', 'expected an integer 0-86400, got -5'],
   'edge.flood.requests': ['-1', 'expected an integer 0-1000000, got -1'],
   'edge.flood.window': ['0', 'expected an integer 1-3600, got 0'],
   'edge.flood.banTime': ['0', 'expected an integer 1-604800, got 0'],

@@ -50,6 +50,16 @@ export function cdrContract(makeHarness: () => StoreHarness): void {
       disposition: 'answered',
       media: { streams: [{ fromTag: 'x', packets: 3000, lost: 2, jitterMs: 1.5 }] },
     });
+    const timedOut = cdr(2, {
+      answerAt: new Date(Date.UTC(2026, 0, 1, 12, 0, 3)),
+      status: 200,
+      cause: 102,
+      hangup: 'node',
+      disposition: 'answered',
+      reason: 'Q.850;cause=102;text="Media timeout"',
+    });
+    await store.cdrs.addCdr(timedOut);
+    expect(await store.cdrs.getCdr('call-002')).toEqual(timedOut);
     await store.cdrs.addCdr(answered);
     expect(await store.cdrs.getCdr('call-001')).toEqual(answered);
     expect(await store.cdrs.getCdr('nope')).toBeUndefined();
