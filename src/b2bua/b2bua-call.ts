@@ -14,6 +14,7 @@ import {
 import { CallMedia } from './call-media.js';
 import type { CallRecord } from './call-record.js';
 import { CalleeLegHost } from './callee-leg-host.js';
+import { EarlyDialogs } from './early-dialogs.js';
 import type { HeaderPolicy } from './header-policy.js';
 import { type MediaTimeout, startMediaTimeout } from './media-timeout.js';
 import {
@@ -71,7 +72,8 @@ function hasSdp(message: SipMessage): boolean {
  * header policy's headers and the SDP (through the media relay when there is one) cross between
  * them. Provisionals and the final answer go back to the caller (failures mapped, with Reason);
  * CANCEL and BYE go across; re-INVITE, UPDATE and INFO are relayed as new requests on the other
- * leg, offer/answer through the media relay.
+ * leg, offer/answer through the media relay. Reliable provisionals (RFC 3262) are each leg's own,
+ * and UPDATE crosses early dialogs too (src/b2bua/early-dialogs.ts).
  */
 export class B2buaCall {
   readonly id = randomUUID();
@@ -82,6 +84,7 @@ export class B2buaCall {
   answerAt: number | undefined;
   private readonly media: CallMedia;
   private readonly host: CalleeLegHost;
+  private readonly early: EarlyDialogs;
   private readonly callerTag: string;
   private calleeTag = '';
   /** The callee's 2xx carried the offer (the caller's INVITE had none): the caller's ACK answers. */
@@ -120,11 +123,16 @@ export class B2buaCall {
       to: request.to,
       from: request.from,
       requestUri: request.uri,
-      headers: [...deps.headers.pick(request), ...this.offeredTimer()],
+      headers: [
+        ...deps.headers.pick(request),
+        ...this.offeredTimer(),
+        ...EarlyDialogs.calleeInviteHeaders(request),
+      ],
     });
     // The relay takes one from it, as it would from the caller's (loops still end, §16.6 item 3).
     invite.set('max-forwards', String(request.maxForwards ?? 70));
     this.callee = new InviteClientSession(this.host, invite);
+    this.early = new EarlyDialogs(request, this.caller, this.callee);
   }
 
   /** RFC 4028 §7.1: the callee leg's INVITE asks for session timers, the B2BUA refreshing. */
@@ -283,8 +291,9 @@ export class B2buaCall {
       caller.on(method, (incoming) => this.relayRequest('caller', incoming));
     }
     caller.on('terminated', (cause) => {
-      // The caller's leg ended by itself (no ACK for our 2xx, a 481): the callee's goes too.
-      if (cause === 'ack-timeout' || cause === 'dialog-gone') {
+      // The caller's leg ended by itself (no ACK for our 2xx, a 481, no PRACK): the callee's goes too.
+      if (cause === 'prack-timeout') this.finalStatus = 504;
+      if (cause === 'ack-timeout' || cause === 'dialog-gone' || cause === 'prack-timeout') {
         if (this.refreshing.has('caller')) this.refreshFailed();
         else this.hangup ??= 'caller';
         this.endCallee(this.endReason);
@@ -338,13 +347,14 @@ export class B2buaCall {
       this.deps.observer.ringing(this, status);
     }
     const headers = this.deps.headers.pick(response);
+    const reliable = this.early.reliableToCaller(response);
     // Early media (RFC 3960): the 18x's SDP is the callee's answer to the caller's offer.
     if (hasSdp(response) && hasSdp(this.taken.request)) {
       const body = await this.media.answer(response.body, this.callerTag, this.calleeTag, 'callee');
-      this.caller.progress(status, { body, headers });
+      this.caller.progress(status, { body, headers, reliable });
       return;
     }
-    this.caller.progress(status, { headers });
+    this.caller.progress(status, { headers, reliable });
   }
 
   private async calleeAccepted(response: SipResponse): Promise<void> {
@@ -451,7 +461,11 @@ export class B2buaCall {
       incoming.respond(200, incoming.method === 'INVITE' && sdp ? { body: sdp, headers } : { headers });
       return;
     }
-    if (other.state !== 'confirmed' && other.state !== 'accepted') {
+    if (
+      other.state !== 'confirmed' &&
+      other.state !== 'accepted' &&
+      !this.early.takesUpdate(incoming, other)
+    ) {
       // RFC 3311 §5.2: the other leg cannot take it yet; the sender may retry.
       incoming.respond(500, { headers: [['retry-after', '1']] });
       return;

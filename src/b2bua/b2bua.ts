@@ -8,6 +8,7 @@ import { B2buaCall, type CallObserver } from './b2bua-call.js';
 import { type B2buaMode, takesCall } from './call-policy.js';
 import type { CallRecord } from './call-record.js';
 import { HeaderPolicy } from './header-policy.js';
+import { intervalTooSmall, MIN_SESSION_EXPIRES } from './session-timer.js';
 
 /** Where ended calls go (the CDR writer); it must not throw. */
 export interface CallRecordSink {
@@ -82,6 +83,13 @@ export class B2bua implements CallTakeover, CallObserver {
   }
 
   take(taken: TakenCall): void {
+    if ((this.options.sessionExpires ?? 0) > 0 && intervalTooSmall(taken.request)) {
+      // RFC 4028 §8: below our Min-SE; the caller retries with at least it (§7.4).
+      const response = createResponse(taken.request, 422);
+      response.append('min-se', String(MIN_SESSION_EXPIRES));
+      taken.transaction.respond(response);
+      return;
+    }
     const admitted = this.admit(taken);
     if (!admitted) return;
     let call: B2buaCall;

@@ -68,7 +68,10 @@ export class CalleeLegHost implements SessionHost {
     callbacks: ResponseCallbacks = {},
     options: SendOptions = {},
   ): Promise<ClientTransaction | undefined> {
-    if (request.method === 'INVITE' && !this.relayed && request.to.tag === undefined) {
+    // The leg's INVITE, or its retry after a 422 (RFC 4028 §7.4) once the first one is over.
+    const state = this.relayed?.state;
+    const relayedOver = state === undefined || state === 'completed' || state === 'terminated';
+    if (request.method === 'INVITE' && relayedOver && request.to.tag === undefined) {
       return Promise.resolve(this.sendInvite(request, callbacks));
     }
     if (request.method === 'CANCEL' && this.relayed) {

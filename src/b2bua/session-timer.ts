@@ -26,6 +26,15 @@ export function parseSessionExpires(message: SipMessage): SessionExpires | undef
   return refresher === 'uac' || refresher === 'uas' ? { interval, refresher } : { interval };
 }
 
+/**
+ * RFC 4028 §8: an INVITE asking for a session interval below our Min-SE is refused 422 with
+ * `Min-SE: 90`, so the caller can ask again with at least that.
+ */
+export function intervalTooSmall(request: SipMessage): boolean {
+  const asked = parseSessionExpires(request);
+  return asked !== undefined && asked.interval < MIN_SESSION_EXPIRES;
+}
+
 /** Whether the peer said it supports session timers (Supported or Require: timer). */
 export function supportsTimer(message: SipMessage): boolean {
   return [...message.getAll('supported'), ...message.getAll('require')].some(

@@ -31,9 +31,9 @@ export class FakeRelay implements OutboundRelay {
     return true;
   }
 
-  /** The callee leg's INVITE as the relay got it. */
+  /** The callee leg's INVITE as the relay got it (the latest: a retry after 422 is another). */
   get invite(): SipRequest {
-    return this.forwarded[0]!.request;
+    return this.forwarded.at(-1)!.request;
   }
 
   /** The far side answers the callee leg's INVITE (the relay's own Record-Route on it, as the proxy adds). */
@@ -45,7 +45,7 @@ export class FakeRelay implements OutboundRelay {
       ...(options.body ? { body: options.body } : {}),
     });
     for (const [name, value] of options.extra ?? []) response.append(name, value);
-    this.forwarded[0]!.transaction.respond(response);
+    this.forwarded.at(-1)!.transaction.respond(response);
     return response;
   }
 }

@@ -1,0 +1,239 @@
+import { describe, expect, it } from 'vitest';
+import type { SipResponse } from '../../../src/sip/message/index.js';
+import type { FakeClientTransaction } from '../ua/fakes.js';
+import { request } from '../ua/fakes.js';
+import {
+  CALLER,
+  callerAck,
+  FakeServerTransaction,
+  fromCallee,
+  fromCaller,
+  type Harness,
+  SDP_A,
+  SDP_B,
+  settle,
+  takenCall,
+} from './harness.js';
+
+/** The callee's reliable provisional on the callee leg (RFC 3262: Require: 100rel, RSeq). */
+function calleeReliable(h: Harness, status: number, rseq: number, body?: string): SipResponse {
+  return h.relay.respond(status, {
+    ...(body ? { body } : {}),
+    extra: [
+      ['require', '100rel'],
+      ['rseq', String(rseq)],
+    ],
+  });
+}
+
+/** Alice's PRACK for one of our reliable provisionals. */
+function callerPrack(h: Harness, cseq: number, provisional: SipResponse): FakeServerTransaction {
+  const rack = `${provisional.get('rseq')} 10 INVITE`;
+  const tx = new FakeServerTransaction(fromCaller(h, 'PRACK', cseq, '', `RAck: ${rack}\n`), CALLER);
+  h.core.handleRequest(tx.request, tx);
+  return tx;
+}
+
+/** A final response from the callee to a request the B2BUA sent it. */
+function reply(sent: FakeClientTransaction, status: number, body = ''): void {
+  sent.receive(
+    request(`SIP/2.0 ${status} X
+Via: ${sent.request.get('via')}
+From: ${sent.request.get('from')}
+To: ${sent.request.get('to')}
+Call-ID: ${sent.request.callId}
+CSeq: ${sent.request.get('cseq')}
+Contact: <sip:bob@192.0.2.20:5062>
+${body ? 'Content-Type: application/sdp\n' : ''}Content-Length: ${body.length}
+
+${body}`) as never,
+  );
+}
+
+const SUPPORTS_100REL = 'Supported: 100rel\n';
+
+describe('B2BUA reliable provisionals (RFC 3262) end to end', () => {
+  it("PRACKs the callee's reliable 183 itself and sends the caller a reliable 183 of its own until PRACKed", async () => {
+    const h = await takenCall({ callerExtra: SUPPORTS_100REL });
+    expect(h.relay.invite.getAll('supported')).toContain('100rel');
+    calleeReliable(h, 183, 4711, SDP_B);
+    calleeReliable(h, 183, 4711, SDP_B); // the callee retransmits: no second PRACK, no second 183
+    await settle();
+    const pracks = h.transport.sent('PRACK');
+    expect(pracks).toHaveLength(1);
+    expect(pracks[0]!.request.get('rack')).toBe(`4711 ${h.relay.invite.cseq.seq} INVITE`);
+    expect(pracks[0]!.request.callId).toBe(h.relay.invite.callId);
+    expect(pracks[0]!.request.to.tag).toBe('bobtag');
+
+    const early = h.aTx.responses.filter((r) => r.status === 183);
+    expect(early).toHaveLength(1);
+    const ours = early[0]!;
+    expect(ours.getAll('require')).toContain('100rel');
+    expect(ours.get('rseq')).toMatch(/^\d+$/);
+    expect(ours.body.toString()).toBe(SDP_B);
+    expect(ours.callId).toBe(h.aInvite.callId);
+    h.clock.advance(500);
+    expect(h.aTx.statuses.filter((s) => s === 183)).toHaveLength(2);
+
+    const prack = callerPrack(h, 11, ours);
+    await settle();
+    expect(prack.statuses).toEqual([200]);
+    h.clock.advance(10_000);
+    expect(h.aTx.statuses.filter((s) => s === 183)).toHaveLength(2);
+
+    h.relay.respond(200, { body: SDP_B });
+    await settle();
+    expect(h.aTx.statuses.at(-1)).toBe(200);
+    h.core.handleAck(callerAck(h), CALLER);
+    expect(h.b2bua.list()[0]?.answerAt).toBeDefined();
+  });
+
+  it("holds the caller's 2xx until the caller PRACKs our 183 with SDP", async () => {
+    const h = await takenCall({ callerExtra: SUPPORTS_100REL });
+    calleeReliable(h, 183, 1, SDP_B);
+    await settle();
+    h.relay.respond(200, { body: SDP_B });
+    await settle();
+    expect(h.aTx.statuses).toEqual([183]);
+    callerPrack(h, 11, h.aTx.responses[0]!);
+    await settle();
+    expect(h.aTx.statuses).toEqual([183, 200]);
+  });
+
+  it('sends a caller without 100rel plain provisionals while still PRACKing the callee', async () => {
+    const h = await takenCall();
+    calleeReliable(h, 180, 1);
+    await settle();
+    expect(h.transport.sent('PRACK')).toHaveLength(1);
+    const ringing = h.aTx.responses.find((r) => r.status === 180)!;
+    expect(ringing.has('rseq')).toBe(false);
+    expect(ringing.getAll('require')).not.toContain('100rel');
+    h.clock.advance(5_000);
+    expect(h.aTx.statuses.filter((s) => s === 180)).toHaveLength(1);
+  });
+
+  it('a caller that requires 100rel gets even a plain 180 reliably', async () => {
+    const h = await takenCall({ callerExtra: 'Require: 100rel\n' });
+    h.relay.respond(180);
+    await settle();
+    expect(h.aTx.responses[0]!.get('rseq')).toMatch(/^\d+$/);
+    expect(h.transport.sent('PRACK')).toHaveLength(0);
+  });
+
+  it('a caller that never PRACKs gets 504 after 64·T1 and the callee leg is cancelled', async () => {
+    const h = await takenCall({ callerExtra: SUPPORTS_100REL });
+    calleeReliable(h, 180, 1);
+    await settle();
+    h.clock.advance(32_000);
+    await settle();
+    expect(h.aTx.statuses.at(-1)).toBe(504);
+    expect(h.relay.cancels).toHaveLength(1);
+    h.relay.respond(487);
+    await settle();
+    expect(h.records).toHaveLength(1);
+    expect(h.records[0]!.status).toBe(504);
+  });
+});
+
+describe('B2BUA UPDATE in early dialogs (RFC 3311 §5.1)', () => {
+  async function earlyCall(): Promise<Harness> {
+    const h = await takenCall({ callerExtra: SUPPORTS_100REL });
+    calleeReliable(h, 183, 1, SDP_B);
+    await settle();
+    callerPrack(h, 11, h.aTx.responses[0]!);
+    await settle();
+    return h;
+  }
+
+  it("relays the caller's early UPDATE to the callee's early dialog and the answer back", async () => {
+    const h = await earlyCall();
+    const offer = SDP_A.replace('m=audio 4000', 'm=audio 4002');
+    const update = new FakeServerTransaction(fromCaller(h, 'UPDATE', 12, offer), CALLER);
+    h.core.handleRequest(update.request, update);
+    await settle();
+    const sent = h.transport.sent('UPDATE');
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.request.to.tag).toBe('bobtag');
+    expect(sent[0]!.request.callId).toBe(h.relay.invite.callId);
+    expect(sent[0]!.request.body.toString()).toBe(offer);
+    const answer = SDP_B.replace('m=audio 6000', 'm=audio 6002');
+    reply(sent[0]!, 200, answer);
+    await settle();
+    expect(update.statuses).toEqual([200]);
+    expect(update.responses[0]!.body.toString()).toBe(answer);
+  });
+
+  it("relays the callee's early UPDATE to the caller's early dialog", async () => {
+    const h = await earlyCall();
+    const offer = SDP_B.replace('m=audio 6000', 'm=audio 6004');
+    const update = new FakeServerTransaction(fromCallee(h, 'UPDATE', 1, offer), CALLER);
+    h.core.handleRequest(update.request, update);
+    await settle();
+    const sent = h.transport.sent('UPDATE');
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.request.callId).toBe(h.aInvite.callId);
+    expect(sent[0]!.request.to.tag).toBe('alicetag');
+    reply(sent[0]!, 200, SDP_A);
+    await settle();
+    expect(update.statuses).toEqual([200]);
+    expect(update.responses[0]!.body.toString()).toBe(SDP_A);
+  });
+
+  it('answers an early UPDATE 500 with Retry-After before the offer/answer completed reliably', async () => {
+    const h = await takenCall({ callerExtra: SUPPORTS_100REL });
+    calleeReliable(h, 183, 1, SDP_B);
+    await settle();
+    // Our 183 is not PRACKed yet.
+    const update = new FakeServerTransaction(fromCaller(h, 'UPDATE', 12, SDP_A), CALLER);
+    h.core.handleRequest(update.request, update);
+    await settle();
+    expect(update.statuses).toEqual([500]);
+    expect(update.responses[0]!.get('retry-after')).toBeDefined();
+    expect(h.transport.sent('UPDATE')).toHaveLength(0);
+  });
+});
+
+describe('B2BUA 422 Session Interval Too Small (RFC 4028 §6, §8)', () => {
+  it("answers a caller's Session-Expires below 90 s with 422 and Min-SE, placing no callee leg", async () => {
+    const h = await takenCall({
+      sessionExpires: 1800,
+      callerExtra: 'Supported: timer\nSession-Expires: 30\n',
+    });
+    expect(h.aTx.statuses).toEqual([422]);
+    expect(h.aTx.responses[0]!.get('min-se')).toBe('90');
+    expect(h.relay.forwarded).toHaveLength(0);
+    expect(h.b2bua.active).toBe(0);
+  });
+
+  it('retries the callee leg once with the Min-SE of its 422 and answers the caller as usual', async () => {
+    const h = await takenCall({ sessionExpires: 1800 });
+    const first = h.relay.invite;
+    h.relay.respond(422, { extra: [['min-se', '3600']] });
+    await settle();
+    expect(h.relay.forwarded).toHaveLength(2);
+    const retry = h.relay.invite;
+    expect(retry.callId).toBe(first.callId);
+    expect(retry.from.tag).toBe(first.from.tag);
+    expect(retry.cseq.seq).toBe(first.cseq.seq + 1);
+    expect(retry.get('session-expires')).toBe('3600;refresher=uac');
+    expect(retry.get('min-se')).toBe('3600');
+    expect(h.aTx.statuses.filter((s) => s >= 300)).toEqual([]);
+    h.relay.respond(200, { body: SDP_B, extra: [['session-expires', '3600;refresher=uac']] });
+    await settle();
+    expect(h.aTx.statuses.at(-1)).toBe(200);
+    h.core.handleAck(callerAck(h), CALLER);
+    // A second 422 is not retried: here none came, and the call is up on the retried INVITE's dialog.
+    expect(h.b2bua.list()[0]!.calleeCallId).toBe(first.callId);
+  });
+
+  it('a second 422 from the callee fails the call to the caller', async () => {
+    const h = await takenCall({ sessionExpires: 1800 });
+    h.relay.respond(422, { extra: [['min-se', '3600']] });
+    await settle();
+    h.relay.respond(422, { extra: [['min-se', '7200']] });
+    await settle();
+    expect(h.relay.forwarded).toHaveLength(2);
+    expect(h.aTx.statuses.at(-1)).toBeGreaterThanOrEqual(400);
+    expect(h.records).toHaveLength(1);
+  });
+});
