@@ -55,9 +55,11 @@ export interface CallDeps {
   /** ms an answered call's relay may see no RTP before the node ends it (0 or absent: never). */
   mediaTimeout?: number;
   onError: (error: unknown, context: string) => void;
+  /** In-dialog requests the legs do not relay: REFER (transfer.ts), OPTIONS, the rest 405. */
+  otherRequest?: (call: B2buaCall, side: Side, incoming: IncomingRequest) => void;
 }
 
-type Side = 'caller' | 'callee';
+export type Side = 'caller' | 'callee';
 
 function hasSdp(message: SipMessage): boolean {
   return (
@@ -102,6 +104,8 @@ export class B2buaCall {
   private readonly sessionTimers: Partial<Record<Side, LegSessionTimer>> = {};
   /** Callee-leg events are handled one after another (the media relay is asynchronous). */
   private queue: Promise<void> = Promise.resolve();
+  /** Set while a transfer runs (transfer.ts): true when it takes that side's BYE (RFC 5589 §6). */
+  referrerBye: ((side: Side) => boolean) | undefined;
 
   constructor(
     private readonly deps: CallDeps,
@@ -275,6 +279,7 @@ export class B2buaCall {
     caller.on('bye', (bye) => {
       this.hangup ??= 'caller';
       this.cause ??= q850FromReason(bye) ?? NORMAL_CLEARING;
+      if (this.referrerBye?.('caller')) return;
       this.endCallee(bye.get('reason'));
     });
     caller.on('ack', (ack) => {
@@ -290,6 +295,8 @@ export class B2buaCall {
     for (const method of ['reinvite', 'update', 'info'] as const) {
       caller.on(method, (incoming) => this.relayRequest('caller', incoming));
     }
+    const otherRequest = this.deps.otherRequest;
+    if (otherRequest) caller.on('request', (incoming) => otherRequest(this, 'caller', incoming));
     caller.on('terminated', (cause) => {
       // The caller's leg ended by itself (no ACK for our 2xx, a 481, no PRACK): the callee's goes too.
       if (cause === 'prack-timeout') this.finalStatus = 504;
@@ -322,12 +329,15 @@ export class B2buaCall {
     callee.on('bye', (bye) => {
       this.hangup ??= 'callee';
       this.cause ??= q850FromReason(bye) ?? NORMAL_CLEARING;
+      if (this.referrerBye?.('callee')) return;
       const reason = bye.get('reason');
       void this.caller.bye(reason ? { headers: [['reason', reason]] } : {});
     });
     for (const method of ['reinvite', 'update', 'info'] as const) {
       callee.on(method, (incoming) => this.relayRequest('callee', incoming));
     }
+    const otherRequest = this.deps.otherRequest;
+    if (otherRequest) callee.on('request', (incoming) => otherRequest(this, 'callee', incoming));
     callee.on('terminated', (cause) => {
       if ((cause === 'ack-timeout' || cause === 'dialog-gone') && this.caller.state !== 'terminated') {
         if (this.refreshing.has('callee')) this.refreshFailed();
@@ -526,6 +536,19 @@ export class B2buaCall {
   private legEnded(): void {
     if (this.caller.state === 'terminated' && this.callee.state === 'terminated') this.finish();
     else if (this.caller.state === 'terminated' && this.callee.state === 'initial') this.finish();
+  }
+
+  /**
+   * A transfer (transfer.ts) moved the other leg into a new call: the legs are no longer watched
+   * (the transfer ends the referrer's with BYE) and the record says the referrer's side hung up.
+   */
+  transferredAway(referrer: Side): void {
+    if (this.completed) return;
+    this.hangup ??= referrer;
+    this.cause ??= NORMAL_CLEARING;
+    this.caller.removeAllListeners();
+    this.callee.removeAllListeners();
+    this.finish();
   }
 
   /** The end of a call the node cannot wait for (it stops): recorded as it stands now. */

@@ -9,6 +9,8 @@ import { type B2buaMode, takesCall } from './call-policy.js';
 import type { CallRecord } from './call-record.js';
 import { HeaderPolicy } from './header-policy.js';
 import { intervalTooSmall, MIN_SESSION_EXPIRES } from './session-timer.js';
+import { type HeldCall, Transfers } from './transfer.js';
+import type { TransferredCall, TransferredCallObserver } from './transferred-call.js';
 
 /** Where ended calls go (the CDR writer); it must not throw. */
 export interface CallRecordSink {
@@ -50,18 +52,36 @@ export interface B2buaOptions {
  * targets, and holds each as two legs (src/b2bua/b2bua-call.ts). Publishes call.* events and
  * hands each ended call's record to the CDR writer.
  */
-export class B2bua implements CallTakeover, CallObserver {
-  private readonly calls = new Map<string, B2buaCall>();
+export class B2bua implements CallTakeover, CallObserver, TransferredCallObserver {
+  private readonly calls = new Map<string, HeldCall>();
   /** Each call's admission, released when it ends. */
   private readonly releases = new Map<string, () => void>();
   private readonly headers: HeaderPolicy;
   private readonly now: () => number;
   private readonly onError: (error: unknown, context: string) => void;
+  /** REFER from the legs: blind and attended transfer (transfer.ts). */
+  private readonly transfers: Transfers;
 
   constructor(private readonly options: B2buaOptions) {
     this.headers = new HeaderPolicy(options.passHeaders);
     this.now = options.now ?? Date.now;
     this.onError = options.onError ?? ((error, context) => options.core.onError(error, `b2bua ${context}`));
+    this.transfers = new Transfers({
+      core: options.core,
+      headers: this.headers,
+      media: options.media,
+      isOwnUri: options.isOwnUri,
+      observer: this,
+      now: this.now,
+      maxDuration: options.maxCallDuration * 1000,
+      sessionExpires: options.sessionExpires ?? 0,
+      onError: this.onError,
+      calls: () => this.calls.values(),
+    });
+    // REFER is in Allow for the legs' dialogs (RFC 3515); outside a call the node takes none.
+    options.core.handle('REFER', (request, transaction) =>
+      transaction.respond(createResponse(request, 403, 'Forbidden (REFER outside a call)')),
+    );
   }
 
   /** Calls in progress. */
@@ -69,12 +89,12 @@ export class B2bua implements CallTakeover, CallObserver {
     return this.calls.size;
   }
 
-  /** The live calls (for listing and hang-up). */
-  list(): B2buaCall[] {
+  /** The live calls (for listing and hang-up): taken calls and the calls transfers made. */
+  list(): HeldCall[] {
     return [...this.calls.values()];
   }
 
-  get(id: string): B2buaCall | undefined {
+  get(id: string): HeldCall | undefined {
     return this.calls.get(id);
   }
 
@@ -106,6 +126,7 @@ export class B2bua implements CallTakeover, CallObserver {
           sessionExpires: this.options.sessionExpires ?? 0,
           mediaTimeout: (this.options.mediaTimeout ?? 0) * 1000,
           onError: this.onError,
+          otherRequest: (held, side, incoming) => this.transfers.otherRequest(held, side, incoming),
         },
         taken,
       );
@@ -160,20 +181,22 @@ export class B2bua implements CallTakeover, CallObserver {
 
   // ---- CallObserver ----------------------------------------------------------------------
 
-  initiated(call: B2buaCall): void {
+  initiated(call: HeldCall): void {
+    // A transfer's call is held from its start (listed, ended at stop), like a taken call.
+    this.calls.set(call.id, call);
     this.options.metrics?.callStarted();
     this.publish(call, 'call.initiated');
   }
 
-  ringing(call: B2buaCall, status: number): void {
+  ringing(call: HeldCall, status: number): void {
     this.publish(call, 'call.ringing', { status });
   }
 
-  answered(call: B2buaCall): void {
+  answered(call: HeldCall): void {
     this.publish(call, 'call.answered', { status: 200 });
   }
 
-  completed(call: B2buaCall, record: CallRecord): void {
+  completed(call: HeldCall, record: CallRecord): void {
     this.calls.delete(call.id);
     this.releases.get(call.id)?.();
     this.releases.delete(call.id);
@@ -193,7 +216,7 @@ export class B2bua implements CallTakeover, CallObserver {
   }
 
   private publish(
-    call: B2buaCall,
+    call: HeldCall,
     type: 'call.initiated' | 'call.ringing' | 'call.answered' | 'call.completed',
     extra: {
       status?: number;
@@ -205,17 +228,36 @@ export class B2bua implements CallTakeover, CallObserver {
   ): void {
     const events = this.options.events;
     if (!events) return;
-    const context = call.taken.context;
-    const trunk = context.trunkCall?.trunk?.name ?? context.trunk?.name;
+    const { caller, callee, trunk } = partiesOf(call);
     events.publish({
       type,
       callId: call.id,
       sipCallId: call.callerCallId,
-      caller: context.caller?.aor ?? call.taken.request.from.uri.toString(),
-      callee: call.taken.request.uri.toString(),
+      caller,
+      callee,
       ...(trunk ? { trunk } : {}),
       at: this.now(),
       ...extra,
     });
   }
+}
+
+/** Who a call is between, for its events: the taken call's caller and callee, a transfer's referrer and target. */
+function partiesOf(call: HeldCall): { caller: string; callee: string; trunk?: string } {
+  if (call instanceof B2buaCall) {
+    const context = call.taken.context;
+    const trunk = context.trunkCall?.trunk?.name ?? context.trunk?.name;
+    return {
+      caller: context.caller?.aor ?? call.taken.request.from.uri.toString(),
+      callee: call.taken.request.uri.toString(),
+      ...(trunk ? { trunk } : {}),
+    };
+  }
+  const { referrer, target } = (call as TransferredCall).parties;
+  const trunk = target.trunk?.name ?? referrer.trunk?.name;
+  return {
+    caller: referrer.aor?.aor ?? referrer.identity.uri.toString(),
+    callee: target.aor?.aor ?? target.identity.uri.toString(),
+    ...(trunk ? { trunk } : {}),
+  };
 }

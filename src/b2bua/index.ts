@@ -2,7 +2,7 @@
 
 export { AdmissionControl, type AdmissionLimits, type CallParties, type Refusal } from './admission.js';
 export { B2bua, type B2buaMetrics, type B2buaOptions, type CallRecordSink } from './b2bua.js';
-export { B2buaCall, type CallObserver } from './b2bua-call.js';
+export { B2buaCall, type CallObserver, type Side } from './b2bua-call.js';
 export { B2BUA_MODES, type B2buaMode, takesCall } from './call-policy.js';
 export { type CallRecord, durations } from './call-record.js';
 export { CdrWriter, type CdrWriterOptions, cdrOf } from './cdr-writer.js';
@@ -15,3 +15,5 @@ export {
   q850FromReason,
   reasonFor,
 } from './status-mapping.js';
+export { type HeldCall, Transfers } from './transfer.js';
+export { TransferredCall } from './transferred-call.js';

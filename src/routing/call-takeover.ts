@@ -1,6 +1,7 @@
 import type { SipRequest } from '../sip/message/index.js';
 import type { ForwardTarget } from '../sip/proxy/index.js';
 import type { ServerTransaction } from '../sip/transaction/index.js';
+import type { Decision } from './decision.js';
 import type { RoutingContext } from './routing-context.js';
 
 /**
@@ -19,6 +20,15 @@ export interface OutboundRelay {
   cancel(cancel: SipRequest, cancelTransaction: ServerTransaction, invite: ServerTransaction): boolean;
 }
 
+/**
+ * Runs the request stages for a call the takeover role places on a party's behalf (the target of
+ * a transfer, RFC 3515): `context` says who that party is (a proven `caller`, a `trunk`), so the
+ * stages route it as that party's own new call (callee lookup, barring, least-cost routing).
+ */
+export interface CallRouter {
+  route(request: SipRequest, context: RoutingContext): Promise<Decision>;
+}
+
 /** A call the stages decided to forward, given to the role that takes it over. */
 export interface TakenCall {
   request: SipRequest;
@@ -26,6 +36,8 @@ export interface TakenCall {
   targets: ForwardTarget[];
   context: RoutingContext;
   relay: OutboundRelay;
+  /** The stages, for calls the role places later on a party's behalf (transfers). */
+  router?: CallRouter;
 }
 
 /**

@@ -1,7 +1,7 @@
 /** The routing role of a node: its request pipeline (src/routing/pipeline.ts) and relay. */
 
 export { BranchOutcomes } from './branch-outcomes.js';
-export type { CallTakeover, OutboundRelay, TakenCall } from './call-takeover.js';
+export type { CallRouter, CallTakeover, OutboundRelay, TakenCall } from './call-takeover.js';
 export { CONTINUE, type Decision, forward, hand, respond } from './decision.js';
 export { failureStages, type PipelineDeps, requestStages } from './pipeline.js';
 export { RoutingContext } from './routing-context.js';

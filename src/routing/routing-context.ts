@@ -14,8 +14,13 @@ export class RoutingContext {
   routedHere = false;
   /** The served domain whose user the request is for (set by the local stage). */
   domain: string | undefined = undefined;
-  /** The subscriber who proved to be the caller (set by the authenticate stage). */
+  /**
+   * The subscriber who proved to be the caller (set by the authenticate stage; preset by a B2BUA
+   * placing a transfer's call on behalf of a party it holds, which the stage then trusts).
+   */
   caller: AddressOfRecord | undefined = undefined;
+  /** The subscriber the call is for, once callee lookup found them (a B2BUA transfer's referrer). */
+  called: AddressOfRecord | undefined = undefined;
   /** The static next hop, once a stage asked (StaticRoutes.nextHopOf): asked once per request. */
   hop: NextHop | undefined = undefined;
   /** The Request-URI user as dialled, when number normalisation rewrote it to E.164. */

@@ -3,7 +3,7 @@ import type { ForwardTarget, ProxyStack } from '../sip/proxy/index.js';
 import type { StackHandlers } from '../sip/stack/index.js';
 import type { ServerTransaction } from '../sip/transaction/index.js';
 import type { Target } from '../sip/transport/index.js';
-import type { CallTakeover } from './call-takeover.js';
+import type { CallRouter, CallTakeover } from './call-takeover.js';
 import type { Decision } from './decision.js';
 import { failureStages, type PipelineDeps, requestStages } from './pipeline.js';
 import { Relay } from './relay.js';
@@ -30,7 +30,7 @@ export interface RoutingExtensions {
  * pipeline's stages (src/routing/pipeline.ts) and carries out what they decide — answer, hand
  * to a role, or relay. ACKs for 2xx, CANCELs and stray responses follow the same static rules.
  */
-export class RoutingRole implements StackHandlers {
+export class RoutingRole implements StackHandlers, CallRouter {
   readonly stages: readonly RequestStage[];
   private readonly routes: StaticRoutes;
   private readonly relay: Relay;
@@ -137,8 +137,13 @@ export class RoutingRole implements StackHandlers {
     const takeover = this.takeover;
     if (!takeover || request.method !== 'INVITE' || request.to.tag !== undefined) return false;
     if (!takeover.takes(request, context)) return false;
-    takeover.take({ request, transaction, targets, context, relay: this.relay });
+    takeover.take({ request, transaction, targets, context, relay: this.relay, router: this });
     return true;
+  }
+
+  /** The stages' decision for a call the takeover role places on a party's behalf (a transfer). */
+  async route(request: SipRequest, context: RoutingContext): Promise<Decision> {
+    return runStages(this.stages, request, context);
   }
 
   /**

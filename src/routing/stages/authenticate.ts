@@ -27,6 +27,8 @@ export class Authenticate implements RequestStage {
     if (request.method === 'REGISTER') return CONTINUE;
     // A trunk's call proved itself by its source address or credentials (inbound-trunk stage).
     if (context.trunk !== undefined) return CONTINUE;
+    // A party the node vouches for already: a B2BUA placing a transfer for a call leg it holds.
+    if (context.caller !== undefined) return CONTINUE;
     // What the node answers or refuses itself needs no proof: only requests it will route on.
     if (context.domain === undefined && !relays(this.routes.nextHopOf(request, context))) {
       return CONTINUE;

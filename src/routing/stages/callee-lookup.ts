@@ -47,6 +47,7 @@ export class CalleeLookup implements RequestStage {
     }
     if (!subscriber?.enabled) return respond(createResponse(request, 404));
     const aor = `sip:${subscriber.username}@${subscriber.domain.toLowerCase()}`;
+    context.called = { aor, user: subscriber.username, domain: subscriber.domain.toLowerCase() };
     const targets = contactTargets(await this.services.location.lookup(aor), context.nat);
     if (targets.length === 0) return respond(createResponse(request, 480));
     return forward(targets);

@@ -31,6 +31,12 @@ export class TypedEmitter<E extends EventMap<E>> {
     return this;
   }
 
+  /** Forget every listener (an owner handing the emitter on to another, e.g. a transferred call leg). */
+  removeAllListeners(): this {
+    for (const event of Object.keys(this.listeners)) delete this.listeners[event as keyof E];
+    return this;
+  }
+
   listenerCount<K extends keyof E>(event: K): number {
     return this.listeners[event]?.length ?? 0;
   }

@@ -234,6 +234,31 @@ export abstract class InviteSession<E extends InviteSessionEvents & EventMap<E> 
     });
   }
 
+  /**
+   * A re-INVITE without an offer (§14.1; RFC 3725 §4.1): the peer's 2xx carries its offer and
+   * `ack` must send our answer in the ACK (§13.2.2.4), which is not sent before. A 2xx without a
+   * body still needs `ack({})`.
+   */
+  reinviteForOffer(
+    options: Omit<RequestOptions, 'body'> = {},
+  ): Promise<{ response: SipResponse; ack: (answer: RequestOptions) => void }> {
+    if (this.outgoingInvite || (this.incomingInvite && !this.incomingInvite.responded)) {
+      return Promise.reject(new Error('an INVITE transaction is already in progress in this dialog'));
+    }
+    this.outgoingInvite = true;
+    return this.send('INVITE', options, true)
+      .then(({ response, request, dialog }) => ({
+        response,
+        ack: (answer: RequestOptions) => {
+          if (response.status >= 200 && response.status < 300) this.sendAck(dialog, request, answer);
+          if (answer.body !== undefined) this.localSdp = toBuffer(answer.body);
+        },
+      }))
+      .finally(() => {
+        this.outgoingInvite = false;
+      });
+  }
+
   update(options: RequestOptions = {}): Promise<SipResponse> {
     return this.request('UPDATE', options);
   }
@@ -247,6 +272,14 @@ export abstract class InviteSession<E extends InviteSessionEvents & EventMap<E> 
    * target refresh updates the remote target; 481 and 408 end the dialog (§12.2.1.2).
    */
   request(method: string, options: RequestOptions = {}): Promise<SipResponse> {
+    return this.send(method, options, false).then(({ response }) => response);
+  }
+
+  private send(
+    method: string,
+    options: RequestOptions,
+    deferAck: boolean,
+  ): Promise<{ response: SipResponse; request: SipRequest; dialog: Dialog }> {
     const dialog = this.requestDialog(method);
     if (!dialog || this.state === 'terminated') {
       return Promise.reject(new Error(`no dialog to send ${method} in`));
@@ -258,8 +291,8 @@ export abstract class InviteSession<E extends InviteSessionEvents & EventMap<E> 
         request,
         {
           onFinal: (response) => {
-            this.ownRequestAnswered(dialog, request, response);
-            resolve(response);
+            this.ownRequestAnswered(dialog, request, response, deferAck);
+            resolve({ response, request, dialog });
           },
           onLate2xx: (response) => this.resendAck(response),
         },
@@ -273,15 +306,22 @@ export abstract class InviteSession<E extends InviteSessionEvents & EventMap<E> 
     return this.dialog;
   }
 
-  private ownRequestAnswered(dialog: Dialog, request: SipRequest, response: SipResponse): void {
+  private ownRequestAnswered(
+    dialog: Dialog,
+    request: SipRequest,
+    response: SipResponse,
+    deferAck = false,
+  ): void {
     const status = response.status;
     if (status >= 200 && status < 300) {
       if (request.method === 'INVITE' || request.method === 'UPDATE') dialog.refreshRemoteTarget(response);
-      if (request.method === 'INVITE') this.sendAck(dialog, request);
+      if (request.method === 'INVITE' && !deferAck) this.sendAck(dialog, request);
       if (isSdp(request.contentType) && request.body.length > 0) this.localSdp = request.body;
       return;
     }
     if (request.method === 'BYE' || this.state === 'terminated') return;
+    // RFC 5057 §5.1: a NOTIFY's 481 or 408 ends only its subscription usage, not the call.
+    if (request.method === 'NOTIFY') return;
     if (status === 481) this.terminate('dialog-gone');
     else if (status === 408) void this.sendBye('dialog-gone');
   }

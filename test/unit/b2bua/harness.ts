@@ -1,7 +1,7 @@
 import { B2bua, type CallRecord } from '../../../src/b2bua/index.js';
 import type { CallEvent, EventBus, SwitchboardEvent } from '../../../src/events/index.js';
 import type { MediaRelay } from '../../../src/media/relay/index.js';
-import { type OutboundRelay, RoutingContext } from '../../../src/routing/index.js';
+import { type CallRouter, type OutboundRelay, RoutingContext } from '../../../src/routing/index.js';
 import { parseUri, type SipRequest, type SipResponse } from '../../../src/sip/message/index.js';
 import type { ForwardTarget } from '../../../src/sip/proxy/index.js';
 import type { ServerTransaction } from '../../../src/sip/transaction/index.js';
@@ -31,9 +31,30 @@ export class FakeRelay implements OutboundRelay {
     return true;
   }
 
+  /** A far side answers the `index`th INVITE the relay got (0: the callee leg's; later: transfers'). */
+  respondAt(
+    index: number,
+    status: number,
+    options: { tag: string; contact: string; body?: string },
+  ): SipResponse {
+    const forwarded = this.forwarded[index]!;
+    const response = answer(forwarded.request, status, {
+      toTag: status > 100 ? options.tag : undefined,
+      contact: status < 300 ? options.contact : undefined,
+      ...(options.body ? { body: options.body } : {}),
+    });
+    forwarded.transaction.respond(response);
+    return response;
+  }
+
   /** The callee leg's INVITE as the relay got it (the latest: a retry after 422 is another). */
   get invite(): SipRequest {
-    return this.forwarded.at(-1)!.request;
+    return this.calleeLeg().request;
+  }
+
+  /** The latest INVITE of the callee leg: a transfer's INVITE (with Referred-By) is another leg's. */
+  private calleeLeg(): FakeRelay['forwarded'][number] {
+    return this.forwarded.filter((f) => !f.request.has('referred-by')).at(-1)!;
   }
 
   /** The far side answers the callee leg's INVITE (the relay's own Record-Route on it, as the proxy adds). */
@@ -45,7 +66,7 @@ export class FakeRelay implements OutboundRelay {
       ...(options.body ? { body: options.body } : {}),
     });
     for (const [name, value] of options.extra ?? []) response.append(name, value);
-    this.forwarded.at(-1)!.transaction.respond(response);
+    this.calleeLeg().transaction.respond(response);
     return response;
   }
 }
@@ -121,6 +142,8 @@ export async function takenCall(
     callerExtra?: string;
     /** Edits the routing context before the B2BUA takes the call (a trunk call...). */
     before?: (context: RoutingContext) => void;
+    /** The routing stages for calls the B2BUA places later (transfer targets). */
+    router?: CallRouter;
   } = {},
 ): Promise<Harness> {
   const transport = new FakeTransport();
@@ -155,6 +178,7 @@ export async function takenCall(
     targets: [{ uri: parseUri('sip:bob@192.0.2.20:5062') }],
     context,
     relay,
+    ...(options.router ? { router: options.router } : {}),
   });
   await settle();
   return { transport, clock, core, relay, events, records, b2bua, aInvite, aTx, context };
