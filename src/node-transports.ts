@@ -3,7 +3,10 @@ import type { SipTransportName, SwitchboardConfig } from './config/index.js';
 import type { MetricsRegistry } from './metrics/index.js';
 import { loadTlsCredentials } from './node-tls.js';
 import {
+  type ClientTls,
+  type Endpoint,
   TcpTransport,
+  type TlsCredentials,
   TlsTransport,
   type Transport,
   type TransportLayer,
@@ -19,16 +22,24 @@ export function transportPort(config: SwitchboardConfig, protocol: SipTransportN
   return config.sip.port;
 }
 
+/** Per-destination TLS for connections the node opens (trunks' client certificates), given the node's own. */
+export interface ClientTlsSource {
+  useOwn(own: TlsCredentials): void;
+  forDestination(destination: Endpoint): ClientTls | undefined;
+}
+
 /** One transport per listen address and configured protocol, added to the layer. */
 export async function addTransports(
   transports: TransportLayer,
   config: SwitchboardConfig,
   logger: Logger,
+  clientTls?: ClientTlsSource,
 ): Promise<void> {
   const wanted = config.sip.transports;
   // TLS and WSS share one certificate, loaded (or made) once.
   const credentials =
     wanted.includes('tls') || wanted.includes('wss') ? await loadTlsCredentials(config, logger) : undefined;
+  if (credentials) clientTls?.useOwn(credentials);
   for (const host of config.sip.listen) {
     for (const protocol of wanted) {
       const options = {
@@ -39,7 +50,12 @@ export async function addTransports(
       let transport: Transport;
       if (protocol === 'udp') transport = new UdpTransport(options);
       else if (protocol === 'tcp') transport = new TcpTransport(options);
-      else if (protocol === 'tls') transport = new TlsTransport({ ...options, tls: credentials! });
+      else if (protocol === 'tls')
+        transport = new TlsTransport({
+          ...options,
+          tls: credentials!,
+          ...(clientTls ? { clientTls: (d: Endpoint) => clientTls.forDestination(d) } : {}),
+        });
       else if (protocol === 'ws') transport = new WsTransport(options);
       else transport = new WsTransport({ ...options, tls: credentials! });
       transports.add(transport);

@@ -4,7 +4,14 @@ import type { SwitchboardConfig } from './config/index.js';
 import type { MetricsRegistry } from './metrics/index.js';
 import { BranchOutcomes, TrunkDialer, type TrunkServices } from './routing/index.js';
 import type { TrunkRepository } from './store/index.js';
-import { ALWAYS_UP, Dispatcher, type GatewayHealth, TrunkTables, zonedClock } from './trunks/index.js';
+import {
+  ALWAYS_UP,
+  Dispatcher,
+  type GatewayHealth,
+  TrunkTables,
+  TrunkTls,
+  zonedClock,
+} from './trunks/index.js';
 
 /** Trunks on a node: the routing tables in memory (reloaded as the store changes) and dispatch. */
 export class NodeTrunks {
@@ -21,6 +28,8 @@ export class NodeTrunks {
     readonly tables: TrunkTables,
     config: SwitchboardConfig['trunks'],
     authenticator: RequestAuthenticator,
+    /** Trunks' client certificates and CAs for TLS connections to their gateways. */
+    readonly tls: TrunkTls = new TrunkTls(),
   ) {
     const outcomes = new BranchOutcomes();
     const defaults = { noReplyTimeout: config.noReplyTimeout, failoverCodes: config.failoverCodes };
@@ -41,17 +50,22 @@ export async function startTrunks(
   authenticator: RequestAuthenticator,
   logger: Logger,
 ): Promise<NodeTrunks> {
+  const tls = new TrunkTls((message) => logger.error(message));
   const tables = await TrunkTables.load(store, {
     pollInterval: config.reloadInterval * 1000,
     onError: (err) => logger.warn({ err }, 'could not load trunks and routes'),
-    onReload: (view) =>
+    onReload: (view) => {
       logger.info(
         { revision: view.revision, trunks: view.trunks.size, routes: view.lcr.size },
         'routing tables loaded',
-      ),
+      );
+      void tls.load(view);
+    },
   });
+  // The first load's certificates are in place before any call can be routed.
+  await tls.load(tables.current);
   tables.start();
-  return new NodeTrunks(tables, config, authenticator);
+  return new NodeTrunks(tables, config, authenticator, tls);
 }
 
 /** Least-cost routing and failover in /metrics. */

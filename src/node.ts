@@ -121,11 +121,15 @@ export async function startNode(
     onDrop: (drop) => stack?.receiveDrop(drop),
   });
   try {
-    await addTransports(transports, config, logger);
+    await addTransports(transports, config, logger, services?.trunks.tls);
   } catch (e) {
     await closeServices(services, overrides, logger); // a TLS file could not be read or made
     throw e;
   }
+  // RFC 5922 §7.1: a carrier proves itself by the certificate of its TLS connection.
+  if (services)
+    services.trunks.services.peerNames = (source) =>
+      transports.peerNames(source.protocol, source.connectionId ?? '');
   stack = new SipStack({
     transports,
     timers: config.sip.timers,

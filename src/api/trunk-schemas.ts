@@ -57,6 +57,19 @@ const trunkSettings = {
   failoverCodes: list('Final responses that fail over: 408, 5xx or 500-599 (never 486, 603, other 4xx).', 20),
   codecs: list('Codec preference for the B2BUA, most preferred first: PCMU, PCMA, G722, opus.', 20),
   registration: { $ref: 'RegistrationSettings#' },
+  tlsCertificate: text(
+    "Client certificate presented to its TLS gateways: PEM text or an absolute path on the node; absent: the node's own.",
+    16_384,
+  ),
+  tlsKey: text('Private key of tlsCertificate: PEM text (never shown: ***) or an absolute path.', 16_384),
+  tlsCa: text(
+    'CA certificates its TLS gateways are verified with: PEM text or an absolute path; absent: tls.ca.',
+    16_384,
+  ),
+  inboundTlsName: text(
+    'Its calls to us come on TLS connections whose verified client certificate names this host (subjectAltName DNS/URI, else CN).',
+    253,
+  ),
 } as const;
 
 export const newTrunkSchema = {
@@ -79,6 +92,10 @@ const clearable = [
   'noReplyTimeout',
   'noAnswerTimeout',
   'failoverCodes',
+  'tlsCertificate',
+  'tlsKey',
+  'tlsCa',
+  'inboundTlsName',
 ] as const;
 
 export const trunkChangesSchema = {

@@ -60,4 +60,6 @@ export interface TrunkServices {
   authenticator: RequestAuthenticator;
   /** The realm trunks are challenged in (`trunks.realm`). */
   realm: string;
+  /** The names a request's TLS connection proved with a verified client certificate (RFC 5922 §7.1). */
+  peerNames?: (source: Target) => readonly string[];
 }

@@ -240,6 +240,19 @@ export const MIGRATIONS: readonly Migration[] = [
     // The RFC 3326 Reason of a call the node ended (media timeout, session timer, maximum duration).
     statements: () => [`alter table cdrs add column reason text`],
   },
+  {
+    version: 9,
+    name: 'trunks: client certificates and TLS peer names',
+    statements: () => [
+      // PEM text or an absolute path the node reads when it loads its trunks.
+      'alter table trunks add column tls_certificate text',
+      'alter table trunks add column tls_key text',
+      'alter table trunks add column tls_ca text',
+      'alter table trunks add column inbound_tls_name text',
+      // A certificate name must name one trunk, as a digest username does.
+      'create unique index trunks_inbound_tls_name on trunks (inbound_tls_name) where inbound_tls_name is not null',
+    ],
+  },
 ];
 
 /** The feature settings a subscriber and a domain (as default) both have. */

@@ -140,6 +140,11 @@ export interface TrunksTable {
   register_realm: string | null;
   register_expires: number | null;
   created_at: Timestamp;
+  /** PEM text or an absolute path (migration 9). */
+  tls_certificate: string | null;
+  tls_key: string | null;
+  tls_ca: string | null;
+  inbound_tls_name: string | null;
 }
 
 export interface TrunkGatewaysTable {

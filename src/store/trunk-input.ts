@@ -23,6 +23,7 @@ import {
   checkSecret,
   checkTransport,
 } from './validate-trunk.js';
+import { checkCertificate, checkKeyMatches, checkPrivateKey, checkTlsName } from './validate-trunk-tls.js';
 
 /** Checked input turned into rows: every field is validated here, before any write. */
 
@@ -51,8 +52,20 @@ export function trunkColumns(input: NewTrunk, flavor: SqlFlavor): TrunkColumns {
       }
     }
   }
+  if ((input.tlsCertificate === undefined) !== (input.tlsKey === undefined)) {
+    throw new InvalidInputError(
+      'invalid TLS client certificate: give both the TLS certificate and its key, or neither',
+      undefined,
+      input.tlsCertificate === undefined ? 'tlsCertificate' : 'tlsKey',
+    );
+  }
   const optional = <T, R>(value: T | undefined, check: (v: T) => R): R | null =>
     value === undefined ? null : check(value);
+  const tlsCertificate = at('tlsCertificate', () =>
+    optional(input.tlsCertificate, (v) => checkCertificate(v, 'TLS certificate')),
+  );
+  const tlsKey = at('tlsKey', () => optional(input.tlsKey, (v) => checkPrivateKey(v, 'TLS key')));
+  if (tlsCertificate !== null && tlsKey !== null) at('tlsKey', () => checkKeyMatches(tlsCertificate, tlsKey));
   return {
     name: at('name', () => checkName(input.name, 'trunk name')),
     description: at('description', () => optional(input.description, checkDescription) ?? null),
@@ -97,6 +110,10 @@ export function trunkColumns(input: NewTrunk, flavor: SqlFlavor): TrunkColumns {
         ? checkInteger(registration.expires ?? 3600, 'registration expires (s)', 60, 86_400)
         : null,
     ),
+    tls_certificate: tlsCertificate,
+    tls_key: tlsKey,
+    tls_ca: at('tlsCa', () => optional(input.tlsCa, (v) => checkCertificate(v, 'TLS CA'))),
+    inbound_tls_name: at('inboundTlsName', () => optional(input.inboundTlsName, checkTlsName)),
   };
 }
 

@@ -2,6 +2,7 @@ import type { Selectable } from 'kysely';
 import { toBool, toDate } from './flavor.js';
 import type { LcrRoutesTable, TrunkGatewaysTable, TrunksTable } from './schema.js';
 import type { DispatchAlgorithm, Gateway, GatewayTransport, LcrRoute, Trunk } from './trunk-types.js';
+import { isPem } from './validate-trunk-tls.js';
 
 /** Trunk, gateway and route rows as read back, turned into the store's types. */
 
@@ -35,6 +36,10 @@ export function toTrunk(row: Selectable<TrunksTable>): Trunk {
     };
     if (row.register_realm !== null) trunk.registration.realm = row.register_realm;
   }
+  if (row.tls_certificate !== null) trunk.tlsCertificate = row.tls_certificate;
+  if (row.tls_key !== null) trunk.tlsKey = row.tls_key;
+  if (row.tls_ca !== null) trunk.tlsCa = row.tls_ca;
+  if (row.inbound_tls_name !== null) trunk.inboundTlsName = row.inbound_tls_name;
   return trunk;
 }
 
@@ -71,9 +76,13 @@ function list(text: string): string[] {
   return text === '' ? [] : text.split(',');
 }
 
-/** What a trunk shows in lists and the API: its passwords replaced by `***` (set, not shown). */
+/**
+ * What a trunk shows in lists and the API: its passwords, and a private key given as PEM text,
+ * replaced by `***` (set, not shown). A key's path is shown.
+ */
 export function withoutSecrets(trunk: Trunk): Trunk {
   const shown: Trunk = { ...trunk };
+  if (shown.tlsKey !== undefined && isPem(shown.tlsKey)) shown.tlsKey = '***';
   if (shown.inboundPassword !== undefined) shown.inboundPassword = '***';
   if (shown.registration) shown.registration = { ...shown.registration, password: '***' };
   return shown;

@@ -71,6 +71,21 @@ export interface Trunk {
 
   /** Outbound registration to the carrier, when it wants one. */
   registration?: TrunkRegistration;
+
+  /**
+   * TLS to its gateways: the client certificate (PEM text or an absolute path) presented when the
+   * node opens a TLS connection to one; absent: the node's own (tls.certificate).
+   */
+  tlsCertificate?: string;
+  /** The private key of tlsCertificate (PEM text, never shown: ***; or an absolute path). */
+  tlsKey?: string;
+  /** CA certificates (PEM or path) its gateways' certificates are verified with; absent: tls.ca / system roots. */
+  tlsCa?: string;
+  /**
+   * Inbound: a request on a TLS connection whose verified client certificate names this host
+   * (subjectAltName DNS or URI, else CN; RFC 5922 §7.1) is this trunk's.
+   */
+  inboundTlsName?: string;
   createdAt: Date;
 }
 
@@ -93,6 +108,10 @@ export interface NewTrunk {
   failoverCodes?: readonly string[];
   codecs?: readonly string[];
   registration?: NewTrunkRegistration;
+  tlsCertificate?: string;
+  tlsKey?: string;
+  tlsCa?: string;
+  inboundTlsName?: string;
 }
 
 export interface NewTrunkRegistration {
@@ -121,6 +140,10 @@ export interface TrunkChanges {
   failoverCodes?: readonly string[] | null;
   codecs?: readonly string[];
   registration?: NewTrunkRegistration | null;
+  tlsCertificate?: string | null;
+  tlsKey?: string | null;
+  tlsCa?: string | null;
+  inboundTlsName?: string | null;
 }
 
 /** One SIP server of a trunk (Kamailio dispatcher's destination). */

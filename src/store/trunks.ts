@@ -39,7 +39,13 @@ export class SqlTrunks implements TrunkRepository {
   async addTrunk(input: NewTrunk): Promise<Trunk> {
     const row = { ...trunkColumns(input, this.flavor), created_at: this.flavor.time(new Date()) };
     await this.write(async (trx) => {
-      await this.checkInboundUnique(trx, row.name, row.inbound_cidrs, row.inbound_username ?? null);
+      await this.checkInboundUnique(
+        trx,
+        row.name,
+        row.inbound_cidrs,
+        row.inbound_username ?? null,
+        row.inbound_tls_name ?? null,
+      );
       try {
         await trx.insertInto('trunks').values(row).execute();
       } catch (e) {
@@ -57,7 +63,13 @@ export class SqlTrunks implements TrunkRepository {
       if (!current) throw trunkNotFound(name);
       const merged = applyChanges(asNewTrunk(current), changes);
       const { name: _name, ...columns } = trunkColumns(merged, this.flavor);
-      await this.checkInboundUnique(trx, name, columns.inbound_cidrs, columns.inbound_username ?? null);
+      await this.checkInboundUnique(
+        trx,
+        name,
+        columns.inbound_cidrs,
+        columns.inbound_username ?? null,
+        columns.inbound_tls_name ?? null,
+      );
       await trx.updateTable('trunks').set(columns).where('name', '=', name).execute();
       return (await findTrunk(trx, name))!;
     });
@@ -343,10 +355,11 @@ export class SqlTrunks implements TrunkRepository {
     name: string,
     cidrs: string,
     username: string | null,
+    tlsName: string | null,
   ): Promise<void> {
     const others = await trx
       .selectFrom('trunks')
-      .select(['name', 'inbound_cidrs', 'inbound_username'])
+      .select(['name', 'inbound_cidrs', 'inbound_username', 'inbound_tls_name'])
       .where('name', '!=', name)
       .execute();
     const mine = cidrs === '' ? [] : cidrs.split(',');
@@ -356,6 +369,9 @@ export class SqlTrunks implements TrunkRepository {
       if (shared) throw new ConflictError(`inbound CIDR ${shared} is already trunk ${other.name}'s`);
       if (username !== null && other.inbound_username === username) {
         throw new ConflictError(`inbound username ${username} is already trunk ${other.name}'s`);
+      }
+      if (tlsName !== null && other.inbound_tls_name === tlsName) {
+        throw new ConflictError(`inbound TLS name ${tlsName} is already trunk ${other.name}'s`);
       }
     }
   }

@@ -6,3 +6,4 @@ export { InboundTrunks } from './inbound-trunks.js';
 export { type LcrEntry, LcrTable } from './lcr-table.js';
 export { isTimeZone, type RoutingClock, type RoutingMoment, zonedClock } from './routing-clock.js';
 export { buildTables, TrunkTables, type TrunkTablesOptions, type TrunkTablesView } from './trunk-tables.js';
+export { type OwnTls, TrunkTls } from './trunk-tls.js';

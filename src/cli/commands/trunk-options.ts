@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { NewTrunkRegistration, TrunkChanges } from '../../store/index.js';
 import { UsageError } from './with-store.js';
@@ -40,7 +41,20 @@ export function addTrunkOptions(command: Command): Command {
     .option('--register-username <name>', 'username of the registration')
     .option('--register-password <password>', 'password of the registration')
     .option('--register-realm <realm>', 'realm to answer (default: any the registrar challenges with)')
-    .option('--register-expires <s>', 'registration interval asked for (60-86400, default 3600)');
+    .option('--register-expires <s>', 'registration interval asked for (60-86400, default 3600)')
+    .option(
+      '--tls-certificate <file>',
+      "client certificate (PEM file) presented to its TLS gateways ('none': the node's own, tls.certificate)",
+    )
+    .option('--tls-key <file>', 'private key (PEM file) of --tls-certificate')
+    .option(
+      '--tls-ca <file>',
+      "CA certificates (PEM file) its TLS gateways are verified with ('none': tls.ca)",
+    )
+    .option(
+      '--inbound-tls-name <host>',
+      "its calls to us come on TLS connections whose verified client certificate names this host ('none': not)",
+    );
 }
 
 /** The changes the flags give (add takes them as its new trunk's fields). */
@@ -82,9 +96,32 @@ export function trunkChangesFrom(flags: Flags, current?: NewTrunkRegistration): 
   if (codes !== undefined) changes.failoverCodes = codes === 'default' ? null : splitList([codes]);
   const codecs = text('codecs');
   if (codecs !== undefined) changes.codecs = splitList([codecs]);
+  tlsChangesFrom(flags, changes);
   const registration = registrationFrom(flags, current);
   if (registration !== undefined) changes.registration = registration;
   return changes;
+}
+
+/**
+ * The TLS flags: a file path (made absolute: the node reads it, maybe from another directory) or
+ * PEM text; 'none' clears (the certificate's 'none' clears its key too).
+ */
+function tlsChangesFrom(flags: Flags, changes: TrunkChanges): void {
+  const value = (name: string) => {
+    const v = flags[name];
+    if (typeof v !== 'string') return undefined;
+    if (v === 'none') return null;
+    return v.trimStart().startsWith('-----BEGIN') ? v : resolve(v);
+  };
+  const certificate = value('tlsCertificate');
+  if (certificate !== undefined) changes.tlsCertificate = certificate;
+  const key = value('tlsKey');
+  if (key !== undefined) changes.tlsKey = key;
+  if (certificate === null) changes.tlsKey = null;
+  const ca = value('tlsCa');
+  if (ca !== undefined) changes.tlsCa = ca;
+  const name = flags['inboundTlsName'];
+  if (typeof name === 'string') changes.inboundTlsName = name === 'none' ? null : name;
 }
 
 /** `--register-uri none` removes the registration; other register flags change it. */

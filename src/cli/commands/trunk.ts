@@ -118,6 +118,9 @@ export function registerTrunk(program: Command, io: CliIo): void {
           'registration',
           shown.registration ? `${shown.registration.username} at ${shown.registration.registrar}` : '-',
         ],
+        ['TLS certificate', tlsText(shown.tlsCertificate, "(the node's own)")],
+        ['TLS key', tlsText(shown.tlsKey, '-')],
+        ['TLS CA', tlsText(shown.tlsCa, '(tls.ca)')],
       ];
       io.stdout(`trunk ${shown.name}${shown.description ? ` (${shown.description})` : ''}\n`);
       io.stdout(formatTable(['SETTING', 'VALUE'], rows));
@@ -145,5 +148,12 @@ export function registerTrunk(program: Command, io: CliIo): void {
 function inboundText(trunk: Trunk): string {
   const parts = [...trunk.inboundCidrs];
   if (trunk.inboundUsername !== undefined) parts.push(`digest ${trunk.inboundUsername}`);
+  if (trunk.inboundTlsName !== undefined) parts.push(`TLS certificate ${trunk.inboundTlsName}`);
   return parts.length === 0 ? '-' : parts.join(', ');
+}
+
+/** A TLS field as shown: its path, or that PEM text is stored. */
+function tlsText(value: string | undefined, unset: string): string {
+  if (value === undefined) return unset;
+  return value.startsWith('-----BEGIN') ? '(PEM text)' : value;
 }

@@ -11,8 +11,9 @@ import { trunkCalledUser } from '../trunk-called-user.js';
 import type { SubscriberServices, TrunkServices } from '../types.js';
 
 /**
- * Calls from carriers (peering, DIDs): a request from one of a trunk's source networks, or with
- * the digest credentials of a trunk, is that trunk's call. It needs no subscriber to prove
+ * Calls from carriers (peering, DIDs): a request on a TLS connection whose verified client
+ * certificate names a trunk (its inbound TLS name), from one of a trunk's source networks, or
+ * with the digest credentials of a trunk, is that trunk's call. It needs no subscriber to prove
  * itself (the authenticate stage passes it); its called number — after the trunk's inbound
  * manipulation — is a DID, the number of a subscriber (`switchboard number add`), and the
  * Request-URI is retargeted to that subscriber's domain for callee lookup (RFC 3261 §16.5).
@@ -24,17 +25,27 @@ export class InboundTrunk implements RequestStage {
 
   constructor(
     private readonly stack: Pick<ProxyStack, 'isLocalUri'>,
-    private readonly trunks: Pick<TrunkServices, 'tables' | 'authenticator' | 'realm'>,
+    private readonly trunks: Pick<TrunkServices, 'tables' | 'authenticator' | 'realm' | 'peerNames'>,
     private readonly subscribers: Pick<SubscriberServices, 'domains' | 'store'>,
   ) {}
 
   decide(request: SipRequest, context: RoutingContext): Decision | Promise<Decision> {
     if (request.method === 'REGISTER') return CONTINUE;
     const inbound = this.trunks.tables.current.inbound;
-    const trunk = inbound.bySourceAddress(context.source.address);
+    const trunk = this.byCertificate(context) ?? inbound.bySourceAddress(context.source.address);
     if (trunk) return this.toSubscriber(request, trunk, context);
     if (!inbound.hasCredentials || !this.maybeTrunkCall(request)) return CONTINUE;
     return this.authenticate(request, context);
+  }
+
+  /** RFC 5922 §7.1: a carrier's TLS connection whose verified certificate names one of our trunks. */
+  private byCertificate(context: RoutingContext): Trunk | undefined {
+    const inbound = this.trunks.tables.current.inbound;
+    const source = context.source;
+    if (source.protocol !== 'tls' || source.connectionId === undefined || !inbound.hasTlsNames)
+      return undefined;
+    const names = this.trunks.peerNames?.(source);
+    return names && names.length > 0 ? inbound.byCertificateNames(names) : undefined;
   }
 
   /** A number at this node's address: what a carrier sends, and the only thing a trunk is challenged for. */

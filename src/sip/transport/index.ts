@@ -2,7 +2,13 @@ export { formatHostPort, isIpv6 } from './address.js';
 export { StreamTransport, type StreamTransportOptions } from './stream-transport.js';
 export { isStunBindingRequest, readXorMappedAddress, stunBindingSuccess } from './stun.js';
 export { TcpTransport, type TcpTransportOptions } from './tcp-transport.js';
-export { type TlsCredentials, TlsTransport, type TlsTransportOptions } from './tls-transport.js';
+export {
+  type ClientTls,
+  type TlsCredentials,
+  TlsTransport,
+  type TlsTransportOptions,
+  verifiedPeerNames,
+} from './tls-transport.js';
 export { TransportLayer } from './transport-layer.js';
 export type {
   Endpoint,

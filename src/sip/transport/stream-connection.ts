@@ -7,6 +7,8 @@ export class StreamConnection {
   /** Other keys this connection is reachable under in the by-destination map (RFC 5923 aliases). */
   readonly aliases: string[] = [];
   readonly framer: StreamFramer;
+  /** Names the peer proved when it connected (a verified TLS client certificate's); empty: none. */
+  peerNames: readonly string[] = [];
 
   constructor(
     readonly id: string,

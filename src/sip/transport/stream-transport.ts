@@ -66,6 +66,10 @@ export abstract class StreamTransport implements Transport {
   protected abstract createServer(accept: (socket: net.Socket) => void): net.Server;
   /** Start opening a socket to a destination. */
   protected abstract open(destination: Endpoint, localAddress: string | undefined): Opening;
+  /** The names an accepted socket's peer proved (TLS: its verified certificate's); none over TCP. */
+  protected peerNamesOf(_socket: net.Socket): readonly string[] {
+    return [];
+  }
 
   get local(): Endpoint {
     return this.bound ?? { protocol: this.protocol, address: this.options.host, port: this.options.port };
@@ -82,6 +86,11 @@ export abstract class StreamTransport implements Transport {
 
   hasConnection(connectionId: string): boolean {
     return this.connections.get(connectionId)?.open === true;
+  }
+
+  /** What the peer of a connection it opened to us proved to be (its certificate's names). */
+  peerNames(connectionId: string): readonly string[] {
+    return this.connections.get(connectionId)?.peerNames ?? [];
   }
 
   /**
@@ -200,6 +209,7 @@ export abstract class StreamTransport implements Transport {
       maxHeaderSize: this.options.maxHeaderSize,
       maxMessageSize: this.options.maxMessageSize,
     });
+    if (!outbound) connection.peerNames = this.peerNamesOf(socket);
     this.connections.set(id, connection);
     this.byDestination.set(key, connection);
     socket.setNoDelay(true);

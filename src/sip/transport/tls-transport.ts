@@ -18,8 +18,25 @@ export interface TlsCredentials {
   verifyServer?: boolean;
 }
 
+/**
+ * What a connection to one destination presents and trusts instead of the listener's own
+ * credentials (a trunk's client certificate and CA), or why it must not be opened.
+ */
+export type ClientTls =
+  | {
+      /** Certificate, key and CA to use (tls.createSecureContext). */
+      context: tls.SecureContext;
+      /** Verify the server's certificate against the context's CA (default: verifyServer). */
+      verify?: boolean;
+      /** The name to ask for (SNI) and check the server's certificate against, when it is a host name. */
+      servername?: string;
+    }
+  | { error: string };
+
 export interface TlsTransportOptions extends StreamTransportOptions {
   tls: TlsCredentials;
+  /** Per destination: other credentials for connections we open there (undefined: the listener's). */
+  clientTls?: (destination: Endpoint) => ClientTls | undefined;
 }
 
 /** RFC 3261 §26.2.1 asks for TLS; TLS 1.0/1.1 are deprecated by RFC 8996. */
@@ -60,7 +77,13 @@ export class TlsTransport extends StreamTransport {
     return server;
   }
 
+  protected override peerNamesOf(socket: net.Socket): readonly string[] {
+    return verifiedPeerNames(socket as tls.TLSSocket);
+  }
+
   protected open(destination: Endpoint, localAddress: string | undefined): Opening {
+    const chosen = this.tlsOptions.clientTls?.(destination);
+    if (chosen && 'error' in chosen) throw new Error(chosen.error);
     // tls.connect passes the socket.connect() options on (localAddress), which its types omit.
     const options: tls.ConnectionOptions & { localAddress?: string } = {
       host: destination.address,
@@ -75,9 +98,40 @@ export class TlsTransport extends StreamTransport {
     };
     // SNI carries host names only (RFC 6066 §3): none for an IP literal.
     if (!isIpLiteral(destination.address)) options.servername = destination.address;
+    if (chosen) {
+      // The context's certificate, key and CA replace the listener's (cert/key/ca are then ignored).
+      options.secureContext = chosen.context;
+      if (chosen.verify !== undefined) options.rejectUnauthorized = chosen.verify;
+      if (chosen.servername !== undefined) options.servername = chosen.servername;
+    }
     const socket = tls.connect(options);
     return { socket, ready: 'secureConnect' };
   }
+}
+
+/**
+ * The names a verified peer certificate vouches for (RFC 5922 §7.1): the host of each
+ * subjectAltName URI (sip:/sips:) and each DNS entry; only when there is none of those, the CN.
+ * Empty for a socket whose peer sent no certificate or one our CA does not verify.
+ */
+export function verifiedPeerNames(socket: tls.TLSSocket): string[] {
+  if (!socket.authorized) return [];
+  const certificate = socket.getPeerCertificate();
+  if (!certificate || Object.keys(certificate).length === 0) return [];
+  const names: string[] = [];
+  for (const entry of (certificate.subjectaltname ?? '').split(', ')) {
+    if (entry.startsWith('DNS:')) names.push(entry.slice(4).toLowerCase());
+    else if (/^URI:sips?:/i.test(entry))
+      names.push(
+        entry
+          .replace(/^URI:sips?:/i, '')
+          .replace(/[;:?].*$/, '')
+          .toLowerCase(),
+      );
+  }
+  const cn = certificate.subject?.CN;
+  if (names.length === 0 && typeof cn === 'string') names.push(cn.toLowerCase());
+  return names;
 }
 
 function isIpLiteral(address: string): boolean {

@@ -65,6 +65,15 @@ export class TransportLayer {
     this.select(protocol, address, connectionId)?.alias?.(connectionId, address, port);
   }
 
+  /** The names the peer of an inbound connection proved (a verified TLS client certificate's). */
+  peerNames(protocol: TransportProtocol, connectionId: string): readonly string[] {
+    for (const t of this.transports) {
+      if (t.protocol === protocol && t.hasConnection?.(connectionId))
+        return t.peerNames?.(connectionId) ?? [];
+    }
+    return [];
+  }
+
   /** Open connections per connection-oriented protocol (for metrics). */
   connectionCounts(): Partial<Record<TransportProtocol, number>> {
     const counts: Partial<Record<TransportProtocol, number>> = {};

@@ -54,6 +54,8 @@ export interface Transport {
   listen(): Promise<void>;
   /** For connection-oriented transports: whether that connection is one of ours and still open. */
   hasConnection?(connectionId: string): boolean;
+  /** TLS: the names the peer of a connection it opened proved with its certificate (RFC 5922 §7.1). */
+  peerNames?(connectionId: string): readonly string[];
   /** Stream transports: requests for address:port may reuse that connection (RFC 5923 §5). */
   alias?(connectionId: string, address: string, port: number): void;
   /** Connection-oriented transports: connections open now. */

@@ -12,6 +12,8 @@ import { options, RecordingNode, type Services, services } from './harness.js';
 
 const phone: Target = { protocol: 'udp', address: '198.51.100.7', port: 40000 };
 const carrierA: Target = { protocol: 'udp', address: '203.0.113.5', port: 5060 };
+/** What each TLS connection's verified client certificate names (the transport's peerNames). */
+const certificateNames = new Map<string, string[]>();
 
 /** Carrier A (two gateways, 00 international prefix, caller ID) for 44; carrier B for everything. */
 function provisioned(over: Partial<RoutingSnapshot> = {}): RoutingSnapshot {
@@ -63,6 +65,7 @@ describe('trunks in the routing pipeline', () => {
       outcomes,
       authenticator: s.authenticator,
       realm: 'trunks.test',
+      peerNames: (source) => certificateNames.get(source.connectionId ?? '') ?? [],
     };
     role = new RoutingRole(stack, options, node, s, { trunks });
   }
@@ -310,6 +313,40 @@ describe('trunks in the routing pipeline', () => {
       role.onRequest(other, refused);
       await flush();
       expect(refused.responses.map((r) => r.status)).toEqual([404]);
+    });
+
+    it('a TLS connection whose verified certificate names a trunk is that trunk, whatever its address', async () => {
+      build(
+        provisioned({
+          trunks: [
+            trunk('carrier-c', { inboundTlsName: 'edge.carrier-c.example', inboundPrefix: '+1' }),
+            trunk('carrier-b', { inboundUsername: 'b-in', inboundPassword: 'b-secret' }),
+          ],
+        }),
+      );
+      certificateNames.set('tls-7', ['other.example', 'edge.carrier-c.example']);
+      certificateNames.set('tls-8', ['stranger.example']);
+      const from = (connectionId: string): Target => ({
+        protocol: 'tls',
+        address: '192.0.2.99',
+        port: 40001,
+        connectionId,
+      });
+      const req = routedRequest({ to: 'sip:4155550100@192.0.2.10', via: '192.0.2.99:40001' });
+      const server = new FakeServerTransaction(req, from('tls-7'));
+      role.onRequest(req, server);
+      await flush();
+      expect(server.responses).toEqual([]);
+      expect(stack.sent.map((x) => x.request.uriText)).toEqual(['sip:bob@10.0.0.5:5062']);
+      // Another certificate (or none) from the same address proves nothing: challenged as a stranger.
+      for (const connectionId of ['tls-8', 'tls-9']) {
+        const other = routedRequest({ to: 'sip:+14155550100@192.0.2.10', via: '192.0.2.99:40001' });
+        const refused = new FakeServerTransaction(other, from(connectionId));
+        role.onRequest(other, refused);
+        await flush();
+        expect(refused.responses.map((r) => r.status)).toEqual([407]);
+      }
+      expect(stack.sent).toHaveLength(1);
     });
 
     it('404 for a DID nobody has, and for a Request-URI that is no number', async () => {

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   ConflictError,
@@ -6,8 +8,12 @@ import {
   NotFoundError,
   type SqlProvisioningStore,
   type TrunkRepository,
+  withoutSecrets,
 } from '../../../src/store/index.js';
 import type { StoreHarness } from './harness.js';
+
+const TLS = join(import.meta.dirname, '..', '..', 'fixtures', 'tls');
+const pem = (name: string) => readFileSync(join(TLS, name), 'utf8');
 
 /** The TrunkRepository contract (trunks, gateways, routes); every backend runs all of it. */
 export function trunkContract(makeHarness: () => StoreHarness): void {
@@ -141,6 +147,78 @@ export function trunkContract(makeHarness: () => StoreHarness): void {
       // A narrower network inside another trunk's is allowed: the most specific one wins.
       await trunks.addTrunk({ name: 'b', inboundCidrs: ['203.0.113.128/25'] });
       expect((await trunks.listTrunks()).map((t) => t.name)).toEqual(['b', 'carrier-a']);
+    });
+
+    it('keeps a client certificate, key and CA as PEM or paths, and an inbound TLS name; shows no PEM key', async () => {
+      const added = await trunks.addTrunk({
+        name: 'tls-a',
+        tlsCertificate: pem('trunk-client.crt'),
+        tlsKey: pem('trunk-client.key'),
+        tlsCa: '/etc/switchboard/carrier-ca.pem',
+        inboundTlsName: 'Edge.Carrier.Example',
+      });
+      expect(added.tlsCertificate).toBe(pem('trunk-client.crt'));
+      expect(added.tlsKey).toBe(pem('trunk-client.key'));
+      expect(added).toMatchObject({
+        tlsCa: '/etc/switchboard/carrier-ca.pem',
+        inboundTlsName: 'edge.carrier.example',
+      });
+      expect(await trunks.getTrunk('tls-a')).toEqual(added);
+      expect(withoutSecrets(added).tlsKey).toBe('***');
+      // A key given by path is no secret: the path shows.
+      const byPath = await trunks.updateTrunk('tls-a', {
+        tlsCertificate: '/etc/a.crt',
+        tlsKey: '/etc/a.key',
+      });
+      expect(withoutSecrets(byPath)).toMatchObject({ tlsCertificate: '/etc/a.crt', tlsKey: '/etc/a.key' });
+      const cleared = await trunks.updateTrunk('tls-a', {
+        tlsCertificate: null,
+        tlsKey: null,
+        tlsCa: null,
+        inboundTlsName: null,
+      });
+      expect(
+        cleared.tlsCertificate ?? cleared.tlsKey ?? cleared.tlsCa ?? cleared.inboundTlsName,
+      ).toBeUndefined();
+    });
+
+    it.each([
+      [{ tlsCertificate: '/etc/a.crt' }, 'tlsKey', 'give both the TLS certificate and its key'],
+      [{ tlsCertificate: 'certs/a.crt', tlsKey: '/etc/a.key' }, 'tlsCertificate', 'an absolute file path'],
+      [
+        {
+          tlsCertificate: '-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----',
+          tlsKey: '/k',
+        },
+        'tlsCertificate',
+        'not a PEM certificate',
+      ],
+      [
+        {
+          tlsCertificate: '/etc/a.crt',
+          tlsKey: '-----BEGIN PRIVATE KEY-----\nxx\n-----END PRIVATE KEY-----',
+        },
+        'tlsKey',
+        'not a PEM private key',
+      ],
+      [
+        { tlsCertificate: pem('trunk-client.crt'), tlsKey: pem('gateway.key') },
+        'tlsKey',
+        'not the private key of the TLS certificate',
+      ],
+      [{ inboundTlsName: 'not a host' }, 'inboundTlsName', 'invalid inbound TLS name'],
+    ] as const)('refuses bad TLS fields, naming the field: %j', async (fields, field, message) => {
+      const refused = trunks.addTrunk({ name: 'tls-bad', ...fields });
+      await expect(refused).rejects.toThrow(message);
+      await expect(refused).rejects.toMatchObject({ field });
+      expect(await trunks.listTrunks()).toEqual([]);
+    });
+
+    it('refuses an inbound TLS name another trunk has', async () => {
+      await trunks.addTrunk({ name: 'a', inboundTlsName: 'edge.carrier.example' });
+      await expect(trunks.addTrunk({ name: 'b', inboundTlsName: 'EDGE.carrier.example' })).rejects.toThrow(
+        "inbound TLS name edge.carrier.example is already trunk a's",
+      );
     });
 
     it('removes a trunk with its gateways; refuses while routes use it unless cascading', async () => {
