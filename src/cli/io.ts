@@ -1,3 +1,4 @@
+import type { Writable } from 'node:stream';
 import type { Environment } from '../config/index.js';
 
 export type TerminationSignal = 'SIGINT' | 'SIGTERM';
@@ -6,6 +7,8 @@ export type TerminationSignal = 'SIGINT' | 'SIGTERM';
 export interface CliIo {
   stdout(text: string): void;
   stderr(text: string): void;
+  /** Standard output as a stream, for output too large to hold (`cdr export`): it says when to wait. */
+  stdoutStream?: Writable;
   /** Ends the command with this exit code (the real one ends the process). */
   exit(code: number): void;
   onSignal(signal: TerminationSignal, handler: () => void): void;
@@ -16,6 +19,7 @@ export interface CliIo {
 export function processIo(): CliIo {
   return {
     stdout: (text) => process.stdout.write(text),
+    stdoutStream: process.stdout,
     stderr: (text) => process.stderr.write(text),
     exit: (code) => {
       process.exitCode = code;

@@ -1,7 +1,15 @@
 /** Who ended a call: the caller, the callee, or the node (limits, shutdown, failures of its own). */
 export type CdrHangup = 'caller' | 'callee' | 'node';
 
-export const CDR_DISPOSITIONS = ['answered', 'busy', 'no-answer', 'cancelled', 'failed'] as const;
+/** `interrupted`: the node holding the call stopped without ending it (killed, crashed, lost power). */
+export const CDR_DISPOSITIONS = [
+  'answered',
+  'busy',
+  'no-answer',
+  'cancelled',
+  'failed',
+  'interrupted',
+] as const;
 export type CdrDisposition = (typeof CDR_DISPOSITIONS)[number];
 
 /** One call detail record: a B2BUA call from setup to end, whatever its outcome. */
@@ -59,11 +67,22 @@ export interface CdrPage {
   next?: string;
 }
 
+/** The filters of an export: a listing's, without paging. */
+export type CdrExportFilter = Omit<CdrFilter, 'limit' | 'after'>;
+
 /** Call detail records in the store. */
 export interface CdrRepository {
-  /** Store one CDR; storing the same id again changes nothing (a retried write is safe). */
+  /**
+   * Store one CDR; storing the same id again changes nothing (a retried write is safe), except that
+   * a call's real CDR replaces an `interrupted` one written for it while its node was thought dead.
+   */
   addCdr(cdr: Cdr): Promise<void>;
   getCdr(id: string): Promise<Cdr | undefined>;
   /** A page of CDRs, newest setup first, with a keyset cursor (stable under inserts). */
   listCdrs(filter?: CdrFilter): Promise<CdrPage>;
+  /**
+   * Every CDR the filter matches, oldest setup first, read `pageSize` rows at a time by keyset
+   * (never the whole result in memory): for exports of millions of rows.
+   */
+  exportCdrs(filter?: CdrExportFilter, pageSize?: number): AsyncIterable<Cdr>;
 }

@@ -1,11 +1,23 @@
-import type { Kysely, Selectable } from 'kysely';
-import type { Cdr, CdrDisposition, CdrFilter, CdrHangup, CdrPage, CdrRepository } from './cdr-types.js';
+import type { Insertable, Kysely, Selectable, SelectQueryBuilder } from 'kysely';
+import type {
+  Cdr,
+  CdrDisposition,
+  CdrExportFilter,
+  CdrFilter,
+  CdrHangup,
+  CdrPage,
+  CdrRepository,
+} from './cdr-types.js';
 import { InvalidInputError } from './errors.js';
 import { type SqlFlavor, toDate } from './flavor.js';
 import type { CdrsTable, StoreSchema } from './schema.js';
 
 const DEFAULT_LIMIT = 100;
 const MAX_LIMIT = 1000;
+/** Rows an export reads per query: memory stays that of one page whatever the result's size. */
+const EXPORT_PAGE = 1000;
+
+type CdrQuery = SelectQueryBuilder<StoreSchema, 'cdrs', Selectable<CdrsTable>>;
 
 /** `next` cursors: setup time (ms) and id of the last row of a page. */
 function encodeCursor(cdr: Cdr): string {
@@ -28,31 +40,14 @@ export class SqlCdrs implements CdrRepository {
   ) {}
 
   async addCdr(cdr: Cdr): Promise<void> {
-    const time = (date: Date | undefined) => (date ? this.flavor.time(date) : null);
+    const row = cdrRow(cdr, this.flavor);
+    const { id: _id, ...update } = row;
     await this.db
       .insertInto('cdrs')
-      .values({
-        id: cdr.id,
-        caller_call_id: cdr.callerCallId,
-        callee_call_id: cdr.calleeCallId,
-        caller: cdr.caller,
-        callee: cdr.callee,
-        source_trunk: cdr.sourceTrunk ?? null,
-        trunk: cdr.trunk ?? null,
-        setup_at: this.flavor.time(cdr.setupAt),
-        ringing_at: time(cdr.ringingAt),
-        answer_at: time(cdr.answerAt),
-        end_at: this.flavor.time(cdr.endAt),
-        duration: cdr.duration,
-        billable_seconds: cdr.billableSeconds,
-        status: cdr.status,
-        cause: cdr.cause,
-        hangup: cdr.hangup,
-        disposition: cdr.disposition,
-        media: cdr.media === undefined ? null : JSON.stringify(cdr.media),
-        reason: cdr.reason ?? null,
-      })
-      .onConflict((oc) => oc.column('id').doNothing())
+      .values(row)
+      // A retried write changes nothing; a real CDR replaces the 'interrupted' one that recovery
+      // wrote for a call whose node was thought dead but was not.
+      .onConflict((oc) => oc.column('id').doUpdateSet(update).where('cdrs.disposition', '=', 'interrupted'))
       .execute();
   }
 
@@ -66,13 +61,7 @@ export class SqlCdrs implements CdrRepository {
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
       throw new InvalidInputError(`limit: expected an integer 1-${MAX_LIMIT}, got ${limit}`);
     }
-    let query = this.db.selectFrom('cdrs').selectAll();
-    if (filter.from) query = query.where('setup_at', '>=', this.flavor.time(filter.from));
-    if (filter.to) query = query.where('setup_at', '<', this.flavor.time(filter.to));
-    if (filter.caller !== undefined) query = query.where('caller', '=', filter.caller);
-    if (filter.callee !== undefined) query = query.where('callee', '=', filter.callee);
-    if (filter.trunk !== undefined) query = query.where('trunk', '=', filter.trunk);
-    if (filter.disposition !== undefined) query = query.where('disposition', '=', filter.disposition);
+    let query = this.filtered(filter);
     if (filter.after !== undefined) {
       const { at, id } = decodeCursor(filter.after);
       const t = this.flavor.time(at);
@@ -89,6 +78,66 @@ export class SqlCdrs implements CdrRepository {
     const last = cdrs.at(-1);
     return rows.length > limit && last ? { cdrs, next: encodeCursor(last) } : { cdrs };
   }
+
+  async *exportCdrs(filter: CdrExportFilter = {}, pageSize = EXPORT_PAGE): AsyncIterable<Cdr> {
+    if (!Number.isInteger(pageSize) || pageSize < 1) {
+      throw new InvalidInputError(`pageSize: expected a positive integer, got ${pageSize}`);
+    }
+    // Keyset paging, oldest first: each page starts after the last row of the one before, so rows
+    // added meanwhile neither shift nor repeat rows, and no page costs more than the first.
+    let last: { at: Date | number; id: string } | undefined;
+    for (;;) {
+      let query = this.filtered(filter);
+      if (last) {
+        const { at, id } = last;
+        query = query.where((eb) =>
+          eb.or([eb('setup_at', '>', at), eb.and([eb('setup_at', '=', at), eb('id', '>', id)])]),
+        );
+      }
+      const rows = await query.orderBy('setup_at', 'asc').orderBy('id', 'asc').limit(pageSize).execute();
+      for (const row of rows) yield toCdr(row);
+      const end = rows.at(-1);
+      if (!end || rows.length < pageSize) return;
+      last = { at: this.flavor.time(toDate(end.setup_at)), id: end.id };
+    }
+  }
+
+  private filtered(filter: CdrExportFilter): CdrQuery {
+    let query = this.db.selectFrom('cdrs').selectAll();
+    if (filter.from) query = query.where('setup_at', '>=', this.flavor.time(filter.from));
+    if (filter.to) query = query.where('setup_at', '<', this.flavor.time(filter.to));
+    if (filter.caller !== undefined) query = query.where('caller', '=', filter.caller);
+    if (filter.callee !== undefined) query = query.where('callee', '=', filter.callee);
+    if (filter.trunk !== undefined) query = query.where('trunk', '=', filter.trunk);
+    if (filter.disposition !== undefined) query = query.where('disposition', '=', filter.disposition);
+    return query;
+  }
+}
+
+/** A CDR as its row. */
+export function cdrRow(cdr: Cdr, flavor: SqlFlavor): Insertable<CdrsTable> {
+  const time = (date: Date | undefined) => (date ? flavor.time(date) : null);
+  return {
+    id: cdr.id,
+    caller_call_id: cdr.callerCallId,
+    callee_call_id: cdr.calleeCallId,
+    caller: cdr.caller,
+    callee: cdr.callee,
+    source_trunk: cdr.sourceTrunk ?? null,
+    trunk: cdr.trunk ?? null,
+    setup_at: flavor.time(cdr.setupAt),
+    ringing_at: time(cdr.ringingAt),
+    answer_at: time(cdr.answerAt),
+    end_at: flavor.time(cdr.endAt),
+    duration: cdr.duration,
+    billable_seconds: cdr.billableSeconds,
+    status: cdr.status,
+    cause: cdr.cause,
+    hangup: cdr.hangup,
+    disposition: cdr.disposition,
+    media: cdr.media === undefined ? null : JSON.stringify(cdr.media),
+    reason: cdr.reason ?? null,
+  };
 }
 
 function toCdr(row: Selectable<CdrsTable>): Cdr {

@@ -1,7 +1,14 @@
+export type {
+  CallJournalRepository,
+  JournalOwner,
+  OpenCall,
+  RecoverySelection,
+} from './call-journal-types.js';
 export {
   CDR_DISPOSITIONS,
   type Cdr,
   type CdrDisposition,
+  type CdrExportFilter,
   type CdrFilter,
   type CdrHangup,
   type CdrPage,

@@ -253,6 +253,31 @@ export const MIGRATIONS: readonly Migration[] = [
       'create unique index trunks_inbound_tls_name on trunks (inbound_tls_name) where inbound_tls_name is not null',
     ],
   },
+  {
+    version: 10,
+    name: 'call journal: open records of calls in progress',
+    statements: (t) => [
+      // One row per B2BUA call in progress, written at setup and answer and deleted once the call's
+      // CDR is written: what a node left here when it died becomes an 'interrupted' CDR.
+      `create table call_journal (
+        id text primary key,
+        node text not null,
+        run text not null,
+        caller_call_id text not null,
+        callee_call_id text not null,
+        caller text not null,
+        callee text not null,
+        source_trunk text,
+        trunk text,
+        setup_at ${t.time} not null,
+        ringing_at ${t.time},
+        answer_at ${t.time},
+        seen_at ${t.time} not null
+      )`,
+      `create index call_journal_node on call_journal (node, run)`,
+      `create index call_journal_seen on call_journal (seen_at)`,
+    ],
+  },
 ];
 
 /** The feature settings a subscriber and a domain (as default) both have. */

@@ -201,6 +201,24 @@ export interface CdrsTable {
   reason: string | null;
 }
 
+export interface CallJournalTable {
+  id: string;
+  /** The node that holds the call, and its run (a new one each start). */
+  node: string;
+  run: string;
+  caller_call_id: string;
+  callee_call_id: string;
+  caller: string;
+  callee: string;
+  source_trunk: string | null;
+  trunk: string | null;
+  setup_at: Timestamp;
+  ringing_at: Timestamp | null;
+  answer_at: Timestamp | null;
+  /** The last time the node was known to hold the call (setup, answer, heartbeat). */
+  seen_at: Timestamp;
+}
+
 export interface StoreSchema {
   schema_migrations: SchemaMigrationsTable;
   domains: DomainsTable;
@@ -217,4 +235,5 @@ export interface StoreSchema {
   lcr_routes: LcrRoutesTable;
   routing_revision: RoutingRevisionTable;
   cdrs: CdrsTable;
+  call_journal: CallJournalTable;
 }

@@ -1,6 +1,8 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import { SqlApiKeys } from './api-keys.js';
 import { SqlCallFeatures } from './call-features.js';
+import { SqlCallJournal } from './call-journal.js';
+import type { CallJournalRepository } from './call-journal-types.js';
 import type { CdrRepository } from './cdr-types.js';
 import { SqlCdrs } from './cdrs.js';
 import { ConflictError, NotFoundError } from './errors.js';
@@ -62,6 +64,8 @@ export class SqlProvisioningStore implements ProvisioningStore {
   readonly trunks: TrunkRepository;
   /** Call detail records of the B2BUA's calls. */
   readonly cdrs: CdrRepository;
+  /** Open records of the B2BUA's calls in progress, for CDRs of calls a dead node left. */
+  readonly callJournal: CallJournalRepository;
   /** The hot queries, compiled once: a subscriber by name, and full and single-row binding upserts. */
   private readonly subscriberQuery: PreparedQuery<SubscriberRow>;
   private readonly upsertBatch: PreparedQuery<unknown>;
@@ -78,6 +82,7 @@ export class SqlProvisioningStore implements ProvisioningStore {
     this.features = new SqlCallFeatures(db, flavor);
     this.trunks = new SqlTrunks(db, flavor);
     this.cdrs = new SqlCdrs(db, flavor);
+    this.callJournal = new SqlCallJournal(db, flavor);
     this.subscriberQuery = new PreparedQuery(subscriberLookup(db, '', ''), 2);
     this.upsertBatch = this.bindingUpsert(BINDING_BATCH);
     this.upsertOne = this.bindingUpsert(1);

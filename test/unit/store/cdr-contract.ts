@@ -103,4 +103,43 @@ export function cdrContract(makeHarness: () => StoreHarness): void {
     await expect(store.cdrs.listCdrs({ limit: 0 })).rejects.toThrow(InvalidInputError);
     await expect(store.cdrs.listCdrs({ limit: 5000 })).rejects.toThrow(/limit/);
   });
+
+  it('a real CDR replaces an interrupted one, nothing else does', async () => {
+    await store.cdrs.addCdr(cdr(2, { disposition: 'interrupted', status: 500, cause: 41, hangup: 'node' }));
+    await store.cdrs.addCdr(cdr(2, { disposition: 'answered', status: 200, cause: 16, hangup: 'caller' }));
+    expect(await store.cdrs.getCdr('call-002')).toMatchObject({ disposition: 'answered', status: 200 });
+    // And an interrupted CDR never replaces a real one.
+    await store.cdrs.addCdr(cdr(2, { disposition: 'interrupted', status: 500 }));
+    expect((await store.cdrs.getCdr('call-002'))?.disposition).toBe('answered');
+  });
+
+  it('exports every matching CDR oldest first, across pages, with the filters of a listing', async () => {
+    for (let n = 1; n <= 9; n++) {
+      // Two calls set up in the same millisecond: the keyset's id breaks the tie across pages.
+      await store.cdrs.addCdr(cdr(n, n === 5 ? { setupAt: new Date(Date.UTC(2026, 0, 1, 12, 0, 4)) } : {}));
+    }
+    const all: string[] = [];
+    for await (const row of store.cdrs.exportCdrs({}, 2)) all.push(row.id);
+    expect(all).toEqual([
+      'call-001',
+      'call-002',
+      'call-003',
+      'call-004',
+      'call-005',
+      'call-006',
+      'call-007',
+      'call-008',
+      'call-009',
+    ]);
+    const alice: string[] = [];
+    for await (const row of store.cdrs.exportCdrs(
+      { caller: 'sip:alice@example.com', to: new Date(Date.UTC(2026, 0, 1, 12, 0, 8)) },
+      3,
+    ))
+      alice.push(row.id);
+    expect(alice).toEqual(['call-002', 'call-004', 'call-006']);
+    const none: string[] = [];
+    for await (const row of store.cdrs.exportCdrs({ disposition: 'answered' })) none.push(row.id);
+    expect(none).toEqual([]);
+  });
 }

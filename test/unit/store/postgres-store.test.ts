@@ -18,7 +18,7 @@ describe.skipIf(skip !== undefined)(title('PostgreSQL provisioning store'), () =
     const store = await openStore({ dataDir: '/nonexistent', store: { url: `${PG_URL}?schema=${schema}` } });
     try {
       expect(store).toBeInstanceOf(PostgresProvisioningStore);
-      expect(await store.schemaVersions()).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      expect(await store.schemaVersions()).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     } finally {
       await store.close();
       const admin = await PostgresProvisioningStore.open(PG_URL, { schema });

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore, SQLITE_FILE, SqliteProvisioningStore } from '../../../src/store/index.js';
+import { callJournalContract } from './call-journal-contract.js';
 import { cdrContract } from './cdr-contract.js';
 import { storeContract } from './contract.js';
 import { sqliteHarness } from './sqlite-harness.js';
@@ -12,6 +13,7 @@ describe('SQLite provisioning store', () => {
   storeContract(sqliteHarness);
   describe('trunks, gateways, routes', () => trunkContract(sqliteHarness));
   describe('call detail records', () => cdrContract(sqliteHarness));
+  describe('call journal', () => callJournalContract(sqliteHarness));
 });
 
 describe('openStore with SQLite', () => {

@@ -1,0 +1,70 @@
+import type { Cdr } from '../../store/index.js';
+
+/** The CSV columns of `cdr export`, in order (the header line names them). */
+export const CSV_COLUMNS = [
+  'id',
+  'setup_at',
+  'ringing_at',
+  'answer_at',
+  'end_at',
+  'duration',
+  'billable_seconds',
+  'caller',
+  'callee',
+  'source_trunk',
+  'trunk',
+  'status',
+  'cause',
+  'hangup',
+  'disposition',
+  'reason',
+  'caller_call_id',
+  'callee_call_id',
+  'media',
+] as const;
+
+/**
+ * RFC 4180 §2: a field holding a comma, a double quote, CR or LF is enclosed in double quotes,
+ * and a double quote inside it is doubled.
+ */
+export function csvField(value: string): string {
+  return /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
+}
+
+const iso = (date: Date | undefined) => (date ? date.toISOString() : '');
+
+/** RFC 4180 §2 item 1: records end with CRLF. */
+export function csvHeader(): string {
+  return `${CSV_COLUMNS.join(',')}\r\n`;
+}
+
+/** One CDR as a CSV record; absent values are empty fields, media its JSON. */
+export function csvRecord(cdr: Cdr): string {
+  const fields = [
+    cdr.id,
+    iso(cdr.setupAt),
+    iso(cdr.ringingAt),
+    iso(cdr.answerAt),
+    iso(cdr.endAt),
+    String(cdr.duration),
+    String(cdr.billableSeconds),
+    cdr.caller,
+    cdr.callee,
+    cdr.sourceTrunk ?? '',
+    cdr.trunk ?? '',
+    String(cdr.status),
+    String(cdr.cause),
+    cdr.hangup,
+    cdr.disposition,
+    cdr.reason ?? '',
+    cdr.callerCallId,
+    cdr.calleeCallId,
+    cdr.media === undefined ? '' : JSON.stringify(cdr.media),
+  ];
+  return `${fields.map(csvField).join(',')}\r\n`;
+}
+
+/** One CDR as a line of NDJSON: the object `cdr list --json` and GET /v1/cdrs give, times in ISO 8601. */
+export function ndjsonRecord(cdr: Cdr): string {
+  return `${JSON.stringify(cdr)}\n`;
+}
