@@ -43,12 +43,12 @@ export function addTrunkOptions(command: Command): Command {
     .option('--register-realm <realm>', 'realm to answer (default: any the registrar challenges with)')
     .option('--register-expires <s>', 'registration interval asked for (60-86400, default 3600)')
     .option(
-      '--tls-certificate <file>',
+      '--client-certificate <file>',
       "client certificate (PEM file) presented to its TLS gateways ('none': the node's own, tls.certificate)",
     )
-    .option('--tls-key <file>', 'private key (PEM file) of --tls-certificate')
+    .option('--client-key <file>', 'private key (PEM file) of --client-certificate')
     .option(
-      '--tls-ca <file>',
+      '--gateway-ca <file>',
       "CA certificates (PEM file) its TLS gateways are verified with ('none': tls.ca)",
     )
     .option(
@@ -113,12 +113,12 @@ function tlsChangesFrom(flags: Flags, changes: TrunkChanges): void {
     if (v === 'none') return null;
     return v.trimStart().startsWith('-----BEGIN') ? v : resolve(v);
   };
-  const certificate = value('tlsCertificate');
+  const certificate = value('clientCertificate');
   if (certificate !== undefined) changes.tlsCertificate = certificate;
-  const key = value('tlsKey');
+  const key = value('clientKey');
   if (key !== undefined) changes.tlsKey = key;
   if (certificate === null) changes.tlsKey = null;
-  const ca = value('tlsCa');
+  const ca = value('gatewayCa');
   if (ca !== undefined) changes.tlsCa = ca;
   const name = flags['inboundTlsName'];
   if (typeof name === 'string') changes.inboundTlsName = name === 'none' ? null : name;
