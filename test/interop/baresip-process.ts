@@ -29,6 +29,8 @@ export interface BaresipOptions {
   toneWav: string;
   /** Answer incoming calls at once. */
   autoAnswer: boolean;
+  /** Print every SIP message sent and received in the log (baresip -s). */
+  sipTrace?: boolean;
 }
 
 /** One ctrl_tcp event, e.g. `{ type: 'CALL_ESTABLISHED', peeruri: 'sip:bob@example.com', ... }`. */
@@ -125,7 +127,8 @@ export class BaresipUa {
     writeFileSync(join(dir, 'accounts'), `${account}\n`);
     writeFileSync(join(dir, 'contacts'), '');
     const stdbuf = findBinary('stdbuf');
-    const [command, args] = stdbuf ? [stdbuf, ['-oL', '-eL', bin, '-f', dir]] : [bin, ['-f', dir]];
+    const own = [...(options.sipTrace ? ['-s'] : []), '-f', dir];
+    const [command, args] = stdbuf ? [stdbuf, ['-oL', '-eL', bin, ...own]] : [bin, own];
     const child = new Child(`baresip ${options.name}`, command, args, { cwd: dir });
     const ua = new BaresipUa(options, child, dir, sipPort, ctrlPort, rtpPortMin, recordingDir);
     try {
@@ -199,11 +202,11 @@ export class BaresipUa {
     });
   }
 
-  /** Resolves once the log matches `pattern`, or rejects after timeoutMs. */
-  async waitForLog(pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
+  /** Resolves once the log (from offset `since` of `output`) matches `pattern`, or rejects after timeoutMs. */
+  async waitForLog(pattern: RegExp, timeoutMs: number, since = 0): Promise<RegExpMatchArray> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const m = this.log.match(pattern);
+      const m = this.log.slice(since).match(pattern);
       if (m) return m;
       if (!this.child.alive) throw new Error(`baresip ${this.options.name} exited\n${this.report()}`);
       if (Date.now() > deadline) {

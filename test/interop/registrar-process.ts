@@ -56,6 +56,8 @@ export interface RegistrarProcess {
    * the node writes back every location.flushInterval ms, so it trails the node a little.
    */
   registrations(expected: string[]): Promise<string | undefined>;
+  /** Runs the Switchboard CLI on the node's data directory (undefined on Kamailio). */
+  cli?(args: string[]): Promise<string>;
 }
 
 export interface RegistrarUnderTest {
@@ -156,6 +158,7 @@ async function startSwitchboardRegistrar(setup: RegistrarSetup): Promise<Registr
       rmSync(dataDir, { recursive: true, force: true });
       return exit;
     },
+    cli: (args) => switchboardCli(dataDir, args),
     registrations: async (expected) => {
       const deadline = Date.now() + 5_000;
       for (;;) {

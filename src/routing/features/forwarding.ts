@@ -101,6 +101,7 @@ export class Forwarding {
       return respond(createResponse(request, 480));
     }
     const { diversions: so, visited, received } = chain;
+    context.called = { aor, user: subscriber.username, domain };
     context.callee = { aor, domain, features, diversions: so, visited, received, startedAt: this.now() };
     const diversions = [...chain.diversions];
     const plan = features.numbering;
