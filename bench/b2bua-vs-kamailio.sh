@@ -7,9 +7,9 @@
 #           processes (utime+stime from /proc/PID/stat, all threads) and of its rtpengine
 #   ladder  the same at each rate of LADDER for LADDER_SECONDS s: the highest rate with every call
 #           complete, 0 failed and 0 retransmissions (a retransmission means an answer came > 500 ms late)
-#   memory  CONCURRENT calls held at once (ramped at HOLD_RATE calls/s, the first held HOLD_EXTRA s after
-#           the last starts): PSS (Pss of /proc/PID/smaps_rollup, whole process) before and with every
-#           call up, per active call; failures once they all ended
+#   memory  CONCURRENT calls held at once (ramped at HOLD_RATE calls/s, each held until HOLD_EXTRA s after
+#           the last started), a fresh server per step: PSS (Pss of /proc/PID/smaps_rollup, whole
+#           processes) at rest and with every call up, per active call; failures once they all ended
 # usage: BENCH_NETNS=1 bench/b2bua-vs-kamailio.sh    (root; private loopback-only network namespace)
 # env:   PARTS="cpu ladder memory"  SERVERS="kamailio switchboard"  SKIP_BUILD=1
 #        RATE=100 DURATION=20 HOLD=3 WARMUP=10 (s of calls at RATE before the measured run, both servers:
@@ -192,6 +192,15 @@ held() {
       n, up, p0, p1, (up > 0 ? (p1 - p0) / up : 0), rp1, ok, fail, rt }'
 }
 
+# start SERVER: its rtpengine and the server, or a message and false
+start() {
+  if ! start_rtpengine || ! "start_$1" || ! kill -0 "$pid" 2>/dev/null; then
+    echo "  did not start: $(tail -5 "$work/$1.log" "$work/rtpengine.log" 2>/dev/null)" >&2
+    stop_server
+    return 1
+  fi
+}
+
 field() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$2"; }
 
 load_start=$(cut -d' ' -f1-3 /proc/loadavg) # other work on the machine shows here
@@ -200,10 +209,8 @@ ladder_rows=
 memory_rows=
 for server in $servers; do
   echo "$server (media: $media):" >&2
-  if ! start_rtpengine || ! "start_$server" || ! kill -0 "$pid" 2>/dev/null; then
-    echo "  did not start: $(tail -5 "$work/$server.log" "$work/rtpengine.log" 2>/dev/null)" >&2
+  if ! start "$server"; then
     cpu_rows+="| $server | did not start | | | | | | |"$'\n'
-    stop_server
     continue
   fi
   for part in $parts; do
@@ -228,7 +235,13 @@ for server in $servers; do
         ladder_rows+="| $server | $best | ${steps%; } |"$'\n'
         ;;
       memory)
+        first=1
         for n in $concurrent; do
+          # a fresh server and rtpengine per step: memory a step took is not handed back (Kamailio's
+          # shared memory, V8's heap), so "before" is always the server at rest after its start
+          if [ "$first" = 0 ]; then stop_server; start "$server" || break; fi
+          first=0
+          sleep 3
           line=$(held "$n")
           echo "  memory: $line" >&2
           memory_rows+="| $server | $n | $(field up "$line") | $(field ok "$line") | $(field failed "$line") | $(field retrans "$line") | $(($(field pss_before_kb "$line") / 1024)) | $(($(field pss_up_kb "$line") / 1024)) | $(field kb_per_call "$line") | $(($(field rtpengine_pss_up_kb "$line") / 1024)) |"$'\n'
