@@ -78,7 +78,9 @@ start_rtpengine() {
 start_kamailio() {
   local cfg=$yard/kamailio-sbc.cfg
   if [ "$media" = none ]; then
-    sed -e '/rtpengine/d' "$cfg" >"$work/kamailio-sbc.cfg"
+    # rtpengine's module out, each of its calls a no-op assignment (an empty route would not parse)
+    sed -E -e '/^(loadmodule "rtpengine.so"|modparam\("rtpengine")/d' \
+      -e 's/rtpengine_(offer|answer|delete)\([^)]*\)/$var(media) = 0/g' "$cfg" >"$work/kamailio-sbc.cfg"
     cfg=$work/kamailio-sbc.cfg
   fi
   kamailio_start "$cfg" "${KAMAILIO_SHM_MB:-512}"
