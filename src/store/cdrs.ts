@@ -1,4 +1,5 @@
 import type { Insertable, Kysely, Selectable, SelectQueryBuilder } from 'kysely';
+import { CdrInsert } from './cdr-insert.js';
 import type {
   Cdr,
   CdrDisposition,
@@ -34,21 +35,17 @@ function decodeCursor(cursor: string): { at: Date; id: string } {
 
 /** CDRs on either SQL backend. */
 export class SqlCdrs implements CdrRepository {
+  /** The prepared CDR insert, made at the first write (src/store/cdr-insert.ts). */
+  private insert: CdrInsert | undefined;
+
   constructor(
     private readonly db: Kysely<StoreSchema>,
     private readonly flavor: SqlFlavor,
   ) {}
 
   async addCdr(cdr: Cdr): Promise<void> {
-    const row = cdrRow(cdr, this.flavor);
-    const { id: _id, ...update } = row;
-    await this.db
-      .insertInto('cdrs')
-      .values(row)
-      // A retried write changes nothing; a real CDR replaces the 'interrupted' one that recovery
-      // wrote for a call whose node was thought dead but was not.
-      .onConflict((oc) => oc.column('id').doUpdateSet(update).where('cdrs.disposition', '=', 'interrupted'))
-      .execute();
+    this.insert ??= new CdrInsert(this.db, this.flavor);
+    await this.insert.run(cdr);
   }
 
   async getCdr(id: string): Promise<Cdr | undefined> {
