@@ -1,43 +1,15 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { b2buaSippCall, endedCalls as ended, one, tagOf as tag } from './b2bua-sipp-call.js';
 import { missingPeerReason, requirePeer, suiteTitle } from './peers.js';
-import { repoRoot } from './repo.js';
-import { describeSipp, runSipp, type SippResult, sippPorts, startSippUas } from './sipp.js';
-import { headerValues, parseSippMessages, type TracedMessage } from './sipp-messages.js';
-import { prepareTrunkNode, startTrunkNode, type TrunkNode } from './trunk-node.js';
-
-/** A CDR as GET /v1/cdrs and `switchboard cdr list --json` give it. */
-interface Cdr {
-  id: string;
-  callerCallId: string;
-  calleeCallId: string;
-  status: number;
-  cause: number;
-  hangup: string;
-  disposition: string;
-  billableSeconds: number;
-  answerAt?: string;
-}
+import { describeSipp } from './sipp.js';
+import { headerValues } from './sipp-messages.js';
 
 // SIPp caller → a node whose B2BUA takes every call (b2bua.mode all) → SIPp callee behind the
 // node's default route. What each side sees on the wire is read from SIPp's message traces.
 const sipp = requirePeer('sipp', 'sip-tester');
-const scenario = (name: string) => join(repoRoot, 'test/interop/scenarios', name);
-
-interface Leg {
-  result: SippResult;
-  caller: TracedMessage[];
-  callee: TracedMessage[];
-}
-
-function one(message: TracedMessage | undefined, name: string): string {
-  if (!message) throw new Error(`no message to read ${name} from`);
-  return headerValues(message, name)[0] ?? '';
-}
-
-const tag = (nameAddr: string) => /;\s*tag=([^;>\s]+)/.exec(nameAddr)?.[1];
 
 describe.skipIf(!sipp)(
   suiteTitle('B2BUA interop: SIPp caller → node (b2bua.mode all) → SIPp callee', [
@@ -48,84 +20,8 @@ describe.skipIf(!sipp)(
     const scratch = mkdtempSync(join(tmpdir(), 'sb-b2bua-sipp-'));
     afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-    /** A callee running `uasScenario`, a node routing to it, and `calls` calls of `uacScenario`. */
-    async function call(
-      uacScenario: string | undefined,
-      uasScenario: string | undefined,
-      calls = 1,
-    ): Promise<Leg & { node: TrunkNode; metrics: string; cdrs: Cdr[]; cliCdrs: Cdr[] }> {
-      const uasLog = join(scratch, `uas-${Date.now()}.log`);
-      const uas = await startSippUas(bin, {
-        transport: 'udp',
-        ...(uasScenario ? { scenario: scenario(uasScenario) } : {}),
-        extraArgs: ['-trace_msg', '-message_file', uasLog],
-      });
-      const prepared = await prepareTrunkNode();
-      let node: TrunkNode | undefined;
-      try {
-        node = await startTrunkNode(prepared, {
-          domain: 'b2bua.test',
-          env: {
-            SWITCHBOARD_B2BUA_MODE: 'all',
-            // Signalling only: SIPp's SDP goes through unchanged (no rtpengine in this suite).
-            SWITCHBOARD_B2BUA_ANCHOR_MEDIA: 'false',
-            SWITCHBOARD_PROXY_DEFAULT_ROUTE: `sip:127.0.0.1:${uas.port}`,
-          },
-        });
-        const ports = await sippPorts();
-        const result = await runSipp(
-          bin,
-          [
-            ...(uacScenario ? ['-sf', scenario(uacScenario)] : ['-sn', 'uac']),
-            `127.0.0.1:${node.port}`,
-            '-s',
-            'bob',
-            '-i',
-            '127.0.0.1',
-            '-p',
-            String(ports.sip),
-            ...ports.args,
-            '-t',
-            'u1',
-            '-m',
-            String(calls),
-            '-r',
-            '5',
-            '-d',
-            '200',
-            '-recv_timeout',
-            '10000',
-            '-timeout',
-            '30',
-          ],
-          40_000,
-          { traceMessages: true },
-        );
-        // The last call's ends settle (the callee's ACK, the CDR) before the node is asked.
-        await new Promise((resolve) => setTimeout(resolve, 300));
-        const metrics = await (await fetch(`http://127.0.0.1:${node.apiPort}/metrics`)).text();
-        const listed = await node.get<{ cdrs: Cdr[] }>('/v1/cdrs');
-        expect(listed.status).toBe(200);
-        const cliCdrs = (JSON.parse(await node.cli(['cdr', 'list', '--json'])) as { cdrs: Cdr[] }).cdrs;
-        await uas.stop();
-        const callee = parseSippMessages(readFileSync(uasLog, 'utf8'));
-        const caller = parseSippMessages(result.messages ?? '');
-        return { result, caller, callee, node, metrics, cdrs: listed.body.cdrs, cliCdrs };
-      } finally {
-        await uas.stop();
-        const exit = await node?.stop();
-        node?.cleanup();
-        if (exit) expect(exit.code, node?.report()).toBe(0);
-        if (!node) rmSync(prepared.dataDir, { recursive: true, force: true });
-      }
-    }
-
-    function ended(metrics: string, disposition: string): number {
-      const line = metrics
-        .split('\n')
-        .find((l) => l.startsWith(`switchboard_b2bua_calls_ended_total{disposition="${disposition}"}`));
-      return line ? Number(line.split(' ').at(-1)) : 0;
-    }
+    const call = (uac: string | undefined, uas: string | undefined, calls = 1) =>
+      b2buaSippCall(bin, scratch, uac, uas, calls);
 
     let basic: Awaited<ReturnType<typeof call>>;
     beforeAll(async () => {

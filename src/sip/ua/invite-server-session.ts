@@ -159,6 +159,7 @@ export class InviteServerSession extends InviteSession<InviteServerEvents> {
       return;
     }
     if (!this.fire('prack', incoming)) incoming.respond(200);
+    this.reliable.release();
   }
 
   /** §3: 64·T1 without PRACK: the INVITE is refused with a 5xx. */

@@ -58,11 +58,18 @@ export class ReliableProvisionals {
     pending.retransmitter?.stop();
     this.pending = undefined;
     if (pending.response.body.length > 0) this.sdpAcknowledged = true;
-    if (this.stopped) return pending.response;
+    return pending.response;
+  }
+
+  /**
+   * After the PRACK was answered: the next queued provisional goes, or the held 2xx. (Answering
+   * the PRACK first keeps its 200 ahead of them on the wire.)
+   */
+  release(): void {
+    if (this.stopped || this.pending) return;
     const next = this.queue.shift();
     if (next) this.transmit(next);
     else for (const run of this.waiting.splice(0)) run();
-    return pending.response;
   }
 
   /**
