@@ -30,6 +30,7 @@ const canonicalSpellings: Record<string, string> = {
   'mime-version': 'MIME-Version',
   rack: 'RAck',
   rseq: 'RSeq',
+  'min-se': 'Min-SE',
 };
 
 /**

@@ -137,6 +137,8 @@ describe('header names', () => {
     expect(canonicalHeaderName('cseq')).toBe('CSeq');
     expect(canonicalHeaderName('www-authenticate')).toBe('WWW-Authenticate');
     expect(canonicalHeaderName('max-forwards')).toBe('Max-Forwards');
+    expect(canonicalHeaderName('min-se')).toBe('Min-SE'); // RFC 4028: SIPp matches it case-sensitively
+    expect(canonicalHeaderName('rseq')).toBe('RSeq');
     expect(canonicalHeaderName('x-custom-thing')).toBe('X-Custom-Thing');
   });
 
