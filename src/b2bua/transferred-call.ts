@@ -109,7 +109,8 @@ export class TransferredCall {
     readonly routing: { router: CallRouter; relay: OutboundRelay } | undefined,
   ) {
     this.setupAt = deps.now();
-    if ('invite' in target) {
+    // (A leg of a call held already is a session; an InviteClientSession has an `invite` too.)
+    if ('targets' in target) {
       this.media = new CallMedia(deps.media, this.id, target.codecs);
       this.host = new CalleeLegHost(deps.core, target.relay, target.targets, target.context, {
         source: { protocol: 'udp', ...this.ownAddress() },

@@ -3,7 +3,7 @@ import {
   type CallRouter,
   type Decision,
   forward,
-  type RoutingContext,
+  RoutingContext,
   respond,
 } from '../../../src/routing/index.js';
 import {
@@ -12,7 +12,7 @@ import {
   type SipRequest,
   type SipResponse,
 } from '../../../src/sip/message/index.js';
-import type { FakeClientTransaction } from '../ua/fakes.js';
+import { type FakeClientTransaction, request } from '../ua/fakes.js';
 import {
   CALLER,
   callerAck,
@@ -239,5 +239,188 @@ describe('B2BUA transfer: REFER from the callee (RFC 3515)', () => {
     );
     h.core.handleRequest(tx.request, tx);
     expect(tx.statuses).toEqual([403]);
+  });
+});
+
+describe('B2BUA transfer: REFER from the caller', () => {
+  it("alice transfers bob to carol: routed as alice's call, bob re-INVITEd, alice released", async () => {
+    const ALICE = { aor: 'sip:alice@example.com', user: 'alice', domain: 'example.com' };
+    const router = new FakeRouter();
+    const h = await takenCall({
+      router,
+      before: (context) => {
+        context.caller = ALICE;
+      },
+    });
+    h.relay.respond(200, { body: SDP_B });
+    await settle();
+    h.core.handleAck(callerAck(h), CALLER);
+    const bobLeg = h.relay.invite.callId;
+    const tx = new FakeServerTransaction(
+      fromCaller(h, 'REFER', 11, '', 'Refer-To: "Carol" <sip:carol@example.com>\n'),
+      CALLER,
+    );
+    h.core.handleRequest(tx.request, tx);
+    expect(tx.statuses).toEqual([202]);
+    await settle();
+    expect(router.routed[0]!.context.caller).toEqual(ALICE);
+    expect(h.relay.forwarded[1]!.request.from.uri.toString()).toBe('sip:bob@example.com');
+    h.relay.respondAt(1, 200, { ...CAROL, body: SDP_C });
+    await settle();
+    const reinvite = h.transport.sent('INVITE').find((t) => t.request.callId === bobLeg)!;
+    expect(reinvite.request.body.toString()).toBe(SDP_C);
+    reply(reinvite, 200, SDP_B);
+    await settle();
+    const notify = h.transport.sent('NOTIFY');
+    expect(notify[0]!.request.callId).toBe('alice-call-1@198.51.100.7');
+    await notifies(h);
+    const byes = h.transport.sent('BYE');
+    expect(byes.map((b) => b.request.callId)).toEqual(['alice-call-1@198.51.100.7']);
+    expect(h.records[0]).toMatchObject({ hangup: 'caller', status: 200 });
+  });
+});
+
+describe('B2BUA attended transfer: Refer-To with Replaces (RFC 3891)', () => {
+  /** Bob's second call, to carol, through the same B2BUA (answered and ACKed). */
+  async function bobCallsCarol(
+    h: Harness,
+    router: CallRouter,
+  ): Promise<{ callId: string; b2buaTag: string }> {
+    const invite = request(`INVITE sip:carol@example.com SIP/2.0
+Via: SIP/2.0/UDP 192.0.2.20:5062;branch=z9hG4bKbob2
+Max-Forwards: 70
+From: <sip:bob@example.com>;tag=bob2tag
+To: <sip:carol@example.com>
+Call-ID: bob-call-2@192.0.2.20
+CSeq: 1 INVITE
+Contact: <sip:bob@192.0.2.20:5062>
+Content-Type: application/sdp
+Content-Length: ${SDP_B.length}
+
+${SDP_B}`);
+    const tx = new FakeServerTransaction(invite, { protocol: 'udp', address: '192.0.2.20', port: 5062 });
+    h.b2bua.take({
+      request: invite,
+      transaction: tx,
+      targets: [{ uri: parseUri('sip:carol@192.0.2.30:5064') }],
+      context: new RoutingContext(tx.source, tx),
+      relay: h.relay,
+      router,
+    });
+    await settle();
+    h.relay.respondAt(1, 200, { ...CAROL, body: SDP_C });
+    await settle();
+    const ok = tx.responses.find((r) => r.status === 200)!;
+    const ack = request(`ACK sip:sb@203.0.113.1:5060 SIP/2.0
+Via: SIP/2.0/UDP 192.0.2.20:5062;branch=z9hG4bKbob2ack
+Max-Forwards: 70
+From: <sip:bob@example.com>;tag=bob2tag
+To: <sip:carol@example.com>;tag=${ok.to.tag}
+Call-ID: bob-call-2@192.0.2.20
+CSeq: 1 ACK
+Content-Length: 0
+
+`);
+    h.core.handleAck(ack, tx.source);
+    await settle();
+    return { callId: 'bob-call-2@192.0.2.20', b2buaTag: ok.to.tag! };
+  }
+
+  it("joins alice and carol, ends both of bob's legs; three CDRs", async () => {
+    const router = new FakeRouter();
+    const h = await answeredCall(router);
+    const bobLeg1 = h.relay.invite;
+    // Bob's REFER on his leg of the first call (the relay's latest INVITE is the second call's).
+    const referFromBob = (referTo: string): FakeServerTransaction => {
+      const tx = new FakeServerTransaction(
+        request(`REFER sip:sb@203.0.113.1:5060 SIP/2.0
+Via: SIP/2.0/UDP 192.0.2.20:5062;branch=z9hG4bKbrefer
+Max-Forwards: 70
+From: <sip:bob@example.com>;tag=bobtag
+To: ${bobLeg1.get('from')}
+Call-ID: ${bobLeg1.callId}
+CSeq: 2 REFER
+Contact: <sip:bob@192.0.2.20:5062>
+Refer-To: ${referTo}
+Content-Length: 0
+
+`),
+      );
+      h.core.handleRequest(tx.request, tx);
+      return tx;
+    };
+    const second = await bobCallsCarol(h, router);
+    const carolLeg = h.relay.forwarded[1]!.request.callId;
+    expect(h.b2bua.active).toBe(2);
+    const replaces = encodeURIComponent(`${second.callId};to-tag=${second.b2buaTag};from-tag=bob2tag`);
+    const tx = referFromBob(`<sip:carol@example.com?Replaces=${replaces}>`);
+    expect(tx.statuses).toEqual([202]);
+    await settle();
+    // Nothing is routed: carol is already on a leg the B2BUA holds. She is asked for a new offer.
+    expect(router.routed).toHaveLength(0);
+    const toCarol = h.transport.sent('INVITE').filter((t) => t.request.callId === carolLeg);
+    expect(toCarol).toHaveLength(1);
+    expect(toCarol[0]!.request.body.length).toBe(0);
+    reply(toCarol[0]!, 200, SDP_C);
+    await settle();
+    const toAlice = h.transport
+      .sent('INVITE')
+      .filter((t) => t.request.callId === 'alice-call-1@198.51.100.7');
+    expect(toAlice).toHaveLength(1);
+    expect(toAlice[0]!.request.body.toString()).toBe(SDP_C);
+    reply(toAlice[0]!, 200, SDP_A);
+    await settle();
+    const carolAck = h.transport
+      .statelessRequests('ACK')
+      .filter((a) => a.request.callId === carolLeg)
+      .at(-1)!;
+    expect(carolAck.request.cseq.seq).toBe(toCarol[0]!.request.cseq.seq);
+    expect(carolAck.request.body.toString()).toBe(SDP_A);
+    expect((await notifies(h)).at(-1)).toEqual(['SIP/2.0 200 OK', 'terminated;reason=noresource']);
+    await settle();
+    const byes = h.transport.sent('BYE').map((b) => b.request.callId);
+    expect(byes.sort()).toEqual([bobLeg1.callId, second.callId].sort());
+    expect(h.records).toHaveLength(2);
+    expect(h.records.find((r) => r.callerCallId === 'alice-call-1@198.51.100.7')).toMatchObject({
+      hangup: 'callee',
+      status: 200,
+    });
+    expect(h.records.find((r) => r.callerCallId === second.callId)).toMatchObject({
+      hangup: 'caller',
+      status: 200,
+    });
+    // Alice and carol are one call now: carol's BYE reaches alice.
+    const carolBye = request(`BYE sip:sb@203.0.113.1:5060 SIP/2.0
+Via: SIP/2.0/UDP 192.0.2.30:5064;branch=z9hG4bKcarolbye
+Max-Forwards: 70
+From: <sip:carol@example.com>;tag=caroltag
+To: ${h.relay.forwarded[1]!.request.get('from')}
+Call-ID: ${carolLeg}
+CSeq: 5 BYE
+Content-Length: 0
+
+`);
+    const byeTx = new FakeServerTransaction(carolBye);
+    h.core.handleRequest(carolBye, byeTx);
+    expect(byeTx.statuses).toEqual([200]);
+    await settle();
+    const aliceBye = h.transport.sent('BYE').find((b) => b.request.callId === 'alice-call-1@198.51.100.7')!;
+    reply(aliceBye, 200);
+    await settle();
+    expect(h.records).toHaveLength(3);
+    expect(h.records[2]).toMatchObject({
+      caller: 'sip:bob@example.com',
+      callee: 'sip:carol@example.com',
+      hangup: 'callee',
+      status: 200,
+    });
+    expect(h.b2bua.active).toBe(0);
+  });
+
+  it('a Replaces naming the call of the REFER itself: 403', async () => {
+    const h = await answeredCall();
+    const leg = h.relay.invite;
+    const replaces = encodeURIComponent(`${leg.callId};to-tag=${leg.from.tag};from-tag=bobtag`);
+    expect(refer(h, `<sip:carol@example.com?Replaces=${replaces}>`).statuses).toEqual([403]);
   });
 });
