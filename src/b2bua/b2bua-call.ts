@@ -299,7 +299,11 @@ export class B2buaCall {
     if (otherRequest) caller.on('request', (incoming) => otherRequest(this, 'caller', incoming));
     caller.on('terminated', (cause) => {
       // The caller's leg ended by itself (no ACK for our 2xx, a 481, no PRACK): the callee's goes too.
-      if (cause === 'prack-timeout') this.finalStatus = 504;
+      if (cause === 'prack-timeout') {
+        // RFC 3262 §3: our 18x went unacknowledged; a 2xx held for its PRACK never left.
+        this.finalStatus = 504;
+        this.answerAt = undefined;
+      }
       if (cause === 'ack-timeout' || cause === 'dialog-gone' || cause === 'prack-timeout') {
         if (this.refreshing.has('caller')) this.refreshFailed();
         else this.hangup ??= 'caller';

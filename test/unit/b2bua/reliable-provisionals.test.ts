@@ -100,6 +100,33 @@ describe('B2BUA reliable provisionals (RFC 3262) end to end', () => {
     expect(h.aTx.statuses).toEqual([183, 200]);
   });
 
+  it('a caller that never PRACKs the 183 its 2xx waits for gets 504; the answered callee gets BYE', async () => {
+    const h = await takenCall({ callerExtra: SUPPORTS_100REL });
+    calleeReliable(h, 183, 1, SDP_B);
+    await settle();
+    h.relay.respond(200, { body: SDP_B });
+    await settle();
+    h.clock.advance(32_000);
+    await settle();
+    expect(h.aTx.statuses.filter((s) => s >= 200)).toEqual([504]);
+    const bye = h.transport.sent('BYE');
+    expect(bye.map((b) => b.request.callId)).toEqual([h.relay.invite.callId]);
+    bye[0]!.receive(
+      request(`SIP/2.0 200 OK
+Via: ${bye[0]!.request.get('via')}
+From: ${bye[0]!.request.get('from')}
+To: ${bye[0]!.request.get('to')}
+Call-ID: ${bye[0]!.request.callId}
+CSeq: ${bye[0]!.request.get('cseq')}
+Content-Length: 0
+
+`) as never,
+    );
+    await settle();
+    expect(h.records).toHaveLength(1);
+    expect(h.records[0]).toMatchObject({ status: 504, disposition: expect.not.stringMatching(/^answered$/) });
+  });
+
   it('sends a caller without 100rel plain provisionals while still PRACKing the callee', async () => {
     const h = await takenCall();
     calleeReliable(h, 180, 1);

@@ -137,6 +137,10 @@ describe('UserAgentCore request dispatch (RFC 3261 §8.2)', () => {
     const cancel = incoming('CANCEL');
     ua.handleRequest(cancel.request, cancel);
     expect(only(cancel).status).toBe(481);
+    // RFC 3262 §3: a PRACK outside any early dialog acknowledges nothing.
+    const prack = incoming('PRACK', 'RAck: 1 1 INVITE\n');
+    ua.handleRequest(prack.request, prack);
+    expect(only(prack).status).toBe(481);
   });
 
   it('answers 405 to an INVITE when nobody takes calls, without INVITE in Allow', () => {
