@@ -188,7 +188,11 @@ export async function startNode(
       registrar: services.registrar,
       features: services.store.features,
     },
-    services && { trunks: services.trunks.services, ...(b2bua ? { takeover: b2bua.b2bua } : {}) },
+    services && {
+      trunks: services.trunks.services,
+      // The B2BUA takes the calls its policy picks, and owns INVITEs replacing its legs (RFC 3891).
+      ...(b2bua ? { takeover: b2bua.b2bua, callOwner: b2bua.b2bua } : {}),
+    },
   );
   stack.attach(routing);
   const nat =

@@ -1,7 +1,8 @@
 import type { EventBus } from '../events/index.js';
 import type { MediaRelay } from '../media/relay/index.js';
-import type { CallTakeover, RoutingContext, TakenCall } from '../routing/index.js';
+import type { CallOwner, CallTakeover, RoutingContext, TakenCall } from '../routing/index.js';
 import { createResponse, type SipRequest, type Uri } from '../sip/message/index.js';
+import type { ServerTransaction } from '../sip/transaction/index.js';
 import type { UserAgentCore } from '../sip/ua/index.js';
 import type { AdmissionControl } from './admission.js';
 import { B2buaCall, type CallObserver } from './b2bua-call.js';
@@ -52,7 +53,7 @@ export interface B2buaOptions {
  * targets, and holds each as two legs (src/b2bua/b2bua-call.ts). Publishes call.* events and
  * hands each ended call's record to the CDR writer.
  */
-export class B2bua implements CallTakeover, CallObserver, TransferredCallObserver {
+export class B2bua implements CallTakeover, CallOwner, CallObserver, TransferredCallObserver {
   private readonly calls = new Map<string, HeldCall>();
   /** Each call's admission, released when it ends. */
   private readonly releases = new Map<string, () => void>();
@@ -78,10 +79,12 @@ export class B2bua implements CallTakeover, CallObserver, TransferredCallObserve
       onError: this.onError,
       calls: () => this.calls.values(),
     });
-    // REFER is in Allow for the legs' dialogs (RFC 3515); outside a call the node takes none.
-    options.core.handle('REFER', (request, transaction) =>
-      transaction.respond(createResponse(request, 403, 'Forbidden (REFER outside a call)')),
-    );
+    // REFER must be in Allow for the legs' dialogs (RFC 3515); outside a call the node takes none.
+    if (!options.core.allow().includes('REFER')) {
+      options.core.handle('REFER', (request, transaction) =>
+        transaction.respond(createResponse(request, 403, 'Forbidden (REFER outside a call)')),
+      );
+    }
   }
 
   /** Calls in progress. */
@@ -96,6 +99,23 @@ export class B2bua implements CallTakeover, CallObserver, TransferredCallObserve
 
   get(id: string): HeldCall | undefined {
     return this.calls.get(id);
+  }
+
+  /**
+   * CallOwner (the local stage, before authentication): an INVITE whose Replaces names a leg this
+   * B2BUA holds (RFC 3891 §3) is the B2BUA's to answer, wherever its Request-URI points.
+   */
+  owns(request: SipRequest): boolean {
+    return (
+      request.method === 'INVITE' &&
+      request.to.tag === undefined &&
+      request.has('replaces') &&
+      this.transfers.replacedBy(request) !== undefined
+    );
+  }
+
+  handle(request: SipRequest, transaction: ServerTransaction): void {
+    this.transfers.replace(request, transaction);
   }
 
   takes(_request: SipRequest, context: RoutingContext): boolean {

@@ -1,12 +1,12 @@
 import type { CallRouter, OutboundRelay } from '../routing/index.js';
 import { RoutingContext } from '../routing/index.js';
-import { NameAddress, type SipRequest } from '../sip/message/index.js';
+import { createResponse, NameAddress, type SipRequest } from '../sip/message/index.js';
 import type { ServerTransaction, TerminationReason } from '../sip/transaction/index.js';
 import type { Target } from '../sip/transport/index.js';
 import type { IncomingRequest, InviteSession } from '../sip/ua/index.js';
 import { B2buaCall, type Side } from './b2bua-call.js';
 import { ReferSubscription } from './refer-subscription.js';
-import { parseReferTo, type Replaces } from './refer-to.js';
+import { parseReferTo, parseReplaces, type Replaces } from './refer-to.js';
 import { MIN_SESSION_EXPIRES } from './session-timer.js';
 import { type Party, partyOf } from './transfer-party.js';
 import { type TransferOutcome, TransferredCall, type TransferredCallDeps } from './transferred-call.js';
@@ -101,6 +101,64 @@ export class Transfers {
       }
     }
     return undefined;
+  }
+
+  /** The held leg an INVITE's Replaces header names (RFC 3891 §3), if any. */
+  replacedBy(invite: SipRequest): { call: HeldCall; side: Side; replaces: Replaces } | undefined {
+    const value = invite.get('replaces');
+    const replaces = value === undefined ? undefined : parseReplaces(value);
+    if (!replaces) return undefined;
+    const found = this.findReplaced(replaces);
+    return found ? { ...found, replaces } : undefined;
+  }
+
+  /**
+   * An INVITE with Replaces for a leg the B2BUA holds (RFC 3891 §3): the new caller takes that
+   * leg's place in a new call with the leg's peer (transferred-call.ts), the replaced leg gets BYE
+   * and its call's record says its side hung up. 481 when the leg is gone or not answered (early
+   * dialogs are not replaced here), 486 for early-only on an answered one, 491 while a transfer of
+   * that call runs. The dialog identifiers (Call-ID and both tags, random per leg) are what
+   * authorizes it: the INVITE is not digest-challenged.
+   */
+  replace(invite: SipRequest, transaction: ServerTransaction): void {
+    const found = this.replacedBy(invite);
+    const refuse = (status: number, reason?: string): void => {
+      transaction.respond(createResponse(invite, status, reason));
+    };
+    if (!found) return refuse(481);
+    const call = this.view(found.call);
+    const replaced = call.session(found.side);
+    const peer = call.session(other(found.side));
+    if (found.replaces.earlyOnly) return refuse(486);
+    if (replaced.state !== 'confirmed' || peer.state !== 'confirmed') return refuse(481);
+    if (this.busy.has(found.call.id)) return refuse(491);
+    const identity = invite.from.clone();
+    identity.params.delete('tag');
+    const replacing = this.deps.core.acceptInvite(invite, transaction);
+    const transferred = new TransferredCall(
+      this.callDeps(),
+      peer,
+      replacing,
+      {
+        referrer: call.party(found.side),
+        transferee: call.party(other(found.side)),
+        target: { identity, source: transaction.source },
+      },
+      call.routing,
+    );
+    this.busy.add(found.call.id);
+    const release = this.whileTransferring(call, found.side, []);
+    transferred
+      .answerReplacing()
+      .then((outcome) => {
+        release();
+        if (outcome.status >= 300) return;
+        found.call.transferredAway(found.side);
+        transferred.join();
+        void replaced.bye({ headers: [['reason', 'SIP;cause=200;text="Call replaced"']] });
+      })
+      .catch((error) => this.deps.onError(error, 'replace'))
+      .finally(() => this.busy.delete(found.call.id));
   }
 
   private refer(call: Transferable, side: Side, incoming: IncomingRequest): void {

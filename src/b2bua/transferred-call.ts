@@ -7,6 +7,7 @@ import type { ForwardTarget } from '../sip/proxy/index.js';
 import {
   type IncomingRequest,
   InviteClientSession,
+  InviteServerSession,
   type InviteSession,
   type RequestOptions,
   type UserAgentCore,
@@ -232,10 +233,69 @@ export class TransferredCall {
     return outcome;
   }
 
+  /**
+   * An INVITE with Replaces (RFC 3891 §3) took the place of one of our legs: the new leg (this
+   * call's target, a UAS session not answered yet) and the replaced leg's peer (the transferee)
+   * do offer/answer through this call's relay session — the INVITE's offer to the transferee in a
+   * re-INVITE and its answer in our 2xx, or without an offer the transferee's (asked by a
+   * re-INVITE without SDP) in our 2xx and the ACK's answer back to it.
+   */
+  async answerReplacing(): Promise<TransferOutcome> {
+    const replacing = this.legs.callee as InviteServerSession;
+    const transferee = this.legs.caller;
+    this.deps.observer.initiated(this);
+    const offer = replacing.invite;
+    try {
+      if (hasSdp(offer)) {
+        const outcome = await this.moveMedia(
+          offer.body,
+          (answer) => {
+            if (answer) replacing.accept({ body: answer });
+          },
+          'callee',
+        );
+        if (outcome.status >= 300) {
+          replacing.reject(outcome.status, { headers: [['reason', `SIP;cause=${outcome.status}`]] });
+          this.failed(outcome.status, 'caller');
+        }
+        return outcome;
+      }
+      const { response, ack } = await transferee.reinviteForOffer();
+      if (response.status >= 300 || !hasSdp(response)) {
+        if (response.status < 300) ack(transferee.localSdp ? { body: transferee.localSdp } : {});
+        replacing.reject(488);
+        this.failed(488, 'caller');
+        return { status: 488 };
+      }
+      const sdp = await this.media.offer(response.body, this.tag('caller'), true, 'caller');
+      const answered = new Promise<SipMessage | undefined>((resolve) => {
+        replacing.once('ack', resolve);
+        replacing.once('terminated', () => resolve(undefined));
+      });
+      replacing.accept({ body: sdp });
+      const ackMessage = await answered;
+      if (!ackMessage || !hasSdp(ackMessage)) {
+        ack(transferee.localSdp ? { body: transferee.localSdp } : {});
+        return { status: 488 };
+      }
+      ack({
+        body: await this.media.answer(ackMessage.body, this.tag('caller'), this.tag('callee'), 'callee'),
+      });
+    } catch (error) {
+      this.deps.onError(error, 'replacing INVITE');
+      replacing.reject(500);
+      this.failed(500, 'node');
+      return { status: 500 };
+    }
+    this.finalStatus = 200;
+    return { status: 200, reason: 'OK' };
+  }
+
   /** The target's offer through this call's relay session to the transferee, its answer back. */
   private async moveMedia(
     offer: Buffer,
     ackTarget: (answer: Buffer | undefined) => void,
+    label: Side = 'callee',
   ): Promise<TransferOutcome> {
     const transferee = this.legs.caller;
     const targetTag = this.tag('callee');
@@ -245,7 +305,7 @@ export class TransferredCall {
     }
     let reply: SipResponse;
     try {
-      const sdp = await this.media.offer(offer, targetTag, false, 'callee');
+      const sdp = await this.media.offer(offer, targetTag, false, label);
       reply = await transferee.reinvite({ body: sdp });
     } catch (error) {
       this.deps.onError(error, 'transfer re-INVITE');
@@ -505,9 +565,12 @@ export class TransferredCall {
     });
   }
 
-  /** The tag the relay session knows a leg by: the remote party's dialog tag. */
+  /** The tag the relay session knows a leg by: the remote party's dialog tag (the From tag of an INVITE we answer). */
   private tag(side: Side): string {
-    return this.legs[side].dialog?.remoteTag ?? side;
+    const leg = this.legs[side];
+    return (
+      leg.dialog?.remoteTag ?? (leg instanceof InviteServerSession ? leg.invite.from.tag : undefined) ?? side
+    );
   }
 
   private serial(step: () => Promise<void>): void {

@@ -424,3 +424,83 @@ Content-Length: 0
     expect(refer(h, `<sip:carol@example.com?Replaces=${replaces}>`).statuses).toEqual([403]);
   });
 });
+
+describe('B2BUA: an INVITE with Replaces for a leg it holds (RFC 3891 §3)', () => {
+  function replacingInvite(h: Harness, params: string, body = SDP_C): SipRequest {
+    const leg = h.relay.invite;
+    const replaces = `${leg.callId};to-tag=${leg.from.tag};from-tag=bobtag${params}`;
+    return request(`INVITE sip:sb@203.0.113.1:5060 SIP/2.0
+Via: SIP/2.0/UDP 192.0.2.30:5064;branch=z9hG4bKcarolrepl
+Max-Forwards: 70
+From: <sip:carol@example.com>;tag=carolnew
+To: <sip:sb@203.0.113.1:5060>
+Call-ID: carol-replaces@192.0.2.30
+CSeq: 1 INVITE
+Contact: <sip:carol@192.0.2.30:5064>
+Replaces: ${replaces}
+Content-Type: application/sdp
+Content-Length: ${body.length}
+
+${body}`);
+  }
+
+  it("carol takes bob's place: alice re-INVITEd with carol's offer, carol gets alice's answer, bob gets BYE", async () => {
+    const h = await answeredCall();
+    const bobLeg = h.relay.invite.callId;
+    const invite = replacingInvite(h, '');
+    expect(h.b2bua.owns(invite)).toBe(true);
+    const carolSource = { protocol: 'udp' as const, address: '192.0.2.30', port: 5064 };
+    const tx = new FakeServerTransaction(invite, carolSource);
+    h.b2bua.handle(invite, tx);
+    await settle();
+    const toAlice = h.transport.sent('INVITE');
+    expect(toAlice).toHaveLength(1);
+    expect(toAlice[0]!.request.body.toString()).toBe(SDP_C);
+    reply(toAlice[0]!, 200, SDP_A);
+    await settle();
+    const ok = tx.responses.find((r) => r.status === 200)!;
+    expect(ok.body.toString()).toBe(SDP_A);
+    await settle();
+    const byes = h.transport.sent('BYE');
+    expect(byes.map((b) => b.request.callId)).toEqual([bobLeg]);
+    expect(byes[0]!.request.get('reason')).toBe('SIP;cause=200;text="Call replaced"');
+    expect(h.records[0]).toMatchObject({
+      hangup: 'callee',
+      status: 200,
+      callerCallId: 'alice-call-1@198.51.100.7',
+    });
+    // Alice and carol are one call: alice's BYE reaches carol's dialog.
+    h.core.handleAck(
+      request(`ACK sip:sb@203.0.113.1:5060 SIP/2.0
+Via: SIP/2.0/UDP 192.0.2.30:5064;branch=z9hG4bKcarolack
+Max-Forwards: 70
+From: <sip:carol@example.com>;tag=carolnew
+To: <sip:sb@203.0.113.1:5060>;tag=${ok.to.tag}
+Call-ID: carol-replaces@192.0.2.30
+CSeq: 1 ACK
+Content-Length: 0
+
+`),
+      carolSource,
+    );
+    const bye = new FakeServerTransaction(fromCaller(h, 'BYE', 12), CALLER);
+    h.core.handleRequest(bye.request, bye);
+    await settle();
+    expect(h.transport.sent('BYE').map((b) => b.request.callId)).toContain('carol-replaces@192.0.2.30');
+  });
+
+  it('early-only for an answered call: 486; a dialog nobody holds is not the B2BUA’s', async () => {
+    const h = await answeredCall();
+    const early = replacingInvite(h, ';early-only');
+    const tx = new FakeServerTransaction(early);
+    h.b2bua.handle(early, tx);
+    expect(tx.statuses).toEqual([486]);
+    const stranger = request(
+      replacingInvite(h, '')
+        .toString()
+        .replace(/Replaces: [^\r\n]*/, 'Replaces: nobody@x;to-tag=a;from-tag=b'),
+    );
+    expect(h.b2bua.owns(stranger)).toBe(false);
+    expect(h.transport.sent('INVITE')).toHaveLength(0);
+  });
+});
