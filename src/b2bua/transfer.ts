@@ -122,16 +122,14 @@ export class Transfers {
    */
   replace(invite: SipRequest, transaction: ServerTransaction): void {
     const found = this.replacedBy(invite);
-    const refuse = (status: number, reason?: string): void => {
-      transaction.respond(createResponse(invite, status, reason));
-    };
-    if (!found) return refuse(481);
+    const refusal = this.replaceRefusal(found);
+    if (refusal !== undefined || !found) {
+      transaction.respond(createResponse(invite, refusal ?? 481));
+      return;
+    }
     const call = this.view(found.call);
     const replaced = call.session(found.side);
     const peer = call.session(other(found.side));
-    if (found.replaces.earlyOnly) return refuse(486);
-    if (replaced.state !== 'confirmed' || peer.state !== 'confirmed') return refuse(481);
-    if (this.busy.has(found.call.id)) return refuse(491);
     const identity = invite.from.clone();
     identity.params.delete('tag');
     const replacing = this.deps.core.acceptInvite(invite, transaction);
@@ -159,6 +157,17 @@ export class Transfers {
       })
       .catch((error) => this.deps.onError(error, 'replace'))
       .finally(() => this.busy.delete(found.call.id));
+  }
+
+  /** Why a Replaces cannot be honoured (RFC 3891 §3), as a status; undefined when it can. */
+  private replaceRefusal(found: ReturnType<Transfers['replacedBy']>): number | undefined {
+    if (!found) return 481;
+    const call = this.view(found.call);
+    if (found.replaces.earlyOnly) return 486;
+    const legs = [call.session(found.side), call.session(other(found.side))];
+    if (legs.some((leg) => leg.state !== 'confirmed')) return 481;
+    if (this.busy.has(found.call.id)) return 491;
+    return undefined;
   }
 
   private refer(call: Transferable, side: Side, incoming: IncomingRequest): void {
