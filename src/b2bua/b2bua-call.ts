@@ -17,6 +17,7 @@ import { CalleeLegHost } from './callee-leg-host.js';
 import { EarlyDialogs } from './early-dialogs.js';
 import type { HeaderPolicy } from './header-policy.js';
 import { type MediaTimeout, startMediaTimeout } from './media-timeout.js';
+import { refuseOffer } from './refuse-offer.js';
 import {
   LegSessionTimer,
   MIN_SESSION_EXPIRES,
@@ -203,11 +204,12 @@ export class B2buaCall {
   /** The Reason of the node's own ending of the call, for the other leg's BYE. */
   private endReason: string | undefined;
 
-  /** RFC 4028 §10: a refresh got 408 or 481 — the session is over, ended by the node. */
-  private refreshFailed(): void {
+  /** RFC 4028 §10: a refresh got 408 (no answer) or 481 — the session is over, ended by the node. */
+  private refreshFailed(session: InviteSession): void {
     this.hangup ??= 'node';
     this.cause ??= 102;
-    this.endReason ??= 'SIP;cause=481;text="Session refresh failed"';
+    const status = session.lastFailure === 408 ? 408 : 481;
+    this.endReason ??= `SIP;cause=${status};text="Session refresh failed"`;
   }
 
   get callerCallId(): string {
@@ -305,7 +307,7 @@ export class B2buaCall {
         this.answerAt = undefined;
       }
       if (cause === 'ack-timeout' || cause === 'dialog-gone' || cause === 'prack-timeout') {
-        if (this.refreshing.has('caller')) this.refreshFailed();
+        if (this.refreshing.has('caller')) this.refreshFailed(caller);
         else this.hangup ??= 'caller';
         this.endCallee(this.endReason);
       }
@@ -344,7 +346,7 @@ export class B2buaCall {
     if (otherRequest) callee.on('request', (incoming) => otherRequest(this, 'callee', incoming));
     callee.on('terminated', (cause) => {
       if ((cause === 'ack-timeout' || cause === 'dialog-gone') && this.caller.state !== 'terminated') {
-        if (this.refreshing.has('callee')) this.refreshFailed();
+        if (this.refreshing.has('callee')) this.refreshFailed(callee);
         else this.hangup ??= 'callee';
         void this.caller.bye(this.endReason ? { headers: [['reason', this.endReason]] } : {});
       }
@@ -532,7 +534,7 @@ export class B2buaCall {
         return;
       }
       incoming.respond(status < 200 ? 500 : status, { headers });
-    });
+    }, refuseOffer(incoming));
   }
 
   // ---- the end ---------------------------------------------------------------------------
@@ -600,8 +602,12 @@ export class B2buaCall {
     });
   }
 
-  private serial(step: () => Promise<void>): void {
-    this.queue = this.queue.then(step).catch((error) => this.deps.onError(error, 'call step'));
+  /** Runs `step` after the call's earlier ones; a failure is logged and given to `failed`. */
+  private serial(step: () => Promise<void>, failed?: () => void): void {
+    this.queue = this.queue.then(step).catch((error) => {
+      this.deps.onError(error, 'call step');
+      failed?.();
+    });
   }
 
   private ownAddress(): { address: string; port: number } {

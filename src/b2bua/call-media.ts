@@ -4,6 +4,7 @@ import {
   type MediaRelay,
   type MediaSessionStatistics,
 } from '../media/relay/index.js';
+import { SdpOrigin } from './sdp-origin.js';
 
 /**
  * The SDP of one leg made into the SDP for the other: through the media relay (anchored media,
@@ -15,6 +16,8 @@ export class CallMedia {
   /** Offers made through the relay, and whether the latest put the call on hold (media timeout). */
   offers = 0;
   held = false;
+  /** The node's SDP origin toward each leg (topology hiding: not the other side's o= line). */
+  private readonly origins = { caller: new SdpOrigin(), callee: new SdpOrigin() };
 
   constructor(
     private readonly relay: MediaRelay | undefined,
@@ -46,7 +49,7 @@ export class CallMedia {
       label,
       ...(codecs ? { codecs } : {}),
     });
-    return Buffer.from(relayed.sdp, 'utf8');
+    return Buffer.from(this.origins[toCallee ? 'callee' : 'caller'].stamp(relayed.sdp), 'utf8');
   }
 
   /** The answer of `answerTag` to the offer of `offerTag`: the SDP for the offerer. */
@@ -60,7 +63,8 @@ export class CallMedia {
       sdp: sdp.toString('utf8'),
       label,
     });
-    return Buffer.from(relayed.sdp, 'utf8');
+    // `label` names the answering side: the SDP goes to the other.
+    return Buffer.from(this.origins[label === 'callee' ? 'caller' : 'callee'].stamp(relayed.sdp), 'utf8');
   }
 
   /** The relay's current statistics of the call (undefined: it has no such session). */

@@ -41,6 +41,8 @@ export abstract class InviteSession<E extends InviteSessionEvents & EventMap<E> 
   dialog: Dialog | undefined;
   /** The last SDP we sent in an offer or answer, reused to answer session refreshes. */
   localSdp: Buffer | undefined;
+  /** Final status of this side's last failed in-dialog request (its 408 or 481 ends the dialog, §12.2.1.2). */
+  lastFailure: number | undefined;
   /** Why the session ended, once it has. */
   endCause: SessionEndCause | undefined;
 
@@ -123,6 +125,8 @@ export abstract class InviteSession<E extends InviteSessionEvents & EventMap<E> 
       return;
     }
     this.beforeRemoteBye();
+    // §15.1.2: requests still pending in the dialog are answered, 487 recommended.
+    if (this.incomingInvite && !this.incomingInvite.responded) this.incomingInvite.respond(487);
     incoming.respond(200);
     this.fire('bye', incoming.request);
     this.terminate('remote-bye');
@@ -168,7 +172,9 @@ export abstract class InviteSession<E extends InviteSessionEvents & EventMap<E> 
     });
     transaction.respond(response);
     if (status < 200) return;
-    if (request.method === 'INVITE') this.incomingInvite = undefined;
+    // Only the pending re-INVITE's own final frees the dialog: a 500/491 to another INVITE that
+    // crossed it (§14.2) leaves it pending, else a flood would be taken one after another.
+    if (incoming === this.incomingInvite) this.incomingInvite = undefined;
     if (status < 300 && options.body !== undefined && isSdp(response.contentType)) {
       this.localSdp = response.body;
     }
@@ -322,6 +328,7 @@ export abstract class InviteSession<E extends InviteSessionEvents & EventMap<E> 
     if (request.method === 'BYE' || this.state === 'terminated') return;
     // RFC 5057 §5.1: a NOTIFY's 481 or 408 ends only its subscription usage, not the call.
     if (request.method === 'NOTIFY') return;
+    this.lastFailure = status;
     if (status === 481) this.terminate('dialog-gone');
     else if (status === 408) void this.sendBye('dialog-gone');
   }

@@ -92,8 +92,8 @@ export async function settle(): Promise<void> {
 
 export const CALLER = { protocol: 'udp' as const, address: '198.51.100.7', port: 5070 };
 
-export function callerInvite(options: { sdp?: boolean; extra?: string } = {}): SipRequest {
-  const body = options.sdp === false ? '' : SDP_A;
+export function callerInvite(options: { sdp?: boolean | string; extra?: string } = {}): SipRequest {
+  const body = options.sdp === false ? '' : typeof options.sdp === 'string' ? options.sdp : SDP_A;
   return request(`INVITE sip:bob@example.com SIP/2.0
 Via: SIP/2.0/UDP 198.51.100.7:5070;branch=z9hG4bKalice1;rport
 Via: SIP/2.0/UDP 10.0.0.5:5060;branch=z9hG4bKinner
@@ -133,7 +133,8 @@ export async function takenCall(
   options: {
     media?: MediaRelay;
     passHeaders?: string[];
-    sdp?: boolean;
+    /** false: no SDP in the caller's INVITE; a string: that body instead of SDP_A. */
+    sdp?: boolean | string;
     maxCallDuration?: number;
     sessionExpires?: number;
     /** b2bua.mediaTimeout in seconds (default 0: off). */
@@ -166,7 +167,7 @@ export async function takenCall(
     ...(options.media ? { media: options.media } : {}),
   });
   const aInvite = callerInvite({
-    ...(options.sdp === false ? { sdp: false } : {}),
+    ...(options.sdp === undefined ? {} : { sdp: options.sdp }),
     ...(options.callerExtra ? { extra: options.callerExtra } : {}),
   });
   const aTx = new FakeServerTransaction(aInvite, CALLER);
