@@ -137,7 +137,11 @@ export class B2buaCall {
     // The relay takes one from it, as it would from the caller's (loops still end, §16.6 item 3).
     invite.set('max-forwards', String(request.maxForwards ?? 70));
     this.callee = new InviteClientSession(this.host, invite);
-    this.early = new EarlyDialogs(request, this.caller, this.callee);
+    this.early = new EarlyDialogs(request, this.caller, this.callee, {
+      media: this.media,
+      serial: (step) => this.serial(step),
+      tags: () => ({ caller: this.callerTag, callee: this.calleeTag }),
+    });
   }
 
   /** RFC 4028 §7.1: the callee leg's INVITE asks for session timers, the B2BUA refreshing. */
@@ -363,6 +367,7 @@ export class B2buaCall {
       this.deps.observer.ringing(this, status);
     }
     const headers = this.deps.headers.pick(response);
+    if (await this.early.relayOffer(response, headers)) return;
     const reliable = this.early.reliableToCaller(response);
     // Early media (RFC 3960): the 18x's SDP is the callee's answer to the caller's offer.
     if (hasSdp(response) && hasSdp(this.taken.request)) {
@@ -386,6 +391,8 @@ export class B2buaCall {
       if (hasSdp(response)) {
         if (hasSdp(this.taken.request)) {
           body = await this.media.answer(response.body, this.callerTag, this.calleeTag, 'callee');
+        } else if (this.early.earlySdp) {
+          body = this.early.earlySdp; // RFC 3262 §5: offer and answer went in the 18x and PRACK
         } else {
           // Delayed offer (§13.2.1): the callee's 2xx offers, the caller's ACK will answer.
           body = await this.media.offer(response.body, this.calleeTag, false, 'callee');

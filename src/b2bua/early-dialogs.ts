@@ -7,7 +7,24 @@ import {
   isReliable,
   RELIABLE_PROVISIONALS,
   requiresTag,
+  supportsTag,
 } from '../sip/ua/index.js';
+import type { CallMedia } from './call-media.js';
+
+/** What the early dialogs use of their call: its media, its one-at-a-time steps, the legs' tags. */
+export interface EarlyDialogsCall {
+  media: CallMedia;
+  serial(step: () => Promise<void>): void;
+  tags(): { caller: string; callee: string };
+}
+
+/** A callee's reliable provisional that offered (delayed offer), relayed to the caller. */
+interface EarlyOffer {
+  response: SipResponse;
+  /** The SDP the caller got (the relay's). */
+  sdp: Buffer;
+  answered: boolean;
+}
 
 function hasBody(message: SipMessage): boolean {
   return message.body.length > 0;
@@ -19,21 +36,75 @@ function hasBody(message: SipMessage): boolean {
  * the caller gets reliable provisionals of our own (our RSeq, retransmitted until its PRACK) when
  * its INVITE allows them. Once both legs completed the INVITE's offer/answer reliably in their
  * early dialogs, an UPDATE from either side crosses to the other before the call is answered.
+ *
+ * With a delayed offer (no SDP in the caller's INVITE) the callee's reliable provisional offers
+ * (RFC 3262 §5): the offer goes to the caller in a reliable provisional, the caller's PRACK brings
+ * the answer, and the callee leg's PRACK carries it on.
  */
 export class EarlyDialogs {
+  private earlyOffer: EarlyOffer | undefined;
+
   constructor(
     private readonly callerInvite: SipRequest,
     private readonly caller: InviteServerSession,
     private readonly callee: InviteClientSession,
-  ) {}
+    private readonly call: EarlyDialogsCall,
+  ) {
+    caller.on('prack', (incoming) => this.callerPrack(incoming));
+  }
 
   /**
    * Headers for the callee leg's INVITE: Supported: 100rel when the caller's INVITE has an offer
-   * (a reliable provisional answers it; with a delayed offer the callee's provisional would offer
-   * and its PRACK would need the caller's answer, which this B2BUA does not relay).
+   * (a reliable provisional answers it), or when it has none but the caller takes 100rel (a
+   * reliable provisional's offer can then be answered through the caller's PRACK).
    */
   static calleeInviteHeaders(callerInvite: SipRequest): Array<[string, string]> {
-    return hasBody(callerInvite) ? [['supported', RELIABLE_PROVISIONALS]] : [];
+    const takes = hasBody(callerInvite) || supportsTag(callerInvite, RELIABLE_PROVISIONALS);
+    return takes ? [['supported', RELIABLE_PROVISIONALS]] : [];
+  }
+
+  /**
+   * RFC 3262 §5, delayed offer: a callee's reliable provisional that offers goes to the caller as
+   * a reliable provisional with the offer (through the media relay). False when it is not one.
+   */
+  async relayOffer(response: SipResponse, headers: Array<[string, string]>): Promise<boolean> {
+    if (hasBody(this.callerInvite) || !hasBody(response) || !isReliable(response)) return false;
+    if (!this.caller.reliableProvisionals || this.earlyOffer) return false;
+    const sdp = await this.call.media.offer(response.body, this.call.tags().callee, false, 'callee');
+    this.earlyOffer = { response, sdp, answered: false };
+    this.caller.progress(response.status, { body: sdp, headers, reliable: true });
+    return true;
+  }
+
+  /**
+   * The SDP for the caller's 2xx when the INVITE's offer/answer completed in the early dialogs
+   * (the caller has it already: the same again, RFC 3261 §13.2.1).
+   */
+  get earlySdp(): Buffer | undefined {
+    return this.earlyOffer?.answered ? this.earlyOffer.sdp : undefined;
+  }
+
+  /**
+   * The caller's PRACK (already matched to our provisional by the UA core): 200; when it answers
+   * the callee's early offer, the answer goes on in the callee leg's PRACK.
+   */
+  private callerPrack(incoming: IncomingRequest): void {
+    const offer = this.earlyOffer;
+    if (!offer || offer.answered || !hasBody(incoming.request)) {
+      incoming.respond(200);
+      return;
+    }
+    offer.answered = true;
+    this.call.serial(async () => {
+      try {
+        const { caller, callee } = this.call.tags();
+        const answer = await this.call.media.answer(incoming.request.body, callee, caller, 'caller');
+        void this.callee.prack(offer.response, { body: answer });
+      } finally {
+        // §3: a PRACK that matched is answered 2xx whatever became of its answer.
+        incoming.respond(200);
+      }
+    });
   }
 
   /**

@@ -100,6 +100,21 @@ describe.skipIf(!sipp)(
       expect(run.cdrs[0]).toMatchObject({ status: 200, disposition: 'answered' });
     });
 
+    it("carries a delayed offer's answer from the caller's PRACK to the callee's (RFC 3262 §5)", {
+      timeout: 60_000,
+    }, async () => {
+      const run = await call('b2bua-delayed-offer-prack-caller.xml', 'b2bua-reliable-callee.xml');
+      passed(run);
+      expect(received(run.callee, 'INVITE')[0]!.raw).not.toContain('m=audio');
+      const offer = receivedStatus(run.caller, 183);
+      expect(offer).toHaveLength(1);
+      expect(offer[0]!.raw).toContain('m=audio');
+      const calleePrack = received(run.callee, 'PRACK');
+      expect(calleePrack).toHaveLength(1);
+      expect(calleePrack[0]!.raw).toContain('s=prack-answer');
+      expect(run.cdrs[0]).toMatchObject({ status: 200, disposition: 'answered' });
+    });
+
     it('answers re-INVITE glare with 491 on both legs and relays both retries', {
       timeout: 60_000,
     }, async () => {

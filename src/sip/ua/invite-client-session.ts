@@ -51,7 +51,10 @@ export class InviteClientSession extends InviteSession<InviteClientEvents> {
   /** The early dialog of the latest provisional: early UPDATEs go there (RFC 3311 §5.1). */
   private latestEarly: Dialog | undefined;
   private retried = false;
-  /** A reliable provisional with SDP answered our offer (RFC 3311 §5.1: UPDATE may follow). */
+  /**
+   * The INVITE's offer/answer completed in an early dialog: a reliable provisional answered our
+   * offer, or our PRACK answered its offer (RFC 3311 §5.1: UPDATE may follow).
+   */
   earlyAnswerReceived = false;
 
   constructor(host: SessionHost, invite: SipRequest) {
@@ -102,7 +105,11 @@ export class InviteClientSession extends InviteSession<InviteClientEvents> {
     const prack = dialog.createRequest('PRACK');
     prack.append('rack', `${rseq} ${this.invite.cseq.seq} INVITE`);
     this.decorate(prack, options);
-    if (options.body !== undefined && response.body.length > 0) this.localSdp = prack.body;
+    if (options.body !== undefined && response.body.length > 0) {
+      // RFC 3262 §5: the provisional offered, this PRACK answers: the early offer/answer is done.
+      this.localSdp = prack.body;
+      this.earlyAnswerReceived = true;
+    }
     return this.sendOutside(dialog, prack);
   }
 

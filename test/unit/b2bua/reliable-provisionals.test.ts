@@ -27,9 +27,9 @@ function calleeReliable(h: Harness, status: number, rseq: number, body?: string)
 }
 
 /** Alice's PRACK for one of our reliable provisionals. */
-function callerPrack(h: Harness, cseq: number, provisional: SipResponse): FakeServerTransaction {
+function callerPrack(h: Harness, cseq: number, provisional: SipResponse, body = ''): FakeServerTransaction {
   const rack = `${provisional.get('rseq')} 10 INVITE`;
-  const tx = new FakeServerTransaction(fromCaller(h, 'PRACK', cseq, '', `RAck: ${rack}\n`), CALLER);
+  const tx = new FakeServerTransaction(fromCaller(h, 'PRACK', cseq, body, `RAck: ${rack}\n`), CALLER);
   h.core.handleRequest(tx.request, tx);
   return tx;
 }
@@ -125,6 +125,41 @@ Content-Length: 0
     await settle();
     expect(h.records).toHaveLength(1);
     expect(h.records[0]).toMatchObject({ status: 504, disposition: expect.not.stringMatching(/^answered$/) });
+  });
+
+  it("with a delayed offer, relays the callee's reliable 183 offer and answers it with the caller's PRACK", async () => {
+    const h = await takenCall({ sdp: false, callerExtra: SUPPORTS_100REL });
+    expect(h.relay.invite.body.length).toBe(0);
+    expect(h.relay.invite.getAll('supported')).toContain('100rel');
+    calleeReliable(h, 183, 5, SDP_B);
+    await settle();
+    // The callee's PRACK must carry the answer: it waits for the caller's.
+    expect(h.transport.sent('PRACK')).toHaveLength(0);
+    const offer = h.aTx.responses.find((r) => r.status === 183)!;
+    expect(offer.get('rseq')).toMatch(/^\d+$/);
+    expect(offer.body.toString()).toBe(SDP_B);
+    const prack = callerPrack(h, 11, offer, SDP_A);
+    await settle();
+    expect(prack.statuses).toEqual([200]);
+    const calleePrack = h.transport.sent('PRACK');
+    expect(calleePrack).toHaveLength(1);
+    expect(calleePrack[0]!.request.get('rack')).toBe(`5 ${h.relay.invite.cseq.seq} INVITE`);
+    expect(calleePrack[0]!.request.body.toString()).toBe(SDP_A);
+    // The 2xx repeats the SDP the caller has; the callee leg's ACK goes at once, without a body.
+    h.relay.respond(200, { body: SDP_B });
+    await settle();
+    const ok = h.aTx.responses.find((r) => r.status === 200)!;
+    expect(ok.body.toString()).toBe(SDP_B);
+    const acks = h.transport.statelessRequests('ACK');
+    expect(acks).toHaveLength(1);
+    expect(acks[0]!.request.body.length).toBe(0);
+    h.core.handleAck(callerAck(h), CALLER);
+    expect(h.b2bua.list()[0]?.answerAt).toBeDefined();
+  });
+
+  it('with a delayed offer and a caller without 100rel, offers the callee no 100rel', async () => {
+    const h = await takenCall({ sdp: false });
+    expect(h.relay.invite.getAll('supported')).not.toContain('100rel');
   });
 
   it('sends a caller without 100rel plain provisionals while still PRACKing the callee', async () => {
