@@ -46,6 +46,7 @@ export async function addTransports(
         host,
         port: transportPort(config, protocol),
         maxMessageSize: config.sip.maxMessageSize,
+        maxConnectionsPerSource: config.sip.maxConnectionsPerSource,
       };
       let transport: Transport;
       if (protocol === 'udp') transport = new UdpTransport(options);
@@ -76,13 +77,15 @@ export function registerTransportMetrics(metrics: MetricsRegistry, transports: T
   });
   metrics.counter({
     name: 'sip_transport_refused_total',
-    help: 'Connections refused by transport: over the connection limit, WebSocket upgrades without the sip subprotocol, failed TLS handshakes',
+    help: "Connections refused by transport: over the connection limit (refused), over a source address's share or the listener's socket limit before any handshake (source_limit), WebSocket upgrades without the sip subprotocol, failed TLS handshakes (handshake)",
     labelNames: ['transport', 'reason'],
     collect() {
       this.reset();
       for (const t of transports.transports) {
         if (t instanceof TcpTransport || t instanceof TlsTransport || t instanceof WsTransport)
           this.inc({ transport: t.protocol, reason: 'refused' }, t.refused);
+        if (t instanceof TcpTransport || t instanceof TlsTransport || t instanceof WsTransport)
+          this.inc({ transport: t.protocol, reason: 'source_limit' }, t.sourceLimit.refused);
         if (t instanceof TlsTransport)
           this.inc({ transport: 'tls', reason: 'handshake' }, t.handshakeFailures);
       }

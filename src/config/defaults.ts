@@ -11,6 +11,7 @@ export function defaultConfig(): SwitchboardConfig {
       listen: ['0.0.0.0'],
       transports: ['udp', 'tcp'],
       maxMessageSize: 65535,
+      maxConnectionsPerSource: 500,
       timers: { t1: 500, t2: 4000, t4: 5000 },
       timerC: 180_000,
     },

@@ -194,6 +194,14 @@ export const KEYS: readonly KeySpec[] = [
     description: 'Largest SIP message accepted, in bytes; bigger ones are answered 513 or dropped.',
   },
   {
+    key: 'sip.maxConnectionsPerSource',
+    env: 'SWITCHBOARD_SIP_MAX_CONNECTIONS_PER_SOURCE',
+    text: 'integer',
+    validate: integer(1, 10_000),
+    description:
+      'Sockets one source address may hold on each TCP, TLS, WS and WSS listener, handshakes included; more are closed at once.',
+  },
+  {
     key: 'sip.timers.t1',
     env: 'SWITCHBOARD_SIP_TIMERS_T1',
     text: 'integer',

@@ -128,6 +128,8 @@ export interface SipConfig {
   /** Host put in Via/Record-Route when listening on a wildcard address. */
   advertisedAddress?: string;
   maxMessageSize: number;
+  /** Sockets one source address may hold on each stream listener (TCP, TLS, WS, WSS), handshakes included. */
+  maxConnectionsPerSource: number;
   timers: SipTimersConfig;
   /** Proxy INVITE Timer C (RFC 3261 §16.6 step 11), in milliseconds. */
   timerC: number;

@@ -164,6 +164,8 @@ export async function startTlsGateway(): Promise<TlsGateway> {
 export interface TlsCaller extends PeerLog {
   /** INVITE `uri`; resolves with the final response (a 2xx is ACKed and the call hung up with BYE). */
   call(uri: string, ms?: number): Promise<SipMessage>;
+  /** OPTIONS `uri`; resolves with the final response. */
+  options(uri: string, ms?: number): Promise<SipMessage>;
   close(): void;
 }
 
@@ -171,17 +173,24 @@ export interface TlsCaller extends PeerLog {
 export async function connectTlsCaller(
   port: number,
   certificate?: { cert: string; key: string },
+  /** The loopback address to call from (default 127.0.0.1). */
+  localAddress = '127.0.0.1',
 ): Promise<TlsCaller> {
   const socket = await new Promise<tls.TLSSocket>((resolve, reject) => {
-    const s = tls.connect(
-      { host: '127.0.0.1', port, rejectUnauthorized: false, ...(certificate ?? {}) },
-      () => resolve(s),
-    );
+    // tls.connect passes socket options (localAddress) on; its types omit them.
+    const options: tls.ConnectionOptions & { localAddress: string } = {
+      host: '127.0.0.1',
+      port,
+      localAddress,
+      rejectUnauthorized: false,
+      ...(certificate ?? {}),
+    };
+    const s = tls.connect(options, () => resolve(s));
     s.once('error', reject);
   });
   const log: PeerLog = { requests: [], responses: [], clientNames: [] };
   const waiters = new Set<() => void>();
-  const local = `127.0.0.1:${socket.localPort}`;
+  const local = `${localAddress}:${socket.localPort}`;
   serve(socket, log, `sip:edge@${local};transport=tls`, waiters);
   let cseq = 0;
   const callId = `${randomBytes(8).toString('hex')}@carrier.example`;
@@ -223,6 +232,12 @@ export async function connectTlsCaller(
         await until(() => finals().length > n, waiters, ms, 'the answer to BYE');
       }
       return final;
+    },
+    options: async (uri: string, ms = 10_000) => {
+      const before = finals().length;
+      send('OPTIONS', uri, `<${uri}>`);
+      await until(() => finals().length > before, waiters, ms, `a final response to OPTIONS ${uri}`);
+      return finals()[before]!;
     },
     close: () => socket.destroy(),
   });

@@ -1,4 +1,5 @@
 export { formatHostPort, isIpv6 } from './address.js';
+export { SourceLimit } from './source-limit.js';
 export { StreamTransport, type StreamTransportOptions } from './stream-transport.js';
 export { isStunBindingRequest, readXorMappedAddress, stunBindingSuccess } from './stun.js';
 export { TcpTransport, type TcpTransportOptions } from './tcp-transport.js';

@@ -2,6 +2,7 @@ import type net from 'node:net';
 import { isIpv6, isWildcard, unmapIpv4 } from './address.js';
 import { emitDrop, emitPacket, noHandlers } from './handlers.js';
 import { connectionKey, listenServer, reportListenerError } from './listen-server.js';
+import { SourceLimit } from './source-limit.js';
 import { StreamConnection } from './stream-connection.js';
 import type { Endpoint, Transport, TransportHandlers } from './types.js';
 
@@ -20,6 +21,8 @@ export interface StreamTransportOptions {
   connectTimeout?: number;
   /** Open connections, inbound and outbound, beyond which new ones are refused (default 10,000). */
   maxConnections?: number;
+  /** Sockets one source address may hold on the listener, handshakes included (default 500). */
+  maxConnectionsPerSource?: number;
   /** Octets queued on one connection beyond which sends fail (default 4 MiB). */
   maxQueuedBytes?: number;
   handlers?: TransportHandlers;
@@ -45,6 +48,8 @@ export abstract class StreamTransport implements Transport {
   readonly reliable = true;
   /** Connections refused because maxConnections was reached. */
   refused = 0;
+  /** Listener sockets, in all and per source, counted before any handshake. */
+  readonly sourceLimit: SourceLimit;
   protected handlers: TransportHandlers;
   private server: net.Server | undefined;
   private bound: Endpoint | undefined;
@@ -60,6 +65,10 @@ export abstract class StreamTransport implements Transport {
 
   constructor(protected readonly options: StreamTransportOptions) {
     this.handlers = options.handlers ?? noHandlers;
+    this.sourceLimit = new SourceLimit(
+      options.maxConnections ?? 10_000,
+      options.maxConnectionsPerSource ?? 500,
+    );
   }
 
   /** The server that hands accepted sockets, ready for SIP, to `accept`. */
@@ -110,6 +119,7 @@ export abstract class StreamTransport implements Transport {
     const name = this.protocol.toUpperCase();
     if (this.server) throw new Error(`${name} transport already listening`);
     const server = this.createServer((socket) => this.accept(socket));
+    this.sourceLimit.attach(server);
     this.server = server;
     try {
       const port = await listenServer(server, this.options.host, this.options.port, (e) =>
@@ -144,8 +154,8 @@ export abstract class StreamTransport implements Transport {
 
   private accept(socket: net.Socket): void {
     const max = this.options.maxConnections ?? 10_000;
-    if (socket.remoteAddress === undefined) {
-      socket.destroy(); // the peer went away before we got to it
+    if (socket.destroyed || socket.remoteAddress === undefined) {
+      socket.destroy(); // the peer went away before we got to it, or its source is over its limit
       return;
     }
     if (this.closed || this.connections.size >= max) {

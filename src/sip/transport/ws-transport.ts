@@ -6,6 +6,7 @@ import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import { formatHostPort, unmapIpv4 } from './address.js';
 import { emitDrop, emitPacket, noHandlers } from './handlers.js';
 import { connectionKey, listenServer, reportListenerError } from './listen-server.js';
+import { SourceLimit } from './source-limit.js';
 import type { TlsCredentials } from './tls-transport.js';
 import type { Endpoint, Transport, TransportHandlers } from './types.js';
 
@@ -22,6 +23,8 @@ export interface WsTransportOptions {
   handshakeTimeout?: number;
   /** Open connections beyond which upgrades are refused (default 10,000). */
   maxConnections?: number;
+  /** Sockets one source address may hold on the listener, handshakes included (default 500). */
+  maxConnectionsPerSource?: number;
   /** Octets queued on one connection beyond which sends fail (default 4 MiB). */
   maxQueuedBytes?: number;
   handlers?: TransportHandlers;
@@ -49,6 +52,8 @@ export class WsTransport implements Transport {
   readonly reliable = true;
   /** Upgrades refused: no `sip` subprotocol, or too many connections. */
   refused = 0;
+  /** Listener sockets, in all and per source, counted before the TLS and HTTP handshakes. */
+  readonly sourceLimit: SourceLimit;
   private handlers: TransportHandlers;
   private server: http.Server | undefined;
   private readonly webSockets: WebSocketServer;
@@ -60,6 +65,10 @@ export class WsTransport implements Transport {
   constructor(private readonly options: WsTransportOptions) {
     this.protocol = options.tls ? 'wss' : 'ws';
     this.handlers = options.handlers ?? noHandlers;
+    this.sourceLimit = new SourceLimit(
+      options.maxConnections ?? 10_000,
+      options.maxConnectionsPerSource ?? 500,
+    );
     this.webSockets = new WebSocketServer({
       noServer: true,
       maxPayload: options.maxMessageSize ?? 64 * 1024,
@@ -87,6 +96,7 @@ export class WsTransport implements Transport {
   async listen(): Promise<void> {
     if (this.server) throw new Error(`${this.protocol.toUpperCase()} transport already listening`);
     const server = this.createServer();
+    this.sourceLimit.attach(server);
     this.server = server;
     server.on('upgrade', (request: http.IncomingMessage, socket: Duplex, head: Buffer) =>
       this.upgrade(request, socket, head),
@@ -142,18 +152,16 @@ export class WsTransport implements Transport {
       response.writeHead(426, { Connection: 'close', Upgrade: 'websocket' }).end();
     };
     const tls = this.options.tls;
+    const handshakeTimeout = this.options.handshakeTimeout ?? 10_000;
+    // Node checks the headers timeout on this interval (default 30 s): an upgrade request that
+    // stalls would otherwise hold its socket three times longer than the timeout says.
+    const checking = { connectionsCheckingInterval: Math.min(1000, handshakeTimeout) };
     const server = tls
       ? https.createServer(
-          {
-            cert: tls.cert,
-            key: tls.key,
-            ca: tls.ca,
-            minVersion: 'TLSv1.2',
-            handshakeTimeout: this.options.handshakeTimeout ?? 10_000,
-          },
+          { cert: tls.cert, key: tls.key, ca: tls.ca, minVersion: 'TLSv1.2', handshakeTimeout, ...checking },
           refuse,
         )
-      : http.createServer(refuse);
+      : http.createServer(checking, refuse);
     // A client that opens a socket and never finishes its HTTP request is dropped.
     server.headersTimeout = this.options.handshakeTimeout ?? 10_000;
     server.requestTimeout = this.options.handshakeTimeout ?? 10_000;

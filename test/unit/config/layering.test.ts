@@ -16,6 +16,7 @@ describe('loadConfig layering: defaults < file < environment < flags', () => {
         listen: ['0.0.0.0'],
         transports: ['udp', 'tcp'],
         maxMessageSize: 65535,
+        maxConnectionsPerSource: 500,
         timers: { t1: 500, t2: 4000, t4: 5000 },
         timerC: 180000,
       },

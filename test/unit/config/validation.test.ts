@@ -22,6 +22,7 @@ const BAD: Record<string, [string, string]> = {
   'wss.port': ['70000', 'expected an integer 1-65535, got 70000'],
   'sip.advertisedAddress': ['bad_host!', 'expected a host name or IP address, got "bad_host!"'],
   'sip.maxMessageSize': ['100', 'expected an integer 1024-1048576, got 100'],
+  'sip.maxConnectionsPerSource': ['0', 'expected an integer 1-10000, got 0'],
   'sip.timers.t1': ['0', 'expected an integer 1-60000, got 0'],
   'sip.timers.t2': ['1.5', 'expected an integer 1-600000, got "1.5"'],
   'sip.timers.t4': ['-1', 'expected an integer 1-600000, got -1'],
