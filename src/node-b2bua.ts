@@ -1,4 +1,4 @@
-import { AdmissionControl, B2bua, CdrWriter } from './b2bua/index.js';
+import { AdmissionControl, B2bua, CallRecordings, CdrWriter, type RelayRecorder } from './b2bua/index.js';
 import type { SwitchboardConfig } from './config/index.js';
 import type { EventBus } from './events/index.js';
 import type { Logger } from './log.js';
@@ -6,7 +6,7 @@ import type { MediaRelay } from './media/relay/index.js';
 import type { MetricsRegistry } from './metrics/index.js';
 import type { SipStack } from './sip/stack/index.js';
 import type { UserAgentCore } from './sip/ua/index.js';
-import type { CdrRepository } from './store/index.js';
+import type { CallPolicyRepository, CdrRepository } from './store/index.js';
 
 export interface B2buaParts {
   config: SwitchboardConfig;
@@ -17,6 +17,10 @@ export interface B2buaParts {
   logger: Logger;
   cdrs: CdrRepository;
   media?: MediaRelay;
+  /** Call and recording policies of subscribers, domains and trunks. */
+  policies?: CallPolicyRepository;
+  /** The recording service, for calls under a recording policy. */
+  recorder?: RelayRecorder;
 }
 
 /** The node's B2BUA and its CDR writer; `stop` ends the calls and writes their CDRs. */
@@ -27,13 +31,13 @@ export interface NodeB2bua {
 }
 
 /**
- * The node's B2BUA when `b2bua.mode` takes any calls (undefined when off: every call proxied),
- * sharing the node's UA core so the legs' in-dialog requests reach their sessions; each ended
- * call's CDR goes to the store; counters in /metrics.
+ * The node's B2BUA, sharing the node's UA core so the legs' in-dialog requests reach their
+ * sessions: it takes the calls `b2bua.mode` and the call and recording policies pick (with mode
+ * off and no policy in the store, none); each ended call's CDR goes to the store; counters in /metrics.
  */
 export function startB2bua(parts: B2buaParts): NodeB2bua | undefined {
   const { config, metrics, logger } = parts;
-  if (config.b2bua.mode === 'off') return undefined;
+  if (config.b2bua.mode === 'off' && !parts.policies) return undefined;
   const ended = new Map<string, number>();
   const refused = new Map<number, number>();
   let started = 0;
@@ -44,9 +48,29 @@ export function startB2bua(parts: B2buaParts): NodeB2bua | undefined {
     // The whole record goes to the log: it can be loaded from there.
     onGiveUp: (cdr, err) => logger.error({ err, cdr }, 'cdr could not be written'),
   });
+  const relay = parts.media && config.b2bua.anchorMedia ? parts.media : undefined;
+  const unrecorded = new Map<string, number>();
+  let recorded = 0;
+  const recordings = new CallRecordings({
+    recorder: parts.recorder,
+    relay,
+    onUnrecorded: (call, policy, why) =>
+      logger.warn(
+        { call, subscriber: policy.subscriber, why },
+        'call goes on unrecorded: recording needs media.relay rtpengine with b2bua.anchorMedia',
+      ),
+    metrics: {
+      started: () => {
+        recorded++;
+      },
+      unrecorded: (reason) => unrecorded.set(reason, (unrecorded.get(reason) ?? 0) + 1),
+    },
+  });
   const b2bua = new B2bua({
     core: parts.core,
     mode: config.b2bua.mode,
+    ...(parts.policies ? { policies: parts.policies } : {}),
+    recordings,
     passHeaders: config.b2bua.passHeaders,
     maxCallDuration: config.b2bua.maxCallDuration,
     sessionExpires: config.b2bua.sessionExpires,
@@ -62,7 +86,7 @@ export function startB2bua(parts: B2buaParts): NodeB2bua | undefined {
     }),
     isOwnUri: (uri) => parts.stack.isLocalUri(uri),
     events: parts.events,
-    ...(parts.media && config.b2bua.anchorMedia ? { media: parts.media } : {}),
+    ...(relay ? { media: relay } : {}),
     records: cdrs,
     metrics: {
       callStarted: () => {
@@ -83,9 +107,30 @@ export function startB2bua(parts: B2buaParts): NodeB2bua | undefined {
       for (const [status, n] of refused) this.inc({ status: String(status) }, n);
     },
   });
+  metrics.counter({
+    name: 'b2bua_calls_recorded_total',
+    help: 'B2BUA calls recorded by a recording policy (the recorder forking them from the relay)',
+    collect() {
+      this.reset();
+      this.inc(recorded);
+    },
+  });
+  metrics.counter({
+    name: 'b2bua_calls_unrecorded_total',
+    help: 'Calls under a recording policy that went on unrecorded, by reason: no-relay (media not anchored), relay-refused (the relay could not fork them)',
+    labelNames: ['reason'],
+    collect() {
+      this.reset();
+      for (const [reason, n] of unrecorded) this.inc({ reason }, n);
+    },
+  });
   logger.info(
-    { mode: config.b2bua.mode, media: config.b2bua.anchorMedia ? parts.media?.kind : 'passed through' },
-    'b2bua taking calls',
+    {
+      mode: config.b2bua.mode,
+      policies: parts.policies !== undefined,
+      media: config.b2bua.anchorMedia ? parts.media?.kind : 'passed through',
+    },
+    'b2bua taking calls by policy',
   );
   return {
     b2bua,

@@ -166,6 +166,8 @@ export async function startNode(
         logger: logger.child({ role: 'b2bua' }),
         media: services.media,
         cdrs: services.store.cdrs,
+        policies: services.store.callPolicies,
+        recorder: services.recordings,
       })
     : undefined;
   const routing = new RoutingRole(

@@ -28,6 +28,10 @@ export const cdrSchema = {
       description:
         'Why the node ended the call: the RFC 3326 Reason it sent both legs, e.g. Q.850;cause=102;text="Media timeout".',
     },
+    recordingId: {
+      type: 'string',
+      description: 'The recording made of the call by a recording policy (GET /v1/recordings/{id}).',
+    },
   },
   required: [
     'id',

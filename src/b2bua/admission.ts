@@ -8,6 +8,12 @@ export interface AdmissionLimits {
   emergency: readonly string[];
 }
 
+/** One subscriber's, domain's or trunk's own limits (its call policy); absent ones are the node's. */
+export interface EntityLimits {
+  concurrent?: number;
+  perSecond?: number;
+}
+
 /** Who a call counts against. */
 export interface CallParties {
   subscriber?: string;
@@ -15,6 +21,8 @@ export interface CallParties {
   trunks: string[];
   /** The called user part (number). */
   callee?: string;
+  /** Limits of these parties that override the node's, by `kind:name` (`trunk:carrier-a`). */
+  limits?: ReadonlyMap<string, EntityLimits>;
 }
 
 /** Why a call is refused: the status, its Reason, and when to try again. */
@@ -29,7 +37,8 @@ type Counted = Array<[kind: 'subscriber' | 'domain' | 'trunk', name: string]>;
 /**
  * Call admission control: a new call over a concurrent-call limit is refused 403, over a
  * calls-per-second limit 503 with Retry-After (both with an RFC 3326 Reason); emergency numbers
- * always pass. An admitted call counts until `release`.
+ * always pass. The limits are the node's, or a party's own (its call policy: 0 is no limit).
+ * An admitted call counts until `release`.
  */
 export class AdmissionControl {
   private readonly active = new Map<string, number>();
@@ -52,7 +61,7 @@ export class AdmissionControl {
     if (parties.domain) counted.push(['domain', parties.domain]);
     for (const trunk of parties.trunks) counted.push(['trunk', trunk]);
     if (!this.isEmergency(parties.callee)) {
-      const refusal = this.check(counted);
+      const refusal = this.check(counted, parties.limits);
       if (refusal) return refusal;
     }
     const second = Math.floor(this.now() / 1000);
@@ -81,18 +90,19 @@ export class AdmissionControl {
     };
   }
 
-  private check(counted: Counted): Refusal | undefined {
+  private check(counted: Counted, own: ReadonlyMap<string, EntityLimits> | undefined): Refusal | undefined {
     const second = Math.floor(this.now() / 1000);
     for (const [kind, name] of counted) {
       const key = `${kind}:${name}`;
-      const max = this.limits.concurrent[kind];
+      const entity = own?.get(key);
+      const max = entity?.concurrent ?? this.limits.concurrent[kind];
       if (max > 0 && (this.active.get(key) ?? 0) >= max) {
         return {
           status: 403,
           reason: `SIP;cause=403;text="Too many calls of ${kind} ${name.replace(/["\\]/g, '')}"`,
         };
       }
-      const perSecond = this.limits.perSecond;
+      const perSecond = entity?.perSecond ?? this.limits.perSecond;
       const window = this.rate.get(key);
       if (perSecond > 0 && window?.second === second && window.count >= perSecond) {
         return { status: 503, reason: `SIP;cause=503;text="Call rate of ${kind} over limit"`, retryAfter: 1 };

@@ -11,7 +11,8 @@ import {
   type RequestOptions,
   type UserAgentCore,
 } from '../sip/ua/index.js';
-import { CallMedia } from './call-media.js';
+import { NoCommonCodecError } from './call-codecs.js';
+import { CallMedia, trunkCodecOrder } from './call-media.js';
 import type { CallRecord } from './call-record.js';
 import { CalleeLegHost } from './callee-leg-host.js';
 import { EarlyDialogs } from './early-dialogs.js';
@@ -55,6 +56,8 @@ export interface CallDeps {
   sessionExpires: number;
   /** ms an answered call's relay may see no RTP before the node ends it (0 or absent: never). */
   mediaTimeout?: number;
+  /** Codec policy of the SDP each side receives (src/b2bua/call-plan.ts); absent: the trunk's codec order. */
+  codecs?: { toCallee?: CodecPolicy; toCaller?: CodecPolicy };
   onError: (error: unknown, context: string) => void;
   /** In-dialog requests the legs do not relay: REFER (transfer.ts), OPTIONS, the rest 405. */
   otherRequest?: (call: B2buaCall, side: Side, incoming: IncomingRequest) => void;
@@ -116,10 +119,7 @@ export class B2buaCall {
     const request = taken.request;
     this.callerTag = request.from.tag ?? '';
     this.caller = deps.core.acceptInvite(request, taken.transaction);
-    const trunk = taken.context.trunkCall?.trunk;
-    const codecs: CodecPolicy | undefined =
-      trunk && trunk.codecs.length > 0 ? { order: trunk.codecs } : undefined;
-    this.media = new CallMedia(deps.media, this.id, codecs);
+    this.media = new CallMedia(deps.media, this.id, deps.codecs ?? trunkCodecOrder(taken));
     this.host = new CalleeLegHost(deps.core, taken.relay, taken.targets, taken.context, {
       source: { protocol: 'udp', ...this.ownAddress() },
       isOwnUri: deps.isOwnUri,
@@ -243,7 +243,8 @@ export class B2buaCall {
       }
     } catch (error) {
       this.deps.onError(error, 'media offer');
-      this.failBeforeCallee(488, 'SIP;cause=488;text="Media relay refused the offer"');
+      const reason = error instanceof NoCommonCodecError ? error.reason : undefined;
+      this.failBeforeCallee(488, reason ?? 'SIP;cause=488;text="Media relay refused the offer"');
       return;
     }
     if (this.caller.state === 'terminated') {

@@ -2,13 +2,16 @@ import type { EventBus } from '../events/index.js';
 import type { MediaRelay } from '../media/relay/index.js';
 import type { CallOwner, CallTakeover, RoutingContext, TakenCall } from '../routing/index.js';
 import { createResponse, type SipRequest, type Uri } from '../sip/message/index.js';
+import type { ForwardTarget } from '../sip/proxy/index.js';
 import type { ServerTransaction } from '../sip/transaction/index.js';
 import type { UserAgentCore } from '../sip/ua/index.js';
-import type { AdmissionControl } from './admission.js';
+import type { AdmissionControl, EntityLimits } from './admission.js';
 import { B2buaCall, type CallObserver } from './b2bua-call.js';
-import { type B2buaMode, takesCall } from './call-policy.js';
+import { CallPlanner, type CallPolicySource } from './call-planner.js';
+import type { B2buaMode } from './call-policy.js';
 import type { CallRecord } from './call-record.js';
 import { HeaderPolicy } from './header-policy.js';
+import type { CallRecordings } from './recording-policy.js';
 import { intervalTooSmall, MIN_SESSION_EXPIRES } from './session-timer.js';
 import { type HeldCall, Transfers } from './transfer.js';
 import type { TransferredCall, TransferredCallObserver } from './transferred-call.js';
@@ -28,7 +31,12 @@ export interface B2buaMetrics {
 
 export interface B2buaOptions {
   core: UserAgentCore;
+  /** The default of which calls it takes; `policies` refine it per subscriber, domain and trunk. */
   mode: B2buaMode;
+  /** Call and recording policies of the parties (the store); without it only `mode` applies. */
+  policies?: CallPolicySource;
+  /** Applies recording policies to answered calls (src/b2bua/recording-policy.ts). */
+  recordings?: CallRecordings;
   /** X- headers passed between legs besides the fixed list (`b2bua.passHeaders`). */
   passHeaders?: readonly string[];
   /** Seconds an answered call may last (`b2bua.maxCallDuration`; 0: no limit). */
@@ -58,6 +66,9 @@ export class B2bua implements CallTakeover, CallOwner, CallObserver, Transferred
   /** Each call's admission, released when it ends. */
   private readonly releases = new Map<string, () => void>();
   private readonly headers: HeaderPolicy;
+  private readonly planner: CallPlanner;
+  /** CDRs waiting for their call's recording to stop (its id goes in them). */
+  private readonly recordsPending = new Set<Promise<void>>();
   private readonly now: () => number;
   private readonly onError: (error: unknown, context: string) => void;
   /** REFER from the legs: blind and attended transfer (transfer.ts). */
@@ -65,6 +76,7 @@ export class B2bua implements CallTakeover, CallOwner, CallObserver, Transferred
 
   constructor(private readonly options: B2buaOptions) {
     this.headers = new HeaderPolicy(options.passHeaders);
+    this.planner = new CallPlanner(options.mode, options.policies);
     this.now = options.now ?? Date.now;
     this.onError = options.onError ?? ((error, context) => options.core.onError(error, `b2bua ${context}`));
     this.transfers = new Transfers({
@@ -118,8 +130,8 @@ export class B2bua implements CallTakeover, CallOwner, CallObserver, Transferred
     this.transfers.replace(request, transaction);
   }
 
-  takes(_request: SipRequest, context: RoutingContext): boolean {
-    return takesCall(this.options.mode, context);
+  takes(request: SipRequest, context: RoutingContext, targets: ForwardTarget[]): boolean | Promise<boolean> {
+    return this.planner.takes(request, context, targets);
   }
 
   take(taken: TakenCall): void {
@@ -130,7 +142,8 @@ export class B2bua implements CallTakeover, CallOwner, CallObserver, Transferred
       taken.transaction.respond(response);
       return;
     }
-    const admitted = this.admit(taken);
+    const plan = this.planner.planOf(taken.context);
+    const admitted = this.admit(taken, plan?.limits);
     if (!admitted) return;
     let call: B2buaCall;
     try {
@@ -145,6 +158,7 @@ export class B2bua implements CallTakeover, CallOwner, CallObserver, Transferred
           maxDuration: this.options.maxCallDuration * 1000,
           sessionExpires: this.options.sessionExpires ?? 0,
           mediaTimeout: (this.options.mediaTimeout ?? 0) * 1000,
+          ...(plan ? { codecs: plan.codecs } : {}),
           onError: this.onError,
           otherRequest: (held, side, incoming) => this.transfers.otherRequest(held, side, incoming),
         },
@@ -174,10 +188,14 @@ export class B2bua implements CallTakeover, CallOwner, CallObserver, Transferred
     while (this.calls.size > 0 && this.now() < deadline)
       await new Promise((resolve) => setTimeout(resolve, 20));
     await Promise.allSettled([...this.calls.values()].map((call) => call.abandon()));
+    await Promise.allSettled([...this.recordsPending]);
   }
 
   /** Admission control: the call's release, or undefined when it was refused (and answered). */
-  private admit(taken: TakenCall): { release: () => void } | undefined {
+  private admit(
+    taken: TakenCall,
+    limits: ReadonlyMap<string, EntityLimits> | undefined,
+  ): { release: () => void } | undefined {
     const admission = this.options.admission;
     if (!admission) return { release: () => {} };
     const { context, request } = taken;
@@ -189,6 +207,7 @@ export class B2bua implements CallTakeover, CallOwner, CallObserver, Transferred
       ...(context.caller ? { subscriber: context.caller.aor, domain: context.caller.domain } : {}),
       trunks,
       ...(uri.kind === 'sip' && uri.user ? { callee: uri.user } : {}),
+      ...(limits && limits.size > 0 ? { limits } : {}),
     });
     if ('release' in result) return result;
     const response = createResponse(request, result.status);
@@ -214,6 +233,9 @@ export class B2bua implements CallTakeover, CallOwner, CallObserver, Transferred
 
   answered(call: HeldCall): void {
     this.publish(call, 'call.answered', { status: 200 });
+    // A transfer's new call is planned by nobody: only taken calls have a recording policy applied.
+    const recording = 'taken' in call ? this.planner.planOf(call.taken.context)?.recording : undefined;
+    if (recording) this.options.recordings?.start(call.id, recording);
   }
 
   completed(call: HeldCall, record: CallRecord): void {
@@ -228,6 +250,21 @@ export class B2bua implements CallTakeover, CallOwner, CallObserver, Transferred
       disposition: record.disposition,
       at: record.endAt,
     });
+    const recordings = this.options.recordings;
+    if (!recordings?.has(call.id)) {
+      this.writeRecord(record);
+      return;
+    }
+    // The recording stops first, so the CDR can name it.
+    const pending = recordings.end(call.id).then((id) => {
+      if (id !== undefined) record.recordingId = id;
+      this.writeRecord(record);
+    });
+    this.recordsPending.add(pending);
+    void pending.finally(() => this.recordsPending.delete(pending));
+  }
+
+  private writeRecord(record: CallRecord): void {
     try {
       this.options.records?.write(record);
     } catch (error) {

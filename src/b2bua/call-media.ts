@@ -4,12 +4,28 @@ import {
   type MediaRelay,
   type MediaSessionStatistics,
 } from '../media/relay/index.js';
+import type { TakenCall } from '../routing/index.js';
+import { checkCodecsLeft, filterSdpCodecs } from './call-codecs.js';
 import { SdpOrigin } from './sdp-origin.js';
+
+/** Codec policy of the SDP each side receives. */
+export interface CallCodecs {
+  toCallee?: CodecPolicy;
+  toCaller?: CodecPolicy;
+}
+
+/** Without a call plan: the outbound trunk's codec preference for the SDP the callee receives. */
+export function trunkCodecOrder(taken: TakenCall): CallCodecs {
+  const trunk = taken.context.trunkCall?.trunk;
+  return trunk && trunk.codecs.length > 0 ? { toCallee: { order: trunk.codecs } } : {};
+}
 
 /**
  * The SDP of one leg made into the SDP for the other: through the media relay (anchored media,
- * the relay's addresses, the callee side's codec policy), or unchanged when the node has no relay
- * (a signalling-only B2BUA). One relay session per call, keyed by the call's id and the legs' tags.
+ * the relay's addresses, the receiving side's codec policy), or with only the codec policy applied
+ * when the node has no relay (a signalling-only B2BUA). One relay session per call, keyed by the
+ * call's id and the legs' tags. An offer the codec policy leaves no audio codec in is refused
+ * (NoCommonCodecError: 488).
  */
 export class CallMedia {
   private usedRelay = false;
@@ -22,8 +38,8 @@ export class CallMedia {
   constructor(
     private readonly relay: MediaRelay | undefined,
     private readonly callId: string,
-    /** Codec policy for the SDP the callee side receives (its trunk's codec preferences). */
-    private readonly calleeCodecs: CodecPolicy | undefined,
+    /** Codec policy for the SDP each side receives (call policies, the trunk's codec preference). */
+    private readonly codecs: CallCodecs,
   ) {}
 
   /** Whether the relay holds a session of this call (an offer went through it). */
@@ -37,15 +53,17 @@ export class CallMedia {
 
   /** An offer from one leg (`fromTag`): the SDP for the other. */
   async offer(sdp: Buffer, fromTag: string, toCallee: boolean, label: string): Promise<Buffer> {
-    if (!this.relay) return sdp;
+    const codecs = toCallee ? this.codecs.toCallee : this.codecs.toCaller;
+    const text = sdp.toString('utf8');
+    if (codecs) checkCodecsLeft(text, codecs);
+    if (!this.relay) return codecs ? Buffer.from(filterSdpCodecs(text, codecs), 'utf8') : sdp;
     this.usedRelay = true;
     this.offers++;
-    this.held = isHold(sdp.toString('utf8'));
-    const codecs = toCallee ? this.calleeCodecs : undefined;
+    this.held = isHold(text);
     const relayed = await this.relay.offer({
       callId: this.callId,
       fromTag,
-      sdp: sdp.toString('utf8'),
+      sdp: text,
       label,
       ...(codecs ? { codecs } : {}),
     });

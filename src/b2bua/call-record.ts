@@ -29,6 +29,8 @@ export interface CallRecord {
   media?: MediaSessionStatistics;
   /** The Reason (RFC 3326) the node sent both legs when it ended the call itself. */
   reason?: string;
+  /** The recording made of the call by its recording policy (src/b2bua/recording-policy.ts). */
+  recordingId?: string;
 }
 
 /** Seconds from answer to end (0 unanswered), and whole seconds started, as carriers bill. */

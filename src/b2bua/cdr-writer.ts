@@ -26,6 +26,7 @@ export function cdrOf(record: CallRecord): Cdr {
   if (record.answerAt !== undefined) cdr.answerAt = new Date(record.answerAt);
   if (record.media) cdr.media = record.media;
   if (record.reason) cdr.reason = record.reason;
+  if (record.recordingId) cdr.recordingId = record.recordingId;
   return cdr;
 }
 

@@ -1,12 +1,29 @@
 /** The B2BUA role: calls held as two legs under the node's control (docs/architecture.md). */
 
-export { AdmissionControl, type AdmissionLimits, type CallParties, type Refusal } from './admission.js';
+export {
+  AdmissionControl,
+  type AdmissionLimits,
+  type CallParties,
+  type EntityLimits,
+  type Refusal,
+} from './admission.js';
 export { B2bua, type B2buaMetrics, type B2buaOptions, type CallRecordSink } from './b2bua.js';
 export { B2buaCall, type CallObserver, type Side } from './b2bua-call.js';
-export { B2BUA_MODES, type B2buaMode, takesCall } from './call-policy.js';
+export { checkCodecsLeft, NoCommonCodecError } from './call-codecs.js';
+export { type CallCodecs, CallMedia } from './call-media.js';
+export { type PartiesOfCall, partiesOf, type SubscriberParty } from './call-parties.js';
+export { type CallPlan, combineCodecs, decideTakeover, planCall } from './call-plan.js';
+export { CallPlanner, type CallPolicySource } from './call-planner.js';
+export { B2BUA_MODES, type B2buaMode } from './call-policy.js';
 export { type CallRecord, durations } from './call-record.js';
 export { CdrWriter, type CdrWriterOptions, cdrOf } from './cdr-writer.js';
 export { HeaderPolicy, PASSED_HEADERS } from './header-policy.js';
+export {
+  type CallRecordingPolicy,
+  CallRecordings,
+  type CallRecordingsOptions,
+  type RelayRecorder,
+} from './recording-policy.js';
 export {
   callerStatusFor,
   type Disposition,

@@ -112,14 +112,14 @@ export class TransferredCall {
     this.setupAt = deps.now();
     // (A leg of a call held already is a session; an InviteClientSession has an `invite` too.)
     if ('targets' in target) {
-      this.media = new CallMedia(deps.media, this.id, target.codecs);
+      this.media = new CallMedia(deps.media, this.id, target.codecs ? { toCallee: target.codecs } : {});
       this.host = new CalleeLegHost(deps.core, target.relay, target.targets, target.context, {
         source: { protocol: 'udp', ...this.ownAddress() },
         isOwnUri: deps.isOwnUri,
       });
       this.legs = { caller: transferee, callee: new InviteClientSession(this.host, target.invite) };
     } else {
-      this.media = new CallMedia(deps.media, this.id, undefined);
+      this.media = new CallMedia(deps.media, this.id, {});
       this.legs = { caller: transferee, callee: target };
     }
   }

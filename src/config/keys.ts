@@ -500,7 +500,7 @@ export const KEYS: readonly KeySpec[] = [
     flagArg: '<mode>',
     text: 'string',
     validate: oneOf(B2BUA_MODES),
-    description: `Which calls the B2BUA holds as two legs: ${B2BUA_MODES.join('|')} (off: all proxied; trunks: calls from or to a trunk).`,
+    description: `Which calls the B2BUA holds as two legs by default: ${B2BUA_MODES.join('|')} (off: all proxied; trunks: calls from or to a trunk; nat: calls of phones behind NAT). Call policies of subscribers, domains and trunks and recording policies override it (docs/b2bua-policy.md).`,
   },
   {
     key: 'b2bua.passHeaders',

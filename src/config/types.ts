@@ -84,11 +84,11 @@ export interface NatConfig {
 }
 
 /** Which calls the B2BUA takes over (src/b2bua/call-policy.ts). */
-export const B2BUA_MODES = ['off', 'all', 'trunks'] as const;
+export const B2BUA_MODES = ['off', 'all', 'trunks', 'nat'] as const;
 
 /** The B2BUA role: which calls it holds as two legs, and how. */
 export interface B2buaConfig {
-  /** off: every call proxied; all: every new call; trunks: calls from or to a trunk. */
+  /** The default (call policies refine it): off: proxied; all: every new call; trunks: calls from or to a trunk; nat: calls of phones behind NAT. */
   mode: (typeof B2BUA_MODES)[number];
   /** X- headers passed from one leg to the other (`X-*`: all of them). */
   passHeaders: string[];

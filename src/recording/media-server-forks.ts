@@ -1,4 +1,5 @@
 import { NgClient, NgError, NgTimeoutError, type SubscribeRequestReply } from '../media/ng/index.js';
+import type { MediaRelay } from '../media/relay/index.js';
 import { RecordingError } from './types.js';
 
 /** One media server forking one call's media to the recorder (an rtpengine subscription). */
@@ -7,6 +8,8 @@ export interface MediaFork {
   callId: string;
   /** The subscription's to-tag, chosen by rtpengine. */
   toTag: string;
+  /** Set when the node's own media relay forks the call (a B2BUA call): unsubscribe through it. */
+  relay?: MediaRelay;
 }
 
 /**
@@ -46,7 +49,8 @@ export class MediaServerForks {
 
   /** Ends the fork; rejects when the media server says no (the call may be gone already). */
   async unsubscribe(fork: MediaFork): Promise<void> {
-    await this.client(fork.address).unsubscribe({ callId: fork.callId, toTag: fork.toTag });
+    if (fork.relay) await fork.relay.unsubscribe({ callId: fork.callId, toTag: fork.toTag });
+    else await this.client(fork.address).unsubscribe({ callId: fork.callId, toTag: fork.toTag });
   }
 
   async close(): Promise<void> {

@@ -4,6 +4,7 @@ import { join, resolve, sep } from 'node:path';
 import type { Logger } from 'pino';
 import type { EventBus, RecordingEvent } from '../events/index.js';
 import type { NgClient } from '../media/ng/index.js';
+import type { MediaRelay, MediaSubscription } from '../media/relay/index.js';
 import { LegReceiver, type RtpPortRange, RtpPortRangeExhaustedError } from '../media/udp/index.js';
 import type { RecordingIndex, StoredRecording } from '../store/index.js';
 import { FileRecording } from './files/index.js';
@@ -127,6 +128,51 @@ export class RecordingManager implements RecordingService {
       },
     ).catch(async (e: unknown) => {
       await this.forks.unsubscribe(fork).catch(() => {});
+      throw e;
+    });
+    recording.fork = fork;
+    return summaryOf(recording.doc);
+  }
+
+  /**
+   * Records a call whose media the node's relay carries (a B2BUA call under a recording policy):
+   * the relay forks every leg (MediaRelay.subscribe, SIPREC labels), the recorder answers its SDP
+   * and receives the forked RTP. The recording ends with stop, or when the media stops.
+   */
+  async startFromRelay(
+    relay: MediaRelay,
+    request: { callId: string; store: boolean; streamUrl?: string },
+  ): Promise<RecordingSummary> {
+    const callId = request.callId;
+    let subscription: MediaSubscription;
+    try {
+      subscription = await relay.subscribe({ callId, siprec: true });
+    } catch (e) {
+      throw new RecordingError(
+        'media-server',
+        `the ${relay.kind} media relay cannot fork call ${callId}: ${(e as Error).message}`,
+      );
+    }
+    const fork: MediaFork = { address: `${relay.kind} relay`, callId, toTag: subscription.toTag, relay };
+    const recording = await this.begin(
+      {
+        callId,
+        source: 'media-server',
+        offer: subscription.sdp,
+        store: request.store,
+        ...(request.streamUrl !== undefined ? { streamUrl: request.streamUrl } : {}),
+      },
+      async (media, doc) => {
+        for (const leg of media.legs) {
+          const tag = subscription.labels[leg.label]?.tag;
+          if (tag !== undefined) leg.participant = { name: tag };
+        }
+        const fromTags = [...new Set(Object.values(subscription.labels).map((l) => l.tag))];
+        doc.mediaServer = { address: fork.address, toTag: fork.toTag, fromTags };
+        await relay.subscribeAnswer({ callId, toTag: fork.toTag, sdp: media.sdp });
+      },
+    ).catch(async (e: unknown) => {
+      await relay.unsubscribe({ callId, toTag: fork.toTag }).catch(() => {});
       throw e;
     });
     recording.fork = fork;

@@ -46,6 +46,7 @@ export interface TakenCall {
  * proxy relaying the caller's INVITE. Asked only for new INVITEs (no To tag) on a stateful node.
  */
 export interface CallTakeover {
-  takes(request: SipRequest, context: RoutingContext): boolean;
+  /** Whether it takes the call; a promise when its policy needs the store (the call waits). */
+  takes(request: SipRequest, context: RoutingContext, targets: ForwardTarget[]): boolean | Promise<boolean>;
   take(call: TakenCall): void;
 }

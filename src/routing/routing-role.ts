@@ -90,17 +90,18 @@ export class RoutingRole implements StackHandlers, CallRouter {
     context: RoutingContext,
   ): void {
     if (transaction.isInvite) this.deciding.set(transaction, context);
-    pending
-      .then(
-        (decision) => {
-          if (!context.cancelled) this.carryOut(decision, request, transaction, context);
-        },
-        (e: unknown) => {
-          this.options.onError?.(e);
-          if (!context.cancelled) transaction.respond(createResponse(request, 500));
-        },
-      )
-      .finally(() => this.deciding.delete(transaction));
+    // Done deciding before carrying out: a takeover policy may start deciding again.
+    pending.then(
+      (decision) => {
+        this.deciding.delete(transaction);
+        if (!context.cancelled) this.carryOut(decision, request, transaction, context);
+      },
+      (e: unknown) => {
+        this.deciding.delete(transaction);
+        this.options.onError?.(e);
+        if (!context.cancelled) transaction.respond(createResponse(request, 500));
+      },
+    );
   }
 
   private carryOut(
@@ -117,8 +118,7 @@ export class RoutingRole implements StackHandlers, CallRouter {
         decision.role.handle(request, transaction);
         return;
       case 'forward':
-        if (this.takenOver(request, transaction, decision.targets, context)) return;
-        this.relay.forward(request, transaction, decision.targets, context);
+        this.forwardOrTakeOver(request, transaction, decision.targets, context);
         return;
       case 'continue':
         // Static routing always decides; reaching here is a bug, not the caller's fault.
@@ -127,18 +127,43 @@ export class RoutingRole implements StackHandlers, CallRouter {
     }
   }
 
-  /** A new call the takeover's policy picks: it answers the caller and places its own call. */
-  private takenOver(
+  /**
+   * A new call the takeover's policy picks goes to it (it answers the caller and places its own
+   * call); the rest are relayed. A policy that asks the store decides later: a CANCEL meanwhile
+   * ends the INVITE with 487 as during the stages.
+   */
+  private forwardOrTakeOver(
     request: SipRequest,
     transaction: ServerTransaction,
     targets: ForwardTarget[],
     context: RoutingContext,
-  ): boolean {
+  ): void {
     const takeover = this.takeover;
-    if (!takeover || request.method !== 'INVITE' || request.to.tag !== undefined) return false;
-    if (!takeover.takes(request, context)) return false;
-    takeover.take({ request, transaction, targets, context, relay: this.relay, router: this });
-    return true;
+    if (!takeover || request.method !== 'INVITE' || request.to.tag !== undefined) {
+      this.relay.forward(request, transaction, targets, context);
+      return;
+    }
+    const go = (takes: boolean) => {
+      if (takes) takeover.take({ request, transaction, targets, context, relay: this.relay, router: this });
+      else this.relay.forward(request, transaction, targets, context);
+    };
+    const takes = takeover.takes(request, context, targets);
+    if (typeof takes === 'boolean') {
+      go(takes);
+      return;
+    }
+    this.deciding.set(transaction, context);
+    takes
+      .then(
+        (yes) => {
+          if (!context.cancelled) go(yes);
+        },
+        (e: unknown) => {
+          this.options.onError?.(e);
+          if (!context.cancelled) transaction.respond(createResponse(request, 500));
+        },
+      )
+      .finally(() => this.deciding.delete(transaction));
   }
 
   /** The stages' decision for a call the takeover role places on a party's behalf (a transfer). */

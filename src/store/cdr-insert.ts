@@ -26,6 +26,7 @@ const COLUMNS = [
   'disposition',
   'media',
   'reason',
+  'recording_id',
 ] as const;
 type Column = (typeof COLUMNS)[number];
 // A column added to the table and not to COLUMNS fails to compile here (it would never be written).
@@ -35,7 +36,7 @@ void everyColumnBound;
 
 /**
  * The insert of one CDR, compiled once: every call that ends writes one, and building the
- * 19-column upsert with Kysely cost about as much as SQLite's insert (bench/b2bua-vs-kamailio.sh,
+ * 20-column upsert with Kysely cost about as much as SQLite's insert (bench/b2bua-vs-kamailio.sh,
  * `--cpu-prof`). A retried write changes nothing; a real CDR replaces the 'interrupted' one that
  * recovery wrote for a call whose node was thought dead but was not.
  */

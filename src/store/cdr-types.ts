@@ -44,6 +44,8 @@ export interface Cdr {
   reason?: string;
   /** The media relay's statistics, as it reported them. */
   media?: unknown;
+  /** The recording made of the call (a subscriber's recording policy), by its id. */
+  recordingId?: string;
 }
 
 /** Filters of a CDR listing; results are newest first, `limit` at a time. */

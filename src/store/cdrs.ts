@@ -134,6 +134,7 @@ export function cdrRow(cdr: Cdr, flavor: SqlFlavor): Insertable<CdrsTable> {
     disposition: cdr.disposition,
     media: cdr.media === undefined ? null : JSON.stringify(cdr.media),
     reason: cdr.reason ?? null,
+    recording_id: cdr.recordingId ?? null,
   };
 }
 
@@ -159,5 +160,6 @@ function toCdr(row: Selectable<CdrsTable>): Cdr {
   if (row.answer_at !== null) cdr.answerAt = toDate(row.answer_at);
   if (row.media !== null) cdr.media = JSON.parse(row.media) as unknown;
   if (row.reason !== null && row.reason !== undefined) cdr.reason = row.reason;
+  if (row.recording_id !== null && row.recording_id !== undefined) cdr.recordingId = row.recording_id;
   return cdr;
 }

@@ -5,6 +5,19 @@ export type {
   RecoverySelection,
 } from './call-journal-types.js';
 export {
+  B2BUA_CHOICES,
+  type B2buaChoice,
+  CALL_POLICY_SCOPES,
+  type CallPolicies,
+  type CallPolicy,
+  type CallPolicyKeys,
+  type CallPolicyRepository,
+  type CallPolicyScope,
+  type CodecRules,
+  type StoredCallPolicy,
+} from './call-policy-types.js';
+export { checkCallPolicy } from './call-policy-validate.js';
+export {
   CDR_DISPOSITIONS,
   type Cdr,
   type CdrDisposition,

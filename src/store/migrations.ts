@@ -278,7 +278,43 @@ export const MIGRATIONS: readonly Migration[] = [
       `create index call_journal_seen on call_journal (seen_at)`,
     ],
   },
+  {
+    version: 11,
+    name: 'call policies per subscriber, domain and trunk; the recording a CDR names',
+    statements: (t) => [
+      // A null column inherits (docs/b2bua-policy.md): the next level, then the node's b2bua.* keys.
+      `create table subscriber_call_policies (
+        domain text not null,
+        username text not null,
+        ${callPolicyColumns(t)},
+        primary key (domain, username),
+        foreign key (domain, username) references subscribers (domain, username) on delete cascade
+      )`,
+      `create table domain_call_policies (
+        domain text primary key references domains (name) on delete cascade,
+        ${callPolicyColumns(t)}
+      )`,
+      `create table trunk_call_policies (
+        trunk text primary key references trunks (name) on delete cascade,
+        ${callPolicyColumns(t)}
+      )`,
+      // The recording the recorded-calls policy made of the call (recordings.id), if any.
+      `alter table cdrs add column recording_id text`,
+    ],
+  },
 ];
+
+/** What a call policy sets; encoding lists are comma-separated (`PCMA,G722`). */
+function callPolicyColumns(t: SqlFlavor['types']): string {
+  return `b2bua text check (b2bua in ('always', 'never', 'nat')),
+        max_calls integer,
+        max_call_rate integer,
+        codec_allow text,
+        codec_strip text,
+        codec_order text,
+        ptime integer,
+        updated_at ${t.time} not null`;
+}
 
 /** The feature settings a subscriber and a domain (as default) both have. */
 function featureColumns(t: SqlFlavor['types']): string {

@@ -199,6 +199,33 @@ export interface CdrsTable {
   media: string | null;
   /** RFC 3326 Reason of a call the node ended. */
   reason: string | null;
+  /** The recording made of the call (recordings.id). */
+  recording_id: string | null;
+}
+
+/** A call policy's settings; null inherits. Encoding lists comma-separated. */
+export interface CallPolicyColumns {
+  b2bua: string | null;
+  max_calls: number | null;
+  max_call_rate: number | null;
+  codec_allow: string | null;
+  codec_strip: string | null;
+  codec_order: string | null;
+  ptime: number | null;
+  updated_at: Timestamp;
+}
+
+export interface SubscriberCallPoliciesTable extends CallPolicyColumns {
+  domain: string;
+  username: string;
+}
+
+export interface DomainCallPoliciesTable extends CallPolicyColumns {
+  domain: string;
+}
+
+export interface TrunkCallPoliciesTable extends CallPolicyColumns {
+  trunk: string;
 }
 
 export interface CallJournalTable {
@@ -236,4 +263,7 @@ export interface StoreSchema {
   routing_revision: RoutingRevisionTable;
   cdrs: CdrsTable;
   call_journal: CallJournalTable;
+  subscriber_call_policies: SubscriberCallPoliciesTable;
+  domain_call_policies: DomainCallPoliciesTable;
+  trunk_call_policies: TrunkCallPoliciesTable;
 }

@@ -3,6 +3,8 @@ import { SqlApiKeys } from './api-keys.js';
 import { SqlCallFeatures } from './call-features.js';
 import { SqlCallJournal } from './call-journal.js';
 import type { CallJournalRepository } from './call-journal-types.js';
+import { SqlCallPolicies } from './call-policies.js';
+import type { CallPolicyRepository } from './call-policy-types.js';
 import type { CdrRepository } from './cdr-types.js';
 import { SqlCdrs } from './cdrs.js';
 import { ConflictError, NotFoundError } from './errors.js';
@@ -66,6 +68,8 @@ export class SqlProvisioningStore implements ProvisioningStore {
   readonly cdrs: CdrRepository;
   /** Open records of the B2BUA's calls in progress, for CDRs of calls a dead node left. */
   readonly callJournal: CallJournalRepository;
+  /** What the B2BUA does with the calls of each subscriber, domain and trunk. */
+  readonly callPolicies: CallPolicyRepository;
   /** The hot queries, compiled once: a subscriber by name, and full and single-row binding upserts. */
   private readonly subscriberQuery: PreparedQuery<SubscriberRow>;
   private readonly upsertBatch: PreparedQuery<unknown>;
@@ -83,6 +87,7 @@ export class SqlProvisioningStore implements ProvisioningStore {
     this.trunks = new SqlTrunks(db, flavor);
     this.cdrs = new SqlCdrs(db, flavor);
     this.callJournal = new SqlCallJournal(db, flavor);
+    this.callPolicies = new SqlCallPolicies(db, flavor);
     this.subscriberQuery = new PreparedQuery(subscriberLookup(db, '', ''), 2);
     this.upsertBatch = this.bindingUpsert(BINDING_BATCH);
     this.upsertOne = this.bindingUpsert(1);

@@ -25,6 +25,7 @@ export {
 export { applyCodecPolicy, type PayloadEncoding } from './sdp/codec-policy.js';
 export { isHold, setSdpDirection } from './sdp/direction.js';
 export { offeredEncodings } from './sdp/encodings.js';
+export { filterSdpCodecs, sectionsLeftWithoutCodec } from './sdp/filter.js';
 export { rewriteSdp, type SdpStream, sdpStreams } from './sdp/rewrite.js';
 export type {
   CodecPolicy,

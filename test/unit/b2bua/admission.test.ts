@@ -101,3 +101,40 @@ describe('B2BUA with admission control', () => {
     expect(b2bua.active).toBe(0);
   });
 });
+
+describe('admission limits of one subscriber, domain or trunk (call policies)', () => {
+  it("a party's own limit overrides the node's, 0 lifting it; other parties keep the node's", () => {
+    const admission = new AdmissionControl(
+      { concurrent: { subscriber: 1, domain: 0, trunk: 0 }, perSecond: 0, emergency: [] },
+      () => 1_000,
+    );
+    const vip = new Map([['subscriber:sip:vip@x', { concurrent: 3 }]]);
+    const calls = [1, 2, 3].map(() => admission.admit({ subscriber: 'sip:vip@x', trunks: [], limits: vip }));
+    expect(calls.every((c) => 'release' in c)).toBe(true);
+    expect(admission.admit({ subscriber: 'sip:vip@x', trunks: [], limits: vip })).toMatchObject({
+      status: 403,
+    });
+    const unlimited = new Map([['subscriber:sip:pbx@x', { concurrent: 0 }]]);
+    for (let i = 0; i < 5; i++)
+      expect('release' in admission.admit({ subscriber: 'sip:pbx@x', trunks: [], limits: unlimited })).toBe(
+        true,
+      );
+    expect('release' in admission.admit({ subscriber: 'sip:plain@x', trunks: [] })).toBe(true);
+    expect(admission.admit({ subscriber: 'sip:plain@x', trunks: [] })).toMatchObject({ status: 403 });
+  });
+
+  it("a trunk's own call rate: the next call that second gets 503 with Retry-After", () => {
+    let now = 5_000;
+    const admission = new AdmissionControl(
+      { concurrent: { subscriber: 0, domain: 0, trunk: 0 }, perSecond: 0, emergency: [] },
+      () => now,
+    );
+    const limits = new Map([['trunk:carrier', { perSecond: 2 }]]);
+    for (let i = 0; i < 2; i++)
+      expect('release' in admission.admit({ trunks: ['carrier'], limits })).toBe(true);
+    expect(admission.admit({ trunks: ['carrier'], limits })).toMatchObject({ status: 503, retryAfter: 1 });
+    expect('release' in admission.admit({ trunks: ['other'], limits })).toBe(true);
+    now += 1_000;
+    expect('release' in admission.admit({ trunks: ['carrier'], limits })).toBe(true);
+  });
+});

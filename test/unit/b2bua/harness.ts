@@ -1,4 +1,10 @@
-import { B2bua, type CallRecord } from '../../../src/b2bua/index.js';
+import {
+  B2bua,
+  type B2buaMode,
+  type CallPolicySource,
+  type CallRecord,
+  type CallRecordings,
+} from '../../../src/b2bua/index.js';
 import type { CallEvent, EventBus, SwitchboardEvent } from '../../../src/events/index.js';
 import type { MediaRelay } from '../../../src/media/relay/index.js';
 import { type CallRouter, type OutboundRelay, RoutingContext } from '../../../src/routing/index.js';
@@ -126,6 +132,8 @@ export interface Harness {
   aInvite: SipRequest;
   aTx: FakeServerTransaction;
   context: RoutingContext;
+  /** Whether the B2BUA's policy took the call. */
+  taken: boolean;
 }
 
 /** A B2BUA at 203.0.113.1 that has just taken alice's call to bob. */
@@ -145,6 +153,11 @@ export async function takenCall(
     before?: (context: RoutingContext) => void;
     /** The routing stages for calls the B2BUA places later (transfer targets). */
     router?: CallRouter;
+    /** `b2bua.mode` (default all). */
+    mode?: B2buaMode;
+    /** Call and recording policies of the parties. */
+    policies?: CallPolicySource;
+    recordings?: CallRecordings;
   } = {},
 ): Promise<Harness> {
   const transport = new FakeTransport();
@@ -155,7 +168,9 @@ export async function takenCall(
   const records: CallRecord[] = [];
   const b2bua = new B2bua({
     core,
-    mode: 'all',
+    mode: options.mode ?? 'all',
+    ...(options.policies ? { policies: options.policies } : {}),
+    ...(options.recordings ? { recordings: options.recordings } : {}),
     passHeaders: options.passHeaders ?? ['X-Billing-Id'],
     maxCallDuration: options.maxCallDuration ?? 21_600,
     sessionExpires: options.sessionExpires ?? 0,
@@ -173,16 +188,20 @@ export async function takenCall(
   const aTx = new FakeServerTransaction(aInvite, CALLER);
   const context = new RoutingContext(CALLER, aTx);
   options.before?.(context);
-  b2bua.take({
-    request: aInvite,
-    transaction: aTx,
-    targets: [{ uri: parseUri('sip:bob@192.0.2.20:5062') }],
-    context,
-    relay,
-    ...(options.router ? { router: options.router } : {}),
-  });
+  const targets = [{ uri: parseUri('sip:bob@192.0.2.20:5062') }];
+  // As the routing role does: the policy first, then the call (or the proxy relays it).
+  const taken = await b2bua.takes(aInvite, context, targets);
+  if (taken)
+    b2bua.take({
+      request: aInvite,
+      transaction: aTx,
+      targets,
+      context,
+      relay,
+      ...(options.router ? { router: options.router } : {}),
+    });
   await settle();
-  return { transport, clock, core, relay, events, records, b2bua, aInvite, aTx, context };
+  return { transport, clock, core, relay, events, records, b2bua, aInvite, aTx, context, taken };
 }
 
 /** An in-dialog request from alice (her dialog: her Call-ID and tag, the B2BUA's To tag). */

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
+  CallPlanner,
   callerStatusFor,
   dispositionFor,
   HeaderPolicy,
   q850ForStatus,
   q850FromReason,
   reasonFor,
-  takesCall,
 } from '../../../src/b2bua/index.js';
 import { RoutingContext, TrunkCall } from '../../../src/routing/index.js';
 import type { Trunk } from '../../../src/store/index.js';
@@ -97,11 +97,23 @@ describe('which calls the B2BUA takes', () => {
   it('off takes none, all takes every call, trunks only calls from or to a trunk', () => {
     const plain = new RoutingContext(source, undefined);
     const inbound = new RoutingContext(source, undefined);
-    inbound.trunk = { name: 'carrier' } as Trunk;
+    inbound.trunk = { name: 'carrier', codecs: [] } as unknown as Trunk;
     const outbound = new RoutingContext(source, undefined);
     outbound.trunkCall = new TrunkCall('4930123', 'c', []);
-    expect([plain, inbound, outbound].map((c) => takesCall('off', c))).toEqual([false, false, false]);
-    expect([plain, inbound, outbound].map((c) => takesCall('all', c))).toEqual([true, true, true]);
-    expect([plain, inbound, outbound].map((c) => takesCall('trunks', c))).toEqual([false, true, true]);
+    const invite = request(`INVITE sip:bob@example.com SIP/2.0
+Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK1
+From: <sip:alice@example.com>;tag=1
+To: <sip:bob@example.com>
+Call-ID: c
+CSeq: 1 INVITE
+Contact: <sip:alice@192.0.2.1>
+Content-Length: 0
+
+`);
+    const takes = (mode: 'off' | 'all' | 'trunks', c: RoutingContext) =>
+      new CallPlanner(mode).takes(invite, c, []);
+    expect([plain, inbound, outbound].map((c) => takes('off', c))).toEqual([false, false, false]);
+    expect([plain, inbound, outbound].map((c) => takes('all', c))).toEqual([true, true, true]);
+    expect([plain, inbound, outbound].map((c) => takes('trunks', c))).toEqual([false, true, true]);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { openStore, PostgresProvisioningStore } from '../../../src/store/index.js';
+import { MIGRATIONS, openStore, PostgresProvisioningStore } from '../../../src/store/index.js';
+import { callPolicyContract } from './call-policy-contract.js';
 import { cdrContract } from './cdr-contract.js';
 import { storeContract } from './contract.js';
 import { PG_URL, postgresHarness, postgresSkipReason, uniqueSchema } from './pg-harness.js';
@@ -12,13 +13,14 @@ describe.skipIf(skip !== undefined)(title('PostgreSQL provisioning store'), () =
   storeContract(postgresHarness);
   describe('trunks, gateways, routes', () => trunkContract(postgresHarness));
   describe('call detail records', () => cdrContract(postgresHarness));
+  describe('call policies', () => callPolicyContract(postgresHarness));
 
   it('openStore picks PostgreSQL for a postgres:// URL, with ?schema=', async () => {
     const schema = uniqueSchema();
     const store = await openStore({ dataDir: '/nonexistent', store: { url: `${PG_URL}?schema=${schema}` } });
     try {
       expect(store).toBeInstanceOf(PostgresProvisioningStore);
-      expect(await store.schemaVersions()).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      expect(await store.schemaVersions()).toEqual(MIGRATIONS.map((m) => m.version));
     } finally {
       await store.close();
       const admin = await PostgresProvisioningStore.open(PG_URL, { schema });

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore, SQLITE_FILE, SqliteProvisioningStore } from '../../../src/store/index.js';
 import { callJournalContract } from './call-journal-contract.js';
+import { callPolicyContract } from './call-policy-contract.js';
 import { cdrContract } from './cdr-contract.js';
 import { storeContract } from './contract.js';
 import { sqliteHarness } from './sqlite-harness.js';
@@ -14,6 +15,7 @@ describe('SQLite provisioning store', () => {
   describe('trunks, gateways, routes', () => trunkContract(sqliteHarness));
   describe('call detail records', () => cdrContract(sqliteHarness));
   describe('call journal', () => callJournalContract(sqliteHarness));
+  describe('call policies', () => callPolicyContract(sqliteHarness));
 });
 
 describe('openStore with SQLite', () => {

@@ -59,7 +59,8 @@ export interface RewriteOptions {
 
 type Media = ReturnType<typeof parse>['media'][number];
 
-function filterCodecs(media: Media, policy: CodecPolicy | undefined): void {
+/** A section's codecs filtered and ordered by `policy`, ptime set (a policy leaving none keeps them). */
+export function filterCodecs(media: Media, policy: CodecPolicy | undefined): void {
   const offered: PayloadEncoding[] = [];
   for (const text of String(media.payloads ?? '').split(' ')) {
     const payload = Number(text);
