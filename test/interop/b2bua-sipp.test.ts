@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { b2buaSippCall, endedCalls as ended, one, tagOf as tag } from './b2bua-sipp-call.js';
 import { missingPeerReason, requirePeer, suiteTitle } from './peers.js';
 import { describeSipp } from './sipp.js';
-import { headerValues } from './sipp-messages.js';
+import { headerValues, type TracedMessage } from './sipp-messages.js';
 
 // SIPp caller → a node whose B2BUA takes every call (b2bua.mode all) → SIPp callee behind the
 // node's default route. What each side sees on the wire is read from SIPp's message traces.
@@ -119,6 +119,38 @@ describe.skipIf(!sipp)(
         billableSeconds: 0,
       });
       expect(leg.cdrs[0]!.answerAt).toBeUndefined();
+    });
+
+    it('blind transfer (RFC 3515): the caller REFERs the callee to carol, NOTIFYs 100/180/200, the callee joins carol', {
+      timeout: 60_000,
+    }, async () => {
+      const leg = await call('b2bua-transfer-referrer.xml', 'b2bua-transfer-parties.xml');
+      expect(leg.result.failed, `${describeSipp(leg.result)}\n${leg.node.report()}`).toBe(0);
+      expect(leg.result.successful).toBe(1);
+      const received = (who: typeof leg.callee, method: string) =>
+        who.filter((m) => m.direction === 'received' && m.startLine.startsWith(method));
+      // The far side got bob's INVITE, then the transfer's (Referred-By, no offer, its own Call-ID),
+      // then the re-INVITE in bob's dialog carrying carol's offer; carol's ACK carried bob's answer.
+      const invites = received(leg.callee, 'INVITE');
+      expect(invites).toHaveLength(3);
+      const [bob, carol, reinvite] = invites as [TracedMessage, TracedMessage, TracedMessage];
+      expect(one(carol, 'referred-by')).toContain('alice@example.com');
+      expect(one(carol, 'call-id')).not.toBe(one(bob, 'call-id'));
+      expect(one(reinvite, 'call-id')).toBe(one(bob, 'call-id'));
+      const notifies = received(leg.caller, 'NOTIFY');
+      expect(notifies.map((n) => one(n, 'subscription-state'))).toEqual([
+        'active;expires=60',
+        'active;expires=60',
+        'terminated;reason=noresource',
+      ]);
+      expect(notifies.map((n) => one(n, 'event'))).toEqual(['refer;id=2', 'refer;id=2', 'refer;id=2']);
+      // Two CDRs: alice→bob ended by alice's side (the transfer), and the transfer's bob↔carol call.
+      expect(leg.cdrs).toHaveLength(2);
+      const original = leg.cdrs.find((c) => c.calleeCallId === one(bob, 'call-id'));
+      const transferred = leg.cdrs.find((c) => c.calleeCallId === one(carol, 'call-id'));
+      expect(original).toMatchObject({ status: 200, hangup: 'caller', disposition: 'answered' });
+      expect(transferred).toMatchObject({ status: 200, hangup: 'caller', disposition: 'answered' });
+      expect(transferred!.callerCallId).toBe(one(bob, 'call-id'));
     });
 
     it('answers the caller 486 when the callee is busy', { timeout: 60_000 }, async () => {
