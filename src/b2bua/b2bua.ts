@@ -75,6 +75,9 @@ export class B2bua implements CallTakeover, CallOwner, CallObserver, Transferred
   private readonly transfers: Transfers;
 
   constructor(private readonly options: B2buaOptions) {
+    // The legs take reliable provisionals (RFC 3262) and session timers (RFC 4028): a PRACK,
+    // UPDATE or re-INVITE requiring them is not refused 420.
+    options.core.understand('100rel', 'timer');
     this.headers = new HeaderPolicy(options.passHeaders);
     this.planner = new CallPlanner(options.mode, options.policies);
     this.now = options.now ?? Date.now;

@@ -65,6 +65,8 @@ export class UserAgentCore implements SessionHost {
   readonly t2: number;
   readonly onError: ErrorSink;
   readonly supported: string[];
+  /** Option tags a role on this core handles in its dialogs (`understand`), beyond `supported`. */
+  private readonly understood = new Set<string>();
   readonly dialogs = new DialogStore<DialogBinding>();
   private readonly userAgent: string | undefined;
   private readonly handlers = new Map<string, RequestHandler>();
@@ -92,6 +94,16 @@ export class UserAgentCore implements SessionHost {
   /** Take new calls: each out-of-dialog INVITE becomes an InviteServerSession for `handler`. */
   onInvite(handler: (session: InviteServerSession) => void): this {
     return this.handle('INVITE', (request, transaction) => handler(this.acceptInvite(request, transaction)));
+  }
+
+  /**
+   * A role on this core handles these option tags in its dialogs (a B2BUA: 100rel, timer): requests
+   * requiring them are no longer refused 420 (§8.2.2.3), and OPTIONS lists them. Requests the
+   * core originates keep `supported`: each role says what it offers on its own INVITEs.
+   */
+  understand(...tags: string[]): this {
+    for (const tag of tags) this.understood.add(tag.toLowerCase());
+    return this;
   }
 
   /** Methods for Allow (§20.5): the dialog methods and every registered one. */
@@ -172,7 +184,7 @@ export class UserAgentCore implements SessionHost {
     if (!this.allow().includes(request.method)) {
       return { status: 405, headers: [['allow', this.allow().join(', ')]] };
     }
-    const unsupported = unsupportedExtensions(request, this.supported);
+    const unsupported = unsupportedExtensions(request, [...this.supported, ...this.understood]);
     if (unsupported.length > 0) return { status: 420, headers: [['unsupported', unsupported.join(', ')]] };
     return checkBodyType(request) ?? checkAcceptsSdp(request);
   }
@@ -247,7 +259,7 @@ export class UserAgentCore implements SessionHost {
       headers: [
         ['allow', this.allow().join(', ')],
         ['accept', 'application/sdp'],
-        ['supported', this.supported.join(', ')],
+        ['supported', [...new Set([...this.supported, ...this.understood])].join(', ')],
       ],
     });
   }

@@ -255,6 +255,33 @@ describe('B2BUA UPDATE in early dialogs (RFC 3311 §5.1)', () => {
   });
 });
 
+describe('B2BUA option tags in its dialogs', () => {
+  it('takes a session refresh requiring timer (no 420) and a PRACK with Require: 100rel', async () => {
+    const h = await takenCall({ sessionExpires: 1800, callerExtra: `${SUPPORTS_100REL}Supported: timer\n` });
+    calleeReliable(h, 183, 1, SDP_B);
+    await settle();
+    const rack = `${h.aTx.responses[0]!.get('rseq')} 10 INVITE`;
+    const prack = new FakeServerTransaction(
+      fromCaller(h, 'PRACK', 11, '', `RAck: ${rack}\nRequire: 100rel\n`),
+      CALLER,
+    );
+    h.core.handleRequest(prack.request, prack);
+    await settle();
+    expect(prack.statuses).toEqual([200]);
+    h.relay.respond(200, { body: SDP_B });
+    await settle();
+    h.core.handleAck(callerAck(h), CALLER);
+    const refresh = new FakeServerTransaction(
+      fromCaller(h, 'UPDATE', 12, '', 'Require: timer\nSession-Expires: 1800;refresher=uac\n'),
+      CALLER,
+    );
+    h.core.handleRequest(refresh.request, refresh);
+    await settle();
+    expect(refresh.statuses).toEqual([200]);
+    expect(refresh.responses[0]!.get('session-expires')).toMatch(/^1800;refresher=uac/);
+  });
+});
+
 describe('B2BUA 422 Session Interval Too Small (RFC 4028 §6, §8)', () => {
   it("answers a caller's Session-Expires below 90 s with 422 and Min-SE, placing no callee leg", async () => {
     const h = await takenCall({

@@ -83,6 +83,18 @@ describe('UserAgentCore request dispatch (RFC 3261 §8.2)', () => {
     expect(res.getAll('unsupported')).toEqual(['foo', '100rel']);
   });
 
+  it('takes the option tags a role understands, lists them in OPTIONS, and leaves its INVITEs alone', async () => {
+    const { ua, transport } = setup();
+    ua.understand('100rel');
+    const tx = incoming('OPTIONS', 'Require: timer, 100rel\n');
+    ua.handleRequest(tx.request, tx);
+    expect(only(tx).status).toBe(200);
+    expect(only(tx).getAll('supported')).toEqual(['timer', '100rel']);
+    ua.invite({ to: 'sip:bob@example.com', from: 'sip:alice@example.com' });
+    await flush();
+    expect(transport.sent('INVITE')[0]!.request.getAll('supported')).toEqual(['timer']);
+  });
+
   it('answers 415 with Accept for an INVITE body other than SDP or multipart/mixed', () => {
     const { ua } = setup();
     ua.onInvite(() => {
