@@ -1,0 +1,134 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { b2buaScenario, type Cdr, one, tagOf } from './b2bua-sipp-call.js';
+import { missingPeerReason, requirePeer, suiteTitle } from './peers.js';
+import { describeSipp, runSipp, sippPorts, startSippUas } from './sipp.js';
+import { parseSippMessages, type TracedMessage } from './sipp-messages.js';
+import { prepareTrunkNode, startTrunkNode } from './trunk-node.js';
+
+// SIPp alice → a node whose B2BUA takes every call → SIPp bob (the node's default route). While
+// alice and bob talk, a second SIPp, carol, sends the node an INVITE whose Replaces names bob's leg
+// (RFC 3891 §3: the last step of an attended transfer, as the transferee's phone would send it),
+// with the dialog identifiers read from bob's own message trace. The node re-INVITEs alice with
+// carol's offer, answers carol with alice's SDP and ends bob's leg with BYE.
+const sipp = requirePeer('sipp', 'sip-tester');
+
+describe.skipIf(!sipp)(
+  suiteTitle('B2BUA interop: an INVITE with Replaces takes over a leg (SIPp)', [
+    sipp ? undefined : missingPeerReason('sipp', 'sip-tester'),
+  ]),
+  () => {
+    const bin = sipp!;
+    const scratch = mkdtempSync(join(tmpdir(), 'sb-b2bua-replaces-'));
+    afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+    /** Bob's answered dialog as his trace shows it: the node's Call-ID and tag, bob's tag. */
+    async function bobsDialog(log: string): Promise<{ callId: string; nodeTag: string; bobTag: string }> {
+      const deadline = Date.now() + 15_000;
+      while (Date.now() < deadline) {
+        const messages = existsSync(log) ? parseSippMessages(readFileSync(log, 'utf8')) : [];
+        const ok = messages.find((m) => m.direction === 'sent' && m.status === 200);
+        const ack = messages.find((m) => m.direction === 'received' && m.startLine.startsWith('ACK'));
+        if (ok && ack) {
+          return {
+            callId: one(ok, 'call-id'),
+            nodeTag: tagOf(one(ok, 'from'))!,
+            bobTag: tagOf(one(ok, 'to'))!,
+          };
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error(`bob never answered\n${existsSync(log) ? readFileSync(log, 'utf8') : ''}`);
+    }
+
+    it("carol's INVITE with Replaces joins alice and carol, bob's leg ends with BYE; CDRs say so", {
+      timeout: 90_000,
+    }, async () => {
+      const uasLog = join(scratch, 'bob.log');
+      const bob = await startSippUas(bin, {
+        transport: 'udp',
+        extraArgs: ['-trace_msg', '-message_file', uasLog],
+      });
+      const prepared = await prepareTrunkNode();
+      const node = await startTrunkNode(prepared, {
+        domain: 'b2bua.test',
+        env: {
+          SWITCHBOARD_B2BUA_MODE: 'all',
+          SWITCHBOARD_B2BUA_ANCHOR_MEDIA: 'false',
+          SWITCHBOARD_PROXY_DEFAULT_ROUTE: `sip:127.0.0.1:${bob.port}`,
+        },
+      });
+      try {
+        const common = (ports: { sip: number; args: string[] }) => [
+          `127.0.0.1:${node.port}`,
+          '-i',
+          '127.0.0.1',
+          '-p',
+          String(ports.sip),
+          ...ports.args,
+          '-t',
+          'u1',
+          '-m',
+          '1',
+          '-recv_timeout',
+          '20000',
+          '-timeout',
+          '40',
+        ];
+        const alicePorts = await sippPorts();
+        const alice = runSipp(
+          bin,
+          ['-sf', b2buaScenario('b2bua-replaces-transferee.xml'), '-s', 'bob', ...common(alicePorts)],
+          60_000,
+          { traceMessages: true },
+        );
+        const dialog = await bobsDialog(uasLog);
+        const carolPorts = await sippPorts();
+        const replaces = `${dialog.callId};to-tag=${dialog.nodeTag};from-tag=${dialog.bobTag}`;
+        const carol = await runSipp(
+          bin,
+          [
+            '-sf',
+            b2buaScenario('b2bua-replaces-caller.xml'),
+            '-key',
+            'replaces',
+            replaces,
+            ...common(carolPorts),
+          ],
+          60_000,
+          { traceMessages: true },
+        );
+        const aliceResult = await alice;
+        const why = `${describeSipp(aliceResult)}\n${describeSipp(carol)}\n${node.report()}`;
+        expect(carol.failed, why).toBe(0);
+        expect(carol.successful, why).toBe(1);
+        expect(aliceResult.failed, why).toBe(0);
+        expect(aliceResult.successful, why).toBe(1);
+        await bob.stop();
+        // Bob's leg got BYE with the Reason; alice's re-INVITE carried carol's offer (checked in
+        // the scenario), and carol's 200 alice's answer.
+        const bobSaw = parseSippMessages(readFileSync(uasLog, 'utf8'));
+        const bye = bobSaw.find(
+          (m: TracedMessage) => m.direction === 'received' && m.startLine.startsWith('BYE'),
+        );
+        expect(one(bye, 'call-id')).toBe(dialog.callId);
+        expect(one(bye, 'reason')).toBe('SIP;cause=200;text="Call replaced"');
+        await new Promise((r) => setTimeout(r, 300));
+        const cdrs = (await node.get<{ cdrs: Cdr[] }>('/v1/cdrs')).body.cdrs;
+        expect(cdrs, JSON.stringify(cdrs)).toHaveLength(2);
+        const original = cdrs.find((c) => c.calleeCallId === dialog.callId);
+        expect(original).toMatchObject({ status: 200, hangup: 'callee', disposition: 'answered' });
+        const joined = cdrs.find((c) => c.calleeCallId !== dialog.callId);
+        expect(joined).toMatchObject({ status: 200, hangup: 'callee', disposition: 'answered' });
+        expect(joined!.callerCallId).toBe(original!.callerCallId);
+      } finally {
+        await bob.stop();
+        const exit = await node.stop();
+        node.cleanup();
+        expect(exit.code, node.report()).toBe(0);
+      }
+    });
+  },
+);
