@@ -1,4 +1,13 @@
-import { AdmissionControl, B2bua, CallRecordings, CdrWriter, type RelayRecorder } from './b2bua/index.js';
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import {
+  AdmissionControl,
+  B2bua,
+  CallJournal,
+  CallRecordings,
+  CdrWriter,
+  type RelayRecorder,
+} from './b2bua/index.js';
 import type { SwitchboardConfig } from './config/index.js';
 import type { EventBus } from './events/index.js';
 import type { Logger } from './log.js';
@@ -6,7 +15,7 @@ import type { MediaRelay } from './media/relay/index.js';
 import type { MetricsRegistry } from './metrics/index.js';
 import type { SipStack } from './sip/stack/index.js';
 import type { UserAgentCore } from './sip/ua/index.js';
-import type { CallPolicyRepository, CdrRepository } from './store/index.js';
+import type { CallJournalRepository, CallPolicyRepository, CdrRepository } from './store/index.js';
 
 export interface B2buaParts {
   config: SwitchboardConfig;
@@ -16,6 +25,8 @@ export interface B2buaParts {
   metrics: MetricsRegistry;
   logger: Logger;
   cdrs: CdrRepository;
+  /** Open records of calls in progress (a node killed mid-call still leaves their CDRs). */
+  journal: CallJournalRepository;
   media?: MediaRelay;
   /** Call and recording policies of subscribers, domains and trunks. */
   policies?: CallPolicyRepository;
@@ -27,6 +38,7 @@ export interface B2buaParts {
 export interface NodeB2bua {
   b2bua: B2bua;
   cdrs: CdrWriter;
+  journal: CallJournal;
   stop(): Promise<void>;
 }
 
@@ -35,9 +47,10 @@ export interface NodeB2bua {
  * sessions: it takes the calls `b2bua.mode` and the call and recording policies pick (with mode
  * off and no policy in the store, none); each ended call's CDR goes to the store; counters in /metrics.
  */
-export function startB2bua(parts: B2buaParts): NodeB2bua | undefined {
+export async function startB2bua(parts: B2buaParts): Promise<NodeB2bua | undefined> {
   const { config, metrics, logger } = parts;
   if (config.b2bua.mode === 'off' && !parts.policies) return undefined;
+  const journal = await startJournal(parts);
   const ended = new Map<string, number>();
   const refused = new Map<number, number>();
   let started = 0;
@@ -47,6 +60,7 @@ export function startB2bua(parts: B2buaParts): NodeB2bua | undefined {
       logger.warn({ err, cdr: cdr.id, attempt }, 'cdr not written yet, retrying'),
     // The whole record goes to the log: it can be loaded from there.
     onGiveUp: (cdr, err) => logger.error({ err, cdr }, 'cdr could not be written'),
+    onWritten: (cdr) => journal.closed(cdr.id),
   });
   const relay = parts.media && config.b2bua.anchorMedia ? parts.media : undefined;
   const unrecorded = new Map<string, number>();
@@ -88,6 +102,7 @@ export function startB2bua(parts: B2buaParts): NodeB2bua | undefined {
     events: parts.events,
     ...(relay ? { media: relay } : {}),
     records: cdrs,
+    journal,
     metrics: {
       callStarted: () => {
         started++;
@@ -98,6 +113,14 @@ export function startB2bua(parts: B2buaParts): NodeB2bua | undefined {
     onError: (err, context) => logger.warn({ err, context }, 'b2bua call failed'),
   });
   registerB2buaMetrics(metrics, b2bua, cdrs, () => started, ended);
+  metrics.counter({
+    name: 'b2bua_calls_interrupted_total',
+    help: 'CDRs written as interrupted for calls a node left open when it died (at restart, or its records gone stale)',
+    collect() {
+      this.reset();
+      this.inc(journal.recovered);
+    },
+  });
   metrics.counter({
     name: 'b2bua_calls_refused_total',
     help: 'Calls refused by admission control, by status: 403 (concurrent calls), 503 (call rate)',
@@ -135,9 +158,12 @@ export function startB2bua(parts: B2buaParts): NodeB2bua | undefined {
   return {
     b2bua,
     cdrs,
+    journal,
     async stop() {
       await b2bua.stop();
       await cdrs.stop();
+      // After the CDRs: each written one deleted its call's record.
+      await journal.stop();
     },
   };
 }
@@ -204,4 +230,31 @@ function registerB2buaMetrics(
       this.set(cdrs.backlog);
     },
   });
+}
+
+/**
+ * The call journal of this node (`hostname:sipPort`) and run: the calls a previous run left open
+ * (it was killed, or its host lost power) are written as interrupted CDRs before any call is
+ * taken; then a heartbeat marks this run's calls seen, and records of nodes gone silent are closed.
+ */
+async function startJournal(parts: B2buaParts): Promise<CallJournal> {
+  const { config, logger } = parts;
+  const journal = new CallJournal({
+    store: parts.journal,
+    owner: { node: `${hostname()}:${config.sip.port}`, run: randomUUID() },
+    onError: (err, context) => logger.warn({ err, context }, 'call journal write failed'),
+    onRecovered: (cdrs) =>
+      logger.warn(
+        { cdrs: cdrs.map((cdr) => cdr.id) },
+        `${cdrs.length} call(s) left open by a node that stopped without ending them: written as interrupted CDRs`,
+      ),
+  });
+  try {
+    await journal.recover();
+  } catch (err) {
+    // The records stay: the next start, or the stale sweep, writes their CDRs.
+    logger.error({ err }, 'calls left open by the previous run could not be recovered now');
+  }
+  journal.start();
+  return journal;
 }

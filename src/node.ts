@@ -157,7 +157,7 @@ export async function startNode(
   // Outbound calls skip the gateways the prober found down.
   if (services && carriers) services.trunks.health = carriers.prober;
   const b2bua = services
-    ? startB2bua({
+    ? await startB2bua({
         config,
         core: userAgent.core,
         stack,
@@ -168,6 +168,7 @@ export async function startNode(
         cdrs: services.store.cdrs,
         policies: services.store.callPolicies,
         recorder: services.recordings,
+        journal: services.store.callJournal,
       })
     : undefined;
   const routing = new RoutingRole(
@@ -233,6 +234,15 @@ export async function startNode(
           // A write through the API reaches this node's routing tables at once (others poll).
           trunks: { trunks: services.store.trunks, onChange: () => void services.trunks.tables.refresh() },
           cdrs: services.store.cdrs,
+          ...(b2bua
+            ? {
+                calls: {
+                  list: () => b2bua.b2bua.liveCalls(),
+                  get: (id: string) => b2bua.b2bua.liveCall(id),
+                  hangUp: (id: string) => b2bua.b2bua.hangUp(id),
+                },
+              }
+            : {}),
           metrics,
           logger: logger.child({ role: 'api' }),
           metricsEndpoint: config.api.metricsNeedKey ? 'protected' : 'open',

@@ -4,6 +4,7 @@
  * schemas carry an `$id` and appear under `components.schemas`.
  */
 
+import { CALL_ID_PATTERN, CALL_SCHEMAS } from './call-schemas.js';
 import { CDR_SCHEMAS } from './cdr-schemas.js';
 import { TRUNK_SCHEMAS } from './trunk-schemas.js';
 
@@ -29,6 +30,7 @@ export const PATTERN_WORDS = new Map<string, string>([
   [HOST_PORT_PATTERN, 'must be host:port'],
   [ID_PATTERN, 'must contain only letters, digits and . _ ~ : -'],
   [DOMAIN_PATTERN, 'must be a domain name such as example.com'],
+  [CALL_ID_PATTERN, 'must be a call id (a UUID, as GET /v1/calls lists them)'],
   [
     NUMBER_PATTERN_PATTERN,
     'must be a number pattern: digits, +, letters, ? for any one character, a trailing * for any rest',
@@ -368,6 +370,7 @@ export const SHARED_SCHEMAS = [
   addBanBodySchema,
   ...TRUNK_SCHEMAS,
   ...CDR_SCHEMAS,
+  ...CALL_SCHEMAS,
 ] as const;
 
 export const domainParamsSchema = {
@@ -433,7 +436,7 @@ export function errorResponses(...statuses: number[]): Record<number, object> {
 const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: 'The request is invalid; `field` names the offending value.',
   401: 'No API key, or an unknown one.',
-  404: 'No such recording, policy, subscriber, domain, trunk, gateway, route or ban.',
+  404: 'No such recording, policy, subscriber, domain, trunk, gateway, route, ban, CDR or call in progress.',
   409: 'The recording is not in a state that allows this; or the trunk, gateway or route exists already or is in use; or the address to ban is allowed (edge.allow, a trunk).',
   416: 'The requested range lies outside the file.',
   502: 'The media server refused or did not answer.',

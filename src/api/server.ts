@@ -8,6 +8,7 @@ import { type ApiKeyVerifier, requireApiKey, SECURITY_SCHEMES } from './auth.js'
 import { ApiError, fromClientError, fromRecordingError, isRecordingError } from './errors.js';
 import { instrumentHttp } from './http-metrics.js';
 import { type BanService, banRoutes } from './routes/bans.js';
+import { type CallControl, callRoutes } from './routes/calls.js';
 import { type CarrierStatus, carrierStatusRoutes } from './routes/carrier-status.js';
 import { cdrRoutes } from './routes/cdrs.js';
 import { type FeatureProvisioning, featureRoutes } from './routes/features.js';
@@ -44,6 +45,8 @@ export interface ApiServerOptions {
   carrierStatus?: CarrierStatus;
   /** The edge's bans (/v1/bans). */
   bans?: BanService;
+  /** The B2BUA's calls in progress (/v1/calls); absent when it is off (the list is empty). */
+  calls?: CallControl;
   /** Call detail records (/v1/cdrs). */
   cdrs?: Pick<CdrRepository, 'listCdrs' | 'getCdr'>;
 }
@@ -91,7 +94,7 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
         title: 'Switchboard API',
         version: options.version ?? '0.1.0',
         description:
-          'Recordings, recording policies, call features, trunks, gateways, least-cost routes and call detail records of a Switchboard node.',
+          'Recordings, recording policies, call features, trunks, gateways, least-cost routes, calls in progress and call detail records of a Switchboard node.',
       },
       components: { securitySchemes: SECURITY_SCHEMES },
     },
@@ -116,6 +119,7 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
       await v1.register(banRoutes(options.bans));
       if (options.trunks) await v1.register(trunkRoutes(options.trunks));
       if (options.cdrs) await v1.register(cdrRoutes(options.cdrs));
+      await v1.register(callRoutes(options.calls));
     },
     { prefix: '/v1' },
   );

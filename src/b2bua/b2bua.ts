@@ -11,15 +11,25 @@ import { CallPlanner, type CallPolicySource } from './call-planner.js';
 import type { B2buaMode } from './call-policy.js';
 import type { CallRecord } from './call-record.js';
 import { HeaderPolicy } from './header-policy.js';
+import { type LiveCall, liveCallOf, partiesOf } from './live-call.js';
 import type { CallRecordings } from './recording-policy.js';
 import { intervalTooSmall, MIN_SESSION_EXPIRES } from './session-timer.js';
 import { type HeldCall, Transfers } from './transfer.js';
-import type { TransferredCall, TransferredCallObserver } from './transferred-call.js';
+import type { TransferredCallObserver } from './transferred-call.js';
 
 /** Where ended calls go (the CDR writer); it must not throw. */
 export interface CallRecordSink {
   write(record: CallRecord): void;
 }
+
+/** Where calls in progress are journaled (src/b2bua/call-journal.ts), so a restart loses no CDR. */
+export interface CallJournalSink {
+  opened(call: LiveCall): void;
+  answered(call: LiveCall): void;
+}
+
+/** The Reason (RFC 3326) both legs get when a call is hung up through the API; its CDR keeps it. */
+export const API_HANGUP_REASON = 'SIP;cause=200;text="Call ended through the API"';
 
 /** Counters the B2BUA keeps (wired to /metrics by the node). */
 export interface B2buaMetrics {
@@ -51,6 +61,7 @@ export interface B2buaOptions {
   events?: EventBus;
   media?: MediaRelay;
   records?: CallRecordSink;
+  journal?: CallJournalSink;
   metrics?: B2buaMetrics;
   now?: () => number;
   onError?: (error: unknown, context: string) => void;
@@ -135,6 +146,31 @@ export class B2bua implements CallTakeover, CallOwner, CallObserver, Transferred
 
   takes(request: SipRequest, context: RoutingContext, targets: ForwardTarget[]): boolean | Promise<boolean> {
     return this.planner.takes(request, context, targets);
+  }
+
+  /** The live calls as the API shows them, oldest first. */
+  liveCalls(): LiveCall[] {
+    return this.list()
+      .map((call) => liveCallOf(call, this.options.media?.kind))
+      .sort((a, b) => a.setupAt - b.setupAt);
+  }
+
+  liveCall(id: string): LiveCall | undefined {
+    const call = this.calls.get(id);
+    return call ? liveCallOf(call, this.options.media?.kind) : undefined;
+  }
+
+  /**
+   * Ends a call from outside it (the API): BYE on both legs once answered, else CANCEL to the
+   * callee and 480 to the caller, each with `reason` (RFC 3326); its CDR says hangup `node` and
+   * keeps the Reason. The call as it stood, or undefined when no call has this id.
+   */
+  hangUp(id: string, reason = API_HANGUP_REASON): LiveCall | undefined {
+    const call = this.calls.get(id);
+    if (!call) return undefined;
+    const live = liveCallOf(call, this.options.media?.kind);
+    call.hangUp(reason);
+    return live;
   }
 
   take(taken: TakenCall): void {
@@ -228,6 +264,7 @@ export class B2bua implements CallTakeover, CallOwner, CallObserver, Transferred
     this.calls.set(call.id, call);
     this.options.metrics?.callStarted();
     this.publish(call, 'call.initiated');
+    this.journal('opened', call);
   }
 
   ringing(call: HeldCall, status: number): void {
@@ -239,6 +276,17 @@ export class B2bua implements CallTakeover, CallOwner, CallObserver, Transferred
     // A transfer's new call is planned by nobody: only taken calls have a recording policy applied.
     const recording = 'taken' in call ? this.planner.planOf(call.taken.context)?.recording : undefined;
     if (recording) this.options.recordings?.start(call.id, recording);
+    this.journal('answered', call);
+  }
+
+  private journal(step: 'opened' | 'answered', call: HeldCall): void {
+    const journal = this.options.journal;
+    if (!journal) return;
+    try {
+      journal[step](liveCallOf(call, this.options.media?.kind));
+    } catch (error) {
+      this.onError(error, `journal ${step} call`);
+    }
   }
 
   completed(call: HeldCall, record: CallRecord): void {
@@ -288,7 +336,10 @@ export class B2bua implements CallTakeover, CallOwner, CallObserver, Transferred
   ): void {
     const events = this.options.events;
     if (!events) return;
-    const { caller, callee, trunk } = partiesOf(call);
+    const parties = partiesOf(call);
+    const { caller, callee } = parties;
+    // The events name the trunk the call went out through, else the one it came in from.
+    const trunk = parties.trunk ?? parties.sourceTrunk;
     events.publish({
       type,
       callId: call.id,
@@ -300,24 +351,4 @@ export class B2bua implements CallTakeover, CallOwner, CallObserver, Transferred
       ...extra,
     });
   }
-}
-
-/** Who a call is between, for its events: the taken call's caller and callee, a transfer's referrer and target. */
-function partiesOf(call: HeldCall): { caller: string; callee: string; trunk?: string } {
-  if (call instanceof B2buaCall) {
-    const context = call.taken.context;
-    const trunk = context.trunkCall?.trunk?.name ?? context.trunk?.name;
-    return {
-      caller: context.caller?.aor ?? call.taken.request.from.uri.toString(),
-      callee: call.taken.request.uri.toString(),
-      ...(trunk ? { trunk } : {}),
-    };
-  }
-  const { referrer, target } = (call as TransferredCall).parties;
-  const trunk = target.trunk?.name ?? referrer.trunk?.name;
-  return {
-    caller: referrer.aor?.aor ?? referrer.identity.uri.toString(),
-    callee: target.aor?.aor ?? target.identity.uri.toString(),
-    ...(trunk ? { trunk } : {}),
-  };
 }

@@ -35,6 +35,8 @@ export interface CdrWriterOptions {
   /** A CDR that could not be written yet (it is retried), or given up (it is logged whole). */
   onRetry?: (cdr: Cdr, error: unknown, attempt: number) => void;
   onGiveUp?: (cdr: Cdr, error: unknown) => void;
+  /** A CDR is in the store (the call's journal record may go). */
+  onWritten?: (cdr: Cdr) => void;
   /** ms before the first retry, doubling up to maxDelay. */
   retryDelay?: number;
   maxDelay?: number;
@@ -92,6 +94,7 @@ export class CdrWriter implements CallRecordSink {
         try {
           await this.options.store.addCdr(cdr);
           this.written++;
+          this.options.onWritten?.(cdr);
         } catch (error) {
           this.giveUp(cdr, error);
         }
@@ -105,6 +108,7 @@ export class CdrWriter implements CallRecordSink {
       .then(
         () => {
           this.written++;
+          this.options.onWritten?.(cdr);
         },
         (error: unknown) => this.failed(cdr, attempt, error),
       )

@@ -1,5 +1,6 @@
 import type { SessionState } from '../sip/ua/index.js';
-import type { B2buaCall } from './b2bua-call.js';
+import { B2buaCall } from './b2bua-call.js';
+import type { HeldCall } from './transfer.js';
 
 /** Where a live call stands: placing the callee leg, ringing, answered, or ending (BYE/CANCEL sent). */
 export type LiveCallState = 'setup' | 'ringing' | 'answered' | 'ending';
@@ -31,8 +32,7 @@ export interface LiveCall {
 }
 
 /** The view of a call in progress; `relay` is the media relay's kind when media is anchored. */
-export function liveCallOf(call: B2buaCall, relay: string | undefined): LiveCall {
-  const context = call.taken.context;
+export function liveCallOf(call: HeldCall, relay: string | undefined): LiveCall {
   const state: LiveCallState = !call.active
     ? 'ending'
     : call.answerAt !== undefined
@@ -40,22 +40,48 @@ export function liveCallOf(call: B2buaCall, relay: string | undefined): LiveCall
       : call.ringingAt !== undefined
         ? 'ringing'
         : 'setup';
+  const [callerState, calleeState] =
+    call instanceof B2buaCall
+      ? [call.caller.state, call.callee.state]
+      : [call.session('caller').state, call.session('callee').state];
   const live: LiveCall = {
     id: call.id,
-    caller: context.caller?.aor ?? call.taken.request.from.uri.toString(),
-    callee: call.taken.request.uri.toString(),
+    ...partiesOf(call),
     state,
     setupAt: call.setupAt,
     legs: [
-      { side: 'caller', callId: call.callerCallId, state: call.caller.state },
-      { side: 'callee', callId: call.calleeCallId, state: call.callee.state },
+      { side: 'caller', callId: call.callerCallId, state: callerState },
+      { side: 'callee', callId: call.calleeCallId, state: calleeState },
     ],
   };
   if (call.ringingAt !== undefined) live.ringingAt = call.ringingAt;
   if (call.answerAt !== undefined) live.answerAt = call.answerAt;
-  if (context.trunk) live.sourceTrunk = context.trunk.name;
-  const trunk = context.trunkCall?.trunk?.name;
-  if (trunk) live.trunk = trunk;
   if (relay) live.mediaRelay = relay;
   return live;
+}
+
+/**
+ * Who a call is between and through which trunks: a taken call's caller (the proven subscriber,
+ * else the From URI) and callee (Request-URI); a transfer's referrer and target.
+ */
+export function partiesOf(call: HeldCall): Pick<LiveCall, 'caller' | 'callee' | 'sourceTrunk' | 'trunk'> {
+  if (call instanceof B2buaCall) {
+    const context = call.taken.context;
+    const source = context.trunk?.name;
+    const trunk = context.trunkCall?.trunk?.name;
+    return {
+      caller: context.caller?.aor ?? call.taken.request.from.uri.toString(),
+      callee: call.taken.request.uri.toString(),
+      ...(source ? { sourceTrunk: source } : {}),
+      ...(trunk ? { trunk } : {}),
+    };
+  }
+  // As its CDR says: the referrer placed the transferred call (and pays for it).
+  const { referrer, target } = call.parties;
+  return {
+    caller: referrer.aor?.aor ?? referrer.identity.uri.toString(),
+    callee: target.aor?.aor ?? target.identity.uri.toString(),
+    ...(referrer.trunk ? { sourceTrunk: referrer.trunk.name } : {}),
+    ...(target.trunk ? { trunk: target.trunk.name } : {}),
+  };
 }

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerAlias } from './commands/alias.js';
 import { registerApiKey } from './commands/apikey.js';
 import { registerBan } from './commands/ban.js';
+import { registerCalls } from './commands/calls.js';
 import { registerCdr } from './commands/cdr.js';
 import { registerConfig } from './commands/config.js';
 import { registerDomain } from './commands/domain.js';
@@ -52,6 +53,7 @@ export function buildProgram(io: CliIo, deps: CliDeps): Command {
   registerRegistrations(program, io);
   registerApiKey(program, io);
   registerBan(program, io);
+  registerCalls(program, io);
   registerRecording(program, io);
   registerRecordingSink(program, io, deps);
   return program;

@@ -20,9 +20,11 @@ export interface JournalOwner {
   run: string;
 }
 
-/** What to close as interrupted at recovery. */
-export interface RecoverySelection extends JournalOwner {
-  /** Also the records of any node not seen since this time (a node that never came back). */
+/** What to close as interrupted at recovery (either or both). */
+export interface RecoverySelection {
+  /** The records of this node's other runs (it restarted: they are dead). */
+  restartOf?: JournalOwner;
+  /** The records of any node not seen since this time (a node that never came back). */
   staleBefore?: Date;
 }
 
@@ -40,8 +42,7 @@ export interface CallJournalRepository {
   /** Every record of this node run was seen now; returns how many. */
   heartbeat(owner: JournalOwner, at: Date): Promise<number>;
   /**
-   * In one transaction: each record of the same node from another run (and, with `staleBefore`,
-   * of any node not seen since) becomes an `interrupted` CDR ending at its last `seen_at`, and is
+   * In one transaction: each record `selection` picks becomes an `interrupted` CDR ending at its last `seen_at`, and is
    * deleted. Returns the CDRs written (a call that has a CDR already keeps it).
    */
   recoverCalls(selection: RecoverySelection): Promise<Cdr[]>;

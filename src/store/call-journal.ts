@@ -52,19 +52,21 @@ export class SqlCallJournal implements CallJournalRepository {
   }
 
   async recoverCalls(selection: RecoverySelection): Promise<Cdr[]> {
+    if (!selection.restartOf && !selection.staleBefore) return [];
     return this.db.transaction().execute(async (trx) => {
       const rows = await trx
         .selectFrom('call_journal')
         .selectAll()
         .where((eb) => {
-          const left = eb.and([eb('node', '=', selection.node), eb('run', '<>', selection.run)]);
-          return selection.staleBefore
-            ? eb.or([left, eb('seen_at', '<', this.flavor.time(selection.staleBefore))])
-            : left;
+          const { restartOf, staleBefore } = selection;
+          return eb.or([
+            ...(restartOf ? [eb.and([eb('node', '=', restartOf.node), eb('run', '<>', restartOf.run)])] : []),
+            ...(staleBefore ? [eb('seen_at', '<', this.flavor.time(staleBefore))] : []),
+          ]);
         })
         .orderBy('setup_at')
         .execute();
-      const cdrs = rows.map((row) => interruptedCdr(row, row.node === selection.node));
+      const cdrs = rows.map((row) => interruptedCdr(row, row.node === selection.restartOf?.node));
       for (const cdr of cdrs) {
         await trx
           .insertInto('cdrs')

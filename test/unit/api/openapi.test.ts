@@ -48,6 +48,9 @@ const V1_OPERATIONS = [
   ['delete', '/v1/routes/{id}'],
   ['get', '/v1/cdrs'],
   ['get', '/v1/cdrs/{id}'],
+  ['get', '/v1/calls'],
+  ['get', '/v1/calls/{id}'],
+  ['delete', '/v1/calls/{id}'],
 ] as const;
 
 const METHODS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']);

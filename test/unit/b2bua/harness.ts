@@ -1,6 +1,7 @@
 import {
   B2bua,
   type B2buaMode,
+  type CallJournalSink,
   type CallPolicySource,
   type CallRecord,
   type CallRecordings,
@@ -158,6 +159,8 @@ export async function takenCall(
     /** Call and recording policies of the parties. */
     policies?: CallPolicySource;
     recordings?: CallRecordings;
+    /** Where calls in progress are journaled. */
+    journal?: CallJournalSink;
   } = {},
 ): Promise<Harness> {
   const transport = new FakeTransport();
@@ -180,6 +183,7 @@ export async function takenCall(
     records: { write: (record) => records.push(record) },
     now: () => clock.now,
     ...(options.media ? { media: options.media } : {}),
+    ...(options.journal ? { journal: options.journal } : {}),
   });
   const aInvite = callerInvite({
     ...(options.sdp === undefined ? {} : { sdp: options.sdp }),

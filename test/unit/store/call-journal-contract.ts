@@ -60,7 +60,7 @@ export function callJournalContract(makeHarness: () => StoreHarness): void {
     await store.callJournal.openCall(previous, call(2), at(5));
     await store.callJournal.openCall(current, call(3), at(30));
     await store.callJournal.openCall(other, call(4), at(6));
-    const written = await store.callJournal.recoverCalls(current);
+    const written = await store.callJournal.recoverCalls({ restartOf: current });
     expect(written.map((c) => c.id)).toEqual(['call-1', 'call-2']);
     expect(await store.cdrs.getCdr('call-1')).toEqual({
       ...call(1, { ringingAt: at(2), answerAt: at(3), trunk: 'out' }),
@@ -81,7 +81,7 @@ export function callJournalContract(makeHarness: () => StoreHarness): void {
     });
     expect((await store.callJournal.openCalls()).map((c) => c.id)).toEqual(['call-3', 'call-4']);
     // A node not seen for long: any node's sweep closes its calls.
-    const stale = await store.callJournal.recoverCalls({ ...current, staleBefore: at(10) });
+    const stale = await store.callJournal.recoverCalls({ staleBefore: at(10) });
     expect(stale.map((c) => c.id)).toEqual(['call-4']);
     expect((await store.cdrs.getCdr('call-4'))?.reason).toBe(
       'Q.850;cause=41;text="Node sb2:5060 not seen since 2026-01-01T12:00:06.000Z"',
@@ -101,7 +101,7 @@ export function callJournalContract(makeHarness: () => StoreHarness): void {
       hangup: 'callee',
       disposition: 'busy',
     });
-    await store.callJournal.recoverCalls(current);
+    await store.callJournal.recoverCalls({ restartOf: current });
     expect((await store.cdrs.getCdr('call-1'))?.disposition).toBe('busy');
     expect(await store.callJournal.openCalls()).toEqual([]);
   });

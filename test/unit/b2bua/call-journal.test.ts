@@ -1,0 +1,140 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CallJournal, type LiveCall } from '../../../src/b2bua/index.js';
+import { type CallJournalRepository, SqliteProvisioningStore } from '../../../src/store/index.js';
+
+const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
+
+function live(id: string, overrides: Partial<LiveCall> = {}): LiveCall {
+  return {
+    id,
+    caller: 'sip:alice@example.com',
+    callee: 'sip:bob@example.com',
+    state: 'setup',
+    setupAt: T0,
+    legs: [
+      { side: 'caller', callId: `a-${id}`, state: 'initial' },
+      { side: 'callee', callId: `b-${id}`, state: 'initial' },
+    ],
+    ...overrides,
+  };
+}
+
+async function until(check: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error('condition not reached within 2 s');
+}
+
+describe('call journal', () => {
+  let store: SqliteProvisioningStore;
+  let now = T0;
+  const errors: string[] = [];
+  beforeEach(async () => {
+    store = await SqliteProvisioningStore.open(':memory:');
+    now = T0;
+    errors.length = 0;
+  });
+  afterEach(() => store.close());
+
+  const journal = (run: string, extra: Partial<ConstructorParameters<typeof CallJournal>[0]> = {}) =>
+    new CallJournal({
+      store: store.callJournal,
+      owner: { node: 'sb1:5060', run },
+      now: () => now,
+      onError: (_e, context) => void errors.push(context),
+      ...extra,
+    });
+
+  it('writes a call open at setup, its times at answer, and deletes it when closed, in that order', async () => {
+    const j = journal('run-1');
+    // Issued at once, as the B2BUA does: each waits for the one before.
+    j.opened(live('c1', { sourceTrunk: 'in' }));
+    now = T0 + 3000;
+    j.answered(live('c1', { sourceTrunk: 'in', trunk: 'out', ringingAt: T0 + 1000, answerAt: T0 + 3000 }));
+    await j.stop();
+    expect(await store.callJournal.openCalls()).toEqual([
+      expect.objectContaining({
+        id: 'c1',
+        callerCallId: 'a-c1',
+        calleeCallId: 'b-c1',
+        trunk: 'out',
+        sourceTrunk: 'in',
+        answerAt: new Date(T0 + 3000),
+        seenAt: new Date(T0 + 3000),
+        run: 'run-1',
+      }),
+    ]);
+    j.closed('c1');
+    await j.stop();
+    expect(await store.callJournal.openCalls()).toEqual([]);
+    expect(j.written).toBe(3);
+    expect(errors).toEqual([]);
+  });
+
+  it('at the next start, the calls the killed run left are interrupted CDRs; its own calls stay open', async () => {
+    const killed = journal('run-1');
+    killed.opened(live('c1'));
+    now = T0 + 5000;
+    killed.answered(live('c1', { answerAt: T0 + 5000 }));
+    await killed.stop(); // (no close: the node died)
+    const recovered: string[] = [];
+    const next = journal('run-2', { onRecovered: (cdrs) => recovered.push(...cdrs.map((c) => c.id)) });
+    next.opened(live('c2'));
+    await next.stop();
+    const cdrs = await next.recover();
+    expect(cdrs.map((c) => c.id)).toEqual(['c1']);
+    expect(recovered).toEqual(['c1']);
+    expect(next.recovered).toBe(1);
+    expect(await store.cdrs.getCdr('c1')).toMatchObject({
+      disposition: 'interrupted',
+      hangup: 'node',
+      status: 200,
+      answerAt: new Date(T0 + 5000),
+      endAt: new Date(T0 + 5000),
+    });
+    expect((await store.callJournal.openCalls()).map((c) => c.id)).toEqual(['c2']);
+  });
+
+  it("heartbeats this run's calls and closes another node's stale ones", async () => {
+    await store.callJournal.openCall(
+      { node: 'sb2:5060', run: 'x' },
+      { ...openOf('gone'), setupAt: new Date(T0) },
+      new Date(T0),
+    );
+    const j = journal('run-1', { heartbeatMs: 20, staleAfterMs: 60_000 });
+    j.opened(live('c1'));
+    now = T0 + 61_000;
+    j.start();
+    await until(async () => (await store.cdrs.getCdr('gone')) !== undefined);
+    await until(async () => (await store.callJournal.openCalls())[0]?.seenAt.getTime() === T0 + 61_000);
+    await j.stop();
+    expect((await store.cdrs.getCdr('gone'))?.reason).toContain('Node sb2:5060 not seen since');
+    expect((await store.callJournal.openCalls()).map((c) => c.id)).toEqual(['c1']);
+  });
+
+  it('a store that fails is logged and counted; the calls go on', async () => {
+    // The real repository, but its insert fails as a locked or unreachable database would.
+    const failing: CallJournalRepository = Object.assign(Object.create(store.callJournal), {
+      openCall: async () => {
+        throw new Error('database is locked');
+      },
+    });
+    const j = journal('run-1', { store: failing });
+    j.opened(live('c1'));
+    await j.stop();
+    expect(j.failed).toBe(1);
+    expect(errors).toEqual(['call journal open']);
+  });
+});
+
+function openOf(id: string) {
+  return {
+    id,
+    callerCallId: `a-${id}`,
+    calleeCallId: `b-${id}`,
+    caller: 'sip:x@example.com',
+    callee: 'sip:y@example.com',
+  };
+}
