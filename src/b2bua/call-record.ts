@@ -2,7 +2,13 @@ import type { HangupSide } from '../events/index.js';
 import type { MediaSessionStatistics } from '../media/relay/index.js';
 import type { Disposition } from './status-mapping.js';
 
-/** What one B2BUA call was, once it ended: the input of its CDR and its call.completed event. */
+/**
+ * What one B2BUA call was, once it ended: the input of its CDR and its call.completed event.
+ * A transfer (src/b2bua/transfer.ts) keeps one record per call: the original call's says it was
+ * answered and ended by the referrer's side (`hangup`, cause 16); the call the transfer made is
+ * another record — caller the referrer, callee the target, `callerCallId` the transferee's leg
+ * (which the original record names too), sides: the transferee `caller`, the target `callee`.
+ */
 export interface CallRecord {
   /** The B2BUA's id of the call. */
   id: string;
