@@ -9,7 +9,8 @@
 #           complete, 0 failed and 0 retransmissions (a retransmission means an answer came > 500 ms late)
 #   memory  CONCURRENT calls held at once (ramped at HOLD_RATE calls/s, each held until HOLD_EXTRA s after
 #           the last started), a fresh server per step: PSS (Pss of /proc/PID/smaps_rollup, whole
-#           processes) at rest and with every call up, per active call; failures once they all ended
+#           processes) at rest, with every call up and just before the first ends, per active call;
+#           failures once they all ended
 # usage: BENCH_NETNS=1 bench/b2bua-vs-kamailio.sh    (root; private loopback-only network namespace)
 # env:   PARTS="cpu ladder memory"  SERVERS="kamailio switchboard"  SKIP_BUILD=1
 #        RATE=100 DURATION=20 HOLD=3 WARMUP=10 (s of calls at RATE before the measured run, both servers:
@@ -63,7 +64,7 @@ if [ "${SKIP_BUILD:-0}" != 1 ]; then
 fi
 
 # rtpengine in userspace, its own per server; no RTP flows in these calls, so its no-RTP timeout
-# (60 s by default) is lifted past the longest hold.
+# (60 s by default) is lifted past the longest hold, as is the B2BUA's own (b2bua.mediaTimeout).
 start_rtpengine() {
   rtp_pid=
   [ "$media" = none ] && return 0
@@ -91,8 +92,9 @@ start_switchboard() {
   [ "$media" = none ] && anchor=false
   [ -r "$cli" ] || { echo "dist/cli/main.js missing" >"$work/switchboard.log"; return 1; }
   rm -rf "$work/data"
+  # SIPp sends no RTP: the B2BUA's media timeout (b2bua.mediaTimeout) lifted as rtpengine's is
   # shellcheck disable=SC2086 # NODE_FLAGS is a list of flags
-  SWITCHBOARD_B2BUA_ANCHOR_MEDIA=$anchor node ${NODE_FLAGS:-} "$cli" start --sip-port 5060 \
+  SWITCHBOARD_B2BUA_ANCHOR_MEDIA=$anchor SWITCHBOARD_B2BUA_MEDIA_TIMEOUT=3600 node ${NODE_FLAGS:-} "$cli" start --sip-port 5060 \
     --sip-listen 127.0.0.1 --api-port 0 --data-dir "$work/data" --default-route sip:127.0.0.1:5080 \
     --b2bua-mode all --media-relay rtpengine --media-rtpengine 127.0.0.1:2223 --log-level warn \
     >"$work/switchboard.log" 2>&1 &
@@ -161,16 +163,19 @@ load() {
       r, ok, fail, rt, w, ok / (w > h ? w - h : w), c / tick, rc / tick, c * per, rc * per, (c + rc) * per }'
 }
 
-# held N -> one line: calls= up= pss_before_kb= pss_up_kb= kb_per_call= rtpengine_pss_up_kb= ok= failed=
-# retrans= : N calls ramped at HOLD_RATE/s, each held until HOLD_EXTRA s after the last started
+# held N -> one line: calls= up= pss_before_kb= pss_up_kb= pss_held_kb= kb_per_call= rtpengine_pss_kb= ok=
+# failed= retrans= : N calls ramped at HOLD_RATE/s, each held until HOLD_EXTRA s after the last started.
+# PSS twice: 5 s after every call is up (the last ~32 s of calls' INVITE transactions still wait out
+# Timer L, RFC 6026), and 5 s before the first call ends (only the calls: kb_per_call is from this one).
 held() {
-  local n=$1 spids uac ramp h up=0 p0 p1 rp1 ok fail rt
+  local n=$1 spids uac ramp h t0 up=0 p0 p1 p2 rp ok fail rt
   spids=$(pids_of "$pid")
   ramp=$(((n + hold_rate - 1) / hold_rate))
   h=$((ramp + hold_extra))
   rm -f "$work"/uac.csv "$work"/uas.csv
   start_uas
   p0=$(pss_kb "$spids")
+  t0=$(date +%s)
   sipp -sn uac 127.0.0.1:5060 -i 127.0.0.1 -p 5101 -r "$hold_rate" -m "$n" -l 100000 -d $((h * 1000)) \
     -timeout $((2 * h + 60)) -recv_timeout 8000 -nostdin -trace_stat -stf "$work/uac.csv" -fd 1 \
     >/dev/null 2>"$work/uac.err" &
@@ -181,17 +186,19 @@ held() {
     up=$(sipp_stat "$work/uac.csv" 14)
     [ "$up" -ge "$n" ] && break
   done
-  sleep 5 # the last calls' transactions settle
+  sleep 5
+  p1=$(pss_kb "$spids")
+  while [ $(($(date +%s) - t0)) -lt $((h - 5)) ]; do sleep 1; done
   up=$(sipp_stat "$work/uac.csv" 14)
-  p1=$(pss_kb "$spids"); rp1=$(pss_kb "$rtp_pid")
+  p2=$(pss_kb "$spids"); rp=$(pss_kb "$rtp_pid")
   wait "$uac"
   stop_uas
   ok=$(sipp_stat "$work/uac.csv" 16)
   fail=$(sipp_stat "$work/uac.csv" 18)
   rt=$(($(sipp_stat "$work/uac.csv" 58) + $(sipp_stat "$work/uas.csv" 58)))
-  awk -v n="$n" -v up="$up" -v p0="$p0" -v p1="$p1" -v rp1="${rp1:-0}" -v ok="$ok" -v fail="$fail" -v rt="$rt" 'BEGIN{
-    printf "calls=%d up=%d pss_before_kb=%d pss_up_kb=%d kb_per_call=%.1f rtpengine_pss_up_kb=%d ok=%d failed=%d retrans=%d\n",
-      n, up, p0, p1, (up > 0 ? (p1 - p0) / up : 0), rp1, ok, fail, rt }'
+  awk -v n="$n" -v up="$up" -v p0="$p0" -v p1="$p1" -v p2="$p2" -v rp="${rp:-0}" -v ok="$ok" -v fail="$fail" -v rt="$rt" 'BEGIN{
+    printf "calls=%d up=%d pss_before_kb=%d pss_up_kb=%d pss_held_kb=%d kb_per_call=%.1f rtpengine_pss_kb=%d ok=%d failed=%d retrans=%d\n",
+      n, up, p0, p1, p2, (up > 0 ? (p2 - p0) / up : 0), rp, ok, fail, rt }'
 }
 
 # start SERVER: its rtpengine and the server, or a message and false
@@ -246,7 +253,7 @@ for server in $servers; do
           sleep 3
           line=$(held "$n")
           echo "  memory: $line" >&2
-          memory_rows+="| $server | $n | $(field up "$line") | $(field ok "$line") | $(field failed "$line") | $(field retrans "$line") | $(($(field pss_before_kb "$line") / 1024)) | $(($(field pss_up_kb "$line") / 1024)) | $(field kb_per_call "$line") | $(($(field rtpengine_pss_up_kb "$line") / 1024)) |"$'\n'
+          memory_rows+="| $server | $n | $(field up "$line") | $(field ok "$line") | $(field failed "$line") | $(field retrans "$line") | $(($(field pss_before_kb "$line") / 1024)) | $(($(field pss_up_kb "$line") / 1024)) | $(($(field pss_held_kb "$line") / 1024)) | $(field kb_per_call "$line") | $(($(field rtpengine_pss_kb "$line") / 1024)) |"$'\n'
           [ "$(field failed "$line")" = 0 ] || break
         done
         ;;
@@ -279,8 +286,10 @@ EOF
 [ -n "$memory_rows" ] && cat <<EOF
 
 Concurrent calls: ramped at $hold_rate calls/s, held until $hold_extra s after the last started; PSS of the server's processes
+at rest, 5 s after every call is up (recent INVITE transactions still live), 5 s before the first call ends (held);
+kB per call = (held - at rest) / calls up
 
-| server | calls | up at once | ok | failed | retrans | PSS before MB | PSS all up MB | kB per call | rtpengine PSS MB |
-| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
+| server | calls | up at once | ok | failed | retrans | PSS at rest MB | PSS all up MB | PSS held MB | kB per call | rtpengine PSS MB |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
 ${memory_rows}
 EOF
