@@ -243,6 +243,7 @@ export async function startNode(
                 },
               }
             : {}),
+          callPolicies: services.store.callPolicies,
           metrics,
           logger: logger.child({ role: 'api' }),
           metricsEndpoint: config.api.metricsNeedKey ? 'protected' : 'open',

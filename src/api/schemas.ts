@@ -4,6 +4,7 @@
  * schemas carry an `$id` and appear under `components.schemas`.
  */
 
+import { CALL_POLICY_SCHEMAS } from './call-policy-schemas.js';
 import { CALL_ID_PATTERN, CALL_SCHEMAS } from './call-schemas.js';
 import { CDR_SCHEMAS } from './cdr-schemas.js';
 import { TRUNK_SCHEMAS } from './trunk-schemas.js';
@@ -371,6 +372,7 @@ export const SHARED_SCHEMAS = [
   ...TRUNK_SCHEMAS,
   ...CDR_SCHEMAS,
   ...CALL_SCHEMAS,
+  ...CALL_POLICY_SCHEMAS,
 ] as const;
 
 export const domainParamsSchema = {

@@ -3,11 +3,12 @@ import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstanc
 import type { Logger } from 'pino';
 import type { MetricsRegistry } from '../metrics/index.js';
 import type { RecordingService } from '../recording/types.js';
-import type { CdrRepository } from '../store/index.js';
+import type { CallPolicyRepository, CdrRepository } from '../store/index.js';
 import { type ApiKeyVerifier, requireApiKey, SECURITY_SCHEMES } from './auth.js';
 import { ApiError, fromClientError, fromRecordingError, isRecordingError } from './errors.js';
 import { instrumentHttp } from './http-metrics.js';
 import { type BanService, banRoutes } from './routes/bans.js';
+import { callPolicyRoutes } from './routes/call-policies.js';
 import { type CallControl, callRoutes } from './routes/calls.js';
 import { type CarrierStatus, carrierStatusRoutes } from './routes/carrier-status.js';
 import { cdrRoutes } from './routes/cdrs.js';
@@ -49,6 +50,8 @@ export interface ApiServerOptions {
   calls?: CallControl;
   /** Call detail records (/v1/cdrs). */
   cdrs?: Pick<CdrRepository, 'listCdrs' | 'getCdr'>;
+  /** Call policies of subscribers, domains and trunks (the B2BUA's). */
+  callPolicies?: CallPolicyRepository;
 }
 
 /**
@@ -120,6 +123,7 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
       if (options.trunks) await v1.register(trunkRoutes(options.trunks));
       if (options.cdrs) await v1.register(cdrRoutes(options.cdrs));
       await v1.register(callRoutes(options.calls));
+      if (options.callPolicies) await v1.register(callPolicyRoutes(options.callPolicies));
     },
     { prefix: '/v1' },
   );

@@ -7,6 +7,7 @@ import {
   AUTH_ALGORITHMS_HELP,
   parseAuthAlgorithmsOption,
 } from './auth-algorithms-option.js';
+import { registerCallPolicy } from './call-policy.js';
 import { addJsonOption, addStoreOptions } from './store-options.js';
 import { formatTable } from './table.js';
 import { printJson, UsageError, withStore } from './with-store.js';
@@ -15,6 +16,7 @@ type Flags = Record<string, unknown>;
 
 export function registerDomain(program: Command, io: CliIo): void {
   const domain = program.command('domain').description('manage the SIP domains this platform serves');
+  registerCallPolicy(domain, io, 'domain');
 
   const add = domain
     .command('add')

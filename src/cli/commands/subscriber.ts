@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { type AddressAlias, NotFoundError, type Subscriber } from '../../store/index.js';
 import type { CliIo } from '../io.js';
 import { parseAddress } from './address.js';
+import { registerCallPolicy } from './call-policy.js';
 import { addJsonOption, addStoreOptions } from './store-options.js';
 import { registerSubscriberImport } from './subscriber-import.js';
 import { formatTable } from './table.js';
@@ -14,6 +15,7 @@ const PASSWORD_HELP =
 
 export function registerSubscriber(program: Command, io: CliIo): void {
   const subscriber = program.command('subscriber').description('manage subscribers (SIP accounts)');
+  registerCallPolicy(subscriber, io, 'subscriber');
 
   const add = subscriber
     .command('add')

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { type NewTrunk, NotFoundError, type Trunk, withoutSecrets } from '../../store/index.js';
 import type { CliIo } from '../io.js';
+import { registerCallPolicy } from './call-policy.js';
 import { registerTrunkStatus } from './carrier-status.js';
 import { gatewaysText } from './gateway-table.js';
 import { addJsonOption, addStoreOptions } from './store-options.js';
@@ -15,6 +16,7 @@ export function registerTrunk(program: Command, io: CliIo): void {
   const trunk = program
     .command('trunk')
     .description('manage SIP trunks: carriers and peers, their inbound recognition and outbound settings');
+  registerCallPolicy(trunk, io, 'trunk');
 
   const add = addTrunkOptions(
     trunk
