@@ -17,6 +17,7 @@ import { CallMedia } from './call-media.js';
 import type { CallRecord } from './call-record.js';
 import { CalleeLegHost } from './callee-leg-host.js';
 import type { HeaderPolicy } from './header-policy.js';
+import { refuseOffer } from './refuse-offer.js';
 import { LegSessionTimer } from './session-timer.js';
 import { dispositionFor, NORMAL_CLEARING, q850ForStatus, q850FromReason } from './status-mapping.js';
 import type { Party } from './transfer-party.js';
@@ -485,7 +486,7 @@ export class TransferredCall {
         return;
       }
       incoming.respond(status < 200 ? 500 : status, { headers });
-    });
+    }, refuseOffer(incoming));
   }
 
   /** The node refreshes each leg at half the interval (RFC 4028 §10; extra refreshes are harmless). */
@@ -573,8 +574,12 @@ export class TransferredCall {
     );
   }
 
-  private serial(step: () => Promise<void>): void {
-    this.queue = this.queue.then(step).catch((error) => this.deps.onError(error, 'transferred call step'));
+  /** Runs `step` after the call's earlier ones; a failure is logged and given to `failed`. */
+  private serial(step: () => Promise<void>, failed?: () => void): void {
+    this.queue = this.queue.then(step).catch((error) => {
+      this.deps.onError(error, 'transferred call step');
+      failed?.();
+    });
   }
 
   private ownAddress(): { address: string; port: number } {
