@@ -440,12 +440,18 @@ export class B2buaCall {
   private calleeRejected(response: SipResponse): void {
     if (this.callerCancelled || this.caller.answered || this.caller.state === 'terminated') return;
     const status = callerStatusFor(response.status);
-    this.finalStatus = response.status;
+    // An unasked-for 487 is a timeout (callerStatusFor): recorded as the 408 the caller gets.
+    this.finalStatus = response.status === 487 ? status : response.status;
     this.hangup ??= 'callee';
-    this.cause ??= q850FromReason(response) ?? q850ForStatus(response.status);
+    this.cause ??= q850FromReason(response) ?? q850ForStatus(this.finalStatus);
     const headers: Array<[string, string]> = [
       ...this.deps.headers.pick(response),
-      ['reason', reasonFor(response, response.status, response.reason)],
+      [
+        'reason',
+        response.status === 487
+          ? reasonFor(response, 408, 'No answer')
+          : reasonFor(response, response.status, response.reason),
+      ],
     ];
     const retryAfter = response.get('retry-after');
     if (retryAfter !== undefined && (status === 503 || status === 486 || status === 480)) {

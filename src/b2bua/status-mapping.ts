@@ -76,9 +76,12 @@ export function q850FromReason(message: SipMessage): number | undefined {
  * The status the caller gets for a callee leg's failure: the same, except answers about the
  * B2BUA's own request, which mean nothing to the caller — a challenge for credentials the B2BUA
  * does not hold (403), a redirect to the far side's contacts (480: the B2BUA does not recurse and
- * hides them), and hop-by-hop refusals of its extensions or CSeq (500).
+ * hides them), and hop-by-hop refusals of its extensions or CSeq (500). A 487 the caller did not
+ * ask for (it did not CANCEL) is the relay giving up on a ringing callee at Timer C (RFC 3261
+ * §16.8: CANCEL, else behave as on 408): 408, as Kamailio answers at fr_inv_timer.
  */
 export function callerStatusFor(calleeStatus: number): number {
+  if (calleeStatus === 487) return 408;
   if (calleeStatus >= 300 && calleeStatus < 400) return 480;
   if (calleeStatus === 401 || calleeStatus === 407) return 403;
   if ([420, 421, 422, 423, 481, 491, 494].includes(calleeStatus)) return 500;

@@ -2,28 +2,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { NgClient } from '../../src/media/ng/index.js';
+import { type B2buaNode, startB2buaNode } from './b2bua-node.js';
 import { missingPeerReason, requirePeer, suiteTitle } from './peers.js';
-import { allocatePorts } from './ports.js';
 import { repoRoot } from './repo.js';
-import {
-  RTPENGINE_MEDIA_PORTS,
-  type RtpengineProcess,
-  rtpenginePeer,
-  startRtpengine,
-} from './rtpengine-process.js';
+import { rtpenginePeer } from './rtpengine-process.js';
 import { describeSipp, runSipp, sippPorts, startSippUas } from './sipp.js';
 import { headerValues, parseSippMessages } from './sipp-messages.js';
-import { prepareTrunkNode, startTrunkNode, type TrunkNode } from './trunk-node.js';
-
-interface Cdr {
-  hangup: string;
-  cause: number;
-  status: number;
-  disposition: string;
-  reason?: string;
-  billableSeconds: number;
-}
 
 // SIPp caller → node (b2bua.mode all, media anchored, b2bua.mediaTimeout 2 s) → SIPp callee, and
 // neither SIPp sends a single RTP packet. The node must end each call on both legs with a BYE
@@ -35,11 +19,7 @@ const rtpengine = rtpenginePeer();
 const scenario = (name: string) => join(repoRoot, 'test/interop/scenarios', name);
 const CALLS = 2;
 const MEDIA_TIMEOUT_S = 2;
-
-function metric(metrics: string, name: string): number | undefined {
-  const line = metrics.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
-  return line === undefined ? undefined : Number(line.split(' ').at(-1));
-}
+const REASON = 'Q.850;cause=102;text="Media timeout"';
 
 describe.each([
   { relay: 'builtin', missing: undefined },
@@ -64,38 +44,23 @@ describe.each([
           scenario: scenario('b2bua-silent-callee.xml'),
           extraArgs: ['-trace_msg', '-message_file', uasLog],
         });
-        let engine: RtpengineProcess | undefined;
-        let node: TrunkNode | undefined;
-        const prepared = await prepareTrunkNode();
+        let b2bua: B2buaNode | undefined;
         try {
-          const env: Record<string, string> = {
-            SWITCHBOARD_B2BUA_MODE: 'all',
-            SWITCHBOARD_B2BUA_MEDIA_TIMEOUT: String(MEDIA_TIMEOUT_S),
-            SWITCHBOARD_MEDIA_RELAY: relay,
-            SWITCHBOARD_PROXY_DEFAULT_ROUTE: `sip:127.0.0.1:${uas.port}`,
-          };
-          if (relay === 'builtin') {
-            const block = await allocatePorts(21);
-            const min = block + (block % 2);
-            Object.assign(env, {
-              SWITCHBOARD_MEDIA_ADDRESS: '127.0.0.1',
-              SWITCHBOARD_MEDIA_PORT_MIN: String(min),
-              SWITCHBOARD_MEDIA_PORT_MAX: String(min + 19),
-              SWITCHBOARD_MEDIA_WORKERS: '1',
-            });
-          } else {
-            const min = RTPENGINE_MEDIA_PORTS.min + 300;
-            engine = await startRtpengine(rtpengine!, { portMin: min, portMax: min + 39 });
-            env['SWITCHBOARD_MEDIA_RTPENGINE'] = engine.ngAddress;
-          }
-          node = await startTrunkNode(prepared, { domain: 'timeout.test', env });
+          b2bua = await startB2buaNode({
+            relay,
+            ...(rtpengine ? { rtpengine } : {}),
+            env: {
+              SWITCHBOARD_B2BUA_MEDIA_TIMEOUT: String(MEDIA_TIMEOUT_S),
+              SWITCHBOARD_PROXY_DEFAULT_ROUTE: `sip:127.0.0.1:${uas.port}`,
+            },
+          });
           const ports = await sippPorts();
           const result = await runSipp(
             bin,
             [
               '-sf',
               scenario('b2bua-silent-caller.xml'),
-              `127.0.0.1:${node.port}`,
+              `127.0.0.1:${b2bua.node.port}`,
               '-s',
               'bob',
               '-i',
@@ -117,7 +82,7 @@ describe.each([
             50_000,
             { traceMessages: true },
           );
-          const report = () => `${describeSipp(result)}\n${node?.report()}\n${engine?.report() ?? ''}`;
+          const report = () => `${describeSipp(result)}\n${b2bua?.report()}`;
           expect(result.failed, report()).toBe(0);
           expect(result.successful, report()).toBe(CALLS);
           // The caller's side: each BYE came from the node with the Reason (the scenario checked it too).
@@ -125,18 +90,16 @@ describe.each([
             (m) => m.direction === 'received' && m.startLine.startsWith('BYE'),
           );
           expect(callerByes, report()).toHaveLength(CALLS);
-          for (const bye of callerByes)
-            expect(headerValues(bye, 'reason')).toEqual(['Q.850;cause=102;text="Media timeout"']);
+          for (const bye of callerByes) expect(headerValues(bye, 'reason')).toEqual([REASON]);
           await new Promise((resolve) => setTimeout(resolve, 500));
           await uas.stop();
           const calleeByes = parseSippMessages(readFileSync(uasLog, 'utf8')).filter(
             (m) => m.direction === 'received' && m.startLine.startsWith('BYE'),
           );
           expect(calleeByes, report()).toHaveLength(CALLS);
-          for (const bye of calleeByes)
-            expect(headerValues(bye, 'reason')).toEqual(['Q.850;cause=102;text="Media timeout"']);
+          for (const bye of calleeByes) expect(headerValues(bye, 'reason')).toEqual([REASON]);
 
-          const cdrs = (await node.get<{ cdrs: Cdr[] }>('/v1/cdrs')).body.cdrs;
+          const cdrs = await b2bua.cdrs();
           expect(cdrs, report()).toHaveLength(CALLS);
           for (const cdr of cdrs) {
             expect(cdr).toMatchObject({
@@ -144,31 +107,17 @@ describe.each([
               disposition: 'answered',
               hangup: 'node',
               cause: 102,
-              reason: 'Q.850;cause=102;text="Media timeout"',
+              reason: REASON,
             });
             expect(cdr.billableSeconds).toBeGreaterThanOrEqual(MEDIA_TIMEOUT_S);
           }
-          const metrics = await (await fetch(`http://127.0.0.1:${node.apiPort}/metrics`)).text();
-          expect(metric(metrics, 'switchboard_b2bua_calls_active'), metrics).toBe(0);
-          if (relay === 'builtin') {
-            expect(metric(metrics, 'switchboard_media_sessions'), metrics).toBe(0);
-            expect(metric(metrics, 'switchboard_media_ports'), metrics).toBe(0);
-          } else {
-            const ng = new NgClient(engine!.ngAddress);
-            try {
-              const list = await ng.request('list', { limit: 100 });
-              expect(list['calls'], JSON.stringify(list)).toEqual([]);
-            } finally {
-              await ng.close();
-            }
-          }
+          const left = await b2bua.leftovers();
+          expect(left, report()).toMatchObject({ calls: 0, relaySessions: 0 });
+          if (relay === 'builtin') expect(left.relayPorts).toBe(0);
         } finally {
           await uas.stop();
-          const exit = await node?.stop();
-          node?.cleanup();
-          if (!node) rmSync(prepared.dataDir, { recursive: true, force: true });
-          await engine?.stop();
-          if (exit) expect(exit.code, node?.report()).toBe(0);
+          const code = await b2bua?.stop();
+          if (code !== undefined) expect(code, b2bua?.report()).toBe(0);
         }
       });
     },

@@ -124,6 +124,18 @@ describe('B2BUA bad input: a callee that never answers', () => {
     nothingLeft(h, relay);
   });
 
+  it('a 487 the caller never asked for (the relay CANCELled the ringing leg at Timer C) reaches it as 408', async () => {
+    const { h, relay } = await call();
+    h.relay.respond(180);
+    await settle();
+    h.relay.respond(487);
+    await settle();
+    expect(h.aTx.statuses).toEqual([180, 408]);
+    expect(h.aTx.lastResponse?.get('reason')).toBe('SIP;cause=408;text="No answer"');
+    expect(h.records[0]).toMatchObject({ status: 408, cause: 102, disposition: 'no-answer' });
+    nothingLeft(h, relay);
+  });
+
   it('the caller gives up (CANCEL): 487, the callee leg cancelled, a cancelled CDR, nothing left', async () => {
     const { h, relay } = await call();
     h.relay.respond(180);

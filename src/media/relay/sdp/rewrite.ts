@@ -19,10 +19,19 @@ function isUnspecified(ip: string): boolean {
   return ip === '0.0.0.0' || ip === '::';
 }
 
-/** The m= sections of an SDP as the relay needs them. Throws on an SDP with no m= line. */
+/**
+ * The m= sections of an SDP as the relay needs them. Throws, naming what is wrong, on an SDP
+ * without an m= line, without the o= line (RFC 4566 §5.2: mandatory; the relay rewrites it), or
+ * with an m= line whose port is not a number (sdp-transform parses such lines leniently).
+ */
 export function sdpStreams(sdp: string): SdpStream[] {
   const session = parse(sdp);
   if (session.media.length === 0) throw new Error('SDP has no m= line');
+  if (session.origin === undefined) throw new Error('SDP has no o= line');
+  for (const [i, media] of session.media.entries()) {
+    if (!Number.isInteger(media.port) || media.port < 0 || media.port > 65535)
+      throw new Error(`SDP m= line ${i + 1} has no usable port`);
+  }
   return session.media.map((media) => {
     const ip = media.connection?.ip ?? session.connection?.ip;
     const clockRates: Record<number, number> = {};

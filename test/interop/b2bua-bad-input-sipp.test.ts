@@ -1,0 +1,158 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { type B2buaNode, startB2buaNode } from './b2bua-node.js';
+import { missingPeerReason, requirePeer, suiteTitle } from './peers.js';
+import { repoRoot } from './repo.js';
+import { describeSipp, runSipp, type SippResult, sippPorts, startSippUas } from './sipp.js';
+import { parseSippMessages, type TracedMessage } from './sipp-messages.js';
+
+// The issue's bad input on the wire: SIPp caller → node (b2bua.mode all, media anchored on the
+// built-in relay) → SIPp callee, where one side misbehaves: garbage SDP, a callee that never
+// answers, a callee that answers twice. Each time the right answer reaches the caller (the
+// scenarios check statuses and Reasons), one CDR is written, and /metrics shows no call, relay
+// session or relay port left. (BYE during a re-INVITE and re-INVITE floods are proven against
+// the UA core's transactions in test/unit/b2bua/bad-input.test.ts.)
+const sipp = requirePeer('sipp', 'sip-tester');
+const scenario = (name: string) => join(repoRoot, 'test/interop/scenarios', name);
+
+interface Run {
+  result: SippResult;
+  callee: TracedMessage[];
+  b2bua: B2buaNode;
+  report(): string;
+}
+
+describe.skipIf(!sipp)(
+  suiteTitle('B2BUA bad input with SIPp on both legs', [
+    sipp ? undefined : missingPeerReason('sipp', 'sip-tester'),
+  ]),
+  () => {
+    const scratch = mkdtempSync(join(tmpdir(), 'sb-bad-input-'));
+    afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+    const running: B2buaNode[] = [];
+    afterAll(async () => {
+      for (const b2bua of running) await b2bua.stop();
+    });
+
+    /** One call of `uac` (a scenario, or SIPp's own uac with args) to a callee running `uasScenario`. */
+    async function run(uac: string[], uasScenario: string, env: Record<string, string> = {}): Promise<Run> {
+      const bin = sipp!;
+      const uasLog = join(scratch, `${uasScenario}.log`);
+      const uas = await startSippUas(bin, {
+        transport: 'udp',
+        scenario: scenario(uasScenario),
+        extraArgs: ['-trace_msg', '-message_file', uasLog],
+      });
+      try {
+        const b2bua = await startB2buaNode({
+          relay: 'builtin',
+          env: { SWITCHBOARD_PROXY_DEFAULT_ROUTE: `sip:127.0.0.1:${uas.port}`, ...env },
+        });
+        running.push(b2bua);
+        const ports = await sippPorts();
+        const result = await runSipp(
+          bin,
+          [
+            ...uac,
+            `127.0.0.1:${b2bua.node.port}`,
+            '-s',
+            'bob',
+            '-i',
+            '127.0.0.1',
+            '-p',
+            String(ports.sip),
+            ...ports.args,
+            '-t',
+            'u1',
+            '-m',
+            '1',
+            '-recv_timeout',
+            '30000',
+            '-timeout',
+            '45',
+          ],
+          60_000,
+          { traceMessages: true },
+        );
+        // The last messages (the callee's BYE answers, the CDR write) settle.
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        await uas.stop();
+        let callee: TracedMessage[] = [];
+        try {
+          callee = parseSippMessages(readFileSync(uasLog, 'utf8'));
+        } catch {
+          // The callee was never reached.
+        }
+        return {
+          result,
+          callee,
+          b2bua,
+          report: () =>
+            `${describeSipp(result)}\n--- callee ---\n${callee.map((m) => `${m.direction} ${m.startLine}`).join('\n')}\n${b2bua.report()}`,
+        };
+      } finally {
+        await uas.stop();
+      }
+    }
+
+    async function nothingLeft(run: Run): Promise<void> {
+      const left = await run.b2bua.leftovers();
+      expect(left, run.report()).toEqual({ calls: 0, relaySessions: 0, relayPorts: 0 });
+    }
+
+    it('garbage SDP from the caller: 488 with a Reason, the callee never called, a failed CDR, nothing left', {
+      timeout: 90_000,
+    }, async () => {
+      const r = await run(['-sf', scenario('b2bua-bad-sdp-caller.xml')], 'b2bua-silent-callee.xml');
+      expect(r.result.failed, r.report()).toBe(0);
+      expect(r.result.successful, r.report()).toBe(1);
+      expect(
+        r.callee.filter((m) => m.direction === 'received'),
+        r.report(),
+      ).toEqual([]);
+      const cdrs = await r.b2bua.cdrs();
+      expect(cdrs, r.report()).toHaveLength(1);
+      expect(cdrs[0]).toMatchObject({ status: 488, disposition: 'failed', hangup: 'node' });
+      await nothingLeft(r);
+    });
+
+    it('a callee that never answers: CANCELled at Timer C, the caller gets 408, a no-answer CDR, nothing left', {
+      timeout: 90_000,
+    }, async () => {
+      const r = await run(['-sf', scenario('b2bua-caller-unanswered.xml')], 'b2bua-callee-rings.xml', {
+        SWITCHBOARD_SIP_TIMER_C: '3000',
+      });
+      expect(r.result.failed, r.report()).toBe(0);
+      expect(r.result.successful, r.report()).toBe(1);
+      expect(
+        r.callee.some((m) => m.direction === 'received' && m.startLine.startsWith('CANCEL')),
+        r.report(),
+      ).toBe(true);
+      const cdrs = await r.b2bua.cdrs();
+      expect(cdrs, r.report()).toHaveLength(1);
+      expect(cdrs[0]).toMatchObject({ status: 408, disposition: 'no-answer' });
+      await nothingLeft(r);
+    });
+
+    it('a callee that answers twice: the second 200 is ACKed and sent BYE at once, the call keeps the first', {
+      timeout: 90_000,
+    }, async () => {
+      // SIPp's own uac holds the call 2 s, then hangs up.
+      const r = await run(['-sn', 'uac', '-d', '2000'], 'b2bua-callee-answers-twice.xml');
+      expect(r.result.failed, r.report()).toBe(0);
+      expect(r.result.successful, r.report()).toBe(1);
+      const received = r.callee
+        .filter((m) => m.direction === 'received')
+        .map((m) => m.startLine.split(' ')[0]);
+      // The scenario checked the order of the BYEs: the second answer's first, the first's at hang-up.
+      expect(received, r.report()).toEqual(['INVITE', 'ACK', 'ACK', 'BYE', 'BYE']);
+      const cdrs = await r.b2bua.cdrs();
+      expect(cdrs, r.report()).toHaveLength(1);
+      expect(cdrs[0]).toMatchObject({ status: 200, disposition: 'answered', hangup: 'caller' });
+      expect(cdrs[0]!.billableSeconds).toBeGreaterThanOrEqual(2);
+      await nothingLeft(r);
+    });
+  },
+);

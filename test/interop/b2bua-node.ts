@@ -1,0 +1,106 @@
+import { rmSync } from 'node:fs';
+import { NgClient } from '../../src/media/ng/index.js';
+import { allocatePorts } from './ports.js';
+import { RTPENGINE_MEDIA_PORTS, type RtpengineProcess, startRtpengine } from './rtpengine-process.js';
+import { prepareTrunkNode, startTrunkNode, type TrunkNode } from './trunk-node.js';
+
+/** A CDR as GET /v1/cdrs gives it (the fields these tests read). */
+export interface B2buaCdr {
+  status: number;
+  cause: number;
+  hangup: string;
+  disposition: string;
+  reason?: string;
+  billableSeconds: number;
+}
+
+/** A node whose B2BUA takes every call, media anchored on the built-in relay or a real rtpengine. */
+export interface B2buaNode {
+  node: TrunkNode;
+  engine: RtpengineProcess | undefined;
+  cdrs(): Promise<B2buaCdr[]>;
+  /** What the call left behind: B2BUA calls, relay sessions and ports (built-in) or rtpengine calls. */
+  leftovers(): Promise<{ calls: number | undefined; relaySessions: number | undefined; relayPorts?: number }>;
+  report(): string;
+  /** Stops the node (and rtpengine); the node's exit status. */
+  stop(): Promise<number | null>;
+}
+
+function metric(metrics: string, name: string): number | undefined {
+  const line = metrics.split('\n').find((l) => l.startsWith(`${name} `));
+  return line === undefined ? undefined : Number(line.split(' ').at(-1));
+}
+
+/**
+ * Starts the node on `relay` (`builtin`: 20 ports of its own; `rtpengine`: the given binary on
+ * `rtpenginePortOffset` above the rtpengine tests' block) with `env` added (the default route,
+ * timers, b2bua.* keys).
+ */
+export async function startB2buaNode(options: {
+  relay: 'builtin' | 'rtpengine';
+  rtpengine?: string;
+  rtpenginePortOffset?: number;
+  env: Record<string, string>;
+}): Promise<B2buaNode> {
+  const env: Record<string, string> = {
+    SWITCHBOARD_B2BUA_MODE: 'all',
+    SWITCHBOARD_MEDIA_RELAY: options.relay,
+    ...options.env,
+  };
+  let engine: RtpengineProcess | undefined;
+  if (options.relay === 'builtin') {
+    const block = await allocatePorts(21);
+    const min = block + (block % 2);
+    Object.assign(env, {
+      SWITCHBOARD_MEDIA_ADDRESS: '127.0.0.1',
+      SWITCHBOARD_MEDIA_PORT_MIN: String(min),
+      SWITCHBOARD_MEDIA_PORT_MAX: String(min + 19),
+      SWITCHBOARD_MEDIA_WORKERS: '1',
+    });
+  } else {
+    if (!options.rtpengine) throw new Error('media.relay rtpengine needs the rtpengine binary');
+    const min = RTPENGINE_MEDIA_PORTS.min + (options.rtpenginePortOffset ?? 300);
+    engine = await startRtpengine(options.rtpengine, { portMin: min, portMax: min + 39 });
+    env['SWITCHBOARD_MEDIA_RTPENGINE'] = engine.ngAddress;
+  }
+  const prepared = await prepareTrunkNode();
+  let node: TrunkNode;
+  try {
+    node = await startTrunkNode(prepared, { domain: 'b2bua.test', env });
+  } catch (error) {
+    rmSync(prepared.dataDir, { recursive: true, force: true });
+    await engine?.stop();
+    throw error;
+  }
+  return {
+    node,
+    engine,
+    cdrs: async () => (await node.get<{ cdrs: B2buaCdr[] }>('/v1/cdrs')).body.cdrs,
+    async leftovers() {
+      const metrics = await (await fetch(`http://127.0.0.1:${node.apiPort}/metrics`)).text();
+      const calls = metric(metrics, 'switchboard_b2bua_calls_active');
+      if (!engine) {
+        const relayPorts = metric(metrics, 'switchboard_media_ports');
+        return {
+          calls,
+          relaySessions: metric(metrics, 'switchboard_media_sessions'),
+          ...(relayPorts === undefined ? {} : { relayPorts }),
+        };
+      }
+      const ng = new NgClient(engine.ngAddress);
+      try {
+        const list = await ng.request('list', { limit: 100 });
+        return { calls, relaySessions: Array.isArray(list['calls']) ? list['calls'].length : undefined };
+      } finally {
+        await ng.close();
+      }
+    },
+    report: () => `${node.report()}\n${engine?.report() ?? ''}`,
+    async stop() {
+      const exit = await node.stop();
+      node.cleanup();
+      await engine?.stop();
+      return exit.code;
+    },
+  };
+}
