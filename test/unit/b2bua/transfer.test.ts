@@ -230,6 +230,21 @@ describe('B2BUA transfer: REFER from the callee (RFC 3515)', () => {
     expect(refer(h, '<sip:carol@example.com>', 5).statuses).toEqual([491]);
   });
 
+  it("a 481 to a NOTIFY ends the subscription only (RFC 5057): no more NOTIFYs, bob's leg lives on", async () => {
+    const h = await answeredCall();
+    refer(h, '<sip:carol@example.com>');
+    await settle();
+    reply(h.transport.sent('NOTIFY')[0]!, 481);
+    await settle();
+    h.relay.respondAt(1, 486, CAROL);
+    await settle();
+    expect(h.transport.sent('NOTIFY')).toHaveLength(1);
+    const bye = new FakeServerTransaction(fromCaller(h, 'BYE', 11), CALLER);
+    h.core.handleRequest(bye.request, bye);
+    await settle();
+    expect(h.transport.sent('BYE').map((b) => b.request.callId)).toEqual([h.relay.invite.callId]);
+  });
+
   it('REFER before the call is answered: 403', async () => {
     const h = await takenCall({ router: new FakeRouter() });
     h.relay.respond(180);

@@ -41,6 +41,14 @@ describe('the authenticate stage (RFC 3261 §22.3)', () => {
     return req;
   }
 
+  it("trusts a caller the node vouches for already (a B2BUA transfer placed for a leg's party)", async () => {
+    const ctx = forUser();
+    ctx.caller = { aor: 'sip:alice@example.com', user: 'alice', domain: 'example.com' };
+    const req = request('sip:alice@example.com');
+    expect(status(await stage.decide(req, ctx))).toBe('continue');
+    expect(ctx.caller.aor).toBe('sip:alice@example.com');
+  });
+
   it('lets callers from other domains through untouched', async () => {
     expect(status(await stage.decide(request('sip:someone@carrier.net'), forUser()))).toBe('continue');
   });

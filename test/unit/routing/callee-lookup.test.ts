@@ -34,6 +34,19 @@ describe('the callee-lookup stage (RFC 3261 §16.5)', () => {
     expect(status(await decide('sip:carol@example.com'))).toBe(404);
   });
 
+  it('names the subscriber found in the context (the party a B2BUA transfer is routed for)', async () => {
+    const contact = {
+      aor: 'sip:bob@example.com',
+      contact: 'sip:bob@10.0.0.5:5060',
+      expiresAt: s.clock.t + 60_000,
+    };
+    await s.location.update('sip:bob@example.com', { remove: [], add: [binding(contact)] });
+    const ctx = context();
+    ctx.domain = 'example.com';
+    expect((await stage.decide(invite('sip:bob@example.com'), ctx)).kind).toBe('forward');
+    expect(ctx.called).toEqual({ aor: 'sip:bob@example.com', user: 'bob', domain: 'example.com' });
+  });
+
   it('targets every contact by q, through the REGISTER source or the Path', async () => {
     const aor = 'sip:bob@example.com';
     const direct = binding({
