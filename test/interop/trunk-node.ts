@@ -41,13 +41,20 @@ export async function prepareTrunkNode(): Promise<{
 
 /**
  * Starts the node on 127.0.0.1 for `domain` with `env` added (SWITCHBOARD_GATEWAYS_PROBE_INTERVAL...)
- * and waits for its `listening` line.
+ * and waits for its `listening` line; `ports` starts it again on the ports of a run before.
  */
 export async function startTrunkNode(
   prepared: { dataDir: string; apiKey: string },
-  options: { domain: string; env?: Record<string, string> },
+  options: {
+    domain: string;
+    env?: Record<string, string>;
+    /** The SIP and API ports of an earlier run, to start it again as the same node. */
+    ports?: { port: number; apiPort: number };
+  },
 ): Promise<TrunkNode> {
-  const [port, apiPort] = [await allocatePorts(1), await allocatePorts(1)];
+  const [port, apiPort] = options.ports
+    ? [options.ports.port, options.ports.apiPort]
+    : [await allocatePorts(1), await allocatePorts(1)];
   const { dataDir, apiKey } = prepared;
   const child = spawnDataDirNode({
     port,
