@@ -32,6 +32,8 @@ export interface FeatureNode {
 export async function startFeatureNode(
   subscribers: TestSubscriber[],
   numbers: Array<{ number: string; username: string }> = [],
+  /** Node settings added to the environment (SWITCHBOARD_*). */
+  env: Record<string, string> = {},
 ): Promise<FeatureNode> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sb-features-'));
   const port = await allocatePorts(1);
@@ -52,7 +54,7 @@ export async function startFeatureNode(
     domain: DOMAIN,
     apiPort,
     logLevel: 'warn',
-    env: nodeEnv(),
+    env: nodeEnv(env),
   });
   const registerAs = async (user: TestSubscriber, contact: string, expires: number, headers: string[]) => {
     const client = await RegisterClient.open(port);
