@@ -116,6 +116,25 @@ ${SDP_B}`) as never,
     expect(h.records[0]!.media).toBe(relay.stats);
   });
 
+  it("sends the relay's SDP in the caller's reliable 183 (RFC 3262) for the callee's reliable early media", async () => {
+    const relay = new FakeMediaRelay();
+    const h = await takenCall({ media: relay, callerExtra: 'Supported: 100rel\n' });
+    h.relay.respond(183, {
+      body: SDP_B,
+      extra: [
+        ['require', '100rel'],
+        ['rseq', '1'],
+      ],
+    });
+    await settle();
+    expect(relay.answers[0]).toMatchObject({ fromTag: 'alicetag', toTag: 'bobtag', sdp: SDP_B });
+    const early = h.aTx.responses.find((r) => r.status === 183)!;
+    expect(early.get('rseq')).toMatch(/^\d+$/);
+    expect(early.body.toString()).toContain('203.0.113.50');
+    expect(early.body.toString()).not.toContain('192.0.2.20');
+    expect(h.transport.sent('PRACK')).toHaveLength(1);
+  });
+
   it("puts the outbound trunk's codec preference into the offer for the callee", async () => {
     const relay = new FakeMediaRelay();
     const h = await takenCall({
