@@ -4,7 +4,7 @@ import { createResponse, type SipRequest } from './sip/message/index.js';
 import type { SipStack } from './sip/stack/index.js';
 import type { ServerTransaction } from './sip/transaction/index.js';
 import type { Target } from './sip/transport/index.js';
-import { UserAgentCore } from './sip/ua/index.js';
+import { CountingTimers, UserAgentCore } from './sip/ua/index.js';
 
 /** Methods that reach a user: without a registrar role on this node there is no such user here. */
 const userMethods = ['INVITE', 'MESSAGE', 'SUBSCRIBE', 'NOTIFY', 'REFER', 'PUBLISH'];
@@ -17,6 +17,8 @@ const userMethods = ['INVITE', 'MESSAGE', 'SUBSCRIBE', 'NOTIFY', 'REFER', 'PUBLI
  */
 export class NodeUserAgent implements LocalRequestHandler {
   readonly core: UserAgentCore;
+  /** The UA core's timers, counted (/metrics: switchboard_ua_timers). */
+  readonly timers = new CountingTimers();
 
   constructor(
     stack: SipStack,
@@ -26,6 +28,7 @@ export class NodeUserAgent implements LocalRequestHandler {
   ) {
     this.core = new UserAgentCore({
       transport: stack,
+      timers: this.timers,
       t1: timers.t1,
       t2: timers.t2,
       userAgent: 'Switchboard',

@@ -144,6 +144,13 @@ export async function startNode(
     ? new SiprecServer(services.recordings, logger.child({ role: 'recording' }))
     : undefined;
   const userAgent = new NodeUserAgent(stack, config.sip.timers, services?.registrar, recordingServer);
+  metrics.gauge({
+    name: 'ua_timers',
+    help: "Timers the UA core holds (2xx retransmission, session timers, B2BUA calls' maximum duration and media timeout); back to 0 once calls are over",
+    collect() {
+      this.set(userAgent.timers.pending);
+    },
+  });
   const carriers = services
     ? carrierLinks({
         store: services.store.trunks,

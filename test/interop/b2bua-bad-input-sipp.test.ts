@@ -11,8 +11,8 @@ import { parseSippMessages, type TracedMessage } from './sipp-messages.js';
 // The bad input on the wire: SIPp caller → node (b2bua.mode all, media anchored on the
 // built-in relay) → SIPp callee, where one side misbehaves: garbage SDP, a callee that never
 // answers, a callee that answers twice. Each time the right answer reaches the caller (the
-// scenarios check statuses and Reasons), one CDR is written, and /metrics shows no call, relay
-// session or relay port left. (BYE during a re-INVITE and re-INVITE floods are proven against
+// scenarios check statuses and Reasons), one CDR is written, and /metrics shows no call, UA
+// timer, relay session or relay port left. (BYE during a re-INVITE and re-INVITE floods are proven against
 // the UA core's transactions in test/unit/b2bua/bad-input.test.ts.)
 const sipp = requirePeer('sipp', 'sip-tester');
 const scenario = (name: string) => join(repoRoot, 'test/interop/scenarios', name);
@@ -99,7 +99,7 @@ describe.skipIf(!sipp)(
 
     async function nothingLeft(run: Run): Promise<void> {
       const left = await run.b2bua.leftovers();
-      expect(left, run.report()).toEqual({ calls: 0, relaySessions: 0, relayPorts: 0 });
+      expect(left, run.report()).toEqual({ calls: 0, uaTimers: 0, relaySessions: 0, relayPorts: 0 });
     }
 
     it('garbage SDP from the caller: 488 with a Reason, the callee never called, a failed CDR, nothing left', {

@@ -112,7 +112,7 @@ describe.each([
             expect(cdr.billableSeconds).toBeGreaterThanOrEqual(MEDIA_TIMEOUT_S);
           }
           const left = await b2bua.leftovers();
-          expect(left, report()).toMatchObject({ calls: 0, relaySessions: 0 });
+          expect(left, report()).toMatchObject({ calls: 0, uaTimers: 0, relaySessions: 0 });
           if (relay === 'builtin') expect(left.relayPorts).toBe(0);
         } finally {
           await uas.stop();

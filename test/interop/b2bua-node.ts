@@ -19,8 +19,13 @@ export interface B2buaNode {
   node: TrunkNode;
   engine: RtpengineProcess | undefined;
   cdrs(): Promise<B2buaCdr[]>;
-  /** What the call left behind: B2BUA calls, relay sessions and ports (built-in) or rtpengine calls. */
-  leftovers(): Promise<{ calls: number | undefined; relaySessions: number | undefined; relayPorts?: number }>;
+  /** What the calls left behind: B2BUA calls, UA timers, relay sessions and ports (built-in) or rtpengine calls. */
+  leftovers(): Promise<{
+    calls: number | undefined;
+    uaTimers: number | undefined;
+    relaySessions: number | undefined;
+    relayPorts?: number;
+  }>;
   report(): string;
   /** Stops the node (and rtpengine); the node's exit status. */
   stop(): Promise<number | null>;
@@ -79,10 +84,12 @@ export async function startB2buaNode(options: {
     async leftovers() {
       const metrics = await (await fetch(`http://127.0.0.1:${node.apiPort}/metrics`)).text();
       const calls = metric(metrics, 'switchboard_b2bua_calls_active');
+      const uaTimers = metric(metrics, 'switchboard_ua_timers');
       if (!engine) {
         const relayPorts = metric(metrics, 'switchboard_media_ports');
         return {
           calls,
+          uaTimers,
           relaySessions: metric(metrics, 'switchboard_media_sessions'),
           ...(relayPorts === undefined ? {} : { relayPorts }),
         };
@@ -90,7 +97,11 @@ export async function startB2buaNode(options: {
       const ng = new NgClient(engine.ngAddress);
       try {
         const list = await ng.request('list', { limit: 100 });
-        return { calls, relaySessions: Array.isArray(list['calls']) ? list['calls'].length : undefined };
+        return {
+          calls,
+          uaTimers,
+          relaySessions: Array.isArray(list['calls']) ? list['calls'].length : undefined,
+        };
       } finally {
         await ng.close();
       }

@@ -1,3 +1,4 @@
+export { CountingTimers } from './counting-timers.js';
 export { type EventMap, TypedEmitter } from './emitter.js';
 export { IncomingRequest } from './incoming-request.js';
 export { type InviteClientEvents, InviteClientSession } from './invite-client-session.js';
