@@ -17,7 +17,7 @@ import { runSipp, type SippResult, sippPorts } from './sipp.js';
 // Call and recording policies on the wire. alice (SIPp, digest) calls bob (a SIPp phone registered
 // to the node) through a node whose b2bua.mode is off and whose media relay is a real rtpengine;
 // which calls the B2BUA takes, and what they carry, comes from the policies set while it runs:
-// bob's call policy (b2bua always, strip PCMA and G.729), then none (proxied), then alice's
+// bob's call policy (b2bua always, strip PCMA and G.729, ptime 30), then none (proxied), then alice's
 // recording policy (the recorder forks the call from rtpengine; the CDR names the recording).
 const sipp = requirePeer('sipp', 'sip-tester');
 const engineBin = rtpenginePeer();
@@ -118,7 +118,7 @@ describe.skipIf(!sipp || !engineBin)(
     };
     const cdrs = async () => ((await node.api('GET', '/v1/cdrs')).body as { cdrs: Cdr[] }).cdrs;
 
-    it("bob's call policy (b2bua always, strip PCMA and G.729): taken, anchored on rtpengine, the stripped codecs never reach bob's phone", {
+    it("bob's call policy (b2bua always, strip PCMA and G.729, ptime 30): taken, anchored on rtpengine, the stripped codecs never reach bob's phone", {
       timeout: 60_000,
     }, async () => {
       expect(
@@ -131,13 +131,16 @@ describe.skipIf(!sipp || !engineBin)(
           'always',
           '--strip',
           'PCMA,G729',
+          '--ptime',
+          '30',
         ]),
-      ).toBe('subscriber bob@example.com: b2bua always, strip PCMA,G729\n');
+      ).toBe('subscriber bob@example.com: b2bua always, strip PCMA,G729, ptime 30\n');
       const { invite } = await aliceCallsBob();
       const media = mediaOf(invite);
       expect(media.formats, invite).toEqual(['0', '101']);
       expect(invite).not.toMatch(/PCMA|G729|annexb/);
       expect(invite).toContain('telephone-event/8000');
+      expect(invite).toMatch(/^a=ptime:30\r?$/m);
       // The offer points at rtpengine, not at alice's SIPp.
       expect(media.port).toBeGreaterThanOrEqual(ENGINE_PORTS.min);
       expect(media.port).toBeLessThanOrEqual(ENGINE_PORTS.max);
