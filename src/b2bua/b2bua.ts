@@ -102,6 +102,7 @@ export class B2bua implements CallTakeover, CallOwner, CallObserver, Transferred
       now: this.now,
       maxDuration: options.maxCallDuration * 1000,
       sessionExpires: options.sessionExpires ?? 0,
+      mediaTimeout: (options.mediaTimeout ?? 0) * 1000,
       onError: this.onError,
       calls: () => this.calls.values(),
     });

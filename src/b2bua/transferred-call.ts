@@ -17,6 +17,7 @@ import { CallMedia } from './call-media.js';
 import type { CallRecord } from './call-record.js';
 import { CalleeLegHost } from './callee-leg-host.js';
 import type { HeaderPolicy } from './header-policy.js';
+import { type MediaTimeout, startMediaTimeout } from './media-timeout.js';
 import { refuseOffer } from './refuse-offer.js';
 import { LegSessionTimer } from './session-timer.js';
 import { dispositionFor, NORMAL_CLEARING, q850ForStatus, q850FromReason } from './status-mapping.js';
@@ -41,6 +42,8 @@ export interface TransferredCallDeps {
   maxDuration: number;
   /** RFC 4028 interval the node refreshes both legs at (0: none). */
   sessionExpires: number;
+  /** ms without RTP through the relay before the joined call is ended (0: never). */
+  mediaTimeout?: number;
   onError: (error: unknown, context: string) => void;
   /** In-dialog requests other than re-INVITE, UPDATE, INFO and BYE (REFER: transfer.ts). */
   otherRequest?: (call: TransferredCall, side: Side, incoming: IncomingRequest) => void;
@@ -96,6 +99,9 @@ export class TransferredCall {
   private completed = false;
   private finished: Promise<void> | undefined;
   private maxTimer: unknown;
+  private mediaTimeout: MediaTimeout | undefined;
+  /** The Reason of the node's own ending of the call (maximum duration, media timeout, API), for the CDR. */
+  private endReason: string | undefined;
   private readonly timers: Partial<Record<Side, LegSessionTimer>> = {};
   private queue: Promise<void> = Promise.resolve();
   /** Set while a transfer of this call runs (transfer.ts): true when it takes that side's BYE. */
@@ -347,6 +353,9 @@ export class TransferredCall {
         this.deps.maxDuration,
       );
     }
+    this.mediaTimeout = startMediaTimeout(this.deps, this.media, (reason, cause) =>
+      this.hangUp(reason, cause),
+    );
     // A leg that ended while the transfer completed: the other goes too.
     for (const side of ['caller', 'callee'] as const) {
       if (this.legs[side].state === 'terminated') this.legGone(side);
@@ -358,6 +367,7 @@ export class TransferredCall {
     if (this.completed) return;
     this.hangup ??= 'node';
     this.cause ??= cause;
+    this.endReason ??= reason;
     const headers: Array<[string, string]> = [['reason', reason]];
     if (!this.joined) {
       this.cancel(reason);
@@ -415,7 +425,8 @@ export class TransferredCall {
     if (peer.state !== 'terminated') {
       if (this.referrerBye?.(side)) return;
       this.hangup ??= side;
-      void peer.bye();
+      // The node's own ending (hangUp) ends one leg first: the other gets the same Reason.
+      void peer.bye(this.endReason ? { headers: [['reason', this.endReason]] } : {});
       return;
     }
     this.finish();
@@ -536,6 +547,7 @@ export class TransferredCall {
     if (this.completed) return;
     this.completed = true;
     if (this.maxTimer !== undefined) this.deps.core.timers.clearTimeout(this.maxTimer);
+    this.mediaTimeout?.stop();
     this.timers.caller?.stop();
     this.timers.callee?.stop();
     this.host?.close();
@@ -562,6 +574,7 @@ export class TransferredCall {
       if (this.ringingAt !== undefined) record.ringingAt = this.ringingAt;
       if (this.answerAt !== undefined) record.answerAt = this.answerAt;
       if (media) record.media = media;
+      if (this.hangup === 'node' && this.endReason) record.reason = this.endReason;
       this.deps.observer.completed(this, record);
     });
   }

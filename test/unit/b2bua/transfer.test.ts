@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { MEDIA_TIMEOUT_REASON } from '../../../src/b2bua/media-timeout.js';
 import {
   type CallRouter,
   type Decision,
@@ -13,6 +14,7 @@ import {
   type SipResponse,
 } from '../../../src/sip/message/index.js';
 import { type FakeClientTransaction, request } from '../ua/fakes.js';
+import { SessionMediaRelay } from './fake-media-relay.js';
 import {
   CALLER,
   callerAck,
@@ -254,6 +256,54 @@ describe('B2BUA transfer: REFER from the callee (RFC 3515)', () => {
     );
     h.core.handleRequest(tx.request, tx);
     expect(tx.statuses).toEqual([403]);
+  });
+});
+
+describe('B2BUA transfer: the call it makes has media of its own', () => {
+  it('a new relay session (the old one deleted), and its own media timeout ends it by the node', async () => {
+    const media = new SessionMediaRelay();
+    const h = await takenCall({
+      router: new FakeRouter(),
+      media,
+      mediaTimeout: 60,
+      before: (context) => {
+        context.called = BOB;
+      },
+    });
+    h.relay.respond(200, { body: SDP_B });
+    await settle();
+    h.core.handleAck(callerAck(h), CALLER);
+    await settle();
+    expect(media.sessions.size).toBe(1);
+    const [original] = [...media.sessions];
+    refer(h, '<sip:carol@example.com>');
+    await settle();
+    h.relay.respondAt(1, 200, { ...CAROL, body: SDP_C });
+    await settle();
+    // Carol's offer went into a relay session of the new call, and alice's re-INVITE carries its SDP.
+    const offer = media.offers.at(-1)!;
+    expect(offer.callId).not.toBe(original);
+    expect(offer.fromTag).toBe('caroltag');
+    const reinvite = h.transport.sent('INVITE')[0]!;
+    expect(reinvite.request.body.toString()).toContain('m=audio 7000');
+    reply(reinvite, 200, SDP_A);
+    await settle();
+    await notifies(h);
+    expect(media.sessions.has(original!)).toBe(false);
+    expect(media.sessions.size).toBe(1);
+    expect(h.records[0]).toMatchObject({ hangup: 'callee', status: 200 });
+    for (let i = 0; i < 65; i++) {
+      h.clock.advance(1_000);
+      await settle();
+    }
+    const byes = h.transport.sent('BYE').filter((b) => b.request.get('reason') === MEDIA_TIMEOUT_REASON);
+    expect(byes.map((b) => b.request.callId).sort()).toEqual(
+      ['alice-call-1@198.51.100.7', h.relay.forwarded[1]!.request.callId].sort(),
+    );
+    for (const bye of byes) reply(bye, 200);
+    await settle();
+    expect(h.records[1]).toMatchObject({ hangup: 'node', cause: 102, reason: MEDIA_TIMEOUT_REASON });
+    expect(media.sessions.size).toBe(0);
   });
 });
 
