@@ -67,7 +67,7 @@ start_switchboard() {
       node "$cli" subscriber import "$userdir/users.tsv" --data-dir "$data"
   } >"$work/switchboard.log" 2>&1 || return 1
   # Every benchmark connection comes from 127.0.0.1: lift the per-source share (default 500).
-  SWITCHBOARD_SIP_MAX_CONNECTIONS_PER_SOURCE=$idle \
+  SWITCHBOARD_SIP_MAX_CONNECTIONS_PER_SOURCE=$((idle > 500 ? idle : 500)) \
     node "$cli" start --sip-port 5060 --sip-listen 127.0.0.1 --api-port 0 --data-dir "$data" --domain example.com \
     --sip-transports udp,tls,wss --tls-port 5061 --wss-port 5062 \
     --tls-certificate "$userdir/tls.crt" --tls-key "$userdir/tls.key" --log-level warn >>"$work/switchboard.log" 2>&1 &
@@ -102,7 +102,8 @@ for registrar in $registrars; do
   echo "    $line" >&2
   load_rows+="| $registrar | $(field ok "$line") | $(field failed "$line") | $(field wall "$line") | $(field achieved_rps "$line") | $(field registrar_cpu "$line") | $(field cpu_us_per_registration "$line") |"$'\n'
   sleep 3 # let the server see the load's connections close
-  n=$idle; [ "$registrar" = kamailio ] && n=$kamailio_idle
+  n=$idle; [ "$registrar" = kamailio ] && [ "$idle" -gt 0 ] && n=$kamailio_idle
+  [ "$n" -gt 0 ] || { stop_registrar; continue; } # IDLE=0: registrations only
   echo "  $n idle TLS connections ..." >&2
   mem=$(node "$repo/bench/idle-connections-memory.mjs" tls 127.0.0.1:5061 "$n" "$(pids_of "$pid")" | tail -1)
   echo "    $mem" >&2
