@@ -32,6 +32,7 @@ export async function writeCdrs(
   const onError = (error: Error) => {
     failure ??= error;
   };
+  const closedByReader = () => (failure as NodeJS.ErrnoException | undefined)?.code === 'EPIPE';
   out.on('error', onError);
   const write = async (text: string) => {
     if (failure) throw failure;
@@ -53,10 +54,36 @@ export async function writeCdrs(
       }
     }
     if (chunk.length > 0) await write(chunk);
+  } catch (error) {
+    // The reader closed the pipe (`| head`): what it wanted it has; not a failure.
+    if (!closedByReader()) throw error;
   } finally {
     out.off('error', onError);
   }
   return count;
+}
+
+/**
+ * Progress on stderr at most every `everyMs` (rows so far and the rate), so that a long export
+ * shows it is moving while a short one prints nothing but its count.
+ */
+export function progressReporter(
+  io: Pick<CliIo, 'stderr'>,
+  everyMs = PROGRESS_EVERY_MS,
+  now: () => number = Date.now,
+): { report: (written: number) => void; reported: () => boolean } {
+  const started = now();
+  let last = started;
+  return {
+    report(written) {
+      const at = now();
+      if (at - last < everyMs) return;
+      last = at;
+      const rate = Math.round(written / ((at - started) / 1000));
+      io.stderr(`exported ${written} CDRs (${rate}/s)\n`);
+    },
+    reported: () => last !== started,
+  };
 }
 
 function formatOf(flags: Flags): ExportFormat {
@@ -115,26 +142,18 @@ export function registerCdrExport(cdr: Command, io: CliIo): void {
       const { limit: _limit, after: _after, ...filter } = cdrFilterOf(flags);
       const format = formatOf(flags);
       const file = typeof flags['output'] === 'string' ? flags['output'] : undefined;
-      const started = Date.now();
-      let reported = started;
-      const progress = (written: number) => {
-        const now = Date.now();
-        if (now - reported < PROGRESS_EVERY_MS) return;
-        reported = now;
-        const rate = Math.round(written / ((now - started) / 1000));
-        io.stderr(`exported ${written} CDRs (${rate}/s)\n`);
-      };
+      const progress = progressReporter(io);
       const rows = store.cdrs.exportCdrs(filter);
       if (!file) {
-        const count = await writeCdrs(rows, format, stdoutOf(io), progress);
-        if (reported !== started) io.stderr(`exported ${count} CDRs\n`);
+        const count = await writeCdrs(rows, format, stdoutOf(io), progress.report);
+        if (progress.reported()) io.stderr(`exported ${count} CDRs\n`);
         return;
       }
       const partial = `${file}.part`;
       const stream = createWriteStream(partial);
       try {
         await once(stream, 'open');
-        const count = await writeCdrs(rows, format, stream, progress);
+        const count = await writeCdrs(rows, format, stream, progress.report);
         await finish(stream);
         await rename(partial, file);
         io.stderr(`exported ${count} CDRs to ${file}\n`);

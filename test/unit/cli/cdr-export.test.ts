@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { progressReporter, writeCdrs } from '../../../src/cli/commands/cdr-export.js';
 import { CSV_COLUMNS } from '../../../src/cli/commands/cdr-export-format.js';
 import { type Cdr, SQLITE_FILE, SqliteProvisioningStore } from '../../../src/store/index.js';
 import { parseCsv } from './csv.js';
@@ -201,5 +203,38 @@ describe('switchboard cdr export of 200,000 CDRs (SQLite)', () => {
     } finally {
       cli.cleanup();
     }
+  });
+});
+
+describe('cdr export internals', () => {
+  it('reports progress at most once per interval, with the rate', () => {
+    let now = 0;
+    const lines: string[] = [];
+    const progress = progressReporter({ stderr: (t) => void lines.push(t) }, 1000, () => now);
+    now = 500;
+    progress.report(1000);
+    expect(progress.reported()).toBe(false);
+    now = 1000;
+    progress.report(2000);
+    now = 1500;
+    progress.report(3000);
+    now = 2000;
+    progress.report(8000);
+    expect(lines).toEqual(['exported 2000 CDRs (2000/s)\n', 'exported 8000 CDRs (4000/s)\n']);
+    expect(progress.reported()).toBe(true);
+  });
+
+  it('stops quietly when the reader closes the pipe (EPIPE), and fails on any other write error', async () => {
+    async function* rows(): AsyncIterable<Cdr> {
+      for (let n = 0; n < 100_000; n++) yield cdr(n);
+    }
+    const closing = (code: string) =>
+      new Writable({
+        write(_chunk, _encoding, done) {
+          done(Object.assign(new Error(`write ${code}`), { code }));
+        },
+      });
+    await expect(writeCdrs(rows(), 'csv', closing('EPIPE'))).resolves.toBeGreaterThan(0);
+    await expect(writeCdrs(rows(), 'json', closing('ENOSPC'))).rejects.toThrow('write ENOSPC');
   });
 });
