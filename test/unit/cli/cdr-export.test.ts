@@ -48,6 +48,7 @@ describe('switchboard cdr export', () => {
         cause: 16,
         disposition: 'answered',
         media: { streams: [{ label: 'caller, "A"', packets: 10 }] },
+        recordingId: 'rec-2',
       }),
     );
     await store.cdrs.addCdr(
@@ -71,6 +72,7 @@ describe('switchboard cdr export', () => {
       trunk: 'carrier-out',
       billable_seconds: '29',
       disposition: 'answered',
+      recording_id: 'rec-2',
     });
     expect(JSON.parse(row['media']!)).toEqual({ streams: [{ label: 'caller, "A"', packets: 10 }] });
     expect(records[3]![CSV_COLUMNS.indexOf('reason')]).toBe('Q.850;cause=41;text="Node restarted"');
