@@ -15,8 +15,9 @@ import {
 import { readWav, toneReport, writeToneWav } from './wav.js';
 
 // Three baresip phones behind a node whose B2BUA takes every call (b2bua.mode all) with media
-// anchored on the built-in relay, then on a real rtpengine (the one MediaRelay interface). Alice calls bob; bob puts alice on hold and resumes (re-INVITE
-// through the B2BUA: the direction reaches alice through the relay's SDP); then bob blind-transfers
+// anchored on the built-in relay, then on a real rtpengine (the one MediaRelay interface). Alice
+// calls bob; bob puts alice on hold and resumes (re-INVITE through the B2BUA: the direction
+// reaches alice through the relay's SDP); then bob blind-transfers
 // alice to carol with baresip's `transfer` command (REFER): the B2BUA places carol's leg, carol
 // answers, alice's media moves to carol (re-INVITE), bob's leg is released. Each tone is checked in
 // what the others recorded, and the CDRs say what happened. Switchboard only.
