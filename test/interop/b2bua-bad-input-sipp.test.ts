@@ -6,7 +6,7 @@ import { type B2buaNode, startB2buaNode } from './b2bua-node.js';
 import { missingPeerReason, requirePeer, suiteTitle } from './peers.js';
 import { repoRoot } from './repo.js';
 import { describeSipp, runSipp, type SippResult, sippPorts, startSippUas } from './sipp.js';
-import { parseSippMessages, type TracedMessage } from './sipp-messages.js';
+import { headerValues, parseSippMessages, type TracedMessage } from './sipp-messages.js';
 
 // The issue's bad input on the wire: SIPp caller → node (b2bua.mode all, media anchored on the
 // built-in relay) → SIPp callee, where one side misbehaves: garbage SDP, a callee that never
@@ -152,6 +152,28 @@ describe.skipIf(!sipp)(
       expect(cdrs, r.report()).toHaveLength(1);
       expect(cdrs[0]).toMatchObject({ status: 200, disposition: 'answered', hangup: 'caller' });
       expect(cdrs[0]!.billableSeconds).toBeGreaterThanOrEqual(2);
+      await nothingLeft(r);
+    });
+
+    it('a caller that floods re-INVITEs: each crossing one gets 500 with Retry-After, only the first reaches the callee', {
+      timeout: 90_000,
+    }, async () => {
+      const r = await run(
+        ['-sf', scenario('b2bua-caller-floods-reinvites.xml')],
+        'b2bua-callee-slow-reinvite.xml',
+      );
+      expect(r.result.failed, r.report()).toBe(0);
+      expect(r.result.successful, r.report()).toBe(1);
+      const invites = r.callee.filter((m) => m.direction === 'received' && m.startLine.startsWith('INVITE'));
+      // The call's INVITE and one re-INVITE (retransmitted over UDP while the callee waits): the
+      // crossing ones stayed on the caller's leg.
+      const transactions = new Set(
+        invites.map((m) => `${headerValues(m, 'cseq')[0]} ${headerValues(m, 'via')[0]}`),
+      );
+      expect([...transactions], r.report()).toHaveLength(2);
+      const cdrs = await r.b2bua.cdrs();
+      expect(cdrs, r.report()).toHaveLength(1);
+      expect(cdrs[0]).toMatchObject({ status: 200, disposition: 'answered', hangup: 'caller' });
       await nothingLeft(r);
     });
   },
