@@ -86,7 +86,7 @@ const BAD: Record<string, [string, string]> = {
   'trunks.failoverCodes': ['408,486', 'expected a list of 408, 5xx or codes 500-599'],
   'trunks.reloadInterval': ['0', 'expected an integer 1-3600, got 0'],
   'trunks.realm': ['my"realm', 'expected a digest realm'],
-  'b2bua.mode': ['sometimes', 'expected one of off|all|trunks, got "sometimes"'],
+  'b2bua.mode': ['sometimes', 'expected one of off|all|trunks|nat, got "sometimes"'],
   'b2bua.passHeaders': ['Via', 'expected a header name starting with X- (or X-*), got "Via"'],
   'b2bua.sessionExpires': ['30', 'expected 0 (off) or an integer 90-86400, got 30'],
   'b2bua.maxCallsPerSubscriber': ['-1', 'expected an integer 0-1000000, got -1'],
