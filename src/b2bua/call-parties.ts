@@ -27,7 +27,12 @@ export interface PartiesOfCall {
   offNet?: boolean;
 }
 
-const withoutScheme = (aor: string) => aor.replace(/^sips?:/i, '');
+/** `user@domain` as policies are keyed: no scheme, the domain lower-cased (user parts are case-sensitive). */
+function policyKey(aor: string): string {
+  const bare = aor.replace(/^sips?:/i, '');
+  const at = bare.lastIndexOf('@');
+  return at < 0 ? bare : `${bare.slice(0, at)}@${bare.slice(at + 1).toLowerCase()}`;
+}
 
 function isTarget(hop: ForwardTarget['nextHop']): hop is Target {
   return typeof hop === 'object' && hop !== null && 'address' in hop && 'port' in hop;
@@ -43,7 +48,7 @@ export function partiesOf(
   if (context.caller) {
     const detect = context.nat?.options.detect ?? DEFAULT_NAT_TESTS;
     parties.caller = {
-      name: withoutScheme(context.caller.aor),
+      name: policyKey(context.caller.aor),
       domain: context.caller.domain.toLowerCase(),
       nated: natUacTest(request, context.source, detect),
     };
@@ -56,7 +61,7 @@ export function partiesOf(
   const calleeDomain = context.callee?.domain ?? context.domain;
   if (calleeAor !== undefined && calleeDomain !== undefined && context.trunkCall === undefined) {
     parties.callee = {
-      name: withoutScheme(calleeAor),
+      name: policyKey(calleeAor),
       domain: calleeDomain.toLowerCase(),
       // The binding's contact names another address than its REGISTER came from (Kamailio's nat=yes).
       nated: targets.some((t) => isTarget(t.nextHop) && natedContact(t.uri.toString(), t.nextHop)),
