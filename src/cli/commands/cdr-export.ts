@@ -132,7 +132,8 @@ export function registerCdrExport(cdr: Command, io: CliIo): void {
   command.addHelpText(
     'after',
     '\nRows are read from the store a page at a time and written as they come, so memory stays flat for\n' +
-      'millions of CDRs. A progress line goes to stderr every second; the count at the end.\n' +
+      'millions of CDRs. A progress line goes to stderr every second of a long export, and the count\n' +
+      'at its end (always with --output).\n' +
       'Examples:\n' +
       '  switchboard cdr export --from 2026-01-01T00:00:00Z --to 2026-02-01T00:00:00Z --output jan.csv\n' +
       '  switchboard cdr export --trunk carrier-out --format json | jq -c .billableSeconds\n',
