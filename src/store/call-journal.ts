@@ -5,6 +5,7 @@ import type {
   OpenCall,
   RecoverySelection,
 } from './call-journal-types.js';
+import { CallJournalWrites } from './call-journal-writes.js';
 import type { Cdr } from './cdr-types.js';
 import { cdrRow } from './cdrs.js';
 import { type SqlFlavor, toDate } from './flavor.js';
@@ -15,30 +16,29 @@ const TEMPORARY_FAILURE = 41;
 
 /** The call journal on either SQL backend (table call_journal, migration 8). */
 export class SqlCallJournal implements CallJournalRepository {
+  /** Each call's three writes, compiled at the first (src/store/call-journal-writes.ts). */
+  private prepared: CallJournalWrites | undefined;
+
   constructor(
     private readonly db: Kysely<StoreSchema>,
     private readonly flavor: SqlFlavor,
   ) {}
 
+  private writes(): CallJournalWrites {
+    this.prepared ??= new CallJournalWrites(this.db, this.flavor);
+    return this.prepared;
+  }
+
   async openCall(owner: JournalOwner, call: OpenCall, at: Date): Promise<void> {
-    await this.db
-      .insertInto('call_journal')
-      .values({ ...owner, ...this.columns(call), seen_at: this.flavor.time(at) })
-      .onConflict((oc) => oc.column('id').doNothing())
-      .execute();
+    await this.writes().openCall(owner, call, at);
   }
 
   async updateCall(call: OpenCall, at: Date): Promise<void> {
-    const { id, ...columns } = this.columns(call);
-    await this.db
-      .updateTable('call_journal')
-      .set({ ...columns, seen_at: this.flavor.time(at) })
-      .where('id', '=', id)
-      .execute();
+    await this.writes().updateCall(call, at);
   }
 
   async closeCall(id: string): Promise<void> {
-    await this.db.deleteFrom('call_journal').where('id', '=', id).execute();
+    await this.writes().closeCall(id);
   }
 
   async heartbeat(owner: JournalOwner, at: Date): Promise<number> {
@@ -87,22 +87,6 @@ export class SqlCallJournal implements CallJournalRepository {
       run: row.run,
       seenAt: toDate(row.seen_at),
     }));
-  }
-
-  private columns(call: OpenCall) {
-    const time = (date: Date | undefined) => (date ? this.flavor.time(date) : null);
-    return {
-      id: call.id,
-      caller_call_id: call.callerCallId,
-      callee_call_id: call.calleeCallId,
-      caller: call.caller,
-      callee: call.callee,
-      source_trunk: call.sourceTrunk ?? null,
-      trunk: call.trunk ?? null,
-      setup_at: this.flavor.time(call.setupAt),
-      ringing_at: time(call.ringingAt),
-      answer_at: time(call.answerAt),
-    };
   }
 }
 
