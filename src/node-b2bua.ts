@@ -53,6 +53,7 @@ export async function startB2bua(parts: B2buaParts): Promise<NodeB2bua | undefin
   const journal = await startJournal(parts);
   const ended = new Map<string, number>();
   const refused = new Map<number, number>();
+  const transfers = new Map<string, number>();
   let started = 0;
   const cdrs = new CdrWriter({
     store: parts.cdrs,
@@ -109,6 +110,10 @@ export async function startB2bua(parts: B2buaParts): Promise<NodeB2bua | undefin
       },
       callEnded: (disposition) => ended.set(disposition, (ended.get(disposition) ?? 0) + 1),
       callRefused: (status) => refused.set(status, (refused.get(status) ?? 0) + 1),
+      transfer: (kind, result) => {
+        const key = `${kind}|${result}`;
+        transfers.set(key, (transfers.get(key) ?? 0) + 1);
+      },
     },
     onError: (err, context) => logger.warn({ err, context }, 'b2bua call failed'),
   });
@@ -128,6 +133,18 @@ export async function startB2bua(parts: B2buaParts): Promise<NodeB2bua | undefin
     collect() {
       this.reset();
       for (const [status, n] of refused) this.inc({ status: String(status) }, n);
+    },
+  });
+  metrics.counter({
+    name: 'b2bua_transfers_total',
+    help: 'Call transfers the B2BUA carried out, by kind (blind, attended: REFER with Replaces, replaces: INVITE with Replaces) and result',
+    labelNames: ['kind', 'result'],
+    collect() {
+      this.reset();
+      for (const [key, n] of transfers) {
+        const [kind, result] = key.split('|') as [string, string];
+        this.inc({ kind, result }, n);
+      }
     },
   });
   metrics.counter({

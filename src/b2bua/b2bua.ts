@@ -14,7 +14,7 @@ import { HeaderPolicy } from './header-policy.js';
 import { type LiveCall, liveCallOf, partiesOf } from './live-call.js';
 import type { CallRecordings } from './recording-policy.js';
 import { intervalTooSmall, MIN_SESSION_EXPIRES } from './session-timer.js';
-import { type HeldCall, Transfers } from './transfer.js';
+import { type HeldCall, type TransferKind, Transfers } from './transfer.js';
 import type { TransferredCallObserver } from './transferred-call.js';
 
 /** Where ended calls go (the CDR writer); it must not throw. */
@@ -37,6 +37,8 @@ export interface B2buaMetrics {
   callEnded(disposition: string): void;
   /** A call refused by admission control (403 or 503). */
   callRefused?(status: number): void;
+  /** A transfer ended: blind, attended (REFER with Replaces) or replaces (an INVITE with Replaces). */
+  transfer?(kind: TransferKind, result: 'completed' | 'failed'): void;
 }
 
 export interface B2buaOptions {
@@ -105,6 +107,7 @@ export class B2bua implements CallTakeover, CallOwner, CallObserver, Transferred
       mediaTimeout: (options.mediaTimeout ?? 0) * 1000,
       onError: this.onError,
       calls: () => this.calls.values(),
+      transferred: (kind, result) => this.options.metrics?.transfer?.(kind, result),
     });
     // REFER must be in Allow for the legs' dialogs (RFC 3515); outside a call the node takes none.
     if (!options.core.allow().includes('REFER')) {

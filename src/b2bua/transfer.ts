@@ -14,9 +14,14 @@ import { type TransferOutcome, TransferredCall, type TransferredCallDeps } from 
 /** A call the B2BUA holds, either kind. */
 export type HeldCall = B2buaCall | TransferredCall;
 
+/** How a call was transferred: REFER to a target, REFER with Replaces, INVITE with Replaces. */
+export type TransferKind = 'blind' | 'attended' | 'replaces';
+
 export interface TransfersDeps extends Omit<TransferredCallDeps, 'otherRequest'> {
   /** The calls the B2BUA holds (for the dialog a Replaces names). */
   calls(): Iterable<HeldCall>;
+  /** A transfer that was accepted (202, or the INVITE taken) ended: for /metrics. */
+  transferred?(kind: TransferKind, result: 'completed' | 'failed'): void;
 }
 
 /** How a transfer sees a call of either kind. */
@@ -150,6 +155,7 @@ export class Transfers {
       .answerReplacing()
       .then((outcome) => {
         release();
+        this.deps.transferred?.('replaces', outcome.status < 300 ? 'completed' : 'failed');
         if (outcome.status >= 300) return;
         found.call.transferredAway(found.side);
         transferred.join();
@@ -208,9 +214,12 @@ export class Transfers {
     const running = found
       ? this.attended(call, side, this.view(found.call), found.side, subscription)
       : this.blind(call, side, target.uri, target.replaces, subscription);
+    const kind: TransferKind = found ? 'attended' : 'blind';
     running
+      .then((completed) => this.deps.transferred?.(kind, completed ? 'completed' : 'failed'))
       .catch((error) => {
         this.deps.onError(error, 'transfer');
+        this.deps.transferred?.(kind, 'failed');
         return subscription.final(500);
       })
       .finally(done);
@@ -223,7 +232,7 @@ export class Transfers {
     uri: NameAddress['uri'],
     replaces: Replaces | undefined,
     subscription: ReferSubscription,
-  ): Promise<void> {
+  ): Promise<boolean> {
     const referrer = call.party(side);
     const transfereeParty = call.party(other(side));
     const routing = call.routing!;
@@ -267,7 +276,7 @@ export class Transfers {
             ? 403
             : 500;
       await subscription.final(status, decision.kind === 'respond' ? decision.response.reason : undefined);
-      return;
+      return false;
     }
     const trunk = context.trunkCall?.trunk;
     const targetParty: Party = {
@@ -296,7 +305,7 @@ export class Transfers {
     } finally {
       ticket.end();
     }
-    await this.conclude(outcome, transferred, [{ call, side }], subscription, release);
+    return this.conclude(outcome, transferred, [{ call, side }], subscription, release);
   }
 
   /** Attended transfer: the transferee joins the far party of the call the Replaces names. */
@@ -306,7 +315,7 @@ export class Transfers {
     replaced: Transferable,
     replacedSide: Side,
     subscription: ReferSubscription,
-  ): Promise<void> {
+  ): Promise<boolean> {
     const targetSide = other(replacedSide);
     const transferred = new TransferredCall(
       this.callDeps(),
@@ -322,7 +331,7 @@ export class Transfers {
     const release = this.whileTransferring(call, side, [transferred]);
     const releaseReplaced = this.whileTransferring(replaced, replacedSide, []);
     const outcome = await transferred.connect();
-    await this.conclude(
+    return this.conclude(
       outcome,
       transferred,
       [
@@ -348,20 +357,21 @@ export class Transfers {
     referrers: Array<{ call: Transferable; side: Side }>,
     subscription: ReferSubscription,
     release: () => { referrerLeft: boolean },
-  ): Promise<void> {
+  ): Promise<boolean> {
     const { referrerLeft } = release();
     if (outcome.status >= 300) {
       await subscription.final(outcome.status, outcome.reason);
       const first = referrers[0]!;
       // RFC 5589 §6: the referrer hung up after 202; without a new call the transferee is alone.
       if (referrerLeft) first.call.call.hangUp('SIP;cause=480;text="Transfer failed"');
-      return;
+      return false;
     }
     for (const { call, side } of referrers) call.call.transferredAway(side);
     transferred.join();
     await subscription.final(200, 'OK');
     const reason: Array<[string, string]> = [['reason', 'SIP;cause=200;text="Call transferred"']];
     for (const { call, side } of referrers) void call.session(side).bye({ headers: reason });
+    return true;
   }
 
   /**

@@ -151,6 +151,7 @@ describe.skipIf(!sipp)(
       expect(original).toMatchObject({ status: 200, hangup: 'caller', disposition: 'answered' });
       expect(transferred).toMatchObject({ status: 200, hangup: 'caller', disposition: 'answered' });
       expect(transferred!.callerCallId).toBe(one(bob, 'call-id'));
+      expect(leg.metrics).toMatch(/switchboard_b2bua_transfers_total\{kind="blind",result="completed"\} 1/);
     });
 
     it('answers the caller 486 when the callee is busy', { timeout: 60_000 }, async () => {

@@ -1,5 +1,6 @@
 import {
   B2bua,
+  type B2buaMetrics,
   type B2buaMode,
   type CallJournalSink,
   type CallPolicySource,
@@ -161,6 +162,8 @@ export async function takenCall(
     recordings?: CallRecordings;
     /** Where calls in progress are journaled. */
     journal?: CallJournalSink;
+    /** The B2BUA's counters. */
+    metrics?: B2buaMetrics;
   } = {},
 ): Promise<Harness> {
   const transport = new FakeTransport();
@@ -184,6 +187,7 @@ export async function takenCall(
     now: () => clock.now,
     ...(options.media ? { media: options.media } : {}),
     ...(options.journal ? { journal: options.journal } : {}),
+    ...(options.metrics ? { metrics: options.metrics } : {}),
   });
   const aInvite = callerInvite({
     ...(options.sdp === undefined ? {} : { sdp: options.sdp }),

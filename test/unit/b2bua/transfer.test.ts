@@ -176,6 +176,38 @@ describe('B2BUA transfer: REFER from the callee (RFC 3515)', () => {
     expect(h.events.types.filter((t) => t === 'call.completed')).toHaveLength(2);
   });
 
+  it('counts transfers by kind and result (switchboard_b2bua_transfers_total)', async () => {
+    const counted: string[] = [];
+    const metrics = {
+      callStarted: () => {},
+      callEnded: () => {},
+      transfer: (kind: string, result: string) => counted.push(`${kind} ${result}`),
+    };
+    const h = await takenCall({
+      router: new FakeRouter(),
+      metrics,
+      before: (context) => {
+        context.called = BOB;
+      },
+    });
+    h.relay.respond(200, { body: SDP_B });
+    await settle();
+    h.core.handleAck(callerAck(h), CALLER);
+    refer(h, '<sip:carol@example.com>');
+    await settle();
+    h.relay.respondAt(1, 486, CAROL);
+    await settle();
+    await notifies(h);
+    refer(h, '<sip:carol@example.com>', 3);
+    await settle();
+    h.relay.respondAt(2, 200, { ...CAROL, body: SDP_C });
+    await settle();
+    reply(h.transport.sent('INVITE')[0]!, 200, SDP_A);
+    await settle();
+    await notifies(h);
+    expect(counted).toEqual(['blind failed', 'blind completed']);
+  });
+
   it('a busy target: NOTIFY 486, the original call stays up and is not re-INVITEd', async () => {
     const h = await answeredCall();
     refer(h, '<sip:carol@example.com>');
