@@ -50,7 +50,7 @@ function registerRelayMetrics(metrics: MetricsRegistry, relay: BuiltinMediaRelay
     });
     return reading;
   };
-  const seen = { packets: 0, bytes: 0, dropped: { source: 0, malformed: 0, unrouted: 0, send: 0 } };
+  const seen = { packets: 0, bytes: 0, dropped: { source: 0, malformed: 0, unrouted: 0, send: 0, srtp: 0 } };
   metrics.gauge({
     name: 'media_sessions',
     help: 'Calls the built-in media relay holds',
@@ -86,7 +86,7 @@ function registerRelayMetrics(metrics: MetricsRegistry, relay: BuiltinMediaRelay
   });
   metrics.counter({
     name: 'media_packets_dropped_total',
-    help: 'Datagrams the built-in media relay dropped, by reason (source: not the latched sender; malformed: not RTP/RTCP; unrouted: the other side has no address yet; send: socket error)',
+    help: 'Datagrams the built-in media relay dropped, by reason (source: not the latched sender; malformed: not RTP/RTCP; unrouted: the other side has no address yet; send: socket error; srtp: SRTP/SRTCP failing authentication, replayed or without agreed keys)',
     labelNames: ['reason'],
     async collect() {
       const now = (await read()).dropped;

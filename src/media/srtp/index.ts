@@ -3,6 +3,7 @@ export { aesCm, aesCmKeystream, packetIv } from './aes-cm.js';
 export { IndexEstimator } from './index-estimate.js';
 export { deriveKey, LABEL, type SessionKeys, sessionKeys } from './key-derivation.js';
 export { REPLAY_WINDOW, ReplayWindow } from './replay.js';
+export { type CryptoAttribute, cryptoAttribute, newCrypto, parseCrypto, type SdesCrypto } from './sdes.js';
 export { type SrtpCounters, SrtpSession } from './session.js';
 export {
   isSrtpSuite,

@@ -4,12 +4,13 @@ import { DtmfDetector } from './dtmf.js';
 import { Latch } from './latching.js';
 import type { ComponentStats, EndpointConfig, EndpointStats } from './protocol.js';
 import { parseRtcp } from './rtcp.js';
+import { EndpointSrtpContext } from './srtp-context.js';
 
 /** What an endpoint reports to its engine. */
 export interface EndpointHost {
   endpoint(id: number): Endpoint | undefined;
   relayed(bytes: number): void;
-  dropped(reason: 'source' | 'malformed' | 'unrouted'): void;
+  dropped(reason: 'source' | 'malformed' | 'unrouted' | 'srtp'): void;
   dtmf(endpoint: Endpoint, digit: string, durationMs: number, at: number): void;
   latched(endpoint: Endpoint, address: string, at: number): void;
 }
@@ -51,6 +52,8 @@ export class Endpoint {
   private readonly srSent: Array<{ ntp: number; at: number }> = [];
   private rttMs: number | undefined;
   private reportedMos: number | undefined;
+  /** Only for a side speaking SRTP; plain RTP never touches it. */
+  private srtp: EndpointSrtpContext | undefined;
 
   constructor(
     readonly id: number,
@@ -63,6 +66,7 @@ export class Endpoint {
     this.config = config;
     this.rtp = new Component(config.rtp, config.latch);
     this.rtcp = new Component(config.rtcp, config.latch);
+    this.srtp = EndpointSrtpContext.update(undefined, config.srtp);
     rtpSocket.listen((data, source, at) => this.onRtp(data, source as string, at));
     rtcpSocket.listen((data, source, at) => this.onRtcp(data, source as string, at));
   }
@@ -71,6 +75,7 @@ export class Endpoint {
     this.config = config;
     this.rtp.latch.update(config.rtp, config.latch);
     this.rtcp.latch.update(config.rtcp, config.latch);
+    this.srtp = EndpointSrtpContext.update(this.srtp, config.srtp);
   }
 
   /** Sends that failed on this endpoint's sockets (node:dgram reports them as socket errors). */
@@ -93,11 +98,18 @@ export class Endpoint {
     return true;
   }
 
-  private onRtp(data: Buffer, source: string, at: number): void {
+  private onRtp(received: Buffer, source: string, at: number): void {
     // RFC 3550 §5.1: version 2 and a whole fixed header, else not RTP.
-    if (data.length < 12 || data[0]! >> 6 !== 2) {
+    if (received.length < 12 || received[0]! >> 6 !== 2) {
       this.rtp.dropped++;
       this.host.dropped('malformed');
+      return;
+    }
+    // RFC 3711 §3.3: authenticate (and decrypt) before anything else, latching included.
+    const data = this.srtp === undefined ? received : this.srtp.unprotectRtp(received);
+    if (data === undefined) {
+      this.rtp.dropped++;
+      this.host.dropped('srtp');
       return;
     }
     if (!this.accept(this.rtp, source, at)) return;
@@ -127,7 +139,13 @@ export class Endpoint {
     if (digit !== undefined) this.host.dtmf(this, digit.digit, digit.durationMs, at);
   }
 
-  private onRtcp(data: Buffer, source: string, at: number): void {
+  private onRtcp(received: Buffer, source: string, at: number): void {
+    const data = this.srtp === undefined ? received : this.srtp.unprotectRtcp(received);
+    if (data === undefined) {
+      this.rtcp.dropped++;
+      this.host.dropped('srtp');
+      return;
+    }
     const compound = parseRtcp(data);
     if (compound === undefined) {
       this.rtcp.dropped++;
@@ -169,8 +187,14 @@ export class Endpoint {
       this.host.dropped('unrouted');
       return undefined;
     }
-    (rtcp ? peer.rtcpSocket : peer.rtpSocket).send(data, to.port, to.address);
-    this.host.relayed(data.length);
+    const out =
+      peer.srtp === undefined ? data : rtcp ? peer.srtp.protectRtcp(data) : peer.srtp.protectRtp(data);
+    if (out === undefined) {
+      this.host.dropped('srtp');
+      return undefined;
+    }
+    (rtcp ? peer.rtcpSocket : peer.rtpSocket).send(out, to.port, to.address);
+    this.host.relayed(out.length);
     return peer;
   }
 
@@ -188,6 +212,7 @@ export class Endpoint {
       },
       rtcp: this.rtcp.stats(),
     };
+    if (this.srtp !== undefined) out.srtp = { ...this.srtp.counters };
     if (this.config.label !== undefined) out.label = this.config.label;
     if (this.rttMs !== undefined) out.rttMs = this.rttMs;
     if (this.reportedMos !== undefined) out.reportedMos = this.reportedMos;

@@ -30,7 +30,7 @@ export class RelayEngine implements EndpointHost {
   private readonly totals: RelayCounters = {
     packets: 0,
     bytes: 0,
-    dropped: { source: 0, malformed: 0, unrouted: 0, send: 0 },
+    dropped: { source: 0, malformed: 0, unrouted: 0, send: 0, srtp: 0 },
     endpoints: 0,
   };
 
@@ -137,7 +137,7 @@ export class RelayEngine implements EndpointHost {
     this.totals.packets++;
     this.totals.bytes += bytes;
   }
-  dropped(reason: 'source' | 'malformed' | 'unrouted'): void {
+  dropped(reason: 'source' | 'malformed' | 'unrouted' | 'srtp'): void {
     this.totals.dropped[reason]++;
   }
   dtmf(endpoint: Endpoint, digit: string, durationMs: number, at: number): void {

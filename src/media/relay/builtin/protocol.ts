@@ -3,6 +3,7 @@
  * An endpoint is one side's port pair for one m= section: packets that side sends arrive on it,
  * and packets for that side leave from it (symmetric RTP).
  */
+import type { SrtpSuite } from '../../srtp/index.js';
 import type { MediaEvent } from '../types.js';
 import type { Address } from './latching.js';
 
@@ -18,6 +19,17 @@ export interface EndpointConfig {
   latch: boolean;
   clockRates: Record<number, number>;
   eventPayloads: number[];
+  /** This side speaks SRTP (RFC 3711, SDES keys): decrypt what arrives, encrypt what goes to it. */
+  srtp?: EndpointSrtp;
+}
+
+/** Master key and salt per direction; a missing one means that direction's packets are dropped (keys not agreed yet). */
+export interface EndpointSrtp {
+  suite: SrtpSuite;
+  /** The side's key: what it sends is authenticated and decrypted with it. */
+  receive?: { key: Uint8Array; salt: Uint8Array };
+  /** The relay's key for this side: what is sent to it is encrypted with it. */
+  send?: { key: Uint8Array; salt: Uint8Array };
 }
 
 export interface ComponentStats {
@@ -36,6 +48,8 @@ export interface EndpointStats {
   label?: string;
   rtp: ComponentStats & { lost: number; expected: number; duplicates: number; jitterMs: number };
   rtcp: ComponentStats;
+  /** SRTP/SRTCP packets from this side dropped: bad auth tag, replayed, or undecodable / no keys yet. */
+  srtp?: { authFailures: number; replays: number; malformed: number };
   /** Relay ↔ this side round trip (RFC 3550 §6.4.1, from its RR answering an SR relayed to it). */
   rttMs?: number;
   /** From this side's RTCP XR VoIP metrics (RFC 3611 §4.7) when it sends them. */
@@ -45,8 +59,8 @@ export interface EndpointStats {
 export interface RelayCounters {
   packets: number;
   bytes: number;
-  /** Dropped datagrams by reason: source (not the latched sender), malformed, unrouted (no peer address), send (socket error). */
-  dropped: Record<'source' | 'malformed' | 'unrouted' | 'send', number>;
+  /** Dropped datagrams by reason: source (not the latched sender), malformed, unrouted (no peer address), send (socket error), srtp (SRTP/SRTCP failing authentication or replayed, RFC 3711 §3.3). */
+  dropped: Record<'source' | 'malformed' | 'unrouted' | 'send' | 'srtp', number>;
   endpoints: number;
 }
 

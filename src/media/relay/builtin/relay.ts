@@ -13,6 +13,16 @@ import type {
 import type { RelayEngines } from './engines.js';
 import { MediaRelayError } from './errors.js';
 import type { EndpointConfig, EndpointStats, RelayCounters } from './protocol.js';
+import {
+  AVP,
+  endpointSrtp,
+  fromAnswer,
+  fromOffer,
+  SAVP,
+  type StreamSdes,
+  sdpProfile,
+  towards,
+} from './sdes.js';
 import { sessionStatistics } from './statistics.js';
 
 interface Leg {
@@ -25,6 +35,8 @@ interface Leg {
   latch: boolean;
   /** The tag of the side this one is in dialogue with. */
   peer?: string;
+  /** Per m= section: its profile and SDES keys (RFC 4568) when it speaks RTP/SAVP. */
+  sdes: StreamSdes[];
 }
 
 interface Session {
@@ -85,6 +97,13 @@ export class BuiltinMediaRelay implements MediaRelay {
         const offerer = this.leg(session, request.fromTag);
         const other = this.leg(session, offerer.peer ?? '');
         this.update(offerer, request, streams);
+        const where = `call ${request.callId}: offer from ${request.fromTag}`;
+        offerer.sdes = streams.map((s, i) => fromOffer(s, offerer.sdes[i], `${where}, m= line ${i + 1}`));
+        other.sdes = streams.map((s, i) =>
+          s.disabled
+            ? { profile: s.profile, local: [] }
+            : towards(request.transport ?? s.profile, other.sdes[i]),
+        );
         offerer.peer = other.tag;
         other.peer = offerer.tag;
         await this.ensureEndpoints(session, offerer, streams.length);
@@ -124,6 +143,8 @@ export class BuiltinMediaRelay implements MediaRelay {
         session.legs.set(answerer.tag, answerer);
       }
       this.update(answerer, request, streams);
+      const where = `call ${request.callId}: answer from ${request.toTag}`;
+      answerer.sdes = streams.map((s, i) => fromAnswer(s, answerer.sdes[i], `${where}, m= line ${i + 1}`));
       answerer.peer = offerer.tag;
       offerer.peer = answerer.tag;
       await this.ensureEndpoints(session, answerer, streams.length);
@@ -196,7 +217,7 @@ export class BuiltinMediaRelay implements MediaRelay {
     const sum: RelayCounters & { sessions: number } = {
       packets: 0,
       bytes: 0,
-      dropped: { source: 0, malformed: 0, unrouted: 0, send: 0 },
+      dropped: { source: 0, malformed: 0, unrouted: 0, send: 0, srtp: 0 },
       endpoints: 0,
       sessions: this.sessions.size,
     };
@@ -219,9 +240,9 @@ export class BuiltinMediaRelay implements MediaRelay {
 
   private parse(request: MediaOfferRequest): SdpStream[] {
     if (this.closed) throw new MediaRelayError('media relay closed', 'failed');
-    if (request.transport !== undefined && request.transport !== 'RTP/AVP') {
+    if (request.transport !== undefined && request.transport !== AVP && request.transport !== SAVP) {
       throw new MediaRelayError(
-        `the built-in relay carries RTP/AVP only, not ${request.transport} (SRTP and WebRTC are not built yet)`,
+        `the built-in relay carries RTP/AVP and RTP/SAVP (SDES) only, not ${request.transport} (WebRTC is not built yet)`,
         'unsupported',
       );
     }
@@ -257,7 +278,7 @@ export class BuiltinMediaRelay implements MediaRelay {
   private leg(session: Session, tag: string): Leg {
     let leg = session.legs.get(tag);
     if (leg === undefined) {
-      leg = { tag, endpoints: [], streams: [], latch: true };
+      leg = { tag, endpoints: [], streams: [], latch: true, sdes: [] };
       session.legs.set(tag, leg);
     }
     return leg;
@@ -309,6 +330,8 @@ export class BuiltinMediaRelay implements MediaRelay {
       if (peerEndpoint !== undefined) config.peer = peerEndpoint.id;
       if (own?.rtp !== undefined) config.rtp = own.rtp;
       if (own?.rtcp !== undefined) config.rtcp = own.rtcp;
+      const srtp = endpointSrtp(leg.sdes[i]);
+      if (srtp !== undefined) config.srtp = srtp;
       await this.options.engines.request(session.engine, { op: 'configure', id: endpoint.id, config });
     }
   }
@@ -318,6 +341,7 @@ export class BuiltinMediaRelay implements MediaRelay {
     return rewriteSdp(request.sdp, {
       address: this.options.advertisedAddress,
       ports,
+      profiles: streams.map((_, i) => sdpProfile(to.sdes[i])),
       ...(request.codecs === undefined ? {} : { codecs: request.codecs }),
       ...(request.direction === undefined ? {} : { direction: request.direction }),
     });

@@ -1,4 +1,5 @@
 import { parse, write } from 'sdp-transform';
+import type { CryptoAttribute } from '../../srtp/index.js';
 import type { CodecPolicy } from '../types.js';
 import { applyCodecPolicy, type PayloadEncoding, staticEncoding } from './codec-policy.js';
 
@@ -13,6 +14,10 @@ export interface SdpStream {
   eventPayloads: number[];
   /** The section's port was 0: rejected or disabled (RFC 3264 §6). */
   disabled: boolean;
+  /** The m= line's transport protocol (`RTP/AVP`, `RTP/SAVP`, ...). */
+  profile: string;
+  /** Its a=crypto lines (RFC 4568), as written. */
+  crypto: CryptoAttribute[];
 }
 
 function isUnspecified(ip: string): boolean {
@@ -47,7 +52,13 @@ export function sdpStreams(sdp: string): SdpStream[] {
         clockRates[pt] = 8000;
       }
     }
-    const stream: SdpStream = { clockRates, eventPayloads, disabled: media.port === 0 };
+    const stream: SdpStream = {
+      clockRates,
+      eventPayloads,
+      disabled: media.port === 0,
+      profile: String(media.protocol ?? ''),
+      crypto: (media.crypto ?? []).map((c) => ({ ...c, id: Number(c.id) })),
+    };
     if (ip !== undefined && !isUnspecified(ip) && media.port > 0) {
       stream.rtp = { address: ip, port: media.port };
       // RFC 3605: a=rtcp names the RTCP port (and maybe address); else RTP port + 1 (RFC 3550 §11).
@@ -64,6 +75,8 @@ export interface RewriteOptions {
   ports: readonly number[];
   codecs?: CodecPolicy;
   direction?: 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
+  /** Per m= section: the profile and a=crypto lines to put in (RFC 4568); undefined keeps the section's. */
+  profiles?: ReadonlyArray<{ profile: string; crypto: CryptoAttribute[] } | undefined>;
 }
 
 type Media = ReturnType<typeof parse>['media'][number];
@@ -124,6 +137,12 @@ export function rewriteSdp(sdp: string, options: RewriteOptions): string {
     if (disabled) delete media.rtcp;
     else media.rtcp = { port: port + 1, netType: 'IN', ipVer, address: options.address };
     filterCodecs(media, options.codecs);
+    const profile = options.profiles?.[i];
+    if (profile !== undefined) {
+      media.protocol = profile.profile;
+      if (profile.crypto.length > 0) media.crypto = profile.crypto;
+      else delete media.crypto;
+    }
     if (options.direction !== undefined) media.direction = options.direction;
   });
   return write(session);

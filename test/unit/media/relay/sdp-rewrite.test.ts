@@ -32,6 +32,8 @@ describe('SDP as the relay reads it', () => {
       clockRates: { 0: 8000, 8: 8000, 96: 48000, 101: 8000 },
       eventPayloads: [101],
       disabled: false,
+      profile: 'RTP/AVP',
+      crypto: [],
     });
     expect(video).toMatchObject({ disabled: true });
     expect(video!.rtp).toBeUndefined();
