@@ -188,6 +188,9 @@ describe.skipIf(!sipp || !engineBin)(
       };
       const packets = (metadata.statistics ?? []).map((l) => l.packets);
       expect(Math.max(0, ...packets), JSON.stringify(metadata)).toBeGreaterThan(50);
+      const metrics = await node.metrics();
+      expect(metrics).toMatch(/^switchboard_b2bua_calls_recorded_total 1$/m);
+      expect(metrics).not.toMatch(/^switchboard_b2bua_calls_unrecorded_total\{/m);
     });
   },
 );

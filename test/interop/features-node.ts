@@ -20,6 +20,8 @@ export interface FeatureNode {
   child: Child;
   /** `switchboard ARGS --data-dir <its dir>`: provisioning while the node runs. */
   cli(args: string[]): Promise<string>;
+  /** Its Prometheus text (GET /metrics with the API key). */
+  metrics(): Promise<string>;
   /** A request to the node's HTTP API with its API key; status and parsed JSON body. */
   api(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }>;
   /** REGISTER `user`'s phone at 127.0.0.1:phonePort (through a Path to it, as behind an edge proxy). */
@@ -83,6 +85,10 @@ export async function startFeatureNode(
     dataDir,
     child,
     cli: (more) => switchboardCli(dataDir, more),
+    metrics: async () =>
+      (
+        await fetch(`http://127.0.0.1:${apiPort}/metrics`, { headers: { authorization: `Bearer ${apiKey}` } })
+      ).text(),
     api: async (method, path, body) => {
       const response = await fetch(`http://127.0.0.1:${apiPort}${path}`, {
         method,
