@@ -263,3 +263,52 @@ describe('built-in relay: SDES-SRTP on one side, plain RTP on the other', () => 
     expect(counters.endpoints).toBe(0);
   });
 });
+
+describe('built-in relay: best-effort SRTP (a=crypto in an RTP/AVP offer)', () => {
+  let relay: BuiltinMediaRelay;
+  beforeAll(async () => {
+    const block = await allocatePorts(9);
+    const base = block + (block % 2);
+    relay = createBuiltinMediaRelay({
+      address: '127.0.0.1',
+      portMin: base,
+      portMax: base + 7,
+      timeoutMs: 60_000,
+      workers: 1,
+      inline: true,
+    });
+  });
+  afterAll(async () => {
+    await relay?.close();
+  });
+
+  it('answers with its own key in RTP/AVP, the other side gets plain RTP/AVP; unusable lines fall back to plain', async () => {
+    const key = inline(newCrypto(1, 'AES_CM_128_HMAC_SHA1_80'));
+    const offer = await relay.offer({
+      callId: 'be',
+      fromTag: 'a',
+      sdp: sdp(40000, 'RTP/AVP', [`1 AES_CM_128_HMAC_SHA1_80 inline:${key}`]),
+    });
+    expect(media(offer.sdp).protocol).toBe('RTP/AVP');
+    expect(offer.sdp).not.toContain('a=crypto');
+    const answer = await relay.answer({ callId: 'be', fromTag: 'a', toTag: 'b', sdp: sdp(40002, 'RTP/AVP') });
+    expect(media(answer.sdp).protocol).toBe('RTP/AVP');
+    expect(media(answer.sdp).crypto).toHaveLength(1);
+    expect(answer.sdp).not.toContain(key);
+    await relay.delete({ callId: 'be' });
+    const fallback = await relay.offer({
+      callId: 'be2',
+      fromTag: 'a',
+      sdp: sdp(40000, 'RTP/AVP', [`1 AES_CM_128_HMAC_SHA1_80 inline:${key}|1:4`]),
+    });
+    expect(fallback.sdp).not.toContain('a=crypto');
+    const plainAnswer = await relay.answer({
+      callId: 'be2',
+      fromTag: 'a',
+      toTag: 'b',
+      sdp: sdp(40002, 'RTP/AVP'),
+    });
+    expect(plainAnswer.sdp).not.toContain('a=crypto');
+    await relay.delete({ callId: 'be2' });
+  });
+});

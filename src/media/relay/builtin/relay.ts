@@ -101,7 +101,7 @@ export class BuiltinMediaRelay implements MediaRelay {
         offerer.sdes = streams.map((s, i) => fromOffer(s, offerer.sdes[i], `${where}, m= line ${i + 1}`));
         other.sdes = streams.map((s, i) =>
           s.disabled
-            ? { profile: s.profile, local: [] }
+            ? { profile: s.profile, srtp: false, local: [] }
             : towards(request.transport ?? s.profile, other.sdes[i]),
         );
         offerer.peer = other.tag;

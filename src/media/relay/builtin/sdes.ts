@@ -21,6 +21,8 @@ export const AVP = 'RTP/AVP';
 
 export interface StreamSdes {
   profile: string;
+  /** SRTP is in use on this side: RTP/SAVP, or best-effort SRTP (a=crypto in an RTP/AVP section). */
+  srtp: boolean;
   /** Offered or agreed relay keys; one once the suite is agreed. */
   local: SdesCrypto[];
   /** The side's own key, once known. */
@@ -50,18 +52,30 @@ function chooseCrypto(lines: CryptoAttribute[], where: string): SdesCrypto {
 
 /** What the relay keeps for a side that offered `stream` (it will answer with one key of the chosen suite). */
 export function fromOffer(stream: SdpStream, previous: StreamSdes | undefined, where: string): StreamSdes {
-  if (stream.profile !== SAVP || stream.disabled) return { profile: stream.profile, local: [] };
+  const plain: StreamSdes = { profile: stream.profile, srtp: false, local: [] };
+  if (stream.disabled) return plain;
+  // Best-effort SRTP (baresip's `mediaenc srtp`, RFC 4568 §7.1.1 on an RTP/AVP section): answered
+  // in kind when a line is usable, else plain RTP, which is what the offerer falls back to.
+  if (stream.profile === AVP && stream.crypto.length > 0) {
+    try {
+      const remote = chooseCrypto(stream.crypto, where);
+      return { profile: AVP, srtp: true, remote, local: [keep(previous?.local, remote.tag, remote.suite)] };
+    } catch {
+      return plain;
+    }
+  }
+  if (stream.profile !== SAVP) return plain;
   const remote = chooseCrypto(stream.crypto, where);
-  return { profile: SAVP, remote, local: [keep(previous?.local, remote.tag, remote.suite)] };
+  return { profile: SAVP, srtp: true, remote, local: [keep(previous?.local, remote.tag, remote.suite)] };
 }
 
 /** The relay's offer to a side in `profile`: for RTP/SAVP one key per supported suite, tags 1, 2. */
 export function towards(profile: string, previous: StreamSdes | undefined): StreamSdes {
-  if (profile !== SAVP) return { profile, local: [] };
+  if (profile !== SAVP) return { profile, srtp: false, local: [] };
   // A re-offer to a side already keyed offers the agreed key again: media keeps flowing meanwhile.
   if (previous?.profile === SAVP && previous.remote !== undefined && previous.local.length === 1)
     return previous;
-  return { profile, local: SRTP_SUITES.map((suite, i) => keep(previous?.local, i + 1, suite)) };
+  return { profile, srtp: true, local: SRTP_SUITES.map((suite, i) => keep(previous?.local, i + 1, suite)) };
 }
 
 /**
@@ -70,7 +84,7 @@ export function towards(profile: string, previous: StreamSdes | undefined): Stre
  * `mediaenc srtp` does it): the side is then plain.
  */
 export function fromAnswer(stream: SdpStream, offered: StreamSdes | undefined, where: string): StreamSdes {
-  if (stream.profile !== SAVP || stream.disabled) return { profile: stream.profile, local: [] };
+  if (stream.profile !== SAVP || stream.disabled) return { profile: stream.profile, srtp: false, local: [] };
   const remote = chooseCrypto(stream.crypto, where);
   const local = offered?.local.find((c) => c.tag === remote.tag && c.suite === remote.suite);
   if (local === undefined)
@@ -78,7 +92,7 @@ export function fromAnswer(stream: SdpStream, offered: StreamSdes | undefined, w
       `${where}: a=crypto:${remote.tag} ${remote.suite} answers no crypto line the relay offered`,
       'bad-sdp',
     );
-  return { profile: SAVP, remote, local: [local] };
+  return { profile: SAVP, srtp: true, remote, local: [local] };
 }
 
 /** The profile and a=crypto lines for the SDP handed to the side `sdes` describes. */
@@ -91,7 +105,7 @@ export function sdpProfile(
 
 /** The endpoint's SRTP keys; undefined for plain RTP. Either direction missing: its packets are dropped. */
 export function endpointSrtp(sdes: StreamSdes | undefined): EndpointSrtp | undefined {
-  if (sdes?.profile !== SAVP) return undefined;
+  if (sdes?.srtp !== true) return undefined;
   const local = sdes.local.length === 1 ? sdes.local[0] : undefined;
   const out: EndpointSrtp = { suite: (sdes.remote ?? local ?? { suite: SRTP_SUITES[0]! }).suite };
   if (sdes.remote !== undefined) out.receive = { key: sdes.remote.key, salt: sdes.remote.salt };
