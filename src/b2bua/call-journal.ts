@@ -1,4 +1,4 @@
-import type { CallJournalRepository, Cdr, JournalOwner, OpenCall } from '../store/index.js';
+import type { CallJournalRepository, Cdr, JournalOwner, JournalWrite, OpenCall } from '../store/index.js';
 import type { LiveCall } from './live-call.js';
 
 export interface CallJournalOptions {
@@ -7,6 +7,11 @@ export interface CallJournalOptions {
   owner: JournalOwner;
   /** ms between heartbeats: the records of this run are marked seen (default 10 s). */
   heartbeatMs?: number;
+  /**
+   * ms the writes of calls wait to be committed together (default 20): one SQLite commit for all
+   * the calls set up, answered or ended in that time, and none for a call that came and went in it.
+   */
+  flushMs?: number;
   /** A record of any node not seen for this long is closed as interrupted (default 6 heartbeats). */
   staleAfterMs?: number;
   now?: () => number;
@@ -21,7 +26,8 @@ export interface CallJournalOptions {
  * its CDR is written. A node killed mid-call leaves its records; at its next start they become
  * `interrupted` CDRs ending when each call was last seen (at most one heartbeat early), and any
  * node closes the records of a node not seen for `staleAfterMs` (one that never came back).
- * Writes of one call go in order; a failed write is logged and the call goes on.
+ * Writes are grouped (`flushMs`) and committed in one transaction, in order; a failed batch is
+ * logged and counted, and the calls go on.
  */
 export class CallJournal {
   /** Records written, and writes that failed. */
@@ -31,7 +37,12 @@ export class CallJournal {
   private readonly heartbeatMs: number;
   private readonly staleAfterMs: number;
   private readonly now: () => number;
-  private readonly chains = new Map<string, Promise<void>>();
+  private readonly flushMs: number;
+  /** Writes not yet handed to the store, in the order the calls made them. */
+  private queued: Array<JournalWrite & { id: string }> = [];
+  private flushTimer: NodeJS.Timeout | undefined;
+  /** The batch being committed; the next one waits for it (writes stay in order). */
+  private flushing: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private beating: Promise<void> | undefined;
 
@@ -39,21 +50,20 @@ export class CallJournal {
     this.heartbeatMs = options.heartbeatMs ?? 10_000;
     this.staleAfterMs = options.staleAfterMs ?? 6 * this.heartbeatMs;
     this.now = options.now ?? Date.now;
+    this.flushMs = options.flushMs ?? 20;
   }
 
   opened(call: LiveCall): void {
-    this.step(call.id, 'open', () =>
-      this.options.store.openCall(this.options.owner, openCallOf(call), new Date(this.now())),
-    );
+    this.queue({ kind: 'open', id: call.id, call: openCallOf(call), at: new Date(this.now()) });
   }
 
   answered(call: LiveCall): void {
-    this.step(call.id, 'answer', () => this.options.store.updateCall(openCallOf(call), new Date(this.now())));
+    this.queue({ kind: 'update', id: call.id, call: openCallOf(call), at: new Date(this.now()) });
   }
 
   /** The call's CDR is written: its record goes. */
   closed(id: string): void {
-    this.step(id, 'close', () => this.options.store.closeCall(id));
+    this.queue({ kind: 'close', id });
   }
 
   /** At start: the calls a previous run of this node left become interrupted CDRs. */
@@ -73,11 +83,11 @@ export class CallJournal {
     this.timer.unref();
   }
 
-  /** Stops the heartbeat and waits for the writes under way. */
+  /** Stops the heartbeat and commits the writes still queued. */
   async stop(): Promise<void> {
     clearInterval(this.timer);
     await this.beating;
-    await Promise.allSettled([...this.chains.values()]);
+    await this.flush();
   }
 
   private async beat(): Promise<void> {
@@ -97,23 +107,53 @@ export class CallJournal {
     if (cdrs.length > 0) this.options.onRecovered?.(cdrs);
   }
 
-  private step(id: string, what: string, write: () => Promise<void>): void {
-    const chain = (this.chains.get(id) ?? Promise.resolve())
-      .then(write)
-      .then(
-        () => {
-          this.written++;
-        },
-        (error: unknown) => {
-          this.failed++;
-          this.options.onError(error, `call journal ${what}`);
-        },
-      )
-      .finally(() => {
-        if (this.chains.get(id) === chain) this.chains.delete(id);
-      });
-    this.chains.set(id, chain);
+  private queue(write: JournalWrite & { id: string }): void {
+    this.queued.push(write);
+    this.flushTimer ??= setTimeout(() => void this.flush(), this.flushMs);
   }
+
+  /** Commits the queued writes as one batch, after the batch before it. */
+  private flush(): Promise<void> {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    const batch = this.queued;
+    this.queued = [];
+    this.flushing = this.flushing.then(async () => {
+      if (batch.length === 0) return;
+      try {
+        await this.options.store.write(this.options.owner, coalesce(batch));
+        this.written += batch.length;
+      } catch (error) {
+        this.failed += batch.length;
+        this.options.onError(error, 'call journal write');
+      }
+    });
+    return this.flushing;
+  }
+}
+
+/**
+ * A batch's writes with what cancels out taken away: a call opened and closed within it is never
+ * written, and a call's open or update followed by updates becomes the last of them (each write
+ * carries the whole record). Writes stay in their calls' order.
+ */
+export function coalesce(batch: ReadonlyArray<JournalWrite & { id: string }>): JournalWrite[] {
+  const latest = new Map<string, JournalWrite & { id: string }>();
+  const opened = new Set<string>();
+  for (const write of batch) {
+    const before = latest.get(write.id);
+    if (write.kind === 'open') opened.add(write.id);
+    if (write.kind === 'close' && opened.has(write.id)) {
+      latest.delete(write.id);
+      continue;
+    }
+    // An update after an open (in this batch) is the open with newer values.
+    latest.set(
+      write.id,
+      write.kind === 'update' && before?.kind === 'open' ? { ...write, kind: 'open' } : write,
+    );
+  }
+  return [...latest.values()];
 }
 
 /** A live call as its journal record. */

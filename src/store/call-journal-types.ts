@@ -14,6 +14,12 @@ export interface OpenCall {
   answerAt?: Date;
 }
 
+/** One change to the journal, as the B2BUA's calls make them (applied in batches). */
+export type JournalWrite =
+  | { kind: 'open'; call: OpenCall; at: Date }
+  | { kind: 'update'; call: OpenCall; at: Date }
+  | { kind: 'close'; id: string };
+
 /** Which node run holds a call: `node` names the node, `run` is new at each start. */
 export interface JournalOwner {
   node: string;
@@ -39,6 +45,8 @@ export interface CallJournalRepository {
   updateCall(call: OpenCall, at: Date): Promise<void>;
   /** The call's CDR is written: its record goes. */
   closeCall(id: string): Promise<void>;
+  /** Several writes in one transaction, in order (a group commit: one commit for many calls). */
+  write(owner: JournalOwner, writes: readonly JournalWrite[]): Promise<void>;
   /** Every record of this node run was seen now; returns how many. */
   heartbeat(owner: JournalOwner, at: Date): Promise<number>;
   /**

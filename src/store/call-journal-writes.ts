@@ -1,7 +1,7 @@
 import type { Insertable, Kysely, Updateable } from 'kysely';
-import type { JournalOwner, OpenCall } from './call-journal-types.js';
+import type { JournalOwner, JournalWrite, OpenCall } from './call-journal-types.js';
 import type { SqlFlavor } from './flavor.js';
-import { PreparedQuery } from './prepared-query.js';
+import { PreparedQuery, type QueryExecutor } from './prepared-query.js';
 import type { CallJournalTable, StoreSchema } from './schema.js';
 
 /** What a call's record holds besides its id and owner, in the order the writes bind them. */
@@ -56,16 +56,28 @@ export class CallJournalWrites {
     this.close = new PreparedQuery(db.deleteFrom('call_journal').where('id', '=', ''), 1);
   }
 
-  async openCall(owner: JournalOwner, call: OpenCall, at: Date): Promise<void> {
-    await this.open.run(this.db, [owner.node, owner.run, call.id, ...this.values(call, at)]);
+  async openCall(owner: JournalOwner, call: OpenCall, at: Date, db: QueryExecutor = this.db): Promise<void> {
+    await this.open.run(db, [owner.node, owner.run, call.id, ...this.values(call, at)]);
   }
 
-  async updateCall(call: OpenCall, at: Date): Promise<void> {
-    await this.update.run(this.db, [...this.values(call, at), call.id]);
+  async updateCall(call: OpenCall, at: Date, db: QueryExecutor = this.db): Promise<void> {
+    await this.update.run(db, [...this.values(call, at), call.id]);
   }
 
-  async closeCall(id: string): Promise<void> {
-    await this.close.run(this.db, [id]);
+  async closeCall(id: string, db: QueryExecutor = this.db): Promise<void> {
+    await this.close.run(db, [id]);
+  }
+
+  /** `writes` in one transaction: SQLite commits once for them all instead of once per write. */
+  async apply(owner: JournalOwner, writes: readonly JournalWrite[]): Promise<void> {
+    if (writes.length === 0) return;
+    await this.db.transaction().execute(async (trx) => {
+      for (const write of writes) {
+        if (write.kind === 'open') await this.openCall(owner, write.call, write.at, trx);
+        else if (write.kind === 'update') await this.updateCall(write.call, write.at, trx);
+        else await this.closeCall(write.id, trx);
+      }
+    });
   }
 
   private values(call: OpenCall, at: Date): unknown[] {

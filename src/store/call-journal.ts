@@ -2,6 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type {
   CallJournalRepository,
   JournalOwner,
+  JournalWrite,
   OpenCall,
   RecoverySelection,
 } from './call-journal-types.js';
@@ -39,6 +40,10 @@ export class SqlCallJournal implements CallJournalRepository {
 
   async closeCall(id: string): Promise<void> {
     await this.writes().closeCall(id);
+  }
+
+  async write(owner: JournalOwner, writes: readonly JournalWrite[]): Promise<void> {
+    await this.writes().apply(owner, writes);
   }
 
   async heartbeat(owner: JournalOwner, at: Date): Promise<number> {

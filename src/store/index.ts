@@ -1,6 +1,7 @@
 export type {
   CallJournalRepository,
   JournalOwner,
+  JournalWrite,
   OpenCall,
   RecoverySelection,
 } from './call-journal-types.js';

@@ -1,7 +1,7 @@
 import { type Compilable, CompiledQuery, type QueryResult } from 'kysely';
 
 /** What runs a compiled query: a Kysely instance or a transaction. */
-interface QueryExecutor {
+export interface QueryExecutor {
   executeQuery<R>(query: CompiledQuery<R>): Promise<QueryResult<R>>;
 }
 

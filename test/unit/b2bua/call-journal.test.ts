@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { coalesce } from '../../../src/b2bua/call-journal.js';
 import { CallJournal, type LiveCall } from '../../../src/b2bua/index.js';
 import { type CallJournalRepository, SqliteProvisioningStore } from '../../../src/store/index.js';
 
@@ -115,9 +116,9 @@ describe('call journal', () => {
   });
 
   it('a store that fails is logged and counted; the calls go on', async () => {
-    // The real repository, but its insert fails as a locked or unreachable database would.
+    // The real repository, but its writes fail as a locked or unreachable database would.
     const failing: CallJournalRepository = Object.assign(Object.create(store.callJournal), {
-      openCall: async () => {
+      write: async () => {
         throw new Error('database is locked');
       },
     });
@@ -125,7 +126,49 @@ describe('call journal', () => {
     j.opened(live('c1'));
     await j.stop();
     expect(j.failed).toBe(1);
-    expect(errors).toEqual(['call journal open']);
+    expect(errors).toEqual(['call journal write']);
+  });
+
+  it('commits the writes of many calls together, and never writes a call that came and went', async () => {
+    const batches: number[] = [];
+    const counting: CallJournalRepository = Object.assign(Object.create(store.callJournal), {
+      write: async (...args: Parameters<CallJournalRepository['write']>) => {
+        batches.push(args[1].length);
+        return store.callJournal.write(...args);
+      },
+    });
+    const j = journal('run-1', { store: counting, flushMs: 50 });
+    for (const id of ['c1', 'c2', 'c3']) j.opened(live(id));
+    j.answered(live('c2', { answerAt: T0 + 10 }));
+    j.closed('c3'); // set up and ended within one batch: the store never sees it
+    await until(async () => batches.length === 1);
+    expect(batches).toEqual([2]);
+    const open = await store.callJournal.openCalls();
+    expect(open.map((c) => c.id)).toEqual(['c1', 'c2']);
+    expect(open[1]?.answerAt).toEqual(new Date(T0 + 10));
+    j.closed('c1');
+    await j.stop();
+    expect((await store.callJournal.openCalls()).map((c) => c.id)).toEqual(['c2']);
+    expect(batches).toEqual([2, 1]);
+    expect(j.written).toBe(6);
+  });
+});
+
+describe('call journal batches', () => {
+  const call = (id: string) => ({ ...openOf(id), setupAt: new Date(T0) });
+  const at = new Date(T0);
+  it('keeps a call opened earlier closed, folds updates into the open of the same batch', () => {
+    expect(
+      coalesce([
+        { kind: 'update', id: 'old', call: call('old'), at },
+        { kind: 'open', id: 'new', call: call('new'), at },
+        { kind: 'close', id: 'old' },
+        { kind: 'update', id: 'new', call: { ...call('new'), answerAt: at }, at },
+      ]),
+    ).toEqual([
+      { kind: 'close', id: 'old' },
+      { kind: 'open', id: 'new', call: { ...call('new'), answerAt: at }, at },
+    ]);
   });
 });
 

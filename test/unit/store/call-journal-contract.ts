@@ -53,6 +53,22 @@ export function callJournalContract(makeHarness: () => StoreHarness): void {
     expect(await store.callJournal.openCalls()).toEqual([]);
   });
 
+  it('applies a batch of writes in one go, in order', async () => {
+    await store.callJournal.openCall(previous, call(1), at(1));
+    await store.callJournal.write(previous, [
+      { kind: 'open', call: call(2), at: at(2) },
+      { kind: 'update', call: call(2, { answerAt: at(4) }), at: at(4) },
+      { kind: 'close', id: 'call-1' },
+      { kind: 'open', call: call(3), at: at(5) },
+    ]);
+    expect(await store.callJournal.openCalls()).toEqual([
+      { ...call(2, { answerAt: at(4) }), ...previous, seenAt: at(4) },
+      { ...call(3), ...previous, seenAt: at(5) },
+    ]);
+    await store.callJournal.write(previous, []);
+    expect((await store.callJournal.openCalls()).length).toBe(2);
+  });
+
   it("closes a previous run's calls as interrupted CDRs ending when last seen, not this run's nor another node's", async () => {
     await store.callJournal.openCall(previous, call(1), at(1));
     await store.callJournal.updateCall(call(1, { ringingAt: at(2), answerAt: at(3), trunk: 'out' }), at(3));

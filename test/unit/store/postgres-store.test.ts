@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MIGRATIONS, openStore, PostgresProvisioningStore } from '../../../src/store/index.js';
+import { callJournalContract } from './call-journal-contract.js';
 import { callPolicyContract } from './call-policy-contract.js';
 import { cdrContract } from './cdr-contract.js';
 import { storeContract } from './contract.js';
@@ -13,6 +14,7 @@ describe.skipIf(skip !== undefined)(title('PostgreSQL provisioning store'), () =
   storeContract(postgresHarness);
   describe('trunks, gateways, routes', () => trunkContract(postgresHarness));
   describe('call detail records', () => cdrContract(postgresHarness));
+  describe('call journal', () => callJournalContract(postgresHarness));
   describe('call policies', () => callPolicyContract(postgresHarness));
 
   it('openStore picks PostgreSQL for a postgres:// URL, with ?schema=', async () => {
