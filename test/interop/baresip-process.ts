@@ -31,6 +31,11 @@ export interface BaresipOptions {
   autoAnswer: boolean;
   /** Print every SIP message sent and received in the log (baresip -s). */
   sipTrace?: boolean;
+  /**
+   * Media encryption (the account's mediaenc, module srtp.so): `srtp` is best-effort SDES (a=crypto
+   * in an RTP/AVP offer), `srtp-mand` RTP/SAVP.
+   */
+  mediaenc?: 'srtp' | 'srtp-mand';
 }
 
 /** One ctrl_tcp event, e.g. `{ type: 'CALL_ESTABLISHED', peeruri: 'sip:bob@example.com', ... }`. */
@@ -112,6 +117,7 @@ export class BaresipUa {
         'module aufile.so',
         'module aubridge.so',
         'module sndfile.so',
+        ...(options.mediaenc ? ['module srtp.so'] : []),
         'module_tmp account.so',
         'module_app menu.so',
         'module_app ctrl_tcp.so',
@@ -123,7 +129,8 @@ export class BaresipUa {
     const account =
       `<sip:${options.user}@${options.domain}>;auth_pass=${options.password};` +
       `outbound="sip:127.0.0.1:${options.registrarPort};transport=${options.transport ?? 'udp'}";regint=600;` +
-      `answermode=${options.autoAnswer ? 'auto' : 'manual'};audio_codecs=PCMU,PCMA`;
+      `answermode=${options.autoAnswer ? 'auto' : 'manual'};audio_codecs=PCMU,PCMA` +
+      (options.mediaenc ? `;mediaenc=${options.mediaenc}` : '');
     writeFileSync(join(dir, 'accounts'), `${account}\n`);
     writeFileSync(join(dir, 'contacts'), '');
     const stdbuf = findBinary('stdbuf');
