@@ -225,6 +225,36 @@ describe('built-in relay: SDES-SRTP on one side, plain RTP on the other', () => 
     await relay.delete({ callId });
   });
 
+  it('drops what an RTP/SAVP side sends before its answer agreed keys; a re-offer keeps the agreed key', async () => {
+    const callId = `srtp-${++calls}`;
+    const a = await phone();
+    const b = await phone();
+    phones.push(a, b);
+    const offer = await relay.offer({
+      callId,
+      fromTag: 'a',
+      sdp: sdp(a.port, 'RTP/AVP'),
+      transport: 'RTP/SAVP',
+    });
+    const toB = media(offer.sdp).port;
+    const dropped = (await relay.counters()).dropped.srtp;
+    b.rtp.send(voice(1, 0xb), toB, '127.0.0.1');
+    const deadline = Date.now() + 3000;
+    while ((await relay.counters()).dropped.srtp === dropped && Date.now() < deadline) await sleep(10);
+    expect((await relay.counters()).dropped.srtp).toBe(dropped + 1);
+    expect(a.received).toHaveLength(0);
+    const bKey = newCrypto(1, 'AES_CM_128_HMAC_SHA1_80');
+    const bSdp = sdp(b.port, 'RTP/SAVP', [`1 AES_CM_128_HMAC_SHA1_80 inline:${inline(bKey)}`]);
+    await relay.answer({ callId, fromTag: 'a', toTag: 'b', sdp: bSdp });
+    const agreed = media(offer.sdp).crypto![0]!.config;
+    // b re-offers (re-INVITE) with the same line: its answer from the relay carries the agreed key.
+    const reOffer = await relay.offer({ callId, fromTag: 'b', sdp: bSdp });
+    expect(media(reOffer.sdp).protocol).toBe('RTP/SAVP');
+    const reAnswer = await relay.answer({ callId, fromTag: 'b', toTag: 'a', sdp: sdp(a.port, 'RTP/AVP') });
+    expect(media(reAnswer.sdp).crypto!.map((c) => c.config)).toEqual([agreed]);
+    await relay.delete({ callId });
+  });
+
   it('refuses SRTP it cannot do with errors naming the a=crypto line, and leaks no ports', async () => {
     const key = inline(newCrypto(1, 'AES_CM_128_HMAC_SHA1_80'));
     const cases: Array<[string[], RegExp]> = [
