@@ -2,7 +2,7 @@ import type { Insertable, Kysely } from 'kysely';
 import type { Cdr } from './cdr-types.js';
 import { cdrRow } from './cdrs.js';
 import type { SqlFlavor } from './flavor.js';
-import { PreparedQuery } from './prepared-query.js';
+import { PreparedQuery, type QueryExecutor } from './prepared-query.js';
 import type { CdrsTable, StoreSchema } from './schema.js';
 
 /** The columns of a CDR row, in the order the prepared insert binds them. */
@@ -70,8 +70,8 @@ export class CdrInsert {
     this.query = new PreparedQuery(template, COLUMNS.length + 1);
   }
 
-  async run(cdr: Cdr): Promise<void> {
+  async run(cdr: Cdr, db: QueryExecutor = this.db): Promise<void> {
     const row = cdrRow(cdr, this.flavor) as Record<Column, unknown>;
-    await this.query.run(this.db, [...COLUMNS.map((column) => row[column] ?? null), 'interrupted']);
+    await this.query.run(db, [...COLUMNS.map((column) => row[column] ?? null), 'interrupted']);
   }
 }

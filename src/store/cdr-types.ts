@@ -79,6 +79,8 @@ export interface CdrRepository {
    * a call's real CDR replaces an `interrupted` one written for it while its node was thought dead.
    */
   addCdr(cdr: Cdr): Promise<void>;
+  /** Store several CDRs in one transaction (one commit), each as `addCdr` would. */
+  addCdrs(cdrs: readonly Cdr[]): Promise<void>;
   getCdr(id: string): Promise<Cdr | undefined>;
   /** A page of CDRs, newest setup first, with a keyset cursor (stable under inserts). */
   listCdrs(filter?: CdrFilter): Promise<CdrPage>;

@@ -44,8 +44,20 @@ export class SqlCdrs implements CdrRepository {
   ) {}
 
   async addCdr(cdr: Cdr): Promise<void> {
+    await this.prepared().run(cdr);
+  }
+
+  async addCdrs(cdrs: readonly Cdr[]): Promise<void> {
+    if (cdrs.length === 0) return;
+    const insert = this.prepared();
+    await this.db.transaction().execute(async (trx) => {
+      for (const cdr of cdrs) await insert.run(cdr, trx);
+    });
+  }
+
+  private prepared(): CdrInsert {
     this.insert ??= new CdrInsert(this.db, this.flavor);
-    await this.insert.run(cdr);
+    return this.insert;
   }
 
   async getCdr(id: string): Promise<Cdr | undefined> {

@@ -53,12 +53,13 @@ describe('CdrWriter', () => {
     const retries: number[] = [];
     const writer = new CdrWriter({
       store: {
-        addCdr: async (cdr) => {
+        addCdrs: async (cdrs) => {
           if (failures-- > 0) throw new Error('database is down');
-          stored.push(cdr);
+          stored.push(...cdrs);
         },
       },
       timers: clock,
+      flushMs: 0,
       retryDelay: 1000,
       onRetry: (_cdr, _error, attempt) => retries.push(attempt),
     });
@@ -88,11 +89,12 @@ describe('CdrWriter', () => {
     const givenUp: Cdr[] = [];
     const writer = new CdrWriter({
       store: {
-        addCdr: async () => {
+        addCdrs: async () => {
           throw new Error('database is down');
         },
       },
       timers: clock,
+      flushMs: 0,
       onGiveUp: (cdr) => givenUp.push(cdr),
     });
     writer.write(record);
@@ -108,11 +110,12 @@ describe('CdrWriter', () => {
     const givenUp: string[] = [];
     const writer = new CdrWriter({
       store: {
-        addCdr: async () => {
+        addCdrs: async () => {
           throw new Error('down');
         },
       },
       timers: clock,
+      flushMs: 0,
       maxPending: 2,
       onGiveUp: (cdr) => givenUp.push(cdr.id),
     });
@@ -120,5 +123,32 @@ describe('CdrWriter', () => {
     await settle();
     expect(writer.backlog).toBe(2);
     expect(givenUp).toEqual(['c1']);
+  });
+
+  it('writes the CDRs of calls ending together in one batch', async () => {
+    const clock = new FakeClock();
+    const batches: string[][] = [];
+    const written: string[] = [];
+    const writer = new CdrWriter({
+      store: {
+        addCdrs: async (cdrs) => {
+          batches.push(cdrs.map((c) => c.id));
+        },
+      },
+      timers: clock,
+      flushMs: 20,
+      onWritten: (cdr) => written.push(cdr.id),
+    });
+    for (const id of ['c1', 'c2', 'c3']) writer.write({ ...record, id });
+    await settle();
+    expect(batches).toEqual([]);
+    clock.advance(20);
+    await settle();
+    expect(batches).toEqual([['c1', 'c2', 'c3']]);
+    writer.write({ ...record, id: 'c4' });
+    await writer.stop(); // what is queued at stop is written before it returns
+    expect(batches).toEqual([['c1', 'c2', 'c3'], ['c4']]);
+    expect(written).toEqual(['c1', 'c2', 'c3', 'c4']);
+    expect(writer.written).toBe(4);
   });
 });

@@ -73,6 +73,18 @@ export function cdrContract(makeHarness: () => StoreHarness): void {
     expect(page.cdrs[0]!.status).toBe(486);
   });
 
+  it('stores a batch in one go, a CDR already stored in it once', async () => {
+    await store.cdrs.addCdr(cdr(1));
+    await store.cdrs.addCdrs([cdr(1, { status: 500 }), cdr(2), cdr(3)]);
+    await store.cdrs.addCdrs([]);
+    const page = await store.cdrs.listCdrs();
+    expect(page.cdrs.map((c) => [c.id, c.status])).toEqual([
+      [cdr(3).id, 486],
+      [cdr(2).id, 486],
+      [cdr(1).id, 486],
+    ]);
+  });
+
   it('lists newest first in pages with a cursor, and filters', async () => {
     for (let n = 1; n <= 7; n++) {
       await store.cdrs.addCdr(
