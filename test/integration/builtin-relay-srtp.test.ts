@@ -180,7 +180,12 @@ describe('built-in relay: SDES-SRTP on one side, plain RTP on the other', () => 
       expect(counters.dropped.srtp).toBeGreaterThanOrEqual(3);
       const stats = await relay.query(callId);
       const fromA = stats!.streams.find((s) => s.fromTag === 'a' && s.component === 'rtp')!;
-      expect(fromA).toMatchObject({ packets: 21, dropped: 3 });
+      expect(fromA).toMatchObject({
+        packets: 21,
+        dropped: 3,
+        srtp: { authFailures: 2, replays: 1, malformed: 0 },
+      });
+      expect(stats!.streams.find((s) => s.fromTag === 'b' && s.component === 'rtp')!.srtp).toBeUndefined();
       await relay.delete({ callId });
     },
   );

@@ -81,6 +81,8 @@ export interface MediaStreamStatistics {
   reportedMos?: number;
   /** Datagrams the relay dropped on this stream (not from the latched source, or malformed). */
   dropped?: number;
+  /** SRTP/SRTCP from this side the relay refused (RFC 3711 §3.3), when the side speaks SRTP (built-in relay). */
+  srtp?: { authFailures: number; replays: number; malformed: number };
   /** The address the relay latched to, `ip:port`. */
   latchedTo?: string;
   /** Milliseconds since the epoch of the last packet received. */
