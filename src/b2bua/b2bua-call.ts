@@ -8,7 +8,6 @@ import {
   InviteClientSession,
   type InviteServerSession,
   type InviteSession,
-  type RequestOptions,
   type UserAgentCore,
 } from '../sip/ua/index.js';
 import { NoCommonCodecError } from './call-codecs.js';
@@ -17,6 +16,7 @@ import type { CallRecord } from './call-record.js';
 import { CalleeLegHost } from './callee-leg-host.js';
 import { EarlyDialogs } from './early-dialogs.js';
 import type { HeaderPolicy } from './header-policy.js';
+import { hasSdp, type InDialogRelay, relayInDialog } from './in-dialog-relay.js';
 import { type MediaTimeout, startMediaTimeout } from './media-timeout.js';
 import { refuseOffer } from './refuse-offer.js';
 import {
@@ -64,12 +64,6 @@ export interface CallDeps {
 }
 
 export type Side = 'caller' | 'callee';
-
-function hasSdp(message: SipMessage): boolean {
-  return (
-    message.body.length > 0 && message.contentType?.split(';')[0]?.trim().toLowerCase() === 'application/sdp'
-  );
-}
 
 /**
  * One call the B2BUA holds: the caller's leg (UAS, the INVITE the routing stages decided about)
@@ -500,55 +494,15 @@ export class B2buaCall {
       incoming.respond(500, { headers: [['retry-after', '1']] });
       return;
     }
-    const fromTag = from === 'caller' ? this.callerTag : this.calleeTag;
-    const toTag = from === 'caller' ? this.calleeTag : this.callerTag;
-    const label = from;
-    this.serial(async () => {
-      const offer = hasSdp(request) && incoming.method !== 'INFO';
-      const options: RequestOptions = { headers: this.deps.headers.pick(request) };
-      if (request.body.length > 0) {
-        options.body = offer
-          ? await this.media.offer(request.body, fromTag, from === 'caller', label)
-          : request.body;
-        if (request.contentType) options.contentType = request.contentType;
-      }
-      let response: SipResponse;
-      try {
-        response =
-          incoming.method === 'INVITE'
-            ? await other.reinvite(options)
-            : incoming.method === 'UPDATE'
-              ? await other.update(options)
-              : await other.info(options);
-      } catch {
-        if (!incoming.responded) incoming.respond(491);
-        return;
-      }
-      if (incoming.responded) return;
-      const status = response.status === 401 || response.status === 407 ? 403 : response.status;
-      const headers = this.deps.headers.pick(response);
-      if (status >= 200 && status < 300 && incoming.method !== 'INFO')
-        headers.push(...this.refreshAnswer(from));
-      if (status >= 200 && status < 300 && offer && hasSdp(response)) {
-        const body = await this.media.answer(
-          response.body,
-          fromTag,
-          toTag,
-          other === this.callee ? 'callee' : 'caller',
-        );
-        incoming.respond(status, { body, headers });
-        return;
-      }
-      if (status >= 200 && status < 300 && response.body.length > 0 && !offer) {
-        incoming.respond(status, {
-          body: response.body,
-          contentType: response.contentType ?? 'application/sdp',
-          headers,
-        });
-        return;
-      }
-      incoming.respond(status < 200 ? 500 : status, { headers });
-    }, refuseOffer(incoming));
+    const relay: InDialogRelay = {
+      headers: this.deps.headers,
+      media: this.media,
+      from,
+      fromTag: from === 'caller' ? this.callerTag : this.calleeTag,
+      toTag: from === 'caller' ? this.calleeTag : this.callerTag,
+      refreshed: () => this.refreshAnswer(from),
+    };
+    this.serial(() => relayInDialog(incoming, other, relay), refuseOffer(incoming));
   }
 
   // ---- the end ---------------------------------------------------------------------------

@@ -9,7 +9,6 @@ import {
   InviteClientSession,
   InviteServerSession,
   type InviteSession,
-  type RequestOptions,
   type UserAgentCore,
 } from '../sip/ua/index.js';
 import type { Side } from './b2bua-call.js';
@@ -17,6 +16,7 @@ import { CallMedia } from './call-media.js';
 import type { CallRecord } from './call-record.js';
 import { CalleeLegHost } from './callee-leg-host.js';
 import type { HeaderPolicy } from './header-policy.js';
+import { hasSdp, relayInDialog } from './in-dialog-relay.js';
 import { type MediaTimeout, startMediaTimeout } from './media-timeout.js';
 import { refuseOffer } from './refuse-offer.js';
 import { LegSessionTimer } from './session-timer.js';
@@ -63,12 +63,6 @@ export interface PlacedTarget {
   relay: OutboundRelay;
   /** The trunk's codec preference for the target side, if it is a trunk call. */
   codecs?: CodecPolicy;
-}
-
-function hasSdp(message: SipMessage): boolean {
-  return (
-    message.body.length > 0 && message.contentType?.split(';')[0]?.trim().toLowerCase() === 'application/sdp'
-  );
 }
 
 const other = (side: Side): Side => (side === 'caller' ? 'callee' : 'caller');
@@ -452,52 +446,21 @@ export class TransferredCall {
       incoming.respond(500, { headers: [['retry-after', '1']] });
       return;
     }
-    this.serial(async () => {
-      const offer = hasSdp(request) && incoming.method !== 'INFO';
-      const options: RequestOptions = { headers: this.deps.headers.pick(request) };
-      if (request.body.length > 0) {
-        options.body = offer
-          ? await this.media.offer(request.body, this.tag(from), from === 'caller', from)
-          : request.body;
-        if (request.contentType) options.contentType = request.contentType;
-      }
-      let response: SipResponse;
-      try {
-        response =
-          incoming.method === 'INVITE'
-            ? await peer.reinvite(options)
-            : incoming.method === 'UPDATE'
-              ? await peer.update(options)
-              : await peer.info(options);
-      } catch {
-        if (!incoming.responded) incoming.respond(491);
-        return;
-      }
-      if (incoming.responded) return;
-      const status = response.status === 401 || response.status === 407 ? 403 : response.status;
-      const headers = this.deps.headers.pick(response);
-      const ok = status >= 200 && status < 300;
-      if (ok && incoming.method !== 'INFO') this.timers[from]?.refreshed();
-      if (ok && offer && hasSdp(response)) {
-        const body = await this.media.answer(
-          response.body,
-          this.tag(from),
-          this.tag(other(from)),
-          other(from),
-        );
-        incoming.respond(status, { body, headers });
-        return;
-      }
-      if (ok && response.body.length > 0 && !offer) {
-        incoming.respond(status, {
-          body: response.body,
-          contentType: response.contentType ?? 'application/sdp',
-          headers,
-        });
-        return;
-      }
-      incoming.respond(status < 200 ? 500 : status, { headers });
-    }, refuseOffer(incoming));
+    this.serial(
+      () =>
+        relayInDialog(incoming, peer, {
+          headers: this.deps.headers,
+          media: this.media,
+          from,
+          fromTag: this.tag(from),
+          toTag: this.tag(other(from)),
+          refreshed: () => {
+            this.timers[from]?.refreshed();
+            return [];
+          },
+        }),
+      refuseOffer(incoming),
+    );
   }
 
   /** The node refreshes each leg at half the interval (RFC 4028 §10; extra refreshes are harmless). */
