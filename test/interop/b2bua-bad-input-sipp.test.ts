@@ -112,7 +112,7 @@ describe.skipIf(!sipp)(
         r.callee.filter((m) => m.direction === 'received'),
         r.report(),
       ).toEqual([]);
-      const cdrs = await r.b2bua.cdrs();
+      const cdrs = await r.b2bua.cdrs(1);
       expect(cdrs, r.report()).toHaveLength(1);
       expect(cdrs[0]).toMatchObject({ status: 488, disposition: 'failed', hangup: 'node' });
       await nothingLeft(r);
@@ -130,7 +130,7 @@ describe.skipIf(!sipp)(
         r.callee.some((m) => m.direction === 'received' && m.startLine.startsWith('CANCEL')),
         r.report(),
       ).toBe(true);
-      const cdrs = await r.b2bua.cdrs();
+      const cdrs = await r.b2bua.cdrs(1);
       expect(cdrs, r.report()).toHaveLength(1);
       expect(cdrs[0]).toMatchObject({ status: 408, disposition: 'no-answer' });
       await nothingLeft(r);
@@ -148,7 +148,7 @@ describe.skipIf(!sipp)(
         .map((m) => m.startLine.split(' ')[0]);
       // The scenario checked the order of the BYEs: the second answer's first, the first's at hang-up.
       expect(received, r.report()).toEqual(['INVITE', 'ACK', 'ACK', 'BYE', 'BYE']);
-      const cdrs = await r.b2bua.cdrs();
+      const cdrs = await r.b2bua.cdrs(1);
       expect(cdrs, r.report()).toHaveLength(1);
       expect(cdrs[0]).toMatchObject({ status: 200, disposition: 'answered', hangup: 'caller' });
       expect(cdrs[0]!.billableSeconds).toBeGreaterThanOrEqual(2);
@@ -171,7 +171,7 @@ describe.skipIf(!sipp)(
         invites.map((m) => `${headerValues(m, 'cseq')[0]} ${headerValues(m, 'via')[0]}`),
       );
       expect([...transactions], r.report()).toHaveLength(2);
-      const cdrs = await r.b2bua.cdrs();
+      const cdrs = await r.b2bua.cdrs(1);
       expect(cdrs, r.report()).toHaveLength(1);
       expect(cdrs[0]).toMatchObject({ status: 200, disposition: 'answered', hangup: 'caller' });
       await nothingLeft(r);

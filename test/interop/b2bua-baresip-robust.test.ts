@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NgClient } from '../../src/media/ng/index.js';
+import { atLeast } from './b2bua-node.js';
 import { type BaresipEvent, BaresipUa } from './baresip-process.js';
 import { type CapturedDatagram, LoopbackCapture } from './capture.js';
 import { missingPeerReason, requirePeer, suiteTitle } from './peers.js';
@@ -128,8 +129,9 @@ describe.skipIf(skip.some(Boolean))(
         ...captures.map((c) => c.report()),
       ].join('\n\n');
 
-    async function cdrs(): Promise<Cdr[]> {
-      return (await node.get<{ cdrs: Cdr[] }>('/v1/cdrs')).body.cdrs;
+    /** The CDRs, once there are at least `count` (a call's CDR is written just after it ends). */
+    function cdrs(count = 0): Promise<Cdr[]> {
+      return atLeast(count, async () => (await node.get<{ cdrs: Cdr[] }>('/v1/cdrs')).body.cdrs);
     }
 
     async function startPhone(who: typeof ALICE, name: string): Promise<BaresipUa> {
@@ -302,7 +304,7 @@ describe.skipIf(skip.some(Boolean))(
         expect(toneReport(wav, own).toneFrames, why).toBe(0);
       }
       // Bob hung up: the CDR says so, and the node gave no Reason of its own.
-      const [cdr] = await cdrs();
+      const [cdr] = await cdrs(1);
       expect(cdr, reports()).toMatchObject({ status: 200, disposition: 'answered', hangup: 'callee' });
       expect(cdr?.reason).toBeUndefined();
     }, 90_000);
@@ -319,7 +321,7 @@ describe.skipIf(skip.some(Boolean))(
       await bob.child.exited;
       // The node refreshes bob's leg at 45 s (half of 90); the refresh times out (64 × T1 = 6.4 s).
       await alice.waitForEvent(isType('CALL_CLOSED'), 90_000, since.alice);
-      const listed = await cdrs();
+      const listed = await cdrs(earlier + 1);
       expect(listed.length, reports()).toBe(earlier + 1);
       const cdr = listed[0]!;
       expect(cdr, reports()).toMatchObject({

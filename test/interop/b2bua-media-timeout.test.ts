@@ -99,7 +99,7 @@ describe.each([
           expect(calleeByes, report()).toHaveLength(CALLS);
           for (const bye of calleeByes) expect(headerValues(bye, 'reason')).toEqual([REASON]);
 
-          const cdrs = await b2bua.cdrs();
+          const cdrs = await b2bua.cdrs(CALLS);
           expect(cdrs, report()).toHaveLength(CALLS);
           for (const cdr of cdrs) {
             expect(cdr).toMatchObject({

@@ -4,6 +4,15 @@ import { allocatePorts } from './ports.js';
 import { RTPENGINE_MEDIA_PORTS, type RtpengineProcess, startRtpengine } from './rtpengine-process.js';
 import { prepareTrunkNode, startTrunkNode, type TrunkNode } from './trunk-node.js';
 
+/** `list()` once it has `count` items, or as it is after 5 s (the test's assertion then says what is missing). */
+export async function atLeast<T>(count: number, list: () => Promise<T[]>): Promise<T[]> {
+  for (let i = 0; ; i++) {
+    const items = await list();
+    if (items.length >= count || i >= 50) return items;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 /** A CDR as GET /v1/cdrs gives it (the fields these tests read). */
 export interface B2buaCdr {
   status: number;
@@ -18,7 +27,8 @@ export interface B2buaCdr {
 export interface B2buaNode {
   node: TrunkNode;
   engine: RtpengineProcess | undefined;
-  cdrs(): Promise<B2buaCdr[]>;
+  /** The CDRs, once there are at least `count` (each is written just after its call ends). */
+  cdrs(count?: number): Promise<B2buaCdr[]>;
   /** What the calls left behind: B2BUA calls, UA timers, relay sessions and ports (built-in) or rtpengine calls. */
   leftovers(): Promise<{
     calls: number | undefined;
@@ -80,7 +90,8 @@ export async function startB2buaNode(options: {
   return {
     node,
     engine,
-    cdrs: async () => (await node.get<{ cdrs: B2buaCdr[] }>('/v1/cdrs')).body.cdrs,
+    cdrs: (count = 0) =>
+      atLeast(count, async () => (await node.get<{ cdrs: B2buaCdr[] }>('/v1/cdrs')).body.cdrs),
     async leftovers() {
       const metrics = await (await fetch(`http://127.0.0.1:${node.apiPort}/metrics`)).text();
       const calls = metric(metrics, 'switchboard_b2bua_calls_active');
