@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { atLeast } from './b2bua-node.js';
 import { b2buaScenario, type Cdr, one, tagOf } from './b2bua-sipp-call.js';
 import { missingPeerReason, requirePeer, suiteTitle } from './peers.js';
 import { describeSipp, runSipp, sippPorts, startSippUas } from './sipp.js';
@@ -115,8 +116,7 @@ describe.skipIf(!sipp)(
         );
         expect(one(bye, 'call-id')).toBe(dialog.callId);
         expect(one(bye, 'reason')).toBe('SIP;cause=200;text="Call replaced"');
-        await new Promise((r) => setTimeout(r, 300));
-        const cdrs = (await node.get<{ cdrs: Cdr[] }>('/v1/cdrs')).body.cdrs;
+        const cdrs = await atLeast(2, async () => (await node.get<{ cdrs: Cdr[] }>('/v1/cdrs')).body.cdrs);
         expect(cdrs, JSON.stringify(cdrs)).toHaveLength(2);
         const original = cdrs.find((c) => c.calleeCallId === dialog.callId);
         expect(original).toMatchObject({ status: 200, hangup: 'callee', disposition: 'answered' });
