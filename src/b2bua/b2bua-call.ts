@@ -35,20 +35,24 @@ import {
   reasonFor,
 } from './status-mapping.js';
 
-/** What a call tells the B2BUA as it goes: for events, CDRs and the live-call count. */
-export interface CallObserver {
-  initiated(call: B2buaCall): void;
-  ringing(call: B2buaCall, status: number): void;
-  answered(call: B2buaCall): void;
-  completed(call: B2buaCall, record: CallRecord): void;
+/**
+ * What a call tells the B2BUA as it goes: for events, CDRs and the live-call count. `C` is the
+ * call's class (a taken call, or the call a transfer made: transferred-call.ts).
+ */
+export interface CallObserver<C = B2buaCall> {
+  initiated(call: C): void;
+  ringing(call: C, status: number): void;
+  answered(call: C): void;
+  completed(call: C, record: CallRecord): void;
 }
 
-export interface CallDeps {
+/** What a call of class `C` needs of the node. */
+export interface CallDeps<C = B2buaCall> {
   core: UserAgentCore;
   headers: HeaderPolicy;
   media: MediaRelay | undefined;
   isOwnUri: (uri: Uri) => boolean;
-  observer: CallObserver;
+  observer: CallObserver<C>;
   now: () => number;
   /** ms an answered call may last before the node ends it (0: no limit). */
   maxDuration: number;
@@ -60,7 +64,7 @@ export interface CallDeps {
   codecs?: { toCallee?: CodecPolicy; toCaller?: CodecPolicy };
   onError: (error: unknown, context: string) => void;
   /** In-dialog requests the legs do not relay: REFER (transfer.ts), OPTIONS, the rest 405. */
-  otherRequest?: (call: B2buaCall, side: Side, incoming: IncomingRequest) => void;
+  otherRequest?: (call: C, side: Side, incoming: IncomingRequest) => void;
 }
 
 export type Side = 'caller' | 'callee';

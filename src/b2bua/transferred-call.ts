@@ -1,21 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import type { HangupSide } from '../events/index.js';
-import type { CodecPolicy, MediaRelay } from '../media/relay/index.js';
+import type { CodecPolicy } from '../media/relay/index.js';
 import type { CallRouter, OutboundRelay, RoutingContext } from '../routing/index.js';
-import type { SipMessage, SipRequest, SipResponse, Uri } from '../sip/message/index.js';
+import type { SipMessage, SipRequest, SipResponse } from '../sip/message/index.js';
 import type { ForwardTarget } from '../sip/proxy/index.js';
 import {
   type IncomingRequest,
   InviteClientSession,
   InviteServerSession,
   type InviteSession,
-  type UserAgentCore,
 } from '../sip/ua/index.js';
-import type { Side } from './b2bua-call.js';
+import type { CallDeps, CallObserver, Side } from './b2bua-call.js';
 import { CallMedia } from './call-media.js';
 import type { CallRecord } from './call-record.js';
 import { CalleeLegHost } from './callee-leg-host.js';
-import type { HeaderPolicy } from './header-policy.js';
 import { hasSdp, relayInDialog } from './in-dialog-relay.js';
 import { type MediaTimeout, startMediaTimeout } from './media-timeout.js';
 import { refuseOffer } from './refuse-offer.js';
@@ -24,30 +22,10 @@ import { dispositionFor, NORMAL_CLEARING, q850ForStatus, q850FromReason } from '
 import type { Party } from './transfer-party.js';
 
 /** What a transferred call tells the B2BUA: for events, CDRs and the live-call count. */
-export interface TransferredCallObserver {
-  initiated(call: TransferredCall): void;
-  ringing(call: TransferredCall, status: number): void;
-  answered(call: TransferredCall): void;
-  completed(call: TransferredCall, record: CallRecord): void;
-}
+export type TransferredCallObserver = CallObserver<TransferredCall>;
 
-export interface TransferredCallDeps {
-  core: UserAgentCore;
-  headers: HeaderPolicy;
-  media: MediaRelay | undefined;
-  isOwnUri: (uri: Uri) => boolean;
-  observer: TransferredCallObserver;
-  now: () => number;
-  /** ms an answered call may last (0: no limit). */
-  maxDuration: number;
-  /** RFC 4028 interval the node refreshes both legs at (0: none). */
-  sessionExpires: number;
-  /** ms without RTP through the relay before the joined call is ended (0: never). */
-  mediaTimeout?: number;
-  onError: (error: unknown, context: string) => void;
-  /** In-dialog requests other than re-INVITE, UPDATE, INFO and BYE (REFER: transfer.ts). */
-  otherRequest?: (call: TransferredCall, side: Side, incoming: IncomingRequest) => void;
-}
+/** A transferred call needs what a taken call does; its codecs come from its own relay session. */
+export type TransferredCallDeps = Omit<CallDeps<TransferredCall>, 'codecs'>;
 
 /** How the outcome of a transfer attempt went: 2xx joined, else the status the referrer is told. */
 export interface TransferOutcome {
