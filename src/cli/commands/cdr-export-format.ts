@@ -24,11 +24,27 @@ export const CSV_COLUMNS = [
   'media',
 ] as const;
 
+/** A plain decimal number (a status, a duration, `+4930123`): a spreadsheet reads it as a number. */
+const NUMBER = /^[+-]?\d+(\.\d+)?$/;
+/** First characters a spreadsheet takes as the start of a formula (OWASP, CSV injection). */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
 /**
- * RFC 4180 §2: a field holding a comma, a double quote, CR or LF is enclosed in double quotes,
- * and a double quote inside it is doubled.
+ * Formula-injection guard (OWASP "CSV Injection"): a field a spreadsheet would evaluate — one
+ * starting with `=`, `+`, `-`, `@`, tab or CR, such as a caller's display part or a Reason a
+ * peer sent — gets a leading `'`, so it is shown as text. A plain number is left as it is.
  */
-export function csvField(value: string): string {
+export function defuseFormula(value: string): string {
+  return FORMULA_START.test(value) && !NUMBER.test(value) ? `'${value}` : value;
+}
+
+/**
+ * One CSV field: formulas defused first, then RFC 4180 §2: a field holding a comma, a double
+ * quote, CR or LF is enclosed in double quotes, and a double quote inside it is doubled (so a
+ * defused field keeps its `'` inside the quotes, and a reader gets back `'` + the value).
+ */
+export function csvField(raw: string): string {
+  const value = defuseFormula(raw);
   return /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
 }
 

@@ -134,6 +134,9 @@ export function registerCdrExport(cdr: Command, io: CliIo): void {
     '\nRows are read from the store a page at a time and written as they come, so memory stays flat for\n' +
       'millions of CDRs. A progress line goes to stderr every second of a long export, and the count\n' +
       'at its end (always with --output).\n' +
+      'CSV cells that a spreadsheet would run as a formula (starting with =, +, -, @, tab or CR, e.g.\n' +
+      "a caller name a peer chose) get a leading ' so they open as text (OWASP CSV injection);\n" +
+      'plain numbers are left as they are. NDJSON is written unchanged.\n' +
       'Examples:\n' +
       '  switchboard cdr export --from 2026-01-01T00:00:00Z --to 2026-02-01T00:00:00Z --output jan.csv\n' +
       '  switchboard cdr export --trunk carrier-out --format json | jq -c .billableSeconds\n',

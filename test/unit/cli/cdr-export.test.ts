@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { progressReporter, writeCdrs } from '../../../src/cli/commands/cdr-export.js';
-import { CSV_COLUMNS } from '../../../src/cli/commands/cdr-export-format.js';
+import { CSV_COLUMNS, csvField, csvRecord } from '../../../src/cli/commands/cdr-export-format.js';
 import { type Cdr, SQLITE_FILE, SqliteProvisioningStore } from '../../../src/store/index.js';
 import { parseCsv } from './csv.js';
 import { memoryGrowth } from './memory-sampler.js';
@@ -209,6 +209,39 @@ describe('switchboard cdr export of 200,000 CDRs (SQLite)', () => {
 });
 
 describe('cdr export internals', () => {
+  it('defuses spreadsheet formulas (OWASP CSV injection) and still writes RFC 4180', () => {
+    // Each first character a spreadsheet evaluates gets a leading quote mark, shown as text.
+    for (const evil of ['=1+1', '+cmd|/c calc', '-2+3', '@SUM(A1)', '\tx', '\r=1']) {
+      expect(parseCsv(`${csvField(evil)}\r\n`)).toEqual([[`'${evil}`]]);
+    }
+    // Quoting survives: a formula with a comma, quotes and a line break is quoted after the guard.
+    const hostile = '=HYPERLINK("http://evil.example/?a=1,2","click\r\nme")';
+    expect(csvField(hostile)).toBe(`"'${hostile.replaceAll('"', '""')}"`);
+    expect(parseCsv(`${csvField(hostile)}\r\n`)).toEqual([[`'${hostile}`]]);
+    // Numbers stay numbers; text that only contains those characters later is untouched.
+    for (const plain of ['-1', '+4930123', '12.5', 'sip:+4930123@example.com', 'a=b', '']) {
+      expect(csvField(plain)).toBe(plain);
+    }
+    const record = parseCsv(
+      csvRecord(
+        cdr(9, {
+          caller: '=cmd|"/c calc"!A1',
+          reason: '@SUM(1+1)*cmd|"/c calc"!A0',
+          trunk: '-carrier',
+        }),
+      ),
+    )[0]!;
+    const row = Object.fromEntries(CSV_COLUMNS.map((name, i) => [name, record[i]]));
+    expect(row).toMatchObject({
+      caller: `'=cmd|"/c calc"!A1`,
+      reason: `'@SUM(1+1)*cmd|"/c calc"!A0`,
+      trunk: "'-carrier",
+      callee: 'sip:bob@example.com',
+      status: '486',
+    });
+    expect(record).toHaveLength(CSV_COLUMNS.length);
+  });
+
   it('reports progress at most once per interval, with the rate', () => {
     let now = 0;
     const lines: string[] = [];
