@@ -259,6 +259,8 @@ async function startJournal(parts: B2buaParts): Promise<CallJournal> {
   const journal = new CallJournal({
     store: parts.journal,
     owner: { node: `${hostname()}:${config.sip.port}`, run: randomUUID() },
+    heartbeatMs: config.b2bua.journalHeartbeat * 1000,
+    staleAfterMs: config.b2bua.journalStaleAfter * 1000,
     onError: (err, context) => logger.warn({ err, context }, 'call journal write failed'),
     onRecovered: (cdrs) =>
       logger.warn(

@@ -5,14 +5,14 @@ export interface CallJournalOptions {
   store: CallJournalRepository;
   /** This node (`hostname:sipPort`) and this run of it (new at each start). */
   owner: JournalOwner;
-  /** ms between heartbeats: the records of this run are marked seen (default 10 s). */
+  /** ms between heartbeats: the records of this run are marked seen (`b2bua.journalHeartbeat`, default 10 s). */
   heartbeatMs?: number;
   /**
    * ms the writes of calls wait to be committed together (default 20): one SQLite commit for all
    * the calls set up, answered or ended in that time, and none for a call that came and went in it.
    */
   flushMs?: number;
-  /** A record of any node not seen for this long is closed as interrupted (default 6 heartbeats). */
+  /** A record of any node not seen for this long is closed as interrupted (`b2bua.journalStaleAfter`; default 6 heartbeats). */
   staleAfterMs?: number;
   now?: () => number;
   onError: (error: unknown, context: string) => void;

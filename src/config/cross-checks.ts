@@ -32,6 +32,16 @@ export function crossChecks(config: SwitchboardConfig): ConfigProblem[] {
       message: `${spec.key}: expected at most nat.keepaliveInterval (${keepaliveInterval}), got ${keepaliveTimeout} (${fixHint(spec)})`,
     });
   }
+  // A live node's journal records are up to one heartbeat old (more while its store is slow):
+  // a stale threshold within two heartbeats would close calls still in progress.
+  const { journalHeartbeat, journalStaleAfter } = config.b2bua;
+  if (journalStaleAfter < 2 * journalHeartbeat) {
+    const spec = keySpec('b2bua.journalStaleAfter')!;
+    problems.push({
+      key: spec.key,
+      message: `${spec.key}: expected at least twice b2bua.journalHeartbeat (${2 * journalHeartbeat}), got ${journalStaleAfter} (${fixHint(spec)})`,
+    });
+  }
   // RFC 3261 §10.3 step 7: the default interval must itself be one the registrar accepts.
   const { minExpires, defaultExpires, maxExpires } = config.registrar;
   const expiresRules: { key: string; broken: boolean; expected: string; value: number }[] = [

@@ -85,6 +85,9 @@ export function defaultConfig(): SwitchboardConfig {
       maxCallDuration: 21_600,
       sessionExpires: 1800,
       mediaTimeout: 60,
+      // A call record is marked seen every 10 s; one unseen for 6 heartbeats is a dead node's.
+      journalHeartbeat: 10,
+      journalStaleAfter: 60,
       anchorMedia: true,
       maxCallsPerSubscriber: 0,
       maxCallsPerDomain: 0,

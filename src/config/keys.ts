@@ -581,6 +581,22 @@ export const KEYS: readonly KeySpec[] = [
       'Seconds an answered B2BUA call with anchored media may go without RTP from either side before the node ends both legs with BYE (rtpengine --timeout); 0: never.',
   },
   {
+    key: 'b2bua.journalHeartbeat',
+    env: 'SWITCHBOARD_B2BUA_JOURNAL_HEARTBEAT',
+    text: 'integer',
+    validate: integer(1, 3600),
+    description:
+      "Seconds between the call journal's heartbeats: this run's call records are marked seen, so a killed node's interrupted CDRs end at most this early.",
+  },
+  {
+    key: 'b2bua.journalStaleAfter',
+    env: 'SWITCHBOARD_B2BUA_JOURNAL_STALE_AFTER',
+    text: 'integer',
+    validate: integer(2, 86_400),
+    description:
+      'Seconds after which the call records of any node not seen (one that never came back) are closed as interrupted CDRs; at least twice b2bua.journalHeartbeat, the same on every node of one store.',
+  },
+  {
     key: 'edge.flood.requests',
     env: 'SWITCHBOARD_EDGE_FLOOD_REQUESTS',
     text: 'integer',

@@ -108,6 +108,10 @@ export interface B2buaConfig {
   emergencyNumbers: string[];
   /** Anchor the calls' media on the node's media relay (media.relay); false: SDP passed unchanged. */
   anchorMedia: boolean;
+  /** Seconds between the call journal's heartbeats (its records of this run marked seen). */
+  journalHeartbeat: number;
+  /** Seconds after which a journal record of any node not seen is closed as an interrupted CDR. */
+  journalStaleAfter: number;
 }
 
 export const PROXY_MODES = ['stateful', 'stateless'] as const;

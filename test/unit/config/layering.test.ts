@@ -69,6 +69,8 @@ describe('loadConfig layering: defaults < file < environment < flags', () => {
         maxCallDuration: 21_600,
         sessionExpires: 1800,
         mediaTimeout: 60,
+        journalHeartbeat: 10,
+        journalStaleAfter: 60,
         anchorMedia: true,
         maxCallsPerSubscriber: 0,
         maxCallsPerDomain: 0,

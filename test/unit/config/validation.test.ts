@@ -97,6 +97,8 @@ const BAD: Record<string, [string, string]> = {
   'b2bua.anchorMedia': ['perhaps', 'expected true or false, got "perhaps"'],
   'b2bua.maxCallDuration': ['-1', 'expected an integer 0-604800, got -1'],
   'b2bua.mediaTimeout': ['-5', 'expected an integer 0-86400, got -5'],
+  'b2bua.journalHeartbeat': ['0', 'expected an integer 1-3600, got 0'],
+  'b2bua.journalStaleAfter': ['1', 'expected an integer 2-86400, got 1'],
   'edge.flood.requests': ['-1', 'expected an integer 0-1000000, got -1'],
   'edge.flood.window': ['0', 'expected an integer 1-3600, got 0'],
   'edge.flood.banTime': ['0', 'expected an integer 1-604800, got 0'],
@@ -194,6 +196,21 @@ describe('validation errors', () => {
       'nat.keepaliveTimeout: expected at most nat.keepaliveInterval (4), got 5 (set SWITCHBOARD_NAT_KEEPALIVE_TIMEOUT or "nat.keepaliveTimeout" in the config file)',
     ]);
     expect(loadConfig({ env: { SWITCHBOARD_NAT_KEEPALIVE_INTERVAL: '0' } }).nat.keepaliveInterval).toBe(0);
+  });
+
+  it('checks that the journal stale threshold is at least two heartbeats', () => {
+    expect(
+      problemsOf({
+        env: { SWITCHBOARD_B2BUA_JOURNAL_HEARTBEAT: '30', SWITCHBOARD_B2BUA_JOURNAL_STALE_AFTER: '45' },
+      }),
+    ).toEqual([
+      'b2bua.journalStaleAfter: expected at least twice b2bua.journalHeartbeat (60), got 45 (set SWITCHBOARD_B2BUA_JOURNAL_STALE_AFTER or "b2bua.journalStaleAfter" in the config file)',
+    ]);
+    const config = loadConfig({
+      env: { SWITCHBOARD_B2BUA_JOURNAL_HEARTBEAT: '30', SWITCHBOARD_B2BUA_JOURNAL_STALE_AFTER: '60' },
+    });
+    expect(config.b2bua).toMatchObject({ journalHeartbeat: 30, journalStaleAfter: 60 });
+    expect(loadConfig({}).b2bua).toMatchObject({ journalHeartbeat: 10, journalStaleAfter: 60 });
   });
 
   it('checks that the registrar default interval lies between its minimum and maximum', () => {
