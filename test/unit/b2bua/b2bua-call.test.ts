@@ -1,24 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { request } from '../ua/fakes.js';
+import { answerCall, callerCancel, respondTo } from './call-steps.js';
 import {
   CALLER,
-  callerAck,
   FakeServerTransaction,
   fromCallee,
   fromCaller,
-  type Harness,
   SDP_A,
   SDP_B,
   settle,
   takenCall,
 } from './harness.js';
-
-async function answered(h: Harness): Promise<void> {
-  h.relay.respond(180);
-  h.relay.respond(200, { body: SDP_B });
-  await settle();
-  h.core.handleAck(callerAck(h), CALLER);
-}
 
 describe('B2BUA call: topology hiding and header policy', () => {
   it('places a new INVITE: own Call-ID, From tag, Via, Contact and CSeq; no Record-Route of the caller', async () => {
@@ -87,7 +78,7 @@ describe('B2BUA call: ending', () => {
   it("the caller's BYE becomes the callee leg's BYE; the record says who hung up and the billable seconds", async () => {
     const h = await takenCall();
     h.clock.advance(2_000);
-    await answered(h);
+    await answerCall(h);
     h.clock.advance(61_500);
     const byeTx = new FakeServerTransaction(fromCaller(h, 'BYE', 11), CALLER);
     h.core.handleRequest(byeTx.request, byeTx);
@@ -96,17 +87,7 @@ describe('B2BUA call: ending', () => {
     const byes = h.transport.sent('BYE');
     expect(byes).toHaveLength(1);
     expect(byes[0]!.request.callId).toBe(h.relay.invite.callId);
-    byes[0]!.receive(
-      request(`SIP/2.0 200 OK
-Via: ${byes[0]!.request.get('via')}
-From: ${byes[0]!.request.get('from')}
-To: ${byes[0]!.request.get('to')}
-Call-ID: ${byes[0]!.request.callId}
-CSeq: ${byes[0]!.request.get('cseq')}
-Content-Length: 0
-
-`) as never,
-    );
+    respondTo(byes[0]!, 200);
     await settle();
     expect(h.records).toHaveLength(1);
     const record = h.records[0]!;
@@ -130,7 +111,7 @@ Content-Length: 0
 
   it("the callee's BYE (with a Q.850 Reason) ends the caller's leg with BYE and the same Reason", async () => {
     const h = await takenCall();
-    await answered(h);
+    await answerCall(h);
     const byeTx = new FakeServerTransaction(fromCallee(h, 'BYE', 2, '', 'Reason: Q.850;cause=16\n'));
     h.core.handleRequest(byeTx.request, byeTx);
     expect(byeTx.statuses).toEqual([200]);
@@ -148,16 +129,7 @@ Content-Length: 0
     const h = await takenCall();
     h.relay.respond(180);
     await settle();
-    const cancel = request(`CANCEL sip:bob@example.com SIP/2.0
-Via: SIP/2.0/UDP 198.51.100.7:5070;branch=z9hG4bKalice1;rport
-Max-Forwards: 70
-From: "Alice" <sip:alice@example.com>;tag=alicetag
-To: <sip:bob@example.com>
-Call-ID: alice-call-1@198.51.100.7
-CSeq: 10 CANCEL
-Content-Length: 0
-
-`);
+    const cancel = callerCancel();
     const cancelTx = new FakeServerTransaction(cancel, CALLER);
     h.core.handleCancel(cancel, cancelTx, h.aTx);
     expect(cancelTx.statuses).toEqual([200]);
@@ -213,7 +185,7 @@ Content-Length: 0
 
   it('the maximum call duration ends both legs with BYE and a Reason; the node hung up', async () => {
     const h = await takenCall({ maxCallDuration: 60 });
-    await answered(h);
+    await answerCall(h);
     h.clock.advance(60_000);
     await settle();
     const byes = h.transport.sent('BYE');
@@ -229,7 +201,7 @@ Content-Length: 0
 describe('B2BUA call: in-dialog requests', () => {
   it("a caller's re-INVITE (hold) goes to the callee leg as its own re-INVITE; the answer comes back", async () => {
     const h = await takenCall();
-    await answered(h);
+    await answerCall(h);
     const hold = SDP_A.replace('m=audio 4000 RTP/AVP 0\r\n', 'm=audio 4000 RTP/AVP 0\r\na=sendonly\r\n');
     const reinviteTx = new FakeServerTransaction(fromCaller(h, 'INVITE', 12, hold), CALLER);
     h.core.handleRequest(reinviteTx.request, reinviteTx);
@@ -238,19 +210,7 @@ describe('B2BUA call: in-dialog requests', () => {
     expect(sent).toHaveLength(1);
     expect(sent[0]!.request.callId).toBe(h.relay.invite.callId);
     expect(sent[0]!.request.body.toString()).toContain('a=sendonly');
-    sent[0]!.receive(
-      request(`SIP/2.0 200 OK
-Via: ${sent[0]!.request.get('via')}
-From: ${sent[0]!.request.get('from')}
-To: ${sent[0]!.request.get('to')}
-Call-ID: ${sent[0]!.request.callId}
-CSeq: ${sent[0]!.request.get('cseq')}
-Contact: <sip:bob@192.0.2.20:5062>
-Content-Type: application/sdp
-Content-Length: ${SDP_B.length}
-
-${SDP_B}`) as never,
-    );
+    respondTo(sent[0]!, 200, { body: SDP_B });
     await settle();
     expect(reinviteTx.statuses).toEqual([200]);
     expect(reinviteTx.responses[0]!.body.toString()).toBe(SDP_B);
@@ -258,7 +218,7 @@ ${SDP_B}`) as never,
 
   it("INFO (DTMF) is relayed with its body and content type; the callee's answer comes back", async () => {
     const h = await takenCall();
-    await answered(h);
+    await answerCall(h);
     const info = fromCaller(h, 'INFO', 12);
     info.setBody(Buffer.from('Signal=5\r\nDuration=160\r\n'), 'application/dtmf-relay');
     const infoTx = new FakeServerTransaction(info, CALLER);
@@ -268,24 +228,14 @@ ${SDP_B}`) as never,
     expect(sent).toHaveLength(1);
     expect(sent[0]!.request.contentType).toBe('application/dtmf-relay');
     expect(sent[0]!.request.body.toString()).toContain('Signal=5');
-    sent[0]!.receive(
-      request(`SIP/2.0 200 OK
-Via: ${sent[0]!.request.get('via')}
-From: ${sent[0]!.request.get('from')}
-To: ${sent[0]!.request.get('to')}
-Call-ID: ${sent[0]!.request.callId}
-CSeq: ${sent[0]!.request.get('cseq')}
-Content-Length: 0
-
-`) as never,
-    );
+    respondTo(sent[0]!, 200);
     await settle();
     expect(infoTx.statuses).toEqual([200]);
   });
 
   it("glare: a re-INVITE from the callee while the caller's is relayed to it gets 491 on its own leg", async () => {
     const h = await takenCall();
-    await answered(h);
+    await answerCall(h);
     const reinviteTx = new FakeServerTransaction(fromCaller(h, 'INVITE', 12, SDP_A), CALLER);
     h.core.handleRequest(reinviteTx.request, reinviteTx);
     await settle();

@@ -8,7 +8,7 @@ import type {
 } from '../../../src/media/relay/index.js';
 import { TrunkCall } from '../../../src/routing/index.js';
 import type { Trunk } from '../../../src/store/index.js';
-import { request } from '../ua/fakes.js';
+import { respondTo } from './call-steps.js';
 import {
   CALLER,
   callerAck,
@@ -92,19 +92,7 @@ describe('B2BUA call: media anchored on the relay', () => {
     expect(relay.offers).toHaveLength(2);
     const sent = h.transport.sent('INVITE')[0]!;
     expect(sent.request.body.toString()).toContain('203.0.113.50');
-    sent.receive(
-      request(`SIP/2.0 200 OK
-Via: ${sent.request.get('via')}
-From: ${sent.request.get('from')}
-To: ${sent.request.get('to')}
-Call-ID: ${sent.request.callId}
-CSeq: ${sent.request.get('cseq')}
-Contact: <sip:bob@192.0.2.20:5062>
-Content-Type: application/sdp
-Content-Length: ${SDP_B.length}
-
-${SDP_B}`) as never,
-    );
+    respondTo(sent, 200, { body: SDP_B });
     await settle();
     expect(reinvite.statuses).toEqual([200]);
     expect(reinvite.responses[0]!.body.toString()).toContain('203.0.113.50');

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { answer, request } from '../ua/fakes.js';
+import { answer } from '../ua/fakes.js';
+import { answerByes, answerCall, callerCancel, respondTo } from './call-steps.js';
 import { SessionMediaRelay } from './fake-media-relay.js';
 import {
   CALLER,
-  callerAck,
   FakeServerTransaction,
   fromCallee,
   fromCaller,
@@ -19,35 +19,6 @@ import {
 // written, and nothing left behind (call, relay session, timer).
 
 const GARBAGE = 'v=0\r\nGARBAGE\r\nm=audio not-a-port RTP/AVP\r\n';
-
-type Sent = Harness['transport']['transactions'][number];
-
-function reply(sent: Sent, status: number, options: { body?: string; extra?: string } = {}) {
-  return request(`SIP/2.0 ${status} X
-Via: ${sent.request.get('via')}
-From: ${sent.request.get('from')}
-To: ${sent.request.get('to')}
-Call-ID: ${sent.request.callId}
-CSeq: ${sent.request.get('cseq')}
-Contact: <sip:bob@192.0.2.20:5062>
-${options.extra ?? ''}${options.body ? 'Content-Type: application/sdp\n' : ''}Content-Length: ${options.body?.length ?? 0}
-
-${options.body ?? ''}`) as never;
-}
-
-async function answered(h: Harness): Promise<void> {
-  h.relay.respond(180);
-  h.relay.respond(200, { body: SDP_B });
-  await settle();
-  h.core.handleAck(callerAck(h), CALLER);
-  await settle();
-}
-
-/** The node's BYEs answered 200 by the far ends. */
-async function byesAnswered(h: Harness): Promise<void> {
-  for (const bye of h.transport.sent('BYE')) bye.receive(reply(bye, 200));
-  await settle();
-}
 
 /** Nothing of the call is left: no call, no relay session, no timer. */
 function nothingLeft(h: Harness, relay: SessionMediaRelay): void {
@@ -84,14 +55,14 @@ describe('B2BUA bad input: garbage SDP', () => {
     const byes = h.transport.sent('BYE');
     expect(byes.map((b) => b.request.callId)).toEqual([h.relay.invite.callId]);
     expect(byes[0]!.request.get('reason')).toMatch(/^SIP;cause=488/);
-    await byesAnswered(h);
+    await answerByes(h);
     expect(h.records[0]).toMatchObject({ status: 488, disposition: 'failed', hangup: 'node' });
     nothingLeft(h, relay);
   });
 
   it('in a re-INVITE mid-call: 488 to that leg, the other leg never asked, the call goes on', async () => {
     const { h, relay } = await call();
-    await answered(h);
+    await answerCall(h);
     const reinvite = new FakeServerTransaction(fromCaller(h, 'INVITE', 12, GARBAGE), CALLER);
     h.core.handleRequest(reinvite.request, reinvite);
     await settle();
@@ -105,7 +76,7 @@ describe('B2BUA bad input: garbage SDP', () => {
     await settle();
     const sent = h.transport.sent('INVITE');
     expect(sent).toHaveLength(1);
-    sent[0]!.receive(reply(sent[0]!, 200, { body: SDP_B }));
+    respondTo(sent[0]!, 200, { body: SDP_B });
     await settle();
     expect(good.statuses).toEqual([200]);
     expect(relay.sessions.size).toBe(1);
@@ -140,16 +111,7 @@ describe('B2BUA bad input: a callee that never answers', () => {
     const { h, relay } = await call();
     h.relay.respond(180);
     await settle();
-    const cancel = request(`CANCEL sip:bob@example.com SIP/2.0
-Via: SIP/2.0/UDP 198.51.100.7:5070;branch=z9hG4bKalice1;rport
-Max-Forwards: 70
-From: "Alice" <sip:alice@example.com>;tag=alicetag
-To: <sip:bob@example.com>
-Call-ID: alice-call-1@198.51.100.7
-CSeq: 10 CANCEL
-Content-Length: 0
-
-`);
+    const cancel = callerCancel();
     h.core.handleCancel(cancel, new FakeServerTransaction(cancel, CALLER), h.aTx);
     await settle();
     expect(h.aTx.statuses.at(-1)).toBe(487);
@@ -165,7 +127,7 @@ Content-Length: 0
 describe('B2BUA bad input: a callee that answers twice', () => {
   it('a second 200 with another To tag is ACKed and sent BYE; the call keeps the first', async () => {
     const { h, relay } = await call();
-    await answered(h);
+    await answerCall(h);
     const second = answer(h.relay.invite, 200, {
       toTag: 'bobtag2',
       contact: '<sip:bob2@192.0.2.21:5064>',
@@ -179,7 +141,7 @@ describe('B2BUA bad input: a callee that answers twice', () => {
     expect(byes).toHaveLength(1);
     expect(byes[0]!.request.to.tag).toBe('bobtag2');
     expect(byes[0]!.request.uri.toString()).toContain('192.0.2.21');
-    byes[0]!.receive(reply(byes[0]!, 200));
+    respondTo(byes[0]!, 200);
     await settle();
     // The caller saw one 200; the call is up with the first answer.
     expect(h.aTx.statuses.filter((s) => s === 200)).toHaveLength(1);
@@ -192,7 +154,7 @@ describe('B2BUA bad input: a callee that answers twice', () => {
     await settle();
     const calleeBye = h.transport.sent('BYE').at(-1)!;
     expect(calleeBye.request.to.tag).toBe('bobtag');
-    calleeBye.receive(reply(calleeBye, 200));
+    respondTo(calleeBye, 200);
     await settle();
     nothingLeft(h, relay);
   });
@@ -201,7 +163,7 @@ describe('B2BUA bad input: a callee that answers twice', () => {
 describe('B2BUA bad input: BYE during a re-INVITE', () => {
   it("the caller's pending re-INVITE gets 487, its BYE 200; the callee leg BYE; one CDR; nothing left", async () => {
     const { h, relay } = await call();
-    await answered(h);
+    await answerCall(h);
     const reinvite = new FakeServerTransaction(fromCaller(h, 'INVITE', 12, SDP_A), CALLER);
     h.core.handleRequest(reinvite.request, reinvite);
     await settle();
@@ -216,16 +178,16 @@ describe('B2BUA bad input: BYE during a re-INVITE', () => {
     const byes = h.transport.sent('BYE');
     expect(byes.map((b) => b.request.callId)).toEqual([h.relay.invite.callId]);
     // The callee answers its re-INVITE late, then the BYE.
-    relayed[0]!.receive(reply(relayed[0]!, 200, { body: SDP_B }));
+    respondTo(relayed[0]!, 200, { body: SDP_B });
     await settle();
-    await byesAnswered(h);
+    await answerByes(h);
     expect(h.records[0]).toMatchObject({ hangup: 'caller', disposition: 'answered' });
     nothingLeft(h, relay);
   });
 
   it("the callee's BYE while the caller's re-INVITE is relayed to it: both legs end, one CDR, nothing left", async () => {
     const { h, relay } = await call();
-    await answered(h);
+    await answerCall(h);
     const reinvite = new FakeServerTransaction(fromCaller(h, 'INVITE', 12, SDP_A), CALLER);
     h.core.handleRequest(reinvite.request, reinvite);
     await settle();
@@ -235,11 +197,11 @@ describe('B2BUA bad input: BYE during a re-INVITE', () => {
     await settle();
     expect(theirBye.statuses).toEqual([200]);
     // The re-INVITE to the callee dies with its dialog (481); the caller's is answered, not left hanging.
-    relayed[0]!.receive(reply(relayed[0]!, 481));
+    respondTo(relayed[0]!, 481);
     await settle();
     expect(reinvite.statuses.length).toBe(1);
     expect(reinvite.statuses[0]).toBeGreaterThanOrEqual(400);
-    await byesAnswered(h);
+    await answerByes(h);
     expect(h.records[0]).toMatchObject({ hangup: 'callee' });
     nothingLeft(h, relay);
   });
@@ -248,7 +210,7 @@ describe('B2BUA bad input: BYE during a re-INVITE', () => {
 describe('B2BUA bad input: a flood of re-INVITEs', () => {
   it('while one is in progress, every other gets 500 with Retry-After (RFC 3261 §14.2); no growth', async () => {
     const { h, relay } = await call();
-    await answered(h);
+    await answerCall(h);
     const first = new FakeServerTransaction(fromCaller(h, 'INVITE', 12, SDP_A), CALLER);
     h.core.handleRequest(first.request, first);
     await settle();
@@ -269,7 +231,7 @@ describe('B2BUA bad input: a flood of re-INVITEs', () => {
     expect(h.transport.sent('INVITE')).toHaveLength(1);
     expect(relay.offers).toHaveLength(2);
     const sent = h.transport.sent('INVITE')[0]!;
-    sent.receive(reply(sent, 200, { body: SDP_B }));
+    respondTo(sent, 200, { body: SDP_B });
     await settle();
     expect(first.statuses).toEqual([200]);
     expect(h.transport.sent('INVITE')).toHaveLength(1);
@@ -278,7 +240,7 @@ describe('B2BUA bad input: a flood of re-INVITEs', () => {
 
   it("the node's own re-INVITE in progress on a leg (glare): that leg's re-INVITE gets 491", async () => {
     const { h } = await call({ sessionExpires: 90 });
-    await answered(h);
+    await answerCall(h);
     // The node refreshes the caller's leg by re-INVITE at 45 s (the caller allows no UPDATE)...
     h.clock.advance(45_000);
     await settle();
@@ -295,7 +257,7 @@ describe('B2BUA bad input: a flood of re-INVITEs', () => {
 describe('B2BUA session timer: a refresh nobody answers', () => {
   it('ends the call with Reason SIP;cause=408 (not 481) on the other leg and in the CDR', async () => {
     const { h, relay } = await call({ sessionExpires: 90 });
-    await answered(h);
+    await answerCall(h);
     h.clock.advance(45_000);
     await settle();
     const refreshes = h.transport.sent('INVITE').filter((t) => t.request.callId === h.relay.invite.callId);
@@ -305,7 +267,7 @@ describe('B2BUA session timer: a refresh nobody answers', () => {
     await settle();
     const toCaller = h.transport.sent('BYE').find((b) => b.request.callId === h.aInvite.callId);
     expect(toCaller?.request.get('reason')).toBe('SIP;cause=408;text="Session refresh failed"');
-    await byesAnswered(h);
+    await answerByes(h);
     expect(h.records[0]).toMatchObject({
       hangup: 'node',
       cause: 102,

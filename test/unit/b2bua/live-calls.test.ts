@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { API_HANGUP_REASON, type LiveCall } from '../../../src/b2bua/index.js';
-import { CALLER, callerAck, type Harness, SDP_B, settle, takenCall } from './harness.js';
+import { answerCall } from './call-steps.js';
+import { settle, takenCall } from './harness.js';
 
 function journal() {
   const steps: Array<{ step: 'opened' | 'answered'; call: LiveCall }> = [];
@@ -11,13 +12,6 @@ function journal() {
       answered: (call: LiveCall) => void steps.push({ step: 'answered', call }),
     },
   };
-}
-
-async function answer(h: Harness): Promise<void> {
-  h.relay.respond(200, { body: SDP_B });
-  await settle();
-  h.core.handleAck(callerAck(h), CALLER);
-  await settle();
 }
 
 describe('B2BUA live calls', () => {
@@ -45,7 +39,7 @@ describe('B2BUA live calls', () => {
     await settle();
     expect(h.b2bua.liveCall(setup!.id)).toMatchObject({ state: 'ringing', ringingAt: h.clock.now });
     h.clock.advance(2000);
-    await answer(h);
+    await answerCall(h, { ringing: false });
     const answered = h.b2bua.liveCall(setup!.id)!;
     expect(answered).toMatchObject({ state: 'answered', answerAt: h.clock.now });
     expect(answered.legs.map((l) => l.state)).toEqual(['confirmed', 'confirmed']);
@@ -55,7 +49,7 @@ describe('B2BUA live calls', () => {
 
   it('hangs up an answered call: BYE on both legs with the Reason, a CDR saying the node ended it', async () => {
     const h = await takenCall();
-    await answer(h);
+    await answerCall(h, { ringing: false });
     const id = h.b2bua.liveCalls()[0]!.id;
     const stood = h.b2bua.hangUp(id);
     expect(stood).toMatchObject({ id, state: 'answered' });

@@ -1,62 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { isHold } from '../../../src/media/relay/index.js';
-import { request } from '../ua/fakes.js';
+import { answerByes, answerCall, answerReinvite } from './call-steps.js';
 import { SessionMediaRelay } from './fake-media-relay.js';
 import {
   CALLER,
-  callerAck,
   FakeServerTransaction,
   fromCaller,
   type Harness,
   SDP_A,
-  SDP_B,
   settle,
   takenCall,
 } from './harness.js';
-
-async function answered(h: Harness): Promise<void> {
-  h.relay.respond(200, { body: SDP_B });
-  await settle();
-  h.core.handleAck(callerAck(h), CALLER);
-  await settle();
-}
-
-/** The far ends answer the node's BYEs 200. */
-async function byesAnswered(h: Harness): Promise<void> {
-  for (const bye of h.transport.sent('BYE')) {
-    bye.receive(
-      request(`SIP/2.0 200 OK
-Via: ${bye.request.get('via')}
-From: ${bye.request.get('from')}
-To: ${bye.request.get('to')}
-Call-ID: ${bye.request.callId}
-CSeq: ${bye.request.get('cseq')}
-Content-Length: 0
-
-`) as never,
-    );
-  }
-  await settle();
-}
-
-/** The callee answers the node's latest re-INVITE 200 with its SDP. */
-async function reinviteAnswered(h: Harness): Promise<void> {
-  const sent = h.transport.sent('INVITE').at(-1)!;
-  sent.receive(
-    request(`SIP/2.0 200 OK
-Via: ${sent.request.get('via')}
-From: ${sent.request.get('from')}
-To: ${sent.request.get('to')}
-Call-ID: ${sent.request.callId}
-CSeq: ${sent.request.get('cseq')}
-Contact: <sip:bob@192.0.2.20:5062>
-Content-Type: application/sdp
-Content-Length: ${SDP_B.length}
-
-${SDP_B}`) as never,
-  );
-  await settle();
-}
 
 /** Time passes second by second, the relay's answers coming in between. */
 async function seconds(h: Harness, n: number): Promise<void> {
@@ -69,7 +23,7 @@ async function seconds(h: Harness, n: number): Promise<void> {
 async function timedCall(mediaTimeout: number) {
   const relay = new SessionMediaRelay();
   const h = await takenCall({ media: relay, mediaTimeout });
-  await answered(h);
+  await answerCall(h, { ringing: false });
   return { h, relay };
 }
 
@@ -88,7 +42,7 @@ describe('B2BUA media timeout (b2bua.mediaTimeout)', () => {
       [h.aInvite.callId, h.relay.invite.callId].sort(),
     );
     for (const bye of byes) expect(bye.request.get('reason')).toBe('Q.850;cause=102;text="Media timeout"');
-    await byesAnswered(h);
+    await answerByes(h);
     expect(h.records).toHaveLength(1);
     expect(h.records[0]).toMatchObject({
       hangup: 'node',
@@ -135,7 +89,7 @@ describe('B2BUA media timeout (b2bua.mediaTimeout)', () => {
     const holdTx = new FakeServerTransaction(fromCaller(h, 'INVITE', 12, hold), CALLER);
     h.core.handleRequest(holdTx.request, holdTx);
     await settle();
-    await reinviteAnswered(h);
+    await answerReinvite(h);
     expect(holdTx.statuses).toEqual([200]);
     h.core.handleAck(fromCaller(h, 'ACK', 12), CALLER);
     expect(relay.offers.at(-1)?.sdp).toContain('a=sendonly');
@@ -145,7 +99,7 @@ describe('B2BUA media timeout (b2bua.mediaTimeout)', () => {
     const resumeTx = new FakeServerTransaction(fromCaller(h, 'INVITE', 13, SDP_A), CALLER);
     h.core.handleRequest(resumeTx.request, resumeTx);
     await settle();
-    await reinviteAnswered(h);
+    await answerReinvite(h);
     expect(resumeTx.statuses).toEqual([200]);
     h.core.handleAck(fromCaller(h, 'ACK', 13), CALLER);
     await seconds(h, 30);
@@ -180,7 +134,7 @@ describe('B2BUA media timeout (b2bua.mediaTimeout)', () => {
     expect(relay.queries).toBe(0);
     expect(h.transport.sent('BYE')).toHaveLength(0);
     const plain = await takenCall({ mediaTimeout: 60 });
-    await answered(plain);
+    await answerCall(plain, { ringing: false });
     plain.clock.advance(3_600_000);
     await settle();
     expect(plain.transport.sent('BYE')).toHaveLength(0);
@@ -191,7 +145,7 @@ describe('B2BUA media timeout (b2bua.mediaTimeout)', () => {
     const byeTx = new FakeServerTransaction(fromCaller(h, 'BYE', 11), CALLER);
     h.core.handleRequest(byeTx.request, byeTx);
     await settle();
-    await byesAnswered(h);
+    await answerByes(h);
     expect(h.records[0]).toMatchObject({ hangup: 'caller' });
     expect(h.records[0]!.reason).toBeUndefined();
     expect(h.b2bua.active).toBe(0);

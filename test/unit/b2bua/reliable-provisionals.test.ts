@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SipResponse } from '../../../src/sip/message/index.js';
-import type { FakeClientTransaction } from '../ua/fakes.js';
-import { request } from '../ua/fakes.js';
+import { respondTo } from './call-steps.js';
 import {
   CALLER,
   callerAck,
@@ -32,22 +31,6 @@ function callerPrack(h: Harness, cseq: number, provisional: SipResponse, body = 
   const tx = new FakeServerTransaction(fromCaller(h, 'PRACK', cseq, body, `RAck: ${rack}\n`), CALLER);
   h.core.handleRequest(tx.request, tx);
   return tx;
-}
-
-/** A final response from the callee to a request the B2BUA sent it. */
-function reply(sent: FakeClientTransaction, status: number, body = ''): void {
-  sent.receive(
-    request(`SIP/2.0 ${status} X
-Via: ${sent.request.get('via')}
-From: ${sent.request.get('from')}
-To: ${sent.request.get('to')}
-Call-ID: ${sent.request.callId}
-CSeq: ${sent.request.get('cseq')}
-Contact: <sip:bob@192.0.2.20:5062>
-${body ? 'Content-Type: application/sdp\n' : ''}Content-Length: ${body.length}
-
-${body}`) as never,
-  );
 }
 
 const SUPPORTS_100REL = 'Supported: 100rel\n';
@@ -111,17 +94,7 @@ describe('B2BUA reliable provisionals (RFC 3262) end to end', () => {
     expect(h.aTx.statuses.filter((s) => s >= 200)).toEqual([504]);
     const bye = h.transport.sent('BYE');
     expect(bye.map((b) => b.request.callId)).toEqual([h.relay.invite.callId]);
-    bye[0]!.receive(
-      request(`SIP/2.0 200 OK
-Via: ${bye[0]!.request.get('via')}
-From: ${bye[0]!.request.get('from')}
-To: ${bye[0]!.request.get('to')}
-Call-ID: ${bye[0]!.request.callId}
-CSeq: ${bye[0]!.request.get('cseq')}
-Content-Length: 0
-
-`) as never,
-    );
+    respondTo(bye[0]!, 200);
     await settle();
     expect(h.records).toHaveLength(1);
     expect(h.records[0]).toMatchObject({ status: 504, disposition: expect.not.stringMatching(/^answered$/) });
@@ -219,7 +192,7 @@ describe('B2BUA UPDATE in early dialogs (RFC 3311 §5.1)', () => {
     expect(sent[0]!.request.callId).toBe(h.relay.invite.callId);
     expect(sent[0]!.request.body.toString()).toBe(offer);
     const answer = SDP_B.replace('m=audio 6000', 'm=audio 6002');
-    reply(sent[0]!, 200, answer);
+    respondTo(sent[0]!, 200, { body: answer });
     await settle();
     expect(update.statuses).toEqual([200]);
     expect(update.responses[0]!.body.toString()).toBe(answer);
@@ -235,7 +208,7 @@ describe('B2BUA UPDATE in early dialogs (RFC 3311 §5.1)', () => {
     expect(sent).toHaveLength(1);
     expect(sent[0]!.request.callId).toBe(h.aInvite.callId);
     expect(sent[0]!.request.to.tag).toBe('alicetag');
-    reply(sent[0]!, 200, SDP_A);
+    respondTo(sent[0]!, 200, { body: SDP_A });
     await settle();
     expect(update.statuses).toEqual([200]);
     expect(update.responses[0]!.body.toString()).toBe(SDP_A);

@@ -1,33 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { request } from '../ua/fakes.js';
-import {
-  CALLER,
-  callerAck,
-  FakeServerTransaction,
-  fromCaller,
-  type Harness,
-  SDP_B,
-  settle,
-  takenCall,
-} from './harness.js';
-
-async function answer(h: Harness, calleeExtra: Array<[string, string]> = []): Promise<void> {
-  h.relay.respond(200, { body: SDP_B, extra: calleeExtra });
-  await settle();
-  h.core.handleAck(callerAck(h), CALLER);
-}
-
-function reply(sent: { request: { get(n: string): string | undefined; callId: string } }, status: number) {
-  return request(`SIP/2.0 ${status} X
-Via: ${sent.request.get('via')}
-From: ${sent.request.get('from')}
-To: ${sent.request.get('to')}
-Call-ID: ${sent.request.callId}
-CSeq: ${sent.request.get('cseq')}
-Content-Length: 0
-
-`) as never;
-}
+import { answerCall, respondTo } from './call-steps.js';
+import { CALLER, FakeServerTransaction, fromCaller, settle, takenCall } from './harness.js';
 
 describe('B2BUA session timers (RFC 4028)', () => {
   it('asks the callee for timers and, for a caller without them, refreshes the caller itself', async () => {
@@ -36,7 +9,7 @@ describe('B2BUA session timers (RFC 4028)', () => {
     expect(invite.getAll('supported')).toContain('timer');
     expect(invite.get('session-expires')).toBe('1800;refresher=uac');
     expect(invite.get('min-se')).toBe('90');
-    await answer(h);
+    await answerCall(h, { ringing: false });
     const ok = h.aTx.responses.find((r) => r.status === 200)!;
     expect(ok.get('session-expires')).toBe('1800;refresher=uas');
     expect(ok.has('require')).toBe(false);
@@ -44,10 +17,13 @@ describe('B2BUA session timers (RFC 4028)', () => {
 
   it('refreshes the callee leg by UPDATE at half the interval; a 481 ends the call on both legs', async () => {
     const h = await takenCall({ sessionExpires: 1800 });
-    await answer(h, [
-      ['allow', 'INVITE, ACK, BYE, CANCEL, UPDATE'],
-      ['session-expires', '120;refresher=uac'],
-    ]);
+    await answerCall(h, {
+      ringing: false,
+      calleeExtra: [
+        ['allow', 'INVITE, ACK, BYE, CANCEL, UPDATE'],
+        ['session-expires', '120;refresher=uac'],
+      ],
+    });
     h.clock.advance(59_000);
     await settle();
     expect(h.transport.sent('UPDATE')).toHaveLength(0);
@@ -56,7 +32,7 @@ describe('B2BUA session timers (RFC 4028)', () => {
     const updates = h.transport.sent('UPDATE');
     expect(updates.map((u) => u.request.callId)).toEqual([h.relay.invite.callId]);
     expect(updates[0]!.request.get('session-expires')).toBe('120;refresher=uac');
-    updates[0]!.receive(reply(updates[0]!, 481));
+    respondTo(updates[0]!, 481);
     await settle();
     const byes = h.transport.sent('BYE');
     expect(byes.map((b) => b.request.callId)).toEqual([h.aInvite.callId]);
@@ -69,7 +45,7 @@ describe('B2BUA session timers (RFC 4028)', () => {
       sessionExpires: 1800,
       callerExtra: 'Supported: timer\nSession-Expires: 120;refresher=uac\n',
     });
-    await answer(h, [['session-expires', '1800;refresher=uac']]);
+    await answerCall(h, { ringing: false, calleeExtra: [['session-expires', '1800;refresher=uac']] });
     const ok = h.aTx.responses.find((r) => r.status === 200)!;
     expect(ok.get('session-expires')).toBe('120;refresher=uac');
     expect(ok.get('require')).toBe('timer');

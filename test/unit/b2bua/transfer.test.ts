@@ -14,6 +14,7 @@ import {
   type SipResponse,
 } from '../../../src/sip/message/index.js';
 import { type FakeClientTransaction, request } from '../ua/fakes.js';
+import { answerCall } from './call-steps.js';
 import { SessionMediaRelay } from './fake-media-relay.js';
 import {
   CALLER,
@@ -61,11 +62,7 @@ async function answeredCall(router = new FakeRouter()): Promise<Harness & { rout
       context.called = BOB;
     },
   });
-  h.relay.respond(180);
-  h.relay.respond(200, { body: SDP_B });
-  await settle();
-  h.core.handleAck(callerAck(h), CALLER);
-  await settle();
+  await answerCall(h);
   return { ...h, router };
 }
 
