@@ -17,11 +17,13 @@ export function aesCmKeystream(key: Buffer, iv: Buffer, length: number): Buffer 
 
 /**
  * RFC 3711 §4.1.1: IV = (k_s * 2^16) XOR (SSRC * 2^64) XOR (i * 2^16), with k_s the 112-bit session
- * salt and i the 48-bit packet index (for SRTCP the 31-bit SRTCP index).
+ * salt and i the 48-bit packet index (for SRTCP the 31-bit SRTCP index). Written into `iv` when
+ * given (the packet path reuses one).
  */
-export function packetIv(salt: Buffer, ssrc: number, index: number): Buffer {
-  const iv = Buffer.alloc(16);
+export function packetIv(salt: Buffer, ssrc: number, index: number, iv: Buffer = Buffer.alloc(16)): Buffer {
   salt.copy(iv, 0, 0, 14);
+  iv[14] = 0;
+  iv[15] = 0;
   iv.writeUInt32BE((iv.readUInt32BE(4) ^ ssrc) >>> 0, 4);
   const high = Math.floor(index / 2 ** 32);
   iv.writeUInt16BE(iv.readUInt16BE(8) ^ (high & 0xffff), 8);

@@ -1,5 +1,6 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
-import { aesCm, packetIv } from './aes-cm.js';
+import { packetIv } from './aes-cm.js';
+import { AesCmCipher } from './aes-cm-cipher.js';
+import { HmacSha1 } from './hmac-sha1.js';
 import { IndexEstimator } from './index-estimate.js';
 import { type SessionKeys, sessionKeys } from './key-derivation.js';
 import { ReplayWindow } from './replay.js';
@@ -26,6 +27,28 @@ interface StreamState {
   replay: ReplayWindow;
 }
 
+/** The session keys of one direction as the packet path uses them: ciphers made once per key. */
+interface KeyedCrypto {
+  salt: Buffer;
+  cipher: AesCmCipher;
+  mac: HmacSha1;
+}
+
+function keyed(keys: SessionKeys): KeyedCrypto {
+  return {
+    salt: keys.salt,
+    cipher: new AesCmCipher(keys.encryption),
+    mac: new HmacSha1(keys.authentication),
+  };
+}
+
+/** Compares a received tag with the computed one in constant time (no early exit). */
+function sameTag(packet: Buffer, at: number, expected: Buffer, length: number): boolean {
+  let diff = 0;
+  for (let i = 0; i < length; i++) diff |= packet[at + i]! ^ expected[i]!;
+  return diff === 0;
+}
+
 /** Where an RTP packet's payload starts (RFC 3550 §5.1/§5.3.1), or -1 if the header overruns it. */
 function rtpHeaderLength(packet: Buffer, end: number): number {
   let length = 12 + (packet[0]! & 0x0f) * 4;
@@ -43,8 +66,11 @@ function rtpHeaderLength(packet: Buffer, end: number): number {
  */
 export class SrtpSession {
   readonly counters: SrtpCounters = { authFailures: 0, replays: 0, malformed: 0 };
-  private readonly rtpKeys: SessionKeys;
-  private readonly rtcpKeys: SessionKeys;
+  private readonly rtpKeys: KeyedCrypto;
+  private readonly rtcpKeys: KeyedCrypto;
+  /** Per-packet scratch: the IV and a computed tag (the packet path allocates only its output). */
+  private readonly iv = Buffer.alloc(16);
+  private readonly expected = Buffer.alloc(20);
   private readonly tagLength: number;
   private readonly streams = new Map<number, StreamState>();
   private readonly rtcpReplay = new Map<number, ReplayWindow>();
@@ -58,8 +84,8 @@ export class SrtpSession {
   ) {
     if (masterKey.length !== MASTER_KEY_LENGTH || masterSalt.length !== MASTER_SALT_LENGTH)
       throw new RangeError(`${suite} needs a 16-byte master key and a 14-byte master salt`);
-    this.rtpKeys = sessionKeys(masterKey, masterSalt, false);
-    this.rtcpKeys = sessionKeys(masterKey, masterSalt, true);
+    this.rtpKeys = keyed(sessionKeys(masterKey, masterSalt, false));
+    this.rtcpKeys = keyed(sessionKeys(masterKey, masterSalt, true));
     this.tagLength = rtpTagLength(suite);
   }
 
@@ -72,12 +98,6 @@ export class SrtpSession {
     return state;
   }
 
-  private tag(keys: SessionKeys, parts: Buffer[], length: number): Buffer {
-    const hmac = createHmac('sha1', keys.authentication);
-    for (const part of parts) hmac.update(part);
-    return hmac.digest().subarray(0, length);
-  }
-
   /** RTP → SRTP (§3.3): payload encrypted, tag over header ‖ ciphertext ‖ ROC appended. */
   protectRtp(packet: Buffer): Buffer | undefined {
     const headerLength =
@@ -88,13 +108,21 @@ export class SrtpSession {
     const state = this.stream(ssrc);
     const index = state.estimator.estimate(seq);
     state.estimator.update(index);
-    const iv = packetIv(this.rtpKeys.salt, ssrc, index);
-    const payload = aesCm(this.rtpKeys.encryption, iv, packet.subarray(headerLength));
-    const header = packet.subarray(0, headerLength);
-    const roc = Buffer.alloc(4);
-    roc.writeUInt32BE(IndexEstimator.roc(index) >>> 0);
-    const tag = this.tag(this.rtpKeys, [header, payload, roc], this.tagLength);
-    return Buffer.concat([header, payload, tag]);
+    const keys = this.rtpKeys;
+    const end = packet.length;
+    const out = Buffer.allocUnsafe(end + this.tagLength);
+    packet.copy(out, 0, 0, headerLength);
+    keys.cipher.apply(
+      packetIv(keys.salt, ssrc, index, this.iv),
+      packet,
+      headerLength,
+      end,
+      out,
+      headerLength,
+    );
+    // §4.2: the tag covers the authenticated portion (header ‖ encrypted payload) ‖ ROC.
+    keys.mac.tag(out, 0, end, IndexEstimator.roc(index), this.tagLength, out, end);
+    return out;
   }
 
   /** SRTP → RTP (§3.3): undefined (and counted) when malformed, replayed or not authentic. */
@@ -113,19 +141,26 @@ export class SrtpSession {
       this.counters.replays++;
       return undefined;
     }
-    const roc = Buffer.alloc(4);
-    roc.writeUInt32BE(IndexEstimator.roc(index) >>> 0);
-    const expected = this.tag(this.rtpKeys, [packet.subarray(0, end), roc], this.tagLength);
-    if (!timingSafeEqual(expected, packet.subarray(end))) {
+    const keys = this.rtpKeys;
+    keys.mac.tag(packet, 0, end, IndexEstimator.roc(index), this.tagLength, this.expected, 0);
+    if (!sameTag(packet, end, this.expected, this.tagLength)) {
       this.counters.authFailures++;
       return undefined;
     }
     // §3.3.1: ROC, s_l and the replay list change only after authentication.
     state.estimator.update(index);
     state.replay.accept(index);
-    const iv = packetIv(this.rtpKeys.salt, ssrc, index);
-    const payload = aesCm(this.rtpKeys.encryption, iv, packet.subarray(headerLength, end));
-    return Buffer.concat([packet.subarray(0, headerLength), payload]);
+    const out = Buffer.allocUnsafe(end);
+    packet.copy(out, 0, 0, headerLength);
+    keys.cipher.apply(
+      packetIv(keys.salt, ssrc, index, this.iv),
+      packet,
+      headerLength,
+      end,
+      out,
+      headerLength,
+    );
+    return out;
   }
 
   /** RTCP → SRTCP (§3.4): all after the first 8 bytes encrypted, E=1 ‖ index, 80-bit tag. */
@@ -134,13 +169,14 @@ export class SrtpSession {
     const ssrc = packet.readUInt32BE(4);
     const index = this.rtcpIndex.get(ssrc) ?? 0;
     this.rtcpIndex.set(ssrc, (index + 1) & 0x7fffffff);
-    const iv = packetIv(this.rtcpKeys.salt, ssrc, index);
-    const body = aesCm(this.rtcpKeys.encryption, iv, packet.subarray(8));
-    const trailer = Buffer.alloc(4);
-    trailer.writeUInt32BE((0x80000000 | index) >>> 0);
-    const head = packet.subarray(0, 8);
-    const tag = this.tag(this.rtcpKeys, [head, body, trailer], RTCP_TAG_LENGTH);
-    return Buffer.concat([head, body, trailer, tag]);
+    const keys = this.rtcpKeys;
+    const end = packet.length;
+    const out = Buffer.allocUnsafe(end + 4 + RTCP_TAG_LENGTH);
+    packet.copy(out, 0, 0, 8);
+    keys.cipher.apply(packetIv(keys.salt, ssrc, index, this.iv), packet, 8, end, out, 8);
+    out.writeUInt32BE((0x80000000 | index) >>> 0, end);
+    keys.mac.tag(out, 0, end + 4, undefined, RTCP_TAG_LENGTH, out, end + 4);
+    return out;
   }
 
   /** SRTCP → RTCP (§3.4): undefined (and counted) when malformed, replayed or not authentic. */
@@ -163,16 +199,18 @@ export class SrtpSession {
       this.counters.replays++;
       return undefined;
     }
-    const expected = this.tag(this.rtcpKeys, [packet.subarray(0, end + 4)], RTCP_TAG_LENGTH);
-    if (!timingSafeEqual(expected, packet.subarray(end + 4))) {
+    const keys = this.rtcpKeys;
+    keys.mac.tag(packet, 0, end + 4, undefined, RTCP_TAG_LENGTH, this.expected, 0);
+    if (!sameTag(packet, end + 4, this.expected, RTCP_TAG_LENGTH)) {
       this.counters.authFailures++;
       return undefined;
     }
     replay.accept(index);
-    const head = packet.subarray(0, 8);
     // E = 0: the sender chose not to encrypt this compound packet (§3.4), it is still authenticated.
     if (!encrypted) return Buffer.from(packet.subarray(0, end));
-    const iv = packetIv(this.rtcpKeys.salt, ssrc, index);
-    return Buffer.concat([head, aesCm(this.rtcpKeys.encryption, iv, packet.subarray(8, end))]);
+    const out = Buffer.allocUnsafe(end);
+    packet.copy(out, 0, 0, 8);
+    keys.cipher.apply(packetIv(keys.salt, ssrc, index, this.iv), packet, 8, end, out, 8);
+    return out;
   }
 }

@@ -1,5 +1,9 @@
+import { createHmac, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { AesCmCipher } from '../../../../src/media/srtp/aes-cm-cipher.js';
+import { HmacSha1 } from '../../../../src/media/srtp/hmac-sha1.js';
 import {
+  aesCm,
   aesCmKeystream,
   deriveKey,
   IndexEstimator,
@@ -29,6 +33,18 @@ describe('AES-CM (RFC 3711 Appendix B.2)', () => {
     ).toBe(
       'EC8CDF7398607CB0F2D21675EA9EA1E4362B7C3C6773516318A077D7FC5073AE6A2CC3787889374FBEB4C81B17BA6C44',
     );
+  });
+
+  it('gives the same keystream from one ECB cipher per key as a CTR cipher per packet', () => {
+    const key = hex('2B7E151628AED2A6ABF7158809CF4F3C');
+    const cipher = new AesCmCipher(key);
+    for (const length of [0, 1, 15, 16, 17, 160, 1400, 5000]) {
+      const iv = packetIv(hex('F0F1F2F3F4F5F6F7F8F9FAFBFCFD'), 0xdeadbeef, length * 7919);
+      const data = randomBytes(length);
+      const out = Buffer.alloc(length + 3);
+      cipher.apply(iv, data, 0, length, out, 3);
+      expect(out.subarray(3)).toEqual(aesCm(key, iv, data));
+    }
   });
 
   it('places SSRC and index in the IV (§4.1.1)', () => {
@@ -156,7 +172,45 @@ describe('index estimation (RFC 3711 Appendix A)', () => {
   });
 });
 
+describe('HMAC-SHA1 with precomputed pads (RFC 2104)', () => {
+  it('matches createHmac, with and without the ROC trailer, over several sizes', () => {
+    const key = randomBytes(20);
+    const mac = new HmacSha1(key);
+    for (const length of [0, 12, 172, 3000]) {
+      const data = randomBytes(length + 5);
+      const tag = Buffer.alloc(12);
+      mac.tag(data, 5, length + 5, 0x01020304, 10, tag, 2);
+      const roc = Buffer.from([1, 2, 3, 4]);
+      const want = createHmac('sha1', key).update(data.subarray(5)).update(roc).digest();
+      expect(tag.subarray(2)).toEqual(want.subarray(0, 10));
+      const whole = Buffer.alloc(20);
+      mac.tag(data, 0, length, undefined, 20, whole, 0);
+      expect(whole).toEqual(createHmac('sha1', key).update(data.subarray(0, length)).digest());
+    }
+  });
+});
+
 describe('replay window (RFC 3711 §3.3.2)', () => {
+  it('keeps the whole 64-index window across its two words', () => {
+    const w = new ReplayWindow();
+    w.accept(1000);
+    for (const seen of [999, 990, 968, 967, 950, 937]) w.accept(seen);
+    for (const seen of [1000, 999, 990, 968, 967, 950, 937]) expect(w.check(seen)).toBe(false);
+    for (const fresh of [998, 969, 966, 951, 938]) expect(w.check(fresh)).toBe(true);
+    expect(w.check(936)).toBe(false); // 64 behind: outside the window
+    w.accept(1040); // shift by 40: 1000 moves to bit 40, 999 to bit 41
+    expect(w.check(1000)).toBe(false);
+    expect(w.check(999)).toBe(false);
+    expect(w.check(998)).toBe(true);
+    expect(w.check(990)).toBe(false);
+    expect(w.check(976)).toBe(false); // 64 behind 1040
+    w.accept(1072); // shift by 32 exactly
+    expect(w.check(1040)).toBe(false);
+    expect(w.check(1008)).toBe(false); // 64 behind 1072: out of the window now
+    expect(w.check(1009)).toBe(true);
+    expect(w.check(1041)).toBe(true);
+  });
+
   it('accepts new indices in the window and refuses seen or too old ones', () => {
     const w = new ReplayWindow();
     w.accept(100);
