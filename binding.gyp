@@ -4,7 +4,7 @@
       "target_name": "batch_receiver",
       "conditions": [
         ["OS=='linux'", {
-          "sources": ["native/batch-receiver.c"],
+          "sources": ["native/batch-receiver.c", "native/batch-sender.c"],
           "cflags": ["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"]
         }]
       ]

@@ -10,9 +10,18 @@
 //
 // After each wakeup the receiver stops watching for `coalesce` milliseconds (like a NIC's interrupt
 // coalescing): at a few thousand datagrams per second a wakeup per arrival would carry a handful of
-// datagrams each, and the wakeup, not the datagram, would cost most. Recording tolerates the delay.
+// datagrams each, and the wakeup, not the datagram, would cost most. Recording tolerates the delay;
+// SIP does not, and uses 0 (deliver at once, one batch per wakeup).
+//
+// Each receiver keeps datagrams of up to `slot` bytes whole (8 KiB unless asked: RTP; SIP asks for
+// its largest message plus one); a longer one is delivered cut to `slot` bytes with its real length
+// in the truncated field, so the caller can answer it (SIP's 513) or count it.
+//
+// Context-aware (NAPI_MODULE_INIT, no global state): it loads in worker threads too, each receiver
+// tied to the environment and loop that made it. native/batch-sender.c adds the batched sender.
 #define _GNU_SOURCE  // recvmmsg(2)
 #define NAPI_VERSION 8
+#include "batch-sender.h"
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -29,9 +38,11 @@
 // Datagrams handed to JavaScript per call at most, and the bytes they may occupy.
 #define MAX_PACKETS 1024
 #define DATA_BYTES (1024 * 1024)
-// Datagrams per recvmmsg(2), and the largest datagram kept whole (bigger ones are flagged truncated).
+// Datagrams per recvmmsg(2), and the default largest datagram kept whole (bigger ones are flagged
+// truncated). A receiver may ask for up to MAX_SLOT.
 #define MMSG 64
 #define SLOT 8192
+#define MAX_SLOT 65536
 // Datagrams drained per readiness callback before yielding to the rest of the event loop.
 #define MAX_PER_WAKEUP 16384
 // Layout of the shared metadata ArrayBuffer (mirrored in src/media/udp/native-receiver.ts):
@@ -57,12 +68,13 @@ typedef struct receiver {
   int destroyed;
   int open_handles;
   int coalesce_ms;
+  uint32_t slot;
   uv_poll_t poll;
   uv_timer_t pause;
   uint32_t count;
   uint32_t used;
   uint8_t data[DATA_BYTES];
-  uint8_t slots[MMSG][SLOT];
+  uint8_t *slots;  // MMSG * slot bytes
   struct mmsghdr msgs[MMSG];
   struct iovec iov[MMSG];
   struct sockaddr_storage from[MMSG];
@@ -134,15 +146,17 @@ static double arrival_ms(struct msghdr *h) {
 
 // Copies received datagram j of the last recvmmsg into the batch and describes it in the metadata.
 static void take(receiver *r, int j, int32_t id) {
-  if (r->count == MAX_PACKETS || r->used + SLOT > DATA_BYTES) flush(r);
   struct msghdr *h = &r->msgs[j].msg_hdr;
-  uint32_t length = r->msgs[j].msg_len;
+  // recvmmsg was asked for MSG_TRUNC: msg_len is the datagram's real length, the slot holds its head.
+  uint32_t real = r->msgs[j].msg_len;
+  uint32_t length = real > r->slot ? r->slot : real;
+  if (r->count == MAX_PACKETS || r->used + length > DATA_BYTES) flush(r);
   int32_t *f = (int32_t *)r->meta + r->count * FIELDS;
   uint8_t *address = r->meta + META_INTS_BYTES + r->count * 16;
   f[FIELD_ID] = id;
   f[FIELD_OFFSET] = (int32_t)r->used;
   f[FIELD_LENGTH] = (int32_t)length;
-  f[FIELD_TRUNCATED] = (h->msg_flags & MSG_TRUNC) != 0;
+  f[FIELD_TRUNCATED] = (h->msg_flags & MSG_TRUNC) != 0 ? (int32_t)(real > 0 ? real : 1) : 0;
   struct sockaddr_storage *from = &r->from[j];
   if (from->ss_family == AF_INET6) {
     struct sockaddr_in6 *a = (struct sockaddr_in6 *)from;
@@ -158,7 +172,7 @@ static void take(receiver *r, int j, int32_t id) {
   }
   double at = arrival_ms(h);
   memcpy(r->meta + META_INTS_BYTES + META_ADDR_BYTES + r->count * 8, &at, 8);
-  memcpy(r->data + r->used, r->slots[j], length);
+  memcpy(r->data + r->used, r->slots + (size_t)j * r->slot, length);
   r->used += length;
   r->count++;
 }
@@ -166,11 +180,11 @@ static void take(receiver *r, int j, int32_t id) {
 // Drains one ready socket; returns the datagrams read.
 static int drain(receiver *r, int fd, int32_t id, int budget) {
   int total = 0;
-  while (total < budget) {
+  while (total < budget && !r->destroyed) {
     for (int j = 0; j < MMSG; j++) {
       struct msghdr *h = &r->msgs[j].msg_hdr;
-      r->iov[j].iov_base = r->slots[j];
-      r->iov[j].iov_len = SLOT;
+      r->iov[j].iov_base = r->slots + (size_t)j * r->slot;
+      r->iov[j].iov_len = r->slot;
       h->msg_iov = &r->iov[j];
       h->msg_iovlen = 1;
       h->msg_name = &r->from[j];
@@ -179,7 +193,7 @@ static int drain(receiver *r, int fd, int32_t id, int budget) {
       h->msg_controllen = sizeof r->control[j];
       h->msg_flags = 0;
     }
-    int n = recvmmsg(fd, r->msgs, MMSG, MSG_DONTWAIT, NULL);
+    int n = recvmmsg(fd, r->msgs, MMSG, MSG_DONTWAIT | MSG_TRUNC, NULL);
     if (n <= 0) break;  // EAGAIN: drained; other errors: try again on the next wakeup
     for (int j = 0; j < n; j++) take(r, j, id);
     total += n;
@@ -197,7 +211,7 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
   struct epoll_event ready[256];
   int budget = MAX_PER_WAKEUP;
   // Level-triggered: whatever is left over the budget wakes us again on the next loop turn.
-  while (budget > 0) {
+  while (budget > 0 && !r->destroyed) {
     int n = epoll_wait(r->epfd, ready, 256, 0);
     if (n <= 0) break;
     int got = 0;
@@ -210,8 +224,9 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
     }
     if (got == 0) break;
   }
-  flush(r);
-  if (r->coalesce_ms > 0) {
+  if (!r->destroyed) flush(r);
+  // A batch's handler may have destroyed the receiver: its handles are closing then.
+  if (r->coalesce_ms > 0 && !r->destroyed) {
     uv_poll_stop(&r->poll);
     uv_timer_start(&r->pause, on_pause_end, r->coalesce_ms, 0);
   }
@@ -225,7 +240,10 @@ static void on_pause_end(uv_timer_t *timer) {
 
 static void free_receiver(uv_handle_t *handle) {
   receiver *r = handle->data;
-  if (--r->open_handles == 0) free(r);
+  if (--r->open_handles == 0) {
+    free(r->slots);
+    free(r);
+  }
 }
 
 static void teardown(receiver *r) {
@@ -243,16 +261,33 @@ static void teardown(receiver *r) {
 
 static void on_env_exit(void *arg) { teardown(arg); }
 
-// bind(address: string, port: number, receiveBufferSize: number): fd, or -errno
+// destroyReceiver(handle): stops it and frees it once libuv has closed its handles; idempotent.
+// Its sockets stay open (closeFd closes them).
+static napi_value destroy_receiver(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  receiver *r = receiver_arg(env, argv[0]);
+  if (r != NULL) {
+    napi_remove_env_cleanup_hook(env, on_env_exit, r);
+    teardown(r);
+  }
+  return NULL;
+}
+
+// bind(address: string, port: number, receiveBufferSize: number, v6only = true): fd, or -errno.
+// v6only false makes an IPv6 socket dual-stack (IPv4 peers as ::ffff:a.b.c.d), like node:dgram's.
 static napi_value bind_socket(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
+  size_t argc = 4;
+  napi_value argv[4];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   char host[64];
   size_t len = 0;
   CHECK(napi_get_value_string_utf8(env, argv[0], host, sizeof host, &len));
   int port = int_arg(env, argv[1]);
   int rcvbuf = int_arg(env, argv[2]);
+  bool v6only = true;
+  if (argc > 3) napi_get_value_bool(env, argv[3], &v6only);
   struct sockaddr_storage addr;
   memset(&addr, 0, sizeof addr);
   socklen_t addrlen;
@@ -274,7 +309,8 @@ static napi_value bind_socket(napi_env env, napi_callback_info info) {
   if (fd < 0) return number(env, -errno);
   int on = 1;
   setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
-  if (family == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on);
+  int v6 = v6only ? 1 : 0;
+  if (family == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6, sizeof v6);
   if (rcvbuf > 0) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
   if (bind(fd, (struct sockaddr *)&addr, addrlen) < 0) {
     int error = errno;
@@ -294,11 +330,11 @@ static napi_value close_fd(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-// createReceiver(onBatch: (data: Buffer, count: number) => void, coalesceMs: number):
-//   [handle, meta: ArrayBuffer]
+// createReceiver(onBatch: (data: Buffer, count: number) => void, coalesceMs: number,
+//   slotBytes = 8192): [handle, meta: ArrayBuffer]
 static napi_value create_receiver(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
+  size_t argc = 3;
+  napi_value argv[3];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   uv_loop_t *loop;
   CHECK(napi_get_uv_event_loop(env, &loop));
@@ -309,8 +345,17 @@ static napi_value create_receiver(napi_env env, napi_callback_info info) {
   }
   r->env = env;
   r->coalesce_ms = argc > 1 ? int_arg(env, argv[1]) : 0;
+  int32_t slot = argc > 2 ? int_arg(env, argv[2]) : SLOT;
+  r->slot = slot < 1 ? SLOT : slot > MAX_SLOT ? MAX_SLOT : (uint32_t)slot;
+  r->slots = malloc((size_t)MMSG * r->slot);
+  if (r->slots == NULL) {
+    free(r);
+    napi_throw_error(env, "ENOMEM", "batch-receiver: out of memory");
+    return NULL;
+  }
   r->epfd = epoll_create1(EPOLL_CLOEXEC);
   if (r->epfd < 0) {
+    free(r->slots);
     free(r);
     napi_throw_error(env, NULL, "batch-receiver: epoll_create1 failed");
     return NULL;
@@ -324,6 +369,7 @@ static napi_value create_receiver(napi_env env, napi_callback_info info) {
   int error = uv_poll_init(loop, &r->poll, r->epfd);
   if (error != 0) {
     close(r->epfd);
+    free(r->slots);
     free(r);
     napi_throw_error(env, NULL, uv_strerror(error));
     return NULL;
@@ -394,6 +440,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       {"bind", NULL, bind_socket, NULL, NULL, NULL, napi_enumerable, NULL},
       {"closeFd", NULL, close_fd, NULL, NULL, NULL, napi_enumerable, NULL},
       {"createReceiver", NULL, create_receiver, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"destroyReceiver", NULL, destroy_receiver, NULL, NULL, NULL, napi_enumerable, NULL},
       {"add", NULL, add_socket, NULL, NULL, NULL, napi_enumerable, NULL},
       {"remove", NULL, remove_socket, NULL, NULL, NULL, napi_enumerable, NULL},
       {"keepAlive", NULL, keep_alive, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -406,5 +453,6 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   napi_set_named_property(env, constants, "metaArrivalOffset", number(env, META_INTS_BYTES + META_ADDR_BYTES));
   napi_define_properties(env, exports, sizeof methods / sizeof methods[0], methods);
   napi_set_named_property(env, exports, "layout", constants);
+  batch_sender_register(env, exports);
   return exports;
 }

@@ -1,0 +1,9 @@
+// Batched UDP send (native/batch-sender.c): adds sendBatch, localPort and setBuffers to the module.
+#ifndef SWITCHBOARD_BATCH_SENDER_H
+#define SWITCHBOARD_BATCH_SENDER_H
+#define NAPI_VERSION 8
+#include <node_api.h>
+
+void batch_sender_register(napi_env env, napi_value exports);
+
+#endif
