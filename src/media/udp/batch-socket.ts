@@ -1,16 +1,7 @@
-import { createRequire } from 'node:module';
-import type { DatagramHandler, DatagramSocket, SourceKey } from './datagram-socket.js';
+import { type BatchSender, type NativeUdpModule, nativeUdpModule, sharedSender } from '../../native/index.js';
+import type { DatagramHandler, SendingDatagramSocket, SourceKey } from './datagram-socket.js';
 
-/** native/batch-receiver.c, built by `npm install` (node-gyp) into build/Release. */
-interface BatchReceiverModule {
-  bind(address: string, port: number, receiveBufferSize: number): number;
-  closeFd(fd: number): void;
-  createReceiver(onBatch: (data: Buffer, count: number) => void, coalesceMs: number): [unknown, ArrayBuffer];
-  add(receiver: unknown, fd: number, id: number): number;
-  remove(receiver: unknown, fd: number): number;
-  keepAlive(receiver: unknown, on: boolean): void;
-  layout: { maxPackets: number; fields: number; metaAddressOffset: number; metaArrivalOffset: number };
-}
+type BatchReceiverModule = NativeUdpModule;
 
 // Int32 fields of a packet's metadata, as native/batch-receiver.c writes them.
 const ID = 0;
@@ -28,19 +19,9 @@ const TRUNCATED = 5;
  */
 const COALESCE_MS = 5;
 
-let loaded: BatchReceiverModule | null | undefined;
-
 /** The native module, or undefined when it was not built (not Linux, or no compiler at install). */
 export function batchReceiverModule(): BatchReceiverModule | undefined {
-  if (loaded === undefined) {
-    try {
-      // src/media/udp and dist/media/udp are both three levels below the package root.
-      loaded = createRequire(import.meta.url)('../../../build/Release/batch_receiver.node');
-    } catch {
-      loaded = null;
-    }
-  }
-  return loaded ?? undefined;
+  return nativeUdpModule();
 }
 
 /**
@@ -56,8 +37,11 @@ class BatchDispatcher {
   private readonly sockets = new Map<number, BatchSocket>();
   private nextId = 1;
 
-  constructor(private readonly native: BatchReceiverModule) {
-    const [handle, meta] = native.createReceiver((data, count) => this.deliver(data, count), COALESCE_MS);
+  constructor(
+    private readonly native: BatchReceiverModule,
+    coalesceMs: number,
+  ) {
+    const [handle, meta] = native.createReceiver((data, count) => this.deliver(data, count), coalesceMs);
     const { maxPackets, fields, metaAddressOffset, metaArrivalOffset } = native.layout;
     this.handle = handle;
     this.stride = fields;
@@ -112,22 +96,47 @@ class BatchDispatcher {
   }
 }
 
-let dispatcher: BatchDispatcher | undefined;
+/** One dispatcher per pause length (recording's 5 ms, a relay's 0), per thread. */
+const dispatchers = new Map<number, BatchDispatcher>();
 
-/** A DatagramSocket whose datagrams arrive in batches through the native module. */
-class BatchSocket implements DatagramSocket {
+/**
+ * A DatagramSocket whose datagrams arrive in batches through the native module, and that sends
+ * through the thread's batched sender (sendmmsg at the end of the event-loop turn).
+ */
+class BatchSocket implements SendingDatagramSocket {
   truncatedCount = 0;
+  sendErrors = 0;
+  /** Datagrams handed to the kernel. */
+  sent = 0;
+  open = true;
+  private readonly sender: BatchSender;
   private handler: DatagramHandler | undefined;
   private readonly id: number;
   private closing: Promise<void> | undefined;
 
   constructor(
     private readonly owner: BatchDispatcher,
-    private readonly fd: number,
+    readonly fd: number,
     readonly port: number,
     readonly address: string,
+    native: BatchReceiverModule,
   ) {
     this.id = owner.register(this, fd);
+    this.sender = sharedSender(native);
+  }
+
+  /** Queued for this turn's sendmmsg; `data` must stay unchanged until the end of the turn. */
+  send(data: Uint8Array, port: number, address: string): void {
+    if (this.open) this.sender.send(this, data, port, address);
+    else this.sendErrors++;
+  }
+
+  onSent(): void {
+    this.sent++;
+  }
+
+  onSendFailed(): void {
+    this.sendErrors++;
   }
 
   get truncated(): number {
@@ -164,20 +173,32 @@ class BatchSocket implements DatagramSocket {
   }
 
   close(): Promise<void> {
-    this.closing ??= this.owner.unregister(this.id, this.fd);
+    if (this.closing === undefined) {
+      this.sender.flush();
+      this.open = false;
+      this.closing = this.owner.unregister(this.id, this.fd);
+    }
     return this.closing;
   }
 }
 
-/** Binds a socket for the native batch receiver; undefined when the port is taken. */
+/**
+ * Binds a socket for the native batch receiver; undefined when the port is taken. `coalesceMs`
+ * (default recording's 5) is the pause after each wakeup; a relay passes 0 so packets never wait.
+ */
 export function bindBatchSocket(
   native: BatchReceiverModule,
   port: number,
   address: string,
   receiveBufferSize: number | undefined,
-): Promise<DatagramSocket | undefined> {
+  coalesceMs = COALESCE_MS,
+): Promise<SendingDatagramSocket | undefined> {
   const fd = native.bind(address, port, receiveBufferSize ?? 0);
   if (fd < 0) return Promise.resolve(undefined);
-  dispatcher ??= new BatchDispatcher(native);
-  return Promise.resolve(new BatchSocket(dispatcher, fd, port, address));
+  let dispatcher = dispatchers.get(coalesceMs);
+  if (dispatcher === undefined) {
+    dispatcher = new BatchDispatcher(native, coalesceMs);
+    dispatchers.set(coalesceMs, dispatcher);
+  }
+  return Promise.resolve(new BatchSocket(dispatcher, fd, port, address, native));
 }

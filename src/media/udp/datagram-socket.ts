@@ -21,7 +21,10 @@ export interface DatagramSocket {
   close(): Promise<void>;
 }
 
-/** A DatagramSocket that can also send (node:dgram's; the native batch receiver only receives). */
+/**
+ * A DatagramSocket that can also send: node:dgram's, and the native batch socket's (batched with
+ * sendmmsg at the end of the event-loop turn, src/native).
+ */
 export interface SendingDatagramSocket extends DatagramSocket {
   /** Sends without waiting; a failed send is counted in sendErrors. */
   send(data: Uint8Array, port: number, address: string): void;
