@@ -1,7 +1,7 @@
 // Linux batched UDP I/O (native/batch-receiver.c, native/batch-sender.c) for both the SIP stack
 // and the media side: neither knows how the module is built or loaded.
 export { BatchSender, type SendOwner } from './batch-sender.js';
-export { errnoName, type NativeUdpModule, nativeUdpModule } from './module.js';
+export { errnoName, type NativeUdpModule, nativeReceiveModule, nativeUdpModule } from './module.js';
 export {
   type DatagramSink,
   type DatagramSource,

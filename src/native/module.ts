@@ -44,21 +44,26 @@ export interface NativeUdpModule {
 
 let loaded: NativeUdpModule | null | undefined;
 
-/** The native module, or undefined when it was not built (not Linux, or no compiler at install). */
-export function nativeUdpModule(): NativeUdpModule | undefined {
+/**
+ * The native module as built, or undefined when it was not (not Linux, or no compiler at install).
+ * One built before the sender existed still receives: see nativeUdpModule for the whole of it.
+ */
+export function nativeReceiveModule(): NativeUdpModule | undefined {
   if (loaded === undefined) {
     try {
       // src/native and dist/native are both two levels below the package root.
-      const module = createRequire(import.meta.url)(
-        '../../build/Release/batch_receiver.node',
-      ) as NativeUdpModule;
-      // A module built before the sender existed lacks sendBatch: treat it as absent for sending.
-      loaded = typeof module.sendBatch === 'function' ? module : null;
+      loaded = createRequire(import.meta.url)('../../build/Release/batch_receiver.node') as NativeUdpModule;
     } catch {
       loaded = null;
     }
   }
   return loaded ?? undefined;
+}
+
+/** The native module when it is built and current (it sends as well as receives), else undefined. */
+export function nativeUdpModule(): NativeUdpModule | undefined {
+  const module = nativeReceiveModule();
+  return typeof module?.sendBatch === 'function' ? module : undefined;
 }
 
 const errnoNames = new Map<number, string>();

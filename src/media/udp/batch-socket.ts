@@ -1,4 +1,10 @@
-import { type BatchSender, type NativeUdpModule, nativeUdpModule, sharedSender } from '../../native/index.js';
+import {
+  type BatchSender,
+  type NativeUdpModule,
+  nativeReceiveModule,
+  nativeUdpModule,
+  sharedSender,
+} from '../../native/index.js';
 import type { DatagramHandler, SendingDatagramSocket, SourceKey } from './datagram-socket.js';
 
 type BatchReceiverModule = NativeUdpModule;
@@ -21,7 +27,7 @@ const COALESCE_MS = 5;
 
 /** The native module, or undefined when it was not built (not Linux, or no compiler at install). */
 export function batchReceiverModule(): BatchReceiverModule | undefined {
-  return nativeUdpModule();
+  return nativeReceiveModule();
 }
 
 /**
@@ -109,7 +115,7 @@ class BatchSocket implements SendingDatagramSocket {
   /** Datagrams handed to the kernel. */
   sent = 0;
   open = true;
-  private readonly sender: BatchSender;
+  private readonly sender: BatchSender | undefined;
   private handler: DatagramHandler | undefined;
   private readonly id: number;
   private closing: Promise<void> | undefined;
@@ -122,12 +128,13 @@ class BatchSocket implements SendingDatagramSocket {
     native: BatchReceiverModule,
   ) {
     this.id = owner.register(this, fd);
-    this.sender = sharedSender(native);
+    this.sender = nativeUdpModule() === undefined ? undefined : sharedSender(native);
   }
 
   /** Queued for this turn's sendmmsg; `data` must stay unchanged until the end of the turn. */
   send(data: Uint8Array, port: number, address: string): void {
-    if (this.open) this.sender.send(this, data, port, address);
+    // sender is undefined only with a module built before the sender existed (rebuild it).
+    if (this.open && this.sender !== undefined) this.sender.send(this, data, port, address);
     else this.sendErrors++;
   }
 
@@ -174,7 +181,7 @@ class BatchSocket implements SendingDatagramSocket {
 
   close(): Promise<void> {
     if (this.closing === undefined) {
-      this.sender.flush();
+      this.sender?.flush();
       this.open = false;
       this.closing = this.owner.unregister(this.id, this.fd);
     }
