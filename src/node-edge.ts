@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import type { Logger } from 'pino';
@@ -10,9 +11,11 @@ import {
   registerEdgeMetrics,
   ScannerDetector,
 } from './edge/index.js';
+import { FlowTokens, Outbound } from './edge/outbound/index.js';
 import type { EventBus } from './events/index.js';
 import type { MetricsRegistry } from './metrics/index.js';
 import { isWildcard } from './sip/stack/index.js';
+import type { TransportLayer } from './sip/transport/index.js';
 
 /** A node's edge protection: the packet filter, the overload test and what keeps them current. */
 export interface NodeEdge {
@@ -104,4 +107,15 @@ function ownAddresses(config: SwitchboardConfig): string[] {
   const advertised = config.sip.advertisedAddress;
   if (advertised !== undefined && isIP(advertised) !== 0) own.add(advertised);
   return [...own].filter((a) => isIP(a) !== 0);
+}
+
+/**
+ * RFC 5626 flow tokens of a node's Record-Routes, routed back over its transports. The key is
+ * derived from auth.nonceSecret when one is set, so tokens of UDP flows (NAT bindings) still
+ * verify after a restart; random otherwise (connections do not outlive the process anyway).
+ */
+export function nodeOutbound(config: SwitchboardConfig, transports: TransportLayer): Outbound {
+  const secret = config.auth.nonceSecret;
+  const key = secret ? createHmac('sha256', secret).update('switchboard flow tokens').digest() : undefined;
+  return new Outbound(new FlowTokens(key), (flow) => transports.flowAlive(flow));
 }

@@ -12,7 +12,7 @@ import { IdleCollector } from './memory/index.js';
 import { createMetricsRegistry, type MetricsRegistry } from './metrics/index.js';
 import { startB2bua } from './node-b2bua.js';
 import { type CarrierLinks, carrierLinks } from './node-carrier-links.js';
-import { type NodeEdge, startEdge } from './node-edge.js';
+import { type NodeEdge, nodeOutbound, startEdge } from './node-edge.js';
 import { startMediaRelay } from './node-media.js';
 import { registerCarrierMetrics, registerStateMetrics } from './node-metrics.js';
 import { startNatKeepalive } from './node-nat.js';
@@ -184,6 +184,7 @@ export async function startNode(
       defaultRoute: config.proxy.defaultRoute,
       mode: config.proxy.mode,
       recordRoute: config.proxy.recordRoute,
+      outbound: nodeOutbound(config, transports),
       timerC: config.sip.timerC,
       t1: config.sip.timers.t1,
       ...(config.nat.detect > 0 ? { nat: config.nat } : {}),

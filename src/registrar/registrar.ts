@@ -16,6 +16,7 @@ import { bindingEvent } from './binding-event.js';
 import { BadParameter, contactParams, parseDeltaSeconds } from './contact-params.js';
 import { KeyedLock } from './keyed-lock.js';
 import { LocalDomains } from './local-domains.js';
+import { usesOutbound } from './outbound.js';
 import { registerOk } from './register-response.js';
 import { planRegistration, type RegisterContact } from './registration-plan.js';
 import { defaultRegistrarOptions, type RegistrarOptions, type SubscriberStore } from './types.js';
@@ -35,7 +36,7 @@ export interface RegistrarDeps {
 }
 
 /** Extensions a REGISTER may Require of us (RFC 3261 §10.3 step 2). */
-const supportedExtensions = new Set(['path']);
+const supportedExtensions = new Set(['path', 'outbound']);
 /** Path values kept per binding (RFC 3327): a few edge proxies, never an attacker's list. */
 const MAX_PATH = 5;
 /** Longest contact URI stored: bounds the memory of a binding. */
@@ -165,7 +166,9 @@ export class Registrar {
         this.publish('registration.removed', binding, now, reason);
       for (const b of plan.created) this.publish('registration.created', b, now);
       for (const b of plan.refreshed) this.publish('registration.refreshed', b, now);
-      return registerOk(request, plan.bindings, now, path);
+      const response = registerOk(request, plan.bindings, now, path);
+      if (usesOutbound(request, contacts, path)) response.set('Require', 'outbound');
+      return response;
     });
   }
 

@@ -39,12 +39,20 @@ export class Relay implements OutboundRelay {
                 : withContextEdits(retarget, context);
             },
           };
+    const outbound = options.outbound;
+    const flowToken =
+      outbound && ((request: SipRequest, inbound: Target) => outbound.recordRouteToken(request, inbound));
     this.stateful = new StatefulProxy(
       stack,
-      { recordRoute: options.recordRoute, timerC: options.timerC, t1: options.t1 },
+      {
+        recordRoute: options.recordRoute,
+        timerC: options.timerC,
+        t1: options.t1,
+        ...(flowToken ? { flowToken } : {}),
+      },
       events,
     );
-    this.stateless = new StatelessForwarder(stack, options.recordRoute);
+    this.stateless = new StatelessForwarder(stack, options.recordRoute, flowToken);
     this.keepsContext = failureStages.length > 0;
   }
 

@@ -37,6 +37,11 @@ export class RoutingContext {
   trunkCall: TrunkCall | undefined = undefined;
   /** NAT traversal, when the node does it (set by the nat stage for every request). */
   nat: NatTraversal | undefined = undefined;
+  /**
+   * RFC 5626 §5.3: the client's flow an in-dialog request goes over, named by the flow token in
+   * the Route of ours it carried (its own WebSocket or TLS connection, its NAT binding).
+   */
+  flow: Target | undefined = undefined;
   /** A CANCEL arrived while an asynchronous stage was deciding (RFC 3261 §9.2). */
   cancelled = false;
 

@@ -53,6 +53,7 @@ export class RoutingRole implements StackHandlers, CallRouter {
       stack,
       options.defaultRoute,
       (request) => node.hasDialog?.(request) ?? false,
+      options.outbound,
     );
     const deps: PipelineDeps = { stack, options, routes: this.routes, node };
     if (subscribers) deps.subscribers = subscribers;
@@ -192,7 +193,17 @@ export class RoutingRole implements StackHandlers, CallRouter {
   }
 
   onAck(ack: SipRequest, source: Target): void {
-    const hop = this.routes.nextHop(ack, this.routes.preprocess(ack));
+    const { routedHere, flow } = this.routes.preprocessFlow(ack, source);
+    // RFC 5626 §5.3: a 2xx ACK for a client behind a flow token goes over its flow (none: dropped).
+    if (flow?.kind === 'tampered') return;
+    if (flow?.kind === 'to-flow' && !ack.has('route')) {
+      if (!this.routes.flowAlive(flow.flow)) return;
+      const aliased = this.nat?.aliasOf(ack.uri);
+      if (aliased) ack.uri = aliased.uri;
+      this.relay.stateless.forwardRequest(ack, source, flow.flow).catch(() => {});
+      return;
+    }
+    const hop = this.routes.nextHop(ack, routedHere);
     if (hop === 'local') this.node.handleAck(ack, source);
     else if (hop !== 'refuse') {
       // The 2xx ACK of a NATed phone's dialog: to its NAT binding, like the dialog's other requests.

@@ -1,5 +1,7 @@
+import type { Outbound, RouteFlow } from '../edge/outbound/index.js';
 import { parseSipUriStrict, type SipRequest, type SipUri, type Uri } from '../sip/message/index.js';
 import { type ProxyStack, preprocessRoute } from '../sip/proxy/index.js';
+import type { Target } from '../sip/transport/index.js';
 import type { RoutingContext } from './routing-context.js';
 
 /**
@@ -8,6 +10,13 @@ import type { RoutingContext } from './routing-context.js';
  * 'refuse' = not ours to relay.
  */
 export type NextHop = SipUri | null | 'local' | 'refuse';
+
+/** What route pre-processing found: whether we were on the route, and what its flow token says. */
+export interface Preprocessed {
+  routedHere: boolean;
+  /** RFC 5626 §5.3: the verdict on the first flow token among our Route values, if any. */
+  flow: RouteFlow | undefined;
+}
 
 /**
  * The node's static routing rules: route pre-processing (RFC 3261 §16.4), Route-following,
@@ -23,6 +32,8 @@ export class StaticRoutes {
     defaultRoute: string | undefined,
     /** Whether the node's UA core holds the dialog of an in-dialog request (a B2BUA leg). */
     private readonly ownsDialog: (request: SipRequest) => boolean = () => false,
+    /** RFC 5626 flow tokens in our Record-Routes; none read without it. */
+    private readonly outbound?: Outbound,
   ) {
     this.defaultRoute = defaultRoute ? parseSipUriStrict(defaultRoute) : undefined;
     this.isLocal = (uri) => stack.isLocalUri(uri);
@@ -31,6 +42,22 @@ export class StaticRoutes {
   /** §16.4: strict-routing undone, our Route values removed; true when there was one of ours. */
   preprocess(request: SipRequest): boolean {
     return preprocessRoute(request, this.isLocal);
+  }
+
+  /** §16.4 as `preprocess`, also reading the flow token of our Route values (RFC 5626 §5.3). */
+  preprocessFlow(request: SipRequest, source: Target): Preprocessed {
+    const outbound = this.outbound;
+    if (!outbound) return { routedHere: this.preprocess(request), flow: undefined };
+    let flow: RouteFlow | undefined;
+    const routedHere = preprocessRoute(request, this.isLocal, (uri) => {
+      flow ??= outbound.routeFlow(uri, source);
+    });
+    return { routedHere, flow };
+  }
+
+  /** Whether the flow a token named can still carry a request (RFC 5626 §5.3: else 430). */
+  flowAlive(flow: Target): boolean {
+    return this.outbound?.isAlive(flow) ?? false;
   }
 
   /** The next hop of a request going through the stages, worked out once and kept in its context. */

@@ -1,4 +1,5 @@
 import type { RequestAuthenticator, SubscriberAuth } from '../authentication/index.js';
+import type { Outbound } from '../edge/outbound/index.js';
 import type { LocationService } from '../location/index.js';
 import type { SipRequest } from '../sip/message/index.js';
 import type { ServerTransaction } from '../sip/transaction/index.js';
@@ -32,6 +33,8 @@ export interface RoutingOptions {
   t1: number;
   /** NAT traversal (nat.*): detection, contact aliasing, SDP repair; none when absent. */
   nat?: NatOptions;
+  /** RFC 5626 flow tokens: Record-Route clients' flows, route in-dialog requests back over them. */
+  outbound?: Outbound;
   /** Option tags this node supports, for Proxy-Require (RFC 3261 §16.3 item 5). */
   supported?: string[];
   /** Unexpected failures while routing (store unreachable): answered 500 and reported here. */

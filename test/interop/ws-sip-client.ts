@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
 import { challengesOf, digestAuthorization, responseHeaders } from './digest-client.js';
 
@@ -26,6 +26,11 @@ export interface WsUaOptions {
   password: string;
   /** PEM the client trusts for wss:. */
   ca?: string;
+  /**
+   * Register as JsSIP does by default (RFC 5626): `Supported: outbound`, a Contact with `;ob`,
+   * `+sip.instance` and `reg-id=1`.
+   */
+  outbound?: boolean;
 }
 
 function token(): string {
@@ -81,8 +86,18 @@ export class WsSipUa {
     return `sip:${this.options.user}@${this.options.domain}`;
   }
 
+  readonly instance = `urn:uuid:${randomUUID()}`;
+
   get contact(): string {
-    return `<sip:${this.options.user}@${this.host};transport=${this.transport.toLowerCase()}>`;
+    const ob = this.options.outbound ? ';ob' : '';
+    return `<sip:${this.options.user}@${this.host};transport=${this.transport.toLowerCase()}${ob}>`;
+  }
+
+  /** The Contact of a REGISTER: with the instance and reg-id of an outbound flow when asked. */
+  private registerContact(): string {
+    return this.options.outbound
+      ? `${this.contact};+sip.instance="<${this.instance}>";reg-id=1`
+      : this.contact;
   }
 
   /** The first message received from index `from` on that matches, within ms. */
@@ -131,7 +146,8 @@ export class WsSipUa {
         `To: ${extra.to ?? `<${method === 'REGISTER' ? this.aor : uri}>`}`,
         `Call-ID: ${callId}`,
         `CSeq: ${seq} ${method}`,
-        `Contact: ${this.contact}`,
+        `Contact: ${method === 'REGISTER' ? this.registerContact() : this.contact}`,
+        ...(this.options.outbound ? ['Supported: outbound'] : []),
         ...(extra.headers ?? []),
         ...(authorization ? [authorization] : []),
         ...(body ? ['Content-Type: application/sdp'] : []),

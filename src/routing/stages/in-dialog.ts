@@ -27,7 +27,15 @@ export class InDialog implements RequestStage {
   ) {}
 
   decide(request: SipRequest, context: RoutingContext): Decision {
-    context.routedHere = this.routes.preprocess(request);
+    const { routedHere, flow } = this.routes.preprocessFlow(request, context.source);
+    context.routedHere = routedHere;
+    // RFC 5626 §5.3: a flow token we did not write is refused; one for a flow that is gone, 430.
+    if (flow?.kind === 'tampered')
+      return respond(createResponse(request, 403, 'Forbidden (Invalid Flow Token)'));
+    if (flow?.kind === 'to-flow' && !request.has('route')) {
+      if (!this.routes.flowAlive(flow.flow)) return respond(createResponse(request, 430, 'Flow Failed'));
+      context.flow = flow.flow;
+    }
     if (request.has('route')) {
       if (context.routedHere || !this.guarded) return this.staticRouting.decide(request, context);
       if (request.to.tag !== undefined) return respond(createResponse(request, 403, 'Relaying Forbidden'));

@@ -23,6 +23,10 @@ export class StaticRouting implements RequestStage {
   }
 
   decide(request: SipRequest, context: RoutingContext): Decision {
+    // RFC 5626 §5.3: over the client's own flow, which its flow token named (the in-dialog stage).
+    const flow = context.flow;
+    if (flow)
+      return forward([{ ...(context.nat?.aliasOf(request.uri) ?? { uri: request.uri }), nextHop: flow }]);
     const hop = this.routes.nextHopOf(request, context);
     if (hop === 'local') return this.toNode;
     if (hop === 'refuse') return respond(createResponse(request, 403, 'Relaying Forbidden'));

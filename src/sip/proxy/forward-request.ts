@@ -38,6 +38,9 @@ export function statelessBranch(request: SipRequest): string {
   return loopBranch(loopKey(request, via), h.digest('hex').slice(0, 16));
 }
 
+/** The flow token to Record-Route a request from `inbound` with (RFC 5626 §5.2), or none. */
+export type FlowTokenSource = (request: SipRequest, inbound: Target) => string | undefined;
+
 export interface PreparedCopy {
   request: SipRequest;
   nextHop: Uri;
@@ -52,7 +55,14 @@ export function prepareCopy(
   targetUri: Uri,
   stack: ProxyStack,
   outbound: Target,
-  options: { recordRoute: boolean; inbound?: Target; branch?: string; routes?: string[] },
+  options: {
+    recordRoute: boolean;
+    inbound?: Target;
+    branch?: string;
+    routes?: string[];
+    /** RFC 5626 §5.2: the flow token of the inbound flow for the Record-Route facing it, if any. */
+    flowToken?: FlowTokenSource;
+  },
 ): SipRequest {
   const copy = request.clone();
   if (copy.uriText !== targetUri.toString()) copy.uri = targetUri;
@@ -62,10 +72,12 @@ export function prepareCopy(
   if (options.recordRoute && dialogCreating.has(copy.method) && !copy.to.tag) {
     // RFC 5658: two Record-Routes when the request changes transport or address family.
     const inbound = options.inbound;
+    const token = inbound && options.flowToken?.(request, inbound);
     if (inbound && (inbound.protocol !== outbound.protocol || inbound.address.includes(':') !== ipv6)) {
-      copy.prepend('Record-Route', recordRouteValue(stack, inbound.protocol, inbound.address.includes(':')));
-    }
-    copy.prepend('Record-Route', recordRouteValue(stack, outbound.protocol, ipv6));
+      const inboundV6 = inbound.address.includes(':');
+      copy.prepend('Record-Route', recordRouteValue(stack, inbound.protocol, inboundV6, token));
+      copy.prepend('Record-Route', recordRouteValue(stack, outbound.protocol, ipv6));
+    } else copy.prepend('Record-Route', recordRouteValue(stack, outbound.protocol, ipv6, token));
   }
   const via = stack.sentBy(outbound.protocol, ipv6);
   // RFC 3261 §16.6 item 8: the loop key of the request as received, then 64 random bits.
@@ -74,8 +86,15 @@ export function prepareCopy(
   return copy;
 }
 
-function recordRouteValue(stack: ProxyStack, protocol: Target['protocol'], ipv6: boolean): string {
+/** Our Record-Route URI; with a flow token as its user part and `;ob` (RFC 5626 §5.2, as Kamailio writes it). */
+function recordRouteValue(
+  stack: ProxyStack,
+  protocol: Target['protocol'],
+  ipv6: boolean,
+  flowToken?: string,
+): string {
   const via = stack.sentBy(protocol, ipv6);
   const transport = protocol === 'udp' ? '' : `;transport=${protocol}`;
-  return `<sip:${via.host}:${via.port}${transport};lr>`;
+  const user = flowToken ? `${flowToken}@` : '';
+  return `<sip:${user}${via.host}:${via.port}${transport};lr${flowToken ? ';ob' : ''}>`;
 }

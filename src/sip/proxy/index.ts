@@ -1,5 +1,11 @@
 export { aggregateChallenges, chooseBestResponse } from './best-response.js';
-export { decrementMaxForwards, nextHopUri, prepareCopy, statelessBranch } from './forward-request.js';
+export {
+  decrementMaxForwards,
+  type FlowTokenSource,
+  nextHopUri,
+  prepareCopy,
+  statelessBranch,
+} from './forward-request.js';
 export { hasLooped, loopBranch, loopKey } from './loop-detection.js';
 export { preprocessRoute } from './route-preprocess.js';
 export { StatefulProxy } from './stateful-proxy.js';

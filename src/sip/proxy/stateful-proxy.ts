@@ -147,6 +147,7 @@ export class StatefulProxy<State = undefined> {
       recordRoute: this.options.recordRoute,
       inbound: context.server.source,
       routes: target.routes,
+      ...(this.options.flowToken ? { flowToken: this.options.flowToken } : {}),
     });
     target.prepare?.(branch.request);
     branch.transaction = this.stack.sendRequest(branch.request, destination, {

@@ -3,7 +3,7 @@ import type { SipRequest, SipResponse } from '../message/message.js';
 import { SipUri } from '../message/uri.js';
 import type { Via } from '../message/via.js';
 import type { Target, TransportProtocol } from '../transport/types.js';
-import { nextHopUri, prepareCopy, statelessBranch } from './forward-request.js';
+import { type FlowTokenSource, nextHopUri, prepareCopy, statelessBranch } from './forward-request.js';
 import type { ProxyStack } from './types.js';
 
 const protocols: Record<string, TransportProtocol> = {
@@ -23,6 +23,7 @@ export class StatelessForwarder {
   constructor(
     private readonly stack: ProxyStack,
     private readonly recordRoute: boolean,
+    private readonly flowToken?: FlowTokenSource,
   ) {}
 
   /** Forward a request to its Route/Request-URI, or to `nextHop` when given. */
@@ -34,6 +35,7 @@ export class StatelessForwarder {
       recordRoute: this.recordRoute,
       inbound,
       branch: statelessBranch(request),
+      ...(this.flowToken ? { flowToken: this.flowToken } : {}),
     });
     await this.stack.sendStateless(copy, destination);
   }

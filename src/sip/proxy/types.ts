@@ -2,6 +2,7 @@ import type { SipMessage, SipRequest, SipResponse } from '../message/message.js'
 import type { Uri } from '../message/uri.js';
 import type { ClientTransaction, ClientTransactionHandlers } from '../transaction/types.js';
 import type { Target, TransportProtocol } from '../transport/types.js';
+import type { FlowTokenSource } from './forward-request.js';
 
 /** What the proxy core needs from the stack (SipStack implements it). */
 export interface ProxyStack {
@@ -48,6 +49,8 @@ export interface ForwardTarget {
 export interface ProxyOptions {
   /** Add Record-Route to dialog-creating requests so in-dialog requests come through us. */
   recordRoute: boolean;
+  /** RFC 5626 §5.2: the flow token for the Record-Route facing the client, when it gets one. */
+  flowToken?: FlowTokenSource;
   /** RFC 3261 §16.6 step 11: Timer C, > 3 minutes by default. */
   timerC: number;
   /** T1, for the CANCEL give-up timer (64·T1). */

@@ -1,6 +1,7 @@
 import { isIpv6 } from './address.js';
 import type {
   Endpoint,
+  Target,
   Transport,
   TransportDrop,
   TransportDropReason,
@@ -63,6 +64,17 @@ export class TransportLayer {
   /** RFC 5923: let requests for a peer's Via sent-by reuse the connection the peer opened. */
   alias(protocol: TransportProtocol, connectionId: string, address: string, port: number): void {
     this.select(protocol, address, connectionId)?.alias?.(connectionId, address, port);
+  }
+
+  /**
+   * RFC 5626 §5.3: whether a flow can still carry a message — its connection still open; a UDP
+   * flow (a NAT binding) as long as a transport of its protocol is there.
+   */
+  flowAlive(flow: Target): boolean {
+    const transport = this.select(flow.protocol, flow.address, flow.connectionId);
+    if (!transport) return false;
+    if (flow.connectionId === undefined) return !transport.reliable;
+    return transport.hasConnection?.(flow.connectionId) ?? false;
   }
 
   /** The names the peer of an inbound connection proved (a verified TLS client certificate's). */

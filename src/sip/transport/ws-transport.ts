@@ -221,8 +221,12 @@ export class WsTransport implements Transport {
       : Buffer.isBuffer(data)
         ? data
         : Buffer.from(data);
-    // CRLF keep-alives carry nothing (clients rarely send them here; WebSocket has its own pings).
-    if (message.length === 0 || isOnlyCrlf(message)) return;
+    if (message.length === 0 || isOnlyCrlf(message)) {
+      // RFC 5626 §3.5.1: a CRLFCRLF ping gets a CRLF pong (SIP.js keeps its flow alive so); the
+      // WebSocket's own ping frames are answered by the library.
+      if (message.length === 4) connection.socket.send('\r\n', () => {});
+      return;
+    }
     emitPacket(this.handlers, {
       data: message,
       source: connection.remote,

@@ -365,6 +365,34 @@ describe('Registrar (RFC 3261 §10.3)', () => {
       expect(await bindings()).toHaveLength(2);
     });
 
+    it('says Require: outbound to a UA that supports it over its own flow (RFC 5626 §6)', async () => {
+      const instance = '+sip.instance="<urn:uuid:f81d4fae-7dec-11d0-a765-00a0c91e6bf6>"';
+      const contacts = [`<sip:alice@192.0.2.10:5060;ob>;${instance};reg-id=1`];
+      const ok = await register({ contacts, extra: ['Supported: path, outbound'] });
+      expect(ok.status).toBe(200);
+      expect(ok.get('require')).toBe('outbound');
+      // No Supported: outbound, or no reg-id: plain registration.
+      expect((await register({ callId: 'b', contacts })).get('require')).toBeUndefined();
+      const plain = await register({
+        callId: 'c',
+        contacts: ['<sip:alice@192.0.2.11:5060>'],
+        extra: ['Supported: outbound'],
+      });
+      expect(plain.get('require')).toBeUndefined();
+      // Through an edge proxy: only when its Path says it keeps the flow (;ob).
+      const proxied = (path: string) => ({
+        callId: `p${path.length}`,
+        contacts,
+        extra: [
+          'Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKedge',
+          `Path: ${path}`,
+          'Supported: outbound, path',
+        ],
+      });
+      expect((await register(proxied('<sip:edge.example.com;lr>'))).get('require')).toBeUndefined();
+      expect((await register(proxied('<sip:edge.example.com;lr;ob>'))).get('require')).toBe('outbound');
+    });
+
     it('treats equal URIs written differently as the same binding (§19.1.4)', async () => {
       await register({ contacts: ['<sip:alice@PHONE.example.com:5060;transport=UDP>'] });
       await register({ cseq: 2, contacts: ['<sip:alice@phone.example.com:5060;transport=udp>'] });

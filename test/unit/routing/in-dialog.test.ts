@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { FlowTokens, Outbound } from '../../../src/edge/outbound/index.js';
+import { RoutingContext } from '../../../src/routing/index.js';
 import { InDialog } from '../../../src/routing/stages/in-dialog.js';
 import { StaticRouting } from '../../../src/routing/stages/static-routing.js';
-import { request } from '../proxy/fakes.js';
+import { StaticRoutes } from '../../../src/routing/static-routes.js';
+import type { Target } from '../../../src/sip/transport/index.js';
+import { FakeStack, request } from '../proxy/fakes.js';
 import { context, RecordingRole, routes } from './harness.js';
 
 const inDialog = (method: string, uri: string, extra = '', toTag = ';tag=b1') =>
@@ -69,5 +73,56 @@ describe('the in-dialog stage (RFC 3261 §16.4, §16.12)', () => {
       'continue',
     );
     expect(stage().decide(inDialog('REGISTER', 'sip:example.com'), context()).kind).toBe('continue');
+  });
+});
+
+describe('the in-dialog stage with RFC 5626 flow tokens (§5.3)', () => {
+  const tokens = new FlowTokens();
+  const flow: Target = { protocol: 'wss', address: '203.0.113.7', port: 50123, connectionId: 'wss-9' };
+  const open = new Set(['wss-9']);
+  const outbound = new Outbound(tokens, (f) => open.has(f.connectionId ?? ''));
+  const flowStage = (): InDialog => {
+    const r = new StaticRoutes(new FakeStack(), undefined, () => false, outbound);
+    return new InDialog(r, new StaticRouting(r, new RecordingRole()));
+  };
+  const bye = (token: string) =>
+    inDialog(
+      'BYE',
+      'sip:alice@df7jal23ls0d.invalid;transport=ws',
+      `Route: <sip:192.0.2.10:5060;lr>\nRoute: <sip:${token}@192.0.2.10:5060;transport=wss;lr;ob>\n`,
+    );
+
+  it("sends the callee's BYE over the client's own flow, not to its unreachable Contact", () => {
+    const ctx = context();
+    const decision = flowStage().decide(bye(tokens.encode(flow)), ctx);
+    expect(decision.kind).toBe('forward');
+    const target = decision.kind === 'forward' ? decision.targets[0]! : undefined;
+    expect(target?.nextHop).toEqual(flow);
+    expect(target?.uri.toString()).toBe('sip:alice@df7jal23ls0d.invalid;transport=ws');
+  });
+
+  it("routes the client's own request (from its flow) by its Request-URI", () => {
+    const fromClient = new RoutingContext(flow, undefined);
+    const request = inDialog(
+      'BYE',
+      'sip:bob@192.0.2.20:5070',
+      `Route: <sip:${tokens.encode(flow)}@192.0.2.10:5060;transport=wss;lr;ob>\n`,
+    );
+    const decision = flowStage().decide(request, fromClient);
+    expect(fromClient.flow).toBeUndefined();
+    expect(decision.kind === 'forward' && decision.targets[0]!.uri.toString()).toBe(
+      'sip:bob@192.0.2.20:5070',
+    );
+  });
+
+  it('answers 403 to a token the node did not sign, 430 Flow Failed when the flow is gone', () => {
+    const forged = new FlowTokens().encode(flow);
+    const refused = flowStage().decide(bye(forged), context());
+    expect(refused.kind === 'respond' && refused.response.status).toBe(403);
+    open.delete('wss-9');
+    const failed = flowStage().decide(bye(tokens.encode(flow)), context());
+    expect(failed.kind === 'respond' && `${failed.response.status} ${failed.response.reason}`).toBe(
+      '430 Flow Failed',
+    );
   });
 });
