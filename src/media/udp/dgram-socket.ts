@@ -1,4 +1,6 @@
 import { createSocket, type Socket } from 'node:dgram';
+import { type LookupOneOptions, lookup } from 'node:dns';
+import { isIP } from 'node:net';
 import type { DatagramHandler, DatagramSocket, SendingDatagramSocket, SourceKey } from './datagram-socket.js';
 
 /** A DatagramSocket over node:dgram: one 'message' event per datagram. Keys are "port address". */
@@ -57,6 +59,33 @@ class DgramSocket implements SendingDatagramSocket {
   }
 }
 
+type LookupCallback = (error: NodeJS.ErrnoException | null, address: string, family: number) => void;
+
+/**
+ * node:dgram resolves every send's address with dns.lookup, which for an IP literal still costs a
+ * regular expression and a process.nextTick per datagram before the send. Media goes to IP
+ * literals (SDP c= lines, latched sources): answer those at once, the last one without even
+ * testing it again; anything else still goes to dns.lookup.
+ */
+function literalLookup(): (address: string, options: LookupOneOptions, callback: LookupCallback) => void {
+  let literal = '';
+  let literalFamily = 0;
+  return (address, options, callback) => {
+    if (address === literal) {
+      callback(null, address, literalFamily);
+      return;
+    }
+    const family = isIP(address);
+    if (family === 0) {
+      lookup(address, options, callback);
+      return;
+    }
+    literal = address;
+    literalFamily = family;
+    callback(null, address, family);
+  };
+}
+
 /** Binds a node:dgram socket exclusively; undefined when the port is taken. */
 export function bindDgramSocket(
   port: number,
@@ -64,7 +93,7 @@ export function bindDgramSocket(
   receiveBufferSize: number | undefined,
 ): Promise<DatagramSocket | undefined> {
   return new Promise((resolve) => {
-    const socket = createSocket(address.includes(':') ? 'udp6' : 'udp4');
+    const socket = createSocket({ type: address.includes(':') ? 'udp6' : 'udp4', lookup: literalLookup() });
     const onError = () => {
       socket.close();
       resolve(undefined);

@@ -1,7 +1,7 @@
 import { RtpStreamStatistics } from '../../rtp/index.js';
-import type { SendingDatagramSocket } from '../../udp/index.js';
+import type { SendingDatagramSocket, SourceKey } from '../../udp/index.js';
 import { DtmfDetector } from './dtmf.js';
-import { Latch } from './latching.js';
+import { type Address, Latch } from './latching.js';
 import type { ComponentStats, EndpointConfig, EndpointStats } from './protocol.js';
 import { parseRtcp } from './rtcp.js';
 import { EndpointSrtpContext } from './srtp-context.js';
@@ -12,7 +12,7 @@ export interface EndpointHost {
   relayed(bytes: number): void;
   dropped(reason: 'source' | 'malformed' | 'unrouted' | 'srtp'): void;
   dtmf(endpoint: Endpoint, digit: string, durationMs: number, at: number): void;
-  latched(endpoint: Endpoint, address: string, at: number): void;
+  latched(endpoint: Endpoint, address: Address, at: number): void;
 }
 
 class Component {
@@ -21,8 +21,8 @@ class Component {
   dropped = 0;
   lastPacketAt = 0;
   readonly latch: Latch;
-  constructor(address: { address: string; port: number } | undefined, latch: boolean) {
-    this.latch = new Latch(address, latch);
+  constructor(address: Address | undefined, latch: boolean, socket: SendingDatagramSocket) {
+    this.latch = new Latch(address, latch, (key) => socket.describe(key));
   }
   stats(): ComponentStats {
     const out: ComponentStats = { packets: this.packets, bytes: this.bytes, dropped: this.dropped };
@@ -64,11 +64,11 @@ export class Endpoint {
     private readonly host: EndpointHost,
   ) {
     this.config = config;
-    this.rtp = new Component(config.rtp, config.latch);
-    this.rtcp = new Component(config.rtcp, config.latch);
+    this.rtp = new Component(config.rtp, config.latch, rtpSocket);
+    this.rtcp = new Component(config.rtcp, config.latch, rtcpSocket);
     this.srtp = EndpointSrtpContext.update(undefined, config.srtp);
-    rtpSocket.listen((data, source, at) => this.onRtp(data, source as string, at));
-    rtcpSocket.listen((data, source, at) => this.onRtcp(data, source as string, at));
+    rtpSocket.listen((data, source, at) => this.onRtp(data, source, at));
+    rtcpSocket.listen((data, source, at) => this.onRtcp(data, source, at));
   }
 
   configure(config: EndpointConfig): void {
@@ -87,18 +87,19 @@ export class Endpoint {
     return Math.max(this.rtp.lastPacketAt, this.rtcp.lastPacketAt);
   }
 
-  private accept(component: Component, source: string, at: number): boolean {
+  private accept(component: Component, source: SourceKey, at: number): boolean {
     const verdict = component.latch.check(source, at);
     if (verdict === 'drop') {
       component.dropped++;
       this.host.dropped('source');
       return false;
     }
-    if (verdict === 'latched' && component === this.rtp) this.host.latched(this, source, at);
+    if (verdict === 'latched' && component === this.rtp)
+      this.host.latched(this, component.latch.latchedTo!, at);
     return true;
   }
 
-  private onRtp(received: Buffer, source: string, at: number): void {
+  private onRtp(received: Buffer, source: SourceKey, at: number): void {
     // RFC 3550 §5.1: version 2 and a whole fixed header, else not RTP.
     if (received.length < 12 || received[0]! >> 6 !== 2) {
       this.rtp.dropped++;
@@ -139,7 +140,7 @@ export class Endpoint {
     if (digit !== undefined) this.host.dtmf(this, digit.digit, digit.durationMs, at);
   }
 
-  private onRtcp(received: Buffer, source: string, at: number): void {
+  private onRtcp(received: Buffer, source: SourceKey, at: number): void {
     const data = this.srtp === undefined ? received : this.srtp.unprotectRtcp(received);
     if (data === undefined) {
       this.rtcp.dropped++;

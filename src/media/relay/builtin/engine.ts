@@ -1,6 +1,7 @@
 import { canSend, type RtpPortAllocation, RtpPortRange } from '../../udp/index.js';
 import type { MediaEvent } from '../types.js';
 import { Endpoint, type EndpointHost } from './endpoint.js';
+import type { Address } from './latching.js';
 import type { EndpointConfig, EndpointStats, RelayCounters, WorkerOptions } from './protocol.js';
 import { TimeoutWatch } from './timeout-watch.js';
 
@@ -144,11 +145,10 @@ export class RelayEngine implements EndpointHost {
     const { callId, fromTag } = endpoint.config;
     this.emit({ type: 'media.dtmf', callId, fromTag, at, digit, durationMs });
   }
-  latched(endpoint: Endpoint, source: string, at: number): void {
+  latched(endpoint: Endpoint, source: Address, at: number): void {
     const { callId, fromTag } = endpoint.config;
-    const space = source.indexOf(' ');
-    const ip = source.slice(space + 1);
-    const address = `${ip.includes(':') ? `[${ip}]` : ip}:${source.slice(0, space)}`;
+    const ip = source.address;
+    const address = `${ip.includes(':') ? `[${ip}]` : ip}:${source.port}`;
     this.emit({ type: 'media.latched', callId, fromTag, at, address });
   }
 }

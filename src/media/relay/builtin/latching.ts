@@ -1,3 +1,5 @@
+import type { SourceKey } from '../../udp/index.js';
+
 /** An address and port, as SDP names them and packets come from. */
 export interface Address {
   address: string;
@@ -13,14 +15,14 @@ export type LatchVerdict = 'accept' | 'latched' | 'drop';
  */
 export const LEARNING_MS = 3000;
 
-/** The source key of node:dgram sockets (src/media/udp/dgram-socket.ts): `port address`. */
-export function sourceKey(address: Address): string {
-  return `${address.port} ${address.address}`;
-}
+/** Turns a socket's source key back into the address and port (DatagramSocket.describe). */
+export type DescribeSource = (key: SourceKey) => Address;
 
-function fromKey(key: string): Address {
-  const space = key.indexOf(' ');
-  return { port: Number(key.slice(0, space)), address: key.slice(space + 1) };
+/** node:dgram's source keys (src/media/udp/dgram-socket.ts): `port address`. */
+export function describeDgramKey(key: SourceKey): Address {
+  const text = String(key);
+  const space = text.indexOf(' ');
+  return { port: Number(text.slice(0, space)), address: text.slice(space + 1) };
 }
 
 /**
@@ -33,10 +35,12 @@ function fromKey(key: string): Address {
  * - an SDP with a new address (re-INVITE) starts learning again (rtpengine re-learns on it);
  * - `latch: false` (rtpengine's `asymmetric`) learns nothing: packets are accepted from anywhere
  *   and sent to the SDP address.
- * Sources are compared as node:dgram source keys, so the common case is one string comparison.
+ * Sources are compared as the receiving socket's source keys (a number for IPv4 on the native
+ * batch receiver, a string otherwise), so the common case is one comparison and no allocation; the
+ * key is turned into an address only when it latches or competes during learning.
  */
 export class Latch {
-  private latchedKey: string | undefined;
+  private latchedKey: SourceKey | undefined;
   private latched: Address | undefined;
   private latchedRank = -1;
   private learningUntil = Number.POSITIVE_INFINITY;
@@ -44,6 +48,7 @@ export class Latch {
   constructor(
     private sdp: Address | undefined,
     private enabled = true,
+    private readonly describe: DescribeSource = describeDgramKey,
   ) {}
 
   /** Where to send to this side: the latched source, else the SDP address. */
@@ -75,19 +80,19 @@ export class Latch {
     return sameAddress && samePort ? 3 : sameAddress ? 2 : samePort ? 1 : 0;
   }
 
-  /** Decides on a packet from the source `key` (`port address`) received at `nowMs`. */
-  check(key: string, nowMs: number): LatchVerdict {
+  /** Decides on a packet from the source `key` received at `nowMs`. */
+  check(key: SourceKey, nowMs: number): LatchVerdict {
     if (!this.enabled) return 'accept';
     if (key === this.latchedKey) return 'accept';
     if (this.latchedKey === undefined) {
       this.latchedKey = key;
-      this.latched = fromKey(key);
+      this.latched = this.describe(key);
       this.latchedRank = this.rank(this.latched);
       this.learningUntil = nowMs + LEARNING_MS;
       return 'latched';
     }
     if (nowMs < this.learningUntil) {
-      const source = fromKey(key);
+      const source = this.describe(key);
       const rank = this.rank(source);
       if (rank > this.latchedRank) {
         this.latchedKey = key;
