@@ -29,6 +29,8 @@ export function trunkCodecOrder(taken: TakenCall): CallCodecs {
  */
 export class CallMedia {
   private usedRelay = false;
+  /** The tags the relay knows this call's sides by, in the order it first heard them. */
+  private readonly tags = new Set<string>();
   /** Offers made through the relay, and whether the latest put the call on hold (media timeout). */
   offers = 0;
   held = false;
@@ -58,6 +60,7 @@ export class CallMedia {
     if (codecs) checkCodecsLeft(text, codecs);
     if (!this.relay) return codecs ? Buffer.from(filterSdpCodecs(text, codecs), 'utf8') : sdp;
     this.usedRelay = true;
+    this.tags.add(fromTag);
     this.offers++;
     this.held = isHold(text);
     const relayed = await this.relay.offer({
@@ -74,6 +77,7 @@ export class CallMedia {
   async answer(sdp: Buffer, offerTag: string, answerTag: string, label: string): Promise<Buffer> {
     if (!this.relay) return sdp;
     this.usedRelay = true;
+    this.tags.add(offerTag).add(answerTag);
     const relayed = await this.relay.answer({
       callId: this.callId,
       fromTag: offerTag,
@@ -91,11 +95,19 @@ export class CallMedia {
     return this.relay.query(this.callId);
   }
 
-  /** Ends the relay session; its last statistics (for the CDR), or undefined. Never rejects. */
+  /**
+   * Ends the relay session; its last statistics (for the CDR), or undefined. Never rejects. A
+   * session of one dialogue is deleted by its two tags, which rtpengine answers with the statistics
+   * in one round trip; any other (forked early dialogues, one side only) as a whole.
+   */
   async end(): Promise<MediaSessionStatistics | undefined> {
     if (!this.relay || !this.usedRelay) return undefined;
+    const [fromTag, toTag] = this.tags;
+    const dialogue = this.tags.size === 2 && fromTag !== undefined && toTag !== undefined;
     try {
-      return await this.relay.delete({ callId: this.callId });
+      return await this.relay.delete(
+        dialogue ? { callId: this.callId, fromTag, toTag } : { callId: this.callId },
+      );
     } catch {
       return undefined;
     }

@@ -145,6 +145,24 @@ describe.skipIf(!bin)(suiteTitle('media relay over rtpengine (ng)', [missing]), 
     expect(await relay.delete({ callId: c.callId })).toBeUndefined();
   });
 
+  it("a delete naming the call's one dialogue answers with its statistics and ends the whole call", async () => {
+    const c = await call();
+    const callerTo = mediaLine(c.answer).port;
+    const calleeTo = mediaLine(c.offer).port;
+    for (let seq = 1; seq <= 5; seq++) {
+      c.caller.socket.send(rtp(seq, 0xaaaa, 0xa1), callerTo, '127.0.0.1');
+      c.callee.socket.send(rtp(seq, 0xbbbb, 0xb2), calleeTo, '127.0.0.1');
+      await sleep(20);
+    }
+    await until(() => c.caller.received.length >= 3 && c.callee.received.length >= 3, 3_000, 'relayed RTP');
+    const final = await relay.delete({ callId: c.callId, fromTag: 'caller', toTag: 'callee' });
+    const caller = final!.streams.find((x) => x.fromTag === 'caller' && x.component === 'rtp');
+    expect(caller).toMatchObject({ packets: 5, bytes: 5 * 172, label: 'caller' });
+    expect(final!.streams.find((x) => x.fromTag === 'callee' && x.component === 'rtp')?.packets).toBe(5);
+    expect(await relay.query(c.callId)).toBeUndefined();
+    expect(await relay.delete({ callId: c.callId, fromTag: 'caller', toTag: 'callee' })).toBeUndefined();
+  });
+
   it('applies a codec policy: allow PCMA only (telephone-event kept), in both SDPs', async () => {
     const c = await call({ allow: ['PCMA'] });
     expect(mediaLine(c.offer).payloads).toEqual(['8', '101']);

@@ -318,6 +318,18 @@ describe.skipIf(!bin)(suiteTitle('rtpengine ng: subscribe request / answer / uns
     await ng.delete({ callId: call.callId });
   });
 
+  it("a delete naming the call's dialogue, with a recorder still subscribed, ends the whole call", async () => {
+    // What the B2BUA sends at a call's end (one round trip: the reply carries the statistics).
+    const call = await setUpCall();
+    await talk(call, 2);
+    await subscribe(call);
+    const reply = await ng.delete({ callId: call.callId, fromTag: CALLER_TAG, toTag: CALLEE_TAG });
+    expect(Object.keys(reply['tags'] as object)).toEqual(expect.arrayContaining([CALLER_TAG, CALLEE_TAG]));
+    const error = await ng.query({ callId: call.callId }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NgError);
+    expect((error as NgError).reason).toMatch(/unknown call/i);
+  });
+
   it('answers a subscribe request for an unknown call-id with NgError', async () => {
     const error = await ng
       .subscribeRequest({ callId: `no-such-call-${process.pid}`, flags: ['all', 'siprec'] })

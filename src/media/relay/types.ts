@@ -54,7 +54,10 @@ export interface RelayedSdp {
 }
 
 export interface MediaDeleteRequest extends SessionKey {
-  /** Delete one side only (e.g. a B leg that failed); without it the whole call goes. */
+  /**
+   * Delete the side of `fromTag` (with `toTag`: the dialogue of the two) rather than the whole
+   * session; a session left with no dialogue goes whole. Without tags the whole session goes.
+   */
   fromTag?: string;
   toTag?: string;
 }

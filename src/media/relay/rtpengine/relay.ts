@@ -67,12 +67,16 @@ export class RtpengineMediaRelay implements MediaRelay {
   }
 
   /**
-   * rtpengine 10.5 answers a delete with statistics only sometimes (not with delete-delay 0), so the
-   * session is queried first and deleted next; packets relayed between the two are not counted.
+   * rtpengine 10.5 (daemon/call.c, call_delete_branch) puts the statistics in its reply to a delete
+   * naming a from-tag (those of the tag's monologue and of the ones it receives from), never in its
+   * reply to a whole-call delete: a tagged delete is answered in one round trip, a whole-call one is
+   * preceded by a query (packets relayed between the two are not counted). A tagged delete of a
+   * call's last dialogue ends the whole call (rtpengine destroys a call left with fewer than two tags).
    */
   async delete(request: MediaDeleteRequest): Promise<MediaSessionStatistics | undefined> {
-    const before = await this.query(request.callId);
-    if (before === undefined) return undefined;
+    const tagged = request.fromTag !== undefined;
+    const before = tagged ? undefined : await this.query(request.callId);
+    if (!tagged && before === undefined) return undefined;
     const params: { callId: string; fromTag?: string; toTag?: string } = { callId: request.callId };
     if (request.fromTag !== undefined) params.fromTag = request.fromTag;
     if (request.toTag !== undefined) params.toTag = request.toTag;
@@ -83,6 +87,7 @@ export class RtpengineMediaRelay implements MediaRelay {
       if (error instanceof NgError && UNKNOWN_CALL.test(error.reason)) return undefined;
       throw error;
     }
+    // No tags in the reply: a whole-call delete, or (with `warning`) tags rtpengine did not know.
     return reply['tags'] === undefined ? before : sessionStatistics(request.callId, reply);
   }
 
