@@ -14,6 +14,8 @@ export class SqlRecordingIndex implements RecordingIndex {
   constructor(
     private readonly db: Kysely<StoreSchema>,
     private readonly flavor: SqlFlavor,
+    /** Recording policies are part of the call policies the B2BUA caches. */
+    private readonly policiesChanged: () => void = () => {},
   ) {}
 
   async saveRecording(recording: StoredRecording): Promise<void> {
@@ -91,14 +93,16 @@ export class SqlRecordingIndex implements RecordingIndex {
       .onConflict((oc) =>
         oc.column('subscriber').doUpdateSet({ stored: row.stored, stream_url: row.stream_url }),
       )
-      .execute();
+      .execute()
+      .finally(this.policiesChanged);
   }
 
   async removeRecordingPolicy(subscriber: string): Promise<boolean> {
     const result = await this.db
       .deleteFrom('recording_policies')
       .where('subscriber', '=', subscriber)
-      .executeTakeFirst();
+      .executeTakeFirst()
+      .finally(this.policiesChanged);
     return Number(result.numDeletedRows) > 0;
   }
 }

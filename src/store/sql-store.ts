@@ -4,6 +4,7 @@ import { SqlCallFeatures } from './call-features.js';
 import { SqlCallJournal } from './call-journal.js';
 import type { CallJournalRepository } from './call-journal-types.js';
 import { SqlCallPolicies } from './call-policies.js';
+import { CachedCallPolicies, type CallPolicyCacheOptions } from './call-policy-cache.js';
 import type { CallPolicyRepository } from './call-policy-types.js';
 import type { CdrRepository } from './cdr-types.js';
 import { SqlCdrs } from './cdrs.js';
@@ -70,6 +71,8 @@ export class SqlProvisioningStore implements ProvisioningStore {
   readonly callJournal: CallJournalRepository;
   /** What the B2BUA does with the calls of each subscriber, domain and trunk. */
   readonly callPolicies: CallPolicyRepository;
+  /** The same, remembered per party (the B2BUA asks once per call); this store's writes empty it. */
+  private readonly policyCache: CachedCallPolicies;
   /** The hot queries, compiled once: a subscriber by name, and full and single-row binding upserts. */
   private readonly subscriberQuery: PreparedQuery<SubscriberRow>;
   private readonly upsertBatch: PreparedQuery<unknown>;
@@ -80,14 +83,18 @@ export class SqlProvisioningStore implements ProvisioningStore {
     readonly flavor: SqlFlavor,
     /** Where the data lives, for messages: a file path or a URL without its password. */
     readonly location: string,
+    /** How call policies are cached (`version`: the backend's sign of another process's write). */
+    policyCache: CallPolicyCacheOptions = {},
   ) {
-    this.recordings = new SqlRecordingIndex(db, flavor);
+    this.policyCache = new CachedCallPolicies(new SqlCallPolicies(db, flavor), policyCache);
+    const policiesChanged = () => this.policyCache.clear();
+    this.recordings = new SqlRecordingIndex(db, flavor, policiesChanged);
     this.apiKeys = new SqlApiKeys(db, flavor);
     this.features = new SqlCallFeatures(db, flavor);
-    this.trunks = new SqlTrunks(db, flavor);
+    this.trunks = new SqlTrunks(db, flavor, policiesChanged);
     this.cdrs = new SqlCdrs(db, flavor);
     this.callJournal = new SqlCallJournal(db, flavor);
-    this.callPolicies = new SqlCallPolicies(db, flavor);
+    this.callPolicies = this.policyCache;
     this.subscriberQuery = new PreparedQuery(subscriberLookup(db, '', ''), 2);
     this.upsertBatch = this.bindingUpsert(BINDING_BATCH);
     this.upsertOne = this.bindingUpsert(1);
@@ -137,7 +144,7 @@ export class SqlProvisioningStore implements ProvisioningStore {
   /** Refuses while the domain has subscribers, unless `cascade` removes them (and their aliases) too. */
   async removeDomain(name: string, options: RemoveDomainOptions = {}): Promise<boolean> {
     const domain = checkDomain(name);
-    return this.db.transaction().execute(async (trx) => {
+    const removed = this.db.transaction().execute(async (trx) => {
       const subscribers = await trx
         .selectFrom('subscribers')
         .select((eb) => eb.fn.countAll().as('n'))
@@ -155,6 +162,8 @@ export class SqlProvisioningStore implements ProvisioningStore {
       const result = await trx.deleteFrom('domains').where('name', '=', domain).executeTakeFirst();
       return Number(result.numDeletedRows) > 0;
     });
+    // Its policies and its subscribers' went with it (foreign keys).
+    return removed.finally(() => this.policyCache.clear());
   }
 
   async addSubscriber(input: NewSubscriber): Promise<Subscriber> {
@@ -204,7 +213,7 @@ export class SqlProvisioningStore implements ProvisioningStore {
   /** Removes the subscriber with its aliases, numbers and the bindings of its `sip:` AoR. */
   async removeSubscriber(username: string, domain: string): Promise<boolean> {
     const lower = domain.toLowerCase();
-    return this.db.transaction().execute(async (trx) => {
+    const removed = this.db.transaction().execute(async (trx) => {
       await trx.deleteFrom('aliases').where('domain', '=', lower).where('username', '=', username).execute();
       await trx
         .deleteFrom('bindings')
@@ -217,6 +226,7 @@ export class SqlProvisioningStore implements ProvisioningStore {
         .executeTakeFirst();
       return Number(result.numDeletedRows) > 0;
     });
+    return removed.finally(() => this.policyCache.clear());
   }
 
   async setPassword(username: string, domain: string, password: string): Promise<boolean> {

@@ -34,7 +34,11 @@ export class SqliteProvisioningStore extends SqlProvisioningStore {
       await db.destroy();
       throw e;
     }
-    return new SqliteProvisioningStore(db, sqliteFlavor, file);
+    // Changes when another connection (the CLI, another process) commits: their policy changes show at once.
+    const dataVersion = database.prepare('PRAGMA data_version').pluck();
+    return new SqliteProvisioningStore(db, sqliteFlavor, file, {
+      version: () => dataVersion.get() as number,
+    });
   }
 }
 

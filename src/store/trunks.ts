@@ -34,6 +34,8 @@ export class SqlTrunks implements TrunkRepository {
   constructor(
     private readonly db: Kysely<StoreSchema>,
     private readonly flavor: SqlFlavor,
+    /** A trunk's removal took its call policy with it (foreign key). */
+    private readonly policiesChanged: () => void = () => {},
   ) {}
 
   async addTrunk(input: NewTrunk): Promise<Trunk> {
@@ -85,7 +87,7 @@ export class SqlTrunks implements TrunkRepository {
   }
 
   async removeTrunk(name: string, options: { cascade?: boolean } = {}): Promise<boolean> {
-    return this.write(async (trx) => {
+    const removed = this.write(async (trx) => {
       const routes = await trx
         .selectFrom('lcr_routes')
         .select((eb) => eb.fn.countAll().as('n'))
@@ -103,6 +105,7 @@ export class SqlTrunks implements TrunkRepository {
       const result = await trx.deleteFrom('trunks').where('name', '=', name).executeTakeFirst();
       return Number(result.numDeletedRows) > 0;
     });
+    return removed.finally(this.policiesChanged);
   }
 
   async addGateway(input: NewGateway): Promise<Gateway> {
