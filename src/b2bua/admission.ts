@@ -34,6 +34,12 @@ export interface Refusal {
 
 type Counted = Array<[kind: 'subscriber' | 'domain' | 'trunk', name: string]>;
 
+/** An admitted call: what it counts against (`kind:name`), and how it stops counting. */
+export interface Admitted {
+  readonly keys: readonly string[];
+  release(): void;
+}
+
 /**
  * Call admission control: a new call over a concurrent-call limit is refused 403, over a
  * calls-per-second limit 503 with Retry-After (both with an RFC 3326 Reason); emergency numbers
@@ -54,14 +60,18 @@ export class AdmissionControl {
     return this.active.get(`${kind}:${name}`) ?? 0;
   }
 
-  /** Admit a call (returns the release function) or refuse it. */
-  admit(parties: CallParties): { release: () => void } | Refusal {
+  /**
+   * Admit a call (returns the release function) or refuse it. `replacing`: a call this one takes
+   * the place of (a transfer's call, while the call it came from still counts until the transfer
+   * completes): its own count is not held against the new call's concurrent limits.
+   */
+  admit(parties: CallParties, replacing?: Admitted): Admitted | Refusal {
     const counted: Counted = [];
     if (parties.subscriber) counted.push(['subscriber', parties.subscriber]);
     if (parties.domain) counted.push(['domain', parties.domain]);
     for (const trunk of parties.trunks) counted.push(['trunk', trunk]);
     if (!this.isEmergency(parties.callee)) {
-      const refusal = this.check(counted, parties.limits);
+      const refusal = this.check(counted, parties.limits, new Set(replacing?.keys));
       if (refusal) return refusal;
     }
     const second = Math.floor(this.now() / 1000);
@@ -74,6 +84,7 @@ export class AdmissionControl {
     }
     let released = false;
     return {
+      keys: counted.map(([kind, name]) => `${kind}:${name}`),
       release: () => {
         if (released) return;
         released = true;
@@ -90,13 +101,18 @@ export class AdmissionControl {
     };
   }
 
-  private check(counted: Counted, own: ReadonlyMap<string, EntityLimits> | undefined): Refusal | undefined {
+  private check(
+    counted: Counted,
+    own: ReadonlyMap<string, EntityLimits> | undefined,
+    replaced: ReadonlySet<string>,
+  ): Refusal | undefined {
     const second = Math.floor(this.now() / 1000);
     for (const [kind, name] of counted) {
       const key = `${kind}:${name}`;
       const entity = own?.get(key);
       const max = entity?.concurrent ?? this.limits.concurrent[kind];
-      if (max > 0 && (this.active.get(key) ?? 0) >= max) {
+      const active = (this.active.get(key) ?? 0) - (replaced.has(key) ? 1 : 0);
+      if (max > 0 && active >= max) {
         return {
           status: 403,
           reason: `SIP;cause=403;text="Too many calls of ${kind} ${name.replace(/["\\]/g, '')}"`,

@@ -5,12 +5,14 @@ import { createResponse, type SipRequest, type Uri } from '../sip/message/index.
 import type { ForwardTarget } from '../sip/proxy/index.js';
 import type { ServerTransaction } from '../sip/transaction/index.js';
 import type { UserAgentCore } from '../sip/ua/index.js';
-import type { AdmissionControl, EntityLimits } from './admission.js';
+import type { AdmissionControl } from './admission.js';
 import { B2buaCall, type CallObserver } from './b2bua-call.js';
+import { refusalResponse } from './call-admission.js';
 import { CallPlanner, type CallPolicySource } from './call-planner.js';
 import type { B2buaMode } from './call-policy.js';
 import type { CallRecord } from './call-record.js';
 import { HeaderPolicy } from './header-policy.js';
+import { HeldCallPolicies } from './held-call-policies.js';
 import { type LiveCall, liveCallOf, partiesOf } from './live-call.js';
 import type { CallRecordings } from './recording-policy.js';
 import { intervalTooSmall, MIN_SESSION_EXPIRES } from './session-timer.js';
@@ -76,10 +78,10 @@ export interface B2buaOptions {
  */
 export class B2bua implements CallTakeover, CallOwner, CallObserver, TransferredCallObserver {
   private readonly calls = new Map<string, HeldCall>();
-  /** Each call's admission, released when it ends. */
-  private readonly releases = new Map<string, () => void>();
   private readonly headers: HeaderPolicy;
   private readonly planner: CallPlanner;
+  /** Each call's admission (released when it ends) and recording policy, transfers' calls too. */
+  private readonly policies: HeldCallPolicies;
   /** CDRs waiting for their call's recording to stop (its id goes in them). */
   private readonly recordsPending = new Set<Promise<void>>();
   private readonly now: () => number;
@@ -93,6 +95,9 @@ export class B2bua implements CallTakeover, CallOwner, CallObserver, Transferred
     options.core.understand('100rel', 'timer');
     this.headers = new HeaderPolicy(options.passHeaders);
     this.planner = new CallPlanner(options.mode, options.policies);
+    this.policies = new HeldCallPolicies(this.planner, options.admission, (status) =>
+      this.options.metrics?.callRefused?.(status),
+    );
     this.now = options.now ?? Date.now;
     this.onError = options.onError ?? ((error, context) => options.core.onError(error, `b2bua ${context}`));
     this.transfers = new Transfers({
@@ -107,6 +112,7 @@ export class B2bua implements CallTakeover, CallOwner, CallObserver, Transferred
       mediaTimeout: (options.mediaTimeout ?? 0) * 1000,
       onError: this.onError,
       calls: () => this.calls.values(),
+      policy: this.policies,
       transferred: (kind, result) => this.options.metrics?.transfer?.(kind, result),
     });
     // REFER must be in Allow for the legs' dialogs (RFC 3515); outside a call the node takes none.
@@ -186,8 +192,11 @@ export class B2bua implements CallTakeover, CallOwner, CallObserver, Transferred
       return;
     }
     const plan = this.planner.planOf(taken.context);
-    const admitted = this.admit(taken, plan?.limits);
-    if (!admitted) return;
+    const admitted = this.policies.admit(taken.request, taken.context, plan?.limits);
+    if ('status' in admitted) {
+      taken.transaction.respond(refusalResponse(taken.request, admitted));
+      return;
+    }
     let call: B2buaCall;
     try {
       call = new B2buaCall(
@@ -213,7 +222,7 @@ export class B2bua implements CallTakeover, CallOwner, CallObserver, Transferred
       taken.transaction.respond(createResponse(taken.request, 500));
       return;
     }
-    this.releases.set(call.id, admitted.release);
+    this.policies.hold(call.id, admitted, plan?.recording);
     this.calls.set(call.id, call);
     call.start().catch((error) => {
       this.onError(error, 'start call');
@@ -234,33 +243,6 @@ export class B2bua implements CallTakeover, CallOwner, CallObserver, Transferred
     await Promise.allSettled([...this.recordsPending]);
   }
 
-  /** Admission control: the call's release, or undefined when it was refused (and answered). */
-  private admit(
-    taken: TakenCall,
-    limits: ReadonlyMap<string, EntityLimits> | undefined,
-  ): { release: () => void } | undefined {
-    const admission = this.options.admission;
-    if (!admission) return { release: () => {} };
-    const { context, request } = taken;
-    const trunks = [context.trunk?.name, context.trunkCall?.trunk?.name].filter(
-      (name): name is string => name !== undefined,
-    );
-    const uri = request.uri;
-    const result = admission.admit({
-      ...(context.caller ? { subscriber: context.caller.aor, domain: context.caller.domain } : {}),
-      trunks,
-      ...(uri.kind === 'sip' && uri.user ? { callee: uri.user } : {}),
-      ...(limits && limits.size > 0 ? { limits } : {}),
-    });
-    if ('release' in result) return result;
-    const response = createResponse(request, result.status);
-    response.append('reason', result.reason);
-    if (result.retryAfter !== undefined) response.append('retry-after', String(result.retryAfter));
-    taken.transaction.respond(response);
-    this.options.metrics?.callRefused?.(result.status);
-    return undefined;
-  }
-
   // ---- CallObserver ----------------------------------------------------------------------
 
   initiated(call: HeldCall): void {
@@ -277,8 +259,7 @@ export class B2bua implements CallTakeover, CallOwner, CallObserver, Transferred
 
   answered(call: HeldCall): void {
     this.publish(call, 'call.answered', { status: 200 });
-    // A transfer's new call is planned by nobody: only taken calls have a recording policy applied.
-    const recording = 'taken' in call ? this.planner.planOf(call.taken.context)?.recording : undefined;
+    const recording = this.policies.recordingOf(call.id);
     if (recording) this.options.recordings?.start(call.id, recording);
     this.journal('answered', call);
   }
@@ -295,8 +276,7 @@ export class B2bua implements CallTakeover, CallOwner, CallObserver, Transferred
 
   completed(call: HeldCall, record: CallRecord): void {
     this.calls.delete(call.id);
-    this.releases.get(call.id)?.();
-    this.releases.delete(call.id);
+    this.policies.release(call.id);
     this.options.metrics?.callEnded(record.disposition);
     this.publish(call, 'call.completed', {
       status: record.status,

@@ -1,10 +1,13 @@
 import type { CallRouter, OutboundRelay } from '../routing/index.js';
 import { RoutingContext } from '../routing/index.js';
 import { createResponse, NameAddress, type SipRequest } from '../sip/message/index.js';
+import type { ForwardTarget } from '../sip/proxy/index.js';
 import type { ServerTransaction, TerminationReason } from '../sip/transaction/index.js';
 import type { Target } from '../sip/transport/index.js';
 import type { IncomingRequest, InviteSession } from '../sip/ua/index.js';
+import type { Refusal } from './admission.js';
 import { B2buaCall, type Side } from './b2bua-call.js';
+import { refusalText } from './call-admission.js';
 import { ReferSubscription } from './refer-subscription.js';
 import { parseReferTo, parseReplaces, type Replaces } from './refer-to.js';
 import { MIN_SESSION_EXPIRES } from './session-timer.js';
@@ -17,9 +20,28 @@ export type HeldCall = B2buaCall | TransferredCall;
 /** How a call was transferred: REFER to a target, REFER with Replaces, INVITE with Replaces. */
 export type TransferKind = 'blind' | 'attended' | 'replaces';
 
+/** Admission control and recording policies for the calls transfers make (held-call-policies.ts). */
+export interface TransferPolicy {
+  /**
+   * A blind transfer's new call, routed as the referrer's: planned and admitted as a new call
+   * would be (`from`: the call being transferred); a function that ties the admission to the
+   * call once made, or the refusal.
+   */
+  admitTransfer(
+    from: HeldCall,
+    invite: SipRequest,
+    context: RoutingContext,
+    targets: ForwardTarget[],
+  ): Promise<((call: TransferredCall) => void) | Refusal>;
+  /** An attended transfer or a Replaces joined legs of held calls: `to` goes on with `from`'s count and recording. */
+  carry(from: HeldCall, to: TransferredCall): void;
+}
+
 export interface TransfersDeps extends Omit<TransferredCallDeps, 'otherRequest'> {
   /** The calls the B2BUA holds (for the dialog a Replaces names). */
   calls(): Iterable<HeldCall>;
+  /** Admission control and recording policies for transfers' calls; absent: none apply. */
+  policy?: TransferPolicy;
   /** A transfer that was accepted (202, or the INVITE taken) ended: for /metrics. */
   transferred?(kind: TransferKind, result: 'completed' | 'failed'): void;
 }
@@ -157,6 +179,7 @@ export class Transfers {
         release();
         this.deps.transferred?.('replaces', outcome.status < 300 ? 'completed' : 'failed');
         if (outcome.status >= 300) return;
+        this.deps.policy?.carry(found.call, transferred);
         found.call.transferredAway(found.side);
         transferred.join();
         void replaced.bye({ headers: [['reason', 'SIP;cause=200;text="Call replaced"']] });
@@ -278,6 +301,14 @@ export class Transfers {
       await subscription.final(status, decision.kind === 'respond' ? decision.response.reason : undefined);
       return false;
     }
+    // Admission control and recording policies, as for a new call of the referrer's (RFC 3515
+    // §2.4.5: a refusal is the new call's final response, the NOTIFY's sipfrag; the call goes on).
+    const admitted = await this.deps.policy?.admitTransfer(call.call, invite, context, decision.targets);
+    if (admitted !== undefined && typeof admitted !== 'function') {
+      ticket.end();
+      await subscription.final(admitted.status, refusalText(admitted));
+      return false;
+    }
     const trunk = context.trunkCall?.trunk;
     const targetParty: Party = {
       identity: new NameAddress(uri.clone()),
@@ -298,6 +329,7 @@ export class Transfers {
       { referrer, transferee: transfereeParty, target: targetParty },
       routing,
     );
+    admitted?.(transferred);
     const release = this.whileTransferring(call, side, [transferred]);
     let outcome: TransferOutcome;
     try {
@@ -343,6 +375,7 @@ export class Transfers {
         releaseReplaced();
         return release();
       },
+      call.call,
     );
   }
 
@@ -350,6 +383,7 @@ export class Transfers {
    * The outcome: on success the old calls let go of their legs (recorded as ended by the
    * referrer's side), the new call joins, the referrer hears 200 and its legs get BYE; on failure
    * the referrer hears the status and the old call goes on (or ends, if its referrer left).
+   * `carriedFrom`: the call whose admission and recording policy the new call carries on with.
    */
   private async conclude(
     outcome: TransferOutcome,
@@ -357,6 +391,7 @@ export class Transfers {
     referrers: Array<{ call: Transferable; side: Side }>,
     subscription: ReferSubscription,
     release: () => { referrerLeft: boolean },
+    carriedFrom?: HeldCall,
   ): Promise<boolean> {
     const { referrerLeft } = release();
     if (outcome.status >= 300) {
@@ -366,6 +401,7 @@ export class Transfers {
       if (referrerLeft) first.call.call.hangUp('SIP;cause=480;text="Transfer failed"');
       return false;
     }
+    if (carriedFrom) this.deps.policy?.carry(carriedFrom, transferred);
     for (const { call, side } of referrers) call.call.transferredAway(side);
     transferred.join();
     await subscription.final(200, 'OK');
@@ -403,7 +439,7 @@ export class Transfers {
   }
 
   private callDeps(): TransferredCallDeps {
-    const { calls: _calls, ...deps } = this.deps;
+    const { calls: _calls, policy: _policy, ...deps } = this.deps;
     return { ...deps, otherRequest: (call, side, incoming) => this.otherRequest(call, side, incoming) };
   }
 

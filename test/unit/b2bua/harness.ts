@@ -1,4 +1,5 @@
 import {
+  type AdmissionControl,
   B2bua,
   type B2buaMetrics,
   type B2buaMode,
@@ -164,6 +165,8 @@ export async function takenCall(
     journal?: CallJournalSink;
     /** The B2BUA's counters. */
     metrics?: B2buaMetrics;
+    /** Call admission control (limits per subscriber, domain, trunk). */
+    admission?: AdmissionControl;
   } = {},
 ): Promise<Harness> {
   const transport = new FakeTransport();
@@ -188,6 +191,7 @@ export async function takenCall(
     ...(options.media ? { media: options.media } : {}),
     ...(options.journal ? { journal: options.journal } : {}),
     ...(options.metrics ? { metrics: options.metrics } : {}),
+    ...(options.admission ? { admission: options.admission } : {}),
   });
   const aInvite = callerInvite({
     ...(options.sdp === undefined ? {} : { sdp: options.sdp }),
