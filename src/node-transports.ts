@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { SipTransportName, SwitchboardConfig } from './config/index.js';
 import type { MetricsRegistry } from './metrics/index.js';
+import { nativeUdpModule } from './native/index.js';
 import { loadTlsCredentials } from './node-tls.js';
 import {
   type ClientTls,
@@ -28,6 +29,9 @@ export interface ClientTlsSource {
   forDestination(destination: Endpoint): ClientTls | undefined;
 }
 
+/** The missing native module is logged once per process, not per listen address. */
+let udpBatchingChecked = false;
+
 /** One transport per listen address and configured protocol, added to the layer. */
 export async function addTransports(
   transports: TransportLayer,
@@ -49,8 +53,16 @@ export async function addTransports(
         maxConnectionsPerSource: config.sip.maxConnectionsPerSource,
       };
       let transport: Transport;
-      if (protocol === 'udp') transport = new UdpTransport(options);
-      else if (protocol === 'tcp') transport = new TcpTransport(options);
+      if (protocol === 'udp') {
+        transport = new UdpTransport({ ...options, batching: config.sip.udpBatching });
+        if (config.sip.udpBatching && !udpBatchingChecked) {
+          udpBatchingChecked = true;
+          if (nativeUdpModule() === undefined)
+            logger.warn(
+              'sip.udpBatching: the native module (build/Release/batch_receiver.node) is not built or predates the batched sender: SIP over UDP uses node:dgram, at about twice the CPU per datagram (run npm install on Linux with make, g++ and python3)',
+            );
+        }
+      } else if (protocol === 'tcp') transport = new TcpTransport(options);
       else if (protocol === 'tls')
         transport = new TlsTransport({
           ...options,
@@ -88,6 +100,18 @@ export function registerTransportMetrics(metrics: MetricsRegistry, transports: T
           this.inc({ transport: t.protocol, reason: 'source_limit' }, t.sourceLimit.refused);
         if (t instanceof TlsTransport)
           this.inc({ transport: 'tls', reason: 'handshake' }, t.handshakeFailures);
+      }
+    },
+  });
+  metrics.counter({
+    name: 'sip_udp_send_failures_total',
+    help: 'SIP UDP datagrams that could not be sent (and socket errors), by errno: EAGAIN after the batched sender retried a full send buffer, ENOBUFS, EMSGSIZE, ENETUNREACH...',
+    labelNames: ['error'],
+    collect() {
+      this.reset();
+      for (const t of transports.transports) {
+        if (!(t instanceof UdpTransport)) continue;
+        for (const [error, n] of t.sendFailures) this.inc({ error }, n);
       }
     },
   });

@@ -12,6 +12,7 @@ export function defaultConfig(): SwitchboardConfig {
       transports: ['udp', 'tcp'],
       maxMessageSize: 65535,
       maxConnectionsPerSource: 500,
+      udpBatching: true,
       timers: { t1: 500, t2: 4000, t4: 5000 },
       timerC: 180_000,
     },

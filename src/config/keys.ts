@@ -202,6 +202,14 @@ export const KEYS: readonly KeySpec[] = [
       'Sockets one source address may hold on each TCP, TLS, WS and WSS listener, handshakes included; more are closed at once.',
   },
   {
+    key: 'sip.udpBatching',
+    env: 'SWITCHBOARD_SIP_UDP_BATCHING',
+    text: 'boolean',
+    validate: boolean,
+    description:
+      'SIP over UDP through the native batched module (recvmmsg in, sendmmsg once per event-loop turn; about half the CPU per datagram) when npm install built it; false: node:dgram.',
+  },
+  {
     key: 'sip.timers.t1',
     env: 'SWITCHBOARD_SIP_TIMERS_T1',
     text: 'integer',

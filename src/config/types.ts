@@ -134,6 +134,8 @@ export interface SipConfig {
   maxMessageSize: number;
   /** Sockets one source address may hold on each stream listener (TCP, TLS, WS, WSS), handshakes included. */
   maxConnectionsPerSource: number;
+  /** UDP through the native batched module (recvmmsg/sendmmsg) when it is built; node:dgram when false. */
+  udpBatching: boolean;
   timers: SipTimersConfig;
   /** Proxy INVITE Timer C (RFC 3261 §16.6 step 11), in milliseconds. */
   timerC: number;

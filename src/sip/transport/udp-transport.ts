@@ -1,8 +1,9 @@
-import dgram from 'node:dgram';
+import { nativeUdpModule } from '../../native/index.js';
 import { isIpv6, mapIpv4, unmapIpv4 } from './address.js';
 import { emitDrop, emitPacket, noHandlers } from './handlers.js';
 import { isStunBindingRequest, isStunMessage, stunBindingSuccess } from './stun.js';
 import type { Endpoint, Transport, TransportHandlers } from './types.js';
+import { openDgramIo, openNativeIo, type UdpIo, type UdpIoOptions } from './udp-io.js';
 
 export interface UdpTransportOptions {
   /** IP address to bind; its family (IPv6 when it holds ':') picks the socket type. */
@@ -15,27 +16,34 @@ export interface UdpTransportOptions {
   recvBufferSize?: number;
   /** Kernel send buffer to ask for (default: the system's). */
   sendBufferSize?: number;
+  /**
+   * Batched I/O through the native module (recvmmsg in, sendmmsg at the end of each event-loop
+   * turn) when it is built; node:dgram otherwise, or when false. Default true.
+   */
+  batching?: boolean;
   handlers?: TransportHandlers;
 }
 
 /** How much of an oversize datagram to hand on, for a 513 reply (RFC 3261 §18.1.1, §21.5.14). */
 const HEAD_LIMIT = 16 * 1024;
-
-/** SIP over UDP (RFC 3261 §18): one socket bound to one address. */
 /** The largest UDP payload over IPv4 (65,535 − 8 − 20). */
 const MAX_DATAGRAM = 65_507;
 const SENT: Promise<void> = Promise.resolve();
 
+/** SIP over UDP (RFC 3261 §18): one socket bound to one address. */
 export class UdpTransport implements Transport {
   readonly protocol = 'udp' as const;
   readonly reliable = false;
   private readonly maxMessageSize: number;
   private handlers: TransportHandlers;
-  private socket: dgram.Socket | undefined;
+  private io: UdpIo | undefined;
+  private opening = false;
   /** STUN Binding requests answered on the SIP port (RFC 5626 §3.5.2 keep-alives). */
   stunAnswered = 0;
   /** Other STUN messages dropped (responses, indications, other methods). */
   stunDropped = 0;
+  /** Datagrams that could not be sent, and socket errors, by errno name (EAGAIN after retries, EMSGSIZE...). */
+  readonly sendFailures = new Map<string, number>();
   private bound: Endpoint;
 
   constructor(private readonly options: UdpTransportOptions) {
@@ -48,45 +56,49 @@ export class UdpTransport implements Transport {
     return this.bound;
   }
 
+  /** `batch` (native recvmmsg/sendmmsg) or `dgram` once listening; undefined before. */
+  get ioKind(): 'batch' | 'dgram' | undefined {
+    return this.io?.kind;
+  }
+
   attach(handlers: TransportHandlers): void {
     this.handlers = handlers;
   }
 
-  listen(): Promise<void> {
-    if (this.socket) return Promise.reject(new Error('UDP transport already listening'));
-    const socket = dgram.createSocket(isIpv6(this.options.host) ? 'udp6' : 'udp4');
-    this.socket = socket;
-    return new Promise((resolve, reject) => {
-      const onBindError = (e: Error) => {
-        this.socket = undefined;
-        socket.close();
-        reject(e);
-      };
-      socket.once('error', onBindError);
-      socket.bind({ address: this.options.host, port: this.options.port }, () => {
-        socket.off('error', onBindError);
-        // From here on errors are reported, never thrown (an 'error' without listener would be).
-        socket.on('error', (e) => this.onSocketError(e));
-        socket.on('message', (data, rinfo) => this.onMessage(data, rinfo));
-        this.tuneBuffers(socket);
-        this.bound = { protocol: 'udp', address: this.options.host, port: socket.address().port };
-        resolve();
-      });
-    });
+  async listen(): Promise<void> {
+    if (this.io || this.opening) throw new Error('UDP transport already listening');
+    this.opening = true;
+    const options: UdpIoOptions = {
+      host: this.options.host,
+      port: this.options.port,
+      recvBufferSize: this.options.recvBufferSize ?? 4 * 1024 * 1024,
+      sendBufferSize: this.options.sendBufferSize,
+      // Longer datagrams arrive cut: still enough for the oversize drop's head.
+      slotBytes: Math.min(Math.max(this.maxMessageSize + 1, HEAD_LIMIT), 65_536),
+    };
+    const events = {
+      onDatagram: (data: Buffer, address: string, port: number, truncated: number) =>
+        this.onDatagram(data, address, port, truncated),
+      onError: (code: string, detail: string) => this.onError(code, detail),
+    };
+    try {
+      const native = this.options.batching === false ? undefined : nativeUdpModule();
+      this.io = native ? openNativeIo(native, options, events) : await openDgramIo(options, events);
+    } finally {
+      this.opening = false;
+    }
+    this.bound = { protocol: 'udp', address: this.options.host, port: this.io.port };
   }
 
   send(data: Buffer, destination: Endpoint): Promise<void> {
-    const socket = this.socket;
-    if (!socket) return Promise.reject(new Error('UDP transport is not listening'));
+    const io = this.io;
+    if (!io) return Promise.reject(new Error('UDP transport is not listening'));
     // An IPv6 socket reaches IPv4 peers through mapped addresses (when it is dual-stack).
     const address = isIpv6(this.bound.address) ? mapIpv4(destination.address) : destination.address;
     if (data.length > MAX_DATAGRAM)
       return Promise.reject(new Error(`datagram of ${data.length} bytes is too large`));
     try {
-      // No completion callback: libuv then sends at once (uv_udp_try_send) instead of queueing a
-      // request and reporting back through the event loop. Asynchronous send errors surface as
-      // the socket's 'error' event, which the transport counts.
-      socket.send(data, destination.port, address);
+      io.send(data, destination.port, address);
     } catch (e) {
       return Promise.reject(e instanceof Error ? e : new Error(String(e)));
     }
@@ -94,34 +106,28 @@ export class UdpTransport implements Transport {
   }
 
   close(): Promise<void> {
-    const socket = this.socket;
-    this.socket = undefined;
-    if (!socket) return Promise.resolve();
-    return new Promise((resolve) => {
-      try {
-        socket.close(() => resolve());
-      } catch {
-        resolve(); // already closed
-      }
-    });
+    const io = this.io;
+    this.io = undefined;
+    return io ? io.close() : Promise.resolve();
   }
 
-  private onMessage(data: Buffer, rinfo: dgram.RemoteInfo): void {
+  private onDatagram(data: Buffer, rawAddress: string, port: number, truncated: number): void {
     // CRLF keep-alives (RFC 5626 §3.5.1 style) and empty datagrams carry nothing: ignore them.
-    if (isKeepAlive(data)) return;
-    const source: Endpoint = { protocol: 'udp', address: unmapIpv4(rinfo.address), port: rinfo.port };
+    if (truncated === 0 && isKeepAlive(data)) return;
+    const source: Endpoint = { protocol: 'udp', address: unmapIpv4(rawAddress), port };
     // RFC 5626 §3.5.2: STUN keep-alives share the SIP port; they never reach the SIP parser.
-    if (isStunMessage(data)) {
-      this.answerStun(data, source, rinfo.address);
+    if (truncated === 0 && isStunMessage(data)) {
+      this.answerStun(data, source, rawAddress);
       return;
     }
-    if (data.length > this.maxMessageSize) {
+    const length = truncated === 0 ? data.length : truncated;
+    if (length > this.maxMessageSize) {
       emitDrop(this.handlers, {
         reason: 'oversize',
         source,
         local: this.bound,
         head: headOf(data),
-        detail: `${data.length} octets exceed ${this.maxMessageSize}`,
+        detail: `${length} octets exceed ${this.maxMessageSize}`,
       });
       return;
     }
@@ -135,29 +141,16 @@ export class UdpTransport implements Transport {
     }
     this.stunAnswered++;
     try {
-      this.socket?.send(stunBindingSuccess(data, source.address, source.port), source.port, rawAddress);
+      this.io?.send(stunBindingSuccess(data, source.address, source.port), source.port, rawAddress);
     } catch {
       // The socket closed meanwhile: the keep-alive goes unanswered, like a lost datagram.
     }
   }
 
-  private onSocketError(e: Error): void {
+  private onError(code: string, detail: string): void {
+    this.sendFailures.set(code, (this.sendFailures.get(code) ?? 0) + 1);
     const source: Endpoint = { protocol: 'udp', address: '', port: 0 };
-    emitDrop(this.handlers, { reason: 'socket-error', source, local: this.bound, detail: e.message });
-  }
-
-  private tuneBuffers(socket: dgram.Socket): void {
-    try {
-      socket.setRecvBufferSize(this.options.recvBufferSize ?? 4 * 1024 * 1024);
-    } catch {
-      // Not permitted or not supported: the system default stays.
-    }
-    if (this.options.sendBufferSize === undefined) return;
-    try {
-      socket.setSendBufferSize(this.options.sendBufferSize);
-    } catch {
-      // idem
-    }
+    emitDrop(this.handlers, { reason: 'socket-error', source, local: this.bound, detail });
   }
 }
 

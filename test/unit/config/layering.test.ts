@@ -17,6 +17,7 @@ describe('loadConfig layering: defaults < file < environment < flags', () => {
         transports: ['udp', 'tcp'],
         maxMessageSize: 65535,
         maxConnectionsPerSource: 500,
+        udpBatching: true,
         timers: { t1: 500, t2: 4000, t4: 5000 },
         timerC: 180000,
       },

@@ -18,6 +18,7 @@ const BAD: Record<string, [string, string]> = {
   'tls.ca': ['-----BEGIN CERTIFICATE-----', 'expected a PEM CA certificate file path, got PEM text'],
   'tls.clientCertificates': ['always', 'expected one of none|request|require, got "always"'],
   'tls.verifyServer': ['maybe', 'expected true or false'],
+  'sip.udpBatching': ['sometimes', 'expected true or false'],
   'ws.port': ['http', 'expected an integer 1-65535, got "http"'],
   'wss.port': ['70000', 'expected an integer 1-65535, got 70000'],
   'sip.advertisedAddress': ['bad_host!', 'expected a host name or IP address, got "bad_host!"'],
