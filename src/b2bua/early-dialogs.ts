@@ -30,6 +30,12 @@ function hasBody(message: SipMessage): boolean {
   return message.body.length > 0;
 }
 
+/** An offer in a PRACK refused: the session stays as it was (RFC 6337 §2.3), with an RFC 3326 Reason. */
+function refusePrackOffer(incoming: IncomingRequest, status: number, text: string): void {
+  if (incoming.responded) return;
+  incoming.respond(status, { headers: [['reason', `SIP;cause=${status};text="${text}"`]] });
+}
+
 /**
  * The early dialogs of one B2BUA call (RFC 3262, RFC 3311 §5.1). Reliability is hop by hop: the
  * callee leg offers 100rel and PRACKs the callee's reliable provisionals itself (the UA core does);
@@ -40,6 +46,14 @@ function hasBody(message: SipMessage): boolean {
  * With a delayed offer (no SDP in the caller's INVITE) the callee's reliable provisional offers
  * (RFC 3262 §5): the offer goes to the caller in a reliable provisional, the caller's PRACK brings
  * the answer, and the callee leg's PRACK carries it on.
+ *
+ * A caller's PRACK for a provisional that answered may carry a new offer (RFC 3262 §5, RFC 6337
+ * §3.2), whose answer must be in the PRACK's 2xx. The callee leg's own PRACK has left by then,
+ * so the offer goes to the callee in an UPDATE (RFC 3311 §5.1: allowed once the callee's early
+ * dialog completed its offer/answer, or once it answered) and its answer comes back in the 200
+ * to the PRACK. When the callee cannot take it (no completed early offer/answer, UPDATE refused
+ * or unknown) the PRACK gets 488: RFC 6337 §2.3 names it, and the alternative it gives — a 200
+ * with some answer the callee never saw — would mislead the caller about the media.
  */
 export class EarlyDialogs {
   private earlyOffer: EarlyOffer | undefined;
@@ -86,12 +100,17 @@ export class EarlyDialogs {
 
   /**
    * The caller's PRACK (already matched to our provisional by the UA core): 200; when it answers
-   * the callee's early offer, the answer goes on in the callee leg's PRACK.
+   * the callee's early offer, the answer goes on in the callee leg's PRACK; when it offers, the
+   * offer goes to the callee (relayPrackOffer).
    */
   private callerPrack(incoming: IncomingRequest): void {
     const offer = this.earlyOffer;
-    if (!offer || offer.answered || !hasBody(incoming.request)) {
+    if (!hasBody(incoming.request)) {
       incoming.respond(200);
+      return;
+    }
+    if (!offer || offer.answered) {
+      this.call.serial(() => this.relayPrackOffer(incoming));
       return;
     }
     offer.answered = true;
@@ -105,6 +124,45 @@ export class EarlyDialogs {
         incoming.respond(200);
       }
     });
+  }
+
+  /**
+   * RFC 3262 §5: an offer in the caller's PRACK, to the callee in an UPDATE; the callee's answer
+   * (through the media relay) in the 200 to the PRACK. A callee that cannot take an offer now, or
+   * refuses it, leaves the session as it was and the PRACK gets 488 (491 and 500 pass through:
+   * the caller may retry, RFC 3311 §5.2).
+   */
+  private async relayPrackOffer(incoming: IncomingRequest): Promise<void> {
+    const callee = this.callee;
+    const open = (callee.state === 'early' && callee.earlyAnswerReceived) || callee.state === 'confirmed';
+    if (!open) {
+      refusePrackOffer(incoming, 488, 'Callee cannot take an offer in its early dialog');
+      return;
+    }
+    const { caller, callee: calleeTag } = this.call.tags();
+    let response: SipResponse;
+    try {
+      const offer = await this.call.media.offer(incoming.request.body, caller, true, 'caller');
+      response = await callee.update({ body: offer });
+    } catch {
+      refusePrackOffer(incoming, 488, 'Offer not relayed');
+      return;
+    }
+    if (response.status >= 200 && response.status < 300 && hasBody(response)) {
+      try {
+        const answer = await this.call.media.answer(response.body, caller, calleeTag, 'callee');
+        incoming.respond(200, { body: answer });
+      } catch {
+        refusePrackOffer(incoming, 488, 'Media relay refused the answer');
+      }
+      return;
+    }
+    if (response.status === 491 || response.status === 500) {
+      const retryAfter = response.get('retry-after');
+      incoming.respond(response.status, retryAfter ? { headers: [['retry-after', retryAfter]] } : {});
+      return;
+    }
+    refusePrackOffer(incoming, 488, `Callee answered the offer ${response.status}`);
   }
 
   /**

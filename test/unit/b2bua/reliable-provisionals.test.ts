@@ -228,6 +228,84 @@ describe('B2BUA UPDATE in early dialogs (RFC 3311 §5.1)', () => {
   });
 });
 
+describe('B2BUA offer in a PRACK (RFC 3262 §5, RFC 6337)', () => {
+  const NEW_OFFER = SDP_A.replace('m=audio 4000', 'm=audio 4010');
+  const NEW_ANSWER = SDP_B.replace('m=audio 6000', 'm=audio 6010');
+
+  /** The callee's reliable 183 answered alice's offer; our reliable 183 carries that answer to her. */
+  async function answeredEarly(): Promise<{ h: Harness; ours: SipResponse }> {
+    const h = await takenCall({ callerExtra: SUPPORTS_100REL });
+    calleeReliable(h, 183, 1, SDP_B);
+    await settle();
+    const ours = h.aTx.responses.find((r) => r.status === 183)!;
+    expect(ours.body.toString()).toBe(SDP_B);
+    return { h, ours };
+  }
+
+  it("relays the caller's PRACK offer to the callee in an UPDATE; the answer comes back in the 200 to the PRACK", async () => {
+    const { h, ours } = await answeredEarly();
+    const prack = callerPrack(h, 11, ours, NEW_OFFER);
+    await settle();
+    expect(prack.statuses).toEqual([]);
+    const update = h.transport.sent('UPDATE');
+    expect(update).toHaveLength(1);
+    expect(update[0]!.request.callId).toBe(h.relay.invite.callId);
+    expect(update[0]!.request.to.tag).toBe('bobtag');
+    expect(update[0]!.request.body.toString()).toBe(NEW_OFFER);
+    respondTo(update[0]!, 200, { body: NEW_ANSWER });
+    await settle();
+    expect(prack.statuses).toEqual([200]);
+    expect(prack.responses[0]!.body.toString()).toBe(NEW_ANSWER);
+    // Our 183 is acknowledged all the same (no retransmission), and the call is answered as usual.
+    h.clock.advance(5_000);
+    expect(h.aTx.statuses.filter((s) => s === 183)).toHaveLength(1);
+    h.relay.respond(200, { body: NEW_ANSWER });
+    await settle();
+    expect(h.aTx.statuses.at(-1)).toBe(200);
+  });
+
+  it('a callee whose early dialog has no completed offer/answer cannot take one: 488, nothing sent, the call goes on', async () => {
+    // Alice requires 100rel, bob's 183 is a plain one: our 183 is reliable, bob's dialog takes no UPDATE.
+    const h = await takenCall({ callerExtra: 'Require: 100rel\n' });
+    h.relay.respond(183, { body: SDP_B });
+    await settle();
+    const ours = h.aTx.responses.find((r) => r.status === 183)!;
+    expect(ours.get('rseq')).toMatch(/^\d+$/);
+    const prack = callerPrack(h, 11, ours, NEW_OFFER);
+    await settle();
+    expect(prack.statuses).toEqual([488]);
+    expect(prack.responses[0]!.get('reason')).toMatch(/^SIP;cause=488;text="Callee cannot take an offer/);
+    expect(h.transport.sent('UPDATE')).toHaveLength(0);
+    h.clock.advance(5_000);
+    expect(h.aTx.statuses.filter((s) => s === 183)).toHaveLength(1);
+    h.relay.respond(200, { body: SDP_B });
+    await settle();
+    expect(h.aTx.statuses.at(-1)).toBe(200);
+    expect(h.aTx.responses.at(-1)!.body.toString()).toBe(SDP_B);
+  });
+
+  it("the callee's refusal: 488 (or 606) becomes 488, 491 passes through for the caller to retry", async () => {
+    const { h, ours } = await answeredEarly();
+    const first = callerPrack(h, 11, ours, NEW_OFFER);
+    await settle();
+    respondTo(h.transport.sent('UPDATE')[0]!, 606);
+    await settle();
+    expect(first.statuses).toEqual([488]);
+    expect(first.responses[0]!.get('reason')).toBe('SIP;cause=488;text="Callee answered the offer 606"');
+    // Bob sends another reliable 183 (no SDP); alice's PRACK for it offers again, and bob is busy (491).
+    calleeReliable(h, 183, 2);
+    await settle();
+    const second = h.aTx.responses.filter((r) => r.status === 183).at(-1)!;
+    expect(second).not.toBe(ours);
+    const again = callerPrack(h, 12, second, NEW_OFFER);
+    await settle();
+    respondTo(h.transport.sent('UPDATE')[1]!, 491);
+    await settle();
+    expect(again.statuses).toEqual([491]);
+    expect(h.b2bua.active).toBe(1);
+  });
+});
+
 describe('B2BUA option tags in its dialogs', () => {
   it('takes a session refresh requiring timer (no 420) and a PRACK with Require: 100rel', async () => {
     const h = await takenCall({ sessionExpires: 1800, callerExtra: `${SUPPORTS_100REL}Supported: timer\n` });
