@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import { NgClient } from '../../src/media/ng/index.js';
-import { allocatePorts } from './ports.js';
-import { RTPENGINE_MEDIA_PORTS, type RtpengineProcess, startRtpengine } from './rtpengine-process.js';
+import { startMediaAnchor } from './media-anchor.js';
+import type { RtpengineProcess } from './rtpengine-process.js';
 import { prepareTrunkNode, startTrunkNode, type TrunkNode } from './trunk-node.js';
 
 /** `list()` once it has `count` items, or as it is after 5 s (the test's assertion then says what is missing). */
@@ -57,27 +57,14 @@ export async function startB2buaNode(options: {
   rtpenginePortOffset?: number;
   env: Record<string, string>;
 }): Promise<B2buaNode> {
-  const env: Record<string, string> = {
-    SWITCHBOARD_B2BUA_MODE: 'all',
-    SWITCHBOARD_MEDIA_RELAY: options.relay,
-    ...options.env,
-  };
-  let engine: RtpengineProcess | undefined;
-  if (options.relay === 'builtin') {
-    const block = await allocatePorts(21);
-    const min = block + (block % 2);
-    Object.assign(env, {
-      SWITCHBOARD_MEDIA_ADDRESS: '127.0.0.1',
-      SWITCHBOARD_MEDIA_PORT_MIN: String(min),
-      SWITCHBOARD_MEDIA_PORT_MAX: String(min + 19),
-      SWITCHBOARD_MEDIA_WORKERS: '1',
-    });
-  } else {
-    if (!options.rtpengine) throw new Error('media.relay rtpengine needs the rtpengine binary');
-    const min = RTPENGINE_MEDIA_PORTS.min + (options.rtpenginePortOffset ?? 300);
-    engine = await startRtpengine(options.rtpengine, { portMin: min, portMax: min + 39 });
-    env['SWITCHBOARD_MEDIA_RTPENGINE'] = engine.ngAddress;
-  }
+  const media = await startMediaAnchor({
+    relay: options.relay,
+    ports: options.relay === 'builtin' ? 20 : 40,
+    rtpengine: options.rtpengine,
+    ...(options.rtpenginePortOffset === undefined ? {} : { rtpengineOffset: options.rtpenginePortOffset }),
+  });
+  const engine = media.engine;
+  const env = { SWITCHBOARD_B2BUA_MODE: 'all', ...options.env, ...media.env };
   const prepared = await prepareTrunkNode();
   let node: TrunkNode;
   try {
