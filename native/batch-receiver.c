@@ -63,6 +63,9 @@ typedef struct receiver {
   napi_ref callback;
   napi_ref meta_ref;
   napi_async_context context;
+  // Held from creation until libuv has closed both handles: a worker thread's environment waits
+  // for it before unloading this module, so no close callback runs in unmapped code.
+  napi_async_cleanup_hook_handle cleanup;
   uint8_t *meta;
   int epfd;
   int destroyed;
@@ -241,6 +244,7 @@ static void on_pause_end(uv_timer_t *timer) {
 static void free_receiver(uv_handle_t *handle) {
   receiver *r = handle->data;
   if (--r->open_handles == 0) {
+    napi_remove_async_cleanup_hook(r->cleanup);
     free(r->slots);
     free(r);
   }
@@ -259,7 +263,13 @@ static void teardown(receiver *r) {
   uv_close((uv_handle_t *)&r->pause, free_receiver);
 }
 
-static void on_env_exit(void *arg) { teardown(arg); }
+// The environment is going (a worker thread terminated, or the process exiting): close the
+// handles; free_receiver then tells node the cleanup is done. Nothing to do when destroyReceiver
+// already started it.
+static void on_env_exit(napi_async_cleanup_hook_handle handle, void *arg) {
+  (void)handle;
+  teardown(arg);
+}
 
 // destroyReceiver(handle): stops it and frees it once libuv has closed its handles; idempotent.
 // Its sockets stay open (closeFd closes them).
@@ -268,10 +278,7 @@ static napi_value destroy_receiver(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   receiver *r = receiver_arg(env, argv[0]);
-  if (r != NULL) {
-    napi_remove_env_cleanup_hook(env, on_env_exit, r);
-    teardown(r);
-  }
+  if (r != NULL) teardown(r);
   return NULL;
 }
 
@@ -382,7 +389,7 @@ static napi_value create_receiver(napi_env env, napi_callback_info info) {
   // The handles keep the loop alive only while sockets are registered (see keepAlive).
   uv_unref((uv_handle_t *)&r->poll);
   uv_unref((uv_handle_t *)&r->pause);
-  napi_add_env_cleanup_hook(env, on_env_exit, r);
+  napi_add_async_cleanup_hook(env, on_env_exit, r, &r->cleanup);
   CHECK(napi_create_external(env, r, NULL, NULL, &handle));
   CHECK(napi_create_array_with_length(env, 2, &out));
   CHECK(napi_set_element(env, out, 0, handle));
