@@ -108,7 +108,8 @@ function receiverReport(ssrc: number, about: number, lsr: number, dlsr: number):
   return b;
 }
 
-describe('built-in media relay over loopback', () => {
+// auto: the native batch module (recvmmsg/sendmmsg) where it is built; dgram: node:dgram sockets.
+describe.each(['auto', 'dgram'] as const)('built-in media relay over loopback (%s sockets)', (receiver) => {
   let relay: BuiltinMediaRelay;
   const events: MediaEvent[] = [];
   const phones: Phone[] = [];
@@ -124,6 +125,7 @@ describe('built-in media relay over loopback', () => {
       timeoutMs: 60_000,
       workers: 1,
       inline: true,
+      receiver,
     });
     relay.onEvent((e) => events.push(e));
   });

@@ -13,6 +13,11 @@ export interface RtpPortRangeOptions {
   receiveBufferSize?: number;
   /** How the sockets receive (default auto: the native batch receiver when built). */
   receiver?: ReceiverKind;
+  /**
+   * The batch receiver's pause after each wakeup, in ms (default 5: recording gathers bigger
+   * batches); 0 delivers at once, as relaying needs. node:dgram sockets ignore it.
+   */
+  coalesceMs?: number;
 }
 
 /** The sockets of one allocation; bound, not yet listened to. */
@@ -59,7 +64,7 @@ export class RtpPortRange {
     this.min = options.min + (options.min % 2);
     this.max = options.max;
     this.address = options.address ?? '0.0.0.0';
-    const binder = datagramBinder(options.receiver ?? 'auto');
+    const binder = datagramBinder(options.receiver ?? 'auto', options.coalesceMs);
     this.receiver = binder.kind;
     this.bind = binder.bind;
     this.receiveBufferSize = options.receiveBufferSize;

@@ -12,13 +12,22 @@ export class BatchReceiverUnavailableError extends Error {
   }
 }
 
-/** The binder for a receiver kind, and the kind `auto` resolved to. */
-export function datagramBinder(kind: ReceiverKind): { kind: 'batch' | 'dgram'; bind: DatagramBinder } {
+/**
+ * The binder for a receiver kind, and the kind `auto` resolved to. `coalesceMs` is the batch
+ * receiver's pause after each wakeup (default recording's 5 ms; a relay passes 0).
+ */
+export function datagramBinder(
+  kind: ReceiverKind,
+  coalesceMs?: number,
+): { kind: 'batch' | 'dgram'; bind: DatagramBinder } {
   if (kind === 'dgram') return { kind, bind: bindDgramSocket };
   const native = batchReceiverModule();
   if (native === undefined) {
     if (kind === 'batch') throw new BatchReceiverUnavailableError();
     return { kind: 'dgram', bind: bindDgramSocket };
   }
-  return { kind: 'batch', bind: (port, address, size) => bindBatchSocket(native, port, address, size) };
+  return {
+    kind: 'batch',
+    bind: (port, address, size) => bindBatchSocket(native, port, address, size, coalesceMs),
+  };
 }

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { ReceiverKind } from '../../udp/index.js';
 import { type EnginesOptions, InlineEngines, WorkerEngines } from './engines.js';
 import { BuiltinMediaRelay } from './relay.js';
 
@@ -20,6 +21,8 @@ export interface BuiltinRelayConfig {
    */
   inline?: boolean;
   now?: () => number;
+  /** How the relay's sockets receive and send (default auto: the native batch module when built). */
+  receiver?: ReceiverKind;
 }
 
 /** A built-in relay with its engines on worker threads (or inline), events wired to it. */
@@ -33,6 +36,7 @@ export function createBuiltinMediaRelay(config: BuiltinRelayConfig): BuiltinMedi
     count: config.workers,
     onEvent: (event) => relay?.dispatch(event),
   };
+  if (config.receiver !== undefined) options.receiver = config.receiver;
   const script = new URL('./worker.js', import.meta.url);
   const inline = config.inline ?? !existsSync(fileURLToPath(script));
   const engines = inline ? new InlineEngines(options, config.now) : new WorkerEngines(options, script);

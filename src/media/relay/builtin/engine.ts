@@ -44,7 +44,11 @@ export class RelayEngine implements EndpointHost {
       min: options.portMin,
       max: options.portMax,
       address: options.address,
-      receiver: 'dgram',
+      // The native batch module (recvmmsg per wakeup, sendmmsg per event-loop turn) when built, with
+      // no receive pause: a relayed packet must not wait. IPv6 stays on node:dgram, whose udp6
+      // sockets are dual-stack (IPv4 peers reach an address like ::).
+      receiver: options.address.includes(':') ? 'dgram' : (options.receiver ?? 'auto'),
+      coalesceMs: 0,
       receiveBufferSize: 1 << 20,
     });
     this.watch = new TimeoutWatch(options.timeoutMs);

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import type { ReceiverKind } from '../../udp/index.js';
 import type { MediaEvent } from '../types.js';
 import { RelayEngine } from './engine.js';
 import type { WorkerMessage, WorkerOptions, WorkerRequest } from './protocol.js';
@@ -18,6 +19,8 @@ export interface EnginesOptions {
   timeoutMs: number;
   /** Engines to run; 0: one per core. */
   count: number;
+  /** How the engines' sockets receive and send (default auto: the native batch module when built). */
+  receiver?: ReceiverKind;
   onEvent: (event: MediaEvent) => void;
 }
 
@@ -41,6 +44,15 @@ export function portSlices(
   });
 }
 
+function engineOptions(options: EnginesOptions): Omit<WorkerOptions, 'portMin' | 'portMax'> {
+  const out: Omit<WorkerOptions, 'portMin' | 'portMax'> = {
+    address: options.address,
+    timeoutMs: options.timeoutMs,
+  };
+  if (options.receiver !== undefined) out.receiver = options.receiver;
+  return out;
+}
+
 function engineCount(count: number): number {
   return count > 0 ? count : availableParallelism();
 }
@@ -56,7 +68,7 @@ export class WorkerEngines implements RelayEngines {
   constructor(options: EnginesOptions, script: URL = new URL('./worker.js', import.meta.url)) {
     this.size = engineCount(options.count);
     this.workers = portSlices(options.portMin, options.portMax, this.size).map((slice) => {
-      const data: WorkerOptions = { ...slice, address: options.address, timeoutMs: options.timeoutMs };
+      const data: WorkerOptions = { ...slice, ...engineOptions(options) };
       const worker = new Worker(script, { workerData: data });
       worker.on('message', (message: WorkerMessage) => {
         if (message.kind === 'event') {
@@ -108,12 +120,7 @@ export class InlineEngines implements RelayEngines {
   constructor(options: EnginesOptions, now: () => number = Date.now) {
     this.size = engineCount(options.count);
     this.engines = portSlices(options.portMin, options.portMax, this.size).map(
-      (slice) =>
-        new RelayEngine(
-          { ...slice, address: options.address, timeoutMs: options.timeoutMs },
-          options.onEvent,
-          now,
-        ),
+      (slice) => new RelayEngine({ ...slice, ...engineOptions(options) }, options.onEvent, now),
     );
   }
 

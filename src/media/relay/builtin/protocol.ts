@@ -4,6 +4,7 @@
  * and packets for that side leave from it (symmetric RTP).
  */
 import type { SrtpSuite } from '../../srtp/index.js';
+import type { ReceiverKind } from '../../udp/index.js';
 import type { MediaEvent } from '../types.js';
 import type { Address } from './latching.js';
 
@@ -81,4 +82,6 @@ export interface WorkerOptions {
   portMax: number;
   address: string;
   timeoutMs: number;
+  /** How the relay's sockets receive and send (default auto: the native batch module when built). */
+  receiver?: ReceiverKind;
 }
