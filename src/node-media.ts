@@ -50,7 +50,11 @@ function registerRelayMetrics(metrics: MetricsRegistry, relay: BuiltinMediaRelay
     });
     return reading;
   };
-  const seen = { packets: 0, bytes: 0, dropped: { source: 0, malformed: 0, unrouted: 0, send: 0, srtp: 0 } };
+  const seen = {
+    packets: 0,
+    bytes: 0,
+    dropped: { source: 0, malformed: 0, unrouted: 0, send: 0, srtp: 0, stun: 0, dtls: 0, consent: 0 },
+  };
   metrics.gauge({
     name: 'media_sessions',
     help: 'Calls the built-in media relay holds',
@@ -86,7 +90,7 @@ function registerRelayMetrics(metrics: MetricsRegistry, relay: BuiltinMediaRelay
   });
   metrics.counter({
     name: 'media_packets_dropped_total',
-    help: 'Datagrams the built-in media relay dropped, by reason (source: not the latched sender; malformed: not RTP/RTCP; unrouted: the other side has no address yet; send: socket error; srtp: SRTP/SRTCP failing authentication, replayed or without agreed keys)',
+    help: 'Datagrams the built-in media relay dropped, by reason (source: not the latched sender; malformed: not RTP/RTCP; unrouted: the other side has no address yet; send: socket error; srtp: SRTP/SRTCP failing authentication, replayed or without agreed keys; stun: ICE checks without valid credentials; dtls: DTLS garbage or not from the ICE-chosen address; consent: towards a WebRTC side without ICE consent)',
     labelNames: ['reason'],
     async collect() {
       const now = (await read()).dropped;

@@ -86,6 +86,14 @@ export interface MediaStreamStatistics {
   dropped?: number;
   /** SRTP/SRTCP from this side the relay refused (RFC 3711 §3.3), when the side speaks SRTP (built-in relay). */
   srtp?: { authFailures: number; replays: number; malformed: number };
+  /** A WebRTC side's transport (built-in relay): DTLS state, ICE consent and chosen address, refusals. */
+  webrtc?: {
+    dtls: 'new' | 'connected' | 'failed';
+    consent: boolean;
+    selected?: string;
+    stunRefused: number;
+    dtlsDropped: number;
+  };
   /** The address the relay latched to, `ip:port`. */
   latchedTo?: string;
   /** Milliseconds since the epoch of the last packet received. */
@@ -121,7 +129,9 @@ export type MediaEvent =
   /** An RFC 4733 telephone-event ended (its end bit seen). */
   | { type: 'media.dtmf'; callId: string; fromTag: string; at: number; digit: string; durationMs: number }
   /** The relay's source for a side changed (latching or re-latching). */
-  | { type: 'media.latched'; callId: string; fromTag: string; at: number; address: string };
+  | { type: 'media.latched'; callId: string; fromTag: string; at: number; address: string }
+  /** A WebRTC side sent no valid ICE check for the consent timeout (RFC 7675 §5.1): nothing more is sent to it. */
+  | { type: 'media.consent-lost'; callId: string; fromTag: string; at: number };
 
 export type MediaEventListener = (event: MediaEvent) => void;
 

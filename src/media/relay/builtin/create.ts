@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { createDtlsCertificate, type DtlsCertificate } from '../../dtls/index.js';
 import type { ReceiverKind } from '../../udp/index.js';
 import { type EnginesOptions, InlineEngines, WorkerEngines } from './engines.js';
 import { BuiltinMediaRelay } from './relay.js';
@@ -23,6 +24,10 @@ export interface BuiltinRelayConfig {
   now?: () => number;
   /** How the relay's sockets receive and send (default auto: the native batch module when built). */
   receiver?: ReceiverKind;
+  /** RFC 7675 consent timeout of WebRTC sides, ms (media.consentTimeout); default 30 000. */
+  consentMs?: number;
+  /** The DTLS certificate for WebRTC sides; default: an ECDSA P-256 self-signed one made now. */
+  certificate?: Promise<DtlsCertificate>;
 }
 
 /** A built-in relay with its engines on worker threads (or inline), events wired to it. */
@@ -40,9 +45,14 @@ export function createBuiltinMediaRelay(config: BuiltinRelayConfig): BuiltinMedi
   const script = new URL('./worker.js', import.meta.url);
   const inline = config.inline ?? !existsSync(fileURLToPath(script));
   const engines = inline ? new InlineEngines(options, config.now) : new WorkerEngines(options, script);
+  // One certificate per node, made at start (RFC 8827 §6.5); its fingerprint goes in every WebRTC SDP.
+  const certificate = config.certificate ?? createDtlsCertificate();
+  certificate.catch(() => undefined); // Reported to the first WebRTC offer that needs it.
   relay = new BuiltinMediaRelay({
     advertisedAddress: config.advertisedAddress ?? config.address,
     engines,
+    certificate,
+    ...(config.consentMs === undefined ? {} : { consentMs: config.consentMs }),
     ...(config.now === undefined ? {} : { now: config.now }),
   });
   return relay;

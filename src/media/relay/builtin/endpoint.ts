@@ -1,18 +1,24 @@
+import type { DtlsCertificate, SrtpKeyPair } from '../../dtls/index.js';
 import { RtpStreamStatistics } from '../../rtp/index.js';
 import type { SendingDatagramSocket, SourceKey } from '../../udp/index.js';
+import { demultiplex } from './demux.js';
 import { DtmfDetector } from './dtmf.js';
 import { type Address, Latch } from './latching.js';
-import type { ComponentStats, EndpointConfig, EndpointStats } from './protocol.js';
+import type { ComponentStats, DropReason, EndpointConfig, EndpointStats } from './protocol.js';
 import { parseRtcp } from './rtcp.js';
 import { EndpointSrtpContext } from './srtp-context.js';
+import { WebRtcTransport } from './webrtc-transport.js';
 
 /** What an endpoint reports to its engine. */
 export interface EndpointHost {
   endpoint(id: number): Endpoint | undefined;
   relayed(bytes: number): void;
-  dropped(reason: 'source' | 'malformed' | 'unrouted' | 'srtp'): void;
+  dropped(reason: Exclude<DropReason, 'send'>): void;
   dtmf(endpoint: Endpoint, digit: string, durationMs: number, at: number): void;
   latched(endpoint: Endpoint, address: Address, at: number): void;
+  /** The node's DTLS certificate (WebRTC sides), once made. */
+  certificate(): Pick<DtlsCertificate, 'certPem' | 'keyPem'> | undefined;
+  now(): number;
 }
 
 class Component {
@@ -54,6 +60,8 @@ export class Endpoint {
   private reportedMos: number | undefined;
   /** Only for a side speaking SRTP; plain RTP never touches it. */
   private srtp: EndpointSrtpContext | undefined;
+  /** Only for a WebRTC side: ICE-lite, consent, DTLS-SRTP, all on the RTP port (rtcp-mux). */
+  private webrtc: WebRtcTransport | undefined;
 
   constructor(
     readonly id: number,
@@ -67,15 +75,87 @@ export class Endpoint {
     this.rtp = new Component(config.rtp, config.latch, rtpSocket);
     this.rtcp = new Component(config.rtcp, config.latch, rtcpSocket);
     this.srtp = EndpointSrtpContext.update(undefined, config.srtp);
-    rtpSocket.listen((data, source, at) => this.onRtp(data, source, at));
+    rtpSocket.listen((data, source, at) => this.onMuxed(data, source, at));
     rtcpSocket.listen((data, source, at) => this.onRtcp(data, source, at));
   }
 
   configure(config: EndpointConfig): void {
     this.config = config;
+    if (config.webrtc !== undefined) {
+      // ICE chooses the address (RFC 8445), not the SDP; keys come from DTLS (RFC 5764), not SDP.
+      if (this.webrtc === undefined) {
+        this.webrtc = new WebRtcTransport(config.webrtc, this.webRtcHost());
+        this.rtp.latch.update(undefined, true);
+        this.rtcp.latch.update(undefined, true);
+      } else this.webrtc.update(config.webrtc);
+      return;
+    }
+    this.webrtc?.close();
+    this.webrtc = undefined;
     this.rtp.latch.update(config.rtp, config.latch);
     this.rtcp.latch.update(config.rtcp, config.latch);
     this.srtp = EndpointSrtpContext.update(this.srtp, config.srtp);
+  }
+
+  private webRtcHost() {
+    return {
+      send: (data: Buffer, to: Address) => this.rtpSocket.send(data, to.port, to.address),
+      describe: (source: SourceKey) => this.rtpSocket.describe(source),
+      nominate: (source: SourceKey, at: number) => {
+        this.rtp.latch.nominate(source);
+        this.rtcp.latch.nominate(source);
+        this.host.latched(this, this.rtp.latch.latchedTo!, at);
+      },
+      keys: (keys: SrtpKeyPair) => {
+        this.srtp = EndpointSrtpContext.update(undefined, {
+          suite: 'AES_CM_128_HMAC_SHA1_80',
+          receive: keys.receive,
+          send: keys.send,
+        });
+      },
+      dropped: (reason: 'stun' | 'dtls') => this.host.dropped(reason),
+      certificate: () => this.host.certificate(),
+    };
+  }
+
+  /** Consent lost (RFC 7675 §5.2) on a WebRTC side: reported once per loss. */
+  consentExpired(now: number): boolean {
+    return this.webrtc?.consent.justExpired(now) ?? false;
+  }
+
+  /** Releases what the endpoint holds besides its sockets (a DTLS association). */
+  close(): void {
+    this.webrtc?.close();
+    this.webrtc = undefined;
+  }
+
+  /**
+   * The RTP port. A WebRTC side multiplexes STUN, DTLS, SRTP and SRTCP on it (RFC 7983 §7,
+   * rtcp-mux RFC 5761 §4); another side sends only RTP there.
+   */
+  private onMuxed(data: Buffer, source: SourceKey, at: number): void {
+    const webrtc = this.webrtc;
+    if (webrtc === undefined) {
+      this.onRtp(data, source, at);
+      return;
+    }
+    switch (demultiplex(data)) {
+      case 'stun':
+        webrtc.stun(data, source, at);
+        return;
+      case 'dtls':
+        webrtc.dtlsRecord(data, source);
+        return;
+      case 'rtp':
+        this.onRtp(data, source, at);
+        return;
+      case 'rtcp':
+        this.onRtcp(data, source, at);
+        return;
+      default:
+        this.rtp.dropped++;
+        this.host.dropped('malformed');
+    }
   }
 
   /** Sends that failed on this endpoint's sockets (node:dgram reports them as socket errors). */
@@ -88,6 +168,13 @@ export class Endpoint {
   }
 
   private accept(component: Component, source: SourceKey, at: number): boolean {
+    if (this.webrtc !== undefined) {
+      // RFC 8445 §7.3: media only on the pair ICE validated; nothing is learnt from media itself.
+      if (source === this.webrtc.selected) return true;
+      component.dropped++;
+      this.host.dropped('source');
+      return false;
+    }
     const verdict = component.latch.check(source, at);
     if (verdict === 'drop') {
       component.dropped++;
@@ -183,9 +270,15 @@ export class Endpoint {
 
   private forward(data: Buffer, rtcp: boolean): Endpoint | undefined {
     const peer = this.config.peer === undefined ? undefined : this.host.endpoint(this.config.peer);
-    const to = peer === undefined ? undefined : (rtcp ? peer.rtcp : peer.rtp).latch.destination;
+    const muxed = peer?.webrtc !== undefined;
+    const to = peer === undefined ? undefined : (rtcp && !muxed ? peer.rtcp : peer.rtp).latch.destination;
     if (peer === undefined || to === undefined) {
       this.host.dropped('unrouted');
+      return undefined;
+    }
+    // RFC 7675 §5.2: without consent from a WebRTC side nothing is sent to it.
+    if (muxed && !peer.webrtc!.consent.granted(this.host.now())) {
+      this.host.dropped('consent');
       return undefined;
     }
     const out =
@@ -194,7 +287,7 @@ export class Endpoint {
       this.host.dropped('srtp');
       return undefined;
     }
-    (rtcp ? peer.rtcpSocket : peer.rtpSocket).send(out, to.port, to.address);
+    (rtcp && !muxed ? peer.rtcpSocket : peer.rtpSocket).send(out, to.port, to.address);
     this.host.relayed(out.length);
     return peer;
   }
@@ -217,6 +310,7 @@ export class Endpoint {
     if (this.config.label !== undefined) out.label = this.config.label;
     if (this.rttMs !== undefined) out.rttMs = this.rttMs;
     if (this.reportedMos !== undefined) out.reportedMos = this.reportedMos;
+    if (this.webrtc !== undefined) out.webrtc = this.webrtc.stats(this.host.now());
     return out;
   }
 }

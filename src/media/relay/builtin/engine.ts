@@ -1,8 +1,9 @@
+import type { DtlsCertificate } from '../../dtls/index.js';
 import { canSend, type RtpPortAllocation, RtpPortRange } from '../../udp/index.js';
 import type { MediaEvent } from '../types.js';
 import { Endpoint, type EndpointHost } from './endpoint.js';
 import type { Address } from './latching.js';
-import type { EndpointConfig, EndpointStats, RelayCounters, WorkerOptions } from './protocol.js';
+import type { DropReason, EndpointConfig, EndpointStats, RelayCounters, WorkerOptions } from './protocol.js';
 import { TimeoutWatch } from './timeout-watch.js';
 
 const UNCONFIGURED: EndpointConfig = {
@@ -31,14 +32,15 @@ export class RelayEngine implements EndpointHost {
   private readonly totals: RelayCounters = {
     packets: 0,
     bytes: 0,
-    dropped: { source: 0, malformed: 0, unrouted: 0, send: 0, srtp: 0 },
+    dropped: { source: 0, malformed: 0, unrouted: 0, send: 0, srtp: 0, stun: 0, dtls: 0, consent: 0 },
     endpoints: 0,
   };
+  private dtlsCertificate: Pick<DtlsCertificate, 'certPem' | 'keyPem'> | undefined;
 
   constructor(
     options: WorkerOptions,
     private readonly emit: (event: MediaEvent) => void,
-    private readonly now: () => number = Date.now,
+    private readonly clock: () => number = Date.now,
   ) {
     this.range = new RtpPortRange({
       min: options.portMin,
@@ -82,11 +84,16 @@ export class RelayEngine implements EndpointHost {
     return { ...this.totals, dropped: { ...this.totals.dropped, send }, endpoints: this.endpoints.size };
   }
 
+  /** The node's DTLS certificate for WebRTC sides (RFC 5763 §5: one identity, its fingerprint in SDP). */
+  setCertificate(certPem: string, keyPem: string): void {
+    this.dtlsCertificate = { certPem, keyPem };
+  }
+
   configure(id: number, config: EndpointConfig): void {
     const entry = this.endpoints.get(id);
     if (entry === undefined) throw new Error(`no relay endpoint ${id}`);
     entry.endpoint.configure(config);
-    this.watch.open(config.callId, this.now());
+    this.watch.open(config.callId, this.clock());
   }
 
   stats(ids: number[]): EndpointStats[] {
@@ -105,6 +112,7 @@ export class RelayEngine implements EndpointHost {
         const entry = this.endpoints.get(id);
         if (entry === undefined) return undefined;
         this.endpoints.delete(id);
+        entry.endpoint.close();
         this.releasedSendErrors += entry.endpoint.sendErrors;
         calls.add(entry.endpoint.config.callId);
         return entry.allocation.release();
@@ -128,13 +136,22 @@ export class RelayEngine implements EndpointHost {
       const callId = endpoint.config.callId;
       last.set(callId, Math.max(last.get(callId) ?? 0, endpoint.lastPacketAt));
     }
-    const now = this.now();
+    const now = this.clock();
     for (const { callId, idleMs } of this.watch.check(now, (id) => last.get(id) ?? 0)) {
       this.emit({ type: 'media.timeout', callId, at: now, idleMs });
+    }
+    for (const { endpoint } of this.endpoints.values()) {
+      if (endpoint.consentExpired(now)) {
+        const { callId, fromTag } = endpoint.config;
+        this.emit({ type: 'media.consent-lost', callId, fromTag, at: now });
+      }
     }
   }
 
   // EndpointHost
+  now(): number {
+    return this.clock();
+  }
   endpoint(id: number): Endpoint | undefined {
     return this.endpoints.get(id)?.endpoint;
   }
@@ -142,8 +159,11 @@ export class RelayEngine implements EndpointHost {
     this.totals.packets++;
     this.totals.bytes += bytes;
   }
-  dropped(reason: 'source' | 'malformed' | 'unrouted' | 'srtp'): void {
+  dropped(reason: Exclude<DropReason, 'send'>): void {
     this.totals.dropped[reason]++;
+  }
+  certificate(): Pick<DtlsCertificate, 'certPem' | 'keyPem'> | undefined {
+    return this.dtlsCertificate;
   }
   dtmf(endpoint: Endpoint, digit: string, durationMs: number, at: number): void {
     const { callId, fromTag } = endpoint.config;

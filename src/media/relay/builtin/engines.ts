@@ -137,6 +137,8 @@ export class InlineEngines implements RelayEngines {
         return e.release(request.ids);
       case 'counters':
         return e.counters;
+      case 'certificate':
+        return e.setCertificate(request.certPem, request.keyPem);
       case 'close':
         return e.close();
     }

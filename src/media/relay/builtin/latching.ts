@@ -80,6 +80,18 @@ export class Latch {
     return sameAddress && samePort ? 3 : sameAddress ? 2 : samePort ? 1 : 0;
   }
 
+  /**
+   * ICE chose this source (a valid check, or USE-CANDIDATE, RFC 8445 §7.3.1.5): latch to it at
+   * once and keep it, whatever its rank.
+   */
+  nominate(key: SourceKey): void {
+    if (key === this.latchedKey) return;
+    this.latchedKey = key;
+    this.latched = this.describe(key);
+    this.latchedRank = Number.POSITIVE_INFINITY;
+    this.learningUntil = 0;
+  }
+
   /** Decides on a packet from the source `key` received at `nowMs`. */
   check(key: SourceKey, nowMs: number): LatchVerdict {
     if (!this.enabled) return 'accept';

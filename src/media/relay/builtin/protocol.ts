@@ -22,6 +22,34 @@ export interface EndpointConfig {
   eventPayloads: number[];
   /** This side speaks SRTP (RFC 3711, SDES keys): decrypt what arrives, encrypt what goes to it. */
   srtp?: EndpointSrtp;
+  /** This side is WebRTC: ICE-lite, DTLS-SRTP (keys from the handshake, not SDP), rtcp-mux. */
+  webrtc?: EndpointWebRtc;
+}
+
+/** A WebRTC side's ICE credentials and DTLS peer, from the SDP exchanged with it. */
+export interface EndpointWebRtc {
+  /** Ours (a=ice-ufrag/a=ice-pwd in the SDP we sent it). */
+  iceUfrag: string;
+  icePwd: string;
+  /** Its a=ice-ufrag, when its SDP came. */
+  remoteUfrag?: string;
+  /** Its a=fingerprint (`sha-256 AB:...`): its DTLS certificate must match (RFC 5763 §5). */
+  remoteFingerprint?: string;
+  /** No valid check for this long: consent lost (RFC 7675 §5.1), nothing more is sent. */
+  consentMs: number;
+}
+
+/** A WebRTC side's transport state. */
+export interface WebRtcStats {
+  dtls: 'new' | 'connected' | 'failed';
+  /** A valid ICE check came within the consent timeout. */
+  consent: boolean;
+  /** The address ICE chose, `ip:port`. */
+  selected?: string;
+  /** STUN refused: bad credentials or integrity (answered 400/401), malformed or no fingerprint. */
+  stunRefused: number;
+  /** DTLS dropped: not from the ICE-chosen address, garbage, or a failed handshake. */
+  dtlsDropped: number;
 }
 
 /** Master key and salt per direction; a missing one means that direction's packets are dropped (keys not agreed yet). */
@@ -55,13 +83,27 @@ export interface EndpointStats {
   rttMs?: number;
   /** From this side's RTCP XR VoIP metrics (RFC 3611 §4.7) when it sends them. */
   reportedMos?: number;
+  webrtc?: WebRtcStats;
 }
+
+export type DropReason = 'source' | 'malformed' | 'unrouted' | 'send' | 'srtp' | 'stun' | 'dtls' | 'consent';
+
+export const DROP_REASONS: readonly DropReason[] = [
+  'source',
+  'malformed',
+  'unrouted',
+  'send',
+  'srtp',
+  'stun',
+  'dtls',
+  'consent',
+];
 
 export interface RelayCounters {
   packets: number;
   bytes: number;
-  /** Dropped datagrams by reason: source (not the latched sender), malformed, unrouted (no peer address), send (socket error), srtp (SRTP/SRTCP failing authentication or replayed, RFC 3711 §3.3). */
-  dropped: Record<'source' | 'malformed' | 'unrouted' | 'send' | 'srtp', number>;
+  /** Dropped datagrams by reason: source (not the latched sender), malformed, unrouted (no peer address), send (socket error), srtp (SRTP/SRTCP failing authentication or replayed, RFC 3711 §3.3), stun (ICE checks without valid credentials, RFC 8445 §7.3), dtls (DTLS garbage or not from the ICE-chosen address), consent (towards a WebRTC side without ICE consent, RFC 7675). */
+  dropped: Record<DropReason, number>;
   endpoints: number;
 }
 
@@ -71,6 +113,8 @@ export type WorkerRequest =
   | { op: 'stats'; ids: number[] }
   | { op: 'release'; ids: number[] }
   | { op: 'counters' }
+  /** The node's DTLS certificate, for WebRTC sides (made once on the signalling thread). */
+  | { op: 'certificate'; certPem: string; keyPem: string }
   | { op: 'close' };
 
 export type WorkerMessage =

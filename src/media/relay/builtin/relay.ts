@@ -1,3 +1,4 @@
+import type { DtlsCertificate } from '../../dtls/index.js';
 import { rewriteSdp, type SdpStream, sdpStreams } from '../sdp/rewrite.js';
 import type {
   MediaAnswerRequest,
@@ -24,6 +25,15 @@ import {
   towards,
 } from './sdes.js';
 import { sessionStatistics } from './statistics.js';
+import {
+  endpointWebRtc,
+  type StreamWebRtc,
+  WEBRTC,
+  webRtcAttributes,
+  webRtcFromAnswer,
+  webRtcFromOffer,
+  webRtcTowards,
+} from './webrtc.js';
 
 interface Leg {
   tag: string;
@@ -37,6 +47,8 @@ interface Leg {
   peer?: string;
   /** Per m= section: its profile and SDES keys (RFC 4568) when it speaks RTP/SAVP. */
   sdes: StreamSdes[];
+  /** Per m= section: ICE and DTLS state when this side is WebRTC (UDP/TLS/RTP/SAVPF). */
+  webrtc: Array<StreamWebRtc | undefined>;
 }
 
 interface Session {
@@ -54,6 +66,10 @@ export interface BuiltinMediaRelayOptions {
   advertisedAddress: string;
   engines: RelayEngines;
   now?: () => number;
+  /** The node's DTLS certificate (made at start) for WebRTC sides; without it WebRTC is refused. */
+  certificate?: Promise<DtlsCertificate>;
+  /** RFC 7675 consent timeout for WebRTC sides, ms; default 30 000. */
+  consentMs?: number;
 }
 
 /**
@@ -68,6 +84,8 @@ export class BuiltinMediaRelay implements MediaRelay {
   private readonly now: () => number;
   private nextEngine = 0;
   private closed = false;
+  /** The certificate, once handed to every engine. */
+  private dtls: Promise<DtlsCertificate> | undefined;
 
   constructor(private readonly options: BuiltinMediaRelayOptions) {
     this.now = options.now ?? Date.now;
@@ -99,18 +117,25 @@ export class BuiltinMediaRelay implements MediaRelay {
         this.update(offerer, request, streams);
         const where = `call ${request.callId}: offer from ${request.fromTag}`;
         offerer.sdes = streams.map((s, i) => fromOffer(s, offerer.sdes[i], `${where}, m= line ${i + 1}`));
+        offerer.webrtc = streams.map((s, i) =>
+          webRtcFromOffer(s, offerer.webrtc[i], i, `${where}, m= line ${i + 1}`),
+        );
         other.sdes = streams.map((s, i) =>
           s.disabled
             ? { profile: s.profile, srtp: false, local: [] }
             : towards(request.transport ?? s.profile, other.sdes[i]),
         );
+        other.webrtc = streams.map((s, i) =>
+          s.disabled ? undefined : webRtcTowards(request.transport ?? s.profile, other.webrtc[i], i),
+        );
+        const fingerprint = await this.certificateFor(offerer, other);
         offerer.peer = other.tag;
         other.peer = offerer.tag;
         await this.ensureEndpoints(session, offerer, streams.length);
         await this.ensureEndpoints(session, other, streams.length);
         await this.configure(session, offerer);
         await this.configure(session, other);
-        return { sdp: this.rewrite(request, streams, other) };
+        return { sdp: this.rewrite(request, streams, other, fingerprint) };
       } catch (error) {
         if (existing === undefined) await this.drop(session);
         throw error;
@@ -145,13 +170,17 @@ export class BuiltinMediaRelay implements MediaRelay {
       this.update(answerer, request, streams);
       const where = `call ${request.callId}: answer from ${request.toTag}`;
       answerer.sdes = streams.map((s, i) => fromAnswer(s, answerer.sdes[i], `${where}, m= line ${i + 1}`));
+      answerer.webrtc = streams.map((s, i) =>
+        webRtcFromAnswer(s, answerer.webrtc[i], `${where}, m= line ${i + 1}`),
+      );
+      const fingerprint = await this.certificateFor(answerer, offerer);
       answerer.peer = offerer.tag;
       offerer.peer = answerer.tag;
       await this.ensureEndpoints(session, answerer, streams.length);
       await this.ensureEndpoints(session, offerer, streams.length);
       await this.configure(session, answerer);
       await this.configure(session, offerer);
-      return { sdp: this.rewrite(request, streams, offerer) };
+      return { sdp: this.rewrite(request, streams, offerer, fingerprint) };
     });
   }
 
@@ -217,7 +246,7 @@ export class BuiltinMediaRelay implements MediaRelay {
     const sum: RelayCounters & { sessions: number } = {
       packets: 0,
       bytes: 0,
-      dropped: { source: 0, malformed: 0, unrouted: 0, send: 0, srtp: 0 },
+      dropped: { source: 0, malformed: 0, unrouted: 0, send: 0, srtp: 0, stun: 0, dtls: 0, consent: 0 },
       endpoints: 0,
       sessions: this.sessions.size,
     };
@@ -240,9 +269,14 @@ export class BuiltinMediaRelay implements MediaRelay {
 
   private parse(request: MediaOfferRequest): SdpStream[] {
     if (this.closed) throw new MediaRelayError('media relay closed', 'failed');
-    if (request.transport !== undefined && request.transport !== AVP && request.transport !== SAVP) {
+    if (
+      request.transport !== undefined &&
+      request.transport !== AVP &&
+      request.transport !== SAVP &&
+      request.transport !== WEBRTC
+    ) {
       throw new MediaRelayError(
-        `the built-in relay carries RTP/AVP and RTP/SAVP (SDES) only, not ${request.transport} (WebRTC is not built yet)`,
+        `the built-in relay carries RTP/AVP, RTP/SAVP (SDES) and UDP/TLS/RTP/SAVPF (WebRTC), not ${request.transport}`,
         'unsupported',
       );
     }
@@ -278,7 +312,7 @@ export class BuiltinMediaRelay implements MediaRelay {
   private leg(session: Session, tag: string): Leg {
     let leg = session.legs.get(tag);
     if (leg === undefined) {
-      leg = { tag, endpoints: [], streams: [], latch: true, sdes: [] };
+      leg = { tag, endpoints: [], streams: [], latch: true, sdes: [], webrtc: [] };
       session.legs.set(tag, leg);
     }
     return leg;
@@ -332,16 +366,61 @@ export class BuiltinMediaRelay implements MediaRelay {
       if (own?.rtcp !== undefined) config.rtcp = own.rtcp;
       const srtp = endpointSrtp(leg.sdes[i]);
       if (srtp !== undefined) config.srtp = srtp;
+      const webrtc = endpointWebRtc(leg.webrtc[i], this.options.consentMs ?? 30_000);
+      if (webrtc !== undefined) config.webrtc = webrtc;
       await this.options.engines.request(session.engine, { op: 'configure', id: endpoint.id, config });
     }
   }
 
-  private rewrite(request: MediaOfferRequest, streams: SdpStream[], to: Leg): string {
+  /**
+   * The node's certificate fingerprint when either leg has a WebRTC section, handing the
+   * certificate to the engines the first time; undefined when neither has one.
+   */
+  private async certificateFor(...legs: Leg[]): Promise<string | undefined> {
+    if (!legs.some((leg) => leg.webrtc.some((w) => w !== undefined))) return undefined;
+    const made = this.options.certificate;
+    if (made === undefined)
+      throw new MediaRelayError(
+        'WebRTC media needs the relay’s DTLS certificate, which this relay was not given',
+        'unsupported',
+      );
+    this.dtls ??= made.then(async (certificate) => {
+      await Promise.all(
+        Array.from({ length: this.options.engines.size }, (_, i) =>
+          this.options.engines.request(i, {
+            op: 'certificate',
+            certPem: certificate.certPem,
+            keyPem: certificate.keyPem,
+          }),
+        ),
+      );
+      return certificate;
+    });
+    try {
+      return (await this.dtls).fingerprint;
+    } catch (error) {
+      this.dtls = undefined;
+      throw new MediaRelayError(
+        `could not make the relay's DTLS certificate: ${(error as Error).message}`,
+        'failed',
+      );
+    }
+  }
+
+  private rewrite(
+    request: MediaOfferRequest,
+    streams: SdpStream[],
+    to: Leg,
+    fingerprint: string | undefined,
+  ): string {
     const ports = streams.map((s, i) => (s.disabled ? 0 : (to.endpoints[i]?.port ?? 0)));
     return rewriteSdp(request.sdp, {
       address: this.options.advertisedAddress,
       ports,
       profiles: streams.map((_, i) => sdpProfile(to.sdes[i])),
+      webrtc: streams.map((_, i) =>
+        fingerprint === undefined ? undefined : webRtcAttributes(to.webrtc[i], fingerprint),
+      ),
       ...(request.codecs === undefined ? {} : { codecs: request.codecs }),
       ...(request.direction === undefined ? {} : { direction: request.direction }),
     });

@@ -27,6 +27,7 @@ function streams(e: EndpointStats): MediaStreamStatistics[] {
   if (e.reportedMos !== undefined) rtp.reportedMos = e.reportedMos;
   // One SRTP context per side covers RTP and SRTCP: reported once, on the RTP stream.
   if (e.srtp !== undefined) rtp.srtp = e.srtp;
+  if (e.webrtc !== undefined) rtp.webrtc = e.webrtc;
   if (e.rtp.latchedTo !== undefined) rtp.latchedTo = e.rtp.latchedTo;
   if (e.rtp.lastPacketAt !== undefined) rtp.lastPacketAt = e.rtp.lastPacketAt;
   const rtcp: MediaStreamStatistics = {

@@ -25,6 +25,8 @@ async function handle(request: WorkerRequest): Promise<unknown> {
       return engine.release(request.ids);
     case 'counters':
       return engine.counters;
+    case 'certificate':
+      return engine.setCertificate(request.certPem, request.keyPem);
     case 'close':
       await engine.close();
       return undefined;

@@ -18,6 +18,14 @@ export interface SdpStream {
   profile: string;
   /** Its a=crypto lines (RFC 4568), as written. */
   crypto: CryptoAttribute[];
+  /** ICE credentials (RFC 8839 §5.4), media level else session level. */
+  ice?: { ufrag: string; pwd: string };
+  /** a=fingerprint (RFC 8122), `sha-256 AB:...`, media level else session level. */
+  fingerprint?: string;
+  /** a=setup (RFC 4145 §4): who opens DTLS. */
+  setup?: string;
+  /** a=mid (RFC 5888). */
+  mid?: string;
 }
 
 function isUnspecified(ip: string): boolean {
@@ -59,6 +67,13 @@ export function sdpStreams(sdp: string): SdpStream[] {
       profile: String(media.protocol ?? ''),
       crypto: (media.crypto ?? []).map((c) => ({ ...c, id: Number(c.id) })),
     };
+    const ufrag = media.iceUfrag ?? session.iceUfrag;
+    const pwd = media.icePwd ?? session.icePwd;
+    if (ufrag !== undefined && pwd !== undefined) stream.ice = { ufrag: String(ufrag), pwd: String(pwd) };
+    const fingerprint = media.fingerprint ?? session.fingerprint;
+    if (fingerprint !== undefined) stream.fingerprint = `${fingerprint.type} ${fingerprint.hash}`;
+    if (media.setup !== undefined) stream.setup = media.setup;
+    if (media.mid !== undefined) stream.mid = String(media.mid);
     if (ip !== undefined && !isUnspecified(ip) && media.port > 0) {
       stream.rtp = { address: ip, port: media.port };
       // RFC 3605: a=rtcp names the RTCP port (and maybe address); else RTP port + 1 (RFC 3550 §11).
@@ -77,6 +92,78 @@ export interface RewriteOptions {
   direction?: 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
   /** Per m= section: the profile and a=crypto lines to put in (RFC 4568); undefined keeps the section's. */
   profiles?: ReadonlyArray<{ profile: string; crypto: CryptoAttribute[] } | undefined>;
+  /** Per m= section: the WebRTC attributes for a WebRTC receiver; undefined: a plain receiver. */
+  webrtc?: ReadonlyArray<WebRtcAttributes | undefined>;
+}
+
+/** What the relay writes for a WebRTC side (RFC 8829 §5, RFC 8839, RFC 8842, RFC 5761, RFC 8843). */
+export interface WebRtcAttributes {
+  ufrag: string;
+  pwd: string;
+  /** The node's certificate fingerprint, `sha-256 AB:...`. */
+  fingerprint: string;
+  setup: 'actpass' | 'passive';
+  mid: string;
+}
+
+/** Attributes only a WebRTC (DTLS-SRTP, ICE, BUNDLE) SDP carries: removed for a plain receiver. */
+const WEBRTC_ONLY = [
+  'fingerprint',
+  'setup',
+  'mid',
+  'msid',
+  'ssrcs',
+  'ssrcGroups',
+  'rtcpFb',
+  'ext',
+  'extmapAllowMixed',
+  'connectionType',
+] as const;
+
+type Session = ReturnType<typeof parse>;
+
+/** RFC 8445 §5.1.2.1 priority of the relay's one host candidate: type preference 126, component 1. */
+const HOST_PRIORITY = 2130706431;
+
+function writeWebRtc(
+  session: Session,
+  media: Media,
+  attrs: WebRtcAttributes,
+  address: string,
+  port: number,
+): void {
+  const m = media as unknown as Record<string, unknown>;
+  m.iceUfrag = attrs.ufrag;
+  m.icePwd = attrs.pwd;
+  const space = attrs.fingerprint.indexOf(' ');
+  m.fingerprint = { type: attrs.fingerprint.slice(0, space), hash: attrs.fingerprint.slice(space + 1) };
+  m.setup = attrs.setup;
+  m.mid = attrs.mid;
+  m.rtcpMux = 'rtcp-mux';
+  delete media.rtcp;
+  if (port > 0) {
+    m.candidates = [
+      {
+        foundation: '1',
+        component: 1,
+        transport: 'udp',
+        priority: HOST_PRIORITY,
+        ip: address,
+        port,
+        type: 'host',
+      },
+    ];
+    m.endOfCandidates = 'end-of-candidates';
+  }
+  // RFC 8445 §2.5: the relay is a lite agent.
+  (session as { icelite?: string }).icelite = 'ice-lite';
+}
+
+function stripWebRtc(session: Session, media: Media): void {
+  const m = media as unknown as Record<string, unknown>;
+  for (const key of WEBRTC_ONLY) delete m[key];
+  const s = session as unknown as Record<string, unknown>;
+  for (const key of ['fingerprint', 'groups', 'msidSemantic', 'setup', 'extmapAllowMixed']) delete s[key];
 }
 
 type Media = ReturnType<typeof parse>['media'][number];
@@ -117,7 +204,9 @@ export function rewriteSdp(sdp: string, options: RewriteOptions): string {
   delete (session as { iceUfrag?: string }).iceUfrag;
   delete (session as { icePwd?: string }).icePwd;
   if (options.direction !== undefined) delete (session as { direction?: string }).direction;
+  const mids: string[] = [];
   session.media.forEach((media, i) => {
+    const fromWebRtc = String(media.protocol ?? '').startsWith('UDP/TLS/');
     const port = options.ports[i] ?? 0;
     const disabled = media.port === 0 || port === 0;
     media.port = disabled ? 0 : port;
@@ -144,6 +233,17 @@ export function rewriteSdp(sdp: string, options: RewriteOptions): string {
       else delete media.crypto;
     }
     if (options.direction !== undefined) media.direction = options.direction;
+    const webrtc = options.webrtc?.[i];
+    if (webrtc !== undefined) {
+      if (fromWebRtc) stripWebRtc(session, media);
+      writeWebRtc(session, media, webrtc, options.address, media.port);
+      if (media.port > 0) mids.push(webrtc.mid);
+    } else if (fromWebRtc) stripWebRtc(session, media);
   });
+  // RFC 8843: one BUNDLE group of the WebRTC sections (one audio stream here).
+  if (mids.length > 0)
+    (session as { groups?: Array<{ type: string; mids: string }> }).groups = [
+      { type: 'BUNDLE', mids: mids.join(' ') },
+    ];
   return write(session);
 }

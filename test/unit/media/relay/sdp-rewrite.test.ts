@@ -34,6 +34,7 @@ describe('SDP as the relay reads it', () => {
       disabled: false,
       profile: 'RTP/AVP',
       crypto: [],
+      ice: { ufrag: 'abcd', pwd: '0123456789012345678901' },
     });
     expect(video).toMatchObject({ disabled: true });
     expect(video!.rtp).toBeUndefined();

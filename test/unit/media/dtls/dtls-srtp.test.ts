@@ -1,0 +1,128 @@
+import { describe, expect, it } from 'vitest';
+import {
+  createDtlsCertificate,
+  DTLS_SRTP_EXPORTER_LABEL,
+  DtlsClient,
+  DtlsSrtpServer,
+  dtlsSrtpKeys,
+  type SrtpKeyPair,
+} from '../../../../src/media/dtls/index.js';
+import { SrtpSession } from '../../../../src/media/srtp/index.js';
+
+describe('DTLS-SRTP key layout (RFC 5764 §4.2)', () => {
+  it('splits client key ‖ server key ‖ client salt ‖ server salt, each side receiving the other’s', () => {
+    const material = Uint8Array.from({ length: 60 }, (_, i) => i);
+    const server = dtlsSrtpKeys(material, 'server');
+    const client = dtlsSrtpKeys(material, 'client');
+    expect([...server.receive.key]).toEqual([...material.slice(0, 16)]);
+    expect([...server.send.key]).toEqual([...material.slice(16, 32)]);
+    expect([...server.receive.salt]).toEqual([...material.slice(32, 46)]);
+    expect([...server.send.salt]).toEqual([...material.slice(46, 60)]);
+    expect(client.send).toEqual(server.receive);
+    expect(client.receive).toEqual(server.send);
+    expect(() => dtlsSrtpKeys(material.slice(0, 59), 'server')).toThrow(/60 bytes/);
+  });
+});
+
+describe('DTLS-SRTP passive side over werift-dtls', () => {
+  it('completes a handshake with a DTLS client, checks its fingerprint, and exports matching SRTP keys', async () => {
+    const relayCert = await createDtlsCertificate();
+    const browserCert = await createDtlsCertificate('browser');
+    expect(relayCert.fingerprint).toMatch(/^sha-256 ([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
+    let serverKeys: SrtpKeyPair | undefined;
+    const errors: Error[] = [];
+    let deliverToClient: (d: Buffer) => void = () => undefined;
+    const server = new DtlsSrtpServer({
+      certificate: relayCert,
+      remoteFingerprint: browserCert.fingerprint,
+      send: (d) => setImmediate(() => deliverToClient(d)),
+      onKeys: (k) => {
+        serverKeys = k;
+      },
+      onError: (e) => errors.push(e),
+    });
+    const clientTransport = {
+      type: 'udp',
+      address: { address: '', family: 'IPv4', port: 0 },
+      closed: false,
+      onData: (_d: Buffer): void => undefined,
+      send: async (d: Buffer) => {
+        setImmediate(() => server.receive(d));
+      },
+      close: async () => undefined,
+    };
+    deliverToClient = (d) => clientTransport.onData(d);
+    const client = new DtlsClient({
+      transport: clientTransport as never,
+      cert: browserCert.certPem,
+      key: browserCert.keyPem,
+      signatureHash: { hash: 4, signature: 3 },
+      srtpProfiles: [1],
+    });
+    await client.connect();
+    const deadline = Date.now() + 5000;
+    while (serverKeys === undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(errors).toEqual([]);
+    const clientKeys = dtlsSrtpKeys(client.exportKeyingMaterial(DTLS_SRTP_EXPORTER_LABEL, 60), 'client');
+    expect(serverKeys).toBeDefined();
+    expect(Buffer.from(serverKeys!.receive.key)).toEqual(Buffer.from(clientKeys.send.key));
+    // What the client protects with its write key the relay unprotects with its receive key.
+    const rtp = Buffer.alloc(172, 0x55);
+    rtp[0] = 0x80;
+    rtp.writeUInt32BE(1234, 8);
+    const sent = new SrtpSession(
+      'AES_CM_128_HMAC_SHA1_80',
+      Buffer.from(clientKeys.send.key),
+      Buffer.from(clientKeys.send.salt),
+    ).protectRtp(rtp)!;
+    const got = new SrtpSession(
+      'AES_CM_128_HMAC_SHA1_80',
+      Buffer.from(serverKeys!.receive.key),
+      Buffer.from(serverKeys!.receive.salt),
+    ).unprotectRtp(sent);
+    expect(got).toEqual(rtp);
+    server.close();
+    client.close();
+  });
+
+  it('refuses a client whose certificate is not the one the SDP fingerprint names', async () => {
+    const relayCert = await createDtlsCertificate();
+    const browserCert = await createDtlsCertificate('browser');
+    const other = await createDtlsCertificate('impostor');
+    const errors: Error[] = [];
+    let keys = 0;
+    let deliverToClient: (d: Buffer) => void = () => undefined;
+    const server = new DtlsSrtpServer({
+      certificate: relayCert,
+      remoteFingerprint: other.fingerprint,
+      send: (d) => setImmediate(() => deliverToClient(d)),
+      onKeys: () => keys++,
+      onError: (e) => errors.push(e),
+    });
+    const transport = {
+      type: 'udp',
+      address: { address: '', family: 'IPv4', port: 0 },
+      closed: false,
+      onData: (_d: Buffer): void => undefined,
+      send: async (d: Buffer) => {
+        setImmediate(() => server.receive(d));
+      },
+      close: async () => undefined,
+    };
+    deliverToClient = (d) => transport.onData(d);
+    const client = new DtlsClient({
+      transport: transport as never,
+      cert: browserCert.certPem,
+      key: browserCert.keyPem,
+      signatureHash: { hash: 4, signature: 3 },
+      srtpProfiles: [1],
+    });
+    await client.connect();
+    const deadline = Date.now() + 3000;
+    while (errors.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(keys).toBe(0);
+    expect(errors[0]?.message).toMatch(/fingerprint/);
+    server.close();
+    client.close();
+  });
+});
