@@ -1,26 +1,11 @@
-import { createSocket, type Socket } from 'node:dgram';
 import { parse } from 'sdp-transform';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type BuiltinMediaRelay,
-  createBuiltinMediaRelay,
-  MediaRelayError,
-} from '../../src/media/relay/index.js';
-import { buildRtpPacket } from '../../src/media/rtp/index.js';
+import { type BuiltinMediaRelay, MediaRelayError } from '../../src/media/relay/index.js';
 import { newCrypto, parseCrypto, type SdesCrypto, SrtpSession } from '../../src/media/srtp/index.js';
-import { allocatePorts } from '../interop/ports.js';
+import { inlineRelay, voice as pcmu, phones, sleep, until } from './relay-loopback.js';
 
 // SDES-SRTP (RFC 4568 / RFC 3711) terminated in the built-in relay and bridged to plain RTP, over
 // loopback with the engine on the test's thread (worker threads run the same Endpoint code).
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
 
 const inline = (c: SdesCrypto) => Buffer.concat([c.key, c.salt]).toString('base64');
 
@@ -31,42 +16,8 @@ function sdp(port: number, profile: string, crypto: string[] = []): string {
   );
 }
 
-interface Phone {
-  rtp: Socket;
-  rtcp: Socket;
-  port: number;
-  received: Buffer[];
-  rtcpReceived: Buffer[];
-}
-
-async function bind(port: number): Promise<Socket> {
-  const socket = createSocket('udp4');
-  await new Promise<void>((resolve) => socket.bind(port, '127.0.0.1', resolve));
-  return socket;
-}
-
-async function phone(): Promise<Phone> {
-  const port = await allocatePorts(2);
-  const p: Phone = {
-    rtp: await bind(port),
-    rtcp: await bind(port + 1),
-    port,
-    received: [],
-    rtcpReceived: [],
-  };
-  p.rtp.on('message', (d) => p.received.push(d));
-  p.rtcp.on('message', (d) => p.rtcpReceived.push(d));
-  return p;
-}
-
-const voice = (seq: number, ssrc: number) =>
-  buildRtpPacket({
-    payloadType: 0,
-    sequenceNumber: seq,
-    timestamp: seq * 160,
-    ssrc,
-    payload: Buffer.alloc(160, seq & 0xff),
-  });
+/** A PCMU packet whose payload changes with `seq` (so a replayed or stale payload shows). */
+const voice = (seq: number, ssrc: number) => pcmu(seq, ssrc, seq & 0xff);
 
 function senderReport(ssrc: number): Buffer {
   const b = Buffer.alloc(28);
@@ -82,29 +33,17 @@ const media = (text: string) => parse(text).media[0]!;
 
 describe('built-in relay: SDES-SRTP on one side, plain RTP on the other', () => {
   let relay: BuiltinMediaRelay;
-  const phones: Phone[] = [];
+  const { phone, closeAll: closePhones } = phones();
   let calls = 0;
 
   beforeAll(async () => {
-    const block = await allocatePorts(21);
-    const base = block + (block % 2);
-    relay = createBuiltinMediaRelay({
-      address: '127.0.0.1',
-      portMin: base,
-      portMax: base + 19,
-      timeoutMs: 60_000,
-      workers: 1,
-      inline: true,
-    });
+    relay = await inlineRelay(20);
   });
   afterAll(async () => {
     await relay?.close();
   });
   afterEach(() => {
-    for (const p of phones.splice(0)) {
-      p.rtp.close();
-      p.rtcp.close();
-    }
+    closePhones();
   });
 
   it.each(['AES_CM_128_HMAC_SHA1_80', 'AES_CM_128_HMAC_SHA1_32'] as const)(
@@ -113,7 +52,6 @@ describe('built-in relay: SDES-SRTP on one side, plain RTP on the other', () => 
       const callId = `srtp-${++calls}`;
       const a = await phone();
       const b = await phone();
-      phones.push(a, b);
       const aKey = newCrypto(3, suite);
       const offer = await relay.offer({
         callId,
@@ -194,7 +132,6 @@ describe('built-in relay: SDES-SRTP on one side, plain RTP on the other', () => 
     const callId = `srtp-${++calls}`;
     const a = await phone();
     const b = await phone();
-    phones.push(a, b);
     const offer = await relay.offer({
       callId,
       fromTag: 'a',
@@ -234,7 +171,6 @@ describe('built-in relay: SDES-SRTP on one side, plain RTP on the other', () => 
     const callId = `srtp-${++calls}`;
     const a = await phone();
     const b = await phone();
-    phones.push(a, b);
     const offer = await relay.offer({
       callId,
       fromTag: 'a',
@@ -302,16 +238,7 @@ describe('built-in relay: SDES-SRTP on one side, plain RTP on the other', () => 
 describe('built-in relay: best-effort SRTP (a=crypto in an RTP/AVP offer)', () => {
   let relay: BuiltinMediaRelay;
   beforeAll(async () => {
-    const block = await allocatePorts(9);
-    const base = block + (block % 2);
-    relay = createBuiltinMediaRelay({
-      address: '127.0.0.1',
-      portMin: base,
-      portMax: base + 7,
-      timeoutMs: 60_000,
-      workers: 1,
-      inline: true,
-    });
+    relay = await inlineRelay(8);
   });
   afterAll(async () => {
     await relay?.close();

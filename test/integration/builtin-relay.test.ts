@@ -1,29 +1,17 @@
-import { createSocket, type Socket } from 'node:dgram';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   type BuiltinMediaRelay,
-  createBuiltinMediaRelay,
   type MediaEvent,
   MediaRelayError,
   ntpMiddle,
 } from '../../src/media/relay/index.js';
 import { buildRtpPacket } from '../../src/media/rtp/index.js';
-import { allocatePorts } from '../interop/ports.js';
+import { bind, inlineRelay, phones, sleep, until, voice } from './relay-loopback.js';
 
 // The built-in relay over loopback sockets, its engine on the test's thread (vitest runs the
 // TypeScript sources, which a worker thread cannot load; test/interop/builtin-relay-workers.test.ts
 // runs the built relay on worker threads). The SDPs name 127.0.0.2, where nobody listens: media
 // only reaches the phones because the relay latches onto where their packets come from.
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
 
 function sdp(port: number, payloads = '0 8 101'): string {
   return (
@@ -34,43 +22,6 @@ function sdp(port: number, payloads = '0 8 101'): string {
 }
 
 const portOf = (text: string) => Number(/^m=audio (\d+) /m.exec(text)![1]);
-
-interface Phone {
-  rtp: Socket;
-  rtcp: Socket;
-  port: number;
-  received: Buffer[];
-  rtcpReceived: Buffer[];
-}
-
-async function bind(port: number): Promise<Socket> {
-  const socket = createSocket('udp4');
-  await new Promise<void>((resolve) => socket.bind(port, '127.0.0.1', resolve));
-  return socket;
-}
-
-async function phone(): Promise<Phone> {
-  const port = await allocatePorts(2);
-  const p: Phone = {
-    rtp: await bind(port),
-    rtcp: await bind(port + 1),
-    port,
-    received: [],
-    rtcpReceived: [],
-  };
-  p.rtp.on('message', (d) => p.received.push(d));
-  p.rtcp.on('message', (d) => p.rtcpReceived.push(d));
-  return p;
-}
-
-const voice = (seq: number, ssrc: number) =>
-  buildRtpPacket({
-    payloadType: 0,
-    sequenceNumber: seq,
-    timestamp: seq * 160,
-    ssrc,
-    payload: Buffer.alloc(160, 0xff),
-  });
 
 /** RFC 4733 event packet for digit `event`, end bit as given. */
 const dtmf = (seq: number, ssrc: number, event: number, end: boolean, duration: number) =>
@@ -112,21 +63,11 @@ function receiverReport(ssrc: number, about: number, lsr: number, dlsr: number):
 describe.each(['auto', 'dgram'] as const)('built-in media relay over loopback (%s sockets)', (receiver) => {
   let relay: BuiltinMediaRelay;
   const events: MediaEvent[] = [];
-  const phones: Phone[] = [];
+  const { phone, closeAll: closePhones } = phones();
   let calls = 0;
 
   beforeAll(async () => {
-    const block = await allocatePorts(41);
-    const base = block + (block % 2);
-    relay = createBuiltinMediaRelay({
-      address: '127.0.0.1',
-      portMin: base,
-      portMax: base + 39,
-      timeoutMs: 60_000,
-      workers: 1,
-      inline: true,
-      receiver,
-    });
+    relay = await inlineRelay(40, { receiver });
     relay.onEvent((e) => events.push(e));
   });
 
@@ -135,10 +76,7 @@ describe.each(['auto', 'dgram'] as const)('built-in media relay over loopback (%
   });
 
   afterEach(() => {
-    for (const p of phones.splice(0)) {
-      p.rtp.close();
-      p.rtcp.close();
-    }
+    closePhones();
     events.length = 0;
   });
 
@@ -146,7 +84,6 @@ describe.each(['auto', 'dgram'] as const)('built-in media relay over loopback (%
     const callId = `builtin-${++calls}`;
     const a = await phone();
     const b = await phone();
-    phones.push(a, b);
     const offer = await relay.offer({ callId, fromTag: 'a', sdp: sdp(a.port), label: 'caller' });
     const answer = await relay.answer({
       callId,
@@ -305,7 +242,6 @@ describe.each(['auto', 'dgram'] as const)('built-in media relay over loopback (%
 
   it('applies the codec policy to the SDP passed on (telephone-event kept)', async () => {
     const a = await phone();
-    phones.push(a);
     const offer = await relay.offer({
       callId: 'codecs',
       fromTag: 'a',
