@@ -12,15 +12,14 @@ import {
 } from '../sip/ua/index.js';
 import { NoCommonCodecError } from './call-codecs.js';
 import { CallMedia, trunkCodecOrder } from './call-media.js';
-import type { CallRecord } from './call-record.js';
+import { type CallRecord, callRecordOf } from './call-record.js';
+import { CallTimers } from './call-timers.js';
 import { CalleeLegHost } from './callee-leg-host.js';
 import { EarlyDialogs } from './early-dialogs.js';
 import type { HeaderPolicy } from './header-policy.js';
 import { hasSdp, type InDialogRelay, relayInDialog } from './in-dialog-relay.js';
-import { type MediaTimeout, startMediaTimeout } from './media-timeout.js';
 import { refuseOffer } from './refuse-offer.js';
 import {
-  LegSessionTimer,
   MIN_SESSION_EXPIRES,
   parseSessionExpires,
   type SessionExpires,
@@ -28,7 +27,6 @@ import {
 } from './session-timer.js';
 import {
   callerStatusFor,
-  dispositionFor,
   NORMAL_CLEARING,
   q850ForStatus,
   q850FromReason,
@@ -100,10 +98,8 @@ export class B2buaCall {
   private completed = false;
   /** Settles once the call's record went to the observer. */
   private finished: Promise<void> | undefined;
-  private maxTimer: unknown;
-  private mediaTimeout: MediaTimeout | undefined;
-  /** RFC 4028 timers of the caller's and the callee's leg, once answered. */
-  private readonly sessionTimers: Partial<Record<Side, LegSessionTimer>> = {};
+  /** Maximum duration, media timeout and the legs' RFC 4028 timers, once answered. */
+  private readonly timers: CallTimers;
   /** Callee-leg events are handled one after another (the media relay is asynchronous). */
   private queue: Promise<void> = Promise.resolve();
   /** Set while a transfer runs (transfer.ts): true when it takes that side's BYE (RFC 5589 §6). */
@@ -118,6 +114,7 @@ export class B2buaCall {
     this.callerTag = request.from.tag ?? '';
     this.caller = deps.core.acceptInvite(request, taken.transaction);
     this.media = new CallMedia(deps.media, this.id, deps.codecs ?? trunkCodecOrder(taken));
+    this.timers = new CallTimers(deps, this.media, (reason, cause) => this.hangUp(reason, cause));
     this.host = new CalleeLegHost(deps.core, taken.relay, taken.targets, taken.context, {
       source: { protocol: 'udp', ...this.ownAddress() },
       isOwnUri: deps.isOwnUri,
@@ -174,26 +171,21 @@ export class B2buaCall {
       ['supported', 'timer'],
       ['session-expires', `${expires.interval};refresher=uac`],
     ];
-    this.sessionTimers[side] = new LegSessionTimer(
-      this.deps.core.timers,
-      expires,
-      async () => {
-        this.refreshing.add(side);
-        const sdp = session.localSdp;
-        const response =
-          allowsUpdate || !sdp
-            ? await session.update({ headers })
-            : await session.reinvite({ headers, body: sdp });
-        this.refreshing.delete(side);
-        return response.status;
-      },
-      (why) => this.hangUp(why, 102),
-    );
+    this.timers.startSession(side, expires, async () => {
+      this.refreshing.add(side);
+      const sdp = session.localSdp;
+      const response =
+        allowsUpdate || !sdp
+          ? await session.update({ headers })
+          : await session.reinvite({ headers, body: sdp });
+      this.refreshing.delete(side);
+      return response.status;
+    });
   }
 
   /** Session-Expires for our 2xx to a leg's refresh: `uac` when the peer is that leg's refresher. */
   private refreshAnswer(side: Side): Array<[string, string]> {
-    const timer = this.sessionTimers[side];
+    const timer = this.timers.session(side);
     if (!timer) return [];
     timer.refreshed();
     const interval = side === 'caller' ? this.callerTimer()?.interval : this.calleeInterval;
@@ -424,15 +416,7 @@ export class B2buaCall {
       this.startTimer('callee', { interval, weRefresh: (granted?.refresher ?? 'uac') === 'uac' }, response);
     }
     this.deps.observer.answered(this);
-    if (this.deps.maxDuration > 0) {
-      this.maxTimer = this.deps.core.timers.setTimeout(
-        () => this.hangUp('SIP;cause=200;text="Maximum call duration"', NORMAL_CLEARING),
-        this.deps.maxDuration,
-      );
-    }
-    this.mediaTimeout = startMediaTimeout(this.deps, this.media, (reason, cause) =>
-      this.hangUp(reason, cause),
-    );
+    this.timers.answered();
   }
 
   private calleeRejected(response: SipResponse): void {
@@ -539,37 +523,33 @@ export class B2buaCall {
   private finish(): void {
     if (this.completed) return;
     this.completed = true;
-    if (this.maxTimer !== undefined) this.deps.core.timers.clearTimeout(this.maxTimer);
-    this.mediaTimeout?.stop();
-    this.sessionTimers.caller?.stop();
-    this.sessionTimers.callee?.stop();
+    this.timers.stop();
     this.host.close();
     const endAt = this.deps.now();
-    const answered = this.answerAt !== undefined;
-    const status = answered ? 200 : this.finalStatus || 500;
+    const answerAt = this.answerAt;
+    const finalStatus = this.finalStatus;
     const context = this.taken.context;
     const caller = context.caller?.aor ?? this.taken.request.from.uri.toString();
     this.finished = this.media.end().then((media) => {
-      const record: CallRecord = {
+      const record = callRecordOf({
         id: this.id,
         callerCallId: this.callerCallId,
         calleeCallId: this.calleeCallId,
         caller,
         callee: this.taken.request.uri.toString(),
+        sourceTrunk: context.trunk?.name,
+        trunk: context.trunkCall?.trunk?.name,
         setupAt: this.setupAt,
+        ringingAt: this.ringingAt,
+        answerAt,
         endAt,
-        status,
-        cause: this.cause ?? q850ForStatus(status),
-        hangup: this.hangup ?? 'node',
-        disposition: dispositionFor(answered, status, this.callerCancelled),
-      };
-      if (context.trunk) record.sourceTrunk = context.trunk.name;
-      const trunk = context.trunkCall?.trunk?.name;
-      if (trunk) record.trunk = trunk;
-      if (this.ringingAt !== undefined) record.ringingAt = this.ringingAt;
-      if (this.answerAt !== undefined) record.answerAt = this.answerAt;
-      if (media) record.media = media;
-      if (this.hangup === 'node' && this.endReason) record.reason = this.endReason;
+        finalStatus,
+        cause: this.cause,
+        hangup: this.hangup,
+        callerCancelled: this.callerCancelled,
+        media,
+        endReason: this.endReason,
+      });
       this.deps.observer.completed(this, record);
     });
   }

@@ -12,13 +12,12 @@ import {
 } from '../sip/ua/index.js';
 import type { CallDeps, CallObserver, Side } from './b2bua-call.js';
 import { CallMedia } from './call-media.js';
-import type { CallRecord } from './call-record.js';
+import { callRecordOf } from './call-record.js';
+import { CallTimers } from './call-timers.js';
 import { CalleeLegHost } from './callee-leg-host.js';
 import { hasSdp, relayInDialog } from './in-dialog-relay.js';
-import { type MediaTimeout, startMediaTimeout } from './media-timeout.js';
 import { refuseOffer } from './refuse-offer.js';
-import { LegSessionTimer } from './session-timer.js';
-import { dispositionFor, NORMAL_CLEARING, q850ForStatus, q850FromReason } from './status-mapping.js';
+import { NORMAL_CLEARING, q850ForStatus, q850FromReason } from './status-mapping.js';
 import type { Party } from './transfer-party.js';
 
 /** What a transferred call tells the B2BUA: for events, CDRs and the live-call count. */
@@ -70,11 +69,10 @@ export class TransferredCall {
   private joined = false;
   private completed = false;
   private finished: Promise<void> | undefined;
-  private maxTimer: unknown;
-  private mediaTimeout: MediaTimeout | undefined;
+  /** Maximum duration, media timeout and both legs' RFC 4028 timers, once joined. */
+  private readonly timers: CallTimers;
   /** The Reason of the node's own ending of the call (maximum duration, media timeout, API), for the CDR. */
   private endReason: string | undefined;
-  private readonly timers: Partial<Record<Side, LegSessionTimer>> = {};
   private queue: Promise<void> = Promise.resolve();
   /** Set while a transfer of this call runs (transfer.ts): true when it takes that side's BYE. */
   referrerBye: ((side: Side) => boolean) | undefined;
@@ -101,6 +99,7 @@ export class TransferredCall {
       this.media = new CallMedia(deps.media, this.id, {});
       this.legs = { caller: transferee, callee: target };
     }
+    this.timers = new CallTimers(deps, this.media, (reason, cause) => this.hangUp(reason, cause));
   }
 
   get callerCallId(): string {
@@ -319,15 +318,7 @@ export class TransferredCall {
     for (const side of ['caller', 'callee'] as const) this.watch(side);
     this.deps.observer.answered(this);
     if (this.deps.sessionExpires > 0) for (const side of ['caller', 'callee'] as const) this.startTimer(side);
-    if (this.deps.maxDuration > 0) {
-      this.maxTimer = this.deps.core.timers.setTimeout(
-        () => this.hangUp('SIP;cause=200;text="Maximum call duration"'),
-        this.deps.maxDuration,
-      );
-    }
-    this.mediaTimeout = startMediaTimeout(this.deps, this.media, (reason, cause) =>
-      this.hangUp(reason, cause),
-    );
+    this.timers.answered();
     // A leg that ended while the transfer completed: the other goes too.
     for (const side of ['caller', 'callee'] as const) {
       if (this.legs[side].state === 'terminated') this.legGone(side);
@@ -416,7 +407,7 @@ export class TransferredCall {
         incoming.respond(488);
         return;
       }
-      this.timers[from]?.refreshed();
+      this.timers.session(from)?.refreshed();
       incoming.respond(200, incoming.method === 'INVITE' && sdp ? { body: sdp } : {});
       return;
     }
@@ -433,7 +424,7 @@ export class TransferredCall {
           fromTag: this.tag(from),
           toTag: this.tag(other(from)),
           refreshed: () => {
-            this.timers[from]?.refreshed();
+            this.timers.session(from)?.refreshed();
             return [];
           },
         }),
@@ -449,22 +440,13 @@ export class TransferredCall {
       ['supported', 'timer'],
       ['session-expires', `${interval};refresher=uac`],
     ];
-    this.timers[side] = new LegSessionTimer(
-      this.deps.core.timers,
-      { interval, weRefresh: true },
-      async () => {
-        const sdp = session.localSdp;
-        const response = sdp
-          ? await session.reinvite({ headers, body: sdp })
-          : await session.update({ headers });
-        return response.status;
-      },
-      (why) => {
-        this.hangup ??= 'node';
-        this.cause ??= 102;
-        this.hangUp(why, 102);
-      },
-    );
+    this.timers.startSession(side, { interval, weRefresh: true }, async () => {
+      const sdp = session.localSdp;
+      const response = sdp
+        ? await session.reinvite({ headers, body: sdp })
+        : await session.update({ headers });
+      return response.status;
+    });
   }
 
   // ---- the end ---------------------------------------------------------------------------
@@ -487,35 +469,32 @@ export class TransferredCall {
   private finish(): void {
     if (this.completed) return;
     this.completed = true;
-    if (this.maxTimer !== undefined) this.deps.core.timers.clearTimeout(this.maxTimer);
-    this.mediaTimeout?.stop();
-    this.timers.caller?.stop();
-    this.timers.callee?.stop();
+    this.timers.stop();
     this.host?.close();
     const endAt = this.deps.now();
-    const answered = this.answerAt !== undefined;
-    const status = answered ? 200 : this.finalStatus || 500;
+    const answerAt = this.answerAt;
+    const finalStatus = this.finalStatus;
     this.finished = this.media.end().then((media) => {
       const { referrer, target } = this.parties;
-      const record: CallRecord = {
+      const record = callRecordOf({
         id: this.id,
         callerCallId: this.callerCallId,
         calleeCallId: this.calleeCallId,
         caller: referrer.aor?.aor ?? referrer.identity.uri.toString(),
         callee: target.aor?.aor ?? target.identity.uri.toString(),
+        sourceTrunk: referrer.trunk?.name,
+        trunk: target.trunk?.name,
         setupAt: this.setupAt,
+        ringingAt: this.ringingAt,
+        answerAt,
         endAt,
-        status,
-        cause: this.cause ?? q850ForStatus(status),
-        hangup: this.hangup ?? 'node',
-        disposition: dispositionFor(answered, status, false),
-      };
-      if (referrer.trunk) record.sourceTrunk = referrer.trunk.name;
-      if (target.trunk) record.trunk = target.trunk.name;
-      if (this.ringingAt !== undefined) record.ringingAt = this.ringingAt;
-      if (this.answerAt !== undefined) record.answerAt = this.answerAt;
-      if (media) record.media = media;
-      if (this.hangup === 'node' && this.endReason) record.reason = this.endReason;
+        finalStatus,
+        cause: this.cause,
+        hangup: this.hangup,
+        callerCancelled: false,
+        media,
+        endReason: this.endReason,
+      });
       this.deps.observer.completed(this, record);
     });
   }
