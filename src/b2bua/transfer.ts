@@ -303,7 +303,13 @@ export class Transfers {
     }
     // Admission control and recording policies, as for a new call of the referrer's (RFC 3515
     // §2.4.5: a refusal is the new call's final response, the NOTIFY's sipfrag; the call goes on).
-    const admitted = await this.deps.policy?.admitTransfer(call.call, invite, context, decision.targets);
+    let admitted: Awaited<ReturnType<TransferPolicy['admitTransfer']>> | undefined;
+    try {
+      admitted = await this.deps.policy?.admitTransfer(call.call, invite, context, decision.targets);
+    } catch (error) {
+      ticket.end(); // the store did not answer: the transfer fails (NOTIFY 500), the dialer lets go
+      throw error;
+    }
     if (admitted !== undefined && typeof admitted !== 'function') {
       ticket.end();
       await subscription.final(admitted.status, refusalText(admitted));

@@ -177,6 +177,30 @@ describe('B2BUA transfer: admission control applies to the call a blind transfer
   });
 });
 
+describe('B2BUA transfer: a store that cannot plan the new call', () => {
+  it('the transfer fails with NOTIFY 500 and the call goes on', async () => {
+    let failing = false;
+    const policies: CallPolicySource = {
+      callPolicies: async () => {
+        if (failing) throw new Error('store down');
+        return { subscribers: new Map(), domains: new Map(), trunks: new Map(), recordings: new Map() };
+      },
+      hasCallPolicies: async () => true,
+    };
+    const h = await answeredCall(new FakeRouter(), { policies });
+    failing = true;
+    refer(h, '<sip:carol@example.com>');
+    await settle();
+    expect((await notifies(h)).at(-1)).toEqual([
+      'SIP/2.0 500 Server Internal Error',
+      'terminated;reason=noresource',
+    ]);
+    expect(h.relay.forwarded).toHaveLength(1);
+    expect(h.transport.sent('BYE')).toHaveLength(0);
+    expect(h.b2bua.active).toBe(1);
+  });
+});
+
 describe('B2BUA transfer: recording policies apply to the call a transfer makes', () => {
   it("a target with a recording policy: the transfer's call is recorded once joined; its CDR names the recording", async () => {
     const media = new SessionMediaRelay();
