@@ -43,7 +43,9 @@
 #define MMSG 64
 #define SLOT 8192
 #define MAX_SLOT 65536
-// Datagrams drained per readiness callback before yielding to the rest of the event loop.
+// Datagrams drained per readiness callback before yielding to the rest of the event loop (default;
+// a receiver may ask for fewer: SIP does, so that replies to the first datagrams of a backlog do
+// not wait for the whole backlog to be read and handled).
 #define MAX_PER_WAKEUP 16384
 // Layout of the shared metadata ArrayBuffer (mirrored in src/media/udp/native-receiver.ts):
 // Int32 fields per packet, then 16 address bytes per packet, then a Float64 arrival time per packet.
@@ -71,6 +73,7 @@ typedef struct receiver {
   int destroyed;
   int open_handles;
   int coalesce_ms;
+  int per_wakeup;
   uint32_t slot;
   uv_poll_t poll;
   uv_timer_t pause;
@@ -196,11 +199,12 @@ static int drain(receiver *r, int fd, int32_t id, int budget) {
       h->msg_controllen = sizeof r->control[j];
       h->msg_flags = 0;
     }
-    int n = recvmmsg(fd, r->msgs, MMSG, MSG_DONTWAIT | MSG_TRUNC, NULL);
+    int want = budget - total < MMSG ? budget - total : MMSG;
+    int n = recvmmsg(fd, r->msgs, want, MSG_DONTWAIT | MSG_TRUNC, NULL);
     if (n <= 0) break;  // EAGAIN: drained; other errors: try again on the next wakeup
     for (int j = 0; j < n; j++) take(r, j, id);
     total += n;
-    if (n < MMSG) break;
+    if (n < want) break;
   }
   return total;
 }
@@ -212,7 +216,7 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
   receiver *r = handle->data;
   if (status < 0 || r->destroyed) return;
   struct epoll_event ready[256];
-  int budget = MAX_PER_WAKEUP;
+  int budget = r->per_wakeup;
   // Level-triggered: whatever is left over the budget wakes us again on the next loop turn.
   while (budget > 0 && !r->destroyed) {
     int n = epoll_wait(r->epfd, ready, 256, 0);
@@ -338,10 +342,10 @@ static napi_value close_fd(napi_env env, napi_callback_info info) {
 }
 
 // createReceiver(onBatch: (data: Buffer, count: number) => void, coalesceMs: number,
-//   slotBytes = 8192): [handle, meta: ArrayBuffer]
+//   slotBytes = 8192, perWakeup = 16384): [handle, meta: ArrayBuffer]
 static napi_value create_receiver(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
+  size_t argc = 4;
+  napi_value argv[4];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   uv_loop_t *loop;
   CHECK(napi_get_uv_event_loop(env, &loop));
@@ -354,6 +358,8 @@ static napi_value create_receiver(napi_env env, napi_callback_info info) {
   r->coalesce_ms = argc > 1 ? int_arg(env, argv[1]) : 0;
   int32_t slot = argc > 2 ? int_arg(env, argv[2]) : SLOT;
   r->slot = slot < 1 ? SLOT : slot > MAX_SLOT ? MAX_SLOT : (uint32_t)slot;
+  int32_t per_wakeup = argc > 3 ? int_arg(env, argv[3]) : MAX_PER_WAKEUP;
+  r->per_wakeup = per_wakeup < 1 || per_wakeup > MAX_PER_WAKEUP ? MAX_PER_WAKEUP : per_wakeup;
   r->slots = malloc((size_t)MMSG * r->slot);
   if (r->slots == NULL) {
     free(r);

@@ -118,3 +118,15 @@ export class BatchSender {
 
 const EMPTY = new Uint8Array(0);
 const NOBODY: SendOwner = { fd: -1, open: false, onSent() {}, onSendFailed() {} };
+
+const senders = new WeakMap<NativeUdpModule, BatchSender>();
+
+/** The thread's batched sender (one queue for every native socket of the thread). */
+export function sharedSender(native: NativeUdpModule): BatchSender {
+  let sender = senders.get(native);
+  if (sender === undefined) {
+    sender = new BatchSender(native);
+    senders.set(native, sender);
+  }
+  return sender;
+}

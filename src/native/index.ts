@@ -1,6 +1,6 @@
 // Linux batched UDP I/O (native/batch-receiver.c, native/batch-sender.c) for both the SIP stack
 // and the media side: neither knows how the module is built or loaded.
-export { BatchSender, type SendOwner } from './batch-sender.js';
+export { BatchSender, type SendOwner, sharedSender } from './batch-sender.js';
 export { errnoName, type NativeUdpModule, nativeReceiveModule, nativeUdpModule } from './module.js';
 export {
   type DatagramSink,
@@ -15,5 +15,4 @@ export {
   NativeUdpSocket,
   type NativeUdpSocketOptions,
   type SendFailureHandler,
-  sharedSender,
 } from './udp-socket.js';

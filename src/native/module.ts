@@ -21,6 +21,7 @@ export interface NativeUdpModule {
     onBatch: (data: Buffer, count: number) => void,
     coalesceMs: number,
     slotBytes?: number,
+    perWakeup?: number,
   ): [unknown, ArrayBuffer];
   destroyReceiver(receiver: unknown): void;
   add(receiver: unknown, fd: number, id: number): number;

@@ -1,3 +1,4 @@
+import { type BatchSender, sharedSender } from './batch-sender.js';
 import type { NativeUdpModule } from './module.js';
 
 /** Receives the datagrams of one registered socket. */
@@ -46,6 +47,7 @@ export class NativeReceiver {
   private nextId = 1;
   private current = 0;
   private readonly source: DatagramSource & { family: 4 | 6; port: number };
+  private readonly sender: BatchSender;
   /** Batches delivered and the datagrams they carried. */
   batches = 0;
   datagrams = 0;
@@ -54,12 +56,15 @@ export class NativeReceiver {
     private readonly native: NativeUdpModule,
     coalesceMs: number,
     slotBytes: number,
+    perWakeup: number,
   ) {
     const [handle, meta] = native.createReceiver(
       (data, count) => this.deliver(data, count),
       coalesceMs,
       slotBytes,
+      perWakeup,
     );
+    this.sender = sharedSender(native);
     const { maxPackets, fields, metaAddressOffset, metaArrivalOffset } = native.layout;
     this.handle = handle;
     this.stride = fields;
@@ -115,6 +120,8 @@ export class NativeReceiver {
         // A sink's error stays with its datagram; the rest of the batch is still delivered.
       }
     }
+    // What the handlers answered at once leaves now, not after the rest of the turn's reading.
+    this.sender.flush();
   }
 
   private addressOf(i: number, family: 4 | 6): string {
@@ -163,16 +170,17 @@ export function formatIpv6(bytes: Uint8Array, at: number): string {
 
 const receivers = new Map<string, NativeReceiver>();
 
-/** The thread's receiver for this delay and slot size (module state is per worker thread). */
+/** The thread's receiver for these settings (module state is per worker thread). */
 export function sharedReceiver(
   native: NativeUdpModule,
   coalesceMs: number,
   slotBytes: number,
+  perWakeup: number,
 ): NativeReceiver {
-  const key = `${coalesceMs}/${slotBytes}`;
+  const key = `${coalesceMs}/${slotBytes}/${perWakeup}`;
   let receiver = receivers.get(key);
   if (receiver === undefined) {
-    receiver = new NativeReceiver(native, coalesceMs, slotBytes);
+    receiver = new NativeReceiver(native, coalesceMs, slotBytes, perWakeup);
     receivers.set(key, receiver);
   }
   return receiver;

@@ -1,4 +1,4 @@
-import { BatchSender, type SendOwner } from './batch-sender.js';
+import { type BatchSender, type SendOwner, sharedSender } from './batch-sender.js';
 import { errnoName, type NativeUdpModule } from './module.js';
 import { type DatagramSink, type DatagramSource, type NativeReceiver, sharedReceiver } from './receiver.js';
 
@@ -18,6 +18,11 @@ export interface NativeUdpSocketOptions {
   coalesceMs?: number;
   /** Largest datagram received whole; longer ones arrive cut with their real length (default 8192). */
   slotBytes?: number;
+  /**
+   * Datagrams read per wakeup before the event loop moves on (default 16384). SIP asks for few, so
+   * the replies to the first datagrams of a backlog leave before the rest of it is read.
+   */
+  perWakeup?: number;
 }
 
 /** Receives one datagram: see DatagramSink. `from` is valid only during the call. */
@@ -41,18 +46,6 @@ export class NativeBindError extends Error {
     super(`bind ${code} ${address}:${port}`);
     this.name = 'NativeBindError';
   }
-}
-
-const senders = new WeakMap<NativeUdpModule, BatchSender>();
-
-/** The thread's batched sender (one queue for every native socket of the thread). */
-export function sharedSender(native: NativeUdpModule): BatchSender {
-  let sender = senders.get(native);
-  if (sender === undefined) {
-    sender = new BatchSender(native);
-    senders.set(native, sender);
-  }
-  return sender;
 }
 
 /**
@@ -96,7 +89,12 @@ export class NativeUdpSocket implements SendOwner, DatagramSink {
     this.address = options.address;
     this.family = options.address.includes(':') ? 6 : 4;
     this.port = options.port === 0 ? native.localPort(fd) : options.port;
-    this.receiver = sharedReceiver(native, options.coalesceMs ?? 0, options.slotBytes ?? 8192);
+    this.receiver = sharedReceiver(
+      native,
+      options.coalesceMs ?? 0,
+      options.slotBytes ?? 8192,
+      options.perWakeup ?? 16_384,
+    );
     this.sender = sharedSender(native);
     try {
       this.id = this.receiver.register(this, fd);

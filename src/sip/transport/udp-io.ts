@@ -48,6 +48,9 @@ export function openNativeIo(native: NativeUdpModule, options: UdpIoOptions, eve
     v6only: false,
     coalesceMs: 0,
     slotBytes: options.slotBytes,
+    // libuv reads 32 datagrams per socket per turn for node:dgram: a few times that, in one
+    // crossing, so a backlog's first replies leave before all of it is read.
+    perWakeup: 128,
   });
   socket.onDatagram((data, from, truncated) => events.onDatagram(data, from.address(), from.port, truncated));
   socket.onSendFailure((error, port, address) =>

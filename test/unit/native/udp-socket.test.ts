@@ -7,6 +7,7 @@ import {
   NativeBindError,
   NativeUdpSocket,
   nativeUdpModule,
+  sharedReceiver,
   sharedSender,
 } from '../../../src/native/index.js';
 
@@ -118,6 +119,28 @@ describe.skipIf(missing)(`NativeUdpSocket (${name})`, () => {
       [0, 0],
     ]);
     expect(to.truncated).toBe(1);
+  });
+
+  it('reads at most perWakeup datagrams per wakeup, and sends what a batch answered right after it', async () => {
+    const to = bind('127.0.0.1', { perWakeup: 4 });
+    const from = bind('127.0.0.1');
+    const answers: number[] = [];
+    from.onDatagram((data) => answers.push(data[0]!));
+    let reading = 0;
+    const answeredBefore: number[] = [];
+    to.onDatagram((data, source) => {
+      // When the 5th datagram is read, the answers to the first 4 have left already.
+      if (reading++ === 4) answeredBefore.push(sharedSender(native!).datagrams);
+      to.send(data, source.port, source.address());
+    });
+    const receiver = sharedReceiver(native!, 0, 8192, 4);
+    const batches = receiver.batches;
+    const sentBefore = sharedSender(native!).datagrams;
+    for (let i = 0; i < 20; i++) from.send(Buffer.from([i]), to.port, '127.0.0.1');
+    await until(() => answers.length === 20);
+    expect(answers).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    expect(receiver.batches - batches).toBeGreaterThanOrEqual(5);
+    expect(answeredBefore[0]! - sentBefore).toBe(20 + 4);
   });
 
   it('refuses a taken port with EADDRINUSE', () => {
