@@ -3,6 +3,7 @@ import {
   isHold,
   type MediaRelay,
   type MediaSessionStatistics,
+  type MediaTransportProfile,
 } from '../media/relay/index.js';
 import type { TakenCall } from '../routing/index.js';
 import { checkCodecsLeft, filterSdpCodecs } from './call-codecs.js';
@@ -49,6 +50,9 @@ export class CallMedia {
     return this.usedRelay;
   }
 
+  /** The m= profile of the caller's first offer: what the caller leg speaks (WebRTC or not). */
+  private callerProfile: string | undefined;
+
   get anchored(): boolean {
     return this.relay !== undefined;
   }
@@ -63,12 +67,16 @@ export class CallMedia {
     this.tags.add(fromTag);
     this.offers++;
     this.held = isHold(text);
+    const profile = /^m=\S+ \d+(?:\/\d+)? (\S+)/m.exec(text)?.[1];
+    if (toCallee && this.callerProfile === undefined && profile !== undefined) this.callerProfile = profile;
+    const transport = legTransport(toCallee, this.callerProfile);
     const relayed = await this.relay.offer({
       callId: this.callId,
       fromTag,
       sdp: text,
       label,
       ...(codecs ? { codecs } : {}),
+      ...(transport === undefined ? {} : { transport }),
     });
     return Buffer.from(this.origins[toCallee ? 'callee' : 'caller'].stamp(relayed.sdp), 'utf8');
   }
@@ -112,4 +120,19 @@ export class CallMedia {
       return undefined;
     }
   }
+}
+
+/**
+ * The transport of the leg an offer goes to (rtpengine's transport-protocol flag): a WebRTC
+ * caller's callee leg is plain RTP/AVP (SIP phones and trunks do not speak DTLS-SRTP or ICE), and
+ * offers back to a WebRTC caller are WebRTC again. Other sides keep what was offered (an SDES
+ * RTP/SAVP caller's callee leg stays RTP/SAVP: an srtp-mandatory callee refuses plain offers).
+ */
+export function legTransport(
+  toCallee: boolean,
+  callerProfile: string | undefined,
+): MediaTransportProfile | undefined {
+  const webrtcCaller = callerProfile?.startsWith('UDP/TLS/RTP/SAVP') === true;
+  if (!webrtcCaller) return undefined;
+  return toCallee ? 'RTP/AVP' : 'UDP/TLS/RTP/SAVPF';
 }
