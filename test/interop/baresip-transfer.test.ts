@@ -1,18 +1,17 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BaresipEvent, BaresipUa } from './baresip-process.js';
-import { missingPeerReason, requirePeer, suiteTitle } from './peers.js';
-import { allocatePorts } from './ports.js';
-import { DOMAIN, type RegistrarProcess, registrarUnderTest } from './registrar-process.js';
+import { describe, expect, it } from 'vitest';
+import { atLeast } from './b2bua-node.js';
 import {
-  RTPENGINE_MEDIA_PORTS,
-  type RtpengineProcess,
-  rtpenginePeer,
-  startRtpengine,
-} from './rtpengine-process.js';
-import { readWav, toneReport, writeToneWav } from './wav.js';
+  expectRtpFrom,
+  isType,
+  newRecording,
+  registrarNode,
+  sleep,
+  toneFrames,
+  useBaresipCall,
+} from './baresip-call-fixture.js';
+import { missingPeerReason, requirePeer, suiteTitle } from './peers.js';
+import { DOMAIN, registrarUnderTest } from './registrar-process.js';
+import { rtpenginePeer } from './rtpengine-process.js';
 
 // Three baresip phones behind a node whose B2BUA takes every call (b2bua.mode all) with media
 // anchored on the built-in relay, then on a real rtpengine (the one MediaRelay interface). Alice
@@ -41,11 +40,6 @@ interface Cdr {
   callerCallId: string;
 }
 
-const isType =
-  (type: string) =>
-  (e: BaresipEvent): boolean =>
-    e.type === type;
-
 describe.each([
   { relay: 'builtin', missing: undefined },
   { relay: 'rtpengine', missing: rtpengineMissing },
@@ -58,75 +52,22 @@ describe.each([
       missing,
     ]),
     () => {
-      let engine: RtpengineProcess | undefined;
-      let node: RegistrarProcess;
-      let alice: BaresipUa;
-      let bob: BaresipUa;
-      let carol: BaresipUa;
-      let toneDir: string;
-      let relayMin = 0;
-      const RELAY_PORTS = 30;
-
-      const reports = (): string =>
-        [alice, bob, carol].map((ua) => ua?.report()).join('\n\n') + `\n\n${node?.report()}`;
-
-      beforeAll(async () => {
-        toneDir = mkdtempSync(join(tmpdir(), 'sb-transfer-tones-'));
-        for (const who of [ALICE, BOB, CAROL])
-          writeToneWav(join(toneDir, `${who.username}.wav`), who.toneHz, 60);
-        const env: Record<string, string> = { SWITCHBOARD_B2BUA_MODE: 'all', SWITCHBOARD_MEDIA_RELAY: relay };
-        if (relay === 'builtin') {
-          const block = await allocatePorts(RELAY_PORTS + 1);
-          relayMin = block + (block % 2);
-          Object.assign(env, {
-            SWITCHBOARD_MEDIA_ADDRESS: '127.0.0.1',
-            SWITCHBOARD_MEDIA_PORT_MIN: String(relayMin),
-            SWITCHBOARD_MEDIA_PORT_MAX: String(relayMin + RELAY_PORTS - 1),
-            SWITCHBOARD_MEDIA_WORKERS: '1',
-          });
-        } else {
-          relayMin = RTPENGINE_MEDIA_PORTS.min + 800;
-          engine = await startRtpengine(rtpengine!, {
-            portMin: relayMin,
-            portMax: relayMin + RELAY_PORTS - 1,
-          });
-          env['SWITCHBOARD_MEDIA_RTPENGINE'] = engine.ngAddress;
-        }
-        node = await target.start({ subscribers: [ALICE, BOB, CAROL], env });
-        const start = (who: typeof ALICE) =>
-          BaresipUa.start(baresip!, {
-            domain: DOMAIN,
-            registrarPort: node.port,
-            autoAnswer: true,
-            sipTrace: true,
-            name: who.username,
-            user: who.username,
-            password: who.password,
-            toneWav: join(toneDir, `${who.username}.wav`),
-          });
-        alice = await start(ALICE);
-        bob = await start(BOB);
-        carol = await start(CAROL);
-        for (const ua of [alice, bob, carol]) await ua.waitForLog(/\{0\/UDP\/v4\} 200 OK/, 15_000);
-      }, 60_000);
-
-      afterAll(async () => {
-        for (const ua of [alice, bob, carol]) await ua?.stop();
-        for (const ua of [alice, bob, carol]) ua?.cleanup();
-        if (node) await node.stop();
-        await engine?.stop();
-        if (toneDir) rmSync(toneDir, { recursive: true, force: true });
+      const call = useBaresipCall({
+        name: 'transfer',
+        baresip: baresip!,
+        users: [ALICE, BOB, CAROL],
+        toneSeconds: 60,
+        phone: () => ({ sipTrace: true }),
+        media: { relay, ports: 30, rtpengine, rtpengineOffset: 800 },
+        node: registrarNode(target, {
+          subscribers: [ALICE, BOB, CAROL],
+          env: { SWITCHBOARD_B2BUA_MODE: 'all' },
+        }),
       });
-
-      /** Frames of `hz` in a recording (what a phone heard). */
-      function heard(file: string, hz: number): number {
-        return toneReport(readWav(file), hz).toneFrames;
-      }
-
-      const decoded = (ua: BaresipUa, old: Set<string>): string[] =>
-        ua.recordings().filter((f) => !old.has(f) && f.endsWith('-dec.wav'));
+      const reports = (): string => call.report();
 
       it('hold and resume by re-INVITE: the direction reaches the other phone through the relay', async () => {
+        const [alice, bob] = [call.phone(ALICE), call.phone(BOB)];
         const dialed = await alice.command('dial', `sip:${BOB.username}@${DOMAIN}`);
         expect(dialed.ok, `dial: ${dialed.data}\n${reports()}`).toBe(true);
         const since = { alice: alice.events.length, bob: bob.events.length };
@@ -158,8 +99,9 @@ describe.each([
       }, 60_000);
 
       it('bob blind-transfers alice to carol (REFER): carol and alice hear each other, bob is released', async () => {
+        const [alice, bob, carol] = [call.phone(ALICE), call.phone(BOB), call.phone(CAROL)];
         // sndfile names recordings by the second: a new second keeps the held call's apart.
-        await new Promise((r) => setTimeout(r, 1_100));
+        await sleep(1_100);
         const before = {
           alice: new Set(alice.recordings()),
           carol: new Set(carol.recordings()),
@@ -171,7 +113,7 @@ describe.each([
         await alice.waitForEvent(isType('CALL_ESTABLISHED'), 15_000, since.alice);
         await bob.waitForEvent(isType('CALL_ESTABLISHED'), 15_000, since.bob);
         await alice.waitForEvent(isType('CALL_RTPESTAB'), 10_000, since.alice);
-        await new Promise((r) => setTimeout(r, 2_000));
+        await sleep(2_000);
 
         // Blind transfer: bob REFERs alice's call to carol.
         const transferred = await bob.command('transfer', `sip:${CAROL.username}@${DOMAIN}`);
@@ -184,7 +126,7 @@ describe.each([
         expect(bob.output.slice(bobLog)).toMatch(
           /NOTIFY [\s\S]*Subscription-State: terminated;reason=noresource[\s\S]*SIP\/2\.0 200 OK/,
         );
-        await new Promise((r) => setTimeout(r, 3_000));
+        await sleep(3_000);
         // Alice's call never ended: the B2BUA moved its media by re-INVITE.
         expect(alice.events.slice(since.alice).filter(isType('CALL_CLOSED')), reports()).toHaveLength(0);
         const hungUp = await alice.command('hangup');
@@ -193,32 +135,21 @@ describe.each([
         await alice.waitForEvent(isType('CALL_CLOSED'), 10_000, since.alice);
 
         // Carol hears alice; alice heard bob and then carol (one recording: one call for alice).
-        const carolHeard = decoded(carol, before.carol);
-        expect(carolHeard.length, reports()).toBe(1);
-        expect(heard(carolHeard[0]!, ALICE.toneHz), reports()).toBeGreaterThanOrEqual(100);
-        expect(heard(carolHeard[0]!, BOB.toneHz)).toBe(0);
-        const aliceHeard = decoded(alice, before.alice);
-        expect(aliceHeard.length, reports()).toBe(1);
-        expect(heard(aliceHeard[0]!, BOB.toneHz), reports()).toBeGreaterThanOrEqual(50);
-        expect(heard(aliceHeard[0]!, CAROL.toneHz), reports()).toBeGreaterThanOrEqual(100);
+        const carolHeard = newRecording(carol, before.carol);
+        expect(toneFrames(carolHeard, ALICE.toneHz), reports()).toBeGreaterThanOrEqual(100);
+        expect(toneFrames(carolHeard, BOB.toneHz)).toBe(0);
+        const aliceHeard = newRecording(alice, before.alice);
+        expect(toneFrames(aliceHeard, BOB.toneHz), reports()).toBeGreaterThanOrEqual(50);
+        expect(toneFrames(aliceHeard, CAROL.toneHz), reports()).toBeGreaterThanOrEqual(100);
         // Carol receives from a relay port, not from alice's phone.
-        const from = [
-          ...carol.output.matchAll(
-            /incoming rtp for 'audio' established, receiving from 127\.0\.0\.1:(\d+)/g,
-          ),
-        ].map((m) => Number(m[1]));
-        expect(from.length, reports()).toBeGreaterThan(0);
-        expect(from.at(-1)! >= relayMin && from.at(-1)! < relayMin + RELAY_PORTS, `carol from ${from}`).toBe(
-          true,
-        );
+        expectRtpFrom(carol, call.relayPorts, reports());
 
         // CDRs: alice→bob ended by bob's side (the transfer), and the transfer's call bob→carol.
-        let cdrs: Cdr[] = [];
         // Three calls: the held one, alice→bob, and the transfer's bob→carol.
-        for (let i = 0; i < 50 && cdrs.length < 3; i++) {
-          cdrs = (JSON.parse(await node.cli!(['cdr', 'list', '--json'])) as { cdrs: Cdr[] }).cdrs;
-          if (cdrs.length < 3) await new Promise((r) => setTimeout(r, 200));
-        }
+        const cdrs = await atLeast(
+          3,
+          async () => (JSON.parse(await call.node.cli!(['cdr', 'list', '--json'])) as { cdrs: Cdr[] }).cdrs,
+        );
         const toCarol = cdrs.find((c) => c.callee.includes('carol'));
         const original = cdrs.find(
           (c) => c.callee.includes('bob') && c.callerCallId === toCarol?.callerCallId,
