@@ -1,13 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BaresipEvent, BaresipUa } from './baresip-process.js';
-import { type CapturedDatagram, LoopbackCapture } from './capture.js';
+import { describe, expect, it } from 'vitest';
+import { expectTone, registrarNode, useBaresipCall } from './baresip-call-fixture.js';
+import type { BaresipUa } from './baresip-process.js';
+import type { CapturedDatagram } from './capture.js';
 import { missingPeerReason, requirePeer, suiteTitle } from './peers.js';
-import { allocatePorts } from './ports.js';
-import { DOMAIN, type RegistrarProcess, registrarUnderTest } from './registrar-process.js';
-import { readWav, toneReport, writeToneWav } from './wav.js';
+import { DOMAIN, registrarUnderTest } from './registrar-process.js';
 
 // SDES-SRTP terminated in the built-in relay (worker threads) and bridged to plain RTP: alice's
 // baresip uses best-effort SRTP (mediaenc srtp: a=crypto in its RTP/AVP offer), bob's none. The
@@ -31,8 +27,6 @@ const BOB = { username: 'bob', password: 'bob-Secret-8', toneHz: 1000 };
 const CALL_SECONDS = 3;
 const RELAY_PORTS = 20;
 
-const isType = (type: string) => (e: BaresipEvent) => e.type === type;
-
 // Second case: both phones with mediaenc srtp-mand (RTP/SAVP). The B2BUA asks for no transport,
 // so bob is offered RTP/SAVP with the relay's keys: two SRTP legs, each terminated with its own
 // keys (what alice sends is not what bob receives, though both are SRTP).
@@ -47,96 +41,30 @@ describe.each([
   describe.skipIf(missing.some((m) => m !== undefined))(
     suiteTitle(`${title} through the built-in relay`, missing),
     () => {
-      let node: RegistrarProcess;
-      let alice: BaresipUa;
-      let bob: BaresipUa;
-      let capture: LoopbackCapture | undefined;
-      let toneDir: string;
-      let relayMin = 0;
-
-      const reports = (): string =>
-        `${alice?.report()}\n\n${bob?.report()}\n\n${node?.report()}\n\n${capture?.report() ?? ''}`;
-
-      beforeAll(async () => {
-        toneDir = mkdtempSync(join(tmpdir(), 'sb-srtp-tones-'));
-        writeToneWav(join(toneDir, 'alice.wav'), ALICE.toneHz, 30);
-        writeToneWav(join(toneDir, 'bob.wav'), BOB.toneHz, 30);
-        const block = await allocatePorts(RELAY_PORTS + 1);
-        relayMin = block + (block % 2);
-        node = await target.start({
-          subscribers: [ALICE, BOB],
-          env: {
-            SWITCHBOARD_B2BUA_MODE: 'all',
-            SWITCHBOARD_MEDIA_RELAY: 'builtin',
-            SWITCHBOARD_MEDIA_ADDRESS: '127.0.0.1',
-            SWITCHBOARD_MEDIA_PORT_MIN: String(relayMin),
-            SWITCHBOARD_MEDIA_PORT_MAX: String(relayMin + RELAY_PORTS - 1),
-            SWITCHBOARD_MEDIA_WORKERS: '1',
-          },
-        });
-        const common = { domain: DOMAIN, registrarPort: node.port, autoAnswer: true };
-        alice = await BaresipUa.start(baresip!, {
-          ...common,
-          name: 'alice',
-          user: ALICE.username,
-          password: ALICE.password,
-          toneWav: join(toneDir, 'alice.wav'),
-          mediaenc: aliceEnc,
-          sipTrace: true,
-        });
-        bob = await BaresipUa.start(baresip!, {
-          ...common,
-          name: 'bob',
-          user: BOB.username,
-          password: BOB.password,
-          toneWav: join(toneDir, 'bob.wav'),
-          ...(bobEnc === undefined ? {} : { mediaenc: bobEnc }),
-          sipTrace: true,
-        });
-        for (const ua of [alice, bob]) await ua.waitForLog(/\{0\/UDP\/v4\} 200 OK/, 15_000);
-      }, 60_000);
-
-      afterAll(async () => {
-        await capture?.stop();
-        capture?.cleanup();
-        await alice?.stop();
-        await bob?.stop();
-        alice?.cleanup();
-        bob?.cleanup();
-        if (node) await node.stop();
-        if (toneDir) rmSync(toneDir, { recursive: true, force: true });
+      const call = useBaresipCall({
+        name: 'srtp',
+        baresip: baresip!,
+        users: [ALICE, BOB],
+        phone: (user) => {
+          const mediaenc = user === ALICE ? aliceEnc : bobEnc;
+          return { sipTrace: true, ...(mediaenc === undefined ? {} : { mediaenc }) };
+        },
+        media: { relay: 'builtin', ports: RELAY_PORTS },
+        node: registrarNode(target, { subscribers: [ALICE, BOB], env: { SWITCHBOARD_B2BUA_MODE: 'all' } }),
       });
-
-      function expectTone(file: string, hz: number, otherHz: number, who: string): void {
-        const wav = readWav(file);
-        const wanted = toneReport(wav, hz);
-        const own = toneReport(wav, otherHz);
-        const why = `${who}'s recording ${file}: ${JSON.stringify({ rate: wav.sampleRate, wanted, own })}\n${reports()}`;
-        expect(wanted.toneFrames, why).toBeGreaterThanOrEqual(100);
-        expect(own.toneFrames, why).toBe(0);
-        expect(wanted.rms, why).toBeGreaterThan(500);
-      }
+      const reports = (): string => call.report();
 
       it(`alice (${aliceEnc}) calls bob (${bobEnc ?? 'plain RTP'}): payloads differ on the wire, each hears the other’s tone`, async () => {
-        const relayMax = relayMin + RELAY_PORTS - 1;
-        capture = await LoopbackCapture.start(
+        const alice = call.phone(ALICE);
+        const bob = call.phone(BOB);
+        const relayMax = call.relayPorts.min + RELAY_PORTS - 1;
+        const capture = await call.capture(
           tshark!,
           'srtp',
-          `udp portrange ${relayMin}-${relayMax}`,
+          `udp portrange ${call.relayPorts.min}-${relayMax}`,
           relayMax,
         );
-        const before = { alice: new Set(alice.recordings()), bob: new Set(bob.recordings()) };
-        const dialed = await alice.command('dial', `sip:${BOB.username}@${DOMAIN}`);
-        expect(dialed.ok, `dial: ${dialed.data}\n${reports()}`).toBe(true);
-        await alice.waitForEvent(isType('CALL_ESTABLISHED'), 15_000);
-        await bob.waitForEvent(isType('CALL_ESTABLISHED'), 15_000);
-        await alice.waitForEvent(isType('CALL_RTPESTAB'), 10_000);
-        await bob.waitForEvent(isType('CALL_RTPESTAB'), 10_000);
-        await new Promise((r) => setTimeout(r, CALL_SECONDS * 1000));
-        const hungUp = await alice.command('hangup');
-        expect(hungUp.ok, `hangup: ${hungUp.data}\n${reports()}`).toBe(true);
-        await alice.waitForEvent(isType('CALL_CLOSED'), 10_000);
-        await bob.waitForEvent(isType('CALL_CLOSED'), 10_000);
+        const heard = await call.call(alice, bob, `sip:${BOB.username}@${DOMAIN}`, { seconds: CALL_SECONDS });
         await capture.stop();
 
         // Signalling: bob never saw a key; alice got one from the relay, not her own back.
@@ -177,13 +105,8 @@ describe.each([
         }
         expect(matched, reports()).toBeGreaterThan(50);
 
-        const heard = (ua: BaresipUa, old: Set<string>): string => {
-          const fresh = ua.recordings().filter((f) => !old.has(f) && f.endsWith('-dec.wav'));
-          expect(fresh.length, `${ua.options.name} recorded this call\n${ua.report()}`).toBe(1);
-          return fresh[0]!;
-        };
-        expectTone(heard(bob, before.bob), ALICE.toneHz, BOB.toneHz, 'bob');
-        expectTone(heard(alice, before.alice), BOB.toneHz, ALICE.toneHz, 'alice');
+        expectTone(heard.heardByCallee, ALICE.toneHz, BOB.toneHz, 'bob', reports());
+        expectTone(heard.heardByCaller, BOB.toneHz, ALICE.toneHz, 'alice', reports());
       }, 60_000);
     },
   );
