@@ -1,21 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { NgClient } from '../../src/media/ng/index.js';
 import { atLeast } from './b2bua-node.js';
-import { type BaresipEvent, BaresipUa } from './baresip-process.js';
-import { type CapturedDatagram, LoopbackCapture } from './capture.js';
+import { expectTone, isType, sleep, useBaresipCall } from './baresip-call-fixture.js';
+import type { BaresipUa } from './baresip-process.js';
+import type { CapturedDatagram, LoopbackCapture } from './capture.js';
 import { missingPeerReason, requirePeer, suiteTitle } from './peers.js';
 import { DOMAIN, provisionSwitchboard } from './registrar-process.js';
-import {
-  RTPENGINE_MEDIA_PORTS,
-  type RtpengineProcess,
-  rtpenginePeer,
-  startRtpengine,
-} from './rtpengine-process.js';
+import { rtpenginePeer } from './rtpengine-process.js';
 import { prepareTrunkNode, startTrunkNode, type TrunkNode } from './trunk-node.js';
-import { readWav, toneReport, writeToneWav } from './wav.js';
 
 // baresip ↔ baresip through a node whose B2BUA takes every call with media anchored on a real
 // rtpengine (the issue's evidence):
@@ -38,7 +30,6 @@ const skip = [
 const ALICE = { username: 'alice', password: 'alice-Secret-9', toneHz: 600 };
 const BOB = { username: 'bob', password: 'bob-Secret-8', toneHz: 1000 };
 const MEDIA_TIMEOUT_S = 3;
-const RELAY_PORTS = { min: RTPENGINE_MEDIA_PORTS.min + 700, count: 40 };
 
 interface Cdr {
   hangup: string;
@@ -102,92 +93,46 @@ function identifiers(ua: BaresipUa, sent: WireSip[], received: WireSip[]): Map<s
   return out;
 }
 
-const isType =
-  (type: string) =>
-  (e: BaresipEvent): boolean =>
-    e.type === type;
-
 describe.skipIf(skip.some(Boolean))(
   suiteTitle(
     'baresip ↔ baresip through the B2BUA on rtpengine: topology hiding on the wire, a dead callee',
     skip,
   ),
   () => {
-    let engine: RtpengineProcess;
-    let node: TrunkNode;
-    let alice: BaresipUa;
-    let bob: BaresipUa;
-    let toneDir: string;
-    const captures: LoopbackCapture[] = [];
-
-    const reports = (): string =>
-      [
-        alice?.report(),
-        bob?.report(),
-        node?.report(),
-        engine?.report(),
-        ...captures.map((c) => c.report()),
-      ].join('\n\n');
+    const call = useBaresipCall<TrunkNode>({
+      name: 'robust',
+      baresip: baresip!,
+      users: [ALICE, BOB],
+      toneSeconds: 60,
+      media: { relay: 'rtpengine', ports: 40, rtpengine, rtpengineOffset: 700 },
+      node: {
+        async start(mediaEnv) {
+          const prepared = await prepareTrunkNode();
+          await provisionSwitchboard(prepared.dataDir, { subscribers: [ALICE, BOB] });
+          return startTrunkNode(prepared, {
+            domain: DOMAIN,
+            env: {
+              SWITCHBOARD_B2BUA_MODE: 'all',
+              ...mediaEnv,
+              SWITCHBOARD_B2BUA_SESSION_EXPIRES: '90',
+              SWITCHBOARD_B2BUA_MEDIA_TIMEOUT: String(MEDIA_TIMEOUT_S),
+              SWITCHBOARD_SIP_TIMERS_T1: '100',
+            },
+          });
+        },
+        report: (node) => node.report(),
+        async stop(node) {
+          await node.stop();
+          node.cleanup();
+        },
+      },
+    });
+    const reports = (): string => call.report();
 
     /** The CDRs, once there are at least `count` (a call's CDR is written just after it ends). */
     function cdrs(count = 0): Promise<Cdr[]> {
-      return atLeast(count, async () => (await node.get<{ cdrs: Cdr[] }>('/v1/cdrs')).body.cdrs);
+      return atLeast(count, async () => (await call.node.get<{ cdrs: Cdr[] }>('/v1/cdrs')).body.cdrs);
     }
-
-    async function startPhone(who: typeof ALICE, name: string): Promise<BaresipUa> {
-      return BaresipUa.start(baresip!, {
-        domain: DOMAIN,
-        registrarPort: node.port,
-        autoAnswer: true,
-        name,
-        user: who.username,
-        password: who.password,
-        toneWav: join(toneDir, `${name}.wav`),
-      });
-    }
-
-    beforeAll(async () => {
-      toneDir = mkdtempSync(join(tmpdir(), 'sb-robust-tones-'));
-      writeToneWav(join(toneDir, 'alice.wav'), ALICE.toneHz, 60);
-      writeToneWav(join(toneDir, 'bob.wav'), BOB.toneHz, 60);
-      engine = await startRtpengine(rtpengine!, {
-        portMin: RELAY_PORTS.min,
-        portMax: RELAY_PORTS.min + RELAY_PORTS.count - 1,
-      });
-      const prepared = await prepareTrunkNode();
-      await provisionSwitchboard(prepared.dataDir, { subscribers: [ALICE, BOB] });
-      node = await startTrunkNode(prepared, {
-        domain: DOMAIN,
-        env: {
-          SWITCHBOARD_B2BUA_MODE: 'all',
-          SWITCHBOARD_MEDIA_RELAY: 'rtpengine',
-          SWITCHBOARD_MEDIA_RTPENGINE: engine.ngAddress,
-          SWITCHBOARD_B2BUA_SESSION_EXPIRES: '90',
-          SWITCHBOARD_B2BUA_MEDIA_TIMEOUT: String(MEDIA_TIMEOUT_S),
-          SWITCHBOARD_SIP_TIMERS_T1: '100',
-        },
-      });
-      alice = await startPhone(ALICE, 'alice');
-      bob = await startPhone(BOB, 'bob');
-      for (const ua of [alice, bob]) await ua.waitForLog(/\{0\/UDP\/v4\} 200 OK/, 15_000);
-    }, 60_000);
-
-    afterAll(async () => {
-      for (const capture of captures) {
-        await capture.stop();
-        capture.cleanup();
-      }
-      await alice?.stop();
-      await bob?.stop();
-      alice?.cleanup();
-      bob?.cleanup();
-      if (node) {
-        await node.stop();
-        node.cleanup();
-      }
-      await engine?.stop();
-      if (toneDir) rmSync(toneDir, { recursive: true, force: true });
-    });
 
     it('each phone receives nothing that names the other; tones both ways from rtpengine; RTP outlives the media timeout', async () => {
       const ports = (ua: BaresipUa) => ({
@@ -199,25 +144,21 @@ describe.skipIf(skip.some(Boolean))(
         const p = ports(ua);
         return `udp port ${p.sip} or udp portrange ${p.rtpMin}-${p.rtpMax}`;
       };
-      const aliceCapture = await LoopbackCapture.start(tshark!, 'alice', filter(alice), alice.sipPort);
-      captures.push(aliceCapture);
-      const bobCapture = await LoopbackCapture.start(tshark!, 'bob', filter(bob), bob.sipPort);
-      captures.push(bobCapture);
-      const before = { alice: new Set(alice.recordings()), bob: new Set(bob.recordings()) };
-
-      const dialed = await alice.command('dial', `sip:${BOB.username}@${DOMAIN}`);
-      expect(dialed.ok, `dial: ${dialed.data}\n${reports()}`).toBe(true);
-      for (const ua of [alice, bob]) await ua.waitForEvent(isType('CALL_ESTABLISHED'), 15_000);
-      for (const ua of [alice, bob]) await ua.waitForEvent(isType('CALL_RTPESTAB'), 10_000);
-      const established = alice.events.length;
-      // Longer than b2bua.mediaTimeout: RTP through rtpengine keeps the call up.
-      await new Promise((r) => setTimeout(r, (MEDIA_TIMEOUT_S + 2) * 1000));
-      expect(alice.events.slice(established).some(isType('CALL_CLOSED')), reports()).toBe(false);
-      // Bob hangs up, so his own BYE (his Via branch, his tag) is on the wire too.
-      const hungUp = await bob.command('hangup');
-      expect(hungUp.ok, `hangup: ${hungUp.data}\n${reports()}`).toBe(true);
-      for (const ua of [alice, bob]) await ua.waitForEvent(isType('CALL_CLOSED'), 10_000);
-      await new Promise((r) => setTimeout(r, 300));
+      const alice = call.phone(ALICE);
+      const bob = call.phone(BOB);
+      const aliceCapture = await call.capture(tshark!, 'alice', filter(alice), alice.sipPort);
+      const bobCapture = await call.capture(tshark!, 'bob', filter(bob), bob.sipPort);
+      const since = alice.events.length;
+      const heard = await call.call(alice, bob, `sip:${BOB.username}@${DOMAIN}`, {
+        // Longer than b2bua.mediaTimeout: RTP through rtpengine keeps the call up.
+        seconds: MEDIA_TIMEOUT_S + 2,
+        midCall: () => {
+          expect(alice.events.slice(since).some(isType('CALL_CLOSED')), reports()).toBe(false);
+        },
+        // Bob hangs up, so his own BYE (his Via branch, his tag) is on the wire too.
+        hangsUp: bob,
+      });
+      await sleep(300);
       await aliceCapture.stop();
       await bobCapture.stop();
 
@@ -283,26 +224,13 @@ describe.skipIf(skip.some(Boolean))(
         expect(sources.length, `${who} received RTP`).toBeGreaterThan(0);
         for (const port of sources)
           expect(
-            port >= RELAY_PORTS.min && port < RELAY_PORTS.min + RELAY_PORTS.count,
-            `${who} received RTP from port ${port}, not rtpengine's ${RELAY_PORTS.min}+`,
+            port >= call.relayPorts.min && port < call.relayPorts.min + call.relayPorts.count,
+            `${who} received RTP from port ${port}, not rtpengine's ${call.relayPorts.min}+`,
           ).toBe(true);
       }
       // Audio both ways, by tone (the recording of what each decoded).
-      const heard = (ua: BaresipUa, old: Set<string>) => {
-        const fresh = ua.recordings().filter((f) => !old.has(f) && f.endsWith('-dec.wav'));
-        expect(fresh.length, `${ua.options.name} recorded this call\n${ua.report()}`).toBe(1);
-        return readWav(fresh[0]!);
-      };
-      for (const [ua, old, hz, own] of [
-        [bob, before.bob, ALICE.toneHz, BOB.toneHz],
-        [alice, before.alice, BOB.toneHz, ALICE.toneHz],
-      ] as const) {
-        const wav = heard(ua, old);
-        const wanted = toneReport(wav, hz);
-        const why = `${ua.options.name}: ${JSON.stringify({ wanted, own: toneReport(wav, own) })}`;
-        expect(wanted.toneFrames, why).toBeGreaterThanOrEqual(100);
-        expect(toneReport(wav, own).toneFrames, why).toBe(0);
-      }
+      expectTone(heard.heardByCallee, ALICE.toneHz, BOB.toneHz, 'bob', reports());
+      expectTone(heard.heardByCaller, BOB.toneHz, ALICE.toneHz, 'alice', reports());
       // Bob hung up: the CDR says so, and the node gave no Reason of its own.
       const [cdr] = await cdrs(1);
       expect(cdr, reports()).toMatchObject({ status: 200, disposition: 'answered', hangup: 'callee' });
@@ -310,13 +238,15 @@ describe.skipIf(skip.some(Boolean))(
     }, 90_000);
 
     it("kill -9 of the callee's baresip: the session timer ends the call on the caller's side; the CDR says why", async () => {
+      const alice = call.phone(ALICE);
+      const bob = call.phone(BOB);
       const earlier = (await cdrs()).length;
       const since = { alice: alice.events.length, bob: bob.events.length };
       const dialed = await alice.command('dial', `sip:${BOB.username}@${DOMAIN}`);
       expect(dialed.ok, `dial: ${dialed.data}\n${reports()}`).toBe(true);
       await bob.waitForEvent(isType('CALL_ESTABLISHED'), 15_000, since.bob);
       await alice.waitForEvent(isType('CALL_ESTABLISHED'), 15_000, since.alice);
-      await new Promise((r) => setTimeout(r, 1000));
+      await sleep(1000);
       process.kill(bob.child.pid!, 'SIGKILL');
       await bob.child.exited;
       // The node refreshes bob's leg at 45 s (half of 90); the refresh times out (64 × T1 = 6.4 s).
@@ -331,9 +261,9 @@ describe.skipIf(skip.some(Boolean))(
         cause: 102,
       });
       expect(cdr.reason, reports()).toBe('SIP;cause=408;text="Session refresh failed"');
-      const metrics = await (await fetch(`http://127.0.0.1:${node.apiPort}/metrics`)).text();
+      const metrics = await (await fetch(`http://127.0.0.1:${call.node.apiPort}/metrics`)).text();
       expect(metrics).toMatch(/^switchboard_b2bua_calls_active 0$/m);
-      const ng = new NgClient(engine.ngAddress);
+      const ng = new NgClient(call.media!.engine!.ngAddress);
       try {
         const list = await ng.request('list', { limit: 100 });
         expect(list['calls'], JSON.stringify(list)).toEqual([]);
