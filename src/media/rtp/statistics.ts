@@ -13,7 +13,11 @@ const SEQ_MOD = 0x10000;
 // RFC 3550 §A.1 defaults.
 const MAX_DROPOUT = 3000;
 const MAX_MISORDER = 100;
-/** Extended sequence numbers remembered to spot duplicates; more than MAX_MISORDER+MAX_DROPOUT is useless. */
+/**
+ * Sequence numbers remembered to spot duplicates, as one bit each: a late packet is at most
+ * MAX_MISORDER behind the newest and a jump at most MAX_DROPOUT ahead, so 4,096 bits cover both.
+ * A bitmap (512 bytes) rather than the numbers themselves: a relay keeps one per stream, four per call.
+ */
 const SEEN_WINDOW = 4096;
 
 /**
@@ -42,7 +46,10 @@ export class RtpStreamStatistics {
   /** expected/received of sources before the current one. */
   private priorExpected = 0;
   private priorReceived = 0;
-  private readonly seen = new Float64Array(SEEN_WINDOW).fill(Number.NaN);
+  /** Bit `ext & (SEEN_WINDOW - 1)` is set once that extended sequence number was counted. */
+  private readonly seen = new Uint32Array(SEEN_WINDOW / 32);
+  /** The newest extended sequence number marked in `seen`. */
+  private newestSeen = 0;
 
   // §A.8 state, in timestamp units.
   private jitterUnits = 0;
@@ -107,13 +114,17 @@ export class RtpStreamStatistics {
       }
     }
     this.lastExtendedSequence = ext;
-    // A power of two: `&` is the right modulo for the (rare) negative extended numbers too.
-    const slot = ext & (SEEN_WINDOW - 1);
-    if (this.seen[slot] === ext) {
+    if (verdict === 'restart') {
+      this.newestSeen = ext;
+    } else if (ext > this.newestSeen) {
+      // The window moves on: the slots it passes now stand for numbers not seen yet.
+      this.forget(this.newestSeen + 1, ext);
+      this.newestSeen = ext;
+    } else if (this.wasSeen(ext)) {
       this.duplicates++;
       return 'duplicate';
     }
-    this.seen[slot] = ext;
+    this.markSeen(ext);
     this.currentReceived++;
     this.received++;
     if (clockRate > 0) this.updateJitter(timestamp, arrivalMs, clockRate);
@@ -122,13 +133,38 @@ export class RtpStreamStatistics {
 
   private currentReceived = 0;
 
+  // A power of two: `&` is the right modulo for the (rare) negative extended numbers too.
+  private wasSeen(ext: number): boolean {
+    const slot = ext & (SEEN_WINDOW - 1);
+    return ((this.seen[slot >>> 5] ?? 0) & (1 << (slot & 31))) !== 0;
+  }
+
+  private markSeen(ext: number): void {
+    const slot = ext & (SEEN_WINDOW - 1);
+    const word = slot >>> 5;
+    this.seen[word] = (this.seen[word] ?? 0) | (1 << (slot & 31));
+  }
+
+  /** Clears the bits of extended numbers `from`..`to` inclusive (at most the whole window). */
+  private forget(from: number, to: number): void {
+    if (to - from + 1 >= SEEN_WINDOW) {
+      this.seen.fill(0);
+      return;
+    }
+    for (let ext = from; ext <= to; ext++) {
+      const slot = ext & (SEEN_WINDOW - 1);
+      const word = slot >>> 5;
+      this.seen[word] = (this.seen[word] ?? 0) & ~(1 << (slot & 31));
+    }
+  }
+
   private initSequence(seq: number): void {
     this.baseSeq = seq;
     this.maxSeq = seq;
     this.badSeq = SEQ_MOD + 1;
     this.cycles = 0;
     this.currentReceived = 0;
-    this.seen.fill(Number.NaN);
+    this.seen.fill(0);
   }
 
   private currentExpected(): number {

@@ -36,6 +36,23 @@ describe('RtpStreamStatistics', () => {
     expect(s.lastExtendedSequence).toBe(-1);
   });
 
+  it('forgets the numbers the window has passed: a long in-order stream has no false duplicates', () => {
+    const s = new RtpStreamStatistics();
+    const seqs = Array.from({ length: 70_000 }, (_, i) => i);
+    expect(feed(s, seqs).filter((v) => v !== 'valid' && v !== 'restart')).toEqual([]);
+    expect([s.received, s.expected, s.lost, s.duplicates]).toEqual([70_000, 70_000, 0, 0]);
+  });
+
+  it('after a jump within MAX_DROPOUT, late packets count once and their repeats are duplicates', () => {
+    const s = new RtpStreamStatistics();
+    feed(s, [100, 101]);
+    expect(s.update(1, 3000, 0, 40, 8000)).toBe('valid'); // 2,898 ahead: a gap, not a restart
+    expect(s.update(1, 2950, 0, 60, 8000)).toBe('valid'); // late, 50 behind
+    expect(s.update(1, 2950, 0, 80, 8000)).toBe('duplicate');
+    expect(s.update(1, 101, 0, 100, 8000)).not.toBe('valid'); // far too late: not counted again
+    expect(s.received).toBe(4);
+  });
+
   it('never reports negative loss', () => {
     const s = new RtpStreamStatistics();
     feed(s, [5, 6, 7]);
