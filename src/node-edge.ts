@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { SwitchboardConfig } from './config/index.js';
 import {
   AllowList,
+  BanSync,
   EdgeGuard,
   EventLoopLag,
   OverloadMonitor,
@@ -16,11 +17,17 @@ import type { EventBus } from './events/index.js';
 import type { MetricsRegistry } from './metrics/index.js';
 import { isWildcard } from './sip/stack/index.js';
 import type { TransportLayer } from './sip/transport/index.js';
+import type { BanRepository } from './store/index.js';
 
 /** A node's edge protection: the packet filter, the overload test and what keeps them current. */
 export interface NodeEdge {
   guard: EdgeGuard;
   overload: OverloadMonitor;
+  /**
+   * Keep the bans in the store from now on (edge.banPollInterval): its live bans are adopted
+   * before this resolves, so a restarted node drops its banned sources from the first packet.
+   */
+  shareBans(store: BanRepository, node: string): Promise<void>;
   close(): void;
 }
 
@@ -39,6 +46,7 @@ export function startEdge(
   isTrunkSource: (address: string) => boolean,
 ): NodeEdge {
   const { edge, overload } = config;
+  let sync: BanSync | undefined;
   const guard = new EdgeGuard({
     floodRequests: edge.flood.requests,
     floodWindowMs: edge.flood.window * 1000,
@@ -50,6 +58,7 @@ export function startEdge(
     scanners: new ScannerDetector(edge.scanners.userAgents),
     allow: new AllowList([...edge.allow, ...ownAddresses(config)], isTrunkSource),
     onBan: (ban, detail) => {
+      sync?.banned(ban);
       logger.warn({ address: ban.address, reason: ban.reason, detail, until: ban.until }, 'source banned');
       events.publish({
         type: 'edge.banned',
@@ -61,6 +70,7 @@ export function startEdge(
       });
     },
     onUnban: (ban, ended) => {
+      sync?.unbanned(ban, ended);
       logger.info({ address: ban.address, reason: ban.reason, ended, dropped: ban.dropped }, 'ban ended');
       events.publish({
         type: 'edge.unbanned',
@@ -85,7 +95,18 @@ export function startEdge(
   return {
     guard,
     overload: monitor,
+    async shareBans(store, node) {
+      sync = new BanSync({
+        store,
+        guard,
+        node,
+        pollIntervalMs: edge.banPollInterval * 1000,
+        onError: (err) => logger.warn({ err }, 'bans: the store could not be read or written'),
+      });
+      await sync.start();
+    },
     close() {
+      sync?.stop();
       clearInterval(sweeper);
       lag?.close();
     },

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { createApiServer } from './api/index.js';
@@ -110,6 +111,8 @@ export async function startNode(
       config.proxy.mode === 'stateful'
         ? await startServices(config, logger, overrides, events, metrics, edge)
         : undefined;
+    // Bans kept in the store are this node's before it takes traffic (a stateless node has none).
+    if (services) await edge.shareBans(services.store.bans, `${hostname()}:${config.sip.port}`);
   } catch (e) {
     edge.close();
     throw e;

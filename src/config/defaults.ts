@@ -107,6 +107,8 @@ export function defaultConfig(): SwitchboardConfig {
       scanners: { userAgents: [...DEFAULT_SCANNER_USER_AGENTS], banTime: 3600 },
       allow: [],
       maxSources: 100_000,
+      // Another node's ban reaches this one within 5 s: a flood moving between nodes is short.
+      banPollInterval: 5,
     },
     // INVITE server transactions live 32 s after their 2xx (RFC 6026 Timer L): 1,000 calls/s holds
     // about 32,000. A mean event-loop delay of 200 ms means requests already wait in queues.

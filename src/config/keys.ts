@@ -680,6 +680,14 @@ export const KEYS: readonly KeySpec[] = [
       'Source addresses whose request rate is tracked, and bans held, at most: past it the oldest is forgotten (bounded memory under a spoofed-source flood).',
   },
   {
+    key: 'edge.banPollInterval',
+    env: 'SWITCHBOARD_EDGE_BAN_POLL_INTERVAL',
+    text: 'integer',
+    validate: integer(0, 3600),
+    description:
+      "Seconds between reads of the bans kept in the store, which bring other nodes' bans and lifts to this node; 0 reads them only at start.",
+  },
+  {
     key: 'overload.maxServerTransactions',
     env: 'SWITCHBOARD_OVERLOAD_MAX_SERVER_TRANSACTIONS',
     text: 'integer',

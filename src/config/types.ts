@@ -266,6 +266,8 @@ export interface EdgeConfig {
   allow: string[];
   /** Source addresses tracked (rates) and banned at most. */
   maxSources: number;
+  /** Seconds between reads of the store's bans (other nodes' bans and lifts); 0: only at start. */
+  banPollInterval: number;
 }
 
 /** When the node counts as saturated and answers 503 with Retry-After (RFC 3261 §21.5.4). */

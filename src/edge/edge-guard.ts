@@ -37,13 +37,15 @@ export class EdgeGuard implements PacketFilter {
   private readonly rates: RateTracker | undefined;
   private readonly now: () => number;
   private pendingDetail: string | undefined;
+  /** Set while a ban from the store is adopted: it was issued (and counted) elsewhere. */
+  private adopting = false;
 
   constructor(private readonly options: EdgeGuardOptions) {
     this.now = options.now ?? Date.now;
     this.bans = new BanTable({
       maxBans: options.maxSources,
       onBan: (ban) => {
-        this.bansIssued[ban.reason]++;
+        if (!this.adopting) this.bansIssued[ban.reason]++;
         options.onBan?.(ban, this.pendingDetail);
       },
       onUnban: options.onUnban,
@@ -101,6 +103,22 @@ export class EdgeGuard implements PacketFilter {
       throw new AllowedSourceError(address);
     }
     return this.issue(address, 'manual', durationMs, 'by an operator');
+  }
+
+  /**
+   * A ban kept in the store (another node's, or this node's before a restart) made this node's
+   * until `until` (ms since the epoch; undefined: until lifted). Allowed sources here stay allowed.
+   */
+  adopt(address: string, reason: BanReason, until: number | undefined): Ban | undefined {
+    if (this.options.allow.allows(address)) return undefined;
+    const now = this.now();
+    if (until !== undefined && until <= now) return undefined;
+    this.adopting = true;
+    try {
+      return this.issue(address, reason, until === undefined ? undefined : until - now, 'kept in the store');
+    } finally {
+      this.adopting = false;
+    }
   }
 
   /** Live bans, oldest first. */

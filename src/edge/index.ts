@@ -1,4 +1,5 @@
 export { AllowList } from './allow-list.js';
+export { BanSync, type BanSyncOptions } from './ban-sync.js';
 export { BanTable, type BanTableOptions } from './ban-table.js';
 export { AllowedSourceError, EdgeGuard, type EdgeGuardOptions } from './edge-guard.js';
 export { registerEdgeMetrics } from './metrics.js';

@@ -302,6 +302,21 @@ export const MIGRATIONS: readonly Migration[] = [
       `alter table cdrs add column recording_id text`,
     ],
   },
+  {
+    version: 12,
+    name: 'edge bans, kept across restarts and shared by the nodes of one store',
+    statements: (t) => [
+      // One row per banned source; a lifted ban is deleted, an expired one is ignored and purged.
+      `create table bans (
+        address text primary key,
+        reason text not null check (reason in ('flood', 'scanner', 'auth', 'manual')),
+        since ${t.time} not null,
+        until ${t.time},
+        node text not null
+      )`,
+      `create index bans_until on bans (until)`,
+    ],
+  },
 ];
 
 /** What a call policy sets; encoding lists are comma-separated (`PCMA,G722`). */

@@ -246,6 +246,16 @@ export interface CallJournalTable {
   seen_at: Timestamp;
 }
 
+/** A banned source address (edge protection); until null: until lifted. */
+export interface BansTable {
+  address: string;
+  reason: string;
+  since: Timestamp;
+  until: Timestamp | null;
+  /** The node that banned it (its SIP listen address:port), for operators. */
+  node: string;
+}
+
 export interface StoreSchema {
   schema_migrations: SchemaMigrationsTable;
   domains: DomainsTable;
@@ -255,6 +265,7 @@ export interface StoreSchema {
   recordings: RecordingsTable;
   recording_policies: RecordingPoliciesTable;
   api_keys: ApiKeysTable;
+  bans: BansTable;
   subscriber_features: SubscriberFeaturesTable;
   domain_features: DomainFeaturesTable;
   trunks: TrunksTable;

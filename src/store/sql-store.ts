@@ -1,5 +1,6 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import { SqlApiKeys } from './api-keys.js';
+import { SqlBans } from './bans.js';
 import { SqlCallFeatures } from './call-features.js';
 import { SqlCallJournal } from './call-journal.js';
 import type { CallJournalRepository } from './call-journal-types.js';
@@ -22,6 +23,7 @@ import { SqlTrunks } from './trunks.js';
 import type {
   AddressAlias,
   ApiKeyRepository,
+  BanRepository,
   BindingWrites,
   Domain,
   DomainChanges,
@@ -61,6 +63,8 @@ export class SqlProvisioningStore implements ProvisioningStore {
   /** Recordings index and recording policies, in the same database. */
   readonly recordings: RecordingIndex;
   readonly apiKeys: ApiKeyRepository;
+  /** The edge's bans, kept across restarts and shared by the nodes of this store. */
+  readonly bans: BanRepository;
   /** Call features of subscribers, defaults and numbering plans of domains. */
   readonly features: CallFeatureRepository;
   /** Trunks, their gateways, and least-cost routes, in the same database. */
@@ -90,6 +94,7 @@ export class SqlProvisioningStore implements ProvisioningStore {
     const policiesChanged = () => this.policyCache.clear();
     this.recordings = new SqlRecordingIndex(db, flavor, policiesChanged);
     this.apiKeys = new SqlApiKeys(db, flavor);
+    this.bans = new SqlBans(db, flavor);
     this.features = new SqlCallFeatures(db, flavor);
     this.trunks = new SqlTrunks(db, flavor, policiesChanged);
     this.cdrs = new SqlCdrs(db, flavor);

@@ -181,6 +181,32 @@ export interface NewApiKey extends ApiKey {
   key: string;
 }
 
+/** A ban of a source address as the store keeps it (the edge's `Ban` without its counters). */
+export interface StoredBan {
+  address: string;
+  reason: 'flood' | 'scanner' | 'auth' | 'manual';
+  since: Date;
+  /** Undefined: until lifted. */
+  until?: Date;
+  /** The node that banned it. */
+  node: string;
+}
+
+/**
+ * Bans kept across restarts and shared by the nodes of one store (issue 11): each node writes its
+ * bans and lifts, and reads the others' by polling `liveBans`.
+ */
+export interface BanRepository {
+  /** Insert or replace the ban of its address. */
+  saveBan(ban: StoredBan): Promise<void>;
+  /** Delete the ban of an address; false when there was none. */
+  removeBan(address: string): Promise<boolean>;
+  /** Bans not expired at `now`, oldest first. */
+  liveBans(now: Date): Promise<StoredBan[]>;
+  /** Delete bans that ended before `now`; returns how many. */
+  purgeExpiredBans(now: Date): Promise<number>;
+}
+
 export interface ApiKeyRepository {
   createApiKey(name: string): Promise<NewApiKey>;
   listApiKeys(): Promise<ApiKey[]>;

@@ -20,7 +20,8 @@ interface BanJson {
 const RUNNING_NODE =
   '\nIt asks the running node (`switchboard start`) over its HTTP API: give --api-key or\n' +
   'SWITCHBOARD_API_KEY, and --api-url or SWITCHBOARD_API_URL (default http://127.0.0.1:8080).\n' +
-  "Bans live in the node's memory: a restart lifts them.\n";
+  'Bans are kept in the store: a restart keeps them, and the nodes sharing one store follow\n' +
+  "each other's bans and lifts within edge.banPollInterval seconds.\n";
 
 const REASONS =
   '\nReasons: flood (more than edge.flood.requests requests in edge.flood.window s), scanner\n' +

@@ -98,6 +98,7 @@ describe('loadConfig layering: defaults < file < environment < flags', () => {
         },
         allow: [],
         maxSources: 100000,
+        banPollInterval: 5,
       },
       overload: { maxServerTransactions: 50000, maxEventLoopDelay: 200, retryAfter: 5 },
     });

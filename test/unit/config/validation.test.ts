@@ -110,6 +110,7 @@ const BAD: Record<string, [string, string]> = {
   'edge.scanners.banTime': ['0', 'expected an integer 1-604800, got 0'],
   'edge.allow': ['10.0.0.0/33', 'expected an IP address or network such as 203.0.113.0/24'],
   'edge.maxSources': ['10', 'expected an integer 100-10000000, got 10'],
+  'edge.banPollInterval': ['-1', 'expected an integer 0-3600, got -1'],
   'overload.maxServerTransactions': ['-5', 'expected an integer 0-10000000, got -5'],
   'overload.maxEventLoopDelay': ['fast', 'expected an integer 0-60000, got "fast"'],
   'overload.retryAfter': ['0', 'expected an integer 1-3600, got 0'],

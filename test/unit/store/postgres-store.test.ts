@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MIGRATIONS, openStore, PostgresProvisioningStore } from '../../../src/store/index.js';
+import { banContract } from './ban-contract.js';
 import { callJournalContract } from './call-journal-contract.js';
 import { callPolicyContract } from './call-policy-contract.js';
 import { cdrContract } from './cdr-contract.js';
@@ -16,6 +17,7 @@ describe.skipIf(skip !== undefined)(title('PostgreSQL provisioning store'), () =
   describe('call detail records', () => cdrContract(postgresHarness));
   describe('call journal', () => callJournalContract(postgresHarness));
   describe('call policies', () => callPolicyContract(postgresHarness));
+  describe('edge bans', () => banContract(postgresHarness));
 
   it('openStore picks PostgreSQL for a postgres:// URL, with ?schema=', async () => {
     const schema = uniqueSchema();

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore, SQLITE_FILE, SqliteProvisioningStore } from '../../../src/store/index.js';
+import { banContract } from './ban-contract.js';
 import { callJournalContract } from './call-journal-contract.js';
 import { callPolicyContract } from './call-policy-contract.js';
 import { cdrContract } from './cdr-contract.js';
@@ -16,6 +17,7 @@ describe('SQLite provisioning store', () => {
   describe('call detail records', () => cdrContract(sqliteHarness));
   describe('call journal', () => callJournalContract(sqliteHarness));
   describe('call policies', () => callPolicyContract(sqliteHarness));
+  describe('edge bans', () => banContract(sqliteHarness));
 });
 
 describe('openStore with SQLite', () => {
