@@ -72,7 +72,7 @@ export async function startB2bua(parts: B2buaParts): Promise<NodeB2bua | undefin
     onUnrecorded: (call, policy, why) =>
       logger.warn(
         { call, subscriber: policy.subscriber, why },
-        'call goes on unrecorded: recording needs media.relay rtpengine with b2bua.anchorMedia',
+        'call goes on unrecorded: recording needs its media anchored on the relay (b2bua.anchorMedia) and the relay to fork it',
       ),
     metrics: {
       started: () => {

@@ -53,6 +53,7 @@ function registerRelayMetrics(metrics: MetricsRegistry, relay: BuiltinMediaRelay
   const seen = {
     packets: 0,
     bytes: 0,
+    forked: 0,
     dropped: { source: 0, malformed: 0, unrouted: 0, send: 0, srtp: 0, stun: 0, dtls: 0, consent: 0 },
   };
   metrics.gauge({
@@ -86,6 +87,15 @@ function registerRelayMetrics(metrics: MetricsRegistry, relay: BuiltinMediaRelay
       const now = (await read()).bytes;
       if (now > seen.bytes) this.inc(now - seen.bytes);
       seen.bytes = now;
+    },
+  });
+  metrics.counter({
+    name: 'media_packets_forked_total',
+    help: 'RTP and RTCP packets the built-in media relay copied to recorders (recording policies, MediaRelay.subscribe)',
+    async collect() {
+      const now = (await read()).forked;
+      if (now > seen.forked) this.inc(now - seen.forked);
+      seen.forked = now;
     },
   });
   metrics.counter({

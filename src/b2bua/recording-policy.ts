@@ -31,8 +31,8 @@ export interface CallRecordingsOptions {
 /**
  * Recording policies applied to B2BUA calls: once a call of a subscriber with a policy is
  * answered, the recorder forks its media from the relay; when the call ends the recording stops
- * and its id goes into the CDR. A call the relay cannot fork (media not anchored, or a backend
- * without subscribe) goes on unrecorded, with a warning and a metric: never refused for it.
+ * and its id goes into the CDR. A call the relay cannot fork (media not anchored, or the relay
+ * refusing the subscription) goes on unrecorded, with a warning and a metric: never refused for it.
  */
 export class CallRecordings {
   /** Per call id: the recording's id once started (undefined when it could not start). */

@@ -13,6 +13,8 @@ import { WebRtcTransport } from './webrtc-transport.js';
 export interface EndpointHost {
   endpoint(id: number): Endpoint | undefined;
   relayed(bytes: number): void;
+  /** A packet copied to a recorder (MediaRelay.subscribe). */
+  forked(): void;
   dropped(reason: Exclude<DropReason, 'send'>): void;
   dtmf(endpoint: Endpoint, digit: string, durationMs: number, at: number): void;
   latched(endpoint: Endpoint, address: Address, at: number): void;
@@ -212,6 +214,7 @@ export class Endpoint {
     const isEvent = events.length > 0 && events.includes(pt);
     this.statistics.update(ssrc, seq, timestamp, at, isEvent ? 0 : (this.config.clockRates[pt] ?? 8000));
     if (isEvent) this.onEvent(data, pt, timestamp, at);
+    if (this.config.forks !== undefined) this.fork(data, false);
     this.forward(data, false);
   }
 
@@ -256,6 +259,7 @@ export class Endpoint {
     const xr = compound.voipMetrics.at(-1);
     const xrMos = xr?.mosCq ?? xr?.mosLq;
     if (xrMos !== undefined) this.reportedMos = xrMos;
+    if (this.config.forks !== undefined) this.fork(data, true);
     const peer = this.forward(data, true);
     if (peer !== undefined) {
       for (const sr of compound.senderReports) peer.rememberSr(sr.ntpMiddle, at);
@@ -266,6 +270,17 @@ export class Endpoint {
   rememberSr(ntp: number, at: number): void {
     this.srSent.push({ ntp, at });
     if (this.srSent.length > SR_MEMORY) this.srSent.shift();
+  }
+
+  /** Copies an accepted packet, plain (SRTP already removed), to each recorder forked from this side. */
+  private fork(data: Buffer, rtcp: boolean): void {
+    for (const fork of this.config.forks!) {
+      const from = this.host.endpoint(fork.endpoint);
+      const to = rtcp ? fork.rtcp : fork.rtp;
+      if (from === undefined || to === undefined) continue;
+      (rtcp ? from.rtcpSocket : from.rtpSocket).send(data, to.port, to.address);
+      this.host.forked();
+    }
   }
 
   private forward(data: Buffer, rtcp: boolean): Endpoint | undefined {

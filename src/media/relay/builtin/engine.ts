@@ -33,6 +33,7 @@ export class RelayEngine implements EndpointHost {
     packets: 0,
     bytes: 0,
     dropped: { source: 0, malformed: 0, unrouted: 0, send: 0, srtp: 0, stun: 0, dtls: 0, consent: 0 },
+    forked: 0,
     endpoints: 0,
   };
   private dtlsCertificate: Pick<DtlsCertificate, 'certPem' | 'keyPem'> | undefined;
@@ -158,6 +159,9 @@ export class RelayEngine implements EndpointHost {
   relayed(bytes: number): void {
     this.totals.packets++;
     this.totals.bytes += bytes;
+  }
+  forked(): void {
+    this.totals.forked++;
   }
   dropped(reason: Exclude<DropReason, 'send'>): void {
     this.totals.dropped[reason]++;

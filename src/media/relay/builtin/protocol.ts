@@ -24,6 +24,20 @@ export interface EndpointConfig {
   srtp?: EndpointSrtp;
   /** This side is WebRTC: ICE-lite, DTLS-SRTP (keys from the handshake, not SDP), rtcp-mux. */
   webrtc?: EndpointWebRtc;
+  /**
+   * Recorders this side's media is forked to (MediaRelay.subscribe): what it sends, once accepted
+   * and decrypted, also goes as plain RTP/RTCP from the fork endpoint's sockets to the recorder.
+   */
+  forks?: EndpointFork[];
+}
+
+/** One recorder stream fed from an endpoint. */
+export interface EndpointFork {
+  /** The endpoint whose sockets send the copies (the port the subscription SDP announced). */
+  endpoint: number;
+  /** The recorder's ports for this stream, from its answer. */
+  rtp: Address;
+  rtcp?: Address;
 }
 
 /** A WebRTC side's ICE credentials and DTLS peer, from the SDP exchanged with it. */
@@ -104,6 +118,8 @@ export interface RelayCounters {
   bytes: number;
   /** Dropped datagrams by reason: source (not the latched sender), malformed, unrouted (no peer address), send (socket error), srtp (SRTP/SRTCP failing authentication or replayed, RFC 3711 §3.3), stun (ICE checks without valid credentials, RFC 8445 §7.3), dtls (DTLS garbage or not from the ICE-chosen address), consent (towards a WebRTC side without ICE consent, RFC 7675). */
   dropped: Record<DropReason, number>;
+  /** Packets copied to recorders (MediaRelay.subscribe). */
+  forked: number;
   endpoints: number;
 }
 

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { DtlsCertificate } from '../../dtls/index.js';
 import { rewriteSdp, type SdpStream, sdpStreams } from '../sdp/rewrite.js';
 import type {
@@ -8,12 +9,13 @@ import type {
   MediaOfferRequest,
   MediaRelay,
   MediaSessionStatistics,
+  MediaSubscribeRequest,
   MediaSubscription,
   RelayedSdp,
 } from '../types.js';
 import type { RelayEngines } from './engines.js';
 import { MediaRelayError } from './errors.js';
-import type { EndpointConfig, EndpointStats, RelayCounters } from './protocol.js';
+import type { EndpointConfig, EndpointFork, EndpointStats, RelayCounters } from './protocol.js';
 import {
   AVP,
   endpointSrtp,
@@ -25,6 +27,7 @@ import {
   towards,
 } from './sdes.js';
 import { sessionStatistics } from './statistics.js';
+import { type ForkedStream, type Subscription, subscriptionSdp } from './subscription.js';
 import {
   endpointWebRtc,
   type StreamWebRtc,
@@ -42,6 +45,8 @@ interface Leg {
   endpoints: Array<{ id: number; port: number }>;
   /** What this side's latest SDP said. */
   streams: SdpStream[];
+  /** That SDP as sent (a subscription's offer takes the codecs from it). */
+  sdp?: string;
   latch: boolean;
   /** The tag of the side this one is in dialogue with. */
   peer?: string;
@@ -57,6 +62,8 @@ interface Session {
   engine: number;
   /** By tag; '' is the side an offer went to before its answer named it (as rtpengine keeps it). */
   legs: Map<string, Leg>;
+  /** Recorders forked from this call, by their to-tag. */
+  subscriptions: Map<string, Subscription>;
   /** Requests of one call run one at a time. */
   queue: Promise<unknown>;
 }
@@ -197,6 +204,8 @@ export class BuiltinMediaRelay implements MediaRelay {
         ids,
       })) as EndpointStats[];
       for (const leg of going) session.legs.delete(leg.tag);
+      // Forks of the sides that went end with them (all of them when the session goes).
+      await this.endForks(session, (stream) => !session.legs.has(stream.tag));
       if (session.legs.size === 0) this.sessions.delete(session.callId);
       else for (const leg of session.legs.values()) await this.configure(session, leg);
       return sessionStatistics(session.callId, session.createdAt, stats);
@@ -214,21 +223,102 @@ export class BuiltinMediaRelay implements MediaRelay {
     return sessionStatistics(callId, session.createdAt, stats);
   }
 
-  subscribe(): Promise<MediaSubscription> {
-    return Promise.reject(
-      new MediaRelayError(
-        'the built-in relay does not fork media to recorders yet: use media.relay rtpengine',
-        'unsupported',
-      ),
-    );
+  /**
+   * Forks the media the sides send to a recorder (rtpengine's `subscribe request`): a relay port
+   * pair per side and m= section, offered sendonly; nothing is sent before subscribeAnswer.
+   */
+  async subscribe(request: MediaSubscribeRequest): Promise<MediaSubscription> {
+    const session = this.known(request.callId, 'subscribe');
+    return this.serial(session, async () => {
+      const sides =
+        request.fromTags?.map((tag) => {
+          const leg = session.legs.get(tag);
+          if (leg?.sdp === undefined)
+            throw new MediaRelayError(
+              `subscribe to call ${request.callId}: no side with tag ${tag} has sent SDP`,
+              'unknown-call',
+            );
+          return leg;
+        }) ?? [...session.legs.values()].filter((leg) => leg.sdp !== undefined);
+      const wanted = sides.flatMap((leg) =>
+        leg.streams.flatMap((s, index) => (s.disabled ? [] : [{ leg, index }])),
+      );
+      if (wanted.length === 0)
+        throw new MediaRelayError(
+          `subscribe to call ${request.callId}: it has no media to fork yet`,
+          'failed',
+        );
+      const endpoints = await this.allocate(session, wanted.length);
+      const streams: ForkedStream[] = wanted.map(({ leg, index }, i) => ({
+        tag: leg.tag,
+        index,
+        label: String(i + 1),
+        endpoint: endpoints[i]!,
+      }));
+      const toTag = `fork-${randomUUID()}`;
+      session.subscriptions.set(toTag, { toTag, streams });
+      const sdp = subscriptionSdp(
+        wanted.map(({ leg, index }, i) => {
+          // A side sends with the payload types its receiver declared (RFC 3264 §5.1).
+          const peer = session.legs.get(leg.peer ?? '');
+          const declared = peer?.sdp !== undefined && peer.streams[index] !== undefined ? peer.sdp : leg.sdp!;
+          return { stream: streams[i]!, sdp: declared };
+        }),
+        this.options.advertisedAddress,
+        request.siprec ?? false,
+        this.now(),
+      );
+      const labels: MediaSubscription['labels'] = {};
+      for (const stream of streams) labels[stream.label] = { tag: stream.tag, index: stream.index + 1 };
+      return { sdp, toTag, labels };
+    });
   }
 
-  subscribeAnswer(): Promise<void> {
-    return this.subscribe().then(() => undefined);
+  /** The recorder's answer (rtpengine's `subscribe answer`): from now on each stream is copied to its ports. */
+  async subscribeAnswer(request: { callId: string; toTag: string; sdp: string }): Promise<void> {
+    const session = this.known(request.callId, 'subscribe answer');
+    return this.serial(session, async () => {
+      const subscription = session.subscriptions.get(request.toTag);
+      if (subscription === undefined)
+        throw new MediaRelayError(
+          `subscribe answer for call ${request.callId}: no subscription ${request.toTag}`,
+          'unknown-call',
+        );
+      let answer: SdpStream[];
+      try {
+        answer = sdpStreams(request.sdp);
+      } catch (error) {
+        throw new MediaRelayError(
+          `call ${request.callId}: unusable SDP from recorder ${request.toTag}: ${(error as Error).message}`,
+          'bad-sdp',
+        );
+      }
+      // RFC 3264 §6: the answer has as many m= lines as the offer.
+      if (answer.length !== subscription.streams.length)
+        throw new MediaRelayError(
+          `call ${request.callId}: recorder ${request.toTag} answered ${answer.length} m= lines to ${subscription.streams.length}`,
+          'bad-sdp',
+        );
+      for (const [i, stream] of subscription.streams.entries()) {
+        const { rtp, rtcp } = answer[i]!;
+        // A rejected (port 0) or held (no address) stream is not sent.
+        if (rtp === undefined) delete stream.to;
+        else stream.to = rtcp === undefined ? { rtp } : { rtp, rtcp };
+        await this.options.engines.request(session.engine, {
+          op: 'configure',
+          id: stream.endpoint.id,
+          config: this.forkEndpointConfig(session, subscription.toTag, stream),
+        });
+      }
+      for (const leg of this.forkedLegs(session, subscription)) await this.configure(session, leg);
+    });
   }
 
-  unsubscribe(): Promise<void> {
-    return this.subscribe().then(() => undefined);
+  /** Stops a fork and frees its ports (rtpengine's `unsubscribe`); one already gone is no error. */
+  async unsubscribe(request: { callId: string; toTag: string }): Promise<void> {
+    const session = this.sessions.get(request.callId);
+    if (session === undefined) return;
+    await this.serial(session, () => this.endForks(session, undefined, request.toTag));
   }
 
   onEvent(listener: MediaEventListener): () => void {
@@ -247,6 +337,7 @@ export class BuiltinMediaRelay implements MediaRelay {
       packets: 0,
       bytes: 0,
       dropped: { source: 0, malformed: 0, unrouted: 0, send: 0, srtp: 0, stun: 0, dtls: 0, consent: 0 },
+      forked: 0,
       endpoints: 0,
       sessions: this.sessions.size,
     };
@@ -254,6 +345,7 @@ export class BuiltinMediaRelay implements MediaRelay {
       sum.packets += c.packets;
       sum.bytes += c.bytes;
       sum.endpoints += c.endpoints;
+      sum.forked += c.forked;
       for (const key of Object.keys(sum.dropped) as Array<keyof RelayCounters['dropped']>)
         sum.dropped[key] += c.dropped[key];
     }
@@ -296,6 +388,7 @@ export class BuiltinMediaRelay implements MediaRelay {
       createdAt: this.now(),
       engine: this.nextEngine,
       legs: new Map(),
+      subscriptions: new Map(),
       queue: Promise.resolve(),
     };
     this.nextEngine = (this.nextEngine + 1) % this.options.engines.size;
@@ -320,22 +413,22 @@ export class BuiltinMediaRelay implements MediaRelay {
 
   private update(leg: Leg, request: MediaOfferRequest, streams: SdpStream[]): void {
     leg.streams = streams;
+    leg.sdp = request.sdp;
     leg.latch = request.latch ?? true;
     if (request.label !== undefined) leg.label = request.label;
   }
 
   private async ensureEndpoints(session: Session, leg: Leg, count: number): Promise<void> {
     const missing = count - leg.endpoints.length;
-    if (missing <= 0) return;
+    if (missing > 0) leg.endpoints.push(...(await this.allocate(session, missing)));
+  }
+
+  private async allocate(session: Session, count: number): Promise<Array<{ id: number; port: number }>> {
     try {
-      const got = (await this.options.engines.request(session.engine, {
-        op: 'allocate',
-        count: missing,
-      })) as Array<{
+      return (await this.options.engines.request(session.engine, { op: 'allocate', count })) as Array<{
         id: number;
         port: number;
       }>;
-      leg.endpoints.push(...got);
     } catch (error) {
       const message = (error as Error).message;
       const exhausted = /no free RTP port/.test(message);
@@ -344,6 +437,83 @@ export class BuiltinMediaRelay implements MediaRelay {
         exhausted ? 'no-ports' : 'failed',
       );
     }
+  }
+
+  private known(callId: string, what: string): Session {
+    const session = this.sessions.get(callId);
+    if (session === undefined)
+      throw new MediaRelayError(`${what} for unknown call ${callId}`, 'unknown-call');
+    return session;
+  }
+
+  /** The sides whose streams a subscription forks. */
+  private forkedLegs(session: Session, subscription: Subscription): Leg[] {
+    const tags = new Set(subscription.streams.map((s) => s.tag));
+    return [...tags].flatMap((tag) => session.legs.get(tag) ?? []);
+  }
+
+  /**
+   * A fork endpoint sends only; what arrives on it (a recorder's RTCP) is taken from the recorder
+   * alone and goes nowhere (no peer).
+   */
+  private forkEndpointConfig(session: Session, toTag: string, stream: ForkedStream): EndpointConfig {
+    const config: EndpointConfig = {
+      callId: session.callId,
+      fromTag: toTag,
+      latch: false,
+      clockRates: {},
+      eventPayloads: [],
+    };
+    if (stream.to !== undefined) {
+      config.rtp = stream.to.rtp;
+      if (stream.to.rtcp !== undefined) config.rtcp = stream.to.rtcp;
+    }
+    return config;
+  }
+
+  /**
+   * Ends the forked streams `ending` picks (or every stream of subscription `toTag`): the sides
+   * stop sending copies, then the fork ports are freed; a subscription left with none goes.
+   */
+  private async endForks(
+    session: Session,
+    ending: ((stream: ForkedStream) => boolean) | undefined,
+    toTag?: string,
+  ): Promise<void> {
+    const ended: ForkedStream[] = [];
+    const tags = new Set<string>();
+    for (const subscription of session.subscriptions.values()) {
+      if (toTag !== undefined && subscription.toTag !== toTag) continue;
+      const gone = subscription.streams.filter((s) => ending === undefined || ending(s));
+      if (gone.length === 0) continue;
+      subscription.streams = subscription.streams.filter((s) => !gone.includes(s));
+      if (subscription.streams.length === 0) session.subscriptions.delete(subscription.toTag);
+      ended.push(...gone);
+      for (const s of gone) tags.add(s.tag);
+    }
+    if (ended.length === 0) return;
+    for (const tag of tags) {
+      const leg = session.legs.get(tag);
+      if (leg !== undefined) await this.configure(session, leg);
+    }
+    await this.options.engines.request(session.engine, {
+      op: 'release',
+      ids: ended.map((s) => s.endpoint.id),
+    });
+  }
+
+  /** Per m= section of `leg`: the recorders its media goes to. */
+  private forksOf(session: Session, leg: Leg, index: number): EndpointFork[] {
+    const out: EndpointFork[] = [];
+    for (const subscription of session.subscriptions.values()) {
+      for (const stream of subscription.streams) {
+        if (stream.tag !== leg.tag || stream.index !== index || stream.to === undefined) continue;
+        const fork: EndpointFork = { endpoint: stream.endpoint.id, rtp: stream.to.rtp };
+        if (stream.to.rtcp !== undefined) fork.rtcp = stream.to.rtcp;
+        out.push(fork);
+      }
+    }
+    return out;
   }
 
   private async configure(session: Session, leg: Leg): Promise<void> {
@@ -368,6 +538,8 @@ export class BuiltinMediaRelay implements MediaRelay {
       if (srtp !== undefined) config.srtp = srtp;
       const webrtc = endpointWebRtc(leg.webrtc[i], this.options.consentMs ?? 30_000);
       if (webrtc !== undefined) config.webrtc = webrtc;
+      const forks = this.forksOf(session, leg, i);
+      if (forks.length > 0) config.forks = forks;
       await this.options.engines.request(session.engine, { op: 'configure', id: endpoint.id, config });
     }
   }
@@ -427,7 +599,10 @@ export class BuiltinMediaRelay implements MediaRelay {
   }
 
   private async drop(session: Session): Promise<void> {
-    const ids = [...session.legs.values()].flatMap((leg) => leg.endpoints.map((e) => e.id));
+    const ids = [
+      ...[...session.legs.values()].flatMap((leg) => leg.endpoints.map((e) => e.id)),
+      ...[...session.subscriptions.values()].flatMap((sub) => sub.streams.map((s) => s.endpoint.id)),
+    ];
     this.sessions.delete(session.callId);
     if (ids.length > 0)
       await this.options.engines.request(session.engine, { op: 'release', ids }).catch(() => undefined);
