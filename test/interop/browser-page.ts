@@ -19,6 +19,8 @@ export interface PageSetup {
   password: string;
   /** Whom to call once registered. */
   call: string;
+  /** Once the call is confirmed: hang it up (BYE) after this many ms; kept up otherwise. */
+  hangUpAfterMs?: number;
 }
 
 function pageHtml(setup: PageSetup): string {
@@ -37,17 +39,39 @@ try {
   });
   ua.on('registered', () => {
     report('registered');
-    ua.call(setup.call, {
+    const session = ua.call(setup.call, {
       mediaConstraints: { audio: true, video: false },
       pcConfig: { iceServers: [] },
       eventHandlers: {
-        peerconnection: () => report('peerconnection'),
+        peerconnection: (e) => {
+          report('peerconnection');
+          // Play what arrives, so the receiver decodes it and getStats measures its level.
+          e.peerconnection.addEventListener('track', (t) => {
+            const audio = new Audio();
+            audio.srcObject = t.streams[0] || new MediaStream([t.track]);
+            audio.play().catch(() => {});
+          });
+        },
         // No STUN/TURN and only loopback: send the INVITE with what was gathered so far.
         icecandidate: (e) => e.ready(),
         sending: () => report('sending'),
         progress: (e) => report('progress', { status: e.response ? e.response.status_code : 0 }),
         failed: (e) => report('failed', { cause: e.cause, originator: e.originator, status: e.message ? e.message.status_code : 0 }),
-        confirmed: () => report('confirmed'),
+        confirmed: () => {
+          report('confirmed');
+          // What the browser receives and sends, as the 'stats' report, every 500 ms.
+          const stats = setInterval(async () => {
+            const out = {};
+            (await session.connection.getStats()).forEach((s) => {
+              if (s.type === 'inbound-rtp' && s.kind === 'audio') Object.assign(out, { packetsReceived: s.packetsReceived, audioLevel: s.audioLevel, totalAudioEnergy: s.totalAudioEnergy });
+              if (s.type === 'outbound-rtp' && s.kind === 'audio') out.packetsSent = s.packetsSent;
+              if (s.type === 'transport') Object.assign(out, { dtlsState: s.dtlsState, srtpCipher: s.srtpCipher });
+            });
+            report('stats', out);
+          }, 500);
+          session.on('ended', () => clearInterval(stats));
+          if (setup.hangUpAfterMs !== undefined) setTimeout(() => { clearInterval(stats); session.terminate(); }, setup.hangUpAfterMs);
+        },
         ended: (e) => report('ended', { cause: e.cause }),
       },
     });
