@@ -43,7 +43,7 @@ export function spawnDataDirNode(options: DataDirNodeOptions): Child {
 }
 
 /**
- * Waits up to 15 s for a log line containing `ready`; if none comes, runs `cleanUp` (stop the child,
+ * Waits up to 25 s (a loaded 2-core machine has taken 17 s) for a log line containing `ready`; if none comes, runs `cleanUp` (stop the child,
  * remove its data dir) and throws.
  */
 export async function awaitNodeStarted(
@@ -52,7 +52,7 @@ export async function awaitNodeStarted(
   cleanUp: () => Promise<unknown>,
 ): Promise<void> {
   try {
-    await child.waitForLine((line) => line.includes(ready), 15_000);
+    await child.waitForLine((line) => line.includes(ready), 25_000);
   } catch (error) {
     await cleanUp();
     throw new Error(`switchboard did not start: ${(error as Error).message}`);

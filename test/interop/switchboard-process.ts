@@ -3,7 +3,7 @@ import { allocatePorts, waitForBound } from './ports.js';
 import { nextHopUri, type ProxyOptions, type ProxyProcess } from './proxy-process.js';
 import { repoRoot, switchboardEntry } from './repo.js';
 
-const READY_TIMEOUT_MS = 15_000;
+const READY_TIMEOUT_MS = 25_000;
 
 /** The command line of a Switchboard node acting as a record-routing proxy to one next hop. */
 export function switchboardArgs(port: number, options: ProxyOptions): string[] {
