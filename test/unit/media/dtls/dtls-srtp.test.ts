@@ -9,6 +9,49 @@ import {
 } from '../../../../src/media/dtls/index.js';
 import { SrtpSession } from '../../../../src/media/srtp/index.js';
 
+type DtlsCertificate = Awaited<ReturnType<typeof createDtlsCertificate>>;
+
+/**
+ * The relay's passive side and a werift DtlsClient playing the browser, joined in memory: each
+ * side's datagrams reach the other on the next turn. The client has started its handshake.
+ */
+async function handshake(options: {
+  relay: DtlsCertificate;
+  browser: DtlsCertificate;
+  remoteFingerprint: string;
+  onKeys: (keys: SrtpKeyPair) => void;
+  onError: (error: Error) => void;
+}): Promise<{ server: DtlsSrtpServer; client: DtlsClient }> {
+  let deliverToClient: (d: Buffer) => void = () => undefined;
+  const server = new DtlsSrtpServer({
+    certificate: options.relay,
+    remoteFingerprint: options.remoteFingerprint,
+    send: (d) => setImmediate(() => deliverToClient(d)),
+    onKeys: options.onKeys,
+    onError: options.onError,
+  });
+  const transport = {
+    type: 'udp',
+    address: { address: '', family: 'IPv4', port: 0 },
+    closed: false,
+    onData: (_d: Buffer): void => undefined,
+    send: async (d: Buffer) => {
+      setImmediate(() => server.receive(d));
+    },
+    close: async () => undefined,
+  };
+  deliverToClient = (d) => transport.onData(d);
+  const client = new DtlsClient({
+    transport: transport as never,
+    cert: options.browser.certPem,
+    key: options.browser.keyPem,
+    signatureHash: { hash: 4, signature: 3 },
+    srtpProfiles: [1],
+  });
+  await client.connect();
+  return { server, client };
+}
+
 describe('DTLS-SRTP key layout (RFC 5764 §4.2)', () => {
   it('splits client key ‖ server key ‖ client salt ‖ server salt, each side receiving the other’s', () => {
     const material = Uint8Array.from({ length: 60 }, (_, i) => i);
@@ -31,35 +74,15 @@ describe('DTLS-SRTP passive side over werift-dtls', () => {
     expect(relayCert.fingerprint).toMatch(/^sha-256 ([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
     let serverKeys: SrtpKeyPair | undefined;
     const errors: Error[] = [];
-    let deliverToClient: (d: Buffer) => void = () => undefined;
-    const server = new DtlsSrtpServer({
-      certificate: relayCert,
+    const { server, client } = await handshake({
+      relay: relayCert,
+      browser: browserCert,
       remoteFingerprint: browserCert.fingerprint,
-      send: (d) => setImmediate(() => deliverToClient(d)),
       onKeys: (k) => {
         serverKeys = k;
       },
       onError: (e) => errors.push(e),
     });
-    const clientTransport = {
-      type: 'udp',
-      address: { address: '', family: 'IPv4', port: 0 },
-      closed: false,
-      onData: (_d: Buffer): void => undefined,
-      send: async (d: Buffer) => {
-        setImmediate(() => server.receive(d));
-      },
-      close: async () => undefined,
-    };
-    deliverToClient = (d) => clientTransport.onData(d);
-    const client = new DtlsClient({
-      transport: clientTransport as never,
-      cert: browserCert.certPem,
-      key: browserCert.keyPem,
-      signatureHash: { hash: 4, signature: 3 },
-      srtpProfiles: [1],
-    });
-    await client.connect();
     const deadline = Date.now() + 5000;
     while (serverKeys === undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     expect(errors).toEqual([]);
@@ -91,33 +114,13 @@ describe('DTLS-SRTP passive side over werift-dtls', () => {
     const other = await createDtlsCertificate('impostor');
     const errors: Error[] = [];
     let keys = 0;
-    let deliverToClient: (d: Buffer) => void = () => undefined;
-    const server = new DtlsSrtpServer({
-      certificate: relayCert,
+    const { server, client } = await handshake({
+      relay: relayCert,
+      browser: browserCert,
       remoteFingerprint: other.fingerprint,
-      send: (d) => setImmediate(() => deliverToClient(d)),
       onKeys: () => keys++,
       onError: (e) => errors.push(e),
     });
-    const transport = {
-      type: 'udp',
-      address: { address: '', family: 'IPv4', port: 0 },
-      closed: false,
-      onData: (_d: Buffer): void => undefined,
-      send: async (d: Buffer) => {
-        setImmediate(() => server.receive(d));
-      },
-      close: async () => undefined,
-    };
-    deliverToClient = (d) => transport.onData(d);
-    const client = new DtlsClient({
-      transport: transport as never,
-      cert: browserCert.certPem,
-      key: browserCert.keyPem,
-      signatureHash: { hash: 4, signature: 3 },
-      srtpProfiles: [1],
-    });
-    await client.connect();
     const deadline = Date.now() + 3000;
     while (errors.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     expect(keys).toBe(0);
