@@ -1,27 +1,14 @@
-import { createSocket, type Socket } from 'node:dgram';
 import { parse } from 'sdp-transform';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type BuiltinMediaRelay,
-  createBuiltinMediaRelay,
-  MediaRelayError,
-} from '../../src/media/relay/index.js';
-import { buildRtpPacket } from '../../src/media/rtp/index.js';
+import { type BuiltinMediaRelay, MediaRelayError } from '../../src/media/relay/index.js';
 import { newCrypto, type SdesCrypto, SrtpSession } from '../../src/media/srtp/index.js';
-import { allocatePorts } from '../interop/ports.js';
+import { inlineRelay, phones, senderReport, sleep, until, voice as voiceFilled } from './relay-loopback.js';
+
+const voice = (seq: number, ssrc: number) => voiceFilled(seq, ssrc, seq & 0xff);
 
 // The built-in relay forking a call's media to a recorder (MediaRelay.subscribe, as rtpengine's
 // ng subscribe request/answer and unsubscribe), over loopback with a fake recorder socket per
 // forked direction.
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
 
 const inline = (c: SdesCrypto) => Buffer.concat([c.key, c.salt]).toString('base64');
 
@@ -41,86 +28,29 @@ function recorderAnswer(ports: number[]): string {
   );
 }
 
-interface Peer {
-  rtp: Socket;
-  rtcp: Socket;
-  port: number;
-  received: Buffer[];
-  rtcpReceived: Buffer[];
-}
-
-async function bind(port: number): Promise<Socket> {
-  const socket = createSocket('udp4');
-  await new Promise<void>((resolve) => socket.bind(port, '127.0.0.1', resolve));
-  return socket;
-}
-
-async function peer(): Promise<Peer> {
-  const port = await allocatePorts(2);
-  const p: Peer = { rtp: await bind(port), rtcp: await bind(port + 1), port, received: [], rtcpReceived: [] };
-  p.rtp.on('message', (d) => p.received.push(d));
-  p.rtcp.on('message', (d) => p.rtcpReceived.push(d));
-  return p;
-}
-
-const voice = (seq: number, ssrc: number) =>
-  buildRtpPacket({
-    payloadType: 0,
-    sequenceNumber: seq,
-    timestamp: seq * 160,
-    ssrc,
-    payload: Buffer.alloc(160, seq & 0xff),
-  });
-
-function senderReport(ssrc: number): Buffer {
-  const b = Buffer.alloc(28);
-  b[0] = 0x80;
-  b[1] = 200;
-  b.writeUInt16BE(6, 2);
-  b.writeUInt32BE(ssrc, 4);
-  b.fill(0x33, 8);
-  return b;
-}
-
 const media = (text: string) => parse(text).media;
 
 describe.each(['auto', 'dgram'] as const)(
   'built-in relay: forking media to a recorder (%s sockets)',
   (receiver) => {
     let relay: BuiltinMediaRelay;
-    const peers: Peer[] = [];
+    const peers = phones();
     let calls = 0;
 
     beforeAll(async () => {
-      const block = await allocatePorts(21);
-      const base = block + (block % 2);
-      relay = createBuiltinMediaRelay({
-        address: '127.0.0.1',
-        portMin: base,
-        portMax: base + 19,
-        timeoutMs: 60_000,
-        workers: 1,
-        inline: true,
-        receiver,
-      });
+      relay = await inlineRelay(20, { receiver });
     });
     afterAll(async () => {
       await relay?.close();
     });
-    afterEach(() => {
-      for (const p of peers.splice(0)) {
-        p.rtp.close();
-        p.rtcp.close();
-      }
-    });
+    afterEach(() => peers.closeAll());
 
     /** A call a ↔ b through the relay: where each side sends to. */
     async function call(aProfile = 'RTP/AVP', aCrypto: string[] = []) {
       const callId = `fork-${receiver}-${++calls}`;
-      const a = await peer();
-      const b = await peer();
-      const recorder = { a: await peer(), b: await peer() };
-      peers.push(a, b, recorder.a, recorder.b);
+      const a = await peers.phone();
+      const b = await peers.phone();
+      const recorder = { a: await peers.phone(), b: await peers.phone() };
       const offer = await relay.offer({
         callId,
         fromTag: 'a',

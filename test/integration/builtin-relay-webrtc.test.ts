@@ -1,4 +1,3 @@
-import { createSocket, type Socket } from 'node:dgram';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -6,11 +5,13 @@ import { parse } from 'sdp-transform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MediaEvent } from '../../src/media/relay/index.js';
 import { type BuiltinMediaRelay, createBuiltinMediaRelay } from '../../src/media/relay/index.js';
-import { buildRtpPacket } from '../../src/media/rtp/index.js';
 import { StunAttribute, StunClass, verifyIntegrity } from '../../src/media/stun/index.js';
 import { allocatePorts } from '../interop/ports.js';
 import { repoRoot } from '../interop/repo.js';
+import { bind, senderReport, sleep, until, voice as voiceFilled } from './relay-loopback.js';
 import { WebRtcPeer } from './webrtc-peer.js';
+
+const voice = (seq: number, ssrc: number) => voiceFilled(seq, ssrc, seq & 0xff);
 
 // A browser's media side (ICE controlling, DTLS active, SRTP, rtcp-mux, BUNDLE) played by the
 // test against the built-in relay, bridged to a plain RTP/AVP phone over loopback: with the engine
@@ -19,42 +20,8 @@ import { WebRtcPeer } from './webrtc-peer.js';
 const built = join(repoRoot, 'dist', 'media', 'relay', 'index.js');
 const modes = existsSync(built) ? (['inline', 'worker'] as const) : (['inline'] as const);
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
-
-async function bind(port = 0): Promise<Socket> {
-  const socket = createSocket('udp4');
-  await new Promise<void>((resolve) => socket.bind(port, '127.0.0.1', resolve));
-  return socket;
-}
-
 const plainSdp = (port: number) =>
   `v=0\r\no=- 9 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio ${port} RTP/AVP 0 126\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:126 telephone-event/8000\r\na=sendrecv\r\n`;
-
-const voice = (seq: number, ssrc: number) =>
-  buildRtpPacket({
-    payloadType: 0,
-    sequenceNumber: seq,
-    timestamp: seq * 160,
-    ssrc,
-    payload: Buffer.alloc(160, seq & 0xff),
-  });
-
-function senderReport(ssrc: number): Buffer {
-  const b = Buffer.alloc(28);
-  b[0] = 0x80;
-  b[1] = 200;
-  b.writeUInt16BE(6, 2);
-  b.writeUInt32BE(ssrc, 4);
-  b.fill(0x33, 8);
-  return b;
-}
 
 describe.each(modes)(
   'built-in relay (%s): a WebRTC side (ICE-lite, DTLS-SRTP, rtcp-mux) bridged to plain RTP',

@@ -50,7 +50,7 @@ export interface Phone {
 }
 
 /** A UDP socket bound on 127.0.0.1 (port 0: any free one). */
-export async function bind(port: number): Promise<Socket> {
+export async function bind(port = 0): Promise<Socket> {
   const socket = createSocket('udp4');
   await new Promise<void>((resolve) => socket.bind(port, '127.0.0.1', resolve));
   return socket;
@@ -92,3 +92,14 @@ export const voice = (seq: number, ssrc: number, fill = 0xff): Buffer =>
     ssrc,
     payload: Buffer.alloc(160, fill),
   });
+
+/** An RTCP sender report (RFC 3550 §6.4.1) from `ssrc`, its sender info filled with 0x33. */
+export function senderReport(ssrc: number): Buffer {
+  const b = Buffer.alloc(28);
+  b[0] = 0x80;
+  b[1] = 200;
+  b.writeUInt16BE(6, 2);
+  b.writeUInt32BE(ssrc, 4);
+  b.fill(0x33, 8);
+  return b;
+}
