@@ -1,16 +1,17 @@
 #!/usr/bin/env node
 // Memory per idle connection: the server's whole-process PSS (/proc/PID/smaps_rollup) before and
-// after N TLS or WSS connections are opened and left idle, the growth divided by N.
-// usage: node bench/idle-connections-memory.mjs tls|wss HOST:PORT N SERVER_PIDS [SETTLE_S]
+// after N TLS, WSS or plain TCP connections are opened and left idle, the growth divided by N.
+// usage: node bench/idle-connections-memory.mjs tls|wss|tcp HOST:PORT N SERVER_PIDS [SETTLE_S]
 //   (raise ulimit -n above N first: this process holds N sockets, the server N more)
 // prints: kind= connections= open= pss_before_kb= pss_after_kb= per_connection_bytes= open_s=
 import { readFileSync } from 'node:fs';
+import net from 'node:net';
 import tls from 'node:tls';
 import WebSocket from 'ws';
 
 const [kind, target, nText, pids, settleText = '5'] = process.argv.slice(2);
-if (!['tls', 'wss'].includes(kind) || !target || !nText || !pids) {
-  console.error('usage: idle-connections-memory.mjs tls|wss HOST:PORT N SERVER_PIDS [SETTLE_S]');
+if (!['tls', 'wss', 'tcp'].includes(kind) || !target || !nText || !pids) {
+  console.error('usage: idle-connections-memory.mjs tls|wss|tcp HOST:PORT N SERVER_PIDS [SETTLE_S]');
   process.exit(2);
 }
 const [host, port] = target.split(':');
@@ -27,7 +28,12 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function openOne() {
   return new Promise((resolve) => {
-    if (kind === 'tls') {
+    if (kind === 'tcp') {
+      // The floor under TLS: what the server's socket costs before any TLS state.
+      const s = net.connect({ host, port: Number(port) }, () => resolve(s));
+      s.on('error', () => resolve(undefined));
+      s.on('close', () => held.delete(s));
+    } else if (kind === 'tls') {
       const s = tls.connect({ host, port: Number(port), rejectUnauthorized: false }, () => resolve(s));
       s.on('error', () => resolve(undefined));
       s.on('close', () => held.delete(s));
