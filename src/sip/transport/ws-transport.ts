@@ -2,6 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import http from 'node:http';
 import https from 'node:https';
 import type { Duplex } from 'node:stream';
+import tls from 'node:tls';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import { formatHostPort, unmapIpv4 } from './address.js';
 import { emitDrop, emitPacket, noHandlers } from './handlers.js';
@@ -15,6 +16,12 @@ export interface WsTransportOptions {
   port: number;
   /** Present for `wss`: the listener's certificate and key (RFC 7118 §4: WSS is WebSocket over TLS). */
   tls?: TlsCredentials;
+  /**
+   * An HTTP(S) server someone else listens on (the API's) whose Upgrade requests this transport
+   * takes instead of listening itself (RFC 7118 §4: SIP is one subprotocol a web server may
+   * offer). `wss` when it is an HTTPS server; `host` and `port` say where it listens until it does.
+   */
+  server?: http.Server | https.Server;
   /** Largest SIP message, which is also the largest WebSocket message (default 64 KiB). */
   maxMessageSize?: number;
   /** Close a connection after this long without traffic from the client (default 5 minutes). */
@@ -45,7 +52,8 @@ let nextConnection = 0;
 /**
  * SIP over WebSocket (RFC 7118): a listener that upgrades HTTP(S) requests offering the `sip`
  * subprotocol, one SIP message per WebSocket message. Only clients open these connections, so a
- * request for a WebSocket client goes over the connection its registration came on.
+ * request for a WebSocket client goes over the connection its registration came on. With
+ * `server`, the upgrades of another HTTP(S) server (the API's) come here instead of a port of its own.
  */
 export class WsTransport implements Transport {
   readonly protocol: 'ws' | 'wss';
@@ -55,7 +63,9 @@ export class WsTransport implements Transport {
   /** Listener sockets, in all and per source, counted before the TLS and HTTP handshakes. */
   readonly sourceLimit: SourceLimit;
   private handlers: TransportHandlers;
-  private server: http.Server | undefined;
+  private server: http.Server | https.Server | undefined;
+  /** The shared server's upgrade listener, while this transport takes its upgrades. */
+  private sharing: ((request: http.IncomingMessage, socket: Duplex, head: Buffer) => void) | undefined;
   private readonly webSockets: WebSocketServer;
   private bound: Endpoint | undefined;
   private closed = false;
@@ -63,7 +73,8 @@ export class WsTransport implements Transport {
   private readonly byDestination = new Map<string, WsConnection>();
 
   constructor(private readonly options: WsTransportOptions) {
-    this.protocol = options.tls ? 'wss' : 'ws';
+    const secure = options.server ? options.server instanceof tls.Server : options.tls !== undefined;
+    this.protocol = secure ? 'wss' : 'ws';
     this.handlers = options.handlers ?? noHandlers;
     this.sourceLimit = new SourceLimit(
       options.maxConnections ?? 10_000,
@@ -78,6 +89,9 @@ export class WsTransport implements Transport {
   }
 
   get local(): Endpoint {
+    const shared = this.options.server?.address();
+    if (shared && typeof shared === 'object')
+      return { protocol: this.protocol, address: unmapIpv4(shared.address), port: shared.port };
     return this.bound ?? { protocol: this.protocol, address: this.options.host, port: this.options.port };
   }
 
@@ -94,7 +108,13 @@ export class WsTransport implements Transport {
   }
 
   async listen(): Promise<void> {
-    if (this.server) throw new Error(`${this.protocol.toUpperCase()} transport already listening`);
+    if (this.server || this.sharing)
+      throw new Error(`${this.protocol.toUpperCase()} transport already listening`);
+    if (this.options.server) {
+      this.sharing = (request, socket, head) => this.upgrade(request, socket, head);
+      this.options.server.on('upgrade', this.sharing);
+      return;
+    }
     const server = this.createServer();
     this.sourceLimit.attach(server);
     this.server = server;
@@ -139,6 +159,9 @@ export class WsTransport implements Transport {
     this.closed = true;
     const server = this.server;
     this.server = undefined;
+    // The shared server stays its owner's; closing it waits for these sockets, so they go now.
+    if (this.sharing) this.options.server?.off('upgrade', this.sharing);
+    this.sharing = undefined;
     for (const connection of this.connections.values()) connection.socket.terminate();
     this.webSockets.close();
     if (server) {
@@ -183,6 +206,8 @@ export class WsTransport implements Transport {
       socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
+    // On a shared server the per-source count starts here: the owner's other requests are not SIP's.
+    if (this.sharing && !this.sourceLimit.admit(request.socket)) return;
     this.webSockets.handleUpgrade(request, socket, head, (webSocket) => this.adopt(webSocket, request));
   }
 
