@@ -62,6 +62,15 @@ export function crossChecks(config: SwitchboardConfig): ConfigProblem[] {
     if (!broken) continue;
     problems.push({ key, message: `${key}: expected ${expected}, got ${value} (${fixHint(keySpec(key)!)})` });
   }
+  // SIP over WebSocket on the API's port needs the API's server, which only a stateful node runs.
+  if (config.sip.websocketOnApiPort && (!config.api.enabled || config.proxy.mode !== 'stateful')) {
+    const spec = keySpec('sip.websocketOnApiPort')!;
+    const why = config.api.enabled ? 'proxy.mode stateless runs no API' : 'api.enabled is false';
+    problems.push({
+      key: spec.key,
+      message: `${spec.key}: expected a node that runs the API (api.enabled true, proxy.mode stateful), got true while ${why} (set ${spec.env}=false, or turn the API on)`,
+    });
+  }
   // A certificate without its key (or the reverse) cannot serve TLS.
   const { certificate, key } = config.tls;
   if ((certificate === undefined) !== (key === undefined)) {

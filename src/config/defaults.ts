@@ -13,6 +13,7 @@ export function defaultConfig(): SwitchboardConfig {
       maxMessageSize: 65535,
       maxConnectionsPerSource: 500,
       udpBatching: true,
+      websocketOnApiPort: false,
       timers: { t1: 500, t2: 4000, t4: 5000 },
       timerC: 180_000,
     },

@@ -176,6 +176,14 @@ export const KEYS: readonly KeySpec[] = [
     description: 'SIP over secure WebSocket port (RFC 7118), when sip.transports has wss.',
   },
   {
+    key: 'sip.websocketOnApiPort',
+    env: 'SWITCHBOARD_SIP_WEBSOCKET_ON_API_PORT',
+    text: 'boolean',
+    validate: boolean,
+    description:
+      "SIP over WebSocket on the API's port too (RFC 7118 §4: upgrades offering the sip subprotocol), besides ws.port and wss.port; needs api.enabled.",
+  },
+  {
     key: 'sip.advertisedAddress',
     env: 'SWITCHBOARD_SIP_ADVERTISED_ADDRESS',
     flag: '--sip-advertised-address',

@@ -2,7 +2,7 @@
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-/** Transports the SIP stack can listen on (ws/wss: RFC 7118, on their own ports). */
+/** Transports the SIP stack can listen on (ws/wss: RFC 7118, on their own ports; see sip.websocketOnApiPort). */
 export const SIP_TRANSPORTS = ['udp', 'tcp', 'tls', 'ws', 'wss'] as const;
 export type SipTransportName = (typeof SIP_TRANSPORTS)[number];
 
@@ -136,6 +136,8 @@ export interface SipConfig {
   maxConnectionsPerSource: number;
   /** UDP through the native batched module (recvmmsg/sendmmsg) when it is built; node:dgram when false. */
   udpBatching: boolean;
+  /** SIP over WebSocket also on the API's port (RFC 7118 §4): WS, or WSS when the API is HTTPS. */
+  websocketOnApiPort: boolean;
   timers: SipTimersConfig;
   /** Proxy INVITE Timer C (RFC 3261 §16.6 step 11), in milliseconds. */
   timerC: number;

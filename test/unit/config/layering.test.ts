@@ -18,6 +18,7 @@ describe('loadConfig layering: defaults < file < environment < flags', () => {
         maxMessageSize: 65535,
         maxConnectionsPerSource: 500,
         udpBatching: true,
+        websocketOnApiPort: false,
         timers: { t1: 500, t2: 4000, t4: 5000 },
         timerC: 180000,
       },

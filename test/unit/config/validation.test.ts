@@ -19,6 +19,7 @@ const BAD: Record<string, [string, string]> = {
   'tls.clientCertificates': ['always', 'expected one of none|request|require, got "always"'],
   'tls.verifyServer': ['maybe', 'expected true or false'],
   'sip.udpBatching': ['sometimes', 'expected true or false'],
+  'sip.websocketOnApiPort': ['api', 'expected true or false, got "api"'],
   'ws.port': ['http', 'expected an integer 1-65535, got "http"'],
   'wss.port': ['70000', 'expected an integer 1-65535, got 70000'],
   'sip.advertisedAddress': ['bad_host!', 'expected a host name or IP address, got "bad_host!"'],
@@ -198,6 +199,18 @@ describe('validation errors', () => {
       'nat.keepaliveTimeout: expected at most nat.keepaliveInterval (4), got 5 (set SWITCHBOARD_NAT_KEEPALIVE_TIMEOUT or "nat.keepaliveTimeout" in the config file)',
     ]);
     expect(loadConfig({ env: { SWITCHBOARD_NAT_KEEPALIVE_INTERVAL: '0' } }).nat.keepaliveInterval).toBe(0);
+  });
+
+  it('checks that SIP over WebSocket on the API port has an API to share', () => {
+    const on = { SWITCHBOARD_SIP_WEBSOCKET_ON_API_PORT: 'true' };
+    expect(problemsOf({ env: { ...on, SWITCHBOARD_API_ENABLED: 'false' } })).toEqual([
+      'sip.websocketOnApiPort: expected a node that runs the API (api.enabled true, proxy.mode stateful), got true while api.enabled is false (set SWITCHBOARD_SIP_WEBSOCKET_ON_API_PORT=false, or turn the API on)',
+    ]);
+    expect(problemsOf({ env: { ...on, SWITCHBOARD_PROXY_MODE: 'stateless' } })).toEqual([
+      'sip.websocketOnApiPort: expected a node that runs the API (api.enabled true, proxy.mode stateful), got true while proxy.mode stateless runs no API (set SWITCHBOARD_SIP_WEBSOCKET_ON_API_PORT=false, or turn the API on)',
+    ]);
+    expect(loadConfig({ env: on }).sip.websocketOnApiPort).toBe(true);
+    expect(loadConfig({}).sip.websocketOnApiPort).toBe(false);
   });
 
   it('checks that the journal stale threshold is at least two heartbeats', () => {
