@@ -1,3 +1,4 @@
+import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { SipTransportName, SwitchboardConfig } from './config/index.js';
 import type { MetricsRegistry } from './metrics/index.js';
@@ -74,6 +75,28 @@ export async function addTransports(
       transports.add(transport);
     }
   }
+}
+
+/**
+ * sip.websocketOnApiPort: SIP over WebSocket on the API's server too (RFC 7118 §4; WSS were it
+ * HTTPS). Upgrades never reach the API's routes, so no API key is asked: SIP has its digest.
+ */
+export function addApiPortTransport(
+  transports: TransportLayer,
+  config: SwitchboardConfig,
+  api: FastifyInstance,
+): WsTransport {
+  const transport = new WsTransport({
+    host: config.api.listen,
+    port: config.api.port,
+    server: api.server,
+    maxMessageSize: config.sip.maxMessageSize,
+    maxConnectionsPerSource: config.sip.maxConnectionsPerSource,
+  });
+  transports.add(transport);
+  // The API's server closes only once every socket it accepted has, the upgraded ones too.
+  api.addHook('preClose', () => transport.close());
+  return transport;
 }
 
 /** Connections per transport, STUN keep-alives and TLS handshake failures in /metrics. */

@@ -17,7 +17,7 @@ import { type NodeEdge, nodeOutbound, startEdge } from './node-edge.js';
 import { startMediaRelay } from './node-media.js';
 import { registerCarrierMetrics, registerStateMetrics } from './node-metrics.js';
 import { startNatKeepalive } from './node-nat.js';
-import { addTransports, registerTransportMetrics } from './node-transports.js';
+import { addApiPortTransport, addTransports, registerTransportMetrics } from './node-transports.js';
 import { type NodeTrunks, registerTrunkMetrics, startTrunks } from './node-trunks.js';
 import { NodeUserAgent } from './node-user-agent.js';
 import { RecordingManager, recordingMetrics, SiprecServer } from './recording/index.js';
@@ -269,6 +269,7 @@ export async function startNode(
             : {}),
         })
       : undefined;
+  if (api && config.sip.websocketOnApiPort) addApiPortTransport(transports, config, api);
   let apiAddress: { host: string; port: number } | undefined;
   try {
     await transports.listen();
@@ -305,9 +306,10 @@ export async function startNode(
       edge.close();
       idleCollector?.close();
       nat?.stop();
-      await api?.close();
-      // Calls end and their CDRs are written while the stack and the store still run.
+      // Calls end and their CDRs are written while the stack and the store still run (and the
+      // API's port still carries its WebSocket clients' BYEs, sip.websocketOnApiPort).
       await b2bua?.stop();
+      await api?.close();
       // Unregistering needs the stack: before it closes.
       await carriers?.stop();
       await stack.close();
