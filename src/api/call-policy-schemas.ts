@@ -1,4 +1,4 @@
-import { B2BUA_CHOICES, CALL_POLICY_SCOPES } from '../store/index.js';
+import { B2BUA_CHOICES, CALL_POLICY_SCOPES, SRTP_CHOICES } from '../store/index.js';
 
 const encodings = (description: string) =>
   ({
@@ -52,6 +52,12 @@ export const callPolicySchema = {
           description: 'Preferred packetisation time (ms).',
         },
       },
+    },
+    srtp: {
+      type: 'string',
+      enum: [...SRTP_CHOICES, 'inherit'],
+      description:
+        'The media offered when called: sdes, RTP/SAVP with the relay’s own a=crypto (RFC 4568); off, plain RTP/AVP (a caller’s SRTP ends at the relay); inherit (or absent): the next level, in the end off.',
     },
   },
 } as const;

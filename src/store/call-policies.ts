@@ -6,6 +6,7 @@ import type {
   CallPolicyKeys,
   CallPolicyRepository,
   CallPolicyScope,
+  SrtpChoice,
   StoredCallPolicy,
 } from './call-policy-types.js';
 import { checkCallPolicy } from './call-policy-validate.js';
@@ -28,6 +29,7 @@ function toColumns(policy: CallPolicy): Columns {
     codec_strip: list(policy.codecs?.strip),
     codec_order: list(policy.codecs?.order),
     ptime: policy.codecs?.ptime ?? null,
+    srtp: policy.srtp ?? null,
   };
 }
 
@@ -45,6 +47,7 @@ function toPolicy(row: Selectable<CallPolicyColumns>): CallPolicy {
   if (order) codecs.order = order;
   if (row.ptime !== null) codecs.ptime = Number(row.ptime);
   if (Object.keys(codecs).length > 0) policy.codecs = codecs;
+  if (row.srtp !== null) policy.srtp = row.srtp as SrtpChoice;
   return policy;
 }
 

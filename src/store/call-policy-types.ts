@@ -1,12 +1,19 @@
 /**
  * Call policies: what the B2BUA does with the calls of one subscriber, domain or trunk — whether
- * it takes them (b2bua), how many it admits (maxCalls, maxCallRate) and which codecs their SDP
- * may carry. A setting left out inherits (docs/b2bua-policy.md gives the precedence).
+ * it takes them (b2bua), how many it admits (maxCalls, maxCallRate), which codecs their SDP
+ * may carry and whether the leg toward them is SRTP (srtp). A setting left out inherits (docs/b2bua-policy.md gives the precedence).
  */
 
 /** Whether the B2BUA takes an entity's calls: always, never, or when the phone is behind NAT. */
 export const B2BUA_CHOICES = ['always', 'never', 'nat'] as const;
 export type B2buaChoice = (typeof B2BUA_CHOICES)[number];
+
+/**
+ * The media the B2BUA offers the entity when it is called: `sdes`, RTP/SAVP keyed by the relay's
+ * own a=crypto (RFC 4568); `off`, plain RTP/AVP (the relay terminates a caller's SRTP).
+ */
+export const SRTP_CHOICES = ['sdes', 'off'] as const;
+export type SrtpChoice = (typeof SRTP_CHOICES)[number];
 
 /** The entities a call policy belongs to. */
 export const CALL_POLICY_SCOPES = ['subscriber', 'domain', 'trunk'] as const;
@@ -32,6 +39,8 @@ export interface CallPolicy {
   /** New calls per second; 0 is no limit; absent: the node's `b2bua.maxCallRate`. */
   maxCallRate?: number;
   codecs?: CodecRules;
+  /** The callee leg's SRTP when the entity is called; absent: inherit (in the end plain RTP/AVP). */
+  srtp?: SrtpChoice;
 }
 
 export interface StoredCallPolicy {

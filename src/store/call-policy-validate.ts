@@ -1,4 +1,11 @@
-import { B2BUA_CHOICES, type B2buaChoice, type CallPolicy, type CodecRules } from './call-policy-types.js';
+import {
+  B2BUA_CHOICES,
+  type B2buaChoice,
+  type CallPolicy,
+  type CodecRules,
+  SRTP_CHOICES,
+  type SrtpChoice,
+} from './call-policy-types.js';
 import { InvalidInputError } from './errors.js';
 
 // An RTP encoding name (RFC 4855 media subtype names): letters, digits, - . _ +.
@@ -68,11 +75,11 @@ function codecRules(value: unknown): CodecRules {
 /** A call policy as given (API body, CLI flags): checked, each error naming its field. */
 export function checkCallPolicy(value: unknown): CallPolicy {
   if (typeof value !== 'object' || value === null || Array.isArray(value))
-    throw new InvalidInputError('expected a call policy object (b2bua, maxCalls, maxCallRate, codecs)');
+    throw new InvalidInputError('expected a call policy object (b2bua, maxCalls, maxCallRate, codecs, srtp)');
   const input = value as Record<string, unknown>;
   for (const key of Object.keys(input)) {
-    if (!['b2bua', 'maxCalls', 'maxCallRate', 'codecs'].includes(key))
-      fail(key, 'unknown setting (b2bua, maxCalls, maxCallRate, codecs)');
+    if (!['b2bua', 'maxCalls', 'maxCallRate', 'codecs', 'srtp'].includes(key))
+      fail(key, 'unknown setting (b2bua, maxCalls, maxCallRate, codecs, srtp)');
   }
   const policy: CallPolicy = {};
   const b2bua = input['b2bua'];
@@ -86,6 +93,15 @@ export function checkCallPolicy(value: unknown): CallPolicy {
   if (input['codecs'] !== undefined) {
     const rules = codecRules(input['codecs']);
     if (Object.keys(rules).length > 0) policy.codecs = rules;
+  }
+  const srtp = input['srtp'];
+  if (srtp !== undefined && srtp !== 'inherit') {
+    if (typeof srtp !== 'string' || !(SRTP_CHOICES as readonly string[]).includes(srtp))
+      fail(
+        'srtp',
+        `expected sdes (RTP/SAVP with SDES keys), off (plain RTP/AVP) or inherit, got ${JSON.stringify(srtp)}`,
+      );
+    policy.srtp = srtp as SrtpChoice;
   }
   return policy;
 }

@@ -15,6 +15,8 @@ export {
   type CallPolicyRepository,
   type CallPolicyScope,
   type CodecRules,
+  SRTP_CHOICES,
+  type SrtpChoice,
   type StoredCallPolicy,
 } from './call-policy-types.js';
 export { checkCallPolicy } from './call-policy-validate.js';

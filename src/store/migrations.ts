@@ -317,6 +317,14 @@ export const MIGRATIONS: readonly Migration[] = [
       `create index bans_until on bans (until)`,
     ],
   },
+  {
+    version: 13,
+    name: 'call policies: the SRTP of the leg toward a called subscriber, domain or trunk',
+    statements: () =>
+      ['subscriber_call_policies', 'domain_call_policies', 'trunk_call_policies'].map(
+        (table) => `alter table ${table} add column srtp text check (srtp in ('sdes', 'off'))`,
+      ),
+  },
 ];
 
 /** What a call policy sets; encoding lists are comma-separated (`PCMA,G722`). */

@@ -212,6 +212,7 @@ export interface CallPolicyColumns {
   codec_strip: string | null;
   codec_order: string | null;
   ptime: number | null;
+  srtp: string | null;
   updated_at: Timestamp;
 }
 

@@ -60,6 +60,8 @@ function changed(policy: CallPolicy, flags: Flags): CallPolicy {
   }
   if (Object.keys(codecs).length > 0) out.codecs = codecs;
   else delete out.codecs;
+  // Checked with the rest by the store (checkCallPolicy names the key and the values).
+  if (flags['srtp'] !== undefined) set('srtp', flags['srtp'] === 'inherit' ? null : (flags['srtp'] as never));
   return out;
 }
 
@@ -75,6 +77,7 @@ function describe(stored: StoredCallPolicy | undefined, scope: CallPolicyScope, 
   if (c?.strip) parts.push(`strip ${c.strip.join(',')}`);
   if (c?.order) parts.push(`order ${c.order.join(',')}`);
   if (c?.ptime !== undefined) parts.push(`ptime ${c.ptime}`);
+  if (p.srtp) parts.push(`srtp ${p.srtp}`);
   return `${scope} ${stored?.name ?? name}: ${parts.length > 0 ? parts.join(', ') : 'everything inherited'}\n`;
 }
 
@@ -90,7 +93,7 @@ export function registerCallPolicy(parent: Command, io: CliIo, scope: CallPolicy
   const policy = parent
     .command('policy')
     .description(
-      `the ${scope}'s call policy: whether the B2BUA takes its calls, its call limits, its codecs (docs/b2bua-policy.md)`,
+      `the ${scope}'s call policy: whether the B2BUA takes its calls, its call limits, its codecs, its SRTP (docs/b2bua-policy.md)`,
     );
 
   const show = policy
@@ -115,13 +118,14 @@ export function registerCallPolicy(parent: Command, io: CliIo, scope: CallPolicy
     .option('--allow <codecs>', 'only these encodings, comma-separated (PCMA,PCMU) | inherit')
     .option('--strip <codecs>', 'remove these encodings | inherit')
     .option('--order <codecs>', 'these encodings first, in this order | inherit')
-    .option('--ptime <ms>', 'preferred packetisation time | inherit');
+    .option('--ptime <ms>', 'preferred packetisation time | inherit')
+    .option('--srtp <choice>', 'when called: sdes (RTP/SAVP, SDES keys) | off (plain RTP/AVP) | inherit');
   addStoreOptions(addJsonOption(set)).action((name: string, flags: Flags) =>
     withStore(flags, io, async (store) => {
-      const given = ['b2bua', 'maxCalls', 'maxCallRate', 'allow', 'strip', 'order', 'ptime'];
+      const given = ['b2bua', 'maxCalls', 'maxCallRate', 'allow', 'strip', 'order', 'ptime', 'srtp'];
       if (!given.some((f) => flags[f] !== undefined))
         throw new UsageError(
-          'nothing to set: give --b2bua, --max-calls, --max-call-rate, --allow, --strip, --order or --ptime',
+          'nothing to set: give --b2bua, --max-calls, --max-call-rate, --allow, --strip, --order, --ptime or --srtp',
         );
       const before = (await current(store, scope, name))?.policy ?? {};
       const saved = await store.callPolicies.putCallPolicy(scope, name, changed(before, flags));

@@ -50,9 +50,21 @@ describe('/v1/…/call-policy', () => {
       policy: { b2bua: 'always', maxCalls: 2, codecs: { allow: ['PCMA'], ptime: 20 } },
     });
     expect(
-      (await h.call({ method: 'PUT', url: '/v1/domains/example.com/call-policy', payload: { b2bua: 'nat' } }))
-        .statusCode,
-    ).toBe(200);
+      (
+        await h.call({
+          method: 'PUT',
+          url: '/v1/domains/example.com/call-policy',
+          payload: { b2bua: 'nat', srtp: 'sdes' },
+        })
+      ).json().policy,
+    ).toEqual({ b2bua: 'nat', srtp: 'sdes' });
+    const badSrtp = await h.call({
+      method: 'PUT',
+      url: '/v1/domains/example.com/call-policy',
+      payload: { srtp: 'dtls' },
+    });
+    expect(badSrtp.statusCode).toBe(400);
+    expect(badSrtp.body).toContain('srtp');
     expect(
       (
         await h.call({

@@ -50,6 +50,12 @@ describe('switchboard subscriber|domain|trunk policy', () => {
     expect(
       await cli.ok('trunk', 'policy', 'set', 'carrier', '--strip', 'G729', '--max-call-rate', '10'),
     ).toBe('trunk carrier: max-call-rate 10, strip G729\n');
+    expect(await cli.ok('trunk', 'policy', 'set', 'carrier', '--srtp', 'sdes')).toBe(
+      'trunk carrier: max-call-rate 10, strip G729, srtp sdes\n',
+    );
+    expect(await cli.ok('trunk', 'policy', 'set', 'carrier', '--srtp', 'inherit')).toBe(
+      'trunk carrier: max-call-rate 10, strip G729\n',
+    );
     expect(await cli.ok('trunk', 'policy', 'clear', 'carrier')).toContain('removed');
     expect(await cli.ok('trunk', 'policy', 'show', 'carrier')).toBe('trunk carrier: everything inherited\n');
   });
@@ -67,6 +73,11 @@ describe('switchboard subscriber|domain|trunk policy', () => {
     const nothing = await cli.run('domain', 'policy', 'set', 'example.com');
     expect(nothing.code).toBe(2);
     expect(nothing.err).toContain('nothing to set');
+    const srtp = await cli.run('domain', 'policy', 'set', 'example.com', '--srtp', 'dtls');
+    expect(srtp.code).toBe(2);
+    expect(srtp.err).toContain(
+      'srtp: expected sdes (RTP/SAVP with SDES keys), off (plain RTP/AVP) or inherit',
+    );
     const notNumber = await cli.run('domain', 'policy', 'set', 'example.com', '--max-calls', 'lots');
     expect(notNumber.err).toContain('--max-calls: expected a whole number');
   });
@@ -75,5 +86,6 @@ describe('switchboard subscriber|domain|trunk policy', () => {
     const help = await cli.run('subscriber', 'policy', 'set', '--help');
     expect(help.out).toContain('--b2bua <choice>');
     expect(help.out).toContain('--ptime <ms>');
+    expect(help.out).toContain('--srtp <choice>');
   });
 });

@@ -26,11 +26,16 @@ export function callPolicyContract(makeHarness: () => StoreHarness): void {
       maxCalls: 2,
       maxCallRate: 0,
       codecs: { allow: ['PCMA', 'PCMU'], strip: ['G729'], order: ['PCMA'], ptime: 30 },
+      srtp: 'sdes' as const,
     };
     const saved = await policies.putCallPolicy('subscriber', 'alice@Example.COM', full);
     expect(saved).toMatchObject({ scope: 'subscriber', name: 'alice@example.com', policy: full });
     expect(saved.updatedAt).toBeInstanceOf(Date);
-    await policies.putCallPolicy('domain', 'example.com', { b2bua: 'nat' });
+    await policies.putCallPolicy('domain', 'example.com', { b2bua: 'nat', srtp: 'off' });
+    expect((await policies.getCallPolicy('domain', 'example.com'))?.policy).toEqual({
+      b2bua: 'nat',
+      srtp: 'off',
+    });
     await policies.putCallPolicy('trunk', 'carrier', { maxCalls: 30, codecs: { order: ['G722'] } });
     expect(await policies.hasCallPolicies()).toBe(true);
     expect((await policies.getCallPolicy('trunk', 'carrier'))?.policy).toEqual({
@@ -89,6 +94,8 @@ export function callPolicyContract(makeHarness: () => StoreHarness): void {
       [{ codecs: { order: ['PC MA'] } }, 'codecs.order'],
       [{ codecs: { ptime: 5 } }, 'codecs.ptime'],
       [{ codecs: { mask: ['PCMA'] } }, 'codecs.mask'],
+      [{ srtp: 'dtls' }, 'srtp'],
+      [{ srtp: true }, 'srtp'],
       [{ colour: 'blue' }, 'colour'],
     ];
     for (const [policy, field] of bad) {
