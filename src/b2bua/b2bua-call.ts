@@ -10,6 +10,7 @@ import {
   type InviteSession,
   type UserAgentCore,
 } from '../sip/ua/index.js';
+import type { SrtpChoice } from '../store/index.js';
 import { NoCommonCodecError } from './call-codecs.js';
 import { CallMedia, trunkCodecOrder } from './call-media.js';
 import { type CallRecord, callRecordOf } from './call-record.js';
@@ -60,6 +61,8 @@ export interface CallDeps<C = B2buaCall> {
   mediaTimeout?: number;
   /** Codec policy of the SDP each side receives (src/b2bua/call-plan.ts); absent: the trunk's codec order. */
   codecs?: { toCallee?: CodecPolicy; toCaller?: CodecPolicy };
+  /** The callee leg's SRTP (the called side's call policy); absent: plain RTP/AVP. */
+  calleeSrtp?: SrtpChoice;
   onError: (error: unknown, context: string) => void;
   /** In-dialog requests the legs do not relay: REFER (transfer.ts), OPTIONS, the rest 405. */
   otherRequest?: (call: C, side: Side, incoming: IncomingRequest) => void;
@@ -113,7 +116,7 @@ export class B2buaCall {
     const request = taken.request;
     this.callerTag = request.from.tag ?? '';
     this.caller = deps.core.acceptInvite(request, taken.transaction);
-    this.media = new CallMedia(deps.media, this.id, deps.codecs ?? trunkCodecOrder(taken));
+    this.media = new CallMedia(deps.media, this.id, deps.codecs ?? trunkCodecOrder(taken), deps.calleeSrtp);
     this.timers = new CallTimers(deps, this.media, (reason, cause) => this.hangUp(reason, cause));
     this.host = new CalleeLegHost(deps.core, taken.relay, taken.targets, taken.context, {
       source: { protocol: 'udp', ...this.ownAddress() },

@@ -211,6 +211,7 @@ export class B2bua implements CallTakeover, CallOwner, CallObserver, Transferred
           sessionExpires: this.options.sessionExpires ?? 0,
           mediaTimeout: (this.options.mediaTimeout ?? 0) * 1000,
           ...(plan ? { codecs: plan.codecs } : {}),
+          ...(plan?.calleeSrtp ? { calleeSrtp: plan.calleeSrtp } : {}),
           onError: this.onError,
           otherRequest: (held, side, incoming) => this.transfers.otherRequest(held, side, incoming),
         },

@@ -3,10 +3,11 @@ import {
   isHold,
   type MediaRelay,
   type MediaSessionStatistics,
-  type MediaTransportProfile,
 } from '../media/relay/index.js';
 import type { TakenCall } from '../routing/index.js';
+import type { SrtpChoice } from '../store/index.js';
 import { checkCodecsLeft, filterSdpCodecs } from './call-codecs.js';
+import { legTransport } from './leg-transport.js';
 import { SdpOrigin } from './sdp-origin.js';
 
 /** Codec policy of the SDP each side receives. */
@@ -43,6 +44,8 @@ export class CallMedia {
     private readonly callId: string,
     /** Codec policy for the SDP each side receives (call policies, the trunk's codec preference). */
     private readonly codecs: CallCodecs,
+    /** The callee side's SRTP preference (its call policy's `srtp`); absent: plain RTP/AVP. */
+    private readonly calleeSrtp?: SrtpChoice,
   ) {}
 
   /** Whether the relay holds a session of this call (an offer went through it). */
@@ -69,7 +72,7 @@ export class CallMedia {
     this.held = isHold(text);
     const profile = /^m=\S+ \d+(?:\/\d+)? (\S+)/m.exec(text)?.[1];
     if (toCallee && this.callerProfile === undefined && profile !== undefined) this.callerProfile = profile;
-    const transport = legTransport(toCallee, this.callerProfile);
+    const transport = legTransport(toCallee, this.callerProfile, this.calleeSrtp);
     const relayed = await this.relay.offer({
       callId: this.callId,
       fromTag,
@@ -120,19 +123,4 @@ export class CallMedia {
       return undefined;
     }
   }
-}
-
-/**
- * The transport of the leg an offer goes to (rtpengine's transport-protocol flag): a WebRTC
- * caller's callee leg is plain RTP/AVP (SIP phones and trunks do not speak DTLS-SRTP or ICE), and
- * offers back to a WebRTC caller are WebRTC again. Other sides keep what was offered (an SDES
- * RTP/SAVP caller's callee leg stays RTP/SAVP: an srtp-mandatory callee refuses plain offers).
- */
-export function legTransport(
-  toCallee: boolean,
-  callerProfile: string | undefined,
-): MediaTransportProfile | undefined {
-  const webrtcCaller = callerProfile?.startsWith('UDP/TLS/RTP/SAVP') === true;
-  if (!webrtcCaller) return undefined;
-  return toCallee ? 'RTP/AVP' : 'UDP/TLS/RTP/SAVPF';
 }

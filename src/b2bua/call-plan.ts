@@ -1,5 +1,5 @@
 import type { CodecPolicy } from '../media/relay/index.js';
-import type { CallPolicies, CallPolicy, CodecRules } from '../store/index.js';
+import type { CallPolicies, CallPolicy, CodecRules, SrtpChoice } from '../store/index.js';
 import type { EntityLimits } from './admission.js';
 import type { PartiesOfCall, SubscriberParty } from './call-parties.js';
 import type { B2buaMode } from './call-policy.js';
@@ -13,6 +13,8 @@ export interface CallPlan {
   limits: Map<string, EntityLimits>;
   /** Codec policy of the SDP each side receives. */
   codecs: { toCallee?: CodecPolicy; toCaller?: CodecPolicy };
+  /** The SRTP of the callee leg (the called side's `srtp`); absent: plain RTP/AVP. */
+  calleeSrtp?: SrtpChoice;
   /** The recording policy that applies (the caller's, else the callee's), and whose it is. */
   recording?: { subscriber: string; store: boolean; streamUrl?: string };
 }
@@ -166,7 +168,21 @@ export function combineCodecs(
   return Object.keys(policy).length > 0 ? policy : undefined;
 }
 
-/** The whole plan of a call: taken or not, its limits, its codecs and its recording. */
+/**
+ * The called side's `srtp`: the outbound trunk's policy, else the callee subscriber's own, else
+ * its domain's (as codecs: the side the callee leg is offered to).
+ */
+function calleeSrtpOf(parties: PartiesOfCall, found: CallPolicies): SrtpChoice | undefined {
+  if (parties.trunk) {
+    const trunk = found.trunks.get(parties.trunk.name)?.srtp;
+    if (trunk) return trunk;
+  }
+  const callee = parties.callee;
+  if (!callee) return undefined;
+  return found.subscribers.get(callee.name)?.srtp ?? found.domains.get(callee.domain)?.srtp;
+}
+
+/** The whole plan of a call: taken or not, its limits, its codecs, its SRTP and its recording. */
 export function planCall(mode: B2buaMode, parties: PartiesOfCall, found: CallPolicies): CallPlan {
   const { take, why } = decideTakeover(mode, parties, found);
   const callerSide = subscriberCodecs(parties.caller, found) ?? trunkCodecs(parties.sourceTrunk, found);
@@ -179,6 +195,8 @@ export function planCall(mode: B2buaMode, parties: PartiesOfCall, found: CallPol
     limits: limitsOf(parties, found),
     codecs: { ...(toCallee ? { toCallee } : {}), ...(toCaller ? { toCaller } : {}) },
   };
+  const calleeSrtp = calleeSrtpOf(parties, found);
+  if (calleeSrtp) plan.calleeSrtp = calleeSrtp;
   for (const party of [parties.caller, parties.callee]) {
     const recording = party && found.recordings.get(party.name.toLowerCase());
     if (party && recording) {

@@ -24,7 +24,7 @@ import type { Party } from './transfer-party.js';
 export type TransferredCallObserver = CallObserver<TransferredCall>;
 
 /** A transferred call needs what a taken call does; its codecs come from its own relay session. */
-export type TransferredCallDeps = Omit<CallDeps<TransferredCall>, 'codecs'>;
+export type TransferredCallDeps = Omit<CallDeps<TransferredCall>, 'codecs' | 'calleeSrtp'>;
 
 /** How the outcome of a transfer attempt went: 2xx joined, else the status the referrer is told. */
 export interface TransferOutcome {

@@ -8,7 +8,7 @@ import {
   sectionsLeftWithoutCodec,
 } from '../../../src/media/relay/index.js';
 import type { CallPolicies, CallPolicy } from '../../../src/store/index.js';
-import { CALLER, callerAck, settle, takenCall } from './harness.js';
+import { CALLER, callerAck, SDP_A, settle, takenCall } from './harness.js';
 
 // An offer with G.711 both laws, G.722, G.729 and RFC 4733 events.
 const OFFER =
@@ -126,6 +126,25 @@ describe('B2BUA calls under call policies', () => {
       strip: ['g729'],
       order: ['PCMA'],
     });
+  });
+
+  it("asks the relay for the callee leg's transport: plain by default (an SDES caller ends at the relay), RTP/SAVP for bob's srtp sdes", async () => {
+    const savp = SDP_A.replace(
+      'RTP/AVP 0\r\n',
+      'RTP/SAVP 0\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n',
+    );
+    const cases = [
+      { sdp: savp, bob: undefined, transport: 'RTP/AVP' },
+      { sdp: savp, bob: { srtp: 'off' as const }, transport: 'RTP/AVP' },
+      { sdp: SDP_A, bob: { srtp: 'sdes' as const }, transport: 'RTP/SAVP' },
+      { sdp: SDP_A, bob: undefined, transport: 'RTP/AVP' },
+    ];
+    for (const { sdp, bob, transport } of cases) {
+      const media = new Relay();
+      const h = await takenCall({ media, sdp, policies: source(bob ? { bob } : {}), before: aliceCallsBob });
+      expect(h.taken).toBe(true);
+      expect(media.offers[0]?.transport, JSON.stringify(bob)).toBe(transport);
+    }
   });
 
   it('refuses 488 with a Reason when the policies leave no codec, and writes the CDR', async () => {

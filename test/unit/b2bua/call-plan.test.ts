@@ -145,3 +145,30 @@ describe('codec policies of the call', () => {
     expect(combineCodecs(undefined, undefined)).toBeUndefined();
   });
 });
+
+describe('the SRTP of the callee leg', () => {
+  it('is absent (plain RTP/AVP) without a policy, and whatever the caller side asks', () => {
+    expect(planCall('all', local, policies()).calleeSrtp).toBeUndefined();
+    const callerOnly = policies({
+      subscribers: { 'alice@a.example': { srtp: 'sdes' } },
+      domains: { 'a.example': { srtp: 'sdes' } },
+    });
+    expect(planCall('all', local, callerOnly).calleeSrtp).toBeUndefined();
+  });
+
+  it("is the outbound trunk's, else the callee's own, else the callee's domain's", () => {
+    const all = policies({
+      subscribers: { 'bob@b.example': { srtp: 'off' } },
+      domains: { 'b.example': { srtp: 'sdes' } },
+      trunks: { carrier: { srtp: 'sdes' } },
+    });
+    expect(planCall('all', { caller: alice, callee: bob, trunk: trunk('carrier') }, all).calleeSrtp).toBe(
+      'sdes',
+    );
+    expect(planCall('all', local, all).calleeSrtp).toBe('off');
+    const domainOnly = policies({ domains: { 'b.example': { srtp: 'sdes' } } });
+    expect(planCall('all', local, domainOnly).calleeSrtp).toBe('sdes');
+    const trunkWithout = policies({ trunks: { carrier: { b2bua: 'always' } } });
+    expect(planCall('all', toTrunk, trunkWithout).calleeSrtp).toBeUndefined();
+  });
+});
