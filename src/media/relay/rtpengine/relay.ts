@@ -14,6 +14,7 @@ import type {
   RelayedSdp,
 } from '../types.js';
 import { ngCodecOptions } from './codec-flags.js';
+import { ngSdesOptions } from './sdes-flags.js';
 import { sessionStatistics } from './statistics.js';
 
 export interface RtpengineMediaRelayOptions {
@@ -146,6 +147,8 @@ export class RtpengineMediaRelay implements MediaRelay {
     if (codec !== undefined) extra['codec'] = codec as Record<string, string[]>;
     if (request.codecs?.ptime !== undefined) extra['ptime'] = request.codecs.ptime;
     if (request.transport !== undefined) extra['transport-protocol'] = request.transport;
+    const sdes = ngSdesOptions(request.sdp, request.transport);
+    if (sdes !== undefined) extra['SDES'] = sdes;
     if (request.label !== undefined) extra['label'] = request.label;
     // RFC 4566 §5.2/§5.7: the SDP passed on must name the relay's address, in o= and c=.
     return { flags, replace: ['origin', 'session-connection'], extra };
