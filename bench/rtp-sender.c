@@ -1,22 +1,35 @@
-/* RTP sender for recording-load.py: the driver's 20 ms sending loop in C, so that on a 2-core machine the
- * generator does not starve the processes it measures (the Python loop costs ~0.4 cores at 50,000 packets/s).
+/* RTP sender for the ng load drivers (recording-load.py, relay-load.py): the 20 ms sending loop in C, so that on a
+ * 2-core machine the generator does not starve the processes it measures (the Python loop costs ~0.4 cores at
+ * 50,000 packets/s).
  *
- * usage: rtp-sender START SECONDS DRAIN FD:PORT:SSRC...
+ * usage: rtp-sender [-p PHASES] [-m] [-l LATE_MS] START SECONDS DRAIN FD:PORT:SSRC...
  *   START    epoch seconds (float) of the first tick;  SECONDS  sending window (ticks = round(SECONDS * 50))
  *   DRAIN    1: read and count what arrives on the legs' sockets (the relayed packets); 0: leave it unread
- *   FD:PORT:SSRC  one per leg: a UDP socket inherited from the driver, the rtpengine port on 127.0.0.1 it
- *            sends to, and its SSRC
+ *   FD:PORT:SSRC  one per leg: a UDP socket inherited from the driver, the relay port on 127.0.0.1 it sends
+ *            to, and its SSRC. Legs may share a socket (one socket, many relay ports): the relay answers each
+ *            stream from its own port, and -m tells the streams apart by SSRC.
+ *   -p PHASES  spread the legs over PHASES evenly spaced sub-ticks of the 20 ms (leg i sends at
+ *            (i % PHASES) * 20 / PHASES ms into each tick), as calls that did not all start at once; default 1:
+ *            every leg in one burst per 20 ms. Draining runs at every sub-tick.
+ *   -m       measure per stream: the first 8 payload bytes carry the send time (CLOCK_MONOTONIC ns), and every
+ *            packet read back is matched to the stream that sent it by its SSRC; adds per-stream loss, late
+ *            packets and the one-way delay through the relay (read at the next sub-tick: +0-20/PHASES ms).
+ *   -l LATE_MS  with -m, a packet read back more than LATE_MS after it was sent is late (default 60: a
+ *            jitter buffer's depth); late packets are still counted as received.
  * Every 20 ms each leg sends one 172-byte PCMU packet (seq = tick & 0xffff from 1, ts = tick * 160, 160 zero
- * bytes of payload), then after the window it waits 0.5 s (still draining) and prints one JSON line:
- * {"ticks","sent","send_errors","relayed","elapsed","worst_late_ms","cpu"}.
+ * bytes of payload but for -m's stamp), then after the window it waits 0.5 s (still draining) and prints one
+ * JSON line: {"ticks","sent","send_errors","relayed","elapsed","worst_late_ms","cpu"}, with -m also
+ * "streams","streams_lossy","worst_stream_loss","late","streams_late","unknown","delay_p50_ms",
+ * "delay_p99_ms","delay_max_ms".
  *
- * A tick's packets go out through io_uring, all legs in one system call: each leg has its own socket, so
- * sendmmsg (many messages, one socket) cannot batch them, and one sendto per packet costs about twice the CPU
- * where system calls are dear (PTI, nested virtualisation). Without io_uring (seccomp, kernel.io_uring_disabled,
+ * Packets go out through io_uring, one system call per sub-tick for all its legs whatever their sockets
+ * (sendmmsg batches only one socket's messages, and one sendto per packet costs about twice the CPU where
+ * system calls are dear: PTI, nested virtualisation). Without io_uring (seccomp, kernel.io_uring_disabled,
  * kernel < 5.3), or with RTP_SENDER_SENDTO=1 in the environment, it sends with sendto.
  * build: gcc -O2 -Wall -o bench/.build/rtp-sender bench/rtp-sender.c */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <getopt.h>
 #include <linux/io_uring.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -34,10 +47,14 @@
 
 #define TICK_NS 20000000LL
 #define PKT_LEN 172
-#define BATCH 16          /* datagrams per recvmmsg */
+#define RTP_HEADER 12
+#define BATCH 64          /* datagrams per recvmmsg */
+#define DELAY_BINS 2001   /* 1 ms bins of the delay histogram; the last holds everything from 2 s */
 
 struct leg {
   int fd, inflight;
+  long sent, received, late;
+  int64_t stamp_ns;       /* send time written into the payload (-m) */
   struct sockaddr_in dst;
   unsigned char *pkt;     /* own buffer: the SSRC differs, and io_uring reads it after the call returns */
   struct iovec iov;
@@ -46,8 +63,12 @@ struct leg {
 
 static struct leg *legs;
 static int nlegs;
-static long long sent, send_errors, relayed;
+static long long sent, send_errors, relayed, unknown;
 static int first_errno;
+static int measure;
+static int64_t late_ns = 60000000LL;
+static long long delay_hist[DELAY_BINS];
+static int64_t delay_max;
 
 static void die(const char *fmt, const char *arg) {
   fprintf(stderr, "rtp-sender: ");
@@ -74,9 +95,38 @@ static void send_failed(int err) {
   send_errors++;
   if (!first_errno) first_errno = err;
 }
-static void stamp(struct leg *l, const uint16_t *seq_n, const uint32_t *ts_n) {
+static void stamp(struct leg *l, const uint16_t *seq_n, const uint32_t *ts_n, int64_t now) {
   memcpy(l->pkt + 2, seq_n, 2);
   memcpy(l->pkt + 4, ts_n, 4);
+  if (measure) memcpy(l->pkt + RTP_HEADER, &now, sizeof now);
+}
+
+/* --- streams by SSRC (-m): open addressing, linear probing; the driver draws distinct SSRCs --- */
+static int *by_ssrc;      /* leg index + 1, 0: empty */
+static uint32_t ssrc_mask;
+
+static uint32_t ssrc_slot(uint32_t ssrc) { return (ssrc * 2654435761u) & ssrc_mask; }
+static void ssrc_index(void) {
+  uint32_t size = 16;
+  while (size < 2u * (uint32_t)nlegs) size <<= 1;
+  ssrc_mask = size - 1;
+  by_ssrc = calloc(size, sizeof *by_ssrc);
+  if (!by_ssrc) die("%s", "out of memory");
+  for (int i = 0; i < nlegs; i++) {
+    uint32_t ssrc, h;
+    memcpy(&ssrc, legs[i].pkt + 8, 4);
+    for (h = ssrc_slot(ssrc); by_ssrc[h]; h = (h + 1) & ssrc_mask) {}
+    by_ssrc[h] = i + 1;
+  }
+}
+static struct leg *ssrc_leg(const unsigned char *pkt) {
+  uint32_t ssrc;
+  memcpy(&ssrc, pkt + 8, 4);
+  for (uint32_t h = ssrc_slot(ssrc); by_ssrc[h]; h = (h + 1) & ssrc_mask) {
+    struct leg *l = &legs[by_ssrc[h] - 1];
+    if (!memcmp(l->pkt + 8, &ssrc, 4)) return l;
+  }
+  return NULL;
 }
 
 /* --- io_uring through its raw system calls (no liburing: libc only) --- */
@@ -121,24 +171,27 @@ static void ring_reap(void) {
   unsigned head = *ring.cq_head, tail = __atomic_load_n(ring.cq_tail, __ATOMIC_ACQUIRE);
   for (; head != tail; head++) {
     struct io_uring_cqe *c = &ring.cqes[head & *ring.cq_mask];
-    legs[c->user_data].inflight = 0;
-    if (c->res == PKT_LEN) sent++;
+    struct leg *l = &legs[c->user_data];
+    l->inflight = 0;
+    if (c->res == PKT_LEN) { sent++; l->sent++; }
     else send_failed(c->res < 0 ? -c->res : EMSGSIZE);
   }
   __atomic_store_n(ring.cq_head, head, __ATOMIC_RELEASE);
 }
 
-static void ring_send_tick(const uint16_t *seq_n, const uint32_t *ts_n) {
+/* Sends legs first, first + step, ... (one phase of the tick) in as few io_uring_enter calls as the ring allows. */
+static void ring_send(int first, int step, const uint16_t *seq_n, const uint32_t *ts_n) {
   ring_reap();
-  int i = 0;
+  int i = first;
+  int64_t now = measure ? now_ns(CLOCK_MONOTONIC) : 0;
   while (i < nlegs || *ring.sq_tail != __atomic_load_n(ring.sq_head, __ATOMIC_ACQUIRE)) {
     unsigned tail = *ring.sq_tail, head = __atomic_load_n(ring.sq_head, __ATOMIC_ACQUIRE);
-    for (; i < nlegs && tail - head < ring.entries; i++) {
+    for (; i < nlegs && tail - head < ring.entries; i += step) {
       struct leg *l = &legs[i];
       /* a send io_uring could not finish at once (it waits for buffer space) still owns the buffer: this
        * tick's packet for that leg is dropped and counted, not written under it */
       if (l->inflight) { send_failed(EBUSY); continue; }
-      stamp(l, seq_n, ts_n);
+      stamp(l, seq_n, ts_n, now);
       unsigned idx = tail & *ring.sq_mask;
       struct io_uring_sqe *e = &ring.sqes[idx];
       memset(e, 0, sizeof *e);
@@ -161,38 +214,88 @@ static void ring_send_tick(const uint16_t *seq_n, const uint32_t *ts_n) {
   }
 }
 
-static void sendto_tick(const uint16_t *seq_n, const uint32_t *ts_n) {
-  for (int i = 0; i < nlegs; i++) {
+static void sendto_send(int first, int step, const uint16_t *seq_n, const uint32_t *ts_n) {
+  int64_t now = measure ? now_ns(CLOCK_MONOTONIC) : 0;
+  for (int i = first; i < nlegs; i += step) {
     struct leg *l = &legs[i];
-    stamp(l, seq_n, ts_n);
-    if (sendto(l->fd, l->pkt, PKT_LEN, MSG_DONTWAIT, (struct sockaddr *)&l->dst, sizeof l->dst) == PKT_LEN) sent++;
-    else send_failed(errno);
+    stamp(l, seq_n, ts_n, now);
+    if (sendto(l->fd, l->pkt, PKT_LEN, MSG_DONTWAIT, (struct sockaddr *)&l->dst, sizeof l->dst) == PKT_LEN) {
+      sent++;
+      l->sent++;
+    } else send_failed(errno);
   }
 }
 
-/* --- draining: everything queued on the readable legs, once per tick (one epoll_wait for all legs rather
- * than a wake-up per packet, as reading them as they arrive would cost) --- */
+/* --- draining: everything queued on the readable sockets, once per sub-tick (one epoll_wait for all of them
+ * rather than a wake-up per packet, as reading them as they arrive would cost) --- */
 static struct epoll_event *evs;
+static int nsockets;
 static char bufs[BATCH][2048];
 static struct mmsghdr msgs[BATCH];
 static struct iovec iovs[BATCH];
 
+static void account(int got) {
+  int64_t now = now_ns(CLOCK_MONOTONIC);
+  for (int j = 0; j < got; j++) {
+    const unsigned char *p = (const unsigned char *)bufs[j];
+    struct leg *l = msgs[j].msg_len >= RTP_HEADER + 8 ? ssrc_leg(p) : NULL;
+    if (!l) { unknown++; continue; }
+    int64_t sent_at;
+    memcpy(&sent_at, p + RTP_HEADER, sizeof sent_at);
+    int64_t delay = now - sent_at;
+    if (delay < 0) delay = 0;
+    l->received++;
+    if (delay > late_ns) l->late++;
+    if (delay > delay_max) delay_max = delay;
+    int64_t bin = delay / 1000000;
+    delay_hist[bin < DELAY_BINS - 1 ? bin : DELAY_BINS - 1]++;
+  }
+}
+
 static void drain_ready(int ep, int timeout_ms) {
-  int n = epoll_wait(ep, evs, nlegs, timeout_ms);
+  int n = epoll_wait(ep, evs, nsockets, timeout_ms);
   for (int i = 0; i < n; i++) {
-    int fd = legs[evs[i].data.u32].fd;
+    int fd = evs[i].data.fd;
     for (;;) {   /* a short batch means the queue was empty: saves the call that would end in EAGAIN */
       int got = recvmmsg(fd, msgs, BATCH, MSG_DONTWAIT, NULL);
       if (got <= 0) break;
       relayed += got;
+      if (measure) account(got);
       if (got < BATCH) break;
     }
   }
 }
 
+/* The delay under which a fraction q of the packets read back arrived, in ms (bin upper edge). */
+static double delay_quantile(double q) {
+  long long total = 0, seen = 0;
+  for (int i = 0; i < DELAY_BINS; i++) total += delay_hist[i];
+  if (!total) return 0;
+  for (int i = 0; i < DELAY_BINS; i++) {
+    seen += delay_hist[i];
+    if (seen >= q * total) return i + 1;
+  }
+  return DELAY_BINS;
+}
+
 int main(int argc, char **argv) {
-  if (argc < 5) die("%s", "usage: rtp-sender START SECONDS DRAIN FD:PORT:SSRC...");
+  const char *usage = "usage: rtp-sender [-p PHASES] [-m] [-l LATE_MS] START SECONDS DRAIN FD:PORT:SSRC...";
   char *end;
+  int phases = 1, opt;
+  while ((opt = getopt(argc, argv, "+p:ml:")) != -1) {
+    if (opt == 'p') {
+      phases = (int)strtol(optarg, &end, 10);
+      if (*end || phases < 1 || phases > 1000) die("bad -p '%s' (want 1-1000 phases per 20 ms)", optarg);
+    } else if (opt == 'm') measure = 1;
+    else if (opt == 'l') {
+      double ms = strtod(optarg, &end);
+      if (*end || ms <= 0) die("bad -l '%s' (want milliseconds > 0)", optarg);
+      late_ns = (int64_t)(ms * 1e6);
+    } else die("%s", usage);
+  }
+  argc -= optind - 1;
+  argv += optind - 1;
+  if (argc < 5) die("%s", usage);
   double start = strtod(argv[1], &end);
   if (*end || start <= 0) die("bad start time '%s'", argv[1]);
   double seconds = strtod(argv[2], &end);
@@ -201,6 +304,7 @@ int main(int argc, char **argv) {
   long total_ticks = (long)(seconds * 50 + 0.5);
 
   nlegs = argc - 4;
+  if (phases > nlegs) phases = nlegs;
   legs = calloc(nlegs, sizeof *legs);
   unsigned char *pkts = calloc(nlegs, PKT_LEN);
   if (!legs || !pkts) die("%s", "out of memory");
@@ -234,11 +338,12 @@ int main(int argc, char **argv) {
     l->msg.msg_iov = &l->iov;
     l->msg.msg_iovlen = 1;
   }
+  if (measure) ssrc_index();
 
   const char *force = getenv("RTP_SENDER_SENDTO");
   int use_ring = !(force && *force && strcmp(force, "0"));
   if (use_ring) {
-    int err = ring_init((unsigned)nlegs);
+    int err = ring_init((unsigned)(nlegs + phases - 1) / phases);
     if (err) {
       fprintf(stderr, "rtp-sender: io_uring unavailable (%s), sending with sendto\n", strerror(-err));
       use_ring = 0;
@@ -254,9 +359,11 @@ int main(int argc, char **argv) {
     evs = calloc(nlegs, sizeof *evs);
     ep = epoll_create1(0);
     if (!evs || ep < 0) die("epoll: %s", strerror(errno));
+    /* each socket once, however many legs share it */
     for (int i = 0; i < nlegs; i++) {
-      struct epoll_event ev = { .events = EPOLLIN, .data.u32 = (uint32_t)i };
-      if (epoll_ctl(ep, EPOLL_CTL_ADD, legs[i].fd, &ev) < 0) die("epoll_ctl: %s", strerror(errno));
+      struct epoll_event ev = { .events = EPOLLIN, .data.fd = legs[i].fd };
+      if (epoll_ctl(ep, EPOLL_CTL_ADD, legs[i].fd, &ev) == 0) nsockets++;
+      else if (errno != EEXIST) die("epoll_ctl: %s", strerror(errno));
     }
   }
 
@@ -268,21 +375,22 @@ int main(int argc, char **argv) {
   int64_t worst_late = 0, next = t0;
   long ticks = 0;
   double cpu0 = cpu_s();
-  while (ticks < total_ticks) {
+  for (long sub = 0; sub < total_ticks * phases; sub++) {
     int64_t late = now_ns(CLOCK_MONOTONIC) - next;
     if (late > worst_late) worst_late = late;
-    ticks++;
+    int phase = (int)(sub % phases);
+    if (phase == 0) ticks++;
     uint16_t seq = htons((uint16_t)(ticks & 0xffff));
     uint32_t ts = htonl((uint32_t)(ticks * 160));
-    if (use_ring) ring_send_tick(&seq, &ts); else sendto_tick(&seq, &ts);
+    if (use_ring) ring_send(phase, phases, &seq, &ts); else sendto_send(phase, phases, &seq, &ts);
     if (drain) drain_ready(ep, 0);
-    /* absolute schedule: a late tick is followed at once by the next, not skipped, as in the Python loop */
-    next += TICK_NS;
+    /* absolute schedule: a late sub-tick is followed at once by the next, not skipped, as in the Python loop */
+    next = t0 + (sub + 1) * TICK_NS / phases;
     sleep_until(next);
   }
   /* like the Python loop: measured after the last tick's 20 ms, so sent / elapsed is the offered rate */
   double elapsed = (now_ns(CLOCK_MONOTONIC) - t0) / 1e9;
-  int64_t after = now_ns(CLOCK_MONOTONIC) + 500000000LL;   /* let rtpengine and the recorder finish what is queued */
+  int64_t after = now_ns(CLOCK_MONOTONIC) + 500000000LL;   /* let the relay and the recorder finish what is queued */
   for (int64_t now; (now = now_ns(CLOCK_MONOTONIC)) < after;) {
     if (drain) drain_ready(ep, (int)((after - now + 999999) / 1000000));
     else sleep_until(after);
@@ -298,7 +406,24 @@ int main(int argc, char **argv) {
     fprintf(stderr, "rtp-sender: %lld of %lld sends failed (first: %s)\n", send_errors, sent + send_errors,
             strerror(first_errno));
   printf("{\"ticks\": %ld, \"sent\": %lld, \"send_errors\": %lld, \"relayed\": %lld, \"elapsed\": %.6f, "
-         "\"worst_late_ms\": %.3f, \"cpu\": %.6f}\n",
+         "\"worst_late_ms\": %.3f, \"cpu\": %.6f",
          ticks, sent, send_errors, relayed, elapsed, worst_late / 1e6, cpu);
+  if (measure) {
+    long lossy = 0, worst_loss = 0, streams_late = 0;
+    long long late = 0;
+    for (int i = 0; i < nlegs; i++) {
+      long loss = legs[i].sent - legs[i].received;
+      if (loss > 0) lossy++;
+      if (loss > worst_loss) worst_loss = loss;
+      if (legs[i].late) streams_late++;
+      late += legs[i].late;
+    }
+    printf(", \"streams\": %d, \"streams_lossy\": %ld, \"worst_stream_loss\": %ld, \"late\": %lld, "
+           "\"streams_late\": %ld, \"unknown\": %lld, \"delay_p50_ms\": %.0f, \"delay_p99_ms\": %.0f, "
+           "\"delay_max_ms\": %.1f",
+           nlegs, lossy, worst_loss, late, streams_late, unknown, delay_quantile(0.5), delay_quantile(0.99),
+           delay_max / 1e6);
+  }
+  printf("}\n");
   return 0;
 }
