@@ -13,7 +13,8 @@ batches: a generator that does not take the core the relay needs. Its streams ar
 per stream: lost (not back 0.5 s after the last send), late (back after L ms), one-way delay through the relay.
 Prints one JSON object: packets sent and relayed back, loss, lateness, the sender's achieved rate, CPU
 (the relay process's, all threads, over the sending window plus its trailing backlog; the senders'),
-the kernel's receive-buffer drops at the relay's sockets and at the generator's, and the load average."""
+the time the relay's threads spent runnable but waiting for a core, the kernel's receive-buffer drops at the
+relay's sockets and at the generator's, and the load average."""
 import argparse, json, os, random, resource, socket, subprocess, sys, time
 from ng_bench import cpu, media_port, ng_client, sdp
 
@@ -51,6 +52,16 @@ def udp_drops():
             port = int(col[1].split(':')[1], 16)
             out[port] = out.get(port, 0) + int(col[12])
     return out
+
+def run_delay(pid):
+    """Seconds the process's threads have spent runnable but waiting for a core (/proc/PID/task/*/schedstat)."""
+    total = 0
+    try: tasks = os.listdir(f'/proc/{pid}/task')
+    except OSError: return 0.0
+    for tid in tasks:
+        try: total += int(open(f'/proc/{pid}/task/{tid}/schedstat').read().split()[1])
+        except (OSError, IndexError, ValueError): pass
+    return total / 1e9
 
 ng_cmd = ng_client(args.ng)
 k = max(1, min(args.senders, args.calls))
@@ -94,7 +105,7 @@ procs = [subprocess.Popen([args.sender_bin, '-p', str(args.phases), '-m', '-l', 
                           stdout=subprocess.PIPE, pass_fds=sorted({s.fileno() for s, _, _ in legs}))
          for legs in slice_legs]
 while time.time() < t_start - 0.05: time.sleep(0.01)
-c0 = cpu(args.relay_pid)
+c0 = cpu(args.relay_pid); w0 = run_delay(args.relay_pid)
 results = []
 for proc in procs:
     text = proc.stdout.read(); proc.wait()
@@ -106,7 +117,7 @@ while trail is None and time.time() - t_sent < 15:
     time.sleep(0.25); now_cpu = cpu(args.relay_pid)
     if now_cpu - prev < 0.005: trail = time.time() - t_sent - 0.25
     prev = now_cpu
-c1 = cpu(args.relay_pid)
+c1 = cpu(args.relay_pid); w1 = run_delay(args.relay_pid)
 drops1 = udp_drops()
 load_after = os.getloadavg()[0]
 dropped = {port: n - drops0.get(port, 0) for port, n in drops1.items()}
@@ -136,6 +147,7 @@ print(json.dumps({
     'driver_cpu_s': round(driver_cpu, 2), 'driver_cores': round(driver_cpu / elapsed, 2),
     'relay_cpu_s': round(c1 - c0, 2), 'relay_trail_s': None if trail is None else round(trail, 2),
     'relay_cores': round((c1 - c0) / (elapsed + (trail or 0)), 2),
+    'relay_runqueue_wait_s': round(w1 - w0, 2),
     'cpu_us_per_packet': round((c1 - c0) * 1e6 / max(relayed, 1), 2),
     'relay_socket_drops': sum(n for port, n in dropped.items() if port not in driver_ports),
     'driver_socket_drops': sum(n for port, n in dropped.items() if port in driver_ports),
