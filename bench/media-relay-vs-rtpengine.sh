@@ -16,6 +16,8 @@
 #        each process, get that niceness (negative needs root; with kernel.sched_autogroup_enabled, a process's
 #        nice only counts inside its session), so that on a shared machine other sessions' builds do not take
 #        the cores mid-step. Both relays get the same; say so beside any figure measured that way.
+#        SENDER_RT=10: the generator as a SCHED_FIFO task of that priority (root): it sleeps between its 1 ms
+#        sub-ticks, and then sends and reads back on time, so its own lateness is not counted as the relay's.
 set -u
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 if [ "${BENCH_NETNS:-0}" = 1 ] && [ -z "${BENCH_IN_NETNS:-}" ]; then
@@ -34,6 +36,7 @@ senders=${SENDERS:-1}
 sockets=${SOCKETS:-4}
 phases=${PHASES:-20}
 late_ms=${LATE_MS:-60}
+sender_rt=${SENDER_RT:-0}
 run=(nice -n "${NICE:-0}")
 json=${JSON:-}
 work=$(mktemp -d)
@@ -69,7 +72,7 @@ for calls in $steps; do
   for relay in rtpengine builtin; do
     if [ "$relay" = rtpengine ]; then ng=127.0.0.1:2223; pid=$rtp_pid; else ng=127.0.0.1:2224; pid=$relay_pid; fi
     out=$("${run[@]}" python3 bench/relay-load.py --calls "$calls" --seconds "$secs" --ng "$ng" --relay-pid "$pid" \
-      --senders "$senders" --sockets "$sockets" --phases "$phases" --late-ms "$late_ms") ||
+      --senders "$senders" --sockets "$sockets" --phases "$phases" --late-ms "$late_ms" --sender-rt "$sender_rt") ||
       { echo "| $relay | $calls | driver failed |"; continue; }
     [ -n "$json" ] && echo "{\"relay\": \"$relay\", \"result\": $out}" >>"$json"
     python3 -c '
