@@ -107,12 +107,17 @@ driver_ports = {s.getsockname()[1] for legs in slice_legs for s, _, _ in legs}
 load_before = os.getloadavg()[0]
 drops0 = udp_drops()
 t_start = time.time() + 0.5
-procs = [subprocess.Popen([args.sender_bin, '-p', str(args.phases), '-m', '-l', str(args.late_ms),
-                           repr(t_start), repr(args.seconds), '1'] +
-                          [f'{s.fileno()}:{port}:{ssrc}' for s, port, ssrc in legs],
-                          stdout=subprocess.PIPE, pass_fds=sorted({s.fileno() for s, _, _ in legs}),
-                          preexec_fn=realtime if args.sender_rt else None)
-         for legs in slice_legs]
+def spawn(legs):
+    try:
+        return subprocess.Popen([args.sender_bin, '-p', str(args.phases), '-m', '-l', str(args.late_ms),
+                                 repr(t_start), repr(args.seconds), '1'] +
+                                [f'{s.fileno()}:{port}:{ssrc}' for s, port, ssrc in legs],
+                                stdout=subprocess.PIPE, pass_fds=sorted({s.fileno() for s, _, _ in legs}),
+                                preexec_fn=realtime if args.sender_rt else None)
+    except subprocess.SubprocessError as e:
+        sys.exit(f'--sender-rt {args.sender_rt}: the sender could not be made real-time ({e}); '
+                 'it needs root or CAP_SYS_NICE, or leave --sender-rt at 0')
+procs = [spawn(legs) for legs in slice_legs]
 while time.time() < t_start - 0.05: time.sleep(0.01)
 c0 = cpu(args.relay_pid); w0 = run_delay(args.relay_pid)
 results = []
