@@ -3,6 +3,7 @@ import type { MediaConfig } from './config/index.js';
 import { NgClient } from './media/ng/index.js';
 import {
   type BuiltinMediaRelay,
+  type BuiltinRelayConfig,
   createBuiltinMediaRelay,
   type MediaRelay,
   type RelayCounters,
@@ -26,18 +27,27 @@ export function startMediaRelay(
     logger.info({ relay: relay.kind, rtpengine: config.rtpengine }, 'media relay');
     return relay;
   }
-  const address = config.address ?? defaultAddress;
-  const relay = createBuiltinMediaRelay({
-    address,
+  const options = builtinRelayConfig(config, defaultAddress);
+  const relay = createBuiltinMediaRelay(options);
+  registerRelayMetrics(metrics, relay);
+  logger.info(
+    { relay: relay.kind, address: options.address, ports: `${config.portMin}-${config.portMax}` },
+    'media relay',
+  );
+  return relay;
+}
+
+/** The built-in relay's settings from the media.* keys (seconds become milliseconds). */
+export function builtinRelayConfig(config: MediaConfig, defaultAddress: string): BuiltinRelayConfig {
+  return {
+    address: config.address ?? defaultAddress,
     ...(config.advertisedAddress === undefined ? {} : { advertisedAddress: config.advertisedAddress }),
     portMin: config.portMin,
     portMax: config.portMax,
     timeoutMs: config.timeout * 1000,
+    consentMs: config.consentTimeout * 1000,
     workers: config.workers,
-  });
-  registerRelayMetrics(metrics, relay);
-  logger.info({ relay: relay.kind, address, ports: `${config.portMin}-${config.portMax}` }, 'media relay');
-  return relay;
+  };
 }
 
 /** The built-in relay's figures, asked of its workers when /metrics is scraped. */

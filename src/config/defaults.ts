@@ -67,6 +67,8 @@ export function defaultConfig(): SwitchboardConfig {
       portMin: 30000,
       portMax: 40000,
       timeout: 60,
+      // RFC 7675 §5.1: consent expires 30 s after the last successful check.
+      consentTimeout: 30,
       workers: 0,
     },
     // Kamailio's fr_timer is 5 s; a carrier gateway that has not said 100 Trying in 3 s is not coming.

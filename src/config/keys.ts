@@ -909,6 +909,14 @@ export const KEYS: readonly KeySpec[] = [
       'Seconds without RTP from either side of a call before the built-in relay reports media.timeout.',
   },
   {
+    key: 'media.consentTimeout',
+    env: 'SWITCHBOARD_MEDIA_CONSENT_TIMEOUT',
+    text: 'integer',
+    validate: integer(1, 300),
+    description:
+      'Seconds a WebRTC side of the built-in relay keeps ICE consent without a valid STUN check (RFC 7675 §5.1: 30); then nothing more is sent to it and media.consent-lost is reported.',
+  },
+  {
     key: 'media.workers',
     env: 'SWITCHBOARD_MEDIA_WORKERS',
     text: 'integer',

@@ -3,9 +3,11 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parse } from 'sdp-transform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/index.js';
 import type { MediaEvent } from '../../src/media/relay/index.js';
 import { type BuiltinMediaRelay, createBuiltinMediaRelay } from '../../src/media/relay/index.js';
 import { StunAttribute, StunClass, verifyIntegrity } from '../../src/media/stun/index.js';
+import { builtinRelayConfig } from '../../src/node-media.js';
 import { allocatePorts } from '../interop/ports.js';
 import { repoRoot } from '../interop/repo.js';
 import { bind, senderReport, sleep, until, voice as voiceFilled } from './relay-loopback.js';
@@ -40,14 +42,14 @@ describe.each(modes)(
                 createBuiltinMediaRelay: typeof createBuiltinMediaRelay;
               }
             ).createBuiltinMediaRelay;
+      // The consent timeout comes from the node's key (media.consentTimeout), as a node passes it on.
+      const media = loadConfig({ env: { SWITCHBOARD_MEDIA_CONSENT_TIMEOUT: '2' } }).media;
       relay = create({
-        address: '127.0.0.1',
+        ...builtinRelayConfig(media, '127.0.0.1'),
         portMin: base,
         portMax: base + 19,
-        timeoutMs: 60_000,
         workers: 1,
         inline: mode === 'inline',
-        consentMs: 1500,
       });
       relay.onEvent((e) => events.push(e));
     });
@@ -132,6 +134,7 @@ describe.each(modes)(
 
         // ICE: a nominating check answered with integrity under the relay's password.
         browser.check(relayPort, ice, { useCandidate: true });
+        const checkedAt = Date.now();
         await until(() => browser.stun.length === 2, 2000, 'the success response');
         const success = browser.stun[1]!;
         expect(success.cls).toBe(StunClass.success);
@@ -161,8 +164,10 @@ describe.each(modes)(
         const fromBrowser = stats!.streams.find((s) => s.fromTag === 'browser' && s.component === 'rtp')!;
         expect(fromBrowser.webrtc).toMatchObject({ dtls: 'connected', consent: true, stunRefused: 2 });
 
-        // Consent (RFC 7675): no check for 1.5 s → nothing more goes to the browser, an event says so.
-        await until(() => events.some((e) => e.type === 'media.consent-lost'), 4000, 'consent lost');
+        // Consent (RFC 7675): no check for 2 s (media.consentTimeout) → nothing more goes to the
+        // browser, an event says so; not before the 2 s (the check above nominated it).
+        await until(() => events.some((e) => e.type === 'media.consent-lost'), 5000, 'consent lost');
+        expect(Date.now() - checkedAt).toBeGreaterThanOrEqual(1950);
         const before = browser.rtp.length;
         phoneRtp.send(voice(6, 0xcafe), phoneSide, '127.0.0.1');
         await sleep(100);

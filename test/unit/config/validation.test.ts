@@ -82,6 +82,7 @@ const BAD: Record<string, [string, string]> = {
   'media.portMin': ['80', 'expected an integer 1024-65534'],
   'media.portMax': ['70000', 'expected an integer 1025-65535'],
   'media.timeout': ['0', 'expected an integer 1-3600, got 0'],
+  'media.consentTimeout': ['0', 'expected an integer 1-300, got 0'],
   'media.workers': ['-1', 'expected an integer 0-64, got -1'],
   'trunks.timeZone': ['Mars/Olympus', 'expected an IANA time zone'],
   'trunks.noReplyTimeout': ['10', 'expected an integer 100-120000, got 10'],
