@@ -47,7 +47,7 @@
 // a receiver may ask for fewer: SIP does, so that replies to the first datagrams of a backlog do
 // not wait for the whole backlog to be read and handled).
 #define MAX_PER_WAKEUP 16384
-// Layout of the shared metadata ArrayBuffer (mirrored in src/media/udp/native-receiver.ts):
+// Layout of the shared metadata ArrayBuffer (mirrored in src/native/receiver.ts):
 // Int32 fields per packet, then 16 address bytes per packet, then a Float64 arrival time per packet.
 #define FIELDS 6
 #define FIELD_ID 0

@@ -8,6 +8,7 @@ export {
   formatIpv6,
   NativeReceiver,
   sharedReceiver,
+  sourceOfKey,
 } from './receiver.js';
 export {
   NativeBindError,

@@ -17,6 +17,12 @@ export interface DatagramSource {
   readonly port: number;
   /** The address in text, IPv4 dotted and IPv6 as RFC 5952 writes it (IPv4-mapped as ::ffff:a.b.c.d). */
   address(): string;
+  /**
+   * Address and port as a key that is cheap to compare (equal keys: same sender): IPv4 a number,
+   * the address word × 65536 + port; IPv6 a string of the four address words and the port.
+   * `sourceOfKey` turns it back.
+   */
+  key(): number | string;
 }
 
 // Int32 fields of a packet's metadata, as native/batch-receiver.c writes them.
@@ -47,7 +53,8 @@ export class NativeReceiver {
   private nextId = 1;
   private current = 0;
   private readonly source: DatagramSource & { family: 4 | 6; port: number };
-  private readonly sender: BatchSender;
+  /** Undefined with a module built before the sender existed (it only receives). */
+  private readonly sender: BatchSender | undefined;
   /** Batches delivered and the datagrams they carried. */
   batches = 0;
   datagrams = 0;
@@ -64,7 +71,7 @@ export class NativeReceiver {
       slotBytes,
       perWakeup,
     );
-    this.sender = sharedSender(native);
+    this.sender = typeof native.sendBatch === 'function' ? sharedSender(native) : undefined;
     const { maxPackets, fields, metaAddressOffset, metaArrivalOffset } = native.layout;
     this.handle = handle;
     this.stride = fields;
@@ -77,6 +84,7 @@ export class NativeReceiver {
       family: 4,
       port: 0,
       address: () => this.addressOf(this.current, this.source.family),
+      key: () => this.keyOf(this.current, this.source.family, this.source.port),
     };
   }
 
@@ -121,7 +129,13 @@ export class NativeReceiver {
       }
     }
     // What the handlers answered at once leaves now, not after the rest of the turn's reading.
-    this.sender.flush();
+    this.sender?.flush();
+  }
+
+  private keyOf(i: number, family: 4 | 6, port: number): number | string {
+    const w = this.words;
+    const at = i * 4;
+    return family === 4 ? w[at]! * 65536 + port : `${w[at]} ${w[at + 1]} ${w[at + 2]} ${w[at + 3]} ${port}`;
   }
 
   private addressOf(i: number, family: 4 | 6): string {
@@ -139,6 +153,19 @@ export class NativeReceiver {
     }
     return formatIpv6(this.bytes, this.addressOffset + i * 16);
   }
+}
+
+/** The address and port a DatagramSource key stands for. */
+export function sourceOfKey(key: number | string): { address: string; port: number } {
+  if (typeof key === 'number') {
+    const port = key % 65536;
+    // The address word holds the bytes in network order, read as a little-endian number.
+    const word = (key - port) / 65536;
+    return { address: `${word & 255}.${(word >>> 8) & 255}.${(word >>> 16) & 255}.${word >>> 24}`, port };
+  }
+  const parts = key.split(' ').map(Number);
+  const bytes = new Uint8Array(new Uint32Array(parts.slice(0, 4)).buffer);
+  return { address: formatIpv6(bytes, 0), port: parts[4]! };
 }
 
 /** RFC 5952 §4: lowercase, no leading zeros, the longest run of two or more zero groups as "::". */

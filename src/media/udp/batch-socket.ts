@@ -1,21 +1,17 @@
 import {
   type BatchSender,
+  type DatagramSink,
+  type DatagramSource,
+  type NativeReceiver,
   type NativeUdpModule,
   nativeReceiveModule,
-  nativeUdpModule,
+  sharedReceiver,
   sharedSender,
+  sourceOfKey,
 } from '../../native/index.js';
 import type { DatagramHandler, SendingDatagramSocket, SourceKey } from './datagram-socket.js';
 
 type BatchReceiverModule = NativeUdpModule;
-
-// Int32 fields of a packet's metadata, as native/batch-receiver.c writes them.
-const ID = 0;
-const OFFSET = 1;
-const LENGTH = 2;
-const PORT = 3;
-const FAMILY = 4;
-const TRUNCATED = 5;
 
 /**
  * Milliseconds the receiver stops watching after each wakeup, so a wakeup carries hundreds of
@@ -24,6 +20,10 @@ const TRUNCATED = 5;
  * does not mind the delay.
  */
 const COALESCE_MS = 5;
+/** RTP's datagrams are kept whole up to this size; a longer one is counted as truncated. */
+const SLOT_BYTES = 8192;
+/** Datagrams read per wakeup: all that is there (media, unlike SIP, has no replies to hurry). */
+const PER_WAKEUP = 16_384;
 
 /** The native module, or undefined when it was not built (not Linux, or no compiler at install). */
 export function batchReceiverModule(): BatchReceiverModule | undefined {
@@ -31,85 +31,11 @@ export function batchReceiverModule(): BatchReceiverModule | undefined {
 }
 
 /**
- * Dispatches the native module's batches to the BatchSockets registered with it. One per process:
- * a single epoll set serves every recorded leg.
+ * A DatagramSocket whose datagrams arrive in batches through the thread's NativeReceiver for its
+ * pause length (one epoll set serves every recorded or relayed leg), and that sends through the
+ * thread's batched sender (sendmmsg at the end of the event-loop turn).
  */
-class BatchDispatcher {
-  private readonly handle: unknown;
-  private readonly fields: Int32Array;
-  private readonly addresses: Uint32Array;
-  private readonly arrivals: Float64Array;
-  private readonly stride: number;
-  private readonly sockets = new Map<number, BatchSocket>();
-  private nextId = 1;
-
-  constructor(
-    private readonly native: BatchReceiverModule,
-    coalesceMs: number,
-  ) {
-    const [handle, meta] = native.createReceiver((data, count) => this.deliver(data, count), coalesceMs);
-    const { maxPackets, fields, metaAddressOffset, metaArrivalOffset } = native.layout;
-    this.handle = handle;
-    this.stride = fields;
-    this.fields = new Int32Array(meta, 0, maxPackets * fields);
-    this.addresses = new Uint32Array(meta, metaAddressOffset, maxPackets * 4);
-    this.arrivals = new Float64Array(meta, metaArrivalOffset, maxPackets);
-  }
-
-  register(socket: BatchSocket, fd: number): number {
-    const id = this.nextId;
-    this.nextId = this.nextId >= 0x7fffffff ? 1 : this.nextId + 1;
-    const result = this.native.add(this.handle, fd, id);
-    if (result < 0) throw new Error(`batch receiver: epoll_ctl ADD failed (errno ${-result})`);
-    this.sockets.set(id, socket);
-    if (this.sockets.size === 1) this.native.keepAlive(this.handle, true);
-    return id;
-  }
-
-  /** Resolves once the descriptor is closed (and its port free). */
-  unregister(id: number, fd: number): Promise<void> {
-    this.sockets.delete(id);
-    this.native.remove(this.handle, fd);
-    if (this.sockets.size === 0) this.native.keepAlive(this.handle, false);
-    // Closed after the current batch: the native side may still read this descriptor in the drain
-    // that called us, and a number reused by a new socket must not receive under the old id.
-    return new Promise((resolve) =>
-      setImmediate(() => {
-        this.native.closeFd(fd);
-        resolve();
-      }),
-    );
-  }
-
-  private deliver(data: Buffer, count: number): void {
-    const f = this.fields;
-    for (let i = 0, at = 0; i < count; i++, at += this.stride) {
-      const socket = this.sockets.get(f[at + ID]!);
-      if (socket === undefined) continue; // closed while its datagrams were queued
-      if (f[at + TRUNCATED] !== 0) {
-        socket.truncatedCount++;
-        continue;
-      }
-      const offset = f[at + OFFSET]!;
-      const port = f[at + PORT]!;
-      // IPv4 keys are numbers (address * 65536 + port), IPv6 ones strings: both compare with ===.
-      const source: SourceKey =
-        f[at + FAMILY] === 4
-          ? this.addresses[i * 4]! * 65536 + port
-          : `${this.addresses[i * 4]} ${this.addresses[i * 4 + 1]} ${this.addresses[i * 4 + 2]} ${this.addresses[i * 4 + 3]} ${port}`;
-      socket.receive(data.subarray(offset, offset + f[at + LENGTH]!), source, this.arrivals[i]!);
-    }
-  }
-}
-
-/** One dispatcher per pause length (recording's 5 ms, a relay's 0), per thread. */
-const dispatchers = new Map<number, BatchDispatcher>();
-
-/**
- * A DatagramSocket whose datagrams arrive in batches through the native module, and that sends
- * through the thread's batched sender (sendmmsg at the end of the event-loop turn).
- */
-class BatchSocket implements SendingDatagramSocket {
+class BatchSocket implements SendingDatagramSocket, DatagramSink {
   truncatedCount = 0;
   sendErrors = 0;
   /** Datagrams handed to the kernel. */
@@ -121,14 +47,14 @@ class BatchSocket implements SendingDatagramSocket {
   private closing: Promise<void> | undefined;
 
   constructor(
-    private readonly owner: BatchDispatcher,
+    private readonly receiver: NativeReceiver,
     readonly fd: number,
     readonly port: number,
     readonly address: string,
-    native: BatchReceiverModule,
+    private readonly native: BatchReceiverModule,
   ) {
-    this.id = owner.register(this, fd);
-    this.sender = nativeUdpModule() === undefined ? undefined : sharedSender(native);
+    this.id = receiver.register(this, fd);
+    this.sender = typeof native.sendBatch === 'function' ? sharedSender(native) : undefined;
   }
 
   /** Queued for this turn's sendmmsg; `data` must stay unchanged until the end of the turn. */
@@ -154,37 +80,31 @@ class BatchSocket implements SendingDatagramSocket {
     this.handler = handler;
   }
 
-  receive(data: Buffer, source: SourceKey, arrivalMs: number): void {
-    try {
-      this.handler?.(data, source, arrivalMs);
-    } catch {
-      // A handler's error stays with that datagram; the rest of the batch is still delivered.
+  receive(data: Buffer, from: DatagramSource, truncated: number, arrivalMs: number): void {
+    if (truncated !== 0) {
+      this.truncatedCount++;
+      return;
     }
+    // The receiver catches a handler's error: the rest of the batch is still delivered.
+    this.handler?.(data, from.key(), arrivalMs);
   }
 
   describe(source: SourceKey): { address: string; port: number } {
-    if (typeof source === 'number') {
-      const port = source % 65536;
-      // The address word holds the bytes in network order, read as a little-endian number.
-      const word = (source - port) / 65536;
-      return { address: [0, 8, 16, 24].map((shift) => (word >>> shift) & 255).join('.'), port };
-    }
-    const parts = source.split(' ').map(Number);
-    const groups: string[] = [];
-    for (const word of parts.slice(0, 4)) {
-      groups.push(((word & 255) * 256 + ((word >>> 8) & 255)).toString(16));
-      groups.push((((word >>> 16) & 255) * 256 + ((word >>> 24) & 255)).toString(16));
-    }
-    // The URL parser writes the address in its canonical compressed form.
-    return { address: new URL(`http://[${groups.join(':')}]`).hostname.slice(1, -1), port: parts[4]! };
+    return sourceOfKey(source);
   }
 
   close(): Promise<void> {
-    if (this.closing === undefined) {
+    this.closing ??= new Promise((resolve) => {
       this.sender?.flush();
       this.open = false;
-      this.closing = this.owner.unregister(this.id, this.fd);
-    }
+      this.receiver.unregister(this.id, this.fd);
+      // Closed after the current batch: the native side may still read this descriptor in the
+      // drain that called us, and a number reused by a new socket must not receive under our id.
+      setImmediate(() => {
+        this.native.closeFd(this.fd);
+        resolve();
+      });
+    });
     return this.closing;
   }
 }
@@ -202,10 +122,11 @@ export function bindBatchSocket(
 ): Promise<SendingDatagramSocket | undefined> {
   const fd = native.bind(address, port, receiveBufferSize ?? 0);
   if (fd < 0) return Promise.resolve(undefined);
-  let dispatcher = dispatchers.get(coalesceMs);
-  if (dispatcher === undefined) {
-    dispatcher = new BatchDispatcher(native, coalesceMs);
-    dispatchers.set(coalesceMs, dispatcher);
+  const receiver = sharedReceiver(native, coalesceMs, SLOT_BYTES, PER_WAKEUP);
+  try {
+    return Promise.resolve(new BatchSocket(receiver, fd, port, address, native));
+  } catch (error) {
+    native.closeFd(fd); // epoll_ctl refused it
+    return Promise.reject(error);
   }
-  return Promise.resolve(new BatchSocket(dispatcher, fd, port, address, native));
 }
