@@ -176,11 +176,38 @@ static napi_value set_buffers(napi_env env, napi_callback_info info) {
   return out;
 }
 
+// setTos(fd, tos): the DS field (RFC 2474 §3: DSCP << 2) of what the socket sends: IP_TOS on an
+// IPv4 socket; IPV6_TCLASS on an IPv6 one, and IP_TOS as well for the IPv4 peers of a dual-stack
+// one (best effort: a v6-only socket may refuse it). 0 or -errno.
+static napi_value set_tos(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2], out;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int32_t fd = -1, tos = 0;
+  napi_get_value_int32(env, argv[0], &fd);
+  if (argc > 1) napi_get_value_int32(env, argv[1], &tos);
+  int result = 0;
+  int domain = 0;
+  socklen_t length = sizeof domain;
+  if (tos < 0 || tos > 255)
+    result = -EINVAL;
+  else if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &length) < 0)
+    result = -errno;
+  else if (domain == AF_INET6) {
+    if (setsockopt(fd, IPPROTO_IPV6, IPV6_TCLASS, &tos, sizeof tos) < 0) result = -errno;
+    else setsockopt(fd, IPPROTO_IP, IP_TOS, &tos, sizeof tos);
+  } else if (setsockopt(fd, IPPROTO_IP, IP_TOS, &tos, sizeof tos) < 0)
+    result = -errno;
+  napi_create_int32(env, result, &out);
+  return out;
+}
+
 void batch_sender_register(napi_env env, napi_value exports) {
   napi_property_descriptor methods[] = {
       {"sendBatch", NULL, send_batch, NULL, NULL, NULL, napi_enumerable, NULL},
       {"localPort", NULL, local_port, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setBuffers", NULL, set_buffers, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"setTos", NULL, set_tos, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof methods / sizeof methods[0], methods);
   napi_value errno_names;
@@ -192,7 +219,7 @@ void batch_sender_register(napi_env env, napi_value exports) {
   } known[] = {{"EAGAIN", EAGAIN},           {"ENOBUFS", ENOBUFS},   {"EMSGSIZE", EMSGSIZE},
                {"ENETUNREACH", ENETUNREACH}, {"EHOSTUNREACH", EHOSTUNREACH}, {"ECONNREFUSED", ECONNREFUSED},
                {"EINVAL", EINVAL},           {"EAFNOSUPPORT", EAFNOSUPPORT}, {"EBADF", EBADF},
-               {"EACCES", EACCES},           {"EPERM", EPERM}};
+               {"EACCES", EACCES},           {"EPERM", EPERM},               {"ENOPROTOOPT", ENOPROTOOPT}};
   for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
     napi_value value;
     napi_create_int32(env, known[i].value, &value);

@@ -1,4 +1,4 @@
-// Batched UDP send (native/batch-sender.c): adds sendBatch, localPort and setBuffers to the module.
+// Batched UDP send (native/batch-sender.c): adds sendBatch, localPort, setBuffers and setTos to the module.
 #ifndef SWITCHBOARD_BATCH_SENDER_H
 #define SWITCHBOARD_BATCH_SENDER_H
 #define NAPI_VERSION 8

@@ -14,6 +14,11 @@ export interface NativeUdpModule {
   /** SO_RCVBUF / SO_SNDBUF (0 leaves one as it is): 0 or -errno. */
   setBuffers(fd: number, receiveBytes: number, sendBytes: number): number;
   /**
+   * The DS field (TOS byte, DSCP << 2) of what the socket sends: IP_TOS, or IPV6_TCLASS on an IPv6
+   * socket; 0 or -errno. Absent from a module built before it existed.
+   */
+  setTos?(fd: number, tos: number): number;
+  /**
    * An epoll set drained with recvmmsg: onBatch gets the datagrams' bytes, `meta` describes each
    * (see layout). Datagrams over slotBytes (default 8192) arrive cut, their real length flagged.
    */

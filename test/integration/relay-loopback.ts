@@ -21,11 +21,11 @@ export async function until(check: () => boolean, timeoutMs: number, what: strin
 /**
  * A built-in relay on 127.0.0.1 with `ports` media ports of its own (an even-aligned free block),
  * its engine inline on the test's thread (vitest runs the TypeScript sources, which a worker thread
- * cannot load); `receiver` picks its sockets (the native batch module or node:dgram).
+ * cannot load); `receiver` picks its sockets (the native batch module or node:dgram), `dscp` marks them.
  */
 export async function inlineRelay(
   ports: number,
-  options: Pick<Parameters<typeof createBuiltinMediaRelay>[0], 'receiver'> = {},
+  options: Pick<Parameters<typeof createBuiltinMediaRelay>[0], 'receiver' | 'dscp' | 'onWarning'> = {},
 ): Promise<BuiltinMediaRelay> {
   const block = await allocatePorts(ports + 1);
   const base = block + (block % 2);

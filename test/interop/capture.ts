@@ -11,6 +11,8 @@ export interface CapturedDatagram {
   srcPort: number;
   dstPort: number;
   payload: Buffer;
+  /** The DSCP of its IP header (IPv4 DS field or IPv6 traffic class, RFC 2474). */
+  dscp: number;
 }
 
 /**
@@ -46,7 +48,11 @@ export class LoopbackCapture {
     return capture;
   }
 
-  private async probe(port: number, timeoutMs: number): Promise<void> {
+  /**
+   * Sends CRLF probes to `port` until the capture file grows. The kernel hands captured packets
+   * over in blocks, in order: once a probe is written, so is everything sent before it.
+   */
+  async probe(port: number, timeoutMs: number): Promise<void> {
     const size = () => {
       try {
         return statSync(this.file).size;
@@ -94,6 +100,10 @@ export class LoopbackCapture {
         'udp.dstport',
         '-e',
         'udp.payload',
+        '-e',
+        'ip.dsfield.dscp',
+        '-e',
+        'ipv6.tclass.dscp',
       ],
       { maxBuffer: 256 * 1024 * 1024 },
     );
@@ -101,8 +111,13 @@ export class LoopbackCapture {
       .split('\n')
       .filter((line) => line.trim() !== '')
       .map((line) => {
-        const [src, dst, hex] = line.split(',');
-        return { srcPort: Number(src), dstPort: Number(dst), payload: Buffer.from(hex ?? '', 'hex') };
+        const [src, dst, hex, dscp4, dscp6] = line.split(',');
+        return {
+          srcPort: Number(src),
+          dstPort: Number(dst),
+          payload: Buffer.from(hex ?? '', 'hex'),
+          dscp: Number(dscp4 || dscp6 || 0),
+        };
       });
   }
 

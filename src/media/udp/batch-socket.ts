@@ -10,6 +10,7 @@ import {
   sourceOfKey,
 } from '../../native/index.js';
 import type { DatagramHandler, SendingDatagramSocket, SourceKey } from './datagram-socket.js';
+import { markNativeSocket } from './dscp.js';
 
 type BatchReceiverModule = NativeUdpModule;
 
@@ -41,6 +42,7 @@ class BatchSocket implements SendingDatagramSocket, DatagramSink {
   /** Datagrams handed to the kernel. */
   sent = 0;
   open = true;
+  dscpFailure: string | undefined;
   private readonly sender: BatchSender | undefined;
   private handler: DatagramHandler | undefined;
   private readonly id: number;
@@ -112,6 +114,8 @@ class BatchSocket implements SendingDatagramSocket, DatagramSink {
 /**
  * Binds a socket for the native batch receiver; undefined when the port is taken. `coalesceMs`
  * (default recording's 5) is the pause after each wakeup; a relay passes 0 so packets never wait.
+ * `tos` (DSCP << 2) marks what it sends; 0 leaves the system's default. A socket the system
+ * refuses to mark still works: its dscpFailure says why.
  */
 export function bindBatchSocket(
   native: BatchReceiverModule,
@@ -119,12 +123,15 @@ export function bindBatchSocket(
   address: string,
   receiveBufferSize: number | undefined,
   coalesceMs = COALESCE_MS,
+  tos = 0,
 ): Promise<SendingDatagramSocket | undefined> {
   const fd = native.bind(address, port, receiveBufferSize ?? 0);
   if (fd < 0) return Promise.resolve(undefined);
   const receiver = sharedReceiver(native, coalesceMs, SLOT_BYTES, PER_WAKEUP);
   try {
-    return Promise.resolve(new BatchSocket(receiver, fd, port, address, native));
+    const socket = new BatchSocket(receiver, fd, port, address, native);
+    if (tos !== 0) socket.dscpFailure = markNativeSocket(native, fd, tos);
+    return Promise.resolve(socket);
   } catch (error) {
     native.closeFd(fd); // epoll_ctl refused it
     return Promise.reject(error);

@@ -13,6 +13,11 @@ export interface DatagramSocket {
   readonly address: string;
   /** Datagrams dropped because they were too large to receive whole. */
   readonly truncated: number;
+  /**
+   * Why the socket's packets leave without the DSCP its binder was asked for (EPERM, or node:dgram
+   * that cannot set it); undefined when they carry it, or none was asked for.
+   */
+  readonly dscpFailure?: string | undefined;
   /** Starts delivering datagrams to `handler` (one handler; a second call replaces it). */
   listen(handler: DatagramHandler): void;
   /** The address and port a key of this socket stands for. */

@@ -2,11 +2,13 @@ import { createSocket, type Socket } from 'node:dgram';
 import { type LookupOneOptions, lookup } from 'node:dns';
 import { isIP } from 'node:net';
 import type { DatagramHandler, DatagramSocket, SendingDatagramSocket, SourceKey } from './datagram-socket.js';
+import { DGRAM_CANNOT_MARK } from './dscp.js';
 
 /** A DatagramSocket over node:dgram: one 'message' event per datagram. Keys are "port address". */
 class DgramSocket implements SendingDatagramSocket {
   readonly truncated = 0;
   sendErrors = 0;
+  dscpFailure: string | undefined;
   private closing: Promise<void> | undefined;
   private handler: DatagramHandler | undefined;
   private readonly epochOffset = performance.timeOrigin;
@@ -86,11 +88,15 @@ function literalLookup(): (address: string, options: LookupOneOptions, callback:
   };
 }
 
-/** Binds a node:dgram socket exclusively; undefined when the port is taken. */
+/**
+ * Binds a node:dgram socket exclusively; undefined when the port is taken. A `tos` asked for
+ * cannot be set (Node's dgram has no IP_TOS): the socket's dscpFailure says so.
+ */
 export function bindDgramSocket(
   port: number,
   address: string,
   receiveBufferSize: number | undefined,
+  tos = 0,
 ): Promise<DatagramSocket | undefined> {
   return new Promise((resolve) => {
     const socket = createSocket({ type: address.includes(':') ? 'udp6' : 'udp4', lookup: literalLookup() });
@@ -108,7 +114,9 @@ export function bindDgramSocket(
           // the kernel caps it (net.core.rmem_max); the default still works
         }
       }
-      resolve(new DgramSocket(socket, port, address));
+      const bound = new DgramSocket(socket, port, address);
+      if (tos !== 0) bound.dscpFailure = DGRAM_CANNOT_MARK;
+      resolve(bound);
     });
   });
 }

@@ -5,6 +5,7 @@ export {
   type SendingDatagramSocket,
   type SourceKey,
 } from './datagram-socket.js';
+export { DGRAM_CANNOT_MARK, tosOf } from './dscp.js';
 export {
   LegReceiver,
   type LegReceiverCounters,

@@ -1,4 +1,5 @@
 import type { DatagramBinder, DatagramSocket, ReceiverKind } from './datagram-socket.js';
+import { tosOf } from './dscp.js';
 import { datagramBinder } from './receiver-kind.js';
 
 export interface RtpPortRangeOptions {
@@ -18,6 +19,13 @@ export interface RtpPortRangeOptions {
    * batches); 0 delivers at once, as relaying needs. node:dgram sockets ignore it.
    */
   coalesceMs?: number;
+  /**
+   * DSCP (0-63) of every packet the sockets send (RFC 2474; 46: EF, RFC 3246); default 0, left as
+   * the system has it. Where it cannot be set the sockets still work, counted in `unmarked`.
+   */
+  dscp?: number;
+  /** Told once, for the first socket bound without the DSCP, why (EPERM, node:dgram...). */
+  onUnmarked?: (reason: string) => void;
 }
 
 /** The sockets of one allocation; bound, not yet listened to. */
@@ -58,13 +66,19 @@ export class RtpPortRange {
   private readonly receiveBufferSize: number | undefined;
   private readonly inUse = new Set<number>();
   private cursor: number;
+  private readonly onUnmarked: ((reason: string) => void) | undefined;
+  /** Sockets bound without the DSCP asked for (each RTP and RTCP socket counts). */
+  unmarked = 0;
 
   constructor(options: RtpPortRangeOptions) {
     this.rtcp = options.rtcp ?? true;
     this.min = options.min + (options.min % 2);
     this.max = options.max;
     this.address = options.address ?? '0.0.0.0';
-    const binder = datagramBinder(options.receiver ?? 'auto', options.coalesceMs);
+    const dscp = options.dscp ?? 0;
+    if (!Number.isInteger(dscp) || dscp < 0 || dscp > 63) throw new RangeError(`invalid DSCP ${dscp} (0-63)`);
+    this.onUnmarked = options.onUnmarked;
+    const binder = datagramBinder(options.receiver ?? 'auto', options.coalesceMs, tosOf(dscp));
     this.receiver = binder.kind;
     this.bind = binder.bind;
     this.receiveBufferSize = options.receiveBufferSize;
@@ -101,9 +115,16 @@ export class RtpPortRange {
         this.inUse.delete(port);
         continue;
       }
+      this.countUnmarked(rtp);
+      if (rtcp !== undefined) this.countUnmarked(rtcp);
       return this.allocation(port, rtp, rtcp);
     }
     throw new RtpPortRangeExhaustedError(this.min, this.max);
+  }
+
+  private countUnmarked(socket: DatagramSocket): void {
+    if (socket.dscpFailure === undefined) return;
+    if (this.unmarked++ === 0) this.onUnmarked?.(socket.dscpFailure);
   }
 
   private lastPort(): number {

@@ -14,20 +14,23 @@ export class BatchReceiverUnavailableError extends Error {
 
 /**
  * The binder for a receiver kind, and the kind `auto` resolved to. `coalesceMs` is the batch
- * receiver's pause after each wakeup (default recording's 5 ms; a relay passes 0).
+ * receiver's pause after each wakeup (default recording's 5 ms; a relay passes 0); `tos` (DSCP
+ * << 2) marks what the sockets send, where the kind can (0: left as the system has it).
  */
 export function datagramBinder(
   kind: ReceiverKind,
   coalesceMs?: number,
+  tos = 0,
 ): { kind: 'batch' | 'dgram'; bind: DatagramBinder } {
-  if (kind === 'dgram') return { kind, bind: bindDgramSocket };
+  const dgram: DatagramBinder = (port, address, size) => bindDgramSocket(port, address, size, tos);
+  if (kind === 'dgram') return { kind, bind: dgram };
   const native = batchReceiverModule();
   if (native === undefined) {
     if (kind === 'batch') throw new BatchReceiverUnavailableError();
-    return { kind: 'dgram', bind: bindDgramSocket };
+    return { kind: 'dgram', bind: dgram };
   }
   return {
     kind: 'batch',
-    bind: (port, address, size) => bindBatchSocket(native, port, address, size, coalesceMs),
+    bind: (port, address, size) => bindBatchSocket(native, port, address, size, coalesceMs, tos),
   };
 }

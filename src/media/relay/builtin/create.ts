@@ -26,6 +26,10 @@ export interface BuiltinRelayConfig {
   receiver?: ReceiverKind;
   /** RFC 7675 consent timeout of WebRTC sides, ms (media.consentTimeout); default 30 000. */
   consentMs?: number;
+  /** DSCP of every relayed RTP and RTCP packet (media.dscp; 46: EF); default 0, unmarked. */
+  dscp?: number;
+  /** Where the relay's warnings go (each said once per relay): DSCP not settable... */
+  onWarning?: (message: string) => void;
   /** The DTLS certificate for WebRTC sides; default: an ECDSA P-256 self-signed one made now. */
   certificate?: Promise<DtlsCertificate>;
 }
@@ -42,6 +46,17 @@ export function createBuiltinMediaRelay(config: BuiltinRelayConfig): BuiltinMedi
     onEvent: (event) => relay?.dispatch(event),
   };
   if (config.receiver !== undefined) options.receiver = config.receiver;
+  if (config.dscp !== undefined) options.dscp = config.dscp;
+  const onWarning = config.onWarning;
+  if (onWarning !== undefined) {
+    // Every engine meets the same condition: the node hears of it once.
+    const said = new Set<string>();
+    options.onWarning = (message) => {
+      if (said.has(message)) return;
+      said.add(message);
+      onWarning(message);
+    };
+  }
   const script = new URL('./worker.js', import.meta.url);
   const inline = config.inline ?? !existsSync(fileURLToPath(script));
   const engines = inline ? new InlineEngines(options, config.now) : new WorkerEngines(options, script);

@@ -1,5 +1,5 @@
 import type { DtlsCertificate } from '../../dtls/index.js';
-import { canSend, type RtpPortAllocation, RtpPortRange } from '../../udp/index.js';
+import { canSend, type RtpPortAllocation, RtpPortRange, tosOf } from '../../udp/index.js';
 import type { MediaEvent } from '../types.js';
 import { Endpoint, type EndpointHost } from './endpoint.js';
 import type { Address } from './latching.js';
@@ -35,6 +35,7 @@ export class RelayEngine implements EndpointHost {
     dropped: { source: 0, malformed: 0, unrouted: 0, send: 0, srtp: 0, stun: 0, dtls: 0, consent: 0 },
     forked: 0,
     endpoints: 0,
+    unmarked: 0,
   };
   private dtlsCertificate: Pick<DtlsCertificate, 'certPem' | 'keyPem'> | undefined;
 
@@ -42,7 +43,9 @@ export class RelayEngine implements EndpointHost {
     options: WorkerOptions,
     private readonly emit: (event: MediaEvent) => void,
     private readonly clock: () => number = Date.now,
+    warn: (message: string) => void = () => {},
   ) {
+    const dscp = options.dscp ?? 0;
     this.range = new RtpPortRange({
       min: options.portMin,
       max: options.portMax,
@@ -53,6 +56,11 @@ export class RelayEngine implements EndpointHost {
       receiver: options.address.includes(':') ? 'dgram' : (options.receiver ?? 'auto'),
       coalesceMs: 0,
       receiveBufferSize: 1 << 20,
+      dscp,
+      onUnmarked: (reason) =>
+        warn(
+          `media.dscp ${dscp} (TOS ${tosOf(dscp)}) is not set on the relay's sockets (${reason}): their packets leave unmarked; media still flows`,
+        ),
     });
     this.watch = new TimeoutWatch(options.timeoutMs);
     this.timer = setInterval(() => this.checkTimeouts(), TIMEOUT_CHECK_MS);
@@ -82,7 +90,12 @@ export class RelayEngine implements EndpointHost {
   get counters(): RelayCounters {
     let send = this.releasedSendErrors;
     for (const { endpoint } of this.endpoints.values()) send += endpoint.sendErrors;
-    return { ...this.totals, dropped: { ...this.totals.dropped, send }, endpoints: this.endpoints.size };
+    return {
+      ...this.totals,
+      dropped: { ...this.totals.dropped, send },
+      endpoints: this.endpoints.size,
+      unmarked: this.range.unmarked,
+    };
   }
 
   /** The node's DTLS certificate for WebRTC sides (RFC 5763 §5: one identity, its fingerprint in SDP). */

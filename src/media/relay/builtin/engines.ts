@@ -21,7 +21,11 @@ export interface EnginesOptions {
   count: number;
   /** How the engines' sockets receive and send (default auto: the native batch module when built). */
   receiver?: ReceiverKind;
+  /** DSCP of the relayed packets; 0 or absent: unmarked. */
+  dscp?: number;
   onEvent: (event: MediaEvent) => void;
+  /** What an engine says the node should log (each engine says it once). */
+  onWarning?: (message: string) => void;
 }
 
 /** Splits the port range into `count` slices of whole RTP/RTCP pairs, one per engine. */
@@ -50,6 +54,7 @@ function engineOptions(options: EnginesOptions): Omit<WorkerOptions, 'portMin' |
     timeoutMs: options.timeoutMs,
   };
   if (options.receiver !== undefined) out.receiver = options.receiver;
+  if (options.dscp !== undefined) out.dscp = options.dscp;
   return out;
 }
 
@@ -73,6 +78,10 @@ export class WorkerEngines implements RelayEngines {
       worker.on('message', (message: WorkerMessage) => {
         if (message.kind === 'event') {
           options.onEvent(message.event);
+          return;
+        }
+        if (message.kind === 'warning') {
+          options.onWarning?.(message.message);
           return;
         }
         const entry = this.pending.get(message.seq);
@@ -120,7 +129,8 @@ export class InlineEngines implements RelayEngines {
   constructor(options: EnginesOptions, now: () => number = Date.now) {
     this.size = engineCount(options.count);
     this.engines = portSlices(options.portMin, options.portMax, this.size).map(
-      (slice) => new RelayEngine({ ...slice, ...engineOptions(options) }, options.onEvent, now),
+      (slice) =>
+        new RelayEngine({ ...slice, ...engineOptions(options) }, options.onEvent, now, options.onWarning),
     );
   }
 

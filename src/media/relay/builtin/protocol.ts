@@ -121,6 +121,8 @@ export interface RelayCounters {
   /** Packets copied to recorders (MediaRelay.subscribe). */
   forked: number;
   endpoints: number;
+  /** Sockets (RTP and RTCP) bound without the DSCP of media.dscp: the system refused it, or node:dgram. */
+  unmarked: number;
 }
 
 export type WorkerRequest =
@@ -135,7 +137,9 @@ export type WorkerRequest =
 
 export type WorkerMessage =
   | { kind: 'reply'; seq: number; result?: unknown; error?: string }
-  | { kind: 'event'; event: MediaEvent };
+  | { kind: 'event'; event: MediaEvent }
+  /** Something the node should log (once): the relay works on regardless. */
+  | { kind: 'warning'; message: string };
 
 export interface WorkerOptions {
   portMin: number;
@@ -144,4 +148,6 @@ export interface WorkerOptions {
   timeoutMs: number;
   /** How the relay's sockets receive and send (default auto: the native batch module when built). */
   receiver?: ReceiverKind;
+  /** DSCP of the relayed packets (media.dscp); 0 or absent: unmarked. */
+  dscp?: number;
 }

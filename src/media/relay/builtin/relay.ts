@@ -339,6 +339,7 @@ export class BuiltinMediaRelay implements MediaRelay {
       dropped: { source: 0, malformed: 0, unrouted: 0, send: 0, srtp: 0, stun: 0, dtls: 0, consent: 0 },
       forked: 0,
       endpoints: 0,
+      unmarked: 0,
       sessions: this.sessions.size,
     };
     for (const c of all) {
@@ -346,6 +347,7 @@ export class BuiltinMediaRelay implements MediaRelay {
       sum.bytes += c.bytes;
       sum.endpoints += c.endpoints;
       sum.forked += c.forked;
+      sum.unmarked += c.unmarked;
       for (const key of Object.keys(sum.dropped) as Array<keyof RelayCounters['dropped']>)
         sum.dropped[key] += c.dropped[key];
     }

@@ -9,8 +9,11 @@ import type { WorkerMessage, WorkerOptions, WorkerRequest } from './protocol.js'
 
 const port = parentPort;
 if (port === null) throw new Error('relay worker started outside a worker thread');
-const engine = new RelayEngine(workerData as WorkerOptions, (event) =>
-  port.postMessage({ kind: 'event', event } satisfies WorkerMessage),
+const engine = new RelayEngine(
+  workerData as WorkerOptions,
+  (event) => port.postMessage({ kind: 'event', event } satisfies WorkerMessage),
+  Date.now,
+  (message) => port.postMessage({ kind: 'warning', message } satisfies WorkerMessage),
 );
 
 async function handle(request: WorkerRequest): Promise<unknown> {
