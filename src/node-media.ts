@@ -28,7 +28,10 @@ export function startMediaRelay(
     return relay;
   }
   const options = builtinRelayConfig(config, defaultAddress);
-  const relay = createBuiltinMediaRelay(options);
+  const relay = createBuiltinMediaRelay({
+    ...options,
+    onWarning: (message) => logger.warn({ relay: 'builtin' }, message),
+  });
   registerRelayMetrics(metrics, relay);
   logger.info(
     { relay: relay.kind, address: options.address, ports: `${config.portMin}-${config.portMax}` },
@@ -46,6 +49,7 @@ export function builtinRelayConfig(config: MediaConfig, defaultAddress: string):
     portMax: config.portMax,
     timeoutMs: config.timeout * 1000,
     consentMs: config.consentTimeout * 1000,
+    dscp: config.dscp,
     workers: config.workers,
   };
 }
@@ -64,6 +68,7 @@ function registerRelayMetrics(metrics: MetricsRegistry, relay: BuiltinMediaRelay
     packets: 0,
     bytes: 0,
     forked: 0,
+    unmarked: 0,
     dropped: { source: 0, malformed: 0, unrouted: 0, send: 0, srtp: 0, stun: 0, dtls: 0, consent: 0 },
   };
   metrics.gauge({
@@ -106,6 +111,15 @@ function registerRelayMetrics(metrics: MetricsRegistry, relay: BuiltinMediaRelay
       const now = (await read()).forked;
       if (now > seen.forked) this.inc(now - seen.forked);
       seen.forked = now;
+    },
+  });
+  metrics.counter({
+    name: 'media_sockets_unmarked_total',
+    help: 'Sockets (RTP and RTCP) the built-in media relay bound without the DSCP of media.dscp (the system refused IP_TOS/IPV6_TCLASS, or node:dgram, which cannot set it); their packets still flow',
+    async collect() {
+      const now = (await read()).unmarked;
+      if (now > seen.unmarked) this.inc(now - seen.unmarked);
+      seen.unmarked = now;
     },
   });
   metrics.counter({

@@ -67,6 +67,8 @@ export function defaultConfig(): SwitchboardConfig {
       portMin: 30000,
       portMax: 40000,
       timeout: 60,
+      // EF (RFC 3246, DSCP 46, TOS 184) as rtpengine's tos=184 and RFC 4594 §4.2 for telephony.
+      dscp: 46,
       // RFC 7675 §5.1: consent expires 30 s after the last successful check.
       consentTimeout: 30,
       workers: 0,

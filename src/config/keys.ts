@@ -15,6 +15,7 @@ import {
   cidr,
   dialledNumber,
   domain,
+  dscp,
   failoverCodes,
   host,
   hostPort,
@@ -907,6 +908,14 @@ export const KEYS: readonly KeySpec[] = [
     validate: integer(1, 3600),
     description:
       'Seconds without RTP from either side of a call before the built-in relay reports media.timeout.',
+  },
+  {
+    key: 'media.dscp',
+    env: 'SWITCHBOARD_MEDIA_DSCP',
+    text: 'integer',
+    validate: dscp,
+    description:
+      "DSCP of the RTP and RTCP the built-in relay sends (IP_TOS / IPV6_TCLASS): 46 is EF (RFC 3246), TOS byte 184 (rtpengine's tos=184); 0 leaves packets unmarked.",
   },
   {
     key: 'media.consentTimeout',

@@ -239,6 +239,8 @@ export interface MediaConfig {
   portMax: number;
   /** Seconds without RTP from either side before a media.timeout event. */
   timeout: number;
+  /** Built-in relay: DSCP of the packets it sends (46: EF); 0: unmarked. */
+  dscp: number;
   /** Built-in relay: seconds a WebRTC side keeps ICE consent without a check (RFC 7675 §5.1). */
   consentTimeout: number;
   /** Built-in relay: worker threads carrying packets; 0 = one per core. */

@@ -19,6 +19,19 @@ export function integer(min: number, max: number): Validator<number> {
       : { error: `expected an integer ${min}-${max}, got ${show(value)}` };
 }
 
+/**
+ * A DSCP (RFC 2474), 0-63. rtpengine and Kamailio take the whole TOS byte (`tos=184`): such a
+ * value is refused with the DSCP it stands for, the top six bits.
+ */
+export const dscp: Validator<number> = (value) => {
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 63) return { value };
+  if (typeof value === 'number' && Number.isInteger(value) && value > 63 && value <= 255)
+    return {
+      error: `expected a DSCP 0-63, got ${value}: that is a TOS byte (rtpengine's tos=${value}); its DSCP is ${value >> 2}${value % 4 === 0 ? '' : ' (and ECN bits, which are not set here)'}`,
+    };
+  return { error: `expected a DSCP 0-63 (46: EF, 0: unmarked), got ${show(value)}` };
+};
+
 export function oneOf<T extends string>(choices: readonly T[]): Validator<T> {
   return (value) =>
     typeof value === 'string' && (choices as readonly string[]).includes(value)

@@ -56,6 +56,7 @@ describe('loadConfig layering: defaults < file < environment < flags', () => {
         portMin: 30000,
         portMax: 40000,
         timeout: 60,
+        dscp: 46,
         consentTimeout: 30,
         workers: 0,
       },

@@ -82,6 +82,7 @@ const BAD: Record<string, [string, string]> = {
   'media.portMin': ['80', 'expected an integer 1024-65534'],
   'media.portMax': ['70000', 'expected an integer 1025-65535'],
   'media.timeout': ['0', 'expected an integer 1-3600, got 0'],
+  'media.dscp': ['184', 'expected a DSCP 0-63, got 184: that is a TOS byte'],
   'media.consentTimeout': ['0', 'expected an integer 1-300, got 0'],
   'media.workers': ['-1', 'expected an integer 0-64, got -1'],
   'trunks.timeZone': ['Mars/Olympus', 'expected an IANA time zone'],
