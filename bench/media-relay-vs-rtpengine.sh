@@ -17,7 +17,8 @@
 #        nice only counts inside its session), so that on a shared machine other sessions' builds do not take
 #        the cores mid-step. Both relays get the same; say so beside any figure measured that way.
 #        SENDER_RT=10: the generator as a SCHED_FIFO task of that priority (root): it sleeps between its 1 ms
-#        sub-ticks, and then sends and reads back on time, so its own lateness is not counted as the relay's.
+#        sub-ticks, and then sends and reads back on time; but its bursts take one core at a time, and a relay
+#        thread left on that core falls behind (docs/BENCHMARKS.md), so leave it off for relay comparisons.
 set -u
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 if [ "${BENCH_NETNS:-0}" = 1 ] && [ -z "${BENCH_IN_NETNS:-}" ]; then
