@@ -255,6 +255,11 @@ export class SipStack {
     return (this.options.resolve ?? resolveTarget)(uri);
   }
 
+  /** Whether a flow can still carry a request: its connection open (UDP: a transport for it). */
+  flowAlive(flow: Target): boolean {
+    return this.options.transports.flowAlive(flow);
+  }
+
   /** The listening endpoints, with their real ports once bound. */
   listening(): Endpoint[] {
     return this.options.transports.transports.map((t) => t.local);
