@@ -7,6 +7,8 @@ import {
   type SipResponse,
   type Uri,
 } from '../message/index.js';
+import type { Target } from '../transport/types.js';
+import { type DialogFlow, onlyOverFlow } from './dialog-flow.js';
 import { type DialogId, dialogKey } from './dialog-id.js';
 import { applyRouteSet, routeSetNextHop } from './route-set.js';
 
@@ -37,6 +39,8 @@ export interface DialogInit {
   secure: boolean;
   /** CSeq number of the INVITE this dialog came from (ACK and CANCEL reuse it). */
   inviteSeq?: number;
+  /** The connection the peer is at the other end of (dialog-flow.ts). */
+  flow?: Target;
 }
 
 function withoutTag(address: NameAddress): NameAddress {
@@ -70,6 +74,11 @@ export class Dialog {
   secure: boolean;
   /** CSeq number of the latest INVITE we sent in this dialog (ACK and CANCEL carry it, §13.2.2.4). */
   inviteSeq: number | undefined;
+  /**
+   * The connection the dialog was set up over when the peer is at its other end (RFC 5626 §5.3,
+   * RFC 7118 §5): requests in the dialog go over it while it is open (dialog-flow.ts).
+   */
+  flow: Target | undefined;
 
   constructor(init: DialogInit) {
     this.id = init.id;
@@ -84,6 +93,7 @@ export class Dialog {
     this.routeSet = init.routeSet;
     this.secure = init.secure;
     this.inviteSeq = init.inviteSeq;
+    this.flow = init.flow;
   }
 
   /**
@@ -91,7 +101,11 @@ export class Dialog {
    * (§12.1.1): route set = Record-Route of the request in order, remote target = its Contact,
    * remote sequence = its CSeq, local sequence empty.
    */
-  static asUas(request: SipRequest, response: SipResponse, options: { secure?: boolean } = {}): Dialog {
+  static asUas(
+    request: SipRequest,
+    response: SipResponse,
+    options: { secure?: boolean; flow?: Target } = {},
+  ): Dialog {
     const localTag = response.to.tag;
     if (localTag === undefined) throw new Error('a dialog-creating response needs a To tag');
     return new Dialog({
@@ -105,6 +119,7 @@ export class Dialog {
       localTarget: contactUri(response),
       routeSet: request.recordRoutes.map((r) => r.clone()),
       secure: options.secure ?? false,
+      ...(options.flow ? { flow: options.flow } : {}),
     });
   }
 
@@ -113,7 +128,11 @@ export class Dialog {
    * = Record-Route of the response in reverse order, remote target = its Contact, local sequence =
    * the request's CSeq, remote sequence empty.
    */
-  static asUac(request: SipRequest, response: SipResponse, options: { secure?: boolean } = {}): Dialog {
+  static asUac(
+    request: SipRequest,
+    response: SipResponse,
+    options: { secure?: boolean; flow?: Target } = {},
+  ): Dialog {
     const remoteTag = response.to.tag;
     if (remoteTag === undefined) throw new Error('a dialog-creating response needs a To tag');
     const seq = request.cseq.seq;
@@ -130,6 +149,7 @@ export class Dialog {
       routeSet: response.recordRoutes.map((r) => r.clone()).reverse(),
       secure: options.secure ?? (request.uri.kind === 'sip' && request.uri.scheme === 'sips'),
       inviteSeq: request.method === 'INVITE' ? seq : undefined,
+      ...(options.flow ? { flow: options.flow } : {}),
     });
   }
 
@@ -230,6 +250,17 @@ export class Dialog {
       request.append('contact', `<${this.localTarget.toString()}>`);
     }
     return request;
+  }
+
+  /**
+   * The flow requests in this dialog go over instead of resolving `nextHop()`: the dialog's flow
+   * when the remote target is the next hop (an empty route set: the peer is at the flow's other
+   * end); with a route set the first route is resolved as usual.
+   */
+  flowHop(): DialogFlow | undefined {
+    const flow = this.flow;
+    if (!flow || this.routeSet.length > 0) return undefined;
+    return { target: flow, exclusive: onlyOverFlow(flow, this.remoteTarget) };
   }
 
   /** The URI to resolve for requests in this dialog (§8.1.2): first route, else remote target. */

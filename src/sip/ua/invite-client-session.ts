@@ -1,6 +1,7 @@
 import { Dialog } from '../dialog/index.js';
 import type { SipRequest, SipResponse } from '../message/index.js';
 import type { ClientTransaction } from '../transaction/types.js';
+import type { Target } from '../transport/types.js';
 import { InviteSession } from './invite-session.js';
 import { createCancel } from './request-factory.js';
 import { isReliable, parseRSeq } from './rseq.js';
@@ -66,9 +67,9 @@ export class InviteClientSession extends InviteSession<InviteClientEvents> {
   /** Send the INVITE. */
   async start(): Promise<void> {
     this.transaction = await this.host.sendRequest(this.invite, {
-      onProvisional: (response) => this.provisional(response),
-      onFinal: (response) => this.final(response),
-      onLate2xx: (response) => this.success(response),
+      onProvisional: (response, flow) => this.provisional(response, flow),
+      onFinal: (response, flow) => this.final(response, flow),
+      onLate2xx: (response, flow) => this.success(response, flow),
     });
     this.maybeSendCancel();
   }
@@ -119,7 +120,7 @@ export class InviteClientSession extends InviteSession<InviteClientEvents> {
     return this.latestEarly;
   }
 
-  private provisional(response: SipResponse): void {
+  private provisional(response: SipResponse, flow: Target | undefined): void {
     if (this.state === 'terminated') return;
     this.provisionalSeen = true;
     let dialog: Dialog | undefined;
@@ -127,7 +128,7 @@ export class InviteClientSession extends InviteSession<InviteClientEvents> {
     if (tag !== undefined && response.status > 100) {
       dialog = this.earlyDialogs.get(tag);
       if (!dialog) {
-        dialog = Dialog.asUac(this.invite, response);
+        dialog = Dialog.asUac(this.invite, response, flow ? { flow } : {});
         this.earlyDialogs.set(tag, dialog);
         this.bind(dialog);
       }
@@ -155,11 +156,11 @@ export class InviteClientSession extends InviteSession<InviteClientEvents> {
     return true;
   }
 
-  private final(response: SipResponse): void {
+  private final(response: SipResponse, flow: Target | undefined): void {
     if (!this.finalSeen && this.retryAfter422(response)) return;
     this.finalSeen = true;
     if (response.status < 300) {
-      this.success(response);
+      this.success(response, flow);
       return;
     }
     if (this.state === 'terminated') return;
@@ -168,18 +169,19 @@ export class InviteClientSession extends InviteSession<InviteClientEvents> {
   }
 
   /** Every 2xx: the first confirms its dialog; retransmissions get the ACK again; other forks ACK+BYE. */
-  private success(response: SipResponse): void {
+  private success(response: SipResponse, flow: Target | undefined): void {
     const tag = response.to.tag;
     if (tag === undefined) return; // §12.1.2 needs a To tag; a 2xx without one cannot be ACKed
     if (this.resendAck(response)) return;
     if (this.dialog?.remoteTag === tag) return; // a retransmission before our delayed-offer ACK
     if (this.dialog || this.state === 'terminated') {
-      this.endFork(tag, response);
+      this.endFork(tag, response, flow);
       return;
     }
     const early = this.earlyDialogs.get(tag);
     const dialog = early ?? Dialog.asUac(this.invite, response);
     dialog.confirm(response);
+    if (flow) dialog.flow = flow;
     this.dialog = dialog;
     if (!early) this.bind(dialog);
     // Early dialogs of other forks end with the first 2xx; their later 2xx are ACKed and ended.
@@ -217,10 +219,10 @@ export class InviteClientSession extends InviteSession<InviteClientEvents> {
   }
 
   /** §13.2.2.4: a 2xx from a fork we do not keep is ACKed, then its dialog ended with BYE. */
-  private endFork(tag: string, response: SipResponse): void {
+  private endFork(tag: string, response: SipResponse, flow: Target | undefined): void {
     if (this.forksEnded.has(tag)) return;
     this.forksEnded.add(tag);
-    const dialog = Dialog.asUac(this.invite, response);
+    const dialog = Dialog.asUac(this.invite, response, flow ? { flow } : {});
     this.sendAck(dialog, this.invite);
     void this.sendOutside(dialog, dialog.createRequest('BYE'));
   }

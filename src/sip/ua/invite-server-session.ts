@@ -1,4 +1,4 @@
-import { Dialog } from '../dialog/index.js';
+import { Dialog, inboundFlow } from '../dialog/index.js';
 import { randomToken, type SipRequest, type SipResponse, type Uri } from '../message/index.js';
 import type { ServerTransaction } from '../transaction/types.js';
 import type { IncomingRequest } from './incoming-request.js';
@@ -197,7 +197,12 @@ export class InviteServerSession extends InviteSession<InviteServerEvents> {
 
   private ensureDialog(response: SipResponse): Dialog {
     if (this.dialog) return this.dialog;
-    const dialog = Dialog.asUas(this.invite, response, { secure: this.options.secure });
+    // RFC 7118 §5, RFC 5626 §5.3: a caller straight over a connection is reached back over it.
+    const flow = inboundFlow(this.invite, this.transaction.source);
+    const dialog = Dialog.asUas(this.invite, response, {
+      secure: this.options.secure,
+      ...(flow ? { flow } : {}),
+    });
     this.dialog = dialog;
     this.bind(dialog);
     return dialog;

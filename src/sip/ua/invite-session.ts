@@ -1,4 +1,4 @@
-import { type Dialog, dialogKey, responseDialogId } from '../dialog/index.js';
+import { type Dialog, dialogKey, inboundFlow, responseDialogId } from '../dialog/index.js';
 import type { SipRequest, SipResponse } from '../message/index.js';
 import type { ServerTransaction } from '../transaction/types.js';
 import { type EventMap, TypedEmitter } from './emitter.js';
@@ -13,7 +13,7 @@ import type {
   SessionEndCause,
   SessionState,
 } from './session-types.js';
-import type { DialogUsage } from './types.js';
+import type { DialogUsage, SendOptions } from './types.js';
 
 function toBuffer(body: Buffer | string): Buffer {
   return typeof body === 'string' ? Buffer.from(body) : body;
@@ -21,6 +21,21 @@ function toBuffer(body: Buffer | string): Buffer {
 
 function isSdp(contentType: string | undefined): boolean {
   return contentType?.split(';')[0]?.trim().toLowerCase() === 'application/sdp';
+}
+
+/** How a request in a dialog is sent: over its flow while open (RFC 5626 §5.3), else to its next hop. */
+function inDialog(dialog: Dialog): SendOptions {
+  const flow = dialog.flowHop();
+  return flow ? { nextHop: dialog.nextHop(), flow } : { nextHop: dialog.nextHop() };
+}
+
+/**
+ * A target refresh the peer sent straight over a connection moves the dialog onto it (a client
+ * that reconnected, RFC 5626 §4.4.1); one through a proxy or over UDP leaves the flow as it was.
+ */
+function refreshFlow(dialog: Dialog, request: SipRequest, transaction: ServerTransaction): void {
+  const flow = inboundFlow(request, transaction.source);
+  if (flow) dialog.flow = flow;
 }
 
 /**
@@ -77,6 +92,7 @@ export abstract class InviteSession<E extends InviteSessionEvents & EventMap<E> 
       case 'UPDATE':
         // RFC 3311 §5.2: UPDATE is a target refresh request.
         dialog.refreshRemoteTarget(request);
+        refreshFlow(dialog, request, transaction);
         if (!this.fire('update', incoming)) this.answerRefresh(incoming);
         return;
       case 'INFO':
@@ -144,6 +160,7 @@ export abstract class InviteSession<E extends InviteSessionEvents & EventMap<E> 
       return;
     }
     incoming.dialog.refreshRemoteTarget(incoming.request);
+    refreshFlow(incoming.dialog, incoming.request, incoming.transaction);
     this.incomingInvite = incoming;
     if (!this.fire('reinvite', incoming)) this.answerRefresh(incoming);
   }
@@ -302,7 +319,7 @@ export abstract class InviteSession<E extends InviteSessionEvents & EventMap<E> 
           },
           onLate2xx: (response) => this.resendAck(response),
         },
-        { nextHop: dialog.nextHop() },
+        inDialog(dialog),
       );
     });
   }
@@ -330,7 +347,8 @@ export abstract class InviteSession<E extends InviteSessionEvents & EventMap<E> 
     if (request.method === 'NOTIFY') return;
     this.lastFailure = status;
     if (status === 481) this.terminate('dialog-gone');
-    else if (status === 408) void this.sendBye('dialog-gone');
+    // RFC 5626 §5.3: 430, the peer's flow is gone, as unreachable as a 408.
+    else if (status === 408 || status === 430) void this.sendBye('dialog-gone');
   }
 
   protected sendBye(cause: SessionEndCause, options: RequestOptions = {}): Promise<SipResponse | undefined> {
@@ -345,7 +363,7 @@ export abstract class InviteSession<E extends InviteSessionEvents & EventMap<E> 
   /** Send a request through a transaction in a dialog that is not (or no longer) ours. */
   protected sendOutside(dialog: Dialog, request: SipRequest): Promise<SipResponse> {
     return new Promise((resolve) => {
-      void this.host.sendRequest(request, { onFinal: resolve }, { nextHop: dialog.nextHop() });
+      void this.host.sendRequest(request, { onFinal: resolve }, inDialog(dialog));
     });
   }
 

@@ -1,4 +1,4 @@
-import type { Dialog } from '../dialog/index.js';
+import type { Dialog, DialogFlow } from '../dialog/index.js';
 import type { SipMessage, SipRequest, SipResponse, SipUri, Uri } from '../message/index.js';
 import type {
   ClientTransaction,
@@ -29,6 +29,8 @@ export interface UaTransport {
   localContact(protocol?: TransportProtocol): SipUri;
   /** The sent-by to write in a Via for requests leaving over this transport (§18.1.1). */
   via(protocol?: TransportProtocol): ViaAddress;
+  /** Whether a flow's connection is still open (RFC 5626 §5.3); without it flows count as open. */
+  flowAlive?(flow: Target): boolean;
 }
 
 /** Timers for the UA core's own retransmissions (2xx, §13.3.1.4); replaceable in tests. */
@@ -61,17 +63,22 @@ export interface UserAgentOptions {
   onError?: ErrorSink;
 }
 
-/** Callbacks for one outgoing request (`UserAgentCore.sendRequest`). */
+/**
+ * Callbacks for one outgoing request (`UserAgentCore.sendRequest`). `flow` is the connection a
+ * response came back over when the request was sent on a chosen one (a registered client's, RFC
+ * 5626): a dialog it forms keeps it (dialog-flow.ts).
+ */
 export interface ResponseCallbacks {
   /** Every 1xx. */
-  onProvisional?(response: SipResponse): void;
+  onProvisional?(response: SipResponse, flow?: Target): void;
   /**
-   * The final response, exactly once. Synthetic 408 on timeout (§8.1.3.1) and 503 on transport or
-   * resolution failure (§8.1.3.1) are reported here too.
+   * The final response, exactly once. Synthetic 408 on timeout (§8.1.3.1), 503 on transport or
+   * resolution failure (§8.1.3.1) and 430 when a dialog's only flow is gone (RFC 5626 §5.3) are
+   * reported here too.
    */
-  onFinal?(response: SipResponse): void;
+  onFinal?(response: SipResponse, flow?: Target): void;
   /** INVITE only: each 2xx after the first final (other forks, retransmissions; §13.2.2.4). */
-  onLate2xx?(response: SipResponse): void;
+  onLate2xx?(response: SipResponse, flow?: Target): void;
 }
 
 export interface SendOptions {
@@ -79,6 +86,8 @@ export interface SendOptions {
   target?: Target;
   /** The URI to resolve, when not the request's own next hop (in-dialog, strict routing). */
   nextHop?: Uri;
+  /** In-dialog: send over the dialog's flow while it is open, instead of resolving (`Dialog.flowHop`). */
+  flow?: DialogFlow;
 }
 
 /** Whoever handles the requests of one dialog (an INVITE session, a subscription...). */

@@ -7,7 +7,7 @@ import { InviteClientSession } from './invite-client-session.js';
 import { InviteServerSession } from './invite-server-session.js';
 import { checkAcceptsSdp, checkBodyType, type Refusal, unsupportedExtensions } from './request-checks.js';
 import { createOutOfDialogRequest, type OutOfDialogRequestOptions } from './request-factory.js';
-import { sendThroughTransaction } from './request-sender.js';
+import { flowTarget, sendThroughTransaction } from './request-sender.js';
 import { buildResponse } from './response-builder.js';
 import type { SessionHost } from './session-host.js';
 import {
@@ -332,11 +332,15 @@ export class UserAgentCore implements SessionHost {
   }
 
   /**
-   * Send a request outside any transaction to a dialog's next hop (2xx ACK, §13.2.2.4): resolved
-   * each time, a Via with a fresh branch added when it has none yet (retransmissions keep theirs).
+   * Send a request outside any transaction to a dialog's next hop (2xx ACK, §13.2.2.4): over the
+   * dialog's flow while it is open, else resolved each time; a Via with a fresh branch added when
+   * it has none yet (retransmissions keep theirs). Rejects when the peer's only flow is gone.
    */
   async sendInDialogStateless(request: SipRequest, dialog: Dialog): Promise<void> {
-    const target = await this.transport.resolve(dialog.nextHop());
+    const overFlow = flowTarget(this.transport, dialog.flowHop());
+    if (overFlow === 'failed')
+      throw new Error(`flow failed: ${dialog.remoteTarget} was reachable over it only`);
+    const target = overFlow ?? (await this.transport.resolve(dialog.nextHop()));
     if (!request.topVia) addVia(request, this.transport.via(target.protocol));
     await this.transport.sendStateless(request, target);
   }

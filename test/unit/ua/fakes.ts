@@ -123,6 +123,8 @@ export class FakeTransport implements UaTransport {
   readonly resolved: Uri[] = [];
   failResolve = false;
   protocol: TransportProtocol = 'udp';
+  /** Connections that have closed (flowAlive answers false for them). */
+  readonly closedConnections = new Set<string>();
 
   sendRequest(req: SipRequest, target: Target, handlers: ClientTransactionHandlers): ClientTransaction {
     // Serialize and parse again, as the peer would see it.
@@ -139,6 +141,10 @@ export class FakeTransport implements UaTransport {
     this.resolved.push(uri);
     if (this.failResolve || uri.kind !== 'sip') throw new Error('unresolvable');
     return { protocol: this.protocol, address: uri.hostname, port: uri.port ?? 5060 };
+  }
+
+  flowAlive(flow: Target): boolean {
+    return flow.connectionId === undefined || !this.closedConnections.has(flow.connectionId);
   }
 
   localContact(protocol?: TransportProtocol): SipUri {
