@@ -1,8 +1,9 @@
 import type { OutboundRelay, RoutingContext } from '../routing/index.js';
 import type { Dialog } from '../sip/dialog/index.js';
-import { createResponse, type SipRequest } from '../sip/message/index.js';
+import { createResponse, type SipRequest, type SipResponse } from '../sip/message/index.js';
 import type { ForwardTarget } from '../sip/proxy/index.js';
 import type { ClientTransaction, ServerTransaction } from '../sip/transaction/index.js';
+import type { Target } from '../sip/transport/index.js';
 import type {
   DialogUsage,
   ResponseCallbacks,
@@ -27,6 +28,26 @@ function cancelSink(cancel: SipRequest, source: RelayedInvite['source']): Server
 }
 
 /**
+ * The targets as the relay gets them: each branch to a registered client's connection notes that
+ * connection on its responses, so the leg's dialog keeps the flow its answer came over (RFC 5626
+ * §5.3, RFC 7118 §5: a browser is reached through its own socket).
+ */
+function notingFlows(targets: ForwardTarget[], flows: WeakMap<SipResponse, Target>): ForwardTarget[] {
+  return targets.map((target) => {
+    const hop = target.nextHop;
+    if (!hop || 'kind' in hop || hop.connectionId === undefined) return target;
+    const own = target.prepareResponse;
+    return {
+      ...target,
+      prepareResponse: (response) => {
+        flows.set(response, hop);
+        own?.(response);
+      },
+    };
+  });
+}
+
+/**
  * The session host of a callee leg: the UA core for everything (dialogs, ACK, in-dialog requests
  * to the dialog's next hop), except the leg's INVITE and its CANCEL, which go through the relay to
  * the targets the routing stages chose — so the callee leg forks, fails over and forwards on
@@ -35,14 +56,19 @@ function cancelSink(cancel: SipRequest, source: RelayedInvite['source']): Server
 export class CalleeLegHost implements SessionHost {
   /** The INVITE in the relay, once sent. */
   relayed: RelayedInvite | undefined;
+  private readonly targets: ForwardTarget[];
+  /** The connection each response from a registered client's branch came over. */
+  private readonly flows = new WeakMap<SipResponse, Target>();
 
   constructor(
     private readonly core: UserAgentCore,
     private readonly relay: OutboundRelay,
-    private readonly targets: ForwardTarget[],
+    targets: ForwardTarget[],
     private readonly context: RoutingContext,
-    private readonly options: Omit<RelayedInviteOptions, 'timers' | 't1'>,
-  ) {}
+    private readonly options: Omit<RelayedInviteOptions, 'timers' | 't1' | 'flowOf'>,
+  ) {
+    this.targets = notingFlows(targets, this.flows);
+  }
 
   get transport() {
     return this.core.transport;
@@ -105,6 +131,7 @@ export class CalleeLegHost implements SessionHost {
       ...this.options,
       timers: this.core.timers,
       t1: this.core.t1,
+      flowOf: (response) => this.flows.get(response),
     });
     this.relayed = relayed;
     // The relay is in this process: it has the INVITE now, as a next hop's 100 Trying would say.

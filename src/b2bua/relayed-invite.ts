@@ -18,6 +18,8 @@ export interface RelayedInviteOptions {
   t1: number;
   /** Whether a Record-Route URI is this node's (the relay's own entry, dropped from responses). */
   isOwnUri: (uri: ReturnType<typeof parseNameAddress>['uri']) => boolean;
+  /** The connection a response came back over, when its branch went to one (a registered client's). */
+  flowOf?: (response: SipResponse) => Target | undefined;
 }
 
 /**
@@ -52,18 +54,19 @@ export class RelayedInvite implements ServerTransaction {
     if (this.final && !(this.state === 'accepted' && status >= 200 && status < 300)) return false;
     this.lastResponse = response;
     if (status > 100 && status < 300) this.dropOwnRecordRoute(response);
+    const flow = this.options.flowOf?.(response);
     if (status < 200) {
       this.state = 'proceeding';
-      if (status > 100) this.callbacks.onProvisional?.(response);
+      if (status > 100) this.callbacks.onProvisional?.(response, flow);
       return true;
     }
     if (this.final) {
-      this.callbacks.onLate2xx?.(response);
+      this.callbacks.onLate2xx?.(response, flow);
       return true;
     }
     this.final = true;
     this.state = status < 300 ? 'accepted' : 'completed';
-    this.callbacks.onFinal?.(response);
+    this.callbacks.onFinal?.(response, flow);
     // After a 2xx other forks may still answer 2xx (§13.2.2.4); after a failure nothing comes.
     if (status < 300) {
       this.lingerTimer = this.options.timers.setTimeout(
