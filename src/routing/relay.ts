@@ -90,23 +90,33 @@ export class Relay implements OutboundRelay {
   }
 }
 
-/** Each target's own edits, then the request's (the caller's privacy), on every branch's copy. */
+/**
+ * Each target's own edits, then the request's (the caller's privacy), on every branch's copy; and
+ * each branch's responses shown to the context's watcher after the target's own edits.
+ */
 function withContextEdits(
   targets: ForwardTarget[] | undefined,
   context: RoutingContext,
 ): ForwardTarget[] | undefined {
   const edit = context.prepare;
-  if (!targets || !edit) return targets;
+  const watch = context.watchResponse;
+  if (!targets || !(edit || watch)) return targets;
   return targets.map((target) => {
+    const edited = { ...target };
     const own = target.prepare;
-    return {
-      ...target,
-      prepare: own
+    if (edit)
+      edited.prepare = own
         ? (copy) => {
             own(copy);
             edit(copy);
           }
-        : edit,
-    };
+        : edit;
+    const ownResponse = target.prepareResponse;
+    if (watch)
+      edited.prepareResponse = (response) => {
+        ownResponse?.(response);
+        watch(response, target);
+      };
+    return edited;
   });
 }

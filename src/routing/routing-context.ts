@@ -1,5 +1,6 @@
 import type { AddressOfRecord } from '../registrar/index.js';
-import type { SipRequest } from '../sip/message/index.js';
+import type { SipRequest, SipResponse } from '../sip/message/index.js';
+import type { ForwardTarget } from '../sip/proxy/index.js';
 import type { ServerTransaction } from '../sip/transaction/index.js';
 import type { Target } from '../sip/transport/index.js';
 import type { Trunk } from '../store/index.js';
@@ -27,6 +28,11 @@ export class RoutingContext {
   dialled: string | undefined = undefined;
   /** Edits to every forwarded copy (the caller's privacy), applied after each target's own. */
   prepare: ((copy: SipRequest) => void) | undefined = undefined;
+  /**
+   * Shown each branch's responses (not 100) and the target it went to, failure stages' targets too:
+   * a B2BUA's callee leg learns which connection its answer came over.
+   */
+  watchResponse: ((response: SipResponse, target: ForwardTarget) => void) | undefined = undefined;
   /** Whose phones ring now, with their features and the diversions so far (failure stages). */
   callee: CalleeState | undefined = undefined;
   /** The trunk the request came from (set by the inbound-trunk stage): no subscriber to prove. */

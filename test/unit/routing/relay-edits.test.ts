@@ -48,3 +48,39 @@ describe('the relay applies the request-wide edits (RoutingContext.prepare)', ()
     expect(req.from.uri.toString()).not.toBe('sip:anonymous@anonymous.invalid');
   });
 });
+
+describe('the relay shows each branch response to the context (RoutingContext.watchResponse)', () => {
+  it('with the target it came from, for the first branches and those a failure stage starts', async () => {
+    const stack = new FakeStack();
+    const relay = new Relay(stack, options, [toVoicemail]);
+    const req = invite();
+    const server = new FakeServerTransaction(req);
+    const context = new RoutingContext(source, server);
+    const seen: Array<[number, string, string | undefined]> = [];
+    context.watchResponse = (response, target) =>
+      seen.push([response.status, target.uri.toString(), response.get('x-fixed')]);
+    const flow = { protocol: 'ws' as const, address: '192.0.2.30', port: 51_000, connectionId: 'ws-1' };
+    relay.forward(
+      req,
+      server,
+      [
+        {
+          uri: parseUri('sip:bob@k2.invalid;transport=ws'),
+          nextHop: flow,
+          prepareResponse: (r) => r.set('X-Fixed', 'yes'),
+        },
+      ],
+      context,
+    );
+    await flush();
+    stack.answer(0, 486);
+    await flush();
+    stack.answer(1, 200, 'vm');
+    await flush();
+    // The target's own response edits come first: the watcher sees the response as it goes upstream.
+    expect(seen).toEqual([
+      [486, 'sip:bob@k2.invalid;transport=ws', 'yes'],
+      [200, 'sip:voicemail@192.0.2.40', undefined],
+    ]);
+  });
+});
