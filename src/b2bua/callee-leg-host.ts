@@ -28,26 +28,6 @@ function cancelSink(cancel: SipRequest, source: RelayedInvite['source']): Server
 }
 
 /**
- * The targets as the relay gets them: each branch to a registered client's connection notes that
- * connection on its responses, so the leg's dialog keeps the flow its answer came over (RFC 5626
- * §5.3, RFC 7118 §5: a browser is reached through its own socket).
- */
-function notingFlows(targets: ForwardTarget[], flows: WeakMap<SipResponse, Target>): ForwardTarget[] {
-  return targets.map((target) => {
-    const hop = target.nextHop;
-    if (!hop || 'kind' in hop || hop.connectionId === undefined) return target;
-    const own = target.prepareResponse;
-    return {
-      ...target,
-      prepareResponse: (response) => {
-        flows.set(response, hop);
-        own?.(response);
-      },
-    };
-  });
-}
-
-/**
  * The session host of a callee leg: the UA core for everything (dialogs, ACK, in-dialog requests
  * to the dialog's next hop), except the leg's INVITE and its CANCEL, which go through the relay to
  * the targets the routing stages chose — so the callee leg forks, fails over and forwards on
@@ -56,18 +36,24 @@ function notingFlows(targets: ForwardTarget[], flows: WeakMap<SipResponse, Targe
 export class CalleeLegHost implements SessionHost {
   /** The INVITE in the relay, once sent. */
   relayed: RelayedInvite | undefined;
-  private readonly targets: ForwardTarget[];
-  /** The connection each response from a registered client's branch came over. */
+  /**
+   * The connection each response from a branch to a registered client's came over (failure
+   * stages' targets too), so the leg's dialog keeps the flow its answer came over (RFC 5626 §5.3,
+   * RFC 7118 §5: a browser is reached through its own socket).
+   */
   private readonly flows = new WeakMap<SipResponse, Target>();
 
   constructor(
     private readonly core: UserAgentCore,
     private readonly relay: OutboundRelay,
-    targets: ForwardTarget[],
+    private readonly targets: ForwardTarget[],
     private readonly context: RoutingContext,
     private readonly options: Omit<RelayedInviteOptions, 'timers' | 't1' | 'flowOf'>,
   ) {
-    this.targets = notingFlows(targets, this.flows);
+    context.watchResponse = (response, target) => {
+      const hop = target.nextHop;
+      if (hop && !('kind' in hop) && hop.connectionId !== undefined) this.flows.set(response, hop);
+    };
   }
 
   get transport() {
