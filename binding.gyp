@@ -8,6 +8,15 @@
           "cflags": ["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"]
         }]
       ]
+    },
+    {
+      "target_name": "tls_session",
+      "conditions": [
+        ["OS=='linux'", {
+          "sources": ["native/tls-session.c"],
+          "cflags": ["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"]
+        }]
+      ]
     }
   ]
 }
