@@ -11,6 +11,7 @@
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,9 +26,14 @@ typedef struct {
 
 typedef struct {
   SSL *ssl;
+  int hand_off;  // TLS 1.3: give the keys to JS when the handshake is done (see receive)
+  // TLS 1.3 application traffic secrets (RFC 8446 §7.1) from the key-log callback, handed to JS
+  // once the handshake is done so the SSL object can go (the record layer then runs in JS).
+  unsigned char client_secret[EVP_MAX_MD_SIZE], server_secret[EVP_MAX_MD_SIZE];
+  size_t client_secret_n, server_secret_n;
 } session_t;
 
-enum { HANDSHAKING = 0, ESTABLISHED = 1, CLOSED = 2, FAILED = -1 };
+enum { HANDSHAKING = 0, ESTABLISHED = 1, CLOSED = 2, HANDED_OFF = 3, FAILED = -1 };
 
 #define CHECK(call)                                                          \
   do {                                                                       \
@@ -104,6 +110,37 @@ static int verify_always(int preverify_ok, X509_STORE_CTX *store) {
   return 1;
 }
 
+/** Hex digits into bytes; 0 on anything else or too long. */
+static size_t from_hex(const char *hex, unsigned char *out, size_t max) {
+  size_t n = strlen(hex);
+  if (n % 2 || n / 2 > max) return 0;
+  for (size_t i = 0; i < n / 2; i++) {
+    unsigned int byte;
+    if (sscanf(hex + 2 * i, "%2x", &byte) != 1) return 0;
+    out[i] = (unsigned char)byte;
+  }
+  return n / 2;
+}
+
+// NSS key-log lines ("LABEL <client random> <secret>"): keep the two TLS 1.3 application traffic
+// secrets of the session; everything else (handshake secrets, TLS 1.2 master secret) is ignored.
+static void keylog(const SSL *ssl, const char *line) {
+  session_t *s = SSL_get_app_data(ssl);
+  if (!s) return;
+  unsigned char *into;
+  size_t *length;
+  const char *rest;
+  if (strncmp(line, "CLIENT_TRAFFIC_SECRET_0 ", 24) == 0) {
+    into = s->client_secret, length = &s->client_secret_n, rest = line + 24;
+  } else if (strncmp(line, "SERVER_TRAFFIC_SECRET_0 ", 24) == 0) {
+    into = s->server_secret, length = &s->server_secret_n, rest = line + 24;
+  } else {
+    return;
+  }
+  const char *secret = strchr(rest, ' ');
+  *length = secret ? from_hex(secret + 1, into, EVP_MAX_MD_SIZE) : 0;
+}
+
 static void context_finalize(napi_env env, void *data, void *hint) { SSL_CTX_free(data); }
 
 // createContext(certPem, keyPem, caPem|null, rootsPem|null, verify 0|1|2, cipherList, cipherSuites)
@@ -137,6 +174,12 @@ static napi_value create_context(napi_env env, napi_callback_info info) {
   SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION);
   // Sessions resume through stateless tickets; a server-side cache would keep one per connection.
   SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+  // No NewSessionTicket after a TLS 1.3 handshake: nothing of ours follows the server's Finished
+  // under the application keys, so the JS record layer starts writing at sequence 0.
+  SSL_CTX_set_num_tickets(ctx, 0);
+  // No 0-RTT either (the default, said here because the hand-off depends on it).
+  SSL_CTX_set_max_early_data(ctx, 0);
+  SSL_CTX_set_keylog_callback(ctx, keylog);
   if (!SSL_CTX_set_cipher_list(ctx, ciphers)) {
     throw_openssl(env, "cipher list");
     goto done;
@@ -193,6 +236,7 @@ done:
 static void session_finalize(napi_env env, void *data, void *hint) {
   session_t *s = data;
   SSL_free(s->ssl);
+  OPENSSL_cleanse(s, sizeof *s);
   free(s);
 }
 
@@ -209,10 +253,11 @@ static session_t *session_arg(napi_env env, napi_value v) {
   return s;
 }
 
-// createSession(context): a server-side SSL sharing the instance's BIOs.
+// createSession(context, handOff?): a server-side SSL sharing the instance's BIOs. handOff: a TLS 1.3
+// session ends in HANDED_OFF (see receive) instead of carrying application data itself.
 static napi_value create_session(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1], result;
+  size_t argc = 2;
+  napi_value argv[2], result;
   instance_t *inst;
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, (void **)&inst));
   SSL_CTX *ctx;
@@ -225,12 +270,16 @@ static napi_value create_session(napi_env env, napi_callback_info info) {
     napi_throw_error(env, NULL, "tls-session: out of memory");
     return NULL;
   }
+  bool hand_off = false;
+  if (argc >= 2) napi_get_value_bool(env, argv[1], &hand_off);
+  s->hand_off = hand_off;
   ERR_clear_error();
   s->ssl = SSL_new(ctx);
   if (!s->ssl) {
     free(s);
     return throw_openssl(env, "SSL_new");
   }
+  SSL_set_app_data(s->ssl, s);
   BIO_up_ref(inst->in);
   BIO_up_ref(inst->out);
   SSL_set0_rbio(s->ssl, inst->in);
@@ -267,7 +316,7 @@ static void reset_bios(instance_t *inst) {
 static napi_value result_array(napi_env env, int state, napi_value plaintext, napi_value ciphertext,
                                const char *error) {
   napi_value array, v;
-  napi_create_array_with_length(env, 4, &array);
+  napi_create_array_with_length(env, 5, &array);
   napi_create_int32(env, state, &v);
   napi_set_element(env, array, 0, v);
   napi_set_element(env, array, 1, plaintext);
@@ -286,6 +335,47 @@ static napi_value failure(napi_env env, instance_t *inst, int ssl_error, const c
   napi_value alert = drain_out(env, inst);
   reset_bios(inst);
   return result_array(env, FAILED, undefined(env), alert, text);
+}
+
+// The handshake just finished (TLS 1.3, hand-off asked): [HANDED_OFF, undefined, undefined, undefined,
+// [suite, client secret, server secret, ciphertext OpenSSL has not read]]. Without read-ahead OpenSSL
+// reads a record at a time, so what is left in the in BIO is every record after the client's
+// Finished, none of it decrypted: the JS record layer reads from sequence 0 under the client's
+// application secret, and writes from 0 under the server's (no tickets, no early data: nothing of
+// ours went out under it). The caller frees the session after reading its peer certificate.
+static napi_value hand_off(napi_env env, instance_t *inst, session_t *s) {
+  const SSL_CIPHER *cipher = SSL_get_current_cipher(s->ssl);
+  const char *suite = cipher ? SSL_CIPHER_standard_name(cipher) : NULL;
+  if (!suite || s->client_secret_n == 0 || s->client_secret_n != s->server_secret_n ||
+      BIO_ctrl_pending(inst->out) > 0 || SSL_pending(s->ssl) > 0 || SSL_has_pending(s->ssl)) {
+    reset_bios(inst);
+    return result_array(env, FAILED, undefined(env), undefined(env), "TLS 1.3 keys cannot be handed off");
+  }
+  napi_value keys, v;
+  void *copy;
+  napi_create_array_with_length(env, 4, &keys);
+  napi_create_string_utf8(env, suite, NAPI_AUTO_LENGTH, &v);
+  napi_set_element(env, keys, 0, v);
+  napi_create_buffer_copy(env, s->client_secret_n, s->client_secret, &copy, &v);
+  napi_set_element(env, keys, 1, v);
+  napi_create_buffer_copy(env, s->server_secret_n, s->server_secret, &copy, &v);
+  napi_set_element(env, keys, 2, v);
+  OPENSSL_cleanse(s->client_secret, sizeof s->client_secret);
+  OPENSSL_cleanse(s->server_secret, sizeof s->server_secret);
+  size_t left = BIO_ctrl_pending(inst->in);
+  v = undefined(env);
+  if (left > 0) {
+    void *data;
+    if (napi_create_buffer(env, left, &data, &v) != napi_ok || BIO_read(inst->in, data, (int)left) != (int)left) {
+      reset_bios(inst);
+      return result_array(env, FAILED, undefined(env), undefined(env), "tls-session: cannot copy the rest");
+    }
+  }
+  napi_set_element(env, keys, 3, v);
+  reset_bios(inst);
+  napi_value result = result_array(env, HANDED_OFF, undefined(env), undefined(env), NULL);
+  napi_set_element(env, result, 4, keys);
+  return result;
 }
 
 // receive(session, ciphertext) -> [state, plaintext|undefined, ciphertext to send|undefined, error]
@@ -320,6 +410,7 @@ static napi_value receive(napi_env env, napi_callback_info info) {
       }
       return failure(env, inst, e, "handshake failed");
     }
+    if (s->hand_off && SSL_version(s->ssl) == TLS1_3_VERSION) return hand_off(env, inst, s);
   }
   // Plaintext: whole records into the scratch area, copied out once at the end.
   size_t total = 0;
