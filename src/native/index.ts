@@ -10,6 +10,7 @@ export {
   sharedReceiver,
   sourceOfKey,
 } from './receiver.js';
+export { type NativeTlsModule, nativeTlsModule, TlsState } from './tls-session.js';
 export {
   NativeBindError,
   type NativeDatagramHandler,

@@ -1,6 +1,8 @@
-import type net from 'node:net';
+import net from 'node:net';
 import tls from 'node:tls';
+import { type NativeTlsModule, nativeTlsModule } from '../../native/index.js';
 import { isIpv6 } from './address.js';
+import { NativeTlsSocket, namesFrom } from './native-tls-socket.js';
 import { type Opening, StreamTransport, type StreamTransportOptions } from './stream-transport.js';
 import type { Endpoint } from './types.js';
 
@@ -16,6 +18,12 @@ export interface TlsCredentials {
   clientCertificates?: 'none' | 'request' | 'require';
   /** Verify the certificates of servers we open connections to (default true). */
   verifyServer?: boolean;
+  /**
+   * What runs the listener's server side: 'native' (OpenSSL via native/tls-session.c for the
+   * handshake, then our own TLS 1.3 record layer: a few KB per idle connection) or 'node'
+   * (node:tls, ~27 KB). 'native' falls back to 'node' when the module is not built. Default 'node'.
+   */
+  engine?: 'native' | 'node';
 }
 
 /**
@@ -41,6 +49,11 @@ export interface TlsTransportOptions extends StreamTransportOptions {
 
 /** RFC 3261 §26.2.1 asks for TLS; TLS 1.0/1.1 are deprecated by RFC 8996. */
 const MIN_VERSION = 'TLSv1.2';
+/** The TLS 1.3 suites our own record layer carries (tls13-keys.ts); TLS 1.2 ciphers as Node's. */
+const NATIVE_TLS13_SUITES = 'TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256';
+const NATIVE_TLS12_CIPHERS = tls.DEFAULT_CIPHERS.split(':')
+  .filter((c) => !c.startsWith('TLS_'))
+  .join(':');
 
 /** SIP over TLS (RFC 3261 §26.2, `sips:`): the stream transport with a TLS socket under it. */
 export class TlsTransport extends StreamTransport {
@@ -48,14 +61,37 @@ export class TlsTransport extends StreamTransport {
   /** Handshakes that failed (garbage, old protocol versions, refused client certificates). */
   handshakeFailures = 0;
 
+  /** The listener's engine after the fallback: 'native' only when the module is built. */
+  readonly engine: 'native' | 'node';
+  private readonly native: { module: NativeTlsModule; context: unknown } | undefined;
+
   constructor(private readonly tlsOptions: TlsTransportOptions) {
     super(tlsOptions);
     const { cert, key, ca } = tlsOptions.tls;
     // A bad certificate or key fails here, at start, not at the first handshake.
     tls.createSecureContext({ cert, key, ca, minVersion: MIN_VERSION });
+    const module = tlsOptions.tls.engine === 'native' ? nativeTlsModule() : undefined;
+    this.native = module ? { module, context: this.nativeContext(module) } : undefined;
+    this.engine = this.native ? 'native' : 'node';
+  }
+
+  private nativeContext(module: NativeTlsModule): unknown {
+    const { cert, key, ca, clientCertificates } = this.tlsOptions.tls;
+    const verify = clientCertificates === 'require' ? 2 : clientCertificates === 'request' ? 1 : 0;
+    // Without a configured CA, peers are verified against Node's bundled roots, as node:tls does.
+    return module.createContext(
+      String(cert),
+      String(key),
+      ca === undefined ? null : String(ca),
+      ca === undefined && verify > 0 ? tls.rootCertificates.join('\n') : null,
+      verify,
+      NATIVE_TLS12_CIPHERS,
+      NATIVE_TLS13_SUITES,
+    );
   }
 
   protected createServer(accept: (socket: net.Socket) => void): net.Server {
+    if (this.native) return this.createNativeServer(this.native, accept);
     const mode = this.tlsOptions.tls.clientCertificates ?? 'none';
     const server = tls.createServer(
       {
@@ -77,7 +113,27 @@ export class TlsTransport extends StreamTransport {
     return server;
   }
 
+  /** Plain TCP sockets, each a NativeTlsSocket handed to the transport once its handshake is done. */
+  private createNativeServer(
+    native: { module: NativeTlsModule; context: unknown },
+    accept: (socket: net.Socket) => void,
+  ): net.Server {
+    return net.createServer((raw) => {
+      raw.on('error', () => {});
+      new NativeTlsSocket(raw, native.module, native.context, {
+        handshakeTimeout: this.tlsOptions.connectTimeout ?? 10_000,
+        // The transport reads and writes it as it would a socket (StreamConnection's needs).
+        onSecure: (socket) => accept(socket as unknown as net.Socket),
+        onFailure: () => {
+          this.handshakeFailures++;
+        },
+      });
+    });
+  }
+
   protected override peerNamesOf(socket: net.Socket): readonly string[] {
+    if ((socket as unknown) instanceof NativeTlsSocket)
+      return (socket as unknown as NativeTlsSocket).peerNames;
     return verifiedPeerNames(socket as tls.TLSSocket);
   }
 
@@ -118,20 +174,8 @@ export function verifiedPeerNames(socket: tls.TLSSocket): string[] {
   if (!socket.authorized) return [];
   const certificate = socket.getPeerCertificate();
   if (!certificate || Object.keys(certificate).length === 0) return [];
-  const names: string[] = [];
-  for (const entry of (certificate.subjectaltname ?? '').split(', ')) {
-    if (entry.startsWith('DNS:')) names.push(entry.slice(4).toLowerCase());
-    else if (/^URI:sips?:/i.test(entry))
-      names.push(
-        entry
-          .replace(/^URI:sips?:/i, '')
-          .replace(/[;:?].*$/, '')
-          .toLowerCase(),
-      );
-  }
   const cn = certificate.subject?.CN;
-  if (names.length === 0 && typeof cn === 'string') names.push(cn.toLowerCase());
-  return names;
+  return namesFrom(certificate.subjectaltname, typeof cn === 'string' ? cn : undefined);
 }
 
 function isIpLiteral(address: string): boolean {

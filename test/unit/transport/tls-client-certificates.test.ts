@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import tls from 'node:tls';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { nativeTlsModule } from '../../../src/native/index.js';
 import { makeSelfSigned } from '../../../src/node-tls.js';
 import { type TlsCredentials, TlsTransport } from '../../../src/sip/transport/index.js';
 import { delay, Recorder, sipMessage } from './helpers.js';
@@ -125,34 +126,44 @@ describe('TLS client certificates', () => {
     expect(gw.clients).toEqual([]);
   });
 
-  it('names a client by its verified certificate (subjectAltName DNS and sip URI hosts), nobody else', async () => {
-    const [t, rec] = transport({ tls: { ...own, ca: pem('carrier-ca.crt'), clientCertificates: 'request' } });
-    await t.listen();
-    const connect = async (cert?: string, key?: string) => {
-      const socket = await new Promise<tls.TLSSocket>((resolve, reject) => {
-        const s = tls.connect(
-          {
-            host: '127.0.0.1',
-            port: t.local.port,
-            rejectUnauthorized: false,
-            ...(cert ? { cert, key } : {}),
-          },
-          () => resolve(s),
-        );
-        s.once('error', reject);
+  it.each(nativeTlsModule() ? ['node', 'native'] : ['node'])(
+    'names a client by its verified certificate (subjectAltName DNS and sip URI hosts), nobody else (%s engine)',
+    async (engine) => {
+      const [t, rec] = transport({
+        tls: {
+          ...own,
+          ca: pem('carrier-ca.crt'),
+          clientCertificates: 'request',
+          engine: engine as 'node' | 'native',
+        },
       });
-      closers.push(() => void socket.destroy());
-      const before = rec.packets.length;
-      socket.write(sipMessage('OPTIONS sip:b@127.0.0.1 SIP/2.0'));
-      await rec.until(() => rec.packets.length === before + 1);
-      return t.peerNames(rec.packets[before]!.connectionId!);
-    };
-    expect(await connect(pem('carrier-client.crt'), pem('carrier-client.key'))).toEqual([
-      'edge.carrier.example',
-      'carrier.example',
-    ]);
-    // Same names, another CA: 'request' lets it in, but it proves nothing.
-    expect(await connect(pem('stranger-client.crt'), pem('stranger-client.key'))).toEqual([]);
-    expect(await connect()).toEqual([]);
-  });
+      await t.listen();
+      const connect = async (cert?: string, key?: string) => {
+        const socket = await new Promise<tls.TLSSocket>((resolve, reject) => {
+          const s = tls.connect(
+            {
+              host: '127.0.0.1',
+              port: t.local.port,
+              rejectUnauthorized: false,
+              ...(cert ? { cert, key } : {}),
+            },
+            () => resolve(s),
+          );
+          s.once('error', reject);
+        });
+        closers.push(() => void socket.destroy());
+        const before = rec.packets.length;
+        socket.write(sipMessage('OPTIONS sip:b@127.0.0.1 SIP/2.0'));
+        await rec.until(() => rec.packets.length === before + 1);
+        return t.peerNames(rec.packets[before]!.connectionId!);
+      };
+      expect(await connect(pem('carrier-client.crt'), pem('carrier-client.key'))).toEqual([
+        'edge.carrier.example',
+        'carrier.example',
+      ]);
+      // Same names, another CA: 'request' lets it in, but it proves nothing.
+      expect(await connect(pem('stranger-client.crt'), pem('stranger-client.key'))).toEqual([]);
+      expect(await connect()).toEqual([]);
+    },
+  );
 });

@@ -1,5 +1,6 @@
 import tls from 'node:tls';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { nativeTlsModule } from '../../../src/native/index.js';
 import { makeSelfSigned } from '../../../src/node-tls.js';
 import { type TlsCredentials, TlsTransport } from '../../../src/sip/transport/index.js';
 import { delay, Recorder, sipMessage } from './helpers.js';
@@ -37,7 +38,10 @@ async function until(test: () => boolean, ms = 2000): Promise<void> {
   }
 }
 
-describe('TlsTransport', () => {
+// Both server engines: node:tls, and OpenSSL's handshake with our TLS 1.3 record layer (when built).
+const engines = nativeTlsModule() ? (['node', 'native'] as const) : (['node'] as const);
+
+describe.each(engines)('TlsTransport (%s engine)', (engine) => {
   const open: TlsTransport[] = [];
   const sockets: tls.TLSSocket[] = [];
   afterEach(async () => {
@@ -51,8 +55,9 @@ describe('TlsTransport', () => {
       host: '127.0.0.1',
       port: 0,
       handlers: recorder,
-      tls: { ...credentials, ...extra },
+      tls: { ...credentials, engine, ...extra },
     });
+    expect(t.engine).toBe(engine);
     open.push(t);
     await t.listen();
     return [t, recorder];
