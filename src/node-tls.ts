@@ -21,7 +21,11 @@ export function selfSignedPaths(dataDir: string): { certificate: string; key: st
 export async function loadTlsCredentials(config: SwitchboardConfig, logger: Logger): Promise<TlsCredentials> {
   const { tls } = config;
   const ca = tls.ca !== undefined ? await readKeyFile('tls.ca', tls.ca) : undefined;
-  const common = { clientCertificates: tls.clientCertificates, verifyServer: tls.verifyServer };
+  const common = {
+    clientCertificates: tls.clientCertificates,
+    verifyServer: tls.verifyServer,
+    engine: tls.engine,
+  };
   if (tls.certificate !== undefined && tls.key !== undefined) {
     const cert = await readKeyFile('tls.certificate', tls.certificate);
     const key = await readKeyFile('tls.key', tls.key);

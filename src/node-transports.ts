@@ -32,6 +32,8 @@ export interface ClientTlsSource {
 
 /** The missing native module is logged once per process, not per listen address. */
 let udpBatchingChecked = false;
+/** The same, once per process, for tls.engine native without its module. */
+let tlsEngineChecked = false;
 
 /** One transport per listen address and configured protocol, added to the layer. */
 export async function addTransports(
@@ -64,13 +66,20 @@ export async function addTransports(
             );
         }
       } else if (protocol === 'tcp') transport = new TcpTransport(options);
-      else if (protocol === 'tls')
-        transport = new TlsTransport({
+      else if (protocol === 'tls') {
+        const tls = new TlsTransport({
           ...options,
           tls: credentials!,
           ...(clientTls ? { clientTls: (d: Endpoint) => clientTls.forDestination(d) } : {}),
         });
-      else if (protocol === 'ws') transport = new WsTransport(options);
+        if (config.tls.engine === 'native' && tls.engine !== 'native' && !tlsEngineChecked) {
+          tlsEngineChecked = true;
+          logger.warn(
+            'tls.engine: the native module (build/Release/tls_session.node) is not built: the TLS listener uses node:tls, at about 27 KB per idle connection (run npm install on Linux with make, g++ and python3)',
+          );
+        }
+        transport = tls;
+      } else if (protocol === 'ws') transport = new WsTransport(options);
       else transport = new WsTransport({ ...options, tls: credentials! });
       transports.add(transport);
     }

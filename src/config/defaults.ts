@@ -18,7 +18,7 @@ export function defaultConfig(): SwitchboardConfig {
       timerC: 180_000,
     },
     // RFC 3261 §26.2.1 / RFC 5630: 5061 for SIPS. 8088/8089 as Asterisk serves WS/WSS.
-    tls: { port: 5061, clientCertificates: 'none', verifyServer: true },
+    tls: { port: 5061, clientCertificates: 'none', verifyServer: true, engine: 'native' },
     ws: { port: 8088 },
     wss: { port: 8089 },
     proxy: {

@@ -8,6 +8,7 @@ import {
   RECORDING_RECEIVERS,
   SIP_TRANSPORTS,
   TLS_CLIENT_CERTIFICATES,
+  TLS_ENGINES,
 } from './types.js';
 import {
   bearerToken,
@@ -157,6 +158,13 @@ export const KEYS: readonly KeySpec[] = [
     text: 'boolean',
     validate: boolean,
     description: 'Verify the certificates of servers the node opens TLS connections to.',
+  },
+  {
+    key: 'tls.engine',
+    env: 'SWITCHBOARD_TLS_ENGINE',
+    text: 'string',
+    validate: oneOf(TLS_ENGINES),
+    description: `Server side of the TLS listener: ${TLS_ENGINES.join('|')}.`,
   },
   {
     key: 'ws.port',

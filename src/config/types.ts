@@ -8,6 +8,7 @@ export type SipTransportName = (typeof SIP_TRANSPORTS)[number];
 
 /** Whether a TLS listener asks for client certificates, and whether it insists on a valid one. */
 export const TLS_CLIENT_CERTIFICATES = ['none', 'request', 'require'] as const;
+export const TLS_ENGINES = ['native', 'node'] as const;
 
 export const DIGEST_ALGORITHMS = ['MD5', 'SHA-256'] as const;
 export type DigestAlgorithmName = (typeof DIGEST_ALGORITHMS)[number];
@@ -155,6 +156,8 @@ export interface TlsConfig {
   clientCertificates: (typeof TLS_CLIENT_CERTIFICATES)[number];
   /** Verify the certificate of servers the node opens TLS connections to. */
   verifyServer: boolean;
+  /** What serves the TLS listener: OpenSSL's handshake then our TLS 1.3 record layer, or node:tls. */
+  engine: (typeof TLS_ENGINES)[number];
 }
 
 /** SIP over WebSocket (RFC 7118): one port for `ws`, one for `wss`. */

@@ -22,7 +22,7 @@ describe('loadConfig layering: defaults < file < environment < flags', () => {
         timers: { t1: 500, t2: 4000, t4: 5000 },
         timerC: 180000,
       },
-      tls: { port: 5061, clientCertificates: 'none', verifyServer: true },
+      tls: { port: 5061, clientCertificates: 'none', verifyServer: true, engine: 'native' },
       ws: { port: 8088 },
       wss: { port: 8089 },
       proxy: { mode: 'stateful', recordRoute: true, domains: [] },

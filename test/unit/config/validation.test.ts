@@ -17,6 +17,7 @@ const BAD: Record<string, [string, string]> = {
   'tls.key': ['-----BEGIN PRIVATE KEY-----', 'expected a PEM private key file path, got PEM text'],
   'tls.ca': ['-----BEGIN CERTIFICATE-----', 'expected a PEM CA certificate file path, got PEM text'],
   'tls.clientCertificates': ['always', 'expected one of none|request|require, got "always"'],
+  'tls.engine': ['openssl', 'expected one of native|node, got "openssl"'],
   'tls.verifyServer': ['maybe', 'expected true or false'],
   'sip.udpBatching': ['sometimes', 'expected true or false'],
   'sip.websocketOnApiPort': ['api', 'expected true or false, got "api"'],
