@@ -66,10 +66,14 @@ export class TrafficKeys {
   readonly key: Buffer;
   readonly iv: Buffer;
 
+  private readonly secret: Buffer;
+
   constructor(
     readonly suite: Tls13Suite,
-    private readonly secret: Buffer,
+    secret: Buffer,
   ) {
+    // Our own copy: the caller wipes the one it was given.
+    this.secret = Buffer.from(secret);
     this.key = hkdfExpandLabel(suite.hash, secret, 'key', NO_CONTEXT, suite.keyLength);
     this.iv = hkdfExpandLabel(suite.hash, secret, 'iv', NO_CONTEXT, 12);
   }

@@ -175,6 +175,18 @@ describe('TLS 1.3 record layer: KeyUpdate (§4.6.3)', () => {
     });
   }
 
+  it('keeps its own copy of the secrets (the caller wipes them) for the next KeyUpdate', () => {
+    const c = Buffer.from(CLIENT_SECRET);
+    const s = Buffer.from(SERVER_SECRET);
+    const server = new Tls13Records(SUITE, c, s);
+    c.fill(0);
+    s.fill(0);
+    const client = new Tls13Records(SUITE, SERVER_SECRET, CLIENT_SECRET);
+    const r = server.receive(sealInner(client, Buffer.from([24, 0, 0, 1, 1, 22])));
+    expect(client.receive(r.send[0] as Buffer).error).toBeUndefined();
+    expect(client.receive(Buffer.concat(server.seal(Buffer.from('x')))).data).toEqual([Buffer.from('x')]);
+  });
+
   it('answers many KeyUpdates that ask in one read with one of its own', () => {
     const { server, client } = pair();
     let records = Buffer.alloc(0);
