@@ -125,6 +125,15 @@ export class NativeTlsSocket extends Duplex {
 
   private receive(chunk: Buffer): void {
     if (this.destroyed) return;
+    try {
+      this.receiveUnguarded(chunk);
+    } catch (e) {
+      // Whatever the peer sent, the process goes on: this connection goes instead.
+      this.fail(e instanceof Error ? e.message : String(e));
+    }
+  }
+
+  private receiveUnguarded(chunk: Buffer): void {
     if (this.records) {
       this.receiveRecords(chunk);
       return;
