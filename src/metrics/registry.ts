@@ -53,7 +53,10 @@ export function createMetricsRegistry(options: MetricsRegistryOptions = {}): Met
   const prefix = options.prefix ?? 'switchboard_';
   const registry = new Registry();
   const defined = new Map<string, Defined>();
-  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix });
+  // prom-client samples event-loop lag every 10 ms by default: a timer that wakes an idle node
+  // 100 times a second (and a busy one between datagrams). Every 100 ms is plenty for a gauge.
+  if (options.defaultMetrics !== false)
+    collectDefaultMetrics({ register: registry, prefix, eventLoopMonitoringPrecision: 100 });
 
   // A second definition under the same name must agree on kind and labels: a mismatch is a
   // programming error that would otherwise surface as silently missing series.
