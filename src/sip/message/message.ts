@@ -9,6 +9,13 @@ import { parseVia, type Via } from './via.js';
 
 const CRLF = '\r\n';
 
+/** Reads header fields back from a message's bytes; the parser registers it (see compact()). */
+let headerReader: ((source: Buffer) => HeaderField[]) | undefined;
+
+export function setHeaderReader(read: (source: Buffer) => HeaderField[]): void {
+  headerReader = read;
+}
+
 /**
  * A SIP request or response. Headers keep their raw text and are parsed on first typed access
  * (then cached); an untouched message serializes to exactly the bytes it was parsed from.
@@ -18,11 +25,24 @@ export abstract class SipMessage {
   /** The bytes this message was parsed from, while it is unmodified. */
   protected source: Buffer | undefined;
   private cache: Map<string, unknown> | undefined;
+  /** Undefined while compacted: read back from `source` on first use. */
+  private fields: HeaderField[] | undefined;
 
   constructor(
-    public headers: HeaderField[] = [],
+    headers: HeaderField[] = [],
     public body: Buffer = Buffer.alloc(0),
-  ) {}
+  ) {
+    this.fields = headers;
+  }
+
+  get headers(): HeaderField[] {
+    this.fields ??= headerReader!(this.source!);
+    return this.fields;
+  }
+
+  set headers(headers: HeaderField[]) {
+    this.fields = headers;
+  }
 
   abstract readonly isRequest: boolean;
   protected abstract startLine(): string;
@@ -204,11 +224,14 @@ export abstract class SipMessage {
   }
 
   /**
-   * Forget parsed header values (they are parsed again on demand). Transactions call it once a
-   * message only waits out a timer, so thousands of retained messages keep text, not objects.
+   * Forget parsed header values and, when the message has its bytes, its header fields too (both
+   * are read again on demand). Transactions call it once a message only waits out a timer (32 s
+   * for Timers J/L/M), so thousands of retained messages keep one buffer each, not a dozen objects
+   * and strings for the garbage collector to copy and mark.
    */
   compact(): void {
     this.cache = undefined;
+    if (this.source !== undefined && headerReader !== undefined) this.fields = undefined;
   }
 
   /** Mark the bytes this message was parsed from (parser use). */
@@ -223,12 +246,18 @@ export abstract class SipMessage {
   }
 
   protected changed(key: string): this {
-    this.source = undefined;
+    this.forgetSource();
     this.cache?.delete(key);
     return this;
   }
 
   protected startLineChanged(): void {
+    this.forgetSource();
+  }
+
+  /** The bytes no longer match: a compacted message reads its header fields back first. */
+  private forgetSource(): void {
+    if (this.fields === undefined && this.source !== undefined) this.fields = headerReader!(this.source);
     this.source = undefined;
   }
 

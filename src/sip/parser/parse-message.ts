@@ -1,7 +1,7 @@
 import { SipParseError } from '../message/errors.js';
 import type { HeaderField } from '../message/header-field.js';
 import { headerKey, internHeaderName } from '../message/header-names.js';
-import { type SipMessage, SipRequest, SipResponse } from '../message/message.js';
+import { type SipMessage, SipRequest, SipResponse, setHeaderReader } from '../message/message.js';
 import { isToken, isTokenChar } from '../message/scan.js';
 
 export interface ParseOptions {
@@ -196,3 +196,32 @@ export function parseMessage(data: Buffer, options: ParseOptions = {}): SipReque
   if (start === 0 && bodyStart + length === data.length) message.attachSource(data);
   return message;
 }
+
+/**
+ * The header fields of a message's own bytes: ones this module parsed, or a message's
+ * serialization (SipMessage.toBuffer), read back when a compacted message is used again. A line
+ * that is not a valid header is kept whole as its raw text, so nothing is lost on the way.
+ */
+export function readHeaderFields(source: Buffer): HeaderField[] {
+  let start = 0;
+  while (start < source.length && (source[start] === 0x0d || source[start] === 0x0a)) start++;
+  const [headEnd] = findHeaderEnd(source, start);
+  const lines = splitHeaderLines(source.toString('latin1', start, headEnd < 0 ? source.length : headEnd));
+  lines.shift(); // the start line
+  return lines.map((line) => {
+    try {
+      return parseHeaderLine(line);
+    } catch {
+      const colon = line.text.indexOf(':');
+      const name = colon < 0 ? line.text : line.text.slice(0, colon).trim();
+      return {
+        name,
+        key: name.toLowerCase(),
+        value: colon < 0 ? '' : line.text.slice(colon + 1).trim(),
+        raw: line.raw,
+      };
+    }
+  });
+}
+
+setHeaderReader(readHeaderFields);
