@@ -53,6 +53,22 @@ describe('non-INVITE server transaction (RFC 3261 §17.2.2)', () => {
     expect(h.requests).toHaveLength(2); // a new transaction, as RFC 3261 §17.2.2 has it after Timer J
   });
 
+  it('resends the very bytes it sent, whatever octets they hold (UTF-8 reason and body)', async () => {
+    const h = harness();
+    const { tx } = h.serve(register());
+    const final = createResponse(tx!.request, 403, 'Verboten für Sie', 'x');
+    final.set('Content-Type', 'text/plain');
+    final.body = Buffer.from('Zugriff verweigert: München ✓ \u0000\u00ff', 'utf8');
+    tx!.respond(final);
+    await flush();
+    expect(h.layer.stats().completedServers).toBe(1);
+    h.layer.receive(register(), uac);
+    const [first, again] = h.sent.filter(isStatus(403)).map((s) => s.message as SipResponse);
+    expect(again!.toBuffer().equals(first!.toBuffer())).toBe(true);
+    expect(again!.status).toBe(403);
+    expect(again!.reason).toBe('Verboten für Sie');
+  });
+
   it('shares one sweep timer among completed records and expires them in order', async () => {
     const h = harness({ timers: { t1: 500 } });
     for (let i = 0; i < 3000; i++) {
