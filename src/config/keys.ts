@@ -394,7 +394,7 @@ export const KEYS: readonly KeySpec[] = [
     text: 'boolean',
     validate: boolean,
     description:
-      "Run one full garbage collection when the request rate falls to a quarter of its recent peak and the heap has grown by 32 MiB since the last one: once traffic stops V8 collects nothing, so a burst's garbage would stay in the process's memory until the next burst.",
+      "Run one full, compacting garbage collection when the request rate falls to a quarter of its recent peak and the heap has grown by 32 MiB since the last one (and once more Timer J later, and once after start-up): once traffic stops V8 collects nothing, so a burst's garbage would stay in the process's memory until the next burst.",
   },
   {
     key: 'memory.heapLimit',
