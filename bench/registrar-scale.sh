@@ -3,7 +3,8 @@
 # USERS subscribers (default 100,000) each register once at RATE registrations/s, on a freshly
 # started registrar per rate. For each registrar and rate it reports failures, CPU µs per
 # registration (whole process tree) and PSS (sum of Pss in /proc/PID/smaps_rollup over the process
-# tree) before the load, at its end, 2 s and 40 s after it, and the growth per registered contact.
+# tree) before the load, its peak (sampled every second), at its end, 2 s and 40 s after it, and the
+# growth per registered contact; for Switchboard also the PSS by kind of mapping (smaps-summary.mjs).
 # With HEAP_SNAPSHOT=DIR it writes a V8 heap snapshot of Switchboard after the last settle time into
 # DIR and prints where the heap goes (bench/heap-summary.mjs).
 # usage: BENCH_NETNS=1 bench/registrar-scale.sh      (root; private loopback-only network namespace)
@@ -73,16 +74,23 @@ for rate in $rates; do
     echo "$registrar at $rate/s:" >&2
     if ! "start_$registrar" || ! kill -0 "$pid" 2>/dev/null; then
       echo "  did not start: $(tail -5 "$work/$registrar.log")" >&2
-      rows+="| $registrar | $rate | did not start | | | | | | |"$'\n'
+      rows+="| $registrar | $rate | did not start | | | | | | | |"$'\n'
       stop_registrar
       continue
     fi
     sleep 5 # start-up done: the PSS before the load is the process at rest
     pids=$(pids_of "$pid")
     pss0=$(pss_kb "$pids")
+    [ "$registrar" != switchboard ] || node "$repo/bench/smaps-summary.mjs" "$pids" | sed 's/^/    before: /' >&2
+    # The peak: PSS sampled every second while the load runs.
+    (while :; do pss_kb "$(pids_of "$pid")"; sleep 1; done) >"$work/pss-samples" 2>/dev/null &
+    sampler=$!
     line=$(bash "$yard/sip-register-load.sh" "$pids" "$rate" "$users" "$userdir/users.csv" | tail -1)
+    kill "$sampler" 2>/dev/null
+    wait "$sampler" 2>/dev/null
     pss_end=$(pss_kb "$(pids_of "$pid")")
-    echo "  $line; PSS ${pss0} kB before, ${pss_end} kB at the end" >&2
+    pss_peak=$( (cat "$work/pss-samples"; echo "$pss_end") | sort -n | tail -1)
+    echo "  $line; PSS ${pss0} kB before, ${pss_peak} kB at the peak, ${pss_end} kB at the end" >&2
     ok=$(field ok "$line")
     cells=
     elapsed=0
@@ -100,6 +108,8 @@ for rate in $rates; do
           /^switchboard_nodejs_heap_space_size_total_bytes\{space="(new|old)_space"\}/ ||
           /^switchboard_(registrations|sip_completed_server_transactions|credential_cache_entries|memory_idle_collections) / {
             v = $2; if ($1 ~ /bytes/) v = sprintf("%.0f MiB", $2 / 1048576); printf "    %s %s\n", $1, v }' >&2
+        # The same PSS by kind of mapping: V8's heap pages, malloc's arenas, code.
+        node "$repo/bench/smaps-summary.mjs" "$(pids_of "$pid")" | sed 's/^/    /' >&2
       fi
     done
     if [ "$registrar" = switchboard ] && [ -n "${HEAP_SNAPSHOT:-}" ]; then
@@ -112,13 +122,13 @@ for rate in $rates; do
       echo "  heap snapshot $snap:" >&2
       node "$repo/bench/heap-summary.mjs" "$snap" 25 --per "${ok:-1}" >&2
     fi
-    rows+="| $registrar | $rate | $(field ok "$line") | $(field failed "$line") | $(field achieved_rps "$line") | $(field cpu_us_per_registration "$line") | $((pss0 / 1024)) MiB | $((pss_end / 1024)) MiB | ${cells}"$'\n'
+    rows+="| $registrar | $rate | $(field ok "$line") | $(field failed "$line") | $(field achieved_rps "$line") | $(field cpu_us_per_registration "$line") | $((pss0 / 1024)) MiB | $((pss_peak / 1024)) MiB | $((pss_end / 1024)) MiB | ${cells}"$'\n'
     stop_registrar
   done
 done
 
-header="| registrar | rate /s | ok | failed | achieved /s | CPU µs per registration | PSS before | PSS at end |"
-sep="| --- | --- | --- | --- | --- | --- | --- | --- |"
+header="| registrar | rate /s | ok | failed | achieved /s | CPU µs per registration | PSS before | PSS peak | PSS at end |"
+sep="| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 for s in $settle; do header+=" PSS +${s}s, per contact |"; sep+=" --- |"; done
 cat <<EOF
 
