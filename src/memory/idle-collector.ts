@@ -20,24 +20,35 @@ export interface IdleCollectorOptions {
 }
 
 /**
+ * How much of the peak rate a look keeps (half-life about 23 looks, 45 s at the default interval):
+ * the trickle after a burst stays quiet, so the second collection comes Timer J later.
+ */
+const PEAK_FADE = 0.97;
+
+/**
  * A full garbage collection when a burst of work is over. V8 collects when allocation reaches a
  * limit; once the traffic stops nothing allocates, so the garbage of the burst (expired
  * transaction records, swept caches) stays in the heap, and in the process's memory, until the
  * next burst: after 100,000 registrations the heap held 220 MB of which 80 MB were live. When the
- * request rate falls to a quarter of its recent peak and the heap has grown by `minGarbageBytes`
- * since the last full collection, this collects (a pause of tens to hundreds of milliseconds on a
- * quiet node); once more `settleMs` later, when what the burst left waiting out its timers
- * (completed transactions) is garbage too. The first quiet look also collects what start-up left
- * (module loading). The collections compact: the live data a burst left (bindings) is spread over
- * pages between the dead records, and V8 only gives back pages that are wholly free.
+ * request rate stays below a quarter of its recent peak for two looks in a row (one may be a dip
+ * in a loaded node's traffic) and the heap has grown by `minGarbageBytes` since the last full
+ * collection, this collects (a pause of tens to hundreds of milliseconds on a quiet node); once
+ * more `settleMs` later, when what the burst left waiting out its timers (completed transactions)
+ * is garbage too. The first quiet looks also collect what start-up left (module loading). The
+ * collections compact: the live data a burst left (bindings) is spread over pages between the
+ * dead records, and V8 only gives back pages that are wholly free.
  */
+
 export class IdleCollector {
   private readonly timer: NodeJS.Timeout;
   private readonly collect: () => void;
   private readonly heapUsed: () => number;
   private readonly minGarbage: number;
   private lastActivity: number;
+  /** The busiest look lately, fading (PEAK_FADE a look) so a later, smaller burst counts as busy. */
   private peakRate = 0;
+  /** Quiet looks in a row: one alone may be a dip in a loaded node's traffic. */
+  private quietLooks = 0;
   private usedAfterCollection: number;
   private readonly now: () => number;
   private readonly settleMs: number;
@@ -65,13 +76,15 @@ export class IdleCollector {
     const activity = this.options.activity();
     const rate = activity - this.lastActivity;
     this.lastActivity = activity;
-    if (rate > this.peakRate) this.peakRate = rate;
+    this.peakRate = Math.max(rate, this.peakRate * PEAK_FADE);
     if (rate * 4 > this.peakRate) {
       this.quietCollectionAt = undefined; // busy: V8's own collections are enough
+      this.quietLooks = 0;
       return;
     }
+    this.quietLooks++;
     const now = this.now();
-    if (this.heapUsed() - this.usedAfterCollection >= this.minGarbage) {
+    if (this.quietLooks >= 2 && this.heapUsed() - this.usedAfterCollection >= this.minGarbage) {
       this.collectNow(now);
       this.settled = false;
     } else if (
@@ -88,7 +101,6 @@ export class IdleCollector {
     this.collect();
     this.collections++;
     this.usedAfterCollection = this.heapUsed();
-    this.peakRate = 0;
     this.quietCollectionAt = now;
   }
 
