@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { createDtlsCertificate, type DtlsCertificate } from '../../dtls/index.js';
+import type { DtlsCertificate } from '../../dtls/index.js';
 import type { ReceiverKind } from '../../udp/index.js';
 import { type EnginesOptions, InlineEngines, WorkerEngines } from './engines.js';
 import { BuiltinMediaRelay } from './relay.js';
@@ -30,7 +30,10 @@ export interface BuiltinRelayConfig {
   dscp?: number;
   /** Where the relay's warnings go (each said once per relay): DSCP not settable... */
   onWarning?: (message: string) => void;
-  /** The DTLS certificate for WebRTC sides; default: an ECDSA P-256 self-signed one made now. */
+  /**
+   * The DTLS certificate for WebRTC sides; default: an ECDSA P-256 self-signed one, made when the
+   * first WebRTC side appears (its code, selfsigned and pkijs, costs the node several MiB).
+   */
   certificate?: Promise<DtlsCertificate>;
 }
 
@@ -60,9 +63,12 @@ export function createBuiltinMediaRelay(config: BuiltinRelayConfig): BuiltinMedi
   const script = new URL('./worker.js', import.meta.url);
   const inline = config.inline ?? !existsSync(fileURLToPath(script));
   const engines = inline ? new InlineEngines(options, config.now) : new WorkerEngines(options, script);
-  // One certificate per node, made at start (RFC 8827 §6.5); its fingerprint goes in every WebRTC SDP.
-  const certificate = config.certificate ?? createDtlsCertificate();
-  certificate.catch(() => undefined); // Reported to the first WebRTC offer that needs it.
+  // One certificate per node (RFC 8827 §6.5); its fingerprint goes in every WebRTC SDP.
+  const given = config.certificate;
+  given?.catch(() => undefined); // Reported to the first WebRTC offer that needs it.
+  const certificate = given
+    ? () => given
+    : () => import('../../dtls/certificate.js').then((m) => m.createDtlsCertificate());
   relay = new BuiltinMediaRelay({
     advertisedAddress: config.advertisedAddress ?? config.address,
     engines,

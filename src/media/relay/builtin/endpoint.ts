@@ -7,7 +7,8 @@ import { type Address, Latch } from './latching.js';
 import type { ComponentStats, DropReason, EndpointConfig, EndpointStats } from './protocol.js';
 import { parseRtcp } from './rtcp.js';
 import { EndpointSrtpContext } from './srtp-context.js';
-import { WebRtcTransport } from './webrtc-transport.js';
+import { webRtcTransport } from './webrtc-loader.js';
+import type { WebRtcTransport } from './webrtc-transport.js';
 
 /** What an endpoint reports to its engine. */
 export interface EndpointHost {
@@ -86,7 +87,7 @@ export class Endpoint {
     if (config.webrtc !== undefined) {
       // ICE chooses the address (RFC 8445), not the SDP; keys come from DTLS (RFC 5764), not SDP.
       if (this.webrtc === undefined) {
-        this.webrtc = new WebRtcTransport(config.webrtc, this.webRtcHost());
+        this.webrtc = new (webRtcTransport())(config.webrtc, this.webRtcHost());
         this.rtp.latch.update(undefined, true);
         this.rtcp.latch.update(undefined, true);
       } else this.webrtc.update(config.webrtc);

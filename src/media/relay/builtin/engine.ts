@@ -5,6 +5,7 @@ import { Endpoint, type EndpointHost } from './endpoint.js';
 import type { Address } from './latching.js';
 import type { DropReason, EndpointConfig, EndpointStats, RelayCounters, WorkerOptions } from './protocol.js';
 import { TimeoutWatch } from './timeout-watch.js';
+import { loadWebRtc } from './webrtc-loader.js';
 
 const UNCONFIGURED: EndpointConfig = {
   callId: '',
@@ -98,8 +99,12 @@ export class RelayEngine implements EndpointHost {
     };
   }
 
-  /** The node's DTLS certificate for WebRTC sides (RFC 5763 §5: one identity, its fingerprint in SDP). */
-  setCertificate(certPem: string, keyPem: string): void {
+  /**
+   * The node's DTLS certificate for WebRTC sides (RFC 5763 §5: one identity, its fingerprint in
+   * SDP); the WebRTC code is loaded with it, before the first WebRTC side.
+   */
+  async setCertificate(certPem: string, keyPem: string): Promise<void> {
+    await loadWebRtc();
     this.dtlsCertificate = { certPem, keyPem };
   }
 

@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads';
 import type { ReceiverKind } from '../../udp/index.js';
 import type { MediaEvent } from '../types.js';
 import { RelayEngine } from './engine.js';
-import type { WorkerMessage, WorkerOptions, WorkerRequest } from './protocol.js';
+import type { RelayCounters, WorkerMessage, WorkerOptions, WorkerRequest } from './protocol.js';
 
 /** The relay engines a BuiltinMediaRelay spreads calls over, each owning a slice of the port range. */
 export interface RelayEngines {
@@ -62,19 +62,50 @@ function engineCount(count: number): number {
   return count > 0 ? count : availableParallelism();
 }
 
-/** Engines on worker threads (node:worker_threads): the packet path off the signalling thread. */
+/** What an engine that never started has counted. */
+function idleCounters(): RelayCounters {
+  return {
+    packets: 0,
+    bytes: 0,
+    dropped: { source: 0, malformed: 0, unrouted: 0, send: 0, srtp: 0, stun: 0, dtls: 0, consent: 0 },
+    forked: 0,
+    endpoints: 0,
+    unmarked: 0,
+  };
+}
+
+/**
+ * Engines on worker threads (node:worker_threads): the packet path off the signalling thread.
+ * The threads start with the first call's request, not with the node: each is a V8 isolate of
+ * its own (about 10 MiB of PSS at rest), and a node that only registers phones or proxies
+ * signalling never relays a packet. /metrics reads of counters do not start them.
+ */
 export class WorkerEngines implements RelayEngines {
   readonly size: number;
-  private readonly workers: Worker[];
+  private workers: Worker[] | undefined;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private seq = 0;
   private closed = false;
 
-  constructor(options: EnginesOptions, script: URL = new URL('./worker.js', import.meta.url)) {
+  constructor(
+    private readonly options: EnginesOptions,
+    private readonly script: URL = new URL('./worker.js', import.meta.url),
+  ) {
     this.size = engineCount(options.count);
-    this.workers = portSlices(options.portMin, options.portMax, this.size).map((slice) => {
+    // Checked now, so a port range too small for the workers fails the node's start.
+    portSlices(options.portMin, options.portMax, this.size);
+  }
+
+  /** Whether the worker threads run (they start with the first request other than counters). */
+  get started(): boolean {
+    return this.workers !== undefined;
+  }
+
+  private start(): Worker[] {
+    const options = this.options;
+    return portSlices(options.portMin, options.portMax, this.size).map((slice) => {
       const data: WorkerOptions = { ...slice, ...engineOptions(options) };
-      const worker = new Worker(script, { workerData: data });
+      const worker = new Worker(this.script, { workerData: data });
       worker.on('message', (message: WorkerMessage) => {
         if (message.kind === 'event') {
           options.onEvent(message.event);
@@ -103,18 +134,26 @@ export class WorkerEngines implements RelayEngines {
 
   request(engine: number, request: WorkerRequest): Promise<unknown> {
     if (this.closed) return Promise.reject(new Error('media relay closed'));
+    if (this.workers === undefined && request.op === 'counters') return Promise.resolve(idleCounters());
+    this.workers ??= this.start();
+    const worker = this.workers[engine]!;
     const seq = ++this.seq;
     return new Promise((resolve, reject) => {
       this.pending.set(seq, { resolve, reject });
-      this.workers[engine]!.postMessage({ seq, request });
+      worker.postMessage({ seq, request });
     });
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
-    await Promise.all(this.workers.map((_, i) => this.request(i, { op: 'close' }).catch(() => undefined)));
+    const workers = this.workers;
+    if (workers === undefined) {
+      this.closed = true;
+      return;
+    }
+    await Promise.all(workers.map((_, i) => this.request(i, { op: 'close' }).catch(() => undefined)));
     this.closed = true;
-    await Promise.all(this.workers.map((w) => w.terminate()));
+    await Promise.all(workers.map((w) => w.terminate()));
   }
 }
 

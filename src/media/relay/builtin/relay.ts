@@ -73,8 +73,11 @@ export interface BuiltinMediaRelayOptions {
   advertisedAddress: string;
   engines: RelayEngines;
   now?: () => number;
-  /** The node's DTLS certificate (made at start) for WebRTC sides; without it WebRTC is refused. */
-  certificate?: Promise<DtlsCertificate>;
+  /**
+   * Makes the node's DTLS certificate for WebRTC sides, called when the first one appears (and
+   * again after a failure); without it WebRTC is refused.
+   */
+  certificate?: () => Promise<DtlsCertificate>;
   /** RFC 7675 consent timeout for WebRTC sides, ms; default 30 000. */
   consentMs?: number;
 }
@@ -558,7 +561,7 @@ export class BuiltinMediaRelay implements MediaRelay {
         'WebRTC media needs the relay’s DTLS certificate, which this relay was not given',
         'unsupported',
       );
-    this.dtls ??= made.then(async (certificate) => {
+    this.dtls ??= made().then(async (certificate) => {
       await Promise.all(
         Array.from({ length: this.options.engines.size }, (_, i) =>
           this.options.engines.request(i, {
