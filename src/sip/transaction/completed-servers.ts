@@ -10,8 +10,6 @@ interface CompletedServer {
    * glibc keeps (after 100,000 registrations at 2,000/s, 64 MB of the process stayed in malloc).
    */
   readonly wire: string;
-  readonly status: number;
-  readonly reason: string;
   readonly target: Target;
   readonly expiresAt: number;
 }
@@ -50,8 +48,6 @@ export class CompletedServers {
       // The key is cut from the request's Via: detached, it does not keep the request alive.
       key: detach(key),
       wire: response.toBuffer().toString('latin1'),
-      status: response.status,
-      reason: detach(response.reason),
       target,
       expiresAt: this.clock.now() + this.lifetimeMs(),
     };
@@ -102,9 +98,21 @@ export class CompletedServers {
   }
 }
 
-/** The record's response again, as bytes to resend and a status line to report. */
+/**
+ * The record's response again, as bytes to resend and a status line to report, read back from
+ * its first line (`SIP/2.0 401 Unauthorized`, RFC 3261 §7.2) when a retransmission asks for it.
+ */
 function resendable(record: CompletedServer): SipResponse {
-  const response = new SipResponse(record.status, record.reason, [], NO_BODY);
-  response.attachSource(Buffer.from(record.wire, 'latin1'));
+  const wire = record.wire;
+  const lineEnd = wire.indexOf('\r\n');
+  const statusAt = wire.indexOf(' ') + 1;
+  const response = new SipResponse(
+    Number(wire.slice(statusAt, statusAt + 3)),
+    wire.slice(statusAt + 4, lineEnd < 0 ? undefined : lineEnd),
+    [],
+    NO_BODY,
+    wire.slice(0, statusAt - 1),
+  );
+  response.attachSource(Buffer.from(wire, 'latin1'));
   return response;
 }
