@@ -6,13 +6,20 @@
  * and MD5 digest (the defaults). Each subscriber registers once, as in bench/registrar-scale.sh.
  * Isolates our own code from the kernel and the load generator, so changes compare on a noisy
  * machine; the driver's own work (building requests, answering the challenge) is included.
+ * With --rate R the registrations start at R per second, overlapping as they do under SIPp, and
+ * the node's heap policy (memory.heapGrowth) applies: V8's collections then run as in a node
+ * under that load (the state of 32 s of Timer J, the credential cache, the write-back queue).
+ * Without it they run back to back, one at a time. With --challenge-only each sends only its first
+ * REGISTER: the cost of answering it 401.
  * Run: npx tsc -p tsconfig.json --outDir .bench-build
- *      node --expose-gc .bench-build/bench/registrar-inprocess.js [REGISTRATIONS] [--users N] [--json]
+ *      node --expose-gc .bench-build/bench/registrar-inprocess.js [REGISTRATIONS] [--users N] [--rate R] [--heap-growth P|off]
+ *        [--challenge-only] [--json]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SubscriberAuth } from '../src/authentication/index.js';
+import { applyHeapGrowth } from '../src/cli/heap.js';
 import { defaultConfig } from '../src/config/index.js';
 import { MemoryLocationService } from '../src/location/index.js';
 import { CredentialCache, Registrar } from '../src/registrar/index.js';
@@ -30,15 +37,20 @@ const registrations = Number(
   process.argv.slice(2).find((a, i, all) => /^\d+$/.test(a) && all[i - 1] !== '--users') ?? 20_000,
 );
 const users = Number(arg('--users') ?? 100_000);
+const rate = arg('--rate') === undefined ? undefined : Number(arg('--rate'));
+/** memory.heapGrowth to apply (default: the configuration's); `off` leaves V8's own policy. */
+const heapGrowth = arg('--heap-growth');
+/** Only the first REGISTER of each registration: what a 401 costs (no store, no digest check). */
+const challengeOnly = process.argv.includes('--challenge-only');
 const json = process.argv.includes('--json');
 const WARM_UP = 2000;
 if (registrations + WARM_UP > users)
   throw new Error('need at least REGISTRATIONS + 2000 users: each registers once');
 const REGISTRAR = 5060;
-const UA = 5101;
 const REALM = 'example.com';
 
-const outbox: Buffer[] = [];
+/** What the registrar sent, by the port of the UA it answered (one port per registration). */
+const outbox = new Map<number, Buffer>();
 
 class LoopTransport implements Transport {
   readonly protocol = 'udp' as const;
@@ -50,14 +62,14 @@ class LoopTransport implements Transport {
   }
   async listen(): Promise<void> {}
   async close(): Promise<void> {}
-  send(data: Buffer): Promise<void> {
-    outbox.push(data);
+  send(data: Buffer, destination: Endpoint): Promise<void> {
+    outbox.set(destination.port, data);
     return Promise.resolve();
   }
-  deliver(text: string): void {
+  deliver(text: string, port: number): void {
     this.handlers!.onPacket({
       data: Buffer.from(text, 'latin1'),
-      source: { protocol: 'udp', address: '127.0.0.1', port: UA },
+      source: { protocol: 'udp', address: '127.0.0.1', port },
       local: this.local,
     });
   }
@@ -71,6 +83,7 @@ await store.importSubscribers(
 );
 
 const config = defaultConfig();
+if (heapGrowth !== 'off') applyHeapGrowth(Number(heapGrowth ?? config.memory.heapGrowth));
 const location = new MemoryLocationService({
   store,
   persistence: config.location.persistence,
@@ -100,15 +113,19 @@ stack.attach({
   onStrayResponse: () => {},
 });
 
+/** Each registration from its own port, so that overlapping ones find their own responses. */
+const portOf = (i: number) => 1024 + (i % 60_000);
+
 function register(user: string, i: number, cseq: number, authorization?: string): string {
+  const port = portOf(i);
   return [
     `REGISTER sip:${REALM} SIP/2.0`,
-    `Via: SIP/2.0/UDP 127.0.0.1:${UA};branch=z9hG4bK-${i}-${cseq}`,
+    `Via: SIP/2.0/UDP 127.0.0.1:${port};branch=z9hG4bK-${i}-${cseq}`,
     `From: <sip:${user}@${REALM}>;tag=${i}`,
     `To: <sip:${user}@${REALM}>`,
-    `Call-ID: ${i}-${UA}@127.0.0.1`,
+    `Call-ID: ${i}-${port}@127.0.0.1`,
     `CSeq: ${cseq} REGISTER`,
-    `Contact: <sip:${user}@127.0.0.1:${UA}>`,
+    `Contact: <sip:${user}@127.0.0.1:${port}>`,
     ...(authorization ? [`Authorization: ${authorization}`] : []),
     'Max-Forwards: 70',
     'Expires: 3600',
@@ -119,10 +136,11 @@ function register(user: string, i: number, cseq: number, authorization?: string)
 }
 
 /** The response the registrar sent, once its promise chain (store, lock) has run. */
-async function response(): Promise<string> {
-  for (let i = 0; i < 100 && outbox.length === 0; i++) await new Promise((r) => setImmediate(r));
-  const data = outbox.shift();
+async function response(port: number): Promise<string> {
+  for (let i = 0; i < 1000 && !outbox.has(port); i++) await new Promise((r) => setImmediate(r));
+  const data = outbox.get(port);
   if (!data) throw new Error('the registrar sent nothing');
+  outbox.delete(port);
   return data.toString('latin1');
 }
 
@@ -133,9 +151,11 @@ function header(text: string, name: string): string {
 
 async function registration(i: number): Promise<void> {
   const user = `user${i}`;
-  transport.deliver(register(user, i, 1));
-  const challenge = await response();
+  const port = portOf(i);
+  transport.deliver(register(user, i, 1), port);
+  const challenge = await response(port);
   if (!challenge.startsWith('SIP/2.0 401')) throw new Error(`expected 401, got ${challenge.slice(0, 40)}`);
+  if (challengeOnly) return;
   const authorization = authenticator.answer(header(challenge, 'WWW-Authenticate'), {
     username: user,
     password: `secret${i}`,
@@ -144,13 +164,26 @@ async function registration(i: number): Promise<void> {
     cnonce: `c${i}`,
     nc: 1,
   });
-  transport.deliver(register(user, i, 2, authorization));
-  const ok = await response();
+  transport.deliver(register(user, i, 2, authorization), port);
+  const ok = await response(port);
   if (!ok.startsWith('SIP/2.0 200')) throw new Error(`expected 200, got ${ok.slice(0, 40)}`);
 }
 
 async function run(from: number, n: number): Promise<void> {
-  for (let i = from; i < from + n; i++) await registration(i);
+  if (rate === undefined) {
+    for (let i = from; i < from + n; i++) await registration(i);
+    return;
+  }
+  // Started on a 10 ms tick, each when its time has come: R per second on average.
+  const started: Promise<void>[] = [];
+  const t0 = performance.now();
+  let next = from;
+  while (next < from + n) {
+    const due = from + Math.min(n, Math.floor(((performance.now() - t0) * rate) / 1000) + 1);
+    for (; next < due; next++) started.push(registration(next));
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  await Promise.all(started);
 }
 
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -168,6 +201,8 @@ gc?.();
 const result = {
   registrations,
   users,
+  rate: rate ?? 'back to back',
+  ...(challengeOnly ? { challengeOnly } : {}),
   usPerRegistration: Math.round((cpu.user + cpu.system) / registrations),
   wallMsPerRegistration: +(wall / registrations).toFixed(4),
   // Bindings, and the transactions still waiting out Timer J (32 s), hold their state.
@@ -178,7 +213,7 @@ const result = {
 if (json) console.log(JSON.stringify(result));
 else {
   console.log(
-    `in-process registrations: ${registrations} of ${users} subscribers, CPU ${result.usPerRegistration} µs per registration` +
+    `in-process registrations: ${registrations} of ${users} subscribers (${result.rate}), CPU ${result.usPerRegistration} µs per registration` +
       (result.retainedBytesPerRegistration === undefined
         ? ''
         : `, ${result.retainedBytesPerRegistration} heap bytes retained per registration`),
