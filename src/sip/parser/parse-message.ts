@@ -38,28 +38,73 @@ function findHeaderEnd(data: Buffer, from: number): [number, number] {
   return [-1, 0];
 }
 
-/** Split the header section into logical lines, joining folded continuation lines (RFC 3261 §7.3.1). */
-function splitHeaderLines(head: string): Array<{ raw: string; text: string }> {
-  const out: Array<{ raw: string; text: string; start: number }> = [];
-  let pos = 0;
+/**
+ * Start of the logical line after the one at `pos`: physical lines that begin with SP or HTAB
+ * continue it (folding, RFC 3261 §7.3.1). `head.length + 1` when it runs to the end.
+ */
+function nextLogicalLine(head: string, pos: number): number {
   const n = head.length;
-  while (pos < n) {
-    let end = head.indexOf('\n', pos);
-    if (end < 0) end = n;
-    const lineEnd = end > pos && head.charCodeAt(end - 1) === 0x0d ? end - 1 : end;
-    const line = head.slice(pos, lineEnd);
-    const first = line.charCodeAt(0);
-    const last = out[out.length - 1];
-    if ((first === 0x20 || first === 0x09) && last) {
-      // A continuation line: the logical line's raw text runs from its first line to here.
-      last.raw = head.slice(last.start, lineEnd);
-      last.text += ' ' + line.trim();
-    } else {
-      out.push({ raw: line, text: line, start: pos });
-    }
-    pos = end + 1;
+  for (;;) {
+    const end = head.indexOf('\n', pos);
+    if (end < 0) return n + 1;
+    const next = end + 1;
+    const c = head.charCodeAt(next);
+    if (next >= n || (c !== 0x20 && c !== 0x09)) return next;
+    pos = next;
   }
-  return out;
+}
+
+/** End of a logical line's text (before its last line's CR LF or LF), given the next one's start. */
+function lineTextEnd(head: string, next: number): number {
+  const end = next > head.length ? head.length : next - 1;
+  return end > 0 && head.charCodeAt(end - 1) === 0x0d ? end - 1 : end;
+}
+
+/** JavaScript's trim() whitespace among latin1 octets: what the header text was trimmed of. */
+function isTrimmed(c: number): boolean {
+  return c === 0x20 || (c >= 0x09 && c <= 0x0d) || c === 0xa0;
+}
+
+/** A folded line's text: its continuation lines trimmed and joined with single spaces. */
+function unfold(head: string, start: number, end: number): string {
+  let pos = head.indexOf('\n', start);
+  let text = head.slice(start, pos > start && head.charCodeAt(pos - 1) === 0x0d ? pos - 1 : pos);
+  while (pos >= 0 && pos < end) {
+    const from = pos + 1;
+    pos = head.indexOf('\n', from);
+    const to = pos < 0 || pos > end ? end : head.charCodeAt(pos - 1) === 0x0d ? pos - 1 : pos;
+    text += ' ' + head.slice(from, to).trim();
+  }
+  return text;
+}
+
+/** The logical line [start, end) of `head` as a header field; one without folding is cut in place. */
+function parseHeaderAt(head: string, start: number, end: number): HeaderField {
+  if (head.lastIndexOf('\n', end - 1) >= start)
+    return parseHeaderLine({ raw: head.slice(start, end), text: unfold(head, start, end) });
+  // Same as parseHeaderLine on the line's slice, without the slice and its trimmed copies.
+  let colon = head.indexOf(':', start);
+  if (colon >= end) colon = -1;
+  if (colon <= start)
+    throw new SipParseError(`malformed header line "${head.slice(start, Math.min(end, start + 40))}"`);
+  let nameEnd = colon;
+  while (nameEnd > start && isTrimmed(head.charCodeAt(nameEnd - 1))) nameEnd--;
+  const name = internHeaderName(head.slice(start, nameEnd));
+  for (let i = 0; i < name.length; i++) {
+    if (!isTokenChar(name.charCodeAt(i)))
+      throw new SipParseError(`invalid header name "${name.slice(0, 40)}"`);
+  }
+  if (name.length === 0) throw new SipParseError('empty header name');
+  let valueStart = colon + 1;
+  let valueEnd = end;
+  while (valueStart < valueEnd && isTrimmed(head.charCodeAt(valueStart))) valueStart++;
+  while (valueEnd > valueStart && isTrimmed(head.charCodeAt(valueEnd - 1))) valueEnd--;
+  const value = head.slice(valueStart, valueEnd);
+  const field: HeaderField = { name, key: headerKey(name), value };
+  // Keep the raw line only where `Name: value` would not reproduce it (folding, odd spacing).
+  if (end - start !== name.length + 2 + value.length || head.charCodeAt(start + name.length + 1) !== 0x20)
+    field.raw = head.slice(start, end);
+  return field;
 }
 
 function parseHeaderLine(line: { raw: string; text: string }): HeaderField {
@@ -142,26 +187,30 @@ export function parseMessage(data: Buffer, options: ParseOptions = {}): SipReque
     } else throw new MessageParseError('no end of header section', 400);
   }
   const head = data.toString('latin1', start, headEnd);
-  const lines = splitHeaderLines(head);
-  const first = lines.shift();
-  if (!first) throw new MessageParseError('empty message', 400);
-  const isResponse = first.text.slice(0, 4).toUpperCase() === 'SIP/';
+  if (head.length === 0) throw new MessageParseError('empty message', 400);
+  let next = nextLogicalLine(head, 0);
+  const firstEnd = lineTextEnd(head, next);
+  const first =
+    head.lastIndexOf('\n', firstEnd - 1) >= 0 ? unfold(head, 0, firstEnd) : head.slice(0, firstEnd);
+  const isResponse = first.slice(0, 4).toUpperCase() === 'SIP/';
   let message: SipRequest | SipResponse;
   let startLineError: SipParseError | undefined;
   try {
-    message = isResponse ? parseStatusLine(first.text) : parseRequestLine(first.text);
+    message = isResponse ? parseStatusLine(first) : parseRequestLine(first);
   } catch (e) {
     if (isResponse) throw new MessageParseError((e as Error).message, 400);
     // Keep reading the headers of a broken request so that it can still be answered with 400.
     startLineError = e as SipParseError;
-    const method = first.text.slice(0, Math.max(first.text.indexOf(' '), 0));
+    const method = first.slice(0, Math.max(first.indexOf(' '), 0));
     message = new SipRequest(isToken(method) ? method : 'UNKNOWN', '');
   }
   const headers: HeaderField[] = [];
   let headerError: SipParseError | undefined;
-  for (const line of lines) {
+  while (next < head.length) {
+    const lineStart = next;
+    next = nextLogicalLine(head, lineStart);
     try {
-      headers.push(parseHeaderLine(line));
+      headers.push(parseHeaderAt(head, lineStart, lineTextEnd(head, next)));
     } catch (e) {
       headerError ??= e as SipParseError;
     }
@@ -206,22 +255,29 @@ export function readHeaderFields(source: Buffer): HeaderField[] {
   let start = 0;
   while (start < source.length && (source[start] === 0x0d || source[start] === 0x0a)) start++;
   const [headEnd] = findHeaderEnd(source, start);
-  const lines = splitHeaderLines(source.toString('latin1', start, headEnd < 0 ? source.length : headEnd));
-  lines.shift(); // the start line
-  return lines.map((line) => {
+  const head = source.toString('latin1', start, headEnd < 0 ? source.length : headEnd);
+  const fields: HeaderField[] = [];
+  let next = nextLogicalLine(head, 0); // past the start line
+  while (next < head.length) {
+    const lineStart = next;
+    next = nextLogicalLine(head, lineStart);
+    const end = lineTextEnd(head, next);
     try {
-      return parseHeaderLine(line);
+      fields.push(parseHeaderAt(head, lineStart, end));
     } catch {
-      const colon = line.text.indexOf(':');
-      const name = colon < 0 ? line.text : line.text.slice(0, colon).trim();
-      return {
+      const raw = head.slice(lineStart, end);
+      const text = head.lastIndexOf('\n', end - 1) >= lineStart ? unfold(head, lineStart, end) : raw;
+      const colon = text.indexOf(':');
+      const name = colon < 0 ? text : text.slice(0, colon).trim();
+      fields.push({
         name,
         key: name.toLowerCase(),
-        value: colon < 0 ? '' : line.text.slice(colon + 1).trim(),
-        raw: line.raw,
-      };
+        value: colon < 0 ? '' : text.slice(colon + 1).trim(),
+        raw,
+      });
     }
-  });
+  }
+  return fields;
 }
 
 setHeaderReader(readHeaderFields);
