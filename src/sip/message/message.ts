@@ -7,13 +7,42 @@ import { parseBoundedInt, splitList } from './scan.js';
 import { parseUri, type Uri } from './uri.js';
 import { parseVia, type Via } from './via.js';
 
-const CRLF = '\r\n';
-
 /** Reads header fields back from a message's bytes; the parser registers it (see compact()). */
 let headerReader: ((source: Buffer) => HeaderField[]) | undefined;
 
 export function setHeaderReader(read: (source: Buffer) => HeaderField[]): void {
   headerReader = read;
+}
+
+/** Not parsed yet: undefined is a parsed value (no Max-Forwards). */
+const UNSET: unique symbol = Symbol('unset');
+type Lazy<T> = T | typeof UNSET;
+
+/**
+ * A message's typed header values, each parsed on its first use. One object of fixed shape per
+ * message, and no closure per access: the proxy reads Via, CSeq and To many times per message.
+ */
+class ParsedHeaders {
+  via: Lazy<Via[]> = UNSET;
+  from: Lazy<NameAddress> = UNSET;
+  to: Lazy<NameAddress> = UNSET;
+  cseq: Lazy<CSeq> = UNSET;
+  maxForwards: Lazy<number | undefined> = UNSET;
+  contact: Lazy<NameAddress[] | '*'> = UNSET;
+  route: Lazy<NameAddress[]> = UNSET;
+  recordRoute: Lazy<NameAddress[]> = UNSET;
+
+  /** A header of this key changed: its value is parsed again on next use. */
+  forget(key: string): void {
+    if (key === 'via') this.via = UNSET;
+    else if (key === 'from') this.from = UNSET;
+    else if (key === 'to') this.to = UNSET;
+    else if (key === 'cseq') this.cseq = UNSET;
+    else if (key === 'max-forwards') this.maxForwards = UNSET;
+    else if (key === 'contact') this.contact = UNSET;
+    else if (key === 'route') this.route = UNSET;
+    else if (key === 'record-route') this.recordRoute = UNSET;
+  }
 }
 
 /**
@@ -24,7 +53,7 @@ export function setHeaderReader(read: (source: Buffer) => HeaderField[]): void {
 export abstract class SipMessage {
   /** The bytes this message was parsed from, while it is unmodified. */
   protected source: Buffer | undefined;
-  private cache: Map<string, unknown> | undefined;
+  private cache: ParsedHeaders | undefined;
   /** Undefined while compacted: read back from `source` on first use. */
   private fields: HeaderField[] | undefined;
 
@@ -142,7 +171,9 @@ export abstract class SipMessage {
   // ---- typed access (parsed on first use, cached; throws SipParseError on bad syntax) ----
 
   get via(): Via[] {
-    return this.cached('via', () => this.getAll('via').map(parseVia));
+    const parsed = this.parsed();
+    if (parsed.via === UNSET) parsed.via = this.getAll('via').map(parseVia);
+    return parsed.via;
   }
 
   get topVia(): Via | undefined {
@@ -150,11 +181,15 @@ export abstract class SipMessage {
   }
 
   get from(): NameAddress {
-    return this.cached('from', () => parseNameAddress(this.required('from')));
+    const parsed = this.parsed();
+    if (parsed.from === UNSET) parsed.from = parseNameAddress(this.required('from'));
+    return parsed.from;
   }
 
   get to(): NameAddress {
-    return this.cached('to', () => parseNameAddress(this.required('to')));
+    const parsed = this.parsed();
+    if (parsed.to === UNSET) parsed.to = parseNameAddress(this.required('to'));
+    return parsed.to;
   }
 
   get callId(): string {
@@ -162,18 +197,20 @@ export abstract class SipMessage {
   }
 
   get cseq(): CSeq {
-    return this.cached('cseq', () => parseCSeq(this.required('cseq')));
+    const parsed = this.parsed();
+    if (parsed.cseq === UNSET) parsed.cseq = parseCSeq(this.required('cseq'));
+    return parsed.cseq;
   }
 
   /** Max-Forwards (0-255), or undefined when absent. */
   get maxForwards(): number | undefined {
-    return this.cached('max-forwards', () => {
-      const v = this.get('max-forwards');
-      if (v === undefined) return undefined;
-      const n = parseBoundedInt(v, 255);
-      if (n === undefined) throw new SipParseError(`Max-Forwards: invalid value "${v.slice(0, 20)}"`);
-      return n;
-    });
+    const parsed = this.parsed();
+    if (parsed.maxForwards !== UNSET) return parsed.maxForwards;
+    const v = this.get('max-forwards');
+    if (v === undefined) return (parsed.maxForwards = undefined);
+    const n = parseBoundedInt(v, 255);
+    if (n === undefined) throw new SipParseError(`Max-Forwards: invalid value "${v.slice(0, 20)}"`);
+    return (parsed.maxForwards = n);
   }
 
   get contentType(): string | undefined {
@@ -182,39 +219,60 @@ export abstract class SipMessage {
 
   /** Contacts; `*` (only valid in REGISTER) is returned as the string '*'. */
   get contacts(): NameAddress[] | '*' {
-    return this.cached('contact', () => {
+    const parsed = this.parsed();
+    if (parsed.contact === UNSET) {
       const values = this.getAll('contact');
-      if (values.length === 1 && values[0] === '*') return '*' as const;
-      return values.map(parseNameAddress);
-    });
+      parsed.contact = values.length === 1 && values[0] === '*' ? '*' : values.map(parseNameAddress);
+    }
+    return parsed.contact;
   }
 
   get routes(): NameAddress[] {
-    return this.cached('route', () => this.getAll('route').map(parseNameAddress));
+    const parsed = this.parsed();
+    if (parsed.route === UNSET) parsed.route = this.getAll('route').map(parseNameAddress);
+    return parsed.route;
   }
 
   get recordRoutes(): NameAddress[] {
-    return this.cached('record-route', () => this.getAll('record-route').map(parseNameAddress));
+    const parsed = this.parsed();
+    if (parsed.recordRoute === UNSET) parsed.recordRoute = this.getAll('record-route').map(parseNameAddress);
+    return parsed.recordRoute;
   }
 
   // ---- serialization ------------------------------------------------------------------
 
-  /** The wire form; computed once and kept until the next change (retransmissions reuse it). */
+  /**
+   * The wire form; computed once and kept until the next change (retransmissions reuse it).
+   * Written octet by octet into one buffer of the right size: no line strings, no joined head
+   * string for the garbage collector (each proxied message is serialized once or twice).
+   */
   toBuffer(): Buffer {
     if (this.source) return this.source;
-    let head = this.startLine() + CRLF;
+    const start = this.startLine();
+    let length = start.length + 4; // its CRLF and the blank line's
     let hasLength = false;
     for (const h of this.headers) {
       if (h.key === 'content-length') hasLength = true;
-      head += (h.raw ?? `${h.name}: ${h.value}`) + CRLF;
+      length += (h.raw === undefined ? h.name.length + 2 + h.value.length : h.raw.length) + 2;
     }
     // Stream transports require Content-Length (RFC 3261 §18.3); always writing it is harmless.
-    if (!hasLength) head += `Content-Length: ${this.body.length}${CRLF}`;
-    head += CRLF;
-    const headLength = Buffer.byteLength(head, 'latin1');
-    const out = Buffer.allocUnsafe(headLength + this.body.length);
-    out.write(head, 0, 'latin1');
-    this.body.copy(out, headLength);
+    const missingLength = hasLength ? undefined : `Content-Length: ${this.body.length}`;
+    if (missingLength !== undefined) length += missingLength.length + 2;
+    const out = Buffer.allocUnsafe(length + this.body.length);
+    let at = writeLine(out, 0, start);
+    for (const h of this.headers) {
+      if (h.raw !== undefined) at = writeLine(out, at, h.raw);
+      else {
+        at = writeLatin1(out, at, h.name);
+        out[at++] = 0x3a; // ':'
+        out[at++] = 0x20;
+        at = writeLine(out, at, h.value);
+      }
+    }
+    if (missingLength !== undefined) at = writeLine(out, at, missingLength);
+    out[at++] = 0x0d;
+    out[at++] = 0x0a;
+    this.body.copy(out, at);
     this.source = out;
     return out;
   }
@@ -247,7 +305,7 @@ export abstract class SipMessage {
 
   protected changed(key: string): this {
     this.forgetSource();
-    this.cache?.delete(key);
+    this.cache?.forget(key);
     return this;
   }
 
@@ -267,13 +325,23 @@ export abstract class SipMessage {
     return v;
   }
 
-  private cached<T>(key: string, parse: () => T): T {
-    this.cache ??= new Map();
-    if (this.cache.has(key)) return this.cache.get(key) as T;
-    const value = parse();
-    this.cache.set(key, value);
-    return value;
+  private parsed(): ParsedHeaders {
+    this.cache ??= new ParsedHeaders();
+    return this.cache;
   }
+}
+
+/** Latin1 octets of a binary string (as Buffer.write would, low byte of each char) at `at`. */
+function writeLatin1(out: Buffer, at: number, s: string): number {
+  for (let i = 0; i < s.length; i++) out[at++] = s.charCodeAt(i);
+  return at;
+}
+
+function writeLine(out: Buffer, at: number, s: string): number {
+  at = writeLatin1(out, at, s);
+  out[at++] = 0x0d;
+  out[at++] = 0x0a;
+  return at;
 }
 
 export class SipRequest extends SipMessage {
