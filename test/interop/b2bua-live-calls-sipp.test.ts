@@ -112,7 +112,14 @@ describe.skipIf(!sipp)(
       timeout: 60_000,
     }, async () => {
       const caller = placeCall(20_000);
-      const call = await answeredCall();
+      await answeredCall();
+      // The call is answered once its 200 leaves for the caller; the caller's leg is confirmed when
+      // SIPp's ACK arrives (RFC 3261 §13.3.1.4), a moment later on a loaded machine.
+      const call = await waitFor('both legs confirmed in GET /v1/calls', async () => {
+        const { body } = await node!.get<LiveCall[]>('/v1/calls');
+        return body.find((c) => c.legs.every((l) => l.state === 'confirmed'));
+      });
+      expect(call.state).toBe('answered');
       expect(call.legs.map((l) => [l.side, l.state])).toEqual([
         ['caller', 'confirmed'],
         ['callee', 'confirmed'],
