@@ -7,14 +7,22 @@ import { endOfQuotedString, isTokenChar, isWhitespace, skipWhitespace } from './
  * A value of null is a flag parameter (`;lr`).
  */
 export class Parameters {
-  private readonly entries: Array<[string, string | null]>;
+  /** Name, value, name, value...: flat, not an array per parameter (a message has dozens). */
+  private entries: Array<string | null>;
 
   constructor(entries: Array<[string, string | null]> = []) {
-    this.entries = entries;
+    this.entries = entries.length === 0 ? [] : entries.flat();
+  }
+
+  /** From names and values already flat (`[name, value, name, value...]`); the array is kept. */
+  static fromFlat(entries: Array<string | null>): Parameters {
+    const params = new Parameters();
+    params.entries = entries;
+    return params;
   }
 
   get size(): number {
-    return this.entries.length;
+    return this.entries.length >> 1;
   }
 
   has(name: string): boolean {
@@ -24,48 +32,54 @@ export class Parameters {
   /** The value (raw, quotes kept), null for a flag, undefined when absent. */
   get(name: string): string | null | undefined {
     const i = this.index(name);
-    return i < 0 ? undefined : this.entries[i]![1];
+    return i < 0 ? undefined : (this.entries[i + 1] as string | null);
   }
 
   set(name: string, value: string | null): this {
     const i = this.index(name);
-    if (i < 0) this.entries.push([name, value]);
-    else this.entries[i] = [this.entries[i]![0], value];
+    if (i < 0) this.entries.push(name, value);
+    else this.entries[i + 1] = value;
     return this;
   }
 
   /** Append without looking for an existing entry: parsers use it to stay linear on hostile input. */
   add(name: string, value: string | null): this {
-    this.entries.push([name, value]);
+    this.entries.push(name, value);
     return this;
   }
 
   delete(name: string): boolean {
     const i = this.index(name);
     if (i < 0) return false;
-    this.entries.splice(i, 1);
+    this.entries.splice(i, 2);
     return true;
   }
 
-  [Symbol.iterator](): IterableIterator<[string, string | null]> {
-    return this.entries[Symbol.iterator]();
+  *[Symbol.iterator](): IterableIterator<[string, string | null]> {
+    const entries = this.entries;
+    for (let i = 0; i < entries.length; i += 2) yield [entries[i] as string, entries[i + 1] as string | null];
   }
 
   clone(): Parameters {
-    return new Parameters(this.entries.map(([n, v]) => [n, v]));
+    return Parameters.fromFlat(this.entries.slice());
   }
 
   /** `;a=1;lr` (empty string for no parameters). */
   toString(): string {
     let s = '';
-    for (const [n, v] of this.entries) s += v === null ? `;${n}` : `;${n}=${v}`;
+    const entries = this.entries;
+    for (let i = 0; i < entries.length; i += 2) {
+      const v = entries[i + 1];
+      s += v === null ? `;${entries[i]}` : `;${entries[i]}=${v}`;
+    }
     return s;
   }
 
+  /** Position of the name in `entries`, or -1. */
   private index(name: string): number {
     const lower = name.toLowerCase();
-    for (let i = 0; i < this.entries.length; i++) {
-      const n = this.entries[i]![0];
+    for (let i = 0; i < this.entries.length; i += 2) {
+      const n = this.entries[i] as string;
       if (n === name || n.toLowerCase() === lower) return i;
     }
     return -1;
@@ -84,7 +98,21 @@ export interface ParsedParameters {
  * LWS is allowed around ';' and '='. Stops at end of string or at a stop character.
  */
 export function parseParameters(s: string, i: number, stopChars = ''): ParsedParameters {
-  const params = new Parameters();
+  scratchCount = 0;
+  try {
+    const end = readParameters(s, i, stopChars);
+    return { params: Parameters.fromFlat(scratch.slice(0, scratchCount)), end };
+  } finally {
+    scratch.fill(null, 0, scratchCount); // hold no strings of this message
+  }
+}
+
+/** Names and values while parsing, copied out at their exact count (a pushed-to array reserves 17 slots). */
+const scratch: Array<string | null> = [];
+let scratchCount = 0;
+
+/** The parameters' names and values into `scratch`; returns where they end. */
+function readParameters(s: string, i: number, stopChars: string): number {
   const n = s.length;
   i = skipWhitespace(s, i);
   while (i < n) {
@@ -119,12 +147,13 @@ export function parseParameters(s: string, i: number, stopChars = ''): ParsedPar
       if (i === valueStart) throw new SipParseError(`empty value for parameter "${name}"`);
       value = s.slice(valueStart, i);
     }
-    params.add(name, value);
+    scratch[scratchCount++] = name;
+    scratch[scratchCount++] = value;
     i = skipWhitespace(s, i);
     // Trailing characters that are neither ';' nor a stop char are an error (checked at loop top).
     if (i < n && !isWhitespace(s.charCodeAt(i)) && s[i] !== ';' && !stopChars.includes(s[i]!)) {
       throw new SipParseError(`unexpected "${s[i]}" after parameter "${name}"`);
     }
   }
-  return { params, end: i };
+  return i;
 }

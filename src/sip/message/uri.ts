@@ -131,16 +131,24 @@ function isHostChar(code: number): boolean {
 
 /** URI parameters: `;name[=value]` up to '?' or the end; no quoted strings here (RFC 3261 §25.1). */
 function parseUriParameters(s: string): Parameters {
-  const params = new Parameters();
-  if (s.length === 0) return params;
-  for (const part of s.slice(1).split(';')) {
-    if (part.length === 0) throw new SipParseError('empty URI parameter');
-    const eq = part.indexOf('=');
-    if (eq === 0) throw new SipParseError('URI parameter without a name');
-    if (eq < 0) params.add(part, null);
-    else params.add(part.slice(0, eq), part.slice(eq + 1));
+  if (s.length === 0) return new Parameters();
+  // Names and values cut from `s` in place, into an array of their exact size.
+  let count = 1;
+  for (let i = 1; i < s.length; i++) if (s.charCodeAt(i) === 0x3b) count++;
+  const flat = new Array<string | null>(2 * count);
+  let from = 1;
+  for (let p = 0; p < 2 * count; p += 2) {
+    let to = s.indexOf(';', from);
+    if (to < 0) to = s.length;
+    if (to === from) throw new SipParseError('empty URI parameter');
+    let eq = -1; // within this parameter only: linear on hostile input
+    for (let i = from; i < to && eq < 0; i++) if (s.charCodeAt(i) === 0x3d) eq = i;
+    if (eq === from) throw new SipParseError('URI parameter without a name');
+    flat[p] = s.slice(from, eq < 0 ? to : eq);
+    flat[p + 1] = eq < 0 ? null : s.slice(eq + 1, to);
+    from = to + 1;
   }
-  return params;
+  return Parameters.fromFlat(flat);
 }
 
 /** Parse host[:port] of a SIP URI. */
