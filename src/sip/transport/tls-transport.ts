@@ -1,7 +1,7 @@
-import net from 'node:net';
+import type net from 'node:net';
 import tls from 'node:tls';
-import { type NativeTlsModule, nativeTlsModule } from '../../native/index.js';
 import { isIpv6 } from './address.js';
+import { NativeTlsAcceptor } from './native-tls-acceptor.js';
 import { NativeTlsSocket, namesFrom } from './native-tls-socket.js';
 import { type Opening, StreamTransport, type StreamTransportOptions } from './stream-transport.js';
 import type { Endpoint } from './types.js';
@@ -19,8 +19,8 @@ export interface TlsCredentials {
   /** Verify the certificates of servers we open connections to (default true). */
   verifyServer?: boolean;
   /**
-   * What runs the listener's server side: 'native' (OpenSSL via native/tls-session.c for the
-   * handshake, then our own TLS 1.3 record layer: a few KB per idle connection) or 'node'
+   * What runs the listener's server side (TLS and WSS): 'native' (OpenSSL via native/tls-session.c
+   * for the handshake, then our own TLS 1.3 record layer: a few KB per idle connection) or 'node'
    * (node:tls, ~27 KB). 'native' falls back to 'node' when the module is not built. Default 'node'.
    */
   engine?: 'native' | 'node';
@@ -49,49 +49,36 @@ export interface TlsTransportOptions extends StreamTransportOptions {
 
 /** RFC 3261 §26.2.1 asks for TLS; TLS 1.0/1.1 are deprecated by RFC 8996. */
 const MIN_VERSION = 'TLSv1.2';
-/** The TLS 1.3 suites our own record layer carries (tls13-keys.ts); TLS 1.2 ciphers as Node's. */
-const NATIVE_TLS13_SUITES = 'TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256';
-const NATIVE_TLS12_CIPHERS = tls.DEFAULT_CIPHERS.split(':')
-  .filter((c) => !c.startsWith('TLS_'))
-  .join(':');
 
 /** SIP over TLS (RFC 3261 §26.2, `sips:`): the stream transport with a TLS socket under it. */
 export class TlsTransport extends StreamTransport {
   readonly protocol = 'tls' as const;
-  /** Handshakes that failed (garbage, old protocol versions, refused client certificates). */
-  handshakeFailures = 0;
-
   /** The listener's engine after the fallback: 'native' only when the module is built. */
   readonly engine: 'native' | 'node';
-  private readonly native: { module: NativeTlsModule; context: unknown } | undefined;
+  private readonly native: NativeTlsAcceptor | undefined;
+  /** node:tls's failed handshakes (the native acceptor counts its own). */
+  private nodeHandshakeFailures = 0;
 
   constructor(private readonly tlsOptions: TlsTransportOptions) {
     super(tlsOptions);
     const { cert, key, ca } = tlsOptions.tls;
     // A bad certificate or key fails here, at start, not at the first handshake.
     tls.createSecureContext({ cert, key, ca, minVersion: MIN_VERSION });
-    const module = tlsOptions.tls.engine === 'native' ? nativeTlsModule() : undefined;
-    this.native = module ? { module, context: this.nativeContext(module) } : undefined;
+    this.native = NativeTlsAcceptor.create(tlsOptions.tls);
     this.engine = this.native ? 'native' : 'node';
   }
 
-  private nativeContext(module: NativeTlsModule): unknown {
-    const { cert, key, ca, clientCertificates } = this.tlsOptions.tls;
-    const verify = clientCertificates === 'require' ? 2 : clientCertificates === 'request' ? 1 : 0;
-    // Without a configured CA, peers are verified against Node's bundled roots, as node:tls does.
-    return module.createContext(
-      String(cert),
-      String(key),
-      ca === undefined ? null : String(ca),
-      ca === undefined && verify > 0 ? tls.rootCertificates.join('\n') : null,
-      verify,
-      NATIVE_TLS12_CIPHERS,
-      NATIVE_TLS13_SUITES,
-    );
+  /** Handshakes that failed (garbage, old protocol versions, refused client certificates). */
+  get handshakeFailures(): number {
+    return this.nodeHandshakeFailures + (this.native?.handshakeFailures ?? 0);
   }
 
   protected createServer(accept: (socket: net.Socket) => void): net.Server {
-    if (this.native) return this.createNativeServer(this.native, accept);
+    if (this.native)
+      // The transport reads and writes a NativeTlsSocket as it would a socket (StreamConnection's needs).
+      return this.native.createServer(this.tlsOptions.connectTimeout ?? 10_000, (socket) =>
+        accept(socket as unknown as net.Socket),
+      );
     const mode = this.tlsOptions.tls.clientCertificates ?? 'none';
     const server = tls.createServer(
       {
@@ -107,28 +94,10 @@ export class TlsTransport extends StreamTransport {
       accept,
     );
     server.on('tlsClientError', (_e, socket) => {
-      this.handshakeFailures++;
+      this.nodeHandshakeFailures++;
       socket.destroy();
     });
     return server;
-  }
-
-  /** Plain TCP sockets, each a NativeTlsSocket handed to the transport once its handshake is done. */
-  private createNativeServer(
-    native: { module: NativeTlsModule; context: unknown },
-    accept: (socket: net.Socket) => void,
-  ): net.Server {
-    return net.createServer((raw) => {
-      raw.on('error', () => {});
-      new NativeTlsSocket(raw, native.module, native.context, {
-        handshakeTimeout: this.tlsOptions.connectTimeout ?? 10_000,
-        // The transport reads and writes it as it would a socket (StreamConnection's needs).
-        onSecure: (socket) => accept(socket as unknown as net.Socket),
-        onFailure: () => {
-          this.handshakeFailures++;
-        },
-      });
-    });
   }
 
   protected override peerNamesOf(socket: net.Socket): readonly string[] {
