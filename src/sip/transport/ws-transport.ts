@@ -1,12 +1,14 @@
 import { isUtf8 } from 'node:buffer';
 import http from 'node:http';
 import https from 'node:https';
+import type net from 'node:net';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import { formatHostPort, unmapIpv4 } from './address.js';
 import { emitDrop, emitPacket, noHandlers } from './handlers.js';
 import { connectionKey, listenServer, reportListenerError } from './listen-server.js';
+import { NativeTlsAcceptor } from './native-tls-acceptor.js';
 import { SourceLimit } from './source-limit.js';
 import type { TlsCredentials } from './tls-transport.js';
 import type { Endpoint, Transport, TransportHandlers } from './types.js';
@@ -14,7 +16,10 @@ import type { Endpoint, Transport, TransportHandlers } from './types.js';
 export interface WsTransportOptions {
   host: string;
   port: number;
-  /** Present for `wss`: the listener's certificate and key (RFC 7118 §4: WSS is WebSocket over TLS). */
+  /**
+   * Present for `wss`: the listener's certificate and key (RFC 7118 §4: WSS is WebSocket over TLS);
+   * its `engine` says what runs the TLS, as on the TLS listener. Client certificates are not asked.
+   */
   tls?: TlsCredentials;
   /**
    * An HTTP(S) server someone else listens on (the API's) whose Upgrade requests this transport
@@ -62,8 +67,14 @@ export class WsTransport implements Transport {
   refused = 0;
   /** Listener sockets, in all and per source, counted before the TLS and HTTP handshakes. */
   readonly sourceLimit: SourceLimit;
+  /** What runs this listener's TLS: 'native' only for WSS with tls.engine native and the module built. */
+  readonly engine: 'native' | 'node' | undefined;
   private handlers: TransportHandlers;
   private server: http.Server | https.Server | undefined;
+  /** With the native engine: the TCP listener whose handshaken sockets go to `server`. */
+  private listener: net.Server | undefined;
+  private readonly native: NativeTlsAcceptor | undefined;
+  private nodeHandshakeFailures = 0;
   /** The shared server's upgrade listener, while this transport takes its upgrades. */
   private sharing: ((request: http.IncomingMessage, socket: Duplex, head: Buffer) => void) | undefined;
   private readonly webSockets: WebSocketServer;
@@ -75,6 +86,12 @@ export class WsTransport implements Transport {
   constructor(private readonly options: WsTransportOptions) {
     const secure = options.server ? options.server instanceof tls.Server : options.tls !== undefined;
     this.protocol = secure ? 'wss' : 'ws';
+    // A browser asked for a certificate may prompt its user: WSS never asks, whatever the TLS listener does.
+    this.native =
+      options.tls && !options.server
+        ? NativeTlsAcceptor.create({ ...options.tls, clientCertificates: 'none' })
+        : undefined;
+    this.engine = options.tls && !options.server ? (this.native ? 'native' : 'node') : undefined;
     this.handlers = options.handlers ?? noHandlers;
     this.sourceLimit = new SourceLimit(
       options.maxConnections ?? 10_000,
@@ -93,6 +110,11 @@ export class WsTransport implements Transport {
     if (shared && typeof shared === 'object')
       return { protocol: this.protocol, address: unmapIpv4(shared.address), port: shared.port };
     return this.bound ?? { protocol: this.protocol, address: this.options.host, port: this.options.port };
+  }
+
+  /** TLS handshakes that failed on this listener (garbage, old protocol versions, timeouts). */
+  get handshakeFailures(): number {
+    return this.nodeHandshakeFailures + (this.native?.handshakeFailures ?? 0);
   }
 
   get connectionCount(): number {
@@ -116,19 +138,31 @@ export class WsTransport implements Transport {
       return;
     }
     const server = this.createServer();
-    this.sourceLimit.attach(server);
+    // Native engine: TCP is accepted here and each socket, once its TLS handshake is done, goes
+    // to the HTTP server as a plaintext Duplex (the upgrade path is the same as over node:tls).
+    const listener = this.native
+      ? this.native.createServer(this.options.handshakeTimeout ?? 10_000, (socket) =>
+          server.emit('connection', socket),
+        )
+      : server;
+    // Node's HTTP server starts tracking its connections' header and request timeouts when it
+    // hears it is listening; it never listens itself here.
+    if (listener !== server) listener.once('listening', () => server.emit('listening'));
+    this.sourceLimit.attach(listener);
     this.server = server;
+    this.listener = listener;
     server.on('upgrade', (request: http.IncomingMessage, socket: Duplex, head: Buffer) =>
       this.upgrade(request, socket, head),
     );
     server.on('clientError', (_e, socket) => socket.destroy());
     try {
-      const port = await listenServer(server, this.options.host, this.options.port, (e) =>
+      const port = await listenServer(listener, this.options.host, this.options.port, (e) =>
         reportListenerError(this.handlers, this.local, e),
       );
       this.bound = { protocol: this.protocol, address: this.options.host, port };
     } catch (e) {
       this.server = undefined;
+      this.listener = undefined;
       throw e;
     }
   }
@@ -158,7 +192,9 @@ export class WsTransport implements Transport {
   async close(): Promise<void> {
     this.closed = true;
     const server = this.server;
+    const listener = this.listener;
     this.server = undefined;
+    this.listener = undefined;
     // The shared server stays its owner's; closing it waits for these sockets, so they go now.
     if (this.sharing) this.options.server?.off('upgrade', this.sharing);
     this.sharing = undefined;
@@ -166,7 +202,10 @@ export class WsTransport implements Transport {
     this.webSockets.close();
     if (server) {
       server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      // The native engine's HTTP server never listened: its TCP listener is what closes.
+      if (listener && listener !== server) server.close();
+      const closing = listener ?? server;
+      await new Promise<void>((resolve) => closing.close(() => resolve()));
     }
   }
 
@@ -179,16 +218,29 @@ export class WsTransport implements Transport {
     // Node checks the headers timeout on this interval (default 30 s): an upgrade request that
     // stalls would otherwise hold its socket three times longer than the timeout says.
     const checking = { connectionsCheckingInterval: Math.min(1000, handshakeTimeout) };
-    const server = tls
-      ? https.createServer(
-          { cert: tls.cert, key: tls.key, ca: tls.ca, minVersion: 'TLSv1.2', handshakeTimeout, ...checking },
-          refuse,
-        )
-      : http.createServer(checking, refuse);
+    const server = this.native
+      ? http.createServer(checking, refuse)
+      : tls
+        ? https.createServer(
+            {
+              cert: tls.cert,
+              key: tls.key,
+              ca: tls.ca,
+              minVersion: 'TLSv1.2',
+              handshakeTimeout,
+              ...checking,
+            },
+            refuse,
+          )
+        : http.createServer(checking, refuse);
     // A client that opens a socket and never finishes its HTTP request is dropped.
     server.headersTimeout = this.options.handshakeTimeout ?? 10_000;
     server.requestTimeout = this.options.handshakeTimeout ?? 10_000;
-    if (tls) server.on('tlsClientError', (_e, socket) => socket.destroy());
+    if (tls && !this.native)
+      server.on('tlsClientError', (_e, socket) => {
+        this.nodeHandshakeFailures++;
+        socket.destroy();
+      });
     return server;
   }
 

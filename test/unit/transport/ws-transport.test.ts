@@ -1,5 +1,6 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { nativeTlsModule } from '../../../src/native/index.js';
 import { makeSelfSigned } from '../../../src/node-tls.js';
 import {
   type TlsCredentials,
@@ -109,14 +110,19 @@ describe('WsTransport (RFC 7118)', () => {
     );
   });
 
-  it('serves WSS with the TLS certificate', async () => {
-    const [t, rec] = await start({ tls: credentials });
-    expect(t.protocol).toBe('wss');
-    const c = await connect(`wss://localhost:${t.local.port}`, ['sip'], credentials.cert);
-    clients.push(c.ws);
-    c.ws.send('OPTIONS sip:b@127.0.0.1 SIP/2.0\r\n\r\n');
-    await rec.until(() => rec.packets.length === 1);
-    expect(rec.packets[0]!.source.protocol).toBe('wss');
-    expect(rec.packets[0]!.local).toEqual({ protocol: 'wss', address: '127.0.0.1', port: t.local.port });
-  });
+  // Both TLS engines: node:tls, and OpenSSL's handshake with our TLS 1.3 record layer (when built).
+  it.each(nativeTlsModule() ? (['node', 'native'] as const) : (['node'] as const))(
+    'serves WSS with the TLS certificate (%s engine)',
+    async (engine) => {
+      const [t, rec] = await start({ tls: { ...credentials, engine } });
+      expect(t.protocol).toBe('wss');
+      expect(t.engine).toBe(engine);
+      const c = await connect(`wss://localhost:${t.local.port}`, ['sip'], credentials.cert);
+      clients.push(c.ws);
+      c.ws.send('OPTIONS sip:b@127.0.0.1 SIP/2.0\r\n\r\n');
+      await rec.until(() => rec.packets.length === 1);
+      expect(rec.packets[0]!.source.protocol).toBe('wss');
+      expect(rec.packets[0]!.local).toEqual({ protocol: 'wss', address: '127.0.0.1', port: t.local.port });
+    },
+  );
 });
