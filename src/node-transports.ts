@@ -72,18 +72,26 @@ export async function addTransports(
           tls: credentials!,
           ...(clientTls ? { clientTls: (d: Endpoint) => clientTls.forDestination(d) } : {}),
         });
-        if (config.tls.engine === 'native' && tls.engine !== 'native' && !tlsEngineChecked) {
-          tlsEngineChecked = true;
-          logger.warn(
-            'tls.engine: the native module (build/Release/tls_session.node) is not built: the TLS listener uses node:tls, at about 27 KB per idle connection (run npm install on Linux with make, g++ and python3)',
-          );
-        }
+        warnTlsEngine(config, tls.engine, logger);
         transport = tls;
       } else if (protocol === 'ws') transport = new WsTransport(options);
-      else transport = new WsTransport({ ...options, tls: credentials! });
+      else {
+        const wss = new WsTransport({ ...options, tls: credentials! });
+        warnTlsEngine(config, wss.engine, logger);
+        transport = wss;
+      }
       transports.add(transport);
     }
   }
+}
+
+/** tls.engine native without its module: said once, for the TLS and WSS listeners both. */
+function warnTlsEngine(config: SwitchboardConfig, engine: string | undefined, logger: Logger): void {
+  if (config.tls.engine !== 'native' || engine === 'native' || tlsEngineChecked) return;
+  tlsEngineChecked = true;
+  logger.warn(
+    'tls.engine: the native module (build/Release/tls_session.node) is not built: the TLS and WSS listeners use node:tls, at about 27 KB (TLS) and 31 KB (WSS) per idle connection (run npm install on Linux with make, g++ and python3)',
+  );
 }
 
 /**
@@ -130,8 +138,8 @@ export function registerTransportMetrics(metrics: MetricsRegistry, transports: T
           this.inc({ transport: t.protocol, reason: 'refused' }, t.refused);
         if (t instanceof TcpTransport || t instanceof TlsTransport || t instanceof WsTransport)
           this.inc({ transport: t.protocol, reason: 'source_limit' }, t.sourceLimit.refused);
-        if (t instanceof TlsTransport)
-          this.inc({ transport: 'tls', reason: 'handshake' }, t.handshakeFailures);
+        if (t instanceof TlsTransport || (t instanceof WsTransport && t.protocol === 'wss'))
+          this.inc({ transport: t.protocol, reason: 'handshake' }, t.handshakeFailures);
       }
     },
   });

@@ -164,7 +164,7 @@ export const KEYS: readonly KeySpec[] = [
     env: 'SWITCHBOARD_TLS_ENGINE',
     text: 'string',
     validate: oneOf(TLS_ENGINES),
-    description: `Server side of the TLS listener: ${TLS_ENGINES.join('|')}.`,
+    description: `Server side of the TLS and WSS listeners: ${TLS_ENGINES.join('|')}.`,
   },
   {
     key: 'ws.port',
