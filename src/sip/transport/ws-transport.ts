@@ -245,7 +245,8 @@ export class WsTransport implements Transport {
   }
 
   private upgrade(request: http.IncomingMessage, socket: Duplex, head: Buffer): void {
-    socket.on('error', () => socket.destroy());
+    // Not a closure: one here would share this call's scope and keep `request` for the connection's life.
+    socket.on('error', destroySelf);
     const offered = (request.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
     if (!offered.includes(SIP_SUBPROTOCOL)) {
       // RFC 7118 §4.1: a client that does not offer `sip` gets no SIP connection.
@@ -311,6 +312,10 @@ export class WsTransport implements Transport {
       connectionId: connection.id,
     });
   }
+}
+
+function destroySelf(this: Duplex): void {
+  this.destroy();
 }
 
 function isOnlyCrlf(data: Buffer): boolean {

@@ -1,3 +1,5 @@
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { nativeTlsModule } from '../../../src/native/index.js';
@@ -108,6 +110,23 @@ describe('WsTransport (RFC 7118)', () => {
     await expect(t.send(Buffer.from('x'), { protocol: 'ws', address: '127.0.0.1', port: 1 })).rejects.toThrow(
       /no WS connection/,
     );
+  });
+
+  it('keeps no upgrade request for the life of a connection (its headers are garbage once upgraded)', async () => {
+    const [t] = await start();
+    let collected = 0;
+    const requests = new FinalizationRegistry<number>(() => collected++);
+    const server = (t as unknown as { webSockets: import('ws').WebSocketServer }).webSockets;
+    server.on('headers', (_headers, request) => requests.register(request, 0));
+    for (let i = 0; i < 20; i++) clients.push((await connect(`ws://127.0.0.1:${t.local.port}`)).ws);
+    expect(t.connectionCount).toBe(20);
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    for (let i = 0; i < 10 && collected < 20; i++) {
+      gc();
+      await delay(20);
+    }
+    expect(collected).toBe(20);
   });
 
   // Both TLS engines: node:tls, and OpenSSL's handshake with our TLS 1.3 record layer (when built).
