@@ -298,7 +298,7 @@ export abstract class SipMessage {
   }
 
   protected copyInto<T extends SipMessage>(target: T): T {
-    target.headers = this.headers.map((h) => ({ ...h }));
+    target.headers = this.headers.slice(); // the fields are shared: never changed in place
     target.body = this.body;
     return target;
   }

@@ -100,11 +100,10 @@ function parseHeaderAt(head: string, start: number, end: number): HeaderField {
   while (valueStart < valueEnd && isTrimmed(head.charCodeAt(valueStart))) valueStart++;
   while (valueEnd > valueStart && isTrimmed(head.charCodeAt(valueEnd - 1))) valueEnd--;
   const value = head.slice(valueStart, valueEnd);
-  const field: HeaderField = { name, key: headerKey(name), value };
   // Keep the raw line only where `Name: value` would not reproduce it (folding, odd spacing).
   if (end - start !== name.length + 2 + value.length || head.charCodeAt(start + name.length + 1) !== 0x20)
-    field.raw = head.slice(start, end);
-  return field;
+    return { name, key: headerKey(name), value, raw: head.slice(start, end) };
+  return { name, key: headerKey(name), value };
 }
 
 function parseHeaderLine(line: { raw: string; text: string }): HeaderField {
@@ -118,12 +117,11 @@ function parseHeaderLine(line: { raw: string; text: string }): HeaderField {
   }
   if (name.length === 0) throw new SipParseError('empty header name');
   const value = text.slice(colon + 1).trim();
-  const field: HeaderField = { name, key: headerKey(name), value };
   // Keep the raw line only where `Name: value` would not reproduce it (folding, odd spacing).
   const raw = line.raw;
   if (raw.length !== name.length + 2 + value.length || raw.charCodeAt(name.length + 1) !== 0x20)
-    field.raw = raw;
-  return field;
+    return { name, key: headerKey(name), value, raw };
+  return { name, key: headerKey(name), value };
 }
 
 function parseRequestLine(line: string): SipRequest {
