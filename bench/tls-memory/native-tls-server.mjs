@@ -4,7 +4,7 @@
 // FREE_AFTER_HANDSHAKE=1 frees each SSL object once its handshake is done (the connection can
 // carry nothing after that): the floor an own record layer after the handshake would stand on.
 // WRAP_IN_DUPLEX=1 also gives each connection the Duplex a transport would read and write.
-// usage: node experiments/tls-memory/native-tls-server.mjs CERT KEY PORT   (prints its pid)
+// usage: node bench/tls-memory/native-tls-server.mjs CERT KEY PORT   (prints its pid)
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import net from 'node:net';

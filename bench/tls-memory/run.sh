@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Experiment (issue 11): memory per idle TLS connection, one server at a time in the same run.
-# usage: experiments/tls-memory/run.sh CERT KEY [N]   (root: ulimit -n; runs in a private netns)
+# usage: bench/tls-memory/run.sh CERT KEY [N]   (root: ulimit -n; runs in a private netns)
 set -u
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 if [ -z "${IN_NETNS:-}" ]; then exec unshare -n env IN_NETNS=1 bash -c 'ip link set lo up && exec "$0" "$@"' "$0" "$@"; fi
@@ -14,7 +14,7 @@ run() { # label kind port command...
   echo "$label: $(node bench/idle-connections-memory.mjs "$kind" "127.0.0.1:$port" "$n" "$(cat /tmp/tls-memory-server.pid)")"
   kill "$(cat /tmp/tls-memory-server.pid)"; sleep 1
 }
-x=experiments/tls-memory/native-tls-server.mjs
+x=bench/tls-memory/native-tls-server.mjs
 run "bare TCP" tcp 7101 node bench/bare-tcp-server.mjs 7101
 run "bare Node TLS" tls 7102 node bench/bare-tls-server.mjs "$cert" "$key" 7102
 run "native, release buffers" tls 7103 node $x "$cert" "$key" 7103

@@ -2,7 +2,7 @@
 // Experiment (issue 11): what one server-side OpenSSL session holds, counted by malloc (mallinfo2)
 // in-process: after SSL_new, and after a handshake and one SIP-sized message each way (the client
 // sessions, made by the same module, are freed before counting).
-// usage: node experiments/tls-memory/ssl-object-memory.mjs CERT KEY [N]
+// usage: node bench/tls-memory/ssl-object-memory.mjs CERT KEY [N]
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import tls from 'node:tls';
