@@ -100,14 +100,16 @@ export abstract class SipMessage {
   /** All values of a header, list headers split on their separating commas. */
   getAll(name: string): string[] {
     const key = headerKey(name);
-    const out: string[] = [];
     const list = isListHeader(key);
+    // The usual single line of a list header returns its split values as they are, no copy.
+    let out: string[] | undefined;
     for (const h of this.headers) {
       if (h.key !== key) continue;
-      if (list) for (const v of splitList(h.value)) out.push(v);
-      else out.push(h.value);
+      if (!list) (out ??= []).push(h.value);
+      else if (out === undefined) out = splitList(h.value);
+      else for (const v of splitList(h.value)) out.push(v);
     }
-    return out;
+    return out ?? [];
   }
 
   /** Replace every header of this name by one with this value. */
