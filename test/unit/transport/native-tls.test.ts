@@ -4,7 +4,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { nativeTlsModule } from '../../../src/native/index.js';
 import { makeSelfSigned } from '../../../src/node-tls.js';
 import { type TlsCredentials, TlsTransport } from '../../../src/sip/transport/index.js';
-import { delay, Recorder, sipMessage } from './helpers.js';
+import { Recorder, sipMessage, until } from './helpers.js';
 
 // The native engine's own parts: the hand-off from OpenSSL to our TLS 1.3 record layer, TLS 1.2
 // on the SSL object, the suites, records cut or tampered with on the way, and handshakes that stall.
@@ -13,14 +13,6 @@ beforeAll(async () => {
   const made = await makeSelfSigned({ dns: ['localhost'], ips: ['127.0.0.1'] });
   credentials = { cert: made.cert, key: made.key, ca: made.cert, engine: 'native' };
 });
-
-async function until(test: () => boolean, ms = 3000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!test()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await delay(5);
-  }
-}
 
 /**
  * A TCP relay between a client and the listener. It forwards what the client writes in batches

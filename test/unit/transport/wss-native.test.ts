@@ -11,7 +11,7 @@ import {
 } from '../../../src/sip/transport/index.js';
 import { NativeTlsSocket } from '../../../src/sip/transport/native-tls-socket.js';
 import { Tls13Records } from '../../../src/sip/transport/tls13-records.js';
-import { delay, Recorder, sipMessage } from './helpers.js';
+import { Recorder, sipMessage, until } from './helpers.js';
 
 // WSS on the native TLS engine: OpenSSL's handshake and our TLS 1.3 records under the HTTP
 // server and `ws`, the same upgrade path as over node:tls.
@@ -20,14 +20,6 @@ beforeAll(async () => {
   const made = await makeSelfSigned({ dns: ['localhost'], ips: ['127.0.0.1'] });
   credentials = { cert: made.cert, key: made.key, ca: made.cert, engine: 'native' };
 });
-
-async function until(test: () => boolean, ms = 3000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!test()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await delay(5);
-  }
-}
 
 describe.skipIf(!nativeTlsModule())('WSS listener, native TLS engine', () => {
   const closers: Array<() => unknown> = [];
