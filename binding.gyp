@@ -4,7 +4,7 @@
       "target_name": "batch_receiver",
       "conditions": [
         ["OS=='linux'", {
-          "sources": ["native/batch-receiver.c", "native/batch-sender.c"],
+          "sources": ["native/batch-receiver.c", "native/batch-sender.c", "native/napi-args.c"],
           "cflags": ["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"]
         }]
       ]
@@ -13,7 +13,7 @@
       "target_name": "tls_session",
       "conditions": [
         ["OS=='linux'", {
-          "sources": ["native/tls-session.c"],
+          "sources": ["native/tls-session.c", "native/napi-args.c"],
           "cflags": ["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"]
         }]
       ]

@@ -5,7 +5,8 @@
 //
 // No libssl link: the OpenSSL symbols resolve against the node binary, which exports them (the
 // headers are Node's own, --nodedir). Everything runs on the thread that loaded the module.
-#include <node_api.h>
+#include "napi-args.h"
+
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -35,19 +36,7 @@ typedef struct {
 
 enum { HANDSHAKING = 0, ESTABLISHED = 1, CLOSED = 2, HANDED_OFF = 3, FAILED = -1 };
 
-#define CHECK(call)                                                          \
-  do {                                                                       \
-    if ((call) != napi_ok) {                                                 \
-      napi_throw_error(env, NULL, "tls-session: N-API call failed: " #call); \
-      return NULL;                                                           \
-    }                                                                        \
-  } while (0)
-
-static napi_value undefined(napi_env env) {
-  napi_value v;
-  napi_get_undefined(env, &v);
-  return v;
-}
+#define CHECK(call) NAPI_CALL_OR_THROW(call, "tls-session: N-API call failed: " #call)
 
 /** The oldest error on OpenSSL's queue as text, then the queue emptied (Node shares it). */
 static void openssl_error(char *text, size_t size, const char *fallback) {
@@ -61,29 +50,7 @@ static napi_value throw_openssl(napi_env env, const char *what) {
   char text[256], message[320];
   openssl_error(text, sizeof text, "unknown error");
   snprintf(message, sizeof message, "%s: %s", what, text);
-  napi_throw_error(env, NULL, message);
-  return NULL;
-}
-
-static int string_arg(napi_env env, napi_value v, char **out, size_t *length) {
-  napi_valuetype type;
-  if (napi_typeof(env, v, &type) != napi_ok || type != napi_string) return 0;
-  size_t n;
-  if (napi_get_value_string_utf8(env, v, NULL, 0, &n) != napi_ok) return 0;
-  *out = malloc(n + 1);
-  if (!*out) return 0;
-  napi_get_value_string_utf8(env, v, *out, n + 1, &n);
-  *length = n;
-  return 1;
-}
-
-static int optional_string_arg(napi_env env, napi_value v, char **out, size_t *length) {
-  napi_valuetype type;
-  napi_typeof(env, v, &type);
-  *out = NULL;
-  *length = 0;
-  if (type == napi_undefined || type == napi_null) return 1;
-  return string_arg(env, v, out, length);
+  return throw_error(env, NULL, message);
 }
 
 /** Every certificate of a PEM text into the context's trust store; the CA names too when asked. */
@@ -158,7 +125,7 @@ static napi_value create_context(napi_env env, napi_callback_info info) {
       !optional_string_arg(env, argv[2], &ca, &ca_n) || !optional_string_arg(env, argv[3], &roots, &roots_n) ||
       napi_get_value_int32(env, argv[4], &verify) != napi_ok || !string_arg(env, argv[5], &ciphers, &ciphers_n) ||
       !string_arg(env, argv[6], &suites, &suites_n)) {
-    napi_throw_type_error(env, NULL, "createContext(cert, key, ca, roots, verify, cipherList, cipherSuites)");
+    throw_usage(env, "createContext(cert, key, ca, roots, verify, cipherList, cipherSuites)");
     goto done;
   }
   ERR_clear_error();
@@ -218,7 +185,7 @@ static napi_value create_context(napi_env env, napi_callback_info info) {
   if (verify == 1) SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, verify_always);
   else if (verify == 2) SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
   if (napi_create_external(env, ctx, context_finalize, NULL, &result) != napi_ok) {
-    napi_throw_error(env, NULL, "tls-session: cannot wrap the context");
+    throw_error(env, NULL, "tls-session: cannot wrap the context");
     goto done;
   }
   ctx = NULL;  // the external owns it now
@@ -241,13 +208,13 @@ static void session_finalize(napi_env env, void *data, void *hint) {
 }
 
 static session_t *session_arg(napi_env env, napi_value v) {
-  session_t *s = NULL;
-  if (napi_get_value_external(env, v, (void **)&s) != napi_ok || !s) {
-    napi_throw_type_error(env, NULL, "tls-session: not a session");
+  session_t *s = external_arg(env, v);
+  if (!s) {
+    throw_usage(env, "tls-session: not a session");
     return NULL;
   }
   if (!s->ssl) {
-    napi_throw_error(env, NULL, "tls-session: the session was freed");
+    throw_error(env, NULL, "tls-session: the session was freed");
     return NULL;
   }
   return s;
@@ -260,19 +227,11 @@ static napi_value create_session(napi_env env, napi_callback_info info) {
   napi_value argv[2], result;
   instance_t *inst;
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, (void **)&inst));
-  SSL_CTX *ctx;
-  if (argc < 1 || napi_get_value_external(env, argv[0], (void **)&ctx) != napi_ok) {
-    napi_throw_type_error(env, NULL, "createSession(context)");
-    return NULL;
-  }
+  SSL_CTX *ctx = external_arg(env, argv[0]);
+  if (!ctx) return throw_usage(env, "createSession(context)");
   session_t *s = calloc(1, sizeof *s);
-  if (!s) {
-    napi_throw_error(env, NULL, "tls-session: out of memory");
-    return NULL;
-  }
-  bool hand_off = false;
-  if (argc >= 2) napi_get_value_bool(env, argv[1], &hand_off);
-  s->hand_off = hand_off;
+  if (!s) return throw_error(env, NULL, "tls-session: out of memory");
+  s->hand_off = bool_arg(env, argv[1], false);
   ERR_clear_error();
   s->ssl = SSL_new(ctx);
   if (!s->ssl) {
@@ -287,8 +246,7 @@ static napi_value create_session(napi_env env, napi_callback_info info) {
   SSL_set_accept_state(s->ssl);
   if (napi_create_external(env, s, session_finalize, NULL, &result) != napi_ok) {
     session_finalize(env, s, NULL);
-    napi_throw_error(env, NULL, "tls-session: cannot wrap the session");
-    return NULL;
+    return throw_error(env, NULL, "tls-session: cannot wrap the session");
   }
   return result;
 }
@@ -298,11 +256,11 @@ static napi_value drain_out(napi_env env, instance_t *inst) {
   size_t n = BIO_ctrl_pending(inst->out);
   napi_value result;
   void *data;
-  if (n == 0) return undefined(env);
+  if (n == 0) return js_undefined(env);
   // BIO_read empties the BIO without BIO_reset's memset of its whole allocation.
   if (napi_create_buffer(env, n, &data, &result) != napi_ok || BIO_read(inst->out, data, (int)n) != (int)n) {
     (void)BIO_reset(inst->out);
-    return undefined(env);
+    return js_undefined(env);
   }
   return result;
 }
@@ -321,9 +279,7 @@ static napi_value result_array(napi_env env, int state, napi_value plaintext, na
   napi_set_element(env, array, 0, v);
   napi_set_element(env, array, 1, plaintext);
   napi_set_element(env, array, 2, ciphertext);
-  if (error) napi_create_string_utf8(env, error, NAPI_AUTO_LENGTH, &v);
-  else v = undefined(env);
-  napi_set_element(env, array, 3, v);
+  napi_set_element(env, array, 3, error ? js_string(env, error) : js_undefined(env));
   return array;
 }
 
@@ -334,7 +290,7 @@ static napi_value failure(napi_env env, instance_t *inst, int ssl_error, const c
   else openssl_error(text, sizeof text, fallback);
   napi_value alert = drain_out(env, inst);
   reset_bios(inst);
-  return result_array(env, FAILED, undefined(env), alert, text);
+  return result_array(env, FAILED, js_undefined(env), alert, text);
 }
 
 // The handshake just finished (TLS 1.3, hand-off asked): [HANDED_OFF, undefined, undefined, undefined,
@@ -349,13 +305,12 @@ static napi_value hand_off(napi_env env, instance_t *inst, session_t *s) {
   if (!suite || s->client_secret_n == 0 || s->client_secret_n != s->server_secret_n ||
       BIO_ctrl_pending(inst->out) > 0 || SSL_pending(s->ssl) > 0 || SSL_has_pending(s->ssl)) {
     reset_bios(inst);
-    return result_array(env, FAILED, undefined(env), undefined(env), "TLS 1.3 keys cannot be handed off");
+    return result_array(env, FAILED, js_undefined(env), js_undefined(env), "TLS 1.3 keys cannot be handed off");
   }
   napi_value keys, v;
   void *copy;
   napi_create_array_with_length(env, 4, &keys);
-  napi_create_string_utf8(env, suite, NAPI_AUTO_LENGTH, &v);
-  napi_set_element(env, keys, 0, v);
+  napi_set_element(env, keys, 0, js_string(env, suite));
   napi_create_buffer_copy(env, s->client_secret_n, s->client_secret, &copy, &v);
   napi_set_element(env, keys, 1, v);
   napi_create_buffer_copy(env, s->server_secret_n, s->server_secret, &copy, &v);
@@ -363,17 +318,17 @@ static napi_value hand_off(napi_env env, instance_t *inst, session_t *s) {
   OPENSSL_cleanse(s->client_secret, sizeof s->client_secret);
   OPENSSL_cleanse(s->server_secret, sizeof s->server_secret);
   size_t left = BIO_ctrl_pending(inst->in);
-  v = undefined(env);
+  v = js_undefined(env);
   if (left > 0) {
     void *data;
     if (napi_create_buffer(env, left, &data, &v) != napi_ok || BIO_read(inst->in, data, (int)left) != (int)left) {
       reset_bios(inst);
-      return result_array(env, FAILED, undefined(env), undefined(env), "tls-session: cannot copy the rest");
+      return result_array(env, FAILED, js_undefined(env), js_undefined(env), "tls-session: cannot copy the rest");
     }
   }
   napi_set_element(env, keys, 3, v);
   reset_bios(inst);
-  napi_value result = result_array(env, HANDED_OFF, undefined(env), undefined(env), NULL);
+  napi_value result = result_array(env, HANDED_OFF, js_undefined(env), js_undefined(env), NULL);
   napi_set_element(env, result, 4, keys);
   return result;
 }
@@ -390,10 +345,8 @@ static napi_value receive(napi_env env, napi_callback_info info) {
   if (!s) return NULL;
   void *data;
   size_t length;
-  if (napi_get_buffer_info(env, argv[1], &data, &length) != napi_ok) {
-    napi_throw_type_error(env, NULL, "receive(session, buffer)");
-    return NULL;
-  }
+  if (napi_get_buffer_info(env, argv[1], &data, &length) != napi_ok)
+    return throw_usage(env, "receive(session, buffer)");
   ERR_clear_error();
   if (length > 0 && BIO_write(inst->in, data, (int)length) != (int)length) {
     reset_bios(inst);
@@ -406,7 +359,7 @@ static napi_value receive(napi_env env, napi_callback_info info) {
       if (e == SSL_ERROR_WANT_READ) {
         napi_value out = drain_out(env, inst);
         reset_bios(inst);
-        return result_array(env, HANDSHAKING, undefined(env), out, NULL);
+        return result_array(env, HANDSHAKING, js_undefined(env), out, NULL);
       }
       return failure(env, inst, e, "handshake failed");
     }
@@ -421,8 +374,7 @@ static napi_value receive(napi_env env, napi_callback_info info) {
       unsigned char *grown = realloc(inst->scratch, bigger);
       if (!grown) {
         reset_bios(inst);
-        napi_throw_error(env, NULL, "tls-session: out of memory");
-        return NULL;
+        return throw_error(env, NULL, "tls-session: out of memory");
       }
       inst->scratch = grown;
       inst->scratch_size = bigger;
@@ -442,13 +394,12 @@ static napi_value receive(napi_env env, napi_callback_info info) {
     }
     return failure(env, inst, e, "connection failed");
   }
-  napi_value plaintext = undefined(env);
+  napi_value plaintext = js_undefined(env);
   if (total > 0) {
     void *copy;
     if (napi_create_buffer_copy(env, total, inst->scratch, &copy, &plaintext) != napi_ok) {
       reset_bios(inst);
-      napi_throw_error(env, NULL, "tls-session: cannot make a buffer");
-      return NULL;
+      return throw_error(env, NULL, "tls-session: cannot make a buffer");
     }
   }
   napi_value out = drain_out(env, inst);
@@ -466,14 +417,9 @@ static napi_value send_plaintext(napi_env env, napi_callback_info info) {
   if (!s) return NULL;
   void *data;
   size_t length;
-  if (napi_get_buffer_info(env, argv[1], &data, &length) != napi_ok) {
-    napi_throw_type_error(env, NULL, "send(session, buffer)");
-    return NULL;
-  }
-  if (!SSL_is_init_finished(s->ssl)) {
-    napi_throw_error(env, NULL, "tls-session: send before the handshake finished");
-    return NULL;
-  }
+  if (napi_get_buffer_info(env, argv[1], &data, &length) != napi_ok)
+    return throw_usage(env, "send(session, buffer)");
+  if (!SSL_is_init_finished(s->ssl)) return throw_error(env, NULL, "tls-session: send before the handshake finished");
   ERR_clear_error();
   size_t written = 0;
   // The out BIO grows as needed, so a write never waits; the loop only covers partial writes.
@@ -514,11 +460,11 @@ static napi_value peer_certificate(napi_env env, napi_callback_info info) {
   session_t *s = argc >= 1 ? session_arg(env, argv[0]) : NULL;
   if (!s) return NULL;
   X509 *cert = SSL_get0_peer_certificate(s->ssl);
-  if (!cert) return undefined(env);
+  if (!cert) return js_undefined(env);
   int n = i2d_X509(cert, NULL);
   if (n <= 0) {
     ERR_clear_error();
-    return undefined(env);
+    return js_undefined(env);
   }
   void *der;
   CHECK(napi_create_buffer(env, (size_t)n, &der, &v));
@@ -527,9 +473,8 @@ static napi_value peer_certificate(napi_env env, napi_callback_info info) {
   CHECK(napi_create_array_with_length(env, 2, &result));
   napi_set_element(env, result, 0, v);
   long verified = SSL_get_verify_result(s->ssl);
-  if (verified == X509_V_OK) v = undefined(env);
-  else napi_create_string_utf8(env, X509_verify_cert_error_string(verified), NAPI_AUTO_LENGTH, &v);
-  napi_set_element(env, result, 1, v);
+  napi_set_element(env, result, 1,
+                   verified == X509_V_OK ? js_undefined(env) : js_string(env, X509_verify_cert_error_string(verified)));
   return result;
 }
 
@@ -549,14 +494,11 @@ static napi_value free_session(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  session_t *s = NULL;
-  if (argc < 1 || napi_get_value_external(env, argv[0], (void **)&s) != napi_ok || !s) {
-    napi_throw_type_error(env, NULL, "free(session)");
-    return NULL;
-  }
+  session_t *s = external_arg(env, argv[0]);
+  if (!s) return throw_usage(env, "free(session)");
   SSL_free(s->ssl);
   s->ssl = NULL;
-  return undefined(env);
+  return js_undefined(env);
 }
 
 // Measurement helpers for experiments/tls-memory (not a server's API): malloc's bytes in use, a
@@ -597,18 +539,15 @@ static napi_value create_client_session(napi_env env, napi_callback_info info) {
 static napi_value limit(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value argv[3];
-  SSL_CTX *ctx;
   int32_t max_version, tickets;
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 3 || napi_get_value_external(env, argv[0], (void **)&ctx) != napi_ok ||
-      napi_get_value_int32(env, argv[1], &max_version) != napi_ok ||
-      napi_get_value_int32(env, argv[2], &tickets) != napi_ok) {
-    napi_throw_type_error(env, NULL, "limit(context, maxVersion, tickets)");
-    return NULL;
-  }
+  SSL_CTX *ctx = external_arg(env, argv[0]);
+  if (argc < 3 || !ctx || napi_get_value_int32(env, argv[1], &max_version) != napi_ok ||
+      napi_get_value_int32(env, argv[2], &tickets) != napi_ok)
+    return throw_usage(env, "limit(context, maxVersion, tickets)");
   if (max_version) SSL_CTX_set_max_proto_version(ctx, max_version);
   if (tickets >= 0) SSL_CTX_set_num_tickets(ctx, (size_t)tickets);
-  return undefined(env);
+  return js_undefined(env);
 }
 
 static void instance_finalize(napi_env env, void *data, void *hint) {
@@ -633,19 +572,19 @@ NAPI_MODULE_INIT() {
   // An empty in BIO means "wait for more", not end of stream.
   BIO_set_mem_eof_return(inst->in, -1);
   napi_set_instance_data(env, inst, instance_finalize, NULL);
-  napi_property_descriptor props[] = {
-      {"createContext", NULL, create_context, NULL, NULL, NULL, napi_default, inst},
-      {"createSession", NULL, create_session, NULL, NULL, NULL, napi_default, inst},
-      {"receive", NULL, receive, NULL, NULL, NULL, napi_default, inst},
-      {"send", NULL, send_plaintext, NULL, NULL, NULL, napi_default, inst},
-      {"shutdown", NULL, shutdown_session, NULL, NULL, NULL, napi_default, inst},
-      {"peerCertificate", NULL, peer_certificate, NULL, NULL, NULL, napi_default, inst},
-      {"protocol", NULL, protocol, NULL, NULL, NULL, napi_default, inst},
-      {"free", NULL, free_session, NULL, NULL, NULL, napi_default, inst},
-      {"mallocInUse", NULL, malloc_in_use, NULL, NULL, NULL, napi_default, inst},
-      {"createClientSession", NULL, create_client_session, NULL, NULL, NULL, napi_default, inst},
-      {"limit", NULL, limit, NULL, NULL, NULL, napi_default, inst},
+  static const native_method methods[] = {
+      {"createContext", create_context},
+      {"createSession", create_session},
+      {"receive", receive},
+      {"send", send_plaintext},
+      {"shutdown", shutdown_session},
+      {"peerCertificate", peer_certificate},
+      {"protocol", protocol},
+      {"free", free_session},
+      {"mallocInUse", malloc_in_use},
+      {"createClientSession", create_client_session},
+      {"limit", limit},
   };
-  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  define_methods(env, exports, methods, COUNT_OF(methods), napi_default, inst);
   return exports;
 }
