@@ -20,12 +20,12 @@
 // Context-aware (NAPI_MODULE_INIT, no global state): it loads in worker threads too, each receiver
 // tied to the environment and loop that made it. native/batch-sender.c adds the batched sender.
 #define _GNU_SOURCE  // recvmmsg(2)
-#define NAPI_VERSION 8
+#include "napi-args.h"
+
 #include "batch-sender.h"
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
-#include <node_api.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,31 +87,11 @@ typedef struct receiver {
   uint8_t control[MMSG][CMSG_SPACE(sizeof(struct timespec))];
 } receiver;
 
-#define CHECK(call)                                                                             \
-  do {                                                                                          \
-    if ((call) != napi_ok) {                                                                    \
-      napi_throw_error(env, NULL, "batch-receiver: " #call " failed");                         \
-      return NULL;                                                                              \
-    }                                                                                           \
-  } while (0)
-
-static napi_value number(napi_env env, double value) {
-  napi_value out;
-  napi_create_double(env, value, &out);
-  return out;
-}
-
-static int32_t int_arg(napi_env env, napi_value value) {
-  int32_t out = -1;
-  napi_get_value_int32(env, value, &out);
-  return out;
-}
+#define CHECK(call) NAPI_CALL_OR_THROW(call, "batch-receiver: " #call " failed")
 
 static receiver *receiver_arg(napi_env env, napi_value value) {
-  void *out = NULL;
-  if (napi_get_value_external(env, value, &out) != napi_ok) return NULL;
-  receiver *r = out;
-  return r->destroyed ? NULL : r;
+  receiver *r = external_arg(env, value);
+  return r == NULL || r->destroyed ? NULL : r;
 }
 
 // Hands the batch collected so far to JavaScript: fn(data: Buffer, count: number).
@@ -124,7 +104,7 @@ static void flush(receiver *r) {
   void *copy;
   if (napi_get_reference_value(env, r->callback, &fn) == napi_ok && fn != NULL &&
       napi_create_buffer_copy(env, r->used, r->data, &copy, &argv[0]) == napi_ok) {
-    argv[1] = number(env, r->count);
+    argv[1] = js_number(env, r->count);
     napi_get_global(env, &recv);  // napi_make_callback wants an object as `this`
     if (napi_make_callback(env, r->context, recv, fn, 2, argv, &result) == napi_pending_exception) {
       // The JavaScript side catches its own errors; anything left is dropped rather than fatal.
@@ -295,10 +275,9 @@ static napi_value bind_socket(napi_env env, napi_callback_info info) {
   char host[64];
   size_t len = 0;
   CHECK(napi_get_value_string_utf8(env, argv[0], host, sizeof host, &len));
-  int port = int_arg(env, argv[1]);
-  int rcvbuf = int_arg(env, argv[2]);
-  bool v6only = true;
-  if (argc > 3) napi_get_value_bool(env, argv[3], &v6only);
+  int port = int32_arg(env, argv[1], -1);
+  int rcvbuf = int32_arg(env, argv[2], -1);
+  bool v6only = bool_arg(env, argv[3], true);
   struct sockaddr_storage addr;
   memset(&addr, 0, sizeof addr);
   socklen_t addrlen;
@@ -314,10 +293,10 @@ static napi_value bind_socket(napi_env env, napi_callback_info info) {
     a6->sin6_port = htons(port);
     addrlen = sizeof *a6;
   } else {
-    return number(env, -EINVAL);
+    return js_number(env, -EINVAL);
   }
   int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) return number(env, -errno);
+  if (fd < 0) return js_number(env, -errno);
   int on = 1;
   setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
   int v6 = v6only ? 1 : 0;
@@ -326,9 +305,9 @@ static napi_value bind_socket(napi_env env, napi_callback_info info) {
   if (bind(fd, (struct sockaddr *)&addr, addrlen) < 0) {
     int error = errno;
     close(fd);
-    return number(env, -error);
+    return js_number(env, -error);
   }
-  return number(env, fd);
+  return js_number(env, fd);
 }
 
 // closeFd(fd: number): void
@@ -336,7 +315,7 @@ static napi_value close_fd(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  int fd = int_arg(env, argv[0]);
+  int fd = int32_arg(env, argv[0], -1);
   if (fd >= 0) close(fd);
   return NULL;
 }
@@ -350,28 +329,24 @@ static napi_value create_receiver(napi_env env, napi_callback_info info) {
   uv_loop_t *loop;
   CHECK(napi_get_uv_event_loop(env, &loop));
   receiver *r = calloc(1, sizeof *r);
-  if (r == NULL) {
-    napi_throw_error(env, "ENOMEM", "batch-receiver: out of memory");
-    return NULL;
-  }
+  if (r == NULL) return throw_error(env, "ENOMEM", "batch-receiver: out of memory");
   r->env = env;
-  r->coalesce_ms = argc > 1 ? int_arg(env, argv[1]) : 0;
-  int32_t slot = argc > 2 ? int_arg(env, argv[2]) : SLOT;
+  // A coalesce of 0 or less means none; a slot or budget out of range, the default.
+  r->coalesce_ms = int32_arg(env, argv[1], 0);
+  int32_t slot = int32_arg(env, argv[2], SLOT);
   r->slot = slot < 1 ? SLOT : slot > MAX_SLOT ? MAX_SLOT : (uint32_t)slot;
-  int32_t per_wakeup = argc > 3 ? int_arg(env, argv[3]) : MAX_PER_WAKEUP;
+  int32_t per_wakeup = int32_arg(env, argv[3], MAX_PER_WAKEUP);
   r->per_wakeup = per_wakeup < 1 || per_wakeup > MAX_PER_WAKEUP ? MAX_PER_WAKEUP : per_wakeup;
   r->slots = malloc((size_t)MMSG * r->slot);
   if (r->slots == NULL) {
     free(r);
-    napi_throw_error(env, "ENOMEM", "batch-receiver: out of memory");
-    return NULL;
+    return throw_error(env, "ENOMEM", "batch-receiver: out of memory");
   }
   r->epfd = epoll_create1(EPOLL_CLOEXEC);
   if (r->epfd < 0) {
     free(r->slots);
     free(r);
-    napi_throw_error(env, NULL, "batch-receiver: epoll_create1 failed");
-    return NULL;
+    return throw_error(env, NULL, "batch-receiver: epoll_create1 failed");
   }
   napi_value meta, name, handle, out;
   CHECK(napi_create_arraybuffer(env, META_BYTES, (void **)&r->meta, &meta));
@@ -384,8 +359,7 @@ static napi_value create_receiver(napi_env env, napi_callback_info info) {
     close(r->epfd);
     free(r->slots);
     free(r);
-    napi_throw_error(env, NULL, uv_strerror(error));
-    return NULL;
+    return throw_error(env, NULL, uv_strerror(error));
   }
   uv_timer_init(loop, &r->pause);
   r->open_handles = 2;
@@ -409,12 +383,12 @@ static napi_value add_socket(napi_env env, napi_callback_info info) {
   napi_value argv[3];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   receiver *r = receiver_arg(env, argv[0]);
-  if (r == NULL) return number(env, -EBADF);
-  int fd = int_arg(env, argv[1]);
-  uint32_t id = (uint32_t)int_arg(env, argv[2]);
+  if (r == NULL) return js_number(env, -EBADF);
+  int fd = int32_arg(env, argv[1], -1);
+  uint32_t id = (uint32_t)int32_arg(env, argv[2], -1);
   struct epoll_event ev = {.events = EPOLLIN, .data.u64 = ((uint64_t)(uint32_t)fd << 32) | id};
-  if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) return number(env, -errno);
-  return number(env, 0);
+  if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) return js_number(env, -errno);
+  return js_number(env, 0);
 }
 
 // remove(handle, fd: number): 0 or -errno
@@ -423,9 +397,9 @@ static napi_value remove_socket(napi_env env, napi_callback_info info) {
   napi_value argv[2];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   receiver *r = receiver_arg(env, argv[0]);
-  if (r == NULL) return number(env, -EBADF);
-  if (epoll_ctl(r->epfd, EPOLL_CTL_DEL, int_arg(env, argv[1]), NULL) < 0) return number(env, -errno);
-  return number(env, 0);
+  if (r == NULL) return js_number(env, -EBADF);
+  if (epoll_ctl(r->epfd, EPOLL_CTL_DEL, int32_arg(env, argv[1], -1), NULL) < 0) return js_number(env, -errno);
+  return js_number(env, 0);
 }
 
 // keepAlive(handle, on: boolean): whether registered sockets keep the process running
@@ -434,8 +408,7 @@ static napi_value keep_alive(napi_env env, napi_callback_info info) {
   napi_value argv[2];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   receiver *r = receiver_arg(env, argv[0]);
-  bool on = false;
-  napi_get_value_bool(env, argv[1], &on);
+  bool on = bool_arg(env, argv[1], false);
   if (r != NULL) {
     if (on) {
       uv_ref((uv_handle_t *)&r->poll);
@@ -449,22 +422,22 @@ static napi_value keep_alive(napi_env env, napi_callback_info info) {
 }
 
 NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
-  napi_property_descriptor methods[] = {
-      {"bind", NULL, bind_socket, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"closeFd", NULL, close_fd, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"createReceiver", NULL, create_receiver, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"destroyReceiver", NULL, destroy_receiver, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"add", NULL, add_socket, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"remove", NULL, remove_socket, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"keepAlive", NULL, keep_alive, NULL, NULL, NULL, napi_enumerable, NULL},
+  static const native_method methods[] = {
+      {"bind", bind_socket},
+      {"closeFd", close_fd},
+      {"createReceiver", create_receiver},
+      {"destroyReceiver", destroy_receiver},
+      {"add", add_socket},
+      {"remove", remove_socket},
+      {"keepAlive", keep_alive},
   };
   napi_value constants;
   napi_create_object(env, &constants);
-  napi_set_named_property(env, constants, "maxPackets", number(env, MAX_PACKETS));
-  napi_set_named_property(env, constants, "fields", number(env, FIELDS));
-  napi_set_named_property(env, constants, "metaAddressOffset", number(env, META_INTS_BYTES));
-  napi_set_named_property(env, constants, "metaArrivalOffset", number(env, META_INTS_BYTES + META_ADDR_BYTES));
-  napi_define_properties(env, exports, sizeof methods / sizeof methods[0], methods);
+  set_number(env, constants, "maxPackets", MAX_PACKETS);
+  set_number(env, constants, "fields", FIELDS);
+  set_number(env, constants, "metaAddressOffset", META_INTS_BYTES);
+  set_number(env, constants, "metaArrivalOffset", META_INTS_BYTES + META_ADDR_BYTES);
+  define_methods(env, exports, methods, COUNT_OF(methods), napi_enumerable, NULL);
   napi_set_named_property(env, exports, "layout", constants);
   batch_sender_register(env, exports);
   return exports;

@@ -68,10 +68,9 @@ static int send_run(int fd, struct mmsghdr *msgs, const uint32_t *index, int n, 
 
 static napi_value send_batch(napi_env env, napi_callback_info info) {
   size_t argc = 5;
-  napi_value argv[5], out;
+  napi_value argv[5];
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 5) {
-    napi_throw_type_error(env, NULL, "sendBatch(count, buffers, addresses, meta, results)");
-    return NULL;
+    return throw_usage(env, "sendBatch(count, buffers, addresses, meta, results)");
   }
   uint32_t count = 0;
   napi_get_value_uint32(env, argv[0], &count);
@@ -82,8 +81,7 @@ static napi_value send_batch(napi_env env, napi_callback_info info) {
       type != napi_int32_array ||
       napi_get_typedarray_info(env, argv[4], &type, &results_length, &results_data, NULL, NULL) != napi_ok ||
       type != napi_int32_array || meta_length < (size_t)count * 2 || results_length < count) {
-    napi_throw_type_error(env, NULL, "sendBatch: meta and results must be Int32Arrays of 2*count and count");
-    return NULL;
+    return throw_usage(env, "sendBatch: meta and results must be Int32Arrays of 2*count and count");
   }
   const int32_t *meta = meta_data;
   int32_t *results = results_data;
@@ -136,17 +134,15 @@ static napi_value send_batch(napi_env env, napi_callback_info info) {
     n++;
   }
   if (n > 0) sent += send_run(run_fd, msgs, index, n, results);
-  napi_create_uint32(env, sent, &out);
-  return out;
+  return js_number(env, sent);
 }
 
 // localPort(fd): the port a socket is bound to (after binding port 0), or -errno.
 static napi_value local_port(napi_env env, napi_callback_info info) {
   size_t argc = 1;
-  napi_value argv[1], out;
+  napi_value argv[1];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  int32_t fd = -1;
-  napi_get_value_int32(env, argv[0], &fd);
+  int32_t fd = int32_arg(env, argv[0], -1);
   struct sockaddr_storage name;
   socklen_t length = sizeof name;
   int port;
@@ -156,24 +152,19 @@ static napi_value local_port(napi_env env, napi_callback_info info) {
     port = ntohs(((struct sockaddr_in6 *)&name)->sin6_port);
   else
     port = ntohs(((struct sockaddr_in *)&name)->sin_port);
-  napi_create_int32(env, port, &out);
-  return out;
+  return js_number(env, port);
 }
 
 // setBuffers(fd, receiveBytes, sendBytes): 0 or -errno; 0 or less leaves a size as it is.
 static napi_value set_buffers(napi_env env, napi_callback_info info) {
   size_t argc = 3;
-  napi_value argv[3], out;
+  napi_value argv[3];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  int32_t fd = -1, receive = 0, send = 0;
-  napi_get_value_int32(env, argv[0], &fd);
-  if (argc > 1) napi_get_value_int32(env, argv[1], &receive);
-  if (argc > 2) napi_get_value_int32(env, argv[2], &send);
+  int32_t fd = int32_arg(env, argv[0], -1), receive = int32_arg(env, argv[1], 0), send = int32_arg(env, argv[2], 0);
   int result = 0;
   if (receive > 0 && setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receive, sizeof receive) < 0) result = -errno;
   if (send > 0 && setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &send, sizeof send) < 0) result = -errno;
-  napi_create_int32(env, result, &out);
-  return out;
+  return js_number(env, result);
 }
 
 // setTos(fd, tos): the DS field (RFC 2474 §3: DSCP << 2) of what the socket sends: IP_TOS on an
@@ -181,11 +172,9 @@ static napi_value set_buffers(napi_env env, napi_callback_info info) {
 // one (best effort: a v6-only socket may refuse it). 0 or -errno.
 static napi_value set_tos(napi_env env, napi_callback_info info) {
   size_t argc = 2;
-  napi_value argv[2], out;
+  napi_value argv[2];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  int32_t fd = -1, tos = 0;
-  napi_get_value_int32(env, argv[0], &fd);
-  if (argc > 1) napi_get_value_int32(env, argv[1], &tos);
+  int32_t fd = int32_arg(env, argv[0], -1), tos = int32_arg(env, argv[1], 0);
   int result = 0;
   int domain = 0;
   socklen_t length = sizeof domain;
@@ -198,18 +187,17 @@ static napi_value set_tos(napi_env env, napi_callback_info info) {
     else setsockopt(fd, IPPROTO_IP, IP_TOS, &tos, sizeof tos);
   } else if (setsockopt(fd, IPPROTO_IP, IP_TOS, &tos, sizeof tos) < 0)
     result = -errno;
-  napi_create_int32(env, result, &out);
-  return out;
+  return js_number(env, result);
 }
 
 void batch_sender_register(napi_env env, napi_value exports) {
-  napi_property_descriptor methods[] = {
-      {"sendBatch", NULL, send_batch, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"localPort", NULL, local_port, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"setBuffers", NULL, set_buffers, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"setTos", NULL, set_tos, NULL, NULL, NULL, napi_enumerable, NULL},
+  static const native_method methods[] = {
+      {"sendBatch", send_batch},
+      {"localPort", local_port},
+      {"setBuffers", set_buffers},
+      {"setTos", set_tos},
   };
-  napi_define_properties(env, exports, sizeof methods / sizeof methods[0], methods);
+  define_methods(env, exports, methods, COUNT_OF(methods), napi_enumerable, NULL);
   napi_value errno_names;
   napi_create_object(env, &errno_names);
   // The errno values JavaScript needs to tell apart (they differ between platforms).
@@ -220,10 +208,6 @@ void batch_sender_register(napi_env env, napi_value exports) {
                {"ENETUNREACH", ENETUNREACH}, {"EHOSTUNREACH", EHOSTUNREACH}, {"ECONNREFUSED", ECONNREFUSED},
                {"EINVAL", EINVAL},           {"EAFNOSUPPORT", EAFNOSUPPORT}, {"EBADF", EBADF},
                {"EACCES", EACCES},           {"EPERM", EPERM},               {"ENOPROTOOPT", ENOPROTOOPT}};
-  for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
-    napi_value value;
-    napi_create_int32(env, known[i].value, &value);
-    napi_set_named_property(env, errno_names, known[i].name, value);
-  }
+  for (size_t i = 0; i < COUNT_OF(known); i++) set_number(env, errno_names, known[i].name, known[i].value);
   napi_set_named_property(env, exports, "errno", errno_names);
 }

@@ -1,8 +1,7 @@
 // Batched UDP send (native/batch-sender.c): adds sendBatch, localPort, setBuffers and setTos to the module.
 #ifndef SWITCHBOARD_BATCH_SENDER_H
 #define SWITCHBOARD_BATCH_SENDER_H
-#define NAPI_VERSION 8
-#include <node_api.h>
+#include "napi-args.h"
 
 void batch_sender_register(napi_env env, napi_value exports);
 
