@@ -83,8 +83,11 @@ export function registerSubscriberImport(subscriber: Command, io: CliIo): void {
 async function storeProblems(store: SqlProvisioningStore, rows: ImportLine[]): Promise<ImportProblem[]> {
   const problems: ImportProblem[] = [];
   const byDomain = new Map<string, ImportLine[]>();
-  for (const row of rows)
-    byDomain.set(row.subscriber.domain, [...(byDomain.get(row.subscriber.domain) ?? []), row]);
+  for (const row of rows) {
+    const lines = byDomain.get(row.subscriber.domain);
+    if (lines === undefined) byDomain.set(row.subscriber.domain, [row]);
+    else lines.push(row); // not a copy per line: 100,000 lines in one domain took minutes
+  }
   for (const [domain, lines] of byDomain) {
     if (!(await store.hasDomain(domain))) {
       const hint = `add it first: switchboard domain add ${domain}`;
