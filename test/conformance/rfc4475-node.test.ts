@@ -10,6 +10,7 @@ import { createResponse, SipRequest, type SipResponse } from '../../src/sip/mess
 import { parseMessage } from '../../src/sip/parser/index.js';
 import { SQLITE_FILE, SqliteProvisioningStore } from '../../src/store/index.js';
 import { SipSocket } from '../integration/sip-socket.js';
+import { untilDefined } from '../support/until.js';
 import { loadTortureCases } from './torture-corpus.js';
 
 /**
@@ -57,18 +58,6 @@ const expected: Record<string, Outcome> = {
 /** The top Via's branch of a corpus message: replies are matched on it, so a late response to the previous message's forwarded request cannot pass for this one's. */
 function topBranch(data: Buffer): string | undefined {
   return /^(?:Via|v)\s*:[^\r\n]*?branch\s*=\s*([^;,\s]+)/im.exec(data.toString('latin1'))?.[1];
-}
-
-function waitFor<T>(produce: () => T | undefined, ms: number): Promise<T | undefined> {
-  return new Promise((resolve) => {
-    const start = Date.now();
-    const tick = () => {
-      const v = produce();
-      if (v !== undefined || Date.now() - start > ms) resolve(v);
-      else setTimeout(tick, 5);
-    };
-    tick();
-  });
 }
 
 describe('RFC 4475 torture messages against a running node over UDP', () => {
@@ -149,9 +138,8 @@ describe('RFC 4475 torture messages against a running node over UDP', () => {
       const ours = () => replies.filter((r) => branch === undefined || topBranch(r) === branch);
       client.send(c.data, nodePort, '127.0.0.1');
       if (outcome === 'forwarded') {
-        const out = await waitFor(() => forwarded[0], 2000);
-        expect(out, 'forwarded to the next hop').toBeDefined();
-        const text = out!.toString('latin1');
+        const out = await untilDefined(() => forwarded[0], 2000, 'the request forwarded to the next hop');
+        const text = out.toString('latin1');
         if (c.file === 'wsinv.dat') {
           // Unknown headers are forwarded byte for byte, folding included.
           expect(text).toContain('NewFangledHeader:   newfangled value\r\n continued newfangled value\r\n');
@@ -159,7 +147,7 @@ describe('RFC 4475 torture messages against a running node over UDP', () => {
         }
         if (c.file === 'mpart01.dat' || c.file === 'dblreq.dat') {
           const body = c.data.subarray(c.data.indexOf('\r\n\r\n') + 4);
-          const sentBody = out!.subarray(out!.indexOf('\r\n\r\n') + 4);
+          const sentBody = out.subarray(out.indexOf('\r\n\r\n') + 4);
           expect(body.subarray(0, sentBody.length).equals(sentBody)).toBe(true);
         }
         if (c.file === 'dblreq.dat') {
@@ -171,12 +159,12 @@ describe('RFC 4475 torture messages against a running node over UDP', () => {
         expect(ours()).toHaveLength(0);
         expect(forwarded).toHaveLength(0);
       } else {
-        const reply = await waitFor(
+        const reply = await untilDefined(
           () => ours().find((r) => !r.toString('latin1').startsWith('SIP/2.0 100')),
           2000,
+          'a final response',
         );
-        expect(reply, 'a response').toBeDefined();
-        expect(reply!.toString('latin1').split(' ')[1]).toBe(String(outcome.status));
+        expect(reply.toString('latin1').split(' ')[1]).toBe(String(outcome.status));
         expect(forwarded).toHaveLength(0);
       }
     });
@@ -198,8 +186,8 @@ describe('RFC 4475 torture messages against a running node over UDP', () => {
       '',
     ].join('\r\n');
     client.send(options, nodePort, '127.0.0.1');
-    const reply = await waitFor(() => replies[0], 2000);
-    expect(reply?.toString('latin1')).toMatch(/^SIP\/2.0 200/);
+    const reply = await untilDefined(() => replies[0], 2000, 'the answer to OPTIONS');
+    expect(reply.toString('latin1')).toMatch(/^SIP\/2.0 200/);
   });
 });
 

@@ -11,8 +11,9 @@ import { type CapturedDatagram, LoopbackCapture } from '../interop/capture.js';
 import { missingPeerReason, requirePeer, suiteTitle } from '../interop/peers.js';
 import { allocatePorts } from '../interop/ports.js';
 import { repoRoot } from '../interop/repo.js';
+import { until } from '../support/until.js';
 import { receiverKinds } from '../unit/media/udp/receiver-kinds.js';
-import { inlineRelay, type Phone, phones, senderReport, until, voice } from './relay-loopback.js';
+import { inlineRelay, type Phone, phones, senderReport, voice } from './relay-loopback.js';
 
 // media.dscp on the wire: the built-in relay's RTP and RTCP, captured on lo with tshark, carry the
 // DSCP in their IP header (EF, 46: TOS byte 184) when the native module marks the sockets; on

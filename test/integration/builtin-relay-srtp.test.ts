@@ -2,7 +2,8 @@ import { parse } from 'sdp-transform';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type BuiltinMediaRelay, MediaRelayError } from '../../src/media/relay/index.js';
 import { newCrypto, parseCrypto, type SdesCrypto, SrtpSession } from '../../src/media/srtp/index.js';
-import { inlineRelay, voice as pcmu, phones, sleep, until } from './relay-loopback.js';
+import { until } from '../support/until.js';
+import { inlineRelay, voice as pcmu, phones, sleep } from './relay-loopback.js';
 
 // SDES-SRTP (RFC 4568 / RFC 3711) terminated in the built-in relay and bridged to plain RTP, over
 // loopback with the engine on the test's thread (worker threads run the same Endpoint code).
@@ -180,8 +181,12 @@ describe('built-in relay: SDES-SRTP on one side, plain RTP on the other', () => 
     const toB = media(offer.sdp).port;
     const dropped = (await relay.counters()).dropped.srtp;
     b.rtp.send(voice(1, 0xb), toB, '127.0.0.1');
-    const deadline = Date.now() + 3000;
-    while ((await relay.counters()).dropped.srtp === dropped && Date.now() < deadline) await sleep(10);
+    await until(
+      async () => (await relay.counters()).dropped.srtp > dropped,
+      3000,
+      'the SRTP drop counted',
+      10,
+    );
     expect((await relay.counters()).dropped.srtp).toBe(dropped + 1);
     expect(a.received).toHaveLength(0);
     const bKey = newCrypto(1, 'AES_CM_128_HMAC_SHA1_80');

@@ -2,7 +2,8 @@ import { parse } from 'sdp-transform';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type BuiltinMediaRelay, MediaRelayError } from '../../src/media/relay/index.js';
 import { newCrypto, type SdesCrypto, SrtpSession } from '../../src/media/srtp/index.js';
-import { inlineRelay, phones, senderReport, sleep, until, voice as voiceFilled } from './relay-loopback.js';
+import { until } from '../support/until.js';
+import { inlineRelay, phones, senderReport, sleep, voice as voiceFilled } from './relay-loopback.js';
 
 const voice = (seq: number, ssrc: number) => voiceFilled(seq, ssrc, seq & 0xff);
 

@@ -10,7 +10,8 @@ import { StunAttribute, StunClass, verifyIntegrity } from '../../src/media/stun/
 import { builtinRelayConfig } from '../../src/node-media.js';
 import { allocatePorts } from '../interop/ports.js';
 import { repoRoot } from '../interop/repo.js';
-import { bind, senderReport, sleep, until, voice as voiceFilled } from './relay-loopback.js';
+import { until } from '../support/until.js';
+import { bind, senderReport, sleep, voice as voiceFilled } from './relay-loopback.js';
 import { WebRtcPeer } from './webrtc-peer.js';
 
 const voice = (seq: number, ssrc: number) => voiceFilled(seq, ssrc, seq & 0xff);

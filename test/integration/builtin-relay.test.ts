@@ -6,7 +6,8 @@ import {
   ntpMiddle,
 } from '../../src/media/relay/index.js';
 import { buildRtpPacket } from '../../src/media/rtp/index.js';
-import { bind, inlineRelay, phones, sleep, until, voice } from './relay-loopback.js';
+import { until } from '../support/until.js';
+import { bind, inlineRelay, phones, sleep, voice } from './relay-loopback.js';
 
 // The built-in relay over loopback sockets, its engine on the test's thread (vitest runs the
 // TypeScript sources, which a worker thread cannot load; test/interop/builtin-relay-workers.test.ts

@@ -11,19 +11,10 @@ import { DigestAuthenticator, ha1 } from '../../src/sip/auth/index.js';
 import type { SipRequest } from '../../src/sip/message/index.js';
 import { parseMessage } from '../../src/sip/parser/index.js';
 import { SQLITE_FILE, SqliteProvisioningStore } from '../../src/store/index.js';
+import { until } from '../support/until.js';
 import { answer, SipSocket } from './sip-socket.js';
 
 const REALM = 'carrier.test';
-
-/** Poll `check` every 50 ms until it holds, for at most `ms`. */
-async function until(check: () => boolean, ms: number): Promise<number> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > ms) throw new Error(`not within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return Date.now() - start;
-}
 
 /** A gateway over TCP answering every OPTIONS with `status` (messages without bodies only). */
 async function tcpGateway(status: () => number): Promise<{ server: Server; port: number; probes: number }> {
@@ -105,14 +96,14 @@ describe('a node probing its gateways (UDP, TCP) and registering at a carrier', 
     expect(options.to.tag).toBeUndefined();
     gateway.send(answer(options, 200, 'OK'), running.listening[0]!.port);
     const prober = running.carriers!.prober;
-    await until(() => prober.status('gw-a')?.state === 'up', 2000);
+    await until(() => prober.status('gw-a')?.state === 'up', 2000, 'gw-a up', 50);
     expect(prober.status('gw-off')).toBeUndefined();
     expect(prober.isUp('gw-off')).toBe(true);
 
     // It falls silent: the next probe times out.
     // Down on the first probe after it fell silent (probeFailures 1, probeTimeout no longer than
     // the interval): within two intervals.
-    await until(() => !prober.isUp('gw-a'), 3000);
+    await until(() => !prober.isUp('gw-a'), 3000, 'gw-a down', 50);
     expect(prober.status('gw-a')).toMatchObject({
       state: 'down',
       lastError: 'timeout',
@@ -156,18 +147,18 @@ describe('a node probing its gateways (UDP, TCP) and registering at a carrier', 
       });
       const running = await start();
       const prober = running.carriers!.prober;
-      await until(() => prober.status('gw-tcp')?.state === 'up', 3000).catch((e) => {
+      await until(() => prober.status('gw-tcp')?.state === 'up', 3000, 'gw-tcp up', 50).catch((e) => {
         throw new Error(`${e}: ${JSON.stringify(prober.status('gw-tcp'))} probes=${gateway.probes}`);
       });
       expect(prober.status('gw-tcp')?.uri).toBe(`sip:127.0.0.1:${gateway.port};transport=tcp`);
       status = 503;
-      await until(() => prober.status('gw-tcp')?.state === 'down', 3000);
+      await until(() => prober.status('gw-tcp')?.state === 'down', 3000, 'gw-tcp down', 50);
       expect(prober.status('gw-tcp')).toMatchObject({
         lastStatus: 503,
         lastError: '503 Service Unavailable',
       });
       status = 200;
-      await until(() => prober.status('gw-tcp')?.state === 'up', 3000);
+      await until(() => prober.status('gw-tcp')?.state === 'up', 3000, 'gw-tcp up again', 50);
       expect(gateway.probes).toBeGreaterThanOrEqual(3);
     } finally {
       gateway.server.close();
@@ -216,7 +207,12 @@ describe('a node probing its gateways (UDP, TCP) and registering at a carrier', 
       nodePort,
     );
     const registrations = running.carriers!.registrations;
-    await until(() => registrations.get('carrier')?.state === 'registered', 2000);
+    await until(
+      () => registrations.get('carrier')?.state === 'registered',
+      2000,
+      'the carrier registered',
+      50,
+    );
     expect(registrations.get('carrier')).toMatchObject({
       expires: 2,
       failures: 0,
@@ -236,12 +232,12 @@ describe('a node probing its gateways (UDP, TCP) and registering at a carrier', 
       answer(refresh, 200, 'OK', [`Contact: <sip:acct1@127.0.0.1:${nodePort}>;expires=4`], 'r1'),
       nodePort,
     );
-    await until(() => registrations.get('carrier')?.expires === 4, 2000);
+    await until(() => registrations.get('carrier')?.expires === 4, 2000, 'the refresh with expires 4', 50);
 
     // A refusal: the state and the event say so, and the binding is retried later.
     const refused = await registrar.request('REGISTER', 3000);
     registrar.send(answer(refused, 403, 'Forbidden', [], 'r1'), nodePort);
-    await until(() => registrations.get('carrier')?.state === 'failed', 2000);
+    await until(() => registrations.get('carrier')?.state === 'failed', 2000, 'the registration failed', 50);
     expect(registrations.get('carrier')).toMatchObject({
       lastStatus: 403,
       lastError: '403 Forbidden',

@@ -4,19 +4,9 @@ import { buildRtpPacket } from '../../src/media/rtp/index.js';
 import { allocatePorts } from '../interop/ports.js';
 
 // What the built-in relay's loopback tests share: the relay on the test's thread over its own
-// ports, phones made of an RTP and an RTCP socket that keep what they receive, a G.711 packet, and
-// waiting for packets to arrive.
+// ports, phones made of an RTP and an RTCP socket that keep what they receive, and a G.711 packet.
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Resolves once `check` holds; throws naming `what` after `timeoutMs`. */
-export async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
 
 /**
  * A built-in relay on 127.0.0.1 with `ports` media ports of its own (an even-aligned free block),

@@ -6,17 +6,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/config/index.js';
 import { type RunningNode, startNode } from '../../src/node.js';
 import { SQLITE_FILE, SqliteProvisioningStore } from '../../src/store/index.js';
+import { until } from '../support/until.js';
 
 const WED_NOON = { day: 3, minute: 12 * 60 };
-
-/** Poll `check` every 10 ms until it holds, for at most `ms`. */
-async function until(check: () => boolean, ms: number): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > ms) throw new Error(`not within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe('a node provisioned through its API', () => {
   let dataDir: string;
@@ -60,7 +52,7 @@ describe('a node provisioned through its API', () => {
     expect(await post('/v1/trunks', { name: 'carrier-a', inboundCidrs: ['203.0.113.0/24'] })).toBe(201);
     expect(await post('/v1/trunks/carrier-a/gateways', { id: 'a1', uri: 'sip:203.0.113.5' })).toBe(201);
     expect(await post('/v1/routes', { id: 'uk', prefix: '44', trunk: 'carrier-a' })).toBe(201);
-    await until(() => tables.current.lcr.size === 1, 2_000);
+    await until(() => tables.current.lcr.size === 1, 2_000, 'the LCR table with the provisioned trunk');
     expect(tables.current.lcr.match('4420', WED_NOON).map((e) => e.id)).toEqual(['uk']);
     expect(tables.current.gateways.get('carrier-a')?.map((g) => g.id)).toEqual(['a1']);
     expect(tables.current.inbound.bySourceAddress('203.0.113.9')?.name).toBe('carrier-a');

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { untilDefined } from '../support/until.js';
 import { missingPeerReason, requirePeer, suiteTitle } from './peers.js';
 import { repoRoot } from './repo.js';
 import { describeSipp, runSipp, type SippResult, type SippUas, sippPorts, startSippUas } from './sipp.js';
@@ -34,16 +35,6 @@ const API_REASON = 'SIP;cause=200;text="Call ended through the API"';
 // The caller's scenario answers the BYE the node sends when the call is hung up through the API.
 const sipp = requirePeer('sipp', 'sip-tester');
 const callerScenario = join(repoRoot, 'test/interop/scenarios/b2bua-caller-hung-up.xml');
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 describe.skipIf(!sipp)(
   suiteTitle('Live calls and restarts: SIPp caller → node (b2bua.mode all) → SIPp callee', [
@@ -103,10 +94,15 @@ describe.skipIf(!sipp)(
     }
 
     const answeredCall = () =>
-      waitFor('an answered call in GET /v1/calls', async () => {
-        const { body } = await node!.get<LiveCall[]>('/v1/calls');
-        return body.find((c) => c.state === 'answered');
-      });
+      untilDefined(
+        async () => {
+          const { body } = await node!.get<LiveCall[]>('/v1/calls');
+          return body.find((c) => c.state === 'answered');
+        },
+        10_000,
+        'an answered call in GET /v1/calls',
+        100,
+      );
 
     it('lists the call with its legs over the API and the CLI, and hangs it up from the CLI', {
       timeout: 60_000,
@@ -115,10 +111,15 @@ describe.skipIf(!sipp)(
       await answeredCall();
       // The call is answered once its 200 leaves for the caller; the caller's leg is confirmed when
       // SIPp's ACK arrives (RFC 3261 §13.3.1.4), a moment later on a loaded machine.
-      const call = await waitFor('both legs confirmed in GET /v1/calls', async () => {
-        const { body } = await node!.get<LiveCall[]>('/v1/calls');
-        return body.find((c) => c.legs.every((l) => l.state === 'confirmed'));
-      });
+      const call = await untilDefined(
+        async () => {
+          const { body } = await node!.get<LiveCall[]>('/v1/calls');
+          return body.find((c) => c.legs.every((l) => l.state === 'confirmed'));
+        },
+        10_000,
+        'both legs confirmed in GET /v1/calls',
+        100,
+      );
       expect(call.state).toBe('answered');
       expect(call.legs.map((l) => [l.side, l.state])).toEqual([
         ['caller', 'confirmed'],
@@ -135,10 +136,15 @@ describe.skipIf(!sipp)(
       // The caller got the node's BYE and answered it: its one call succeeded.
       const result = await caller;
       expect(result.successful, describeSipp(result)).toBe(1);
-      const cdr = await waitFor('the CDR of the hung-up call', async () => {
-        const got = await node!.get<Cdr>(`/v1/cdrs/${call.id}`);
-        return got.status === 200 ? got.body : undefined;
-      });
+      const cdr = await untilDefined(
+        async () => {
+          const got = await node!.get<Cdr>(`/v1/cdrs/${call.id}`);
+          return got.status === 200 ? got.body : undefined;
+        },
+        10_000,
+        'the CDR of the hung-up call',
+        100,
+      );
       expect(cdr).toMatchObject({
         callerCallId: call.legs[0]!.callId,
         calleeCallId: call.legs[1]!.callId,
@@ -161,17 +167,22 @@ describe.skipIf(!sipp)(
       const call = await answeredCall();
       // The journal has the call's answer (written as it happened, read from the node's own file).
       const file = join(prepared.dataDir, 'switchboard.db');
-      await waitFor('the journal record of the answered call', async () => {
-        const db = new Database(file, { readonly: true, fileMustExist: true });
-        try {
-          const row = db.prepare('select answer_at from call_journal where id = ?').get(call.id) as
-            | { answer_at: number | null }
-            | undefined;
-          return row?.answer_at ? row : undefined;
-        } finally {
-          db.close();
-        }
-      });
+      await untilDefined(
+        async () => {
+          const db = new Database(file, { readonly: true, fileMustExist: true });
+          try {
+            const row = db.prepare('select answer_at from call_journal where id = ?').get(call.id) as
+              | { answer_at: number | null }
+              | undefined;
+            return row?.answer_at ? row : undefined;
+          } finally {
+            db.close();
+          }
+        },
+        10_000,
+        'the journal record of the answered call',
+        100,
+      );
 
       const first = node!;
       first.child.process.kill('SIGKILL');

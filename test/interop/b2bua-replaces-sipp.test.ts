@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { untilDefined } from '../support/until.js';
 import { atLeast } from './b2bua-node.js';
 import { b2buaScenario, type Cdr, one, tagOf } from './b2bua-sipp-call.js';
 import { missingPeerReason, requirePeer, suiteTitle } from './peers.js';
@@ -26,22 +27,26 @@ describe.skipIf(!sipp)(
     afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
     /** Bob's answered dialog as his trace shows it: the node's Call-ID and tag, bob's tag. */
-    async function bobsDialog(log: string): Promise<{ callId: string; nodeTag: string; bobTag: string }> {
-      const deadline = Date.now() + 15_000;
-      while (Date.now() < deadline) {
-        const messages = existsSync(log) ? parseSippMessages(readFileSync(log, 'utf8')) : [];
-        const ok = messages.find((m) => m.direction === 'sent' && m.status === 200);
-        const ack = messages.find((m) => m.direction === 'received' && m.startLine.startsWith('ACK'));
-        if (ok && ack) {
+    function bobsDialog(log: string): Promise<{ callId: string; nodeTag: string; bobTag: string }> {
+      const trace = () => (existsSync(log) ? readFileSync(log, 'utf8') : '');
+      return untilDefined(
+        () => {
+          const messages = parseSippMessages(trace());
+          const ok = messages.find((m) => m.direction === 'sent' && m.status === 200);
+          const ack = messages.find((m) => m.direction === 'received' && m.startLine.startsWith('ACK'));
+          if (!ok || !ack) return undefined;
           return {
             callId: one(ok, 'call-id'),
             nodeTag: tagOf(one(ok, 'from'))!,
             bobTag: tagOf(one(ok, 'to'))!,
           };
-        }
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      throw new Error(`bob never answered\n${existsSync(log) ? readFileSync(log, 'utf8') : ''}`);
+        },
+        15_000,
+        "bob's answer and the ACK",
+        100,
+      ).catch((e: Error) => {
+        throw new Error(`${e.message}\n${trace()}`);
+      });
     }
 
     it("carol's INVITE with Replaces joins alice and carol, bob's leg ends with BYE; CDRs say so", {

@@ -2,7 +2,8 @@ import { parse } from 'sdp-transform';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { NgClient } from '../../src/media/ng/index.js';
 import type { BuiltinMediaRelay } from '../../src/media/relay/index.js';
-import { inlineRelay, phones, sleep, until, voice } from '../integration/relay-loopback.js';
+import { inlineRelay, phones, sleep, voice } from '../integration/relay-loopback.js';
+import { until } from '../support/until.js';
 import { missingPeerReason, suiteTitle } from './peers.js';
 import { type RtpengineProcess, rtpenginePeer, startRtpengine } from './rtpengine-process.js';
 

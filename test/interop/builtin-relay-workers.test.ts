@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BuiltinMediaRelay, createBuiltinMediaRelay } from '../../src/media/relay/index.js';
+import { until } from '../support/until.js';
 import { allocatePorts } from './ports.js';
 import { repoRoot } from './repo.js';
 
@@ -14,14 +15,6 @@ const entry = join(repoRoot, 'dist', 'media', 'relay', 'index.js');
 const built = existsSync(entry);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
 
 const sdp = (port: number) =>
   `v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio ${port} RTP/AVP 0\r\na=sendrecv\r\n`;

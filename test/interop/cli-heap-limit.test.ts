@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { until } from '../support/until.js';
 import { Child } from './child.js';
 import { allocatePorts } from './ports.js';
 import { repoRoot, switchboardEntry } from './repo.js';
@@ -29,15 +30,6 @@ function alive(pid: number): boolean {
   } catch {
     return false;
   }
-}
-
-async function until(check: () => boolean, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (check()) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return check();
 }
 
 describe('switchboard start --heap-limit (the real process)', () => {
@@ -80,7 +72,7 @@ describe('switchboard start --heap-limit (the real process)', () => {
     expect(text).toMatch(/^switchboard_sip_transactions\{side="server",kind="non_invite"\} 0$/m);
     const exit = await node.stop(5_000);
     expect(exit).toMatchObject({ code: 0, killed: false });
-    expect(await until(() => !alive(worker!), 5_000)).toBe(true);
+    await until(() => !alive(worker!), 5_000, 'the worker process to exit', 50);
   });
 
   it('Ctrl-C in a terminal (SIGINT to the process group) stops the node cleanly, exit 0', async () => {
@@ -90,7 +82,7 @@ describe('switchboard start --heap-limit (the real process)', () => {
     process.kill(-node.pid!, 'SIGINT');
     expect(await node.exited, node.report()).toEqual({ code: 0, signal: null });
     expect(node.stderrTail).not.toContain('again while stopping');
-    expect(await until(() => !alive(worker!), 5_000)).toBe(true);
+    await until(() => !alive(worker!), 5_000, 'the worker process to exit', 50);
   });
 
   it('the child stops by itself when the launcher is killed with SIGKILL', async () => {
@@ -99,6 +91,6 @@ describe('switchboard start --heap-limit (the real process)', () => {
     expect(worker, node.report()).toBeDefined();
     node.process.kill('SIGKILL');
     await node.exited;
-    expect(await until(() => !alive(worker!), 5_000)).toBe(true);
+    await until(() => !alive(worker!), 5_000, 'the worker process to exit', 50);
   });
 });

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { until } from '../support/until.js';
 import type { Child } from './child.js';
 import { peersRequired, suiteTitle } from './peers.js';
 import { allocatePorts } from './ports.js';
@@ -46,14 +47,6 @@ async function rawSockets(port: number, n: number, first: string | Buffer): Prom
 }
 
 const closed = (sockets: net.Socket[]) => sockets.filter((s) => s.destroyed || s.closed).length;
-
-async function until(test: () => boolean, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!test()) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** OPTIONS to the node over UDP from 127.0.0.2; resolves with the status line. */
 function udpOptions(port: number): Promise<string> {
@@ -181,8 +174,8 @@ describe.skipIf(unavailable !== undefined)(
       // half the half-open connections were never taken.
       expect(await oversizeClosed).toBe(1009);
       expect(await fragmentsClosed).toBe(1009);
-      await until(() => closed(garbage) === garbage.length, 5_000, 'garbage TLS connections closed');
-      await until(() => closed(halfOpen) >= 500, 5_000, 'the sockets over the source share closed');
+      await until(() => closed(garbage) === garbage.length, 5_000, 'garbage TLS connections closed', 20);
+      await until(() => closed(halfOpen) >= 500, 5_000, 'the sockets over the source share closed', 20);
       const text = await (await fetch(`${api}/metrics`)).text();
       const counter = (transport: string, reason: string) =>
         Number(
@@ -193,7 +186,7 @@ describe.skipIf(unavailable !== undefined)(
       expect(counter('tcp', 'source_limit'), text).toBeGreaterThanOrEqual(500);
       expect(counter('tls', 'handshake'), text).toBeGreaterThanOrEqual(200);
       // The stalled handshakes are dropped after the handshake timeout (10 s).
-      await until(() => closed(stalled) === stalled.length, 20_000, 'stalled TLS handshakes closed');
+      await until(() => closed(stalled) === stalled.length, 20_000, 'stalled TLS handshakes closed', 20);
       expect(await udpOptions(ports.sip)).toMatch(/^SIP\/2\.0 200 /);
       chatter.terminate();
     }, 60_000);

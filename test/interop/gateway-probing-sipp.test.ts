@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { untilDefined } from '../support/until.js';
 import { missingPeerReason, requirePeer, suiteTitle } from './peers.js';
 import { repoRoot, switchboardBuilt, switchboardEntry } from './repo.js';
 import { describeSipp, runSipp, type SippUas, sippPorts, startSippUas } from './sipp.js';
@@ -33,16 +34,6 @@ interface GatewayHealth {
   probes: number;
   failures: number;
   lastError?: string;
-}
-
-async function until<T>(check: () => Promise<T | undefined>, ms: number, what: string): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe.skipIf(!sipp || unbuilt)(
@@ -170,8 +161,8 @@ describe.skipIf(!sipp || unbuilt)(
     });
 
     it('has both gateways up once they answer OPTIONS', async () => {
-      await until(state('gw-a', 'up'), 5_000, 'gw-a up');
-      await until(state('gw-b', 'up'), 5_000, 'gw-b up');
+      await untilDefined(state('gw-a', 'up'), 5_000, 'gw-a up', 50);
+      await untilDefined(state('gw-b', 'up'), 5_000, 'gw-b up', 50);
       const metrics = await (await fetch(`http://127.0.0.1:${node.apiPort}/metrics`)).text();
       expect(metrics).toContain('switchboard_gateway_up{gateway="gw-a",trunk="carrier"} 1');
       expect(metrics).toContain('switchboard_gateway_up{gateway="gw-b",trunk="carrier"} 1');
@@ -184,11 +175,14 @@ describe.skipIf(!sipp || unbuilt)(
     it('marks a gateway that stopped down within two probe intervals', async () => {
       await gatewayA.stop();
       const stoppedAt = Date.now();
-      const down = await until(state('gw-a', 'down'), 2 * PROBE_INTERVAL_S * 1000 + 1_000, 'gw-a down').catch(
-        (e: Error) => {
-          throw new Error(`${e.message}\n${report()}`);
-        },
-      );
+      const down = await untilDefined(
+        state('gw-a', 'down'),
+        2 * PROBE_INTERVAL_S * 1000 + 1_000,
+        'gw-a down',
+        50,
+      ).catch((e: Error) => {
+        throw new Error(`${e.message}\n${report()}`);
+      });
       // The first probe after the stop failed (probeFailures 1): within probeInterval + probeTimeout.
       expect(down.lastError).toBe('timeout');
       expect(Date.now() - stoppedAt).toBeLessThanOrEqual(2 * PROBE_INTERVAL_S * 1000 + 1_000);
@@ -207,13 +201,14 @@ describe.skipIf(!sipp || unbuilt)(
       logA = join(logDir, 'gateway-a-2.log');
       gatewayA = await gateway('gateway-calls-only.xml', logA, gatewayA.ports);
       const before = await health('gw-a');
-      await until(
+      await untilDefined(
         async () => {
           const h = await health('gw-a');
           return h.probes >= before.probes + 3 ? h : undefined;
         },
         6_000,
         'three more probes',
+        50,
       );
       expect(await health('gw-a'), report()).toMatchObject({ state: 'down', lastError: 'timeout' });
       // It would take the calls, and gets none of them.
@@ -227,7 +222,7 @@ describe.skipIf(!sipp || unbuilt)(
       logA = join(logDir, 'gateway-a-3.log');
       gatewayA = await gateway('gateway-uas.xml', logA, gatewayA.ports);
       const restartedAt = Date.now();
-      await until(state('gw-a', 'up'), 2 * PROBE_INTERVAL_S * 1000 + 1_000, 'gw-a up again').catch(
+      await untilDefined(state('gw-a', 'up'), 2 * PROBE_INTERVAL_S * 1000 + 1_000, 'gw-a up again', 50).catch(
         (e: Error) => {
           throw new Error(`${e.message}\n${report()}`);
         },

@@ -2,6 +2,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { NgClient } from '../../src/media/ng/index.js';
 import { RtpengineMediaRelay } from '../../src/media/relay/index.js';
+import { until } from '../support/until.js';
 import { missingPeerReason, suiteTitle } from './peers.js';
 import {
   RTPENGINE_MEDIA_PORTS,
@@ -17,14 +18,6 @@ const bin = rtpenginePeer();
 const missing = bin ? undefined : missingPeerReason('rtpengine', 'rtpengine-daemon');
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
 
 function endpointSdp(port: number, payloads = '0 8 101'): string {
   return (

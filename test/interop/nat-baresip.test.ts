@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { until } from '../support/until.js';
 import { Child } from './child.js';
 import { createNatNetwork, type NatNetwork, natNetworkUnavailable } from './nat-network.js';
 import { findBinary, missingPeerReason, peersRequired, requirePeer, suiteTitle } from './peers.js';
@@ -70,13 +71,10 @@ function natSuite(transport: PhoneTransport): void {
         return total;
       }
 
-      async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-        const deadline = Date.now() + timeoutMs;
-        while (!(await check())) {
-          if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms\n${reports()}`);
-          await new Promise((r) => setTimeout(r, 250));
-        }
-      }
+      /** Rethrows `e` with the node's and baresip's output, which say why a wait failed. */
+      const withReports = (e: Error): never => {
+        throw new Error(`${e.message}\n${reports()}`);
+      };
 
       async function callAlice() {
         const ports = await sippPorts();
@@ -207,25 +205,25 @@ function natSuite(transport: PhoneTransport): void {
             (line) => new RegExp(`\\{0/${transport.toUpperCase()}/v4\\} 200 OK`).test(line),
             15_000,
           )
-          .catch((e: Error) => {
-            throw new Error(`${e.message}\n${reports()}`);
-          });
+          .catch(withReports);
         let listed = '';
-        await waitFor(
-          'registration stored',
+        await until(
           async () => {
             listed = await switchboardCli(dataDir, ['registrations', '--json']);
             return listed.includes(`${ALICE.username}@${DOMAIN}`);
           },
           10_000,
-        );
+          'registration stored',
+          250,
+        ).catch(withReports);
         expect(listed).toContain(net.lanAddress);
         expect(listed).toContain(net.routerPublicAddress);
-        await waitFor(
-          'a NATed registration counted',
+        await until(
           async () => (await metric('switchboard_nat_registrations')) === 1,
           5_000,
-        );
+          'a NATed registration counted',
+          250,
+        ).catch(withReports);
       }, 30_000);
 
       it('sends a call to the phone through its NAT binding, aliasing its Contact and repairing its SDP', async () => {
@@ -246,11 +244,12 @@ function natSuite(transport: PhoneTransport): void {
       it(`keeps the binding alive with ${transport === 'udp' ? 'OPTIONS the phone answers' : 'CRLF on its connection'}`, async () => {
         const sent = `switchboard_nat_keepalives_sent_total{kind="${keepaliveKind[transport]}"}`;
         const before = await metric(sent);
-        await waitFor(
-          'two more keep-alives',
+        await until(
           async () => (await metric(sent)) >= before + 2,
           4 * KEEPALIVE_S * 1000,
-        );
+          'two more keep-alives',
+          250,
+        ).catch(withReports);
         expect(await metric('switchboard_nat_keepalives_failed_total')).toBe(0);
         expect(await metric('switchboard_nat_keepalive_expired_total')).toBe(0);
         expect(await metric('switchboard_nat_registrations')).toBe(1);
@@ -261,11 +260,12 @@ function natSuite(transport: PhoneTransport): void {
       if (transport === 'udp')
         it('removes the binding once the NAT stops passing keep-alives, and calls then get 480', async () => {
           await net.exec(net.routerNs, [findBinary('iptables')!, '-I', 'FORWARD', '-j', 'DROP']);
-          await waitFor(
-            'binding expired by keep-alive',
+          await until(
             async () => (await metric('switchboard_nat_keepalive_expired_total')) === 1,
             (KEEPALIVE_FAILURES + 2) * KEEPALIVE_S * 1000 + 5_000,
-          );
+            'binding expired by keep-alive',
+            250,
+          ).catch(withReports);
           expect(await metric('switchboard_nat_keepalives_failed_total')).toBeGreaterThanOrEqual(
             KEEPALIVE_FAILURES,
           );

@@ -13,6 +13,7 @@ import { parseWav } from '../../src/media/wav/index.js';
 import { type RunningNode, startNode } from '../../src/node.js';
 import { FileRecording } from '../../src/recording/files/index.js';
 import { RecordingSinkServer } from '../../src/recording/stream/index.js';
+import { until } from '../support/until.js';
 import { missingPeerReason, suiteTitle } from './peers.js';
 import { type RtpengineProcess, rtpenginePeer, startRtpengine } from './rtpengine-process.js';
 import { toneReport, type Wav } from './wav.js';
@@ -284,11 +285,12 @@ describe.skipIf(!bin)(
         await sleep(800);
         testCall.stopTalking();
         await ng.delete({ callId: testCall.callId });
-        const deadline = Date.now() + 8000;
-        while (!events.some((e) => e.recordingId === id && e.type !== 'recording.started')) {
-          if (Date.now() > deadline) throw new Error('the recording did not stop after the call ended');
-          await sleep(100);
-        }
+        await until(
+          () => events.some((e) => e.recordingId === id && e.type !== 'recording.started'),
+          8000,
+          'the recording to stop after the call ended',
+          100,
+        );
         const ended = events.find((e) => e.recordingId === id && e.type !== 'recording.started');
         expect(ended).toMatchObject({ type: 'recording.stopped', reason: 'media-timeout' });
         const summary = (await call('GET', `/v1/recordings/${id}`)).json;

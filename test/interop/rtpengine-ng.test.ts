@@ -8,6 +8,7 @@ import {
   RtpPortRange,
   SharedTicker,
 } from '../../src/media/udp/index.js';
+import { until } from '../support/until.js';
 import { missingPeerReason, suiteTitle } from './peers.js';
 import {
   RTPENGINE_MEDIA_PORTS,
@@ -33,14 +34,6 @@ const CALLER = { fill: 0xa1, ssrc: 0x0a0a0a0a };
 const CALLEE = { fill: 0xb2, ssrc: 0x0b0b0b0b };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
 
 function endpointSdp(port: number, direction: string): string {
   return (

@@ -3,6 +3,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { nativeTlsModule } from '../../src/native/index.js';
 import { makeSelfSigned } from '../../src/node-tls.js';
 import { type TlsCredentials, TlsTransport } from '../../src/sip/transport/index.js';
+import { until } from '../support/until.js';
 import { Recorder } from '../unit/transport/helpers.js';
 import { missingPeerReason, requirePeer, suiteTitle } from './peers.js';
 
@@ -53,14 +54,6 @@ function options(tag: string): string {
   ].join('\n');
 }
 
-async function until(test: () => boolean, what: string, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!test()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 describe.skipIf(unavailable.some(Boolean))(
   suiteTitle('native TLS engine vs openssl s_client', unavailable),
   () => {
@@ -90,7 +83,11 @@ describe.skipIf(unavailable.some(Boolean))(
         packet.source,
         packet.connectionId,
       );
-      await until(() => c.out().includes(`Call-ID: ${tag}-answer`), `s_client to print the answer to ${tag}`);
+      await until(
+        () => c.out().includes(`Call-ID: ${tag}-answer`),
+        5000,
+        `s_client to print the answer to ${tag}`,
+      );
     }
 
     for (const suite of [
@@ -107,16 +104,16 @@ describe.skipIf(unavailable.some(Boolean))(
         // 'K': a KeyUpdate with update_requested. Our KeyUpdate must follow before our next record,
         // and the client's next records are under its new keys: both sides' new keys are exercised.
         c.child.stdin.write('K\n');
-        await until(() => c.err().includes('KEYUPDATE'), 's_client to send its KeyUpdate');
+        await until(() => c.err().includes('KEYUPDATE'), 5000, 's_client to send its KeyUpdate');
         await exchange(t, rec, c, 'after-update');
         // 'k': one more without a request; the client's keys move again, ours stay.
         c.child.stdin.write('k\n');
-        await until(() => (c.err().match(/KEYUPDATE/g) ?? []).length === 2, 'the second KeyUpdate');
+        await until(() => (c.err().match(/KEYUPDATE/g) ?? []).length === 2, 5000, 'the second KeyUpdate');
         await exchange(t, rec, c, 'after-second-update');
         expect(rec.packets).toHaveLength(3);
         // 'Q': s_client sends close_notify and exits; the connection goes.
         c.child.stdin.write('Q\n');
-        await until(() => t.connectionCount === 0, 'the connection to close');
+        await until(() => t.connectionCount === 0, 5000, 'the connection to close');
       });
     }
 
@@ -127,7 +124,7 @@ describe.skipIf(unavailable.some(Boolean))(
       await exchange(t, rec, c, 'tls12');
       expect(c.out()).toMatch(/Protocol\s*:\s*TLSv1.2/);
       c.child.stdin.write('Q\n');
-      await until(() => t.connectionCount === 0, 'the connection to close');
+      await until(() => t.connectionCount === 0, 5000, 'the connection to close');
     });
 
     it('refuses TLS 1.1', async () => {
@@ -135,7 +132,7 @@ describe.skipIf(unavailable.some(Boolean))(
       const c = sClient(t.local.port, ['-tls1_1', '-cipher', 'DEFAULT@SECLEVEL=0']);
       const code = await new Promise<number | null>((resolve) => c.child.on('exit', resolve));
       expect(code).not.toBe(0);
-      await until(() => t.handshakeFailures === 1, 'the failed handshake to be counted');
+      await until(() => t.handshakeFailures === 1, 5000, 'the failed handshake to be counted');
     });
   },
 );

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { until, untilDefined } from '../support/until.js';
 import { BaresipUa } from './baresip-process.js';
 import { type CarrierProcess, startCarrier } from './carrier-process.js';
 import { carrierCalls } from './carrier-uac.js';
@@ -45,21 +46,6 @@ interface Registration {
   aor: string;
   contact: string;
   failures: number;
-}
-
-/** Poll until `check` returns something, for at most `ms`. */
-async function until<T>(
-  check: () => T | undefined | Promise<T | undefined>,
-  ms: number,
-  what: string,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 describe.skipIf(!kamailio || unbuilt)(
@@ -118,13 +104,14 @@ describe.skipIf(!kamailio || unbuilt)(
     const report = () => `${carrier.log().join('\n')}\n${node.report()}\n${carrier.report()}`;
 
     it('registers through the digest challenge, with the expiry the carrier granted', async () => {
-      const registration = await until(
+      const registration = await untilDefined(
         async () => {
           const { body } = await node.get<Registration>('/v1/trunk-registrations/carrier');
           return body.state === 'registered' ? body : undefined;
         },
         10_000,
         'registered',
+        100,
       ).catch((e: Error) => {
         throw new Error(`${e.message}\n${report()}`);
       });
@@ -153,7 +140,7 @@ describe.skipIf(!kamailio || unbuilt)(
     }, 20_000);
 
     it('shows a registration the carrier refuses as failed, with its answer and the next attempt', async () => {
-      const failed = await until(
+      const failed = await untilDefined(
         async () => {
           const { body } = await node.get<
             Registration & { lastStatus?: number; lastError?: string; nextAttemptAt?: string }
@@ -162,6 +149,7 @@ describe.skipIf(!kamailio || unbuilt)(
         },
         10_000,
         'failed',
+        100,
       ).catch((e: Error) => {
         throw new Error(`${e.message}\n${report()}`);
       });
@@ -185,11 +173,9 @@ describe.skipIf(!kamailio || unbuilt)(
         carrier.log().filter((l) => / contact <sip:acct1@/.test(l) && !/expires 0 /.test(l));
       const before = saved().length;
       // Granted 4 s: a refresh every 2 s; three more within 8 s.
-      await until(() => (saved().length >= before + 3 ? true : undefined), 8_000, 'three refreshes').catch(
-        (e: Error) => {
-          throw new Error(`${e.message}\n${report()}`);
-        },
-      );
+      await until(() => saved().length >= before + 3, 8_000, 'three refreshes', 100).catch((e: Error) => {
+        throw new Error(`${e.message}\n${report()}`);
+      });
       const cseqs = saved().map((l) => Number(/cseq (\d+)/.exec(l)?.[1]));
       for (let i = 1; i < cseqs.length; i++) expect(cseqs[i]!).toBeGreaterThan(cseqs[i - 1]!);
       const { body } = await node.get<Registration>('/v1/trunk-registrations/carrier');
@@ -240,9 +226,10 @@ describe.skipIf(!kamailio || unbuilt)(
       expect(exit.killed, node.report()).toBe(false);
       expect(exit.code, node.report()).toBe(0);
       await until(
-        () => (carrier.log().some((l) => / expires 0 cseq/.test(l)) ? true : undefined),
+        () => carrier.log().some((l) => / expires 0 cseq/.test(l)),
         3_000,
         'unregistered',
+        100,
       ).catch((e: Error) => {
         throw new Error(`${e.message}\n${report()}`);
       });

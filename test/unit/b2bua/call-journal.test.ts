@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { coalesce } from '../../../src/b2bua/call-journal.js';
 import { CallJournal, type LiveCall } from '../../../src/b2bua/index.js';
 import { type CallJournalRepository, SqliteProvisioningStore } from '../../../src/store/index.js';
+import { until } from '../../support/until.js';
 
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
 
@@ -18,14 +19,6 @@ function live(id: string, overrides: Partial<LiveCall> = {}): LiveCall {
     ],
     ...overrides,
   };
-}
-
-async function until(check: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error('condition not reached within 2 s');
 }
 
 describe('call journal', () => {
@@ -108,8 +101,18 @@ describe('call journal', () => {
     j.opened(live('c1'));
     now = T0 + 61_000;
     j.start();
-    await until(async () => (await store.cdrs.getCdr('gone')) !== undefined);
-    await until(async () => (await store.callJournal.openCalls())[0]?.seenAt.getTime() === T0 + 61_000);
+    await until(
+      async () => (await store.cdrs.getCdr('gone')) !== undefined,
+      2000,
+      'the CDR of the call on the vanished node',
+      10,
+    );
+    await until(
+      async () => (await store.callJournal.openCalls())[0]?.seenAt.getTime() === T0 + 61_000,
+      2000,
+      'the open call seen again at T0 + 61 s',
+      10,
+    );
     await j.stop();
     expect((await store.cdrs.getCdr('gone'))?.reason).toContain('Node sb2:5060 not seen since');
     expect((await store.callJournal.openCalls()).map((c) => c.id)).toEqual(['c1']);
@@ -141,7 +144,7 @@ describe('call journal', () => {
     for (const id of ['c1', 'c2', 'c3']) j.opened(live(id));
     j.answered(live('c2', { answerAt: T0 + 10 }));
     j.closed('c3'); // set up and ended within one batch: the store never sees it
-    await until(async () => batches.length === 1);
+    await until(async () => batches.length === 1, 2000, 'the one batch', 10);
     expect(batches).toEqual([2]);
     const open = await store.callJournal.openCalls();
     expect(open.map((c) => c.id)).toEqual(['c1', 'c2']);

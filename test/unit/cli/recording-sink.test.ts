@@ -9,6 +9,7 @@ import { buildRtpPacket } from '../../../src/media/rtp/index.js';
 import { readWav } from '../../../src/media/wav/index.js';
 import { RecordingStreamer } from '../../../src/recording/stream/index.js';
 import type { RecordedPacket, RecordingLeg } from '../../../src/recording/types.js';
+import { until } from '../../support/until.js';
 import { FakeIo, fakeDeps } from './fake-io.js';
 
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
@@ -40,14 +41,6 @@ function second(leg: 0 | 1, frequency: number): RecordedPacket[] {
   return packets;
 }
 
-async function until(condition: () => boolean, what: string, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 describe('switchboard recording-sink', () => {
   let dir: string;
   let logs: Array<Record<string, unknown>>;
@@ -75,7 +68,7 @@ describe('switchboard recording-sink', () => {
   /** Starts the command in-process and returns its ws:// URL from the "listening on" line. */
   async function startSink(...extra: string[]): Promise<string> {
     void runCli(['recording-sink', '--port', '0', '--dir', dir, ...extra], io, deps);
-    await until(() => io.err.includes('listening on') || io.code !== undefined, 'the sink to listen');
+    await until(() => io.err.includes('listening on') || io.code !== undefined, 5000, 'the sink to listen');
     const match = /listening on (ws:\/\/127\.0\.0\.1:\d+\/\S*)\n/.exec(io.err);
     if (!match) throw new Error(`no listening line: ${io.err}`);
     return match[1]!;
@@ -99,7 +92,7 @@ describe('switchboard recording-sink', () => {
     await streamer.close();
     expect(streamer.failure).toBeUndefined();
 
-    await until(() => logs.some((l) => l['event'] === 'recording.closed'), 'the closed log line');
+    await until(() => logs.some((l) => l['event'] === 'recording.closed'), 5000, 'the closed log line');
     const folder = join(dir, 'rec-42');
     expect(readdirSync(folder).sort()).toEqual([
       'leg-0.pcap',
@@ -214,7 +207,7 @@ describe('switchboard recording-sink', () => {
       closeTimeoutMs: 300,
     });
     for (const packet of second(0, 440)) streamer.write(packet);
-    await until(() => streamer.counters.acked >= 1, 'the batch to be acknowledged');
+    await until(() => streamer.counters.acked >= 1, 5000, 'the batch to be acknowledged');
     io.signal('SIGTERM');
     expect(await io.exitedWith).toBe(0);
     const metadata = JSON.parse(readFileSync(join(dir, 'rec-open', 'metadata.json'), 'utf8'));

@@ -10,15 +10,11 @@ import {
   sharedReceiver,
   sharedSender,
 } from '../../../src/native/index.js';
+import { until } from '../../support/until.js';
 
 const native = nativeUdpModule();
 const missing = native === undefined && process.env.SWITCHBOARD_REQUIRE_PEERS !== '1';
 const name = missing ? 'skipped: native module not built (npm install with make, g++, python3)' : 'built';
-const until = async (done: () => boolean, ms = 2000) => {
-  const end = Date.now() + ms;
-  while (!done() && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
-};
-
 describe('formatIpv6 (RFC 5952)', () => {
   const text = (hex: string) => formatIpv6(Buffer.from(hex, 'hex'), 0);
   it('compresses the longest zero run, lowercase, no leading zeros', () => {
@@ -57,7 +53,7 @@ describe.skipIf(missing)(`NativeUdpSocket (${name})`, () => {
     const before = sender.flushes;
     for (const r of receivers)
       for (let k = 0; k < 5; k++) from.send(Buffer.from(`m${k}`), r.port, '127.0.0.1');
-    await until(() => got.length === 200);
+    await until(() => got.length === 200, 2000, 'the 200 datagrams');
     expect(sender.flushes - before).toBe(1);
     expect(from.sent).toBe(200);
     expect(got).toHaveLength(200);
@@ -75,7 +71,7 @@ describe.skipIf(missing)(`NativeUdpSocket (${name})`, () => {
     const v4 = createSocket('udp4');
     await new Promise<void>((r) => v4.bind(0, '127.0.0.1', r));
     v4.send('four', dual.port, '127.0.0.1');
-    await until(() => seen.length === 2);
+    await until(() => seen.length === 2, 2000, 'the IPv4 and the IPv6 datagram');
     const v4Port = v4.address().port;
     v4.close();
     expect(seen.sort()).toEqual([`four 6 ::ffff:127.0.0.1 ${v4Port}`, `six 6 ::1 ${v6.port}`].sort());
@@ -93,7 +89,11 @@ describe.skipIf(missing)(`NativeUdpSocket (${name})`, () => {
     from.send(Buffer.from('x'), to.port, 'sip.example.com');
     from.send(Buffer.from('x'), to.port, '::1');
     from.send(Buffer.from('ok'), to.port, '127.0.0.1');
-    await until(() => received === 2 && failures.length === 3);
+    await until(
+      () => received === 2 && failures.length === 3,
+      2000,
+      'the two good datagrams and the three failures',
+    );
     expect(received).toBe(2);
     expect(failures).toEqual([
       `EMSGSIZE 127.0.0.1:${to.port}`,
@@ -112,7 +112,7 @@ describe.skipIf(missing)(`NativeUdpSocket (${name})`, () => {
     from.send(Buffer.alloc(300, 7), to.port, '127.0.0.1');
     from.send(Buffer.alloc(100, 7), to.port, '127.0.0.1');
     from.send(Buffer.alloc(0), to.port, '127.0.0.1');
-    await until(() => got.length === 3);
+    await until(() => got.length === 3, 2000, 'the three datagrams');
     expect(got).toEqual([
       [100, 300],
       [100, 0],
@@ -137,7 +137,7 @@ describe.skipIf(missing)(`NativeUdpSocket (${name})`, () => {
     const batches = receiver.batches;
     const sentBefore = sharedSender(native!).datagrams;
     for (let i = 0; i < 20; i++) from.send(Buffer.from([i]), to.port, '127.0.0.1');
-    await until(() => answers.length === 20);
+    await until(() => answers.length === 20, 2000, 'the 20 answers');
     expect(answers).toEqual(Array.from({ length: 20 }, (_, i) => i));
     expect(receiver.batches - batches).toBeGreaterThanOrEqual(5);
     expect(answeredBefore[0]! - sentBefore).toBe(20 + 4);
@@ -192,7 +192,7 @@ describe.skipIf(missing)(`NativeUdpSocket (${name})`, () => {
     });
     const results = await Promise.all([run(1), run(2)]);
     main.send(Buffer.from('main'), main.port, '127.0.0.1');
-    await until(() => mainGot !== '');
+    await until(() => mainGot !== '', 2000, "the main thread's datagram");
     expect(results).toEqual([
       { count: 1, text: 'hello from 1' },
       { count: 1, text: 'hello from 2' },

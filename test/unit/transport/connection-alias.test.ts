@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseMessage } from '../../../src/sip/parser/index.js';
 import { SipStack } from '../../../src/sip/stack/index.js';
 import { TcpTransport, TransportLayer } from '../../../src/sip/transport/index.js';
-import { delay } from './helpers.js';
+import { until } from '../../support/until.js';
 
 /** A port nobody listens on (just freed), for the phone's claimed listening port. */
 async function closedPort(): Promise<number> {
@@ -23,11 +23,6 @@ async function phone(port: number): Promise<{ socket: net.Socket; received: () =
   });
   socket.on('data', (d) => (text += d.toString('latin1')));
   return { socket, received: () => text };
-}
-
-async function until(test: () => boolean): Promise<void> {
-  for (let i = 0; i < 400 && !test(); i++) await delay(5);
-  expect(test()).toBe(true);
 }
 
 function options(alias: boolean, sentBy: number): string {
@@ -75,11 +70,15 @@ describe('RFC 5923 connection reuse through the stack', () => {
     sockets.push(p.socket);
     const listening = await closedPort();
     p.socket.write(options(true, listening));
-    await until(() => stack.counters.requestsReceived === 1);
+    await until(() => stack.counters.requestsReceived === 1, 2000, 'the OPTIONS from the phone');
     const uri = `sip:phone@127.0.0.1:${listening}`;
     const request = parseMessage(Buffer.from(options(false, listening).replace('sip:node@127.0.0.1', uri)));
     await stack.sendStateless(request, { protocol: 'tcp', address: '127.0.0.1', port: listening });
-    await until(() => p.received().includes(`OPTIONS ${uri}`));
+    await until(
+      () => p.received().includes(`OPTIONS ${uri}`),
+      2000,
+      "the OPTIONS sent back over the phone's connection",
+    );
     expect(tcp.connectionCount).toBe(1);
   });
 
@@ -89,7 +88,7 @@ describe('RFC 5923 connection reuse through the stack', () => {
     sockets.push(p.socket);
     const listening = await closedPort();
     p.socket.write(options(false, listening));
-    await until(() => stack.counters.requestsReceived === 1);
+    await until(() => stack.counters.requestsReceived === 1, 2000, 'the OPTIONS from the phone');
     const request = parseMessage(Buffer.from(options(false, listening)));
     await expect(
       stack.sendStateless(request, { protocol: 'tcp', address: '127.0.0.1', port: listening }),

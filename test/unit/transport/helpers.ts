@@ -64,12 +64,3 @@ export function sipMessage(requestLine: string, body = ''): Buffer {
 export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
-
-/** Resolves once `test` holds; throws after `ms`. */
-export async function until(test: () => boolean, ms = 3000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!test()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await delay(5);
-  }
-}

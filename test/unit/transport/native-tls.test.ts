@@ -4,7 +4,8 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { nativeTlsModule } from '../../../src/native/index.js';
 import { makeSelfSigned } from '../../../src/node-tls.js';
 import { type TlsCredentials, TlsTransport } from '../../../src/sip/transport/index.js';
-import { Recorder, sipMessage, until } from './helpers.js';
+import { until } from '../../support/until.js';
+import { Recorder, sipMessage } from './helpers.js';
 
 // The native engine's own parts: the hand-off from OpenSSL to our TLS 1.3 record layer, TLS 1.2
 // on the SSL object, the suites, records cut or tampered with on the way, and handshakes that stall.
@@ -111,7 +112,7 @@ describe.skipIf(!nativeTlsModule())('TLS listener, native engine', () => {
       Buffer.from(body),
     ]);
     await t.send(answer, packet.source, packet.connectionId);
-    await until(() => received().length === answer.length);
+    await until(() => received().length === answer.length, 3000, 'the whole answer at the client');
     expect(received()).toEqual(answer);
     return c;
   }
@@ -164,10 +165,10 @@ describe.skipIf(!nativeTlsModule())('TLS listener, native engine', () => {
     await rec.until(() => rec.packets.length === 1);
     armed = true;
     c.write(sipMessage('OPTIONS sip:tampered@127.0.0.1 SIP/2.0'));
-    await until(() => c.destroyed);
+    await until(() => c.destroyed, 3000, 'the client socket destroyed');
     expect(errors.map((e) => e.message).join()).toMatch(/bad record mac|alert number 20/i);
     expect(rec.packets).toHaveLength(1);
-    await until(() => t.connectionCount === 0);
+    await until(() => t.connectionCount === 0, 3000, 'the connection forgotten');
   });
 
   it('answers close_notify with its own and forgets the connection', async () => {
@@ -176,7 +177,11 @@ describe.skipIf(!nativeTlsModule())('TLS listener, native engine', () => {
     let ended = false;
     c.on('end', () => (ended = true));
     c.end();
-    await until(() => ended && t.connectionCount === 0);
+    await until(
+      () => ended && t.connectionCount === 0,
+      3000,
+      "the client's end and the connection forgotten",
+    );
   });
 
   it('drops stalled and garbage handshakes, counted, and keeps serving', async () => {
@@ -191,7 +196,7 @@ describe.skipIf(!nativeTlsModule())('TLS listener, native engine', () => {
       s.on('close', () => closed++);
       closers.push(() => s.destroy());
     }
-    await until(() => closed === 2, 3000);
+    await until(() => closed === 2, 3000, 'both bad handshakes closed');
     expect(t.handshakeFailures).toBe(2);
     await roundTrip(t, rec, {});
   });

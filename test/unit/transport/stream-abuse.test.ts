@@ -9,6 +9,7 @@ import {
   TlsTransport,
   WsTransport,
 } from '../../../src/sip/transport/index.js';
+import { until } from '../../support/until.js';
 import { delay, Recorder, sipMessage } from './helpers.js';
 
 // Bad input on the stream listeners (issue 11): handshakes that stall or send garbage, connections
@@ -22,14 +23,6 @@ beforeAll(async () => {
   const made = await makeSelfSigned({ dns: ['localhost'], ips: ['127.0.0.1'] });
   credentials = { cert: made.cert, key: made.key, ca: made.cert };
 });
-
-async function until(test: () => boolean, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!test()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await delay(10);
-  }
-}
 
 /** `n` raw TCP sockets from 127.0.0.1, each writing `first` once connected; resolves when all are connected. */
 async function rawSockets(port: number, n: number, first: Buffer | string): Promise<net.Socket[]> {
@@ -104,7 +97,7 @@ describe('stream listeners under abuse', () => {
     track(stalled);
     await goodTlsOptions(t, rec);
     expect(closedCount(stalled)).toBeLessThan(stalled.length);
-    await until(() => closedCount(stalled) === stalled.length);
+    await until(() => closedCount(stalled) === stalled.length, 5000, 'the stalled handshakes closed');
     expect(t.handshakeFailures).toBeGreaterThanOrEqual(400);
     expect(t.connectionCount).toBe(1); // the good client only
   });
@@ -121,7 +114,7 @@ describe('stream listeners under abuse', () => {
     );
     track(garbage);
     await goodTlsOptions(t, rec);
-    await until(() => closedCount(garbage) === garbage.length);
+    await until(() => closedCount(garbage) === garbage.length, 5000, 'the garbage handshakes closed');
     expect(t.handshakeFailures).toBeGreaterThanOrEqual(300);
     expect(rec.packets.every((p) => p.source.address === '127.0.0.2')).toBe(true);
   });
@@ -139,9 +132,9 @@ describe('stream listeners under abuse', () => {
     await t.listen();
     const flood = await rawSockets(t.local.port, 400, '');
     track(flood);
-    await until(() => t.sourceLimit.refused >= 300);
+    await until(() => t.sourceLimit.refused >= 300, 5000, "300 sockets over the source's share refused");
     expect(t.sourceLimit.heldBy('127.0.0.1')).toBe(100);
-    await until(() => closedCount(flood) >= 300);
+    await until(() => closedCount(flood) >= 300, 5000, '300 flooding sockets closed');
     await goodTlsOptions(t, rec);
   });
 
@@ -170,8 +163,8 @@ describe('stream listeners under abuse', () => {
     await rec.until(() => rec.packets.some((p) => p.source.address === '127.0.0.2'));
     expect(rec.packets.filter((p) => p.source.address === '127.0.0.1')).toEqual([]);
     // Bounded in time: the idle timeout closes every one of them.
-    await until(() => closedCount(halfOpen) === halfOpen.length);
-    await until(() => t.connectionCount === 0);
+    await until(() => closedCount(halfOpen) === halfOpen.length, 5000, 'the half-open connections closed');
+    await until(() => t.connectionCount === 0, 5000, 'every connection forgotten');
   });
 
   it('a WebSocket message fragmented forever is cut at the message size limit (1009)', async () => {
@@ -194,7 +187,7 @@ describe('stream listeners under abuse', () => {
     expect(await closed).toBe(1009);
     await rec.until(() => rec.drops.some((d) => d.reason === 'oversize'));
     expect(rec.packets).toEqual([]);
-    await until(() => t.connectionCount === 0);
+    await until(() => t.connectionCount === 0, 5000, 'the fragmenting connection closed');
   });
 
   it('WebSocket upgrades that stall, and sockets beyond a source’s share, are dropped', async () => {
@@ -211,7 +204,7 @@ describe('stream listeners under abuse', () => {
     // Half an HTTP request each, never finished.
     const stalled = await rawSockets(t.local.port, 200, 'GET / HTTP/1.1\r\nHost: x\r\n');
     track(stalled);
-    await until(() => t.sourceLimit.refused >= 100);
+    await until(() => t.sourceLimit.refused >= 100, 5000, "100 sockets over the source's share refused");
     const good = await new Promise<WebSocket>((resolve, reject) => {
       const c = new WebSocket(`ws://127.0.0.1:${t.local.port}`, ['sip'], { localAddress: '127.0.0.2' });
       c.once('open', () => resolve(c));
@@ -221,6 +214,6 @@ describe('stream listeners under abuse', () => {
     good.send(sipMessage('OPTIONS sip:node@127.0.0.1 SIP/2.0'));
     await rec.until(() => rec.packets.some((p) => p.source.address === '127.0.0.2'));
     // Node's HTTP server checks request timeouts on an interval (up to a few seconds late).
-    await until(() => closedCount(stalled) === stalled.length, 10_000);
+    await until(() => closedCount(stalled) === stalled.length, 10_000, 'the stalled upgrades closed');
   }, 15_000);
 });

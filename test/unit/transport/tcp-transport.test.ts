@@ -1,6 +1,7 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TcpTransport, type TcpTransportOptions } from '../../../src/sip/transport/index.js';
+import { until } from '../../support/until.js';
 import { canBind, delay, Recorder, sipMessage } from './helpers.js';
 
 const hasIpv6 = await canBind('::1');
@@ -22,12 +23,8 @@ class Peer {
     });
   }
 
-  async until(test: (p: Peer) => boolean, ms = 2000): Promise<void> {
-    const deadline = Date.now() + ms;
-    while (!test(this)) {
-      if (Date.now() > deadline) throw new Error('timed out waiting for the peer');
-      await delay(5);
-    }
+  until(test: (p: Peer) => boolean, ms = 2000): Promise<void> {
+    return until(() => test(this), ms, 'the peer');
   }
 }
 

@@ -5,6 +5,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { nativeTlsModule } from '../../../src/native/index.js';
 import { makeSelfSigned } from '../../../src/node-tls.js';
 import { type TlsCredentials, TlsTransport } from '../../../src/sip/transport/index.js';
+import { until } from '../../support/until.js';
 import { delay, Recorder, sipMessage } from './helpers.js';
 
 // Mutual TLS between SIP domains (RFC 5922 §7): the node presents a per-destination client
@@ -18,14 +19,6 @@ beforeAll(async () => {
   const made = await makeSelfSigned({ dns: ['localhost'], ips: ['127.0.0.1'] });
   own = { cert: made.cert, key: made.key, verifyServer: true };
 });
-
-async function until(test: () => boolean, ms = 3000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!test()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await delay(5);
-  }
-}
 
 /** The carrier's gateway: a TLS server that requires a client certificate from the carrier's CA. */
 async function gateway(): Promise<{
@@ -83,7 +76,7 @@ describe('TLS client certificates', () => {
     });
     const request = sipMessage('OPTIONS sip:gw@127.0.0.1 SIP/2.0');
     await t.send(request, { protocol: 'tls', address: '127.0.0.1', port: gw.port });
-    await until(() => gw.received.join('').length === request.length);
+    await until(() => gw.received.join('').length === request.length, 3000, 'the request at the gateway');
     expect(gw.clients).toEqual(['switchboard at carrier-a']);
   });
 
@@ -103,7 +96,7 @@ describe('TLS client certificates', () => {
     );
     // TLS 1.3: the client finishes its side before the server's alert, so the write may be accepted
     // locally; either way nothing reaches the gateway and the connection goes.
-    await until(() => t.connectionCount === 0);
+    await until(() => t.connectionCount === 0, 3000, 'the refused connection closed');
     expect(gw.received).toEqual([]);
     expect(gw.clients).toEqual([]);
     if (sent !== 'sent') expect(sent).toMatch(/certificate|closed|reset|alert|EPIPE/i);

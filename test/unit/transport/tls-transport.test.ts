@@ -3,7 +3,8 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { nativeTlsModule } from '../../../src/native/index.js';
 import { makeSelfSigned } from '../../../src/node-tls.js';
 import { type TlsCredentials, TlsTransport } from '../../../src/sip/transport/index.js';
-import { delay, Recorder, sipMessage } from './helpers.js';
+import { until } from '../../support/until.js';
+import { Recorder, sipMessage } from './helpers.js';
 
 let credentials: TlsCredentials;
 
@@ -28,14 +29,6 @@ async function client(
   socket.on('data', (d) => (received = Buffer.concat([received, d])));
   socket.on('error', () => {});
   return { socket, received: () => received };
-}
-
-async function until(test: () => boolean, ms = 2000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!test()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await delay(5);
-  }
 }
 
 // Both server engines: node:tls, and OpenSSL's handshake with our TLS 1.3 record layer (when built).
@@ -76,10 +69,14 @@ describe.each(engines)('TlsTransport (%s engine)', (engine) => {
     expect(packet.connectionId).toMatch(/^tls-/);
     const response = Buffer.from('SIP/2.0 200 OK\r\nContent-Length: 0\r\n\r\n');
     await t.send(response, packet.source, packet.connectionId);
-    await until(() => c.received().length === response.length);
+    await until(() => c.received().length === response.length, 2000, 'the response at the client');
     // RFC 5626 §3.5.1 over TLS too.
     c.socket.write('\r\n\r\n');
-    await until(() => c.received().length === response.length + 2);
+    await until(
+      () => c.received().length === response.length + 2,
+      2000,
+      'the response and the CRLF pong at the client',
+    );
     expect(c.received().subarray(response.length).toString()).toBe('\r\n');
     expect(t.connectionCount).toBe(1);
   });
@@ -87,7 +84,7 @@ describe.each(engines)('TlsTransport (%s engine)', (engine) => {
   it('refuses TLS 1.1 (RFC 8996) and counts the failed handshake', async () => {
     const [t] = await start();
     await expect(client(t.local.port, { maxVersion: 'TLSv1.1', minVersion: 'TLSv1' })).rejects.toThrow();
-    await until(() => t.handshakeFailures === 1);
+    await until(() => t.handshakeFailures === 1, 2000, 'the failed handshake counted');
     expect(t.connectionCount).toBe(0);
   });
 
@@ -123,11 +120,11 @@ describe.each(engines)('TlsTransport (%s engine)', (engine) => {
     t.alias(connectionId!, '127.0.0.1', 5999);
     const request = sipMessage('OPTIONS sip:peer@127.0.0.1:5999 SIP/2.0');
     await t.send(request, { protocol: 'tls', address: '127.0.0.1', port: 5999 });
-    await until(() => c.received().length === request.length);
+    await until(() => c.received().length === request.length, 2000, 'the request at the peer');
     expect(t.connectionCount).toBe(1);
     // The alias dies with the connection.
     c.socket.destroy();
-    await until(() => t.connectionCount === 0);
+    await until(() => t.connectionCount === 0, 2000, 'the connection closed');
     await expect(t.send(request, { protocol: 'tls', address: '127.0.0.1', port: 5999 })).rejects.toThrow();
   });
 
@@ -137,12 +134,12 @@ describe.each(engines)('TlsTransport (%s engine)', (engine) => {
     // TLS 1.3 reports the refusal after the handshake: the connection is closed either way.
     if (!(c instanceof Error)) {
       sockets.push(c.socket);
-      await until(() => c.socket.destroyed);
+      await until(() => c.socket.destroyed, 2000, 'the socket without a certificate destroyed');
     }
-    await until(() => t.handshakeFailures === 1);
+    await until(() => t.handshakeFailures === 1, 2000, 'the failed handshake counted');
     expect(t.connectionCount).toBe(0);
     const ok = await client(t.local.port, { cert: credentials.cert, key: credentials.key });
     sockets.push(ok.socket);
-    await until(() => t.connectionCount === 1);
+    await until(() => t.connectionCount === 1, 2000, 'the connection with a certificate');
   });
 });

@@ -9,6 +9,7 @@ import {
   WsTransport,
   type WsTransportOptions,
 } from '../../../src/sip/transport/index.js';
+import { until } from '../../support/until.js';
 import { delay, Recorder, sipMessage } from './helpers.js';
 
 let credentials: TlsCredentials;
@@ -30,14 +31,6 @@ function connect(
     ws.once('open', () => resolve({ ws, got }));
     ws.once('error', reject);
   });
-}
-
-async function until(test: () => boolean, ms = 2000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!test()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await delay(5);
-  }
 }
 
 describe('WsTransport (RFC 7118)', () => {
@@ -80,7 +73,7 @@ describe('WsTransport (RFC 7118)', () => {
     );
     // By address alone too (the location's binding source), for an INVITE to a registered browser.
     await t.send(Buffer.from('INVITE sip:x@y.invalid;transport=ws SIP/2.0\r\n\r\n'), packet.source);
-    await until(() => c.got.length === 2);
+    await until(() => c.got.length === 2, 2000, 'both answers at the client');
     expect(c.got[0]).toEqual({ data: 'SIP/2.0 200 OK\r\nContent-Length: 0\r\n\r\n', binary: false });
   });
 
@@ -102,7 +95,7 @@ describe('WsTransport (RFC 7118)', () => {
     await rec.until(() => rec.drops.length === 1);
     expect(rec.drops[0]!.reason).toBe('oversize');
     expect(rec.packets).toHaveLength(0);
-    await until(() => t.connectionCount === 0);
+    await until(() => t.connectionCount === 0, 2000, 'the connection closed');
   });
 
   it('fails a send to a client that has gone (the server never opens WebSocket connections)', async () => {

@@ -11,7 +11,8 @@ import {
 } from '../../../src/sip/transport/index.js';
 import { NativeTlsSocket } from '../../../src/sip/transport/native-tls-socket.js';
 import { Tls13Records } from '../../../src/sip/transport/tls13-records.js';
-import { Recorder, sipMessage, until } from './helpers.js';
+import { until } from '../../support/until.js';
+import { Recorder, sipMessage } from './helpers.js';
 
 // WSS on the native TLS engine: OpenSSL's handshake and our TLS 1.3 records under the HTTP
 // server and `ws`, the same upgrade path as over node:tls.
@@ -66,7 +67,7 @@ describe.skipIf(!nativeTlsModule())('WSS listener, native TLS engine', () => {
       packet.source,
       packet.connectionId,
     );
-    await until(() => got.length === 1);
+    await until(() => got.length === 1, 3000, 'the message at the client');
     return got[0]!;
   }
 
@@ -126,7 +127,7 @@ describe.skipIf(!nativeTlsModule())('WSS listener, native TLS engine', () => {
     closers.push(() => garbage.destroy());
     garbage.on('error', () => {});
     garbage.write('GET / HTTP/1.1\r\n\r\n');
-    await until(() => t.handshakeFailures === 1);
+    await until(() => t.handshakeFailures === 1, 3000, 'the failed handshake counted');
     // Half an HTTP request after the handshake: Node's request timeout still runs (checked each 500 ms).
     const stalled = tls.connect({
       host: '127.0.0.1',
@@ -139,14 +140,14 @@ describe.skipIf(!nativeTlsModule())('WSS listener, native TLS engine', () => {
     let stalledClosed = false;
     stalled.on('close', () => (stalledClosed = true));
     stalled.on('secureConnect', () => stalled.write('GET / HTTP/1.1\r\nHost: x\r\n'));
-    await until(() => stalledClosed, 5000);
+    await until(() => stalledClosed, 5000, 'the stalled upgrade closed');
     // An upgraded connection that stays silent goes after idleTimeout (the Duplex's setTimeout).
     const ws = await connect(t.local.port);
     const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
     ws.send(sipMessage('OPTIONS sip:b@127.0.0.1 SIP/2.0'));
     await rec.until(() => rec.packets.length === 1);
     await closed;
-    await until(() => t.connectionCount === 0);
+    await until(() => t.connectionCount === 0, 3000, 'the idle connection closed');
   }, 10_000);
 
   it('falls back to node:tls with tls.engine node', async () => {

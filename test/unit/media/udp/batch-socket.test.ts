@@ -1,10 +1,10 @@
 import { createSocket } from 'node:dgram';
 import { afterAll, describe, expect, it } from 'vitest';
 import { datagramBinder, type RtpPortAllocation, RtpPortRange } from '../../../../src/media/udp/index.js';
+import { until } from '../../../support/until.js';
 import { receiverKinds } from './receiver-kinds.js';
 
 const batch = receiverKinds().find((k) => k.kind === 'batch')!;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('datagramBinder', () => {
   it('resolves dgram as asked, and auto to batch when the native module is built', () => {
@@ -48,8 +48,12 @@ describe.skipIf(batch.skip)(`native batch receiver (${batch.name})`, () => {
         sender.send(data, a.port, '127.0.0.1');
       }
     }
-    const deadline = Date.now() + 3_000;
-    while ([...got.values()].some((v) => v.length < 10) && Date.now() < deadline) await sleep(10);
+    await until(
+      () => [...got.values()].every((v) => v.length >= 10),
+      3_000,
+      'ten datagrams at every socket',
+      10,
+    );
     for (const [port, values] of got) {
       expect(values).toEqual([port, 0, port, 1, port, 2, port, 3, port, 4]);
     }
@@ -68,8 +72,7 @@ describe.skipIf(batch.skip)(`native batch receiver (${batch.name})`, () => {
       sender.send(Buffer.alloc(12), first.port, '127.0.0.1');
       sender.send(Buffer.alloc(12), second.port, '127.0.0.1');
     }
-    const deadline = Date.now() + 3_000;
-    while (toSecond < 3 && Date.now() < deadline) await sleep(10);
+    await until(() => toSecond >= 3, 3_000, 'three datagrams at the second socket', 10);
     expect(toSecond).toBe(3);
     expect(toFirst).toBe(1);
   });

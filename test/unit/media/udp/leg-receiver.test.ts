@@ -8,6 +8,7 @@ import {
   RtpPortRange,
   SharedTicker,
 } from '../../../../src/media/udp/index.js';
+import { until } from '../../../support/until.js';
 import { receiverKinds } from './receiver-kinds.js';
 
 let range: RtpPortRange;
@@ -50,14 +51,6 @@ function send(socket: Socket, packet: Buffer, port: number): Promise<void> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function until(check: () => boolean, timeoutMs = 2_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(5);
-  }
-}
-
 afterEach(async () => {
   await Promise.all(open.splice(0).map((r) => r.close()));
   await Promise.all(senders.splice(0).map((s) => new Promise<void>((r) => s.close(() => r()))));
@@ -74,7 +67,7 @@ for (const { kind, name, skip } of receiverKinds()) {
       const a = await sender();
       const before = Date.now();
       for (let seq = 0; seq < 5; seq++) await send(a, rtp(seq), leg.port);
-      await until(() => packets.length === 5);
+      await until(() => packets.length === 5, 2_000, 'the five datagrams');
       expect(packets.map((p) => p.data.readUInt16BE(2))).toEqual([0, 1, 2, 3, 4]);
       expect(packets[0]!.data).toEqual(rtp(0));
       expect(packets.every((p) => p.leg === 1)).toBe(true);
@@ -98,8 +91,8 @@ for (const { kind, name, skip } of receiverKinds()) {
       await send(a, v1, leg.port);
       await send(a, Buffer.from('hello world, not rtp'), leg.port);
       await send(a, rtp(2, 0xaa, 12), leg.port); // a bare header is fine
-      await until(() => packets.length === 1);
-      await until(() => leg.counters.droppedMalformed === 3);
+      await until(() => packets.length === 1, 2_000, 'the one RTP packet');
+      await until(() => leg.counters.droppedMalformed === 3, 2_000, 'three malformed datagrams counted');
       expect(leg.counters.received).toBe(1);
     });
 
@@ -108,11 +101,11 @@ for (const { kind, name, skip } of receiverKinds()) {
       const a = await sender();
       const b = await sender();
       await send(a, rtp(1, 0x01), leg.port);
-      await until(() => packets.length === 1);
+      await until(() => packets.length === 1, 2_000, 'the first packet');
       await send(b, rtp(2, 0x02), leg.port);
       await send(a, rtp(3, 0x01), leg.port);
-      await until(() => packets.length === 2);
-      await until(() => leg.counters.droppedSource === 1);
+      await until(() => packets.length === 2, 2_000, 'the second packet from the latched source');
+      await until(() => leg.counters.droppedSource === 1, 2_000, "the other source's packet dropped");
       expect(packets.map((p) => p.data[12])).toEqual([0x01, 0x01]);
     });
 
@@ -121,12 +114,12 @@ for (const { kind, name, skip } of receiverKinds()) {
       const a = await sender();
       const b = await sender();
       await send(a, rtp(1, 0x01), leg.port);
-      await until(() => packets.length === 1);
+      await until(() => packets.length === 1, 2_000, 'the first packet');
       await sleep(120);
       await send(b, rtp(2, 0x02), leg.port);
-      await until(() => packets.length === 2);
+      await until(() => packets.length === 2, 2_000, 'the packet from the new source');
       await send(a, rtp(3, 0x01), leg.port); // the old source is now the stranger
-      await until(() => leg.counters.droppedSource === 1);
+      await until(() => leg.counters.droppedSource === 1, 2_000, "the old source's packet dropped");
       expect(leg.source?.port).toBe(b.address().port);
       expect(leg.counters.relatched).toBe(1);
       expect(packets.map((p) => p.data[12])).toEqual([0x01, 0x02]);
@@ -139,20 +132,20 @@ for (const { kind, name, skip } of receiverKinds()) {
       });
       const a = await sender();
       await send(a, rtp(1), leg.port);
-      await until(() => packets.length === 1);
-      await until(() => timeouts.length === 1);
+      await until(() => packets.length === 1, 2_000, 'the first packet');
+      await until(() => timeouts.length === 1, 2_000, 'the first media timeout');
       expect(timeouts[0]).toMatchObject({ leg: 1, beforeFirstPacket: false });
       expect(timeouts[0]!.silentMs).toBeGreaterThanOrEqual(100);
       await sleep(150);
       expect(timeouts).toHaveLength(1);
       await send(a, rtp(2), leg.port);
-      await until(() => timeouts.length === 2);
+      await until(() => timeouts.length === 2, 2_000, 'the second media timeout');
     });
 
     it('fires the longer first-packet timeout when nothing ever arrives', async () => {
       const started = Date.now();
       const { timeouts } = await receiver({ mediaTimeoutMs: 20, firstPacketTimeoutMs: 150 });
-      await until(() => timeouts.length === 1);
+      await until(() => timeouts.length === 1, 2_000, 'the first-packet timeout');
       expect(Date.now() - started).toBeGreaterThanOrEqual(140);
       expect(timeouts[0]).toMatchObject({ leg: 1, beforeFirstPacket: true });
     });
@@ -163,7 +156,11 @@ for (const { kind, name, skip } of receiverKinds()) {
       // The batch receiver keeps datagrams up to 8 KiB whole; node:dgram takes any size.
       await send(a, rtp(1, 0xaa, 9000), leg.port);
       await send(a, rtp(2), leg.port);
-      await until(() => packets.some((p) => p.data.readUInt16BE(2) === 2));
+      await until(
+        () => packets.some((p) => p.data.readUInt16BE(2) === 2),
+        2_000,
+        'the packet after the oversized one',
+      );
       if (kind === 'batch') {
         expect(packets).toHaveLength(1);
         expect(leg.counters.droppedMalformed).toBe(1);
@@ -180,7 +177,7 @@ for (const { kind, name, skip } of receiverKinds()) {
       senders.push(a);
       await new Promise<void>((resolve) => a.bind(0, '::1', resolve));
       await new Promise<void>((resolve) => a.send(rtp(1), leg.port, '::1', () => resolve()));
-      await until(() => leg.counters.received === 1);
+      await until(() => leg.counters.received === 1, 2_000, 'the IPv6 packet');
       expect(leg.source).toEqual({ address: '::1', port: a.address().port });
     });
 
@@ -189,7 +186,7 @@ for (const { kind, name, skip } of receiverKinds()) {
       const a = await sender();
       expect(leg.rtcpPort).toBe(leg.port + 1);
       await send(a, Buffer.from([0x81, 200, 0, 6, ...Buffer.alloc(24)]), leg.rtcpPort!);
-      await until(() => leg.counters.rtcpReceived === 1);
+      await until(() => leg.counters.rtcpReceived === 1, 2_000, 'the RTCP packet counted');
       expect(leg.counters.rtcpBytes).toBe(28);
       expect(packets).toHaveLength(0);
     });
@@ -203,7 +200,7 @@ for (const { kind, name, skip } of receiverKinds()) {
       const a = await sender();
       await send(a, rtp(1), leg.port);
       await send(a, rtp(2), leg.port);
-      await until(() => leg.counters.consumerErrors === 2);
+      await until(() => leg.counters.consumerErrors === 2, 2_000, 'two consumer errors counted');
       expect(leg.counters.received).toBe(2);
     });
 

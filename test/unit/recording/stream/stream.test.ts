@@ -16,6 +16,7 @@ import {
   type RecordingStreamerOptions,
 } from '../../../../src/recording/stream/streamer.js';
 import type { RecordedPacket, RecordingLeg } from '../../../../src/recording/types.js';
+import { until } from '../../../support/until.js';
 import { MemorySink, makePackets } from './memory-sink.js';
 import { WsTap } from './ws-tap.js';
 
@@ -87,14 +88,6 @@ async function feed(target: RecordingStreamer, packets: RecordedPacket[], perTur
   for (let i = 0; i < packets.length; i += perTurn) {
     for (const p of packets.slice(i, i + perTurn)) target.write(p);
     await new Promise((resolve) => setImmediate(resolve));
-  }
-}
-
-async function until(condition: () => boolean, ms = 5_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
 
@@ -206,7 +199,7 @@ describe('RecordingStreamer → RecordingSinkServer', () => {
     const packets = makePackets(6_000);
     const s = streamer(`ws://127.0.0.1:${consumer.port}/`);
     await feed(s, packets.slice(0, 3_000));
-    await until(() => s.counters.acked >= 6);
+    await until(() => s.counters.acked >= 6, 5_000, 'six batches acknowledged');
     // Close every server-side socket abruptly (what a consumer's network failure looks like).
     terminateServerSide(consumer);
     await feed(s, packets.slice(3_000));
@@ -282,7 +275,7 @@ describe('RecordingStreamer → RecordingSinkServer', () => {
       reconnect: { initialDelayMs: 10, maxDelayMs: 20, maxAttempts: 2 },
     });
     await feed(s, makePackets(1_000));
-    await until(() => s.state === 'failed');
+    await until(() => s.state === 'failed', 5_000, 'the stream to fail');
     expect(s.failure).toMatch(
       /unreachable after 2 reconnect attempts.*no ACK within 100 ms.*1000 unacknowledged packets lost/,
     );
@@ -334,7 +327,7 @@ describe('RecordingStreamer → RecordingSinkServer', () => {
       onFailure: (reason) => failures.push(reason),
     });
     await feed(s, makePackets(1_000));
-    await until(() => s.state === 'failed');
+    await until(() => s.state === 'failed', 5_000, 'the stream to fail');
     expect(failures[0]).toMatch(/unreachable after 3 reconnect attempts/);
     expect(s.counters.reconnects).toBe(3);
     expect(connections).toBe(4);
@@ -351,7 +344,7 @@ describe('RecordingStreamer → RecordingSinkServer', () => {
     const s = streamer(`ws://127.0.0.1:${port}/`, {
       reconnect: { initialDelayMs: 5, maxDelayMs: 20, maxAttempts: 2 },
     });
-    await until(() => s.state === 'failed');
+    await until(() => s.state === 'failed', 5_000, 'the stream to fail');
     expect(s.failure).toMatch(/unreachable after 2/);
     expect(s.counters.reconnects).toBe(2);
   });
@@ -411,9 +404,9 @@ describe('RecordingStreamer → RecordingSinkServer', () => {
       closeTimeoutMs: 100,
     });
     await feed(s, makePackets(600));
-    await until(() => s.counters.acked >= 1);
+    await until(() => s.counters.acked >= 1, 5_000, 'the first batch acknowledged');
     terminateServerSide(consumer);
-    await until(() => consumer.sinks.get('rec-1')!.closed);
+    await until(() => consumer.sinks.get('rec-1')!.closed, 5_000, 'the sink closed after the idle timeout');
     expect(consumer.sinks.get('rec-1')!.failure).toMatch(/did not resume/);
     expect(consumer.server.openRecordings).toEqual([]);
   });
@@ -421,7 +414,7 @@ describe('RecordingStreamer → RecordingSinkServer', () => {
   it('requires the token when configured, as a Bearer header or a query parameter', async () => {
     const consumer = await startConsumer({ token: 's3cret' });
     const denied = streamer(`ws://127.0.0.1:${consumer.port}/`, { recordingId: 'denied' });
-    await until(() => denied.state === 'failed');
+    await until(() => denied.state === 'failed', 5_000, 'the stream without the token to fail');
     expect(denied.failure).toMatch(/refused.*401/);
     expect(denied.counters.reconnects).toBe(0);
     expect(consumer.server.counters.rejectedConnections).toBe(1);
@@ -481,9 +474,13 @@ describe('RecordingStreamer → RecordingSinkServer', () => {
     const consumer = await startConsumer();
     const first = streamer(`ws://127.0.0.1:${consumer.port}/`);
     await feed(first, makePackets(10));
-    await until(() => first.counters.acked >= 0 && consumer.opens.length === 1);
+    await until(
+      () => first.counters.acked >= 0 && consumer.opens.length === 1,
+      5_000,
+      "the first producer's open",
+    );
     const second = streamer(`ws://127.0.0.1:${consumer.port}/`);
-    await until(() => second.state === 'failed');
+    await until(() => second.state === 'failed', 5_000, 'the second producer to fail');
     expect(second.failure).toMatch(/4409/);
     await first.close();
     expect(consumer.sinks.get('rec-1')!.packets).toHaveLength(10);
