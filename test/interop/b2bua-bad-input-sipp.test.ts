@@ -1,12 +1,12 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type B2buaNode, startB2buaNode } from './b2bua-node.js';
+import { runSippCaller, startSippCallee } from './b2bua-sipp-legs.js';
 import { missingPeerReason, requirePeer, suiteTitle } from './peers.js';
-import { repoRoot } from './repo.js';
-import { describeSipp, runSipp, type SippResult, sippPorts, startSippUas } from './sipp.js';
-import { headerValues, parseSippMessages, type TracedMessage } from './sipp-messages.js';
+import { describeSipp, type SippResult } from './sipp.js';
+import { headerValues, type TracedMessage } from './sipp-messages.js';
 
 // The issue's bad input on the wire: SIPp caller → node (b2bua.mode all, media anchored on the
 // built-in relay) → SIPp callee, where one side misbehaves: garbage SDP, a callee that never
@@ -15,7 +15,6 @@ import { headerValues, parseSippMessages, type TracedMessage } from './sipp-mess
 // timer, relay session or relay port left. (BYE during a re-INVITE and re-INVITE floods are proven against
 // the UA core's transactions in test/unit/b2bua/bad-input.test.ts.)
 const sipp = requirePeer('sipp', 'sip-tester');
-const scenario = (name: string) => join(repoRoot, 'test/interop/scenarios', name);
 
 interface Run {
   result: SippResult;
@@ -36,55 +35,34 @@ describe.skipIf(!sipp)(
       for (const b2bua of running) await b2bua.stop();
     });
 
-    /** One call of `uac` (a scenario, or SIPp's own uac with args) to a callee running `uasScenario`. */
-    async function run(uac: string[], uasScenario: string, env: Record<string, string> = {}): Promise<Run> {
+    /** One call of `caller` (a scenario, or SIPp's own uac holding the call) to a callee running `calleeScenario`. */
+    async function run(
+      caller: { scenario: string } | { pauseMs: number },
+      calleeScenario: string,
+      env: Record<string, string> = {},
+    ): Promise<Run> {
       const bin = sipp!;
-      const uasLog = join(scratch, `${uasScenario}.log`);
-      const uas = await startSippUas(bin, {
-        transport: 'udp',
-        scenario: scenario(uasScenario),
-        extraArgs: ['-trace_msg', '-message_file', uasLog],
+      const uas = await startSippCallee(bin, {
+        scenario: calleeScenario,
+        traceFile: join(scratch, `${calleeScenario}.log`),
       });
       try {
         const b2bua = await startB2buaNode({
           relay: 'builtin',
-          env: { SWITCHBOARD_PROXY_DEFAULT_ROUTE: `sip:127.0.0.1:${uas.port}`, ...env },
+          env: { SWITCHBOARD_PROXY_DEFAULT_ROUTE: uas.route, ...env },
         });
         running.push(b2bua);
-        const ports = await sippPorts();
-        const result = await runSipp(
-          bin,
-          [
-            ...uac,
-            `127.0.0.1:${b2bua.node.port}`,
-            '-s',
-            'bob',
-            '-i',
-            '127.0.0.1',
-            '-p',
-            String(ports.sip),
-            ...ports.args,
-            '-t',
-            'u1',
-            '-m',
-            '1',
-            '-recv_timeout',
-            '30000',
-            '-timeout',
-            '45',
-          ],
-          60_000,
-          { traceMessages: true },
-        );
+        const result = await runSippCaller(bin, b2bua.node.port, {
+          ...caller,
+          recvTimeoutMs: 30_000,
+          timeoutS: 45,
+          deadlineMs: 60_000,
+          trace: true,
+        });
         // The last messages (the callee's BYE answers, the CDR write) settle.
         await new Promise((resolve) => setTimeout(resolve, 500));
         await uas.stop();
-        let callee: TracedMessage[] = [];
-        try {
-          callee = parseSippMessages(readFileSync(uasLog, 'utf8'));
-        } catch {
-          // The callee was never reached.
-        }
+        const callee = uas.messages();
         return {
           result,
           callee,
@@ -105,7 +83,7 @@ describe.skipIf(!sipp)(
     it('garbage SDP from the caller: 488 with a Reason, the callee never called, a failed CDR, nothing left', {
       timeout: 90_000,
     }, async () => {
-      const r = await run(['-sf', scenario('b2bua-bad-sdp-caller.xml')], 'b2bua-silent-callee.xml');
+      const r = await run({ scenario: 'b2bua-bad-sdp-caller.xml' }, 'b2bua-silent-callee.xml');
       expect(r.result.failed, r.report()).toBe(0);
       expect(r.result.successful, r.report()).toBe(1);
       expect(
@@ -121,7 +99,7 @@ describe.skipIf(!sipp)(
     it('a callee that never answers: CANCELled at Timer C, the caller gets 408, a no-answer CDR, nothing left', {
       timeout: 90_000,
     }, async () => {
-      const r = await run(['-sf', scenario('b2bua-caller-unanswered.xml')], 'b2bua-callee-rings.xml', {
+      const r = await run({ scenario: 'b2bua-caller-unanswered.xml' }, 'b2bua-callee-rings.xml', {
         SWITCHBOARD_SIP_TIMER_C: '3000',
       });
       expect(r.result.failed, r.report()).toBe(0);
@@ -140,7 +118,7 @@ describe.skipIf(!sipp)(
       timeout: 90_000,
     }, async () => {
       // SIPp's own uac holds the call 2 s, then hangs up.
-      const r = await run(['-sn', 'uac', '-d', '2000'], 'b2bua-callee-answers-twice.xml');
+      const r = await run({ pauseMs: 2000 }, 'b2bua-callee-answers-twice.xml');
       expect(r.result.failed, r.report()).toBe(0);
       expect(r.result.successful, r.report()).toBe(1);
       const received = r.callee
@@ -159,7 +137,7 @@ describe.skipIf(!sipp)(
       timeout: 90_000,
     }, async () => {
       const r = await run(
-        ['-sf', scenario('b2bua-caller-floods-reinvites.xml')],
+        { scenario: 'b2bua-caller-floods-reinvites.xml' },
         'b2bua-callee-slow-reinvite.xml',
       );
       expect(r.result.failed, r.report()).toBe(0);

@@ -2,9 +2,9 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { untilDefined } from '../support/until.js';
+import { runSippCaller, type SippCallee, signallingB2buaEnv, startSippCallee } from './b2bua-sipp-legs.js';
 import { missingPeerReason, requirePeer, suiteTitle } from './peers.js';
-import { repoRoot } from './repo.js';
-import { describeSipp, runSipp, type SippResult, type SippUas, sippPorts, startSippUas } from './sipp.js';
+import { describeSipp, type SippResult } from './sipp.js';
 import { prepareTrunkNode, startTrunkNode, type TrunkNode } from './trunk-node.js';
 
 /** A call in progress as GET /v1/calls and `switchboard calls --json` give it. */
@@ -34,7 +34,6 @@ const API_REASON = 'SIP;cause=200;text="Call ended through the API"';
 // SIPp caller → a node whose B2BUA takes every call → SIPp's built-in uas (answers, waits for BYE).
 // The caller's scenario answers the BYE the node sends when the call is hung up through the API.
 const sipp = requirePeer('sipp', 'sip-tester');
-const callerScenario = join(repoRoot, 'test/interop/scenarios/b2bua-caller-hung-up.xml');
 
 describe.skipIf(!sipp)(
   suiteTitle('Live calls and restarts: SIPp caller → node (b2bua.mode all) → SIPp callee', [
@@ -43,19 +42,15 @@ describe.skipIf(!sipp)(
   () => {
     const bin = sipp!;
     const domain = 'calls.test';
-    let uas: SippUas;
+    let uas: SippCallee;
     let prepared: Awaited<ReturnType<typeof prepareTrunkNode>>;
     let node: TrunkNode | undefined;
     let env: Record<string, string>;
 
     beforeAll(async () => {
-      uas = await startSippUas(bin, { transport: 'udp' });
+      uas = await startSippCallee(bin);
       prepared = await prepareTrunkNode();
-      env = {
-        SWITCHBOARD_B2BUA_MODE: 'all',
-        SWITCHBOARD_B2BUA_ANCHOR_MEDIA: 'false',
-        SWITCHBOARD_PROXY_DEFAULT_ROUTE: `sip:127.0.0.1:${uas.port}`,
-      };
+      env = signallingB2buaEnv(uas);
       node = await startTrunkNode(prepared, { domain, env });
     }, 30_000);
     afterAll(async () => {
@@ -65,33 +60,13 @@ describe.skipIf(!sipp)(
     });
 
     /** One call of the caller scenario; it fails by itself `byeWaitMs` after its ACK when no BYE comes. */
-    async function placeCall(byeWaitMs: number): Promise<SippResult> {
-      const ports = await sippPorts();
-      return runSipp(
-        bin,
-        [
-          '-sf',
-          callerScenario,
-          `127.0.0.1:${node!.port}`,
-          '-s',
-          'bob',
-          '-i',
-          '127.0.0.1',
-          '-p',
-          String(ports.sip),
-          ...ports.args,
-          '-t',
-          'u1',
-          '-m',
-          '1',
-          '-recv_timeout',
-          String(byeWaitMs),
-          '-timeout',
-          '40',
-        ],
-        45_000,
-      );
-    }
+    const placeCall = (byeWaitMs: number): Promise<SippResult> =>
+      runSippCaller(bin, node!.port, {
+        scenario: 'b2bua-caller-hung-up.xml',
+        recvTimeoutMs: byeWaitMs,
+        timeoutS: 40,
+        deadlineMs: 45_000,
+      });
 
     const answeredCall = () =>
       untilDefined(

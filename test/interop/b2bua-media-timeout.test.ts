@@ -1,12 +1,12 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type B2buaNode, startB2buaNode } from './b2bua-node.js';
+import { runSippCaller, startSippCallee } from './b2bua-sipp-legs.js';
 import { missingPeerReason, requirePeer, suiteTitle } from './peers.js';
-import { repoRoot } from './repo.js';
 import { rtpenginePeer } from './rtpengine-process.js';
-import { describeSipp, runSipp, sippPorts, startSippUas } from './sipp.js';
+import { describeSipp } from './sipp.js';
 import { headerValues, parseSippMessages } from './sipp-messages.js';
 
 // SIPp caller → node (b2bua.mode all, media anchored, b2bua.mediaTimeout 2 s) → SIPp callee, and
@@ -16,7 +16,6 @@ import { headerValues, parseSippMessages } from './sipp-messages.js';
 // (its ng `list`).
 const sipp = requirePeer('sipp', 'sip-tester');
 const rtpengine = rtpenginePeer();
-const scenario = (name: string) => join(repoRoot, 'test/interop/scenarios', name);
 const CALLS = 2;
 const MEDIA_TIMEOUT_S = 2;
 const REASON = 'Q.850;cause=102;text="Media timeout"';
@@ -38,11 +37,9 @@ describe.each([
         timeout: 90_000,
       }, async () => {
         const bin = sipp!;
-        const uasLog = join(scratch, 'uas.log');
-        const uas = await startSippUas(bin, {
-          transport: 'udp',
-          scenario: scenario('b2bua-silent-callee.xml'),
-          extraArgs: ['-trace_msg', '-message_file', uasLog],
+        const uas = await startSippCallee(bin, {
+          scenario: 'b2bua-silent-callee.xml',
+          traceFile: join(scratch, 'uas.log'),
         });
         let b2bua: B2buaNode | undefined;
         try {
@@ -51,37 +48,18 @@ describe.each([
             ...(rtpengine ? { rtpengine } : {}),
             env: {
               SWITCHBOARD_B2BUA_MEDIA_TIMEOUT: String(MEDIA_TIMEOUT_S),
-              SWITCHBOARD_PROXY_DEFAULT_ROUTE: `sip:127.0.0.1:${uas.port}`,
+              SWITCHBOARD_PROXY_DEFAULT_ROUTE: uas.route,
             },
           });
-          const ports = await sippPorts();
-          const result = await runSipp(
-            bin,
-            [
-              '-sf',
-              scenario('b2bua-silent-caller.xml'),
-              `127.0.0.1:${b2bua.node.port}`,
-              '-s',
-              'bob',
-              '-i',
-              '127.0.0.1',
-              '-p',
-              String(ports.sip),
-              ...ports.args,
-              '-t',
-              'u1',
-              '-m',
-              String(CALLS),
-              '-r',
-              '5',
-              '-recv_timeout',
-              '20000',
-              '-timeout',
-              '40',
-            ],
-            50_000,
-            { traceMessages: true },
-          );
+          const result = await runSippCaller(bin, b2bua.node.port, {
+            scenario: 'b2bua-silent-caller.xml',
+            calls: CALLS,
+            rate: 5,
+            recvTimeoutMs: 20_000,
+            timeoutS: 40,
+            deadlineMs: 50_000,
+            trace: true,
+          });
           const report = () => `${describeSipp(result)}\n${b2bua?.report()}`;
           expect(result.failed, report()).toBe(0);
           expect(result.successful, report()).toBe(CALLS);
@@ -93,9 +71,9 @@ describe.each([
           for (const bye of callerByes) expect(headerValues(bye, 'reason')).toEqual([REASON]);
           await new Promise((resolve) => setTimeout(resolve, 500));
           await uas.stop();
-          const calleeByes = parseSippMessages(readFileSync(uasLog, 'utf8')).filter(
-            (m) => m.direction === 'received' && m.startLine.startsWith('BYE'),
-          );
+          const calleeByes = uas
+            .messages()
+            .filter((m) => m.direction === 'received' && m.startLine.startsWith('BYE'));
           expect(calleeByes, report()).toHaveLength(CALLS);
           for (const bye of calleeByes) expect(headerValues(bye, 'reason')).toEqual([REASON]);
 

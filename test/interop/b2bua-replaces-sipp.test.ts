@@ -1,14 +1,19 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { untilDefined } from '../support/until.js';
 import { atLeast } from './b2bua-node.js';
-import { b2buaScenario, type Cdr, one, tagOf } from './b2bua-sipp-call.js';
+import { type Cdr, one, tagOf } from './b2bua-sipp-call.js';
+import {
+  runSippCaller,
+  type SippCallee,
+  startSignallingB2bua,
+  startSippCallee,
+  stopCleanly,
+} from './b2bua-sipp-legs.js';
 import { missingPeerReason, requirePeer, suiteTitle } from './peers.js';
-import { describeSipp, runSipp, sippPorts, startSippUas } from './sipp.js';
-import { parseSippMessages, type TracedMessage } from './sipp-messages.js';
-import { prepareTrunkNode, startTrunkNode } from './trunk-node.js';
+import { describeSipp } from './sipp.js';
 
 // SIPp alice → a node whose B2BUA takes every call → SIPp bob (the node's default route). While
 // alice and bob talk, a second SIPp, carol, sends the node an INVITE whose Replaces names bob's leg
@@ -27,11 +32,10 @@ describe.skipIf(!sipp)(
     afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
     /** Bob's answered dialog as his trace shows it: the node's Call-ID and tag, bob's tag. */
-    function bobsDialog(log: string): Promise<{ callId: string; nodeTag: string; bobTag: string }> {
-      const trace = () => (existsSync(log) ? readFileSync(log, 'utf8') : '');
+    function bobsDialog(bob: SippCallee): Promise<{ callId: string; nodeTag: string; bobTag: string }> {
       return untilDefined(
         () => {
-          const messages = parseSippMessages(trace());
+          const messages = bob.messages();
           const ok = messages.find((m) => m.direction === 'sent' && m.status === 200);
           const ack = messages.find((m) => m.direction === 'received' && m.startLine.startsWith('ACK'));
           if (!ok || !ack) return undefined;
@@ -45,67 +49,30 @@ describe.skipIf(!sipp)(
         "bob's answer and the ACK",
         100,
       ).catch((e: Error) => {
-        throw new Error(`${e.message}\n${trace()}`);
+        throw new Error(
+          `${e.message}\n${bob
+            .messages()
+            .map((m) => `${m.direction} ${m.startLine}`)
+            .join('\n')}`,
+        );
       });
     }
 
     it("carol's INVITE with Replaces joins alice and carol, bob's leg ends with BYE; CDRs say so", {
       timeout: 90_000,
     }, async () => {
-      const uasLog = join(scratch, 'bob.log');
-      const bob = await startSippUas(bin, {
-        transport: 'udp',
-        extraArgs: ['-trace_msg', '-message_file', uasLog],
-      });
-      const prepared = await prepareTrunkNode();
-      const node = await startTrunkNode(prepared, {
-        domain: 'b2bua.test',
-        env: {
-          SWITCHBOARD_B2BUA_MODE: 'all',
-          SWITCHBOARD_B2BUA_ANCHOR_MEDIA: 'false',
-          SWITCHBOARD_PROXY_DEFAULT_ROUTE: `sip:127.0.0.1:${bob.port}`,
-        },
-      });
+      const bob = await startSippCallee(bin, { traceFile: join(scratch, 'bob.log') });
+      const node = await startSignallingB2bua(bob);
       try {
-        const common = (ports: { sip: number; args: string[] }) => [
-          `127.0.0.1:${node.port}`,
-          '-i',
-          '127.0.0.1',
-          '-p',
-          String(ports.sip),
-          ...ports.args,
-          '-t',
-          'u1',
-          '-m',
-          '1',
-          '-recv_timeout',
-          '20000',
-          '-timeout',
-          '40',
-        ];
-        const alicePorts = await sippPorts();
-        const alice = runSipp(
-          bin,
-          ['-sf', b2buaScenario('b2bua-replaces-transferee.xml'), '-s', 'bob', ...common(alicePorts)],
-          60_000,
-          { traceMessages: true },
-        );
-        const dialog = await bobsDialog(uasLog);
-        const carolPorts = await sippPorts();
+        const caller = { recvTimeoutMs: 20_000, timeoutS: 40, deadlineMs: 60_000, trace: true };
+        const alice = runSippCaller(bin, node.port, { scenario: 'b2bua-replaces-transferee.xml', ...caller });
+        const dialog = await bobsDialog(bob);
         const replaces = `${dialog.callId};to-tag=${dialog.nodeTag};from-tag=${dialog.bobTag}`;
-        const carol = await runSipp(
-          bin,
-          [
-            '-sf',
-            b2buaScenario('b2bua-replaces-caller.xml'),
-            '-key',
-            'replaces',
-            replaces,
-            ...common(carolPorts),
-          ],
-          60_000,
-          { traceMessages: true },
-        );
+        const carol = await runSippCaller(bin, node.port, {
+          scenario: 'b2bua-replaces-caller.xml',
+          extraArgs: ['-key', 'replaces', replaces],
+          ...caller,
+        });
         const aliceResult = await alice;
         const why = `${describeSipp(aliceResult)}\n${describeSipp(carol)}\n${node.report()}`;
         expect(carol.failed, why).toBe(0);
@@ -115,10 +82,7 @@ describe.skipIf(!sipp)(
         await bob.stop();
         // Bob's leg got BYE with the Reason; alice's re-INVITE carried carol's offer (checked in
         // the scenario), and carol's 200 alice's answer.
-        const bobSaw = parseSippMessages(readFileSync(uasLog, 'utf8'));
-        const bye = bobSaw.find(
-          (m: TracedMessage) => m.direction === 'received' && m.startLine.startsWith('BYE'),
-        );
+        const bye = bob.messages().find((m) => m.direction === 'received' && m.startLine.startsWith('BYE'));
         expect(one(bye, 'call-id')).toBe(dialog.callId);
         expect(one(bye, 'reason')).toBe('SIP;cause=200;text="Call replaced"');
         const cdrs = await atLeast(2, async () => (await node.get<{ cdrs: Cdr[] }>('/v1/cdrs')).body.cdrs);
@@ -130,9 +94,7 @@ describe.skipIf(!sipp)(
         expect(joined!.callerCallId).toBe(original!.callerCallId);
       } finally {
         await bob.stop();
-        const exit = await node.stop();
-        node.cleanup();
-        expect(exit.code, node.report()).toBe(0);
+        await stopCleanly(node);
       }
     });
   },

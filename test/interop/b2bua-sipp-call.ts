@@ -1,10 +1,9 @@
-import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { repoRoot } from './repo.js';
-import { runSipp, type SippResult, sippPorts, startSippUas } from './sipp.js';
+import { runSippCaller, startSignallingB2bua, startSippCallee, stopCleanly } from './b2bua-sipp-legs.js';
+import type { SippResult } from './sipp.js';
 import { headerValues, parseSippMessages, type TracedMessage } from './sipp-messages.js';
-import { prepareTrunkNode, startTrunkNode, type TrunkNode } from './trunk-node.js';
+import type { TrunkNode } from './trunk-node.js';
 
 /** A CDR as GET /v1/cdrs and `switchboard cdr list --json` give it. */
 export interface Cdr {
@@ -29,8 +28,6 @@ export interface B2buaSippRun {
   cdrs: Cdr[];
   cliCdrs: Cdr[];
 }
-
-export const b2buaScenario = (name: string): string => join(repoRoot, 'test/interop/scenarios', name);
 
 /** The first value of a header of a traced message. */
 export function one(message: TracedMessage | undefined, name: string): string {
@@ -61,54 +58,23 @@ export async function b2buaSippCall(
   calls = 1,
   env: Record<string, string> = {},
 ): Promise<B2buaSippRun> {
-  const uasLog = join(scratch, `uas-${Date.now()}.log`);
-  const uas = await startSippUas(bin, {
-    transport: 'udp',
-    ...(uasScenario ? { scenario: b2buaScenario(uasScenario) } : {}),
-    extraArgs: ['-trace_msg', '-message_file', uasLog],
+  const uas = await startSippCallee(bin, {
+    ...(uasScenario ? { scenario: uasScenario } : {}),
+    traceFile: join(scratch, `uas-${Date.now()}.log`),
   });
-  const prepared = await prepareTrunkNode();
   let node: TrunkNode | undefined;
   try {
-    node = await startTrunkNode(prepared, {
-      domain: 'b2bua.test',
-      env: {
-        SWITCHBOARD_B2BUA_MODE: 'all',
-        // Signalling only: SIPp's SDP goes through unchanged (no rtpengine in these suites).
-        SWITCHBOARD_B2BUA_ANCHOR_MEDIA: 'false',
-        SWITCHBOARD_PROXY_DEFAULT_ROUTE: `sip:127.0.0.1:${uas.port}`,
-        ...env,
-      },
+    node = await startSignallingB2bua(uas, env);
+    const result = await runSippCaller(bin, node.port, {
+      ...(uacScenario ? { scenario: uacScenario } : {}),
+      calls,
+      rate: 5,
+      pauseMs: 200,
+      recvTimeoutMs: 10_000,
+      timeoutS: 30,
+      deadlineMs: 40_000,
+      trace: true,
     });
-    const ports = await sippPorts();
-    const result = await runSipp(
-      bin,
-      [
-        ...(uacScenario ? ['-sf', b2buaScenario(uacScenario)] : ['-sn', 'uac']),
-        `127.0.0.1:${node.port}`,
-        '-s',
-        'bob',
-        '-i',
-        '127.0.0.1',
-        '-p',
-        String(ports.sip),
-        ...ports.args,
-        '-t',
-        'u1',
-        '-m',
-        String(calls),
-        '-r',
-        '5',
-        '-d',
-        '200',
-        '-recv_timeout',
-        '10000',
-        '-timeout',
-        '30',
-      ],
-      40_000,
-      { traceMessages: true },
-    );
     // The last call's ends settle (the callee's ACK, the CDR) before the node is asked.
     await new Promise((resolve) => setTimeout(resolve, 300));
     const metrics = await (await fetch(`http://127.0.0.1:${node.apiPort}/metrics`)).text();
@@ -116,14 +82,10 @@ export async function b2buaSippCall(
     expect(listed.status).toBe(200);
     const cliCdrs = (JSON.parse(await node.cli(['cdr', 'list', '--json'])) as { cdrs: Cdr[] }).cdrs;
     await uas.stop();
-    const callee = parseSippMessages(readFileSync(uasLog, 'utf8'));
     const caller = parseSippMessages(result.messages ?? '');
-    return { result, caller, callee, node, metrics, cdrs: listed.body.cdrs, cliCdrs };
+    return { result, caller, callee: uas.messages(), node, metrics, cdrs: listed.body.cdrs, cliCdrs };
   } finally {
     await uas.stop();
-    const exit = await node?.stop();
-    node?.cleanup();
-    if (exit) expect(exit.code, node?.report()).toBe(0);
-    if (!node) rmSync(prepared.dataDir, { recursive: true, force: true });
+    if (node) await stopCleanly(node);
   }
 }
