@@ -1,12 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfig, type SwitchboardConfig } from '../../src/config/index.js';
 import { type RunningNode, startNode } from '../../src/node.js';
-import { type Cdr, SQLITE_FILE, SqliteProvisioningStore } from '../../src/store/index.js';
-import { audioSdp, header, type WsMessage, WsSipUa } from '../interop/ws-sip-client.js';
+import type { Cdr } from '../../src/store/index.js';
+import { CAROL, carolAndDaveDataDir, contactUri, DAVE, sendAck, WsClients } from '../interop/ws-clients.js';
+import { audioSdp, header } from '../interop/ws-sip-client.js';
 
 // Calls the B2BUA holds between WebSocket clients (RFC 7118), as JsSIP registers them (RFC 5626
 // outbound, `.invalid` Contacts). Each leg is a dialog of the node's own, set up over the client's
@@ -15,19 +14,8 @@ import { audioSdp, header, type WsMessage, WsSipUa } from '../interop/ws-sip-cli
 // the API's port and on the dedicated ws listener. A client that left makes its leg fail (430)
 // and the call end with its CDR.
 const DOMAIN = 'example.com';
-const CAROL = { username: 'carol', password: 'carol-Secret-7' };
-const DAVE = { username: 'dave', password: 'dave-Secret-6' };
 
 type Listener = 'api port' | 'ws listener';
-
-async function provisioned(): Promise<string> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'sb-ws-b2bua-'));
-  const store = await SqliteProvisioningStore.open(join(dataDir, SQLITE_FILE));
-  await store.addDomain(DOMAIN);
-  for (const who of [CAROL, DAVE]) await store.addSubscriber({ ...who, domain: DOMAIN });
-  await store.close();
-  return dataDir;
-}
 
 /** A node whose B2BUA takes every call, with SIP over WebSocket on the API's port or its own. */
 function nodeConfig(dataDir: string, listener: Listener): SwitchboardConfig {
@@ -52,65 +40,28 @@ function wsPort(node: RunningNode, listener: Listener): number {
   return node.listening.find((e) => e.protocol === 'ws')!.port;
 }
 
-/** The URI in a message's Contact. */
-function contactOf(message: WsMessage): string {
-  return /<([^>]+)>/.exec(header(message, 'Contact') ?? '')![1]!;
-}
-
-/** An ACK for a 2xx, sent end to end to the answerer's Contact (RFC 3261 §13.2.2.4). */
-function ackFor(ua: WsSipUa, ok: WsMessage): void {
-  ua.send(
-    [
-      `ACK ${contactOf(ok)} SIP/2.0`,
-      `Via: SIP/2.0/WS ${ua.host};branch=z9hG4bKack${Date.now()}${Math.random().toString(36).slice(2)}`,
-      'Max-Forwards: 70',
-      `From: ${header(ok, 'From')}`,
-      `To: ${header(ok, 'To')}`,
-      `Call-ID: ${header(ok, 'Call-ID')}`,
-      `CSeq: ${Number.parseInt(header(ok, 'CSeq')!, 10)} ACK`,
-      'Content-Length: 0',
-      '',
-      '',
-    ].join('\r\n'),
-  );
-}
-
 describe.each<Listener>(['api port', 'ws listener'])(
   'B2BUA calls between WebSocket clients (%s)',
   (listener) => {
     let dataDir: string;
     let node: RunningNode;
-    const clients: WsSipUa[] = [];
+    const clients = new WsClients(() => `ws://127.0.0.1:${wsPort(node, listener)}`, DOMAIN);
 
     beforeAll(async () => {
-      dataDir = await provisioned();
+      dataDir = await carolAndDaveDataDir(DOMAIN, 'sb-ws-b2bua-');
       node = await startNode(nodeConfig(dataDir, listener), pino({ level: 'silent' }));
     });
 
     afterAll(async () => {
       await node?.stop();
-      for (const c of clients) c.close();
+      clients.closeAll();
       rmSync(dataDir, { recursive: true, force: true });
     });
 
-    async function client(who: typeof CAROL): Promise<WsSipUa> {
-      const ua = await WsSipUa.connect({
-        url: `ws://127.0.0.1:${wsPort(node, listener)}`,
-        user: who.username,
-        domain: DOMAIN,
-        password: who.password,
-        outbound: true,
-      });
-      clients.push(ua);
-      return ua;
-    }
-
     /** dave calls carol (registered) through the B2BUA; both ACKs done. */
     async function call(tag: string) {
-      const carol = await client(CAROL);
-      const registered = await carol.request('REGISTER', `sip:${DOMAIN}`, { headers: ['Expires: 300'] });
-      expect(registered.status, registered.raw).toBe(200);
-      const dave = await client(DAVE);
+      const { ua: carol } = await clients.registered(CAROL);
+      const dave = await clients.connect(DAVE);
       const answered = dave.request('INVITE', `sip:${CAROL.username}@${DOMAIN}`, {
         fromTag: `dave-${tag}`,
         body: audioSdp(40_010),
@@ -121,7 +72,7 @@ describe.each<Listener>(['api port', 'ws listener'])(
       expect(ok.status, ok.raw).toBe(200);
       // The B2BUA's leg toward dave is its own dialog: no Record-Route, its Contact is the node.
       expect(header(ok, 'Record-Route')).toBeUndefined();
-      ackFor(dave, ok);
+      sendAck(dave, ok);
       // RFC 3261 §13.2.2.4: the B2BUA's own ACK for carol's 2xx, a request outside any transaction.
       const ack = await carol.next((m) => m.method === 'ACK', 10_000);
       expect(header(ack, 'Call-ID')).toBe(header(invite, 'Call-ID'));
@@ -157,7 +108,7 @@ describe.each<Listener>(['api port', 'ws listener'])(
 
       // dave's re-INVITE is relayed on carol's leg: the B2BUA's re-INVITE and its ACK reach her socket.
       const carolMark = carol.received.length;
-      const reinvited = dave.request('INVITE', contactOf(ok), {
+      const reinvited = dave.request('INVITE', contactUri(ok), {
         to: header(ok, 'To'),
         fromTag: 'dave-1',
         callId: header(ok, 'Call-ID'),
@@ -169,11 +120,11 @@ describe.each<Listener>(['api port', 'ws listener'])(
       await carol.next((m) => m.method === 'ACK', 10_000, carolMark);
       const reOk = await reinvited;
       expect(reOk.status, reOk.raw).toBe(200);
-      ackFor(dave, reOk);
+      sendAck(dave, reOk);
 
       // carol hangs up: the B2BUA's BYE on the caller's leg reaches dave over his socket.
       const daveMark = dave.received.length;
-      const byeAnswer = carol.request('BYE', contactOf(invite), {
+      const byeAnswer = carol.request('BYE', contactUri(invite), {
         to: header(invite, 'From'),
         fromTag: 'carol-1',
         callId: header(invite, 'Call-ID'),
@@ -194,7 +145,7 @@ describe.each<Listener>(['api port', 'ws listener'])(
       const open = await wsConnections();
       carol.close();
       await expect.poll(wsConnections).toBe(open - 1);
-      const byeAnswer = await dave.request('BYE', contactOf(ok), {
+      const byeAnswer = await dave.request('BYE', contactUri(ok), {
         to: header(ok, 'To'),
         fromTag: 'dave-2',
         callId: header(ok, 'Call-ID'),

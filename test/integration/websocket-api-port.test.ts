@@ -1,33 +1,25 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { defaultConfig } from '../../src/config/index.js';
 import { type RunningNode, startNode } from '../../src/node.js';
-import { SQLITE_FILE, SqliteProvisioningStore } from '../../src/store/index.js';
-import { audioSdp, header, WsSipUa } from '../interop/ws-sip-client.js';
+import { CAROL, carolAndDaveDataDir, DAVE, sendAck, WsClients } from '../interop/ws-clients.js';
+import { audioSdp, header } from '../interop/ws-sip-client.js';
 
 // sip.websocketOnApiPort: browsers' SIP over WebSocket on the API's port (RFC 7118 §4) beside its
 // REST routes. Two WebSocket clients speaking as JsSIP does register there; one calls the other,
 // and the INVITE and the ACK reach the callee over its own socket.
 const DOMAIN = 'example.com';
-const CAROL = { username: 'carol', password: 'carol-Secret-7' };
-const DAVE = { username: 'dave', password: 'dave-Secret-6' };
 
 describe('SIP over WebSocket on the API port (sip.websocketOnApiPort)', () => {
   let dataDir: string;
   let node: RunningNode;
   let apiPort: number;
-  const clients: WsSipUa[] = [];
+  const clients = new WsClients(() => `ws://127.0.0.1:${apiPort}`, DOMAIN);
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'sb-ws-api-'));
-    const store = await SqliteProvisioningStore.open(join(dataDir, SQLITE_FILE));
-    await store.addDomain(DOMAIN);
-    for (const who of [CAROL, DAVE]) await store.addSubscriber({ ...who, domain: DOMAIN });
-    await store.close();
+    dataDir = await carolAndDaveDataDir(DOMAIN, 'sb-ws-api-');
     const config = defaultConfig();
     config.dataDir = dataDir;
     config.sip.port = 0;
@@ -44,30 +36,16 @@ describe('SIP over WebSocket on the API port (sip.websocketOnApiPort)', () => {
     const started = Date.now();
     await node?.stop();
     expect(Date.now() - started).toBeLessThan(5_000);
-    for (const c of clients) c.close();
+    clients.closeAll();
     rmSync(dataDir, { recursive: true, force: true });
   });
-
-  async function client(who: { username: string; password: string }): Promise<WsSipUa> {
-    const ua = await WsSipUa.connect({
-      url: `ws://127.0.0.1:${apiPort}`,
-      user: who.username,
-      domain: DOMAIN,
-      password: who.password,
-      outbound: true,
-    });
-    clients.push(ua);
-    return ua;
-  }
 
   it('listens for SIP over WS on the API port', () => {
     expect(node.listening).toContainEqual({ protocol: 'ws', address: '127.0.0.1', port: apiPort });
   });
 
   it('registers a WebSocket client through the digest challenge, no API key asked', async () => {
-    const carol = await client(CAROL);
-    const registered = await carol.request('REGISTER', `sip:${DOMAIN}`, { headers: ['Expires: 300'] });
-    expect(registered.status, registered.raw).toBe(200);
+    const { ua: carol, answer: registered } = await clients.registered(CAROL);
     expect(header(registered, 'Contact') ?? '').toContain(`${carol.host};transport=ws`);
     // RFC 5626 §5.2: the registrar kept the flow the REGISTER came on.
     expect(header(registered, 'Require')).toBe('outbound');
@@ -77,8 +55,8 @@ describe('SIP over WebSocket on the API port (sip.websocketOnApiPort)', () => {
   });
 
   it("a call reaches the registered client over its own socket, and so does the caller's ACK", async () => {
-    const carol = clients.find((c) => c.options.user === CAROL.username)!;
-    const dave = await client(DAVE);
+    const carol = clients.open.find((c) => c.options.user === CAROL.username)!;
+    const dave = await clients.connect(DAVE);
     const from = carol.received.length;
     const answered = dave.request('INVITE', `sip:${CAROL.username}@${DOMAIN}`, {
       fromTag: 'dave1',
@@ -94,27 +72,7 @@ describe('SIP over WebSocket on the API port (sip.websocketOnApiPort)', () => {
     expect(ok.status, ok.raw).toBe(200);
 
     // RFC 3261 §12.2.1.1: the ACK follows the recorded route back through the node to carol's socket.
-    const routes = ok.headers
-      .filter((h) => /^record-route:/i.test(h))
-      .flatMap((h) => h.slice(h.indexOf(':') + 1).split(','))
-      .map((r) => r.trim())
-      .reverse();
-    const remote = /<([^>]+)>/.exec(header(ok, 'Contact') ?? '')![1]!;
-    dave.send(
-      [
-        `ACK ${remote} SIP/2.0`,
-        `Via: SIP/2.0/WS ${dave.host};branch=z9hG4bKack${Date.now()}`,
-        'Max-Forwards: 70',
-        ...routes.map((r) => `Route: ${r}`),
-        `From: <${dave.aor}>;tag=dave1`,
-        `To: ${header(ok, 'To')}`,
-        `Call-ID: ${header(ok, 'Call-ID')}`,
-        `CSeq: ${Number.parseInt(header(ok, 'CSeq')!, 10)} ACK`,
-        'Content-Length: 0',
-        '',
-        '',
-      ].join('\r\n'),
-    );
+    sendAck(dave, ok);
     const ack = await carol.next((m) => m.method === 'ACK', 10_000, from);
     expect(header(ack, 'Call-ID')).toBe(header(invite, 'Call-ID'));
   });

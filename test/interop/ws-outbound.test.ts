@@ -8,7 +8,8 @@ import { allocatePorts } from './ports.js';
 import { DOMAIN, provisionSwitchboard } from './registrar-process.js';
 import { switchboardBuilt, switchboardEntry } from './repo.js';
 import { awaitNodeStarted, nodeEnv, spawnDataDirNode } from './switchboard-node.js';
-import { audioSdp, header, type WsMessage, WsSipUa } from './ws-sip-client.js';
+import { CAROL, contactUri, DAVE, recordRoutes, sendAck, WsClients } from './ws-clients.js';
+import { audioSdp, header, type WsMessage, type WsSipUa } from './ws-sip-client.js';
 
 // RFC 5626 (SIP Outbound) over WebSocket, as JsSIP registers by default: two browser-like clients
 // register with +sip.instance and reg-id and get `Require: outbound`; carol calls dave through
@@ -19,24 +20,13 @@ const built = switchboardBuilt();
 if (!built && peersRequired()) throw new Error(`${switchboardEntry} missing: run npm run build`);
 const unavailable = [built ? undefined : `${switchboardEntry} missing: run npm run build`];
 
-const CAROL = { username: 'carol', password: 'carol-Secret-7' };
-const DAVE = { username: 'dave', password: 'dave-Secret-6' };
-
-/** The Record-Route values of a message, in order. */
-function recordRoutes(message: WsMessage): string[] {
-  return message.headers
-    .filter((h) => /^record-route:/i.test(h))
-    .flatMap((h) => h.slice(h.indexOf(':') + 1).split(','))
-    .map((r) => r.trim());
-}
-
 describe.skipIf(unavailable.some(Boolean))(
   suiteTitle('SIP Outbound flows over WebSocket', unavailable),
   () => {
     let dataDir: string;
     let node: Child;
     let wsPort: number;
-    const clients: WsSipUa[] = [];
+    const clients = new WsClients(() => `ws://127.0.0.1:${wsPort}`, DOMAIN);
 
     beforeAll(async () => {
       dataDir = mkdtempSync(join(tmpdir(), 'sb-outbound-'));
@@ -55,7 +45,7 @@ describe.skipIf(unavailable.some(Boolean))(
     }, 30_000);
 
     afterAll(async () => {
-      for (const c of clients) c.close();
+      clients.closeAll();
       if (node) {
         const exit = await node.stop();
         expect(exit.killed, `switchboard ignored SIGTERM\n${node.report()}`).toBe(false);
@@ -63,17 +53,8 @@ describe.skipIf(unavailable.some(Boolean))(
       if (dataDir) rmSync(dataDir, { recursive: true, force: true });
     });
 
-    async function client(who: { username: string; password: string }): Promise<WsSipUa> {
-      const ua = await WsSipUa.connect({
-        url: `ws://127.0.0.1:${wsPort}`,
-        user: who.username,
-        domain: DOMAIN,
-        password: who.password,
-        outbound: true,
-      });
-      clients.push(ua);
-      const registered = await ua.request('REGISTER', `sip:${DOMAIN}`, { headers: ['Expires: 300'] });
-      expect(registered.status, `${registered.raw}\n${node.report()}`).toBe(200);
+    async function client(who: typeof CAROL): Promise<WsSipUa> {
+      const { ua, answer: registered } = await clients.registered(who, () => node.report());
       // RFC 5626 §6: the registrar does outbound for this flow and says so.
       expect(header(registered, 'Require')).toBe('outbound');
       expect(header(registered, 'Contact')).toContain(`reg-id=1`);
@@ -91,32 +72,16 @@ describe.skipIf(unavailable.some(Boolean))(
       dave.respond(invite, 200, 'OK', { toTag: `callee-${tag}`, body: audioSdp(40_002) });
       const ok = await answered;
       expect(ok.status, `${ok.raw}\n${node.report()}`).toBe(200);
-      const routeSet = recordRoutes(ok).reverse();
       const ackFrom = dave.received.length;
-      carol.send(
-        [
-          `ACK ${/<([^>]+)>/.exec(header(ok, 'Contact') ?? '')![1]} SIP/2.0`,
-          `Via: SIP/2.0/WS ${carol.host};branch=z9hG4bKack${tag}`,
-          'Max-Forwards: 70',
-          ...routeSet.map((r) => `Route: ${r}`),
-          `From: ${header(ok, 'From')}`,
-          `To: ${header(ok, 'To')}`,
-          `Call-ID: ${header(ok, 'Call-ID')}`,
-          `CSeq: ${Number.parseInt(header(ok, 'CSeq')!, 10)} ACK`,
-          'Content-Length: 0',
-          '',
-          '',
-        ].join('\r\n'),
-      );
+      sendAck(carol, ok);
       await dave.next((m) => m.method === 'ACK', 10_000, ackFrom);
       return invite;
     }
 
     /** dave's BYE for the dialog the INVITE made, along its route set (RFC 3261 §12.2.1.1). */
     function daveBye(dave: WsSipUa, invite: WsMessage, tag: string): string {
-      const remote = /<([^>]+)>/.exec(header(invite, 'Contact') ?? '')![1]!;
       return [
-        `BYE ${remote} SIP/2.0`,
+        `BYE ${contactUri(invite)} SIP/2.0`,
         `Via: SIP/2.0/WS ${dave.host};branch=z9hG4bKbye${tag}${Date.now()}`,
         'Max-Forwards: 70',
         ...recordRoutes(invite).map((r) => `Route: ${r}`),
@@ -156,7 +121,7 @@ describe.skipIf(unavailable.some(Boolean))(
     }, 60_000);
 
     it("once the caller's WebSocket is gone, the callee's BYE gets 430 Flow Failed (RFC 5626 §5.3)", async () => {
-      const [carol, dave] = clients as [WsSipUa, WsSipUa];
+      const [carol, dave] = clients.open as [WsSipUa, WsSipUa];
       const invite = await call(carol, dave, '2');
       carol.close();
       await new Promise((resolve) => setTimeout(resolve, 300));
