@@ -1,16 +1,21 @@
 import { rmSync } from 'node:fs';
 import { NgClient } from '../../src/media/ng/index.js';
+import { untilDefined } from '../support/until.js';
 import { startMediaAnchor } from './media-anchor.js';
 import type { RtpengineProcess } from './rtpengine-process.js';
 import { prepareTrunkNode, startTrunkNode, type TrunkNode } from './trunk-node.js';
 
 /** `list()` once it has `count` items, or as it is after 5 s (the test's assertion then says what is missing). */
-export async function atLeast<T>(count: number, list: () => Promise<T[]>): Promise<T[]> {
-  for (let i = 0; ; i++) {
-    const items = await list();
-    if (items.length >= count || i >= 50) return items;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+export function atLeast<T>(count: number, list: () => Promise<T[]>): Promise<T[]> {
+  return untilDefined(
+    async () => {
+      const items = await list();
+      return items.length >= count ? items : undefined;
+    },
+    5_000,
+    `${count} items`,
+    100,
+  ).catch(list);
 }
 
 /** A CDR as GET /v1/cdrs gives it (the fields these tests read). */
