@@ -10,6 +10,7 @@ import { DOMAIN, provisionSwitchboard } from './registrar-process.js';
 import { switchboardBuilt, switchboardEntry } from './repo.js';
 import { awaitNodeStarted, nodeEnv, spawnDataDirNode } from './switchboard-node.js';
 import { writeToneWav } from './wav.js';
+import { CAROL, contactUri, DAVE, recordRoutes } from './ws-clients.js';
 import { audioSdp, header, type WsMessage, WsSipUa } from './ws-sip-client.js';
 
 // One node listening on UDP/TCP, TLS, WS and WSS with the self-signed certificate it makes on its
@@ -27,8 +28,6 @@ const unavailable = [
 
 const ALICE = { username: 'alice', password: 'alice-Secret-9' };
 const BOB = { username: 'bob', password: 'bob-Secret-8' };
-const CAROL = { username: 'carol', password: 'carol-Secret-7' };
-const DAVE = { username: 'dave', password: 'dave-Secret-6' };
 
 const isType =
   (type: string, peer?: string) =>
@@ -159,12 +158,8 @@ describe.skipIf(unavailable.some(Boolean))(suiteTitle('TLS and WebSocket transpo
       expect(invite.status, `${invite.raw}\n${reports()}`).toBe(200);
       expect(invite.body).toMatch(/m=audio \d+ RTP\/AVP/);
       // ACK and BYE follow the route set the node recorded (RFC 3261 §12.2.1.1), through it to bob.
-      const routes = (header(invite, 'Record-Route') ? invite.headers : [])
-        .filter((h) => /^record-route:/i.test(h))
-        .flatMap((h) => h.slice(h.indexOf(':') + 1).split(','))
-        .map((r) => r.trim())
-        .reverse();
-      const remote = /<([^>]+)>/.exec(header(invite, 'Contact') ?? '')![1]!;
+      const routes = recordRoutes(invite).reverse();
+      const remote = contactUri(invite);
       const to = header(invite, 'To')!;
       const callId = header(invite, 'Call-ID')!;
       const cseq = Number.parseInt(header(invite, 'CSeq')!, 10);
