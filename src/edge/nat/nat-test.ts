@@ -1,4 +1,4 @@
-import { parseUri, type SipMessage, type SipUri } from '../../sip/message/index.js';
+import { parseUri, type SipMessage, type SipUri, type Uri, type Via } from '../../sip/message/index.js';
 import type { Target } from '../../sip/transport/index.js';
 import { isPrivateAddress } from './private-address.js';
 import { sdpAddresses } from './sdp-repair.js';
@@ -44,7 +44,7 @@ export function natUacTest(message: SipMessage, source: Target, flags: number): 
   if (flags & NatTest.webSocket && (source.protocol === 'ws' || source.protocol === 'wss')) return true;
   if (flags & NatTest.privateSource && isPrivateAddress(source.address)) return true;
   if (flags & (NatTest.viaReceived | NatTest.privateVia | NatTest.viaPort)) {
-    const via = safe(() => message.topVia);
+    const via = topVia(message);
     if (via) {
       if (flags & NatTest.viaReceived && !sameAddress(via.hostname, source.address)) return true;
       if (flags & NatTest.privateVia && isPrivateAddress(via.hostname)) return true;
@@ -71,32 +71,43 @@ export function natUacTest(message: SipMessage, source: Target, flags: number): 
 
 /** Whether a registered contact is behind NAT: a private host, or not where its REGISTER came from. */
 export function natedContact(contact: string, source: Target): boolean {
-  const uri = safe(() => parseContactUri(contact));
-  if (!uri) return false;
+  let uri: Uri;
+  try {
+    uri = parseUri(contact);
+  } catch {
+    return false;
+  }
+  return uri.kind === 'sip' && natedUri(uri, source);
+}
+
+/** natedContact for a Contact URI already parsed (a request's own Contact: no second parse). */
+export function natedUri(uri: SipUri, source: Target): boolean {
   if (isPrivateAddress(uri.hostname)) return true;
   const port = uri.port ?? defaultPorts[source.protocol] ?? 5060;
   return !sameAddress(uri.hostname, source.address) || port !== source.port;
 }
 
+// Unparseable headers count as no evidence: these read them without throwing.
+
+function topVia(message: SipMessage): Via | undefined {
+  try {
+    return message.topVia;
+  } catch {
+    return undefined;
+  }
+}
+
 function firstContactUri(message: SipMessage): SipUri | undefined {
-  const contacts = safe(() => message.contacts);
+  let contacts: SipMessage['contacts'];
+  try {
+    contacts = message.contacts;
+  } catch {
+    return undefined;
+  }
   const uri = Array.isArray(contacts) ? contacts[0]?.uri : undefined;
   return uri?.kind === 'sip' ? uri : undefined;
 }
 
-function parseContactUri(text: string): SipUri | undefined {
-  const uri = parseUri(text);
-  return uri.kind === 'sip' ? uri : undefined;
-}
-
 function sameAddress(a: string, b: string): boolean {
-  return a.toLowerCase() === b.toLowerCase();
-}
-
-function safe<T>(read: () => T): T | undefined {
-  try {
-    return read();
-  } catch {
-    return undefined;
-  }
+  return a === b || a.toLowerCase() === b.toLowerCase();
 }

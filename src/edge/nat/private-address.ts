@@ -1,4 +1,4 @@
-import { isIPv4, isIPv6 } from 'node:net';
+import { isIPv6 } from 'node:net';
 
 /**
  * Address ranges a phone behind NAT writes into its messages, as Kamailio's nathelper checks them
@@ -6,20 +6,25 @@ import { isIPv4, isIPv6 } from 'node:net';
  * RFC 6890's 192.0.0.0/29, and for IPv6 RFC 4193 unique local addresses. Loopback is not among
  * them: a phone on the node's own machine is not behind NAT.
  */
-const v4Ranges: ReadonlyArray<readonly [number, number]> = [
-  [ipv4Number('10.0.0.0'), 8],
-  [ipv4Number('172.16.0.0'), 12],
-  [ipv4Number('192.168.0.0'), 16],
-  [ipv4Number('100.64.0.0'), 10],
-  [ipv4Number('192.0.0.0'), 29],
+const v4Ranges: ReadonlyArray<{ readonly net: number; readonly shift: number }> = [
+  { net: ipv4Number('10.0.0.0'), shift: 32 - 8 },
+  { net: ipv4Number('172.16.0.0'), shift: 32 - 12 },
+  { net: ipv4Number('192.168.0.0'), shift: 32 - 16 },
+  { net: ipv4Number('100.64.0.0'), shift: 32 - 10 },
+  { net: ipv4Number('192.0.0.0'), shift: 32 - 29 },
 ];
 
-/** Whether `host` (an IP literal, IPv6 with or without brackets) is a private address. */
+/**
+ * Whether `host` (an IP literal, IPv6 with or without brackets) is a private address. Asked of
+ * every request's Via and Contact host (nat_uac_test): IPv4 is read in one pass over its
+ * characters, no isIPv4 regular expression and no split.
+ */
 export function isPrivateAddress(host: string): boolean {
   const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
-  if (isIPv4(bare)) {
-    const n = ipv4Number(bare);
-    return v4Ranges.some(([net, bits]) => (n ^ net) >>> (32 - bits) === 0);
+  const n = ipv4Number(bare);
+  if (n >= 0) {
+    for (const { net, shift } of v4Ranges) if ((n ^ net) >>> shift === 0) return true;
+    return false;
   }
   if (isIPv6(bare)) {
     const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(bare);
@@ -30,8 +35,27 @@ export function isPrivateAddress(host: string): boolean {
   return false;
 }
 
+/** A dotted quad as node's isIPv4 takes it (decimal parts to 255, no leading zeros), as an unsigned number; -1 for anything else. */
 function ipv4Number(address: string): number {
-  let n = 0;
-  for (const part of address.split('.')) n = n * 256 + Number(part);
-  return n >>> 0;
+  let value = 0;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < address.length; i++) {
+    const c = address.charCodeAt(i);
+    if (c === 0x2e) {
+      if (digits === 0 || dots === 3) return -1;
+      value = value * 256 + part;
+      part = 0;
+      digits = 0;
+      dots++;
+    } else if (c >= 0x30 && c <= 0x39) {
+      if (digits > 0 && part === 0) return -1; // a leading zero
+      part = part * 10 + (c - 0x30);
+      if (part > 255) return -1;
+      digits++;
+    } else return -1;
+  }
+  if (dots !== 3 || digits === 0) return -1;
+  return value * 256 + part;
 }

@@ -1,6 +1,6 @@
-import type { SipRequest, Uri } from '../../sip/message/index.js';
+import type { SipRequest, SipUri, Uri } from '../../sip/message/index.js';
 import type { Target } from '../../sip/transport/index.js';
-import { natedContact } from '../nat/index.js';
+import { natedUri } from '../nat/index.js';
 import type { FlowTokens } from './flow-token.js';
 
 /** What a Route value of ours with a flow token says about the request that carried it. */
@@ -33,7 +33,7 @@ export class Outbound {
     if (inbound.protocol === 'udp') {
       const contact = firstContact(request);
       // §5.1: `;ob` asks for it; a NATed client needs it to be reached on its binding.
-      if (!contact || !(contact.ob || natedContact(contact.text, inbound))) return undefined;
+      if (!contact || !(contact.params.has('ob') || natedUri(contact, inbound))) return undefined;
     } else if (inbound.connectionId === undefined) return undefined;
     return this.tokens.encode(inbound);
   }
@@ -67,11 +67,11 @@ function isFirstHop(request: SipRequest): boolean {
   }
 }
 
-function firstContact(request: SipRequest): { text: string; ob: boolean } | undefined {
+function firstContact(request: SipRequest): SipUri | undefined {
   try {
     const contacts = request.contacts;
     const uri = contacts === '*' ? undefined : contacts[0]?.uri;
-    return uri?.kind === 'sip' ? { text: uri.toString(), ob: uri.params.has('ob') } : undefined;
+    return uri?.kind === 'sip' ? uri : undefined;
   } catch {
     return undefined;
   }
