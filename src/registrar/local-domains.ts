@@ -26,6 +26,15 @@ export class LocalDomains {
     return served;
   }
 
+  /**
+   * The cached answer while it is fresh, undefined when the store must be asked: routing decides
+   * without a promise per request when it can (the answer is the same one `has` would give).
+   */
+  cached(domain: string): boolean | undefined {
+    const hit = this.cache.get(domain.toLowerCase());
+    return hit && hit.until > this.now() ? hit.served : undefined;
+  }
+
   /** Forget cached answers (after provisioning changes). */
   invalidate(): void {
     this.cache.clear();

@@ -43,8 +43,11 @@ export interface RoutingOptions {
 
 /** What routing for the served domains needs: their names, the digest check, users, bindings. */
 export interface SubscriberServices {
-  /** Whether this platform serves a domain (cached: every request asks). */
-  domains: { has(domain: string): Promise<boolean> };
+  /**
+   * Whether this platform serves a domain (cached: every request asks); `cached` gives a fresh
+   * cached answer at once, so stages decide without waiting when they can.
+   */
+  domains: { has(domain: string): Promise<boolean>; cached?(domain: string): boolean | undefined };
   auth: SubscriberAuth;
   store: Pick<ProvisioningStore, 'resolveUser'>;
   location: Pick<LocationService, 'lookup'>;

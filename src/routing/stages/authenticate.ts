@@ -35,6 +35,8 @@ export class Authenticate implements RequestStage {
     }
     const from = request.from.uri;
     if (from.kind !== 'sip') return CONTINUE;
+    // Callers from domains we do not serve pass; known from the cache, that needs no promise.
+    if (this.services.domains.cached?.(from.hostname) === false) return CONTINUE;
     return this.check(request, from, context);
   }
 

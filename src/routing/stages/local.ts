@@ -44,8 +44,43 @@ export class Local implements RequestStage {
 
   decide(request: SipRequest, context: RoutingContext): Decision | Promise<Decision> {
     if (this.toCallOwner && this.deps.callOwner!.owns(request, context)) return this.toCallOwner;
-    if (this.deps.subscribers) return this.forServedDomains(request, context);
+    if (this.deps.subscribers)
+      return this.servedNow(request, context) ?? this.forServedDomains(request, context);
     return this.forNode(request, context);
+  }
+
+  /**
+   * forServedDomains without waiting, when the domain answers it needs are cached (nearly every
+   * request): no promise, and the stages after it run in the same turn. Undefined: ask the store.
+   */
+  private servedNow(request: SipRequest, context: RoutingContext): Decision | undefined {
+    if (request.method === 'REGISTER') return this.registerNow(request);
+    const uri = request.uri;
+    if (uri.kind !== 'sip') return this.forDomain(undefined, request, context);
+    let domain = this.cachedServed(uri.hostname);
+    if (domain === null) return undefined;
+    if (domain === undefined && uri.user !== undefined && this.deps.stack.isLocalUri(uri)) {
+      const from = request.from.uri;
+      if (from.kind === 'sip') {
+        domain = this.cachedServed(from.hostname);
+        if (domain === null) return undefined;
+      }
+    }
+    return this.forDomain(domain, request, context);
+  }
+
+  /** registersHere without waiting, from cached domain answers; undefined: ask the store. */
+  private registerNow(request: SipRequest): Decision | undefined {
+    const uri = request.uri;
+    const atNode = this.deps.stack.isLocalUri(uri);
+    const domain = uri.kind === 'sip' ? this.cachedServed(uri.hostname) : undefined;
+    if (domain === null) return undefined;
+    if (domain !== undefined || (atNode && !this.deps.routes.defaultRoute)) return this.toRegistrar!;
+    const to = request.to.uri;
+    if (!atNode || to.kind !== 'sip') return CONTINUE;
+    const toDomain = this.cachedServed(to.hostname);
+    if (toDomain === null) return undefined;
+    return toDomain !== undefined ? this.toRegistrar! : CONTINUE;
   }
 
   private forNode(request: SipRequest, context: RoutingContext): Decision {
@@ -64,8 +99,14 @@ export class Local implements RequestStage {
       const from = request.from.uri;
       if (from.kind === 'sip') domain = await this.served(from.hostname);
     }
+    return this.forDomain(domain, request, context);
+  }
+
+  /** A request for a user of a served domain goes on with it; the rest are the node's or relayed. */
+  private forDomain(domain: string | undefined, request: SipRequest, context: RoutingContext): Decision {
     if (domain === undefined) return this.forNode(request, context);
     // The domain itself (OPTIONS pings): the node answers.
+    const uri = request.uri;
     if (uri.kind !== 'sip' || uri.user === undefined) return this.toNode;
     context.domain = domain;
     return CONTINUE;
@@ -83,6 +124,14 @@ export class Local implements RequestStage {
     if (forServedDomain || (atNode && !this.deps.routes.defaultRoute)) return true;
     const to = request.to.uri;
     return atNode && to.kind === 'sip' && (await this.served(to.hostname)) !== undefined;
+  }
+
+  /** The served domain a host names, if any, from the cache; null when the cache has no answer. */
+  private cachedServed(host: string): string | undefined | null {
+    const domain = host.toLowerCase();
+    const served = this.deps.subscribers!.domains.cached?.(domain);
+    if (served === undefined) return null;
+    return served ? domain : undefined;
   }
 
   /** The served domain a host names, if any. */

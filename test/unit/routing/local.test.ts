@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { LocalDomains } from '../../../src/registrar/index.js';
 import type { CallOwner, Decision } from '../../../src/routing/index.js';
 import { Local } from '../../../src/routing/stages/local.js';
 import { FakeStack, request } from '../proxy/fakes.js';
@@ -64,6 +65,33 @@ describe('the local stage: requests for the node itself', () => {
     const decision = await local.decide(req('INVITE', 'sip:srs@192.0.2.10', 'sip:sbc@carrier.net'), siprec);
     expect(handedTo(decision)).toBe(node);
     expect(siprec.domain).toBeUndefined();
+  });
+
+  it('decides without a promise, and the same way, once the domains it asks about are cached', async () => {
+    const cases = [
+      req('REGISTER', 'sip:example.com'),
+      req('REGISTER', 'sip:elsewhere.org', 'sip:x@elsewhere.org'),
+      req('REGISTER', 'sip:192.0.2.10', 'sip:alice@example.com', 'sip:alice@example.com'),
+      req('OPTIONS', 'sip:example.com'),
+      req('INVITE', 'sip:bob@example.com'),
+      req('INVITE', 'sip:bob@192.0.2.10'),
+      req('INVITE', 'sip:srs@192.0.2.10', 'sip:sbc@carrier.net'),
+      req('INVITE', 'sip:carol@elsewhere.org', 'sip:x@elsewhere.org'),
+    ];
+    for (const r of cases) {
+      // A cache of its own per case: the first decision asks the store.
+      const subscribers = { ...s, domains: new LocalDomains(s.store) };
+      const local = new Local({ stack, routes: routes('sip:192.0.2.50'), node, subscribers });
+      const first = context();
+      const asked = local.decide(r, first);
+      expect(asked, `${r.method} ${r.uri} asks the store first`).toBeInstanceOf(Promise);
+      const answer = handedTo(await asked);
+      const again = context();
+      const cached = local.decide(r, again);
+      expect(cached, `${r.method} ${r.uri} from the cache`).not.toBeInstanceOf(Promise);
+      expect(handedTo(cached as Decision)).toBe(answer);
+      expect(again.domain).toBe(first.domain);
+    }
   });
 
   it('hands the calls a call owner (a B2BUA) claims to it first', async () => {
