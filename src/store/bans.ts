@@ -1,10 +1,14 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import { type SqlFlavor, toDate } from './flavor.js';
-import type { StoreSchema } from './schema.js';
+import { PreparedQuery } from './prepared-query.js';
+import type { BansTable, StoreSchema } from './schema.js';
 import type { BanRepository, StoredBan } from './types.js';
 
 /** The edge's bans in SQL (migration 12): one row per banned address. */
 export class SqlBans implements BanRepository {
+  /** The live bans' read that every node polls (compiled once: Kysely compiled it per poll). */
+  private liveQuery: PreparedQuery<Selectable<BansTable>> | undefined;
+
   constructor(
     private readonly db: Kysely<StoreSchema>,
     private readonly flavor: SqlFlavor,
@@ -35,13 +39,16 @@ export class SqlBans implements BanRepository {
   }
 
   async liveBans(now: Date): Promise<StoredBan[]> {
-    const rows = await this.db
-      .selectFrom('bans')
-      .selectAll()
-      .where((w) => w.or([w('until', 'is', null), w('until', '>', this.flavor.time(now))]))
-      .orderBy('since')
-      .orderBy('address')
-      .execute();
+    this.liveQuery ??= new PreparedQuery(
+      this.db
+        .selectFrom('bans')
+        .selectAll()
+        .where((w) => w.or([w('until', 'is', null), w('until', '>', this.flavor.time(now))]))
+        .orderBy('since')
+        .orderBy('address'),
+      1,
+    );
+    const { rows } = await this.liveQuery.run(this.db, [this.flavor.time(now)]);
     return rows.map((r) => {
       const ban: StoredBan = {
         address: r.address,

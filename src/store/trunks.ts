@@ -1,6 +1,7 @@
 import type { Insertable, Kysely, Selectable, Transaction } from 'kysely';
 import { ConflictError, NotFoundError } from './errors.js';
 import type { SqlFlavor } from './flavor.js';
+import { PreparedQuery } from './prepared-query.js';
 import type { LcrRoutesTable, StoreSchema, TrunkGatewaysTable, TrunksTable } from './schema.js';
 import { asNewGateway, asNewRoute, asNewTrunk, gatewayRow, routeRow, trunkColumns } from './trunk-input.js';
 import { toGateway, toRoute, toTrunk } from './trunk-rows.js';
@@ -31,6 +32,9 @@ const ROUTE_BATCH = 500;
  * nodes poll to reload their in-memory routing tables.
  */
 export class SqlTrunks implements TrunkRepository {
+  /** The revision read that every node polls (compiled once: Kysely compiled it per poll). */
+  private revisionQuery: PreparedQuery<{ revision: number | string }> | undefined;
+
   constructor(
     private readonly db: Kysely<StoreSchema>,
     private readonly flavor: SqlFlavor,
@@ -251,8 +255,9 @@ export class SqlTrunks implements TrunkRepository {
   }
 
   async routingRevision(): Promise<number> {
-    const row = await this.db.selectFrom('routing_revision').select('revision').executeTakeFirst();
-    return Number(row?.revision ?? 0);
+    this.revisionQuery ??= new PreparedQuery(this.db.selectFrom('routing_revision').select('revision'), 0);
+    const { rows } = await this.revisionQuery.run(this.db, []);
+    return Number(rows[0]?.revision ?? 0);
   }
 
   async loadRouting(): Promise<RoutingSnapshot> {
