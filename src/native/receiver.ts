@@ -55,6 +55,8 @@ export class NativeReceiver {
   private readonly source: DatagramSource & { family: 4 | 6; port: number };
   /** Undefined with a module built before the sender existed (it only receives). */
   private readonly sender: BatchSender | undefined;
+  /** Sends what a batch's handlers queued (a microtask queued after the batch). */
+  private readonly flushSender = (): void => this.sender?.flush();
   /** Batches delivered and the datagrams they carried. */
   batches = 0;
   datagrams = 0;
@@ -128,8 +130,12 @@ export class NativeReceiver {
         // A sink's error stays with its datagram; the rest of the batch is still delivered.
       }
     }
-    // What the handlers answered at once leaves now, not after the rest of the turn's reading.
-    this.sender?.flush();
+    // What the handlers answered leaves before the rest of the turn's reading, after the
+    // microtasks they queued: node runs those as this native callback returns, before the next
+    // batch. A proxy forwards there (after awaiting its target, at once for an IP literal), so
+    // the batch's answers and forwards share one sendmmsg instead of one now and one at the end
+    // of the turn (setImmediate).
+    if (this.sender !== undefined) queueMicrotask(this.flushSender);
   }
 
   private keyOf(i: number, family: 4 | 6, port: number): number | string {

@@ -53,6 +53,18 @@ describe('the authenticate stage (RFC 3261 §22.3)', () => {
     expect(status(await stage.decide(request('sip:someone@carrier.net'), forUser()))).toBe('continue');
   });
 
+  it('lets a caller through at once when the cache knows their domain is not ours, and still challenges ours', async () => {
+    const first = stage.decide(request('sip:someone@carrier.net'), forUser());
+    expect(first).toBeInstanceOf(Promise);
+    expect(status(await first)).toBe('continue');
+    // carrier.net's answer is cached now: no promise.
+    const cached = stage.decide(request('sip:other@carrier.net'), forUser());
+    expect(cached).not.toBeInstanceOf(Promise);
+    expect(status(cached as Decision)).toBe('continue');
+    await stage.decide(request('sip:alice@example.com'), forUser());
+    expect(status(await stage.decide(request('sip:alice@example.com'), forUser()))).toBe(407);
+  });
+
   it('challenges our own subscribers with 407 for their realm', async () => {
     const decision = await stage.decide(request('sip:alice@example.com'), forUser());
     expect(status(decision)).toBe(407);
