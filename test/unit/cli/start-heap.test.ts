@@ -10,7 +10,7 @@ describe('switchboard start: the V8 heap', () => {
     const io = new FakeIo();
     const fake = fakeDeps();
     await runCli(args, io, fake.deps);
-    expect(fake.heapGrowth).toEqual([50]);
+    expect(fake.heapGrowth).toEqual([20]);
     expect(fake.relaunches).toEqual([]);
     expect(fake.started).toHaveLength(1);
   });

@@ -29,7 +29,7 @@ describe('loadConfig layering: defaults < file < environment < flags', () => {
       auth: { algorithms: ['MD5'], nonceLifetime: 300, credentialCacheTtl: 10 },
       registrar: { minExpires: 60, maxExpires: 7200, defaultExpires: 3600, maxContacts: 5 },
       location: { persistence: 'write-back', flushInterval: 1000 },
-      memory: { heapGrowth: 50, collectWhenIdle: true },
+      memory: { heapGrowth: 20, collectWhenIdle: true },
       gateways: { probeInterval: 30, probeTimeout: 5, probeFailures: 1 },
       nat: {
         detect: 19,
