@@ -62,7 +62,7 @@ function register(i: number): Buffer {
 const source = { protocol: 'udp' as const, address: '127.0.0.1', port: 5061 };
 const clock = new ManualClock();
 const layer = new TransactionLayer({
-  send: async () => {},
+  send: () => {},
   clock,
   handlers: {
     onRequest: (request, tx) => tx.respond(createResponse(request, 180, 'Ringing', 'uas')),
@@ -70,7 +70,10 @@ const layer = new TransactionLayer({
 });
 
 const registrar = new TransactionLayer({
-  send: async (message) => void message.toBuffer(),
+  send: (message, _target, _outcome, onSent) => {
+    message.toBuffer();
+    queueMicrotask(() => onSent?.());
+  },
   clock: new ManualClock(),
   handlers: {
     onRequest: (request, tx) => {

@@ -9,6 +9,7 @@ import type {
   ClientTransaction,
   ClientTransactionHandlers,
   Clock,
+  SendOutcome,
   ServerTransaction,
   TimerSettings,
 } from '../transaction/index.js';
@@ -85,7 +86,7 @@ export class SipStack {
 
   constructor(private readonly options: SipStackOptions) {
     this.transactions = new TransactionLayer({
-      send: (message, target) => this.sendStateless(message, target),
+      send: (message, target, outcome, onSent) => this.sendForTransaction(message, target, outcome, onSent),
       clock: options.clock,
       timers: options.timers,
       handlers: {
@@ -252,6 +253,25 @@ export class SipStack {
     return this.options.transports.send(message.toBuffer(), target, target.connectionId).catch((e: Error) => {
       this.counters.transportErrors++;
       throw e;
+    });
+  }
+
+  /** sendStateless for the transaction layer: the outcome goes to the transaction, no promise of ours. */
+  private sendForTransaction(
+    message: SipMessage,
+    target: Target,
+    outcome: SendOutcome,
+    onSent: (() => void) | undefined,
+  ): void {
+    if (isUnusableDestination(target.address)) {
+      this.counters.messagesDropped++;
+      const refused = new Error(`refusing to send to ${target.address}`);
+      queueMicrotask(() => outcome.sendFailed(refused));
+      return;
+    }
+    this.options.transports.send(message.toBuffer(), target, target.connectionId).then(onSent, (e: Error) => {
+      this.counters.transportErrors++;
+      outcome.sendFailed(e);
     });
   }
 

@@ -4,6 +4,8 @@ import type { TransactionContext } from './context.js';
 import { TransactionBase } from './transaction-base.js';
 import type { ClientTransaction, ClientTransactionHandlers, ClientTransactionState } from './types.js';
 
+const NO_HANDLERS: ClientTransactionHandlers = { onResponse: () => {} };
+
 /** The TU-facing side shared by the INVITE and non-INVITE client transactions (RFC 3261 §17.1). */
 export abstract class ClientTransactionBase
   extends TransactionBase<ClientTransactionState>
@@ -19,7 +21,7 @@ export abstract class ClientTransactionBase
     ctx: TransactionContext,
     readonly request: SipRequest,
     readonly target: Target,
-    protected readonly handlers: ClientTransactionHandlers,
+    private handlers: ClientTransactionHandlers,
     initial: ClientTransactionState,
   ) {
     // RFC 3261 §17.1.1.2: only UDP among our transports is unreliable.
@@ -55,6 +57,11 @@ export abstract class ClientTransactionBase
       this.request.compact();
       response.compact();
     }
+  }
+
+  /** Nothing more goes to the TU: let go of its handlers and what they hold. */
+  protected forgetHandlers(): void {
+    this.handlers = NO_HANDLERS;
   }
 
   abandon(): void {

@@ -1,6 +1,7 @@
 import { detach, SipResponse } from '../message/index.js';
 import type { Target } from '../transport/types.js';
-import type { Clock, TimerHandle } from './types.js';
+import { ExpiryQueue } from './expiry-queue.js';
+import type { Clock } from './types.js';
 
 interface CompletedServer {
   readonly key: string;
@@ -14,8 +15,6 @@ interface CompletedServer {
   readonly expiresAt: number;
 }
 
-/** Expiries closer together than this share one timer run: a record may outlive Timer J by it. */
-const SWEEP_GRANULARITY_MS = 100;
 const NO_BODY = Buffer.alloc(0);
 
 /**
@@ -29,14 +28,16 @@ const NO_BODY = Buffer.alloc(0);
  */
 export class CompletedServers {
   private readonly records = new Map<string, CompletedServer>();
-  private queue: Array<CompletedServer | undefined> = [];
-  private head = 0;
-  private timer: TimerHandle | undefined;
+  private readonly expiries: ExpiryQueue<CompletedServer>;
 
   constructor(
     private readonly clock: Clock,
     private readonly lifetimeMs: () => number,
-  ) {}
+  ) {
+    this.expiries = new ExpiryQueue(clock, (record) => {
+      if (this.records.get(record.key) === record) this.records.delete(record.key);
+    });
+  }
 
   get size(): number {
     return this.records.size;
@@ -52,8 +53,7 @@ export class CompletedServers {
       expiresAt: this.clock.now() + this.lifetimeMs(),
     };
     this.records.set(record.key, record);
-    this.queue.push(record);
-    if (this.timer === undefined) this.schedule();
+    this.expiries.push(record);
   }
 
   /** The response and target to resend for a retransmission of `key`, if it is still absorbed. */
@@ -64,37 +64,8 @@ export class CompletedServers {
   }
 
   close(): void {
-    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
-    this.timer = undefined;
+    this.expiries.close();
     this.records.clear();
-    this.queue = [];
-    this.head = 0;
-  }
-
-  private readonly sweep = (): void => {
-    this.timer = undefined;
-    const now = this.clock.now();
-    const queue = this.queue;
-    while (this.head < queue.length) {
-      const record = queue[this.head]!;
-      if (record.expiresAt > now) break;
-      queue[this.head++] = undefined;
-      if (this.records.get(record.key) === record) this.records.delete(record.key);
-    }
-    if (this.head === queue.length) {
-      this.queue = [];
-      this.head = 0;
-    } else if (this.head > 1024 && this.head * 2 > queue.length) {
-      this.queue = queue.slice(this.head);
-      this.head = 0;
-    }
-    if (this.head < this.queue.length) this.schedule();
-  };
-
-  private schedule(): void {
-    const first = this.queue[this.head]!;
-    const wait = Math.max(0, first.expiresAt - this.clock.now()) + SWEEP_GRANULARITY_MS;
-    this.timer = this.clock.setTimeout(this.sweep, wait);
   }
 }
 

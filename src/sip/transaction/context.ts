@@ -14,6 +14,11 @@ export interface TransactionContext {
     readonly isInvite: boolean;
   }): void;
   /**
+   * Expire `transaction` (call its expire()) once its expiresAt has passed: the layer keeps one
+   * queue and one timer per wait (`ms`), shared by every transaction waiting that long.
+   */
+  waitOut(transaction: { readonly expiresAt: number; expire(): void }, ms: number): void;
+  /**
    * A non-INVITE server transaction completed over UDP: answer retransmissions of its request with
    * `response` at `target` until Timer J (RFC 3261 §17.2.2), from a record kept in place of it.
    */

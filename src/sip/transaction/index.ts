@@ -10,6 +10,7 @@ export {
   type Clock,
   defaultTimers,
   type SendMessage,
+  type SendOutcome,
   type ServerTransaction,
   type ServerTransactionState,
   type TerminationReason,

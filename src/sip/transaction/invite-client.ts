@@ -58,7 +58,7 @@ export class InviteClientTransaction extends ClientTransactionBase {
     if (status < 300) {
       // RFC 6026 §8.4: Accepted; Timer M = 64·T1 lets 2xx retransmissions reach the TU.
       this.state = 'accepted';
-      this.startLifetimeTimer(64 * t.t1);
+      this.waitOut(64 * t.t1);
       this.deliver(response);
       return;
     }
@@ -68,9 +68,9 @@ export class InviteClientTransaction extends ClientTransactionBase {
     this.transmit(this.ack, this.target);
     // §17.1.1.2: Timer D > 32 s over UDP (as long as the server's Timer H may retransmit), 0 otherwise.
     const timerD = this.reliable ? 0 : Math.max(32_000, 64 * t.t1);
-    if (timerD > 0) this.startLifetimeTimer(timerD);
+    if (timerD > 0) this.waitOut(timerD);
     this.deliver(response);
-    if (timerD === 0) this.linger(0);
+    if (timerD === 0) this.waitOut(0);
   }
 
   protected override onRetransmitTimer(): void {
@@ -82,8 +82,7 @@ export class InviteClientTransaction extends ClientTransactionBase {
   }
 
   protected override onLifetimeTimer(): void {
-    // Timer B in Calling is a timeout; Timer D (Completed) and Timer M (Accepted) end normally.
+    // Timer B in Calling is a timeout (Timers D and M are waited out in the layer's queue).
     if (this.state === 'calling') this.timedOut();
-    else this.terminate('normal');
   }
 }

@@ -44,7 +44,7 @@ export class InviteServerTransaction extends ServerTransactionBase {
     if (status < 300) {
       // RFC 6026 §7.1: Timer L = 64·T1 keeps the transaction to catch INVITE retransmissions.
       this.state = 'accepted';
-      this.startLifetimeTimer(64 * t.t1);
+      this.waitOut(64 * t.t1);
       return true;
     }
     this.state = 'completed';
@@ -72,7 +72,7 @@ export class InviteServerTransaction extends ServerTransactionBase {
         this.state = 'confirmed';
         this.stopRetransmitTimer();
         this.stopLifetimeTimer();
-        this.linger(this.reliable ? 0 : this.ctx.timers.t4);
+        this.waitOut(this.reliable ? 0 : this.ctx.timers.t4);
         return true;
       case 'confirmed':
         return true;
@@ -91,7 +91,7 @@ export class InviteServerTransaction extends ServerTransactionBase {
   }
 
   protected override onLifetimeTimer(): void {
-    // §17.2.1: Timer H without ACK is a failure; Timer I and RFC 6026 Timer L end normally.
-    this.terminate(this.state === 'completed' ? 'timeout' : 'normal');
+    // §17.2.1: Timer H without ACK is a failure (Timers I and L are waited out in the layer's queue).
+    if (this.state === 'completed') this.terminate('timeout');
   }
 }

@@ -30,9 +30,11 @@ export class NonInviteClientTransaction extends ClientTransactionBase {
     this.stopRetransmitTimer();
     this.stopLifetimeTimer();
     const timerK = this.reliable ? 0 : this.ctx.timers.t4;
-    if (timerK > 0) this.startLifetimeTimer(timerK);
+    if (timerK > 0) this.waitOut(timerK);
     this.deliver(response);
-    if (timerK === 0) this.linger(0);
+    // Completed only absorbs: the TU's handlers (and what they hold) need not wait out Timer K.
+    this.forgetHandlers();
+    if (timerK === 0) this.waitOut(0);
   }
 
   protected override onRetransmitTimer(): void {
@@ -45,8 +47,7 @@ export class NonInviteClientTransaction extends ClientTransactionBase {
   }
 
   protected override onLifetimeTimer(): void {
-    // Timer F before a final response is a timeout; Timer K ends normally.
-    if (this.state === 'completed') this.terminate('normal');
-    else this.timedOut();
+    // Timer F before a final response is a timeout (Timer K is waited out in the layer's queue).
+    if (this.state !== 'completed') this.timedOut();
   }
 }

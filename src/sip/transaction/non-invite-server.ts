@@ -24,7 +24,7 @@ export class NonInviteServerTransaction extends ServerTransactionBase {
     this.state = 'completed';
     if (this.reliable) {
       this.sendResponse(response);
-      this.linger(0);
+      this.waitOut(0);
     } else {
       this.sendResponse(response, () => this.handOver(response));
     }

@@ -11,32 +11,20 @@ function asError(error: unknown): Error {
 
 /**
  * What every transaction has: a state, at most one retransmission timer (A, E, G) and one lifetime
- * timer (B, D, F, H, I, J, K, L, M) at a time, sends whose failure terminates it (RFC 3261 §17.1.4,
- * §17.2.4), and termination listeners. Timer and send callbacks are bound once per transaction.
+ * timer (B, F, H) at a time, a fixed wait before it ends (D, I, K, L, M) spent in a queue the layer
+ * shares among transactions with the same wait, sends whose failure terminates it (RFC 3261
+ * §17.1.4, §17.2.4), and termination listeners.
  */
 export abstract class TransactionBase<State extends string> {
   abstract readonly isClient: boolean;
   abstract readonly isInvite: boolean;
   state: State;
+  /** When the fixed wait of waitOut() ends (0: not waiting one). */
+  expiresAt = 0;
   private reason: TerminationReason | undefined;
   private listeners: TerminationListener[] | undefined;
   private retransmitTimer: TimerHandle | undefined;
   private lifetimeTimer: TimerHandle | undefined;
-
-  private readonly fireRetransmit = (): void => {
-    this.retransmitTimer = undefined;
-    this.onRetransmitTimer();
-  };
-
-  private readonly fireLifetime = (): void => {
-    this.lifetimeTimer = undefined;
-    this.onLifetimeTimer();
-  };
-
-  private readonly sendFailed = (error: unknown): void => {
-    // A late rejection after the transaction ended changes nothing.
-    if (this.reason === undefined) this.onTransportError(asError(error));
-  };
 
   constructor(
     readonly id: string,
@@ -62,20 +50,27 @@ export abstract class TransactionBase<State extends string> {
     this.terminate('shutdown');
   }
 
+  /** The fixed wait of waitOut() is over: end normally (unless something ended it before). */
+  expire(): void {
+    this.terminate('normal');
+  }
+
   /** Send; a failure ends the transaction (§17.1.4, §17.2.4). `onSent` runs once it is on the wire. */
   protected transmit(message: SipMessage, target: Target, onSent?: () => void): void {
-    let sent: Promise<void>;
-    try {
-      sent = this.ctx.send(message, target);
-    } catch (error) {
-      sent = Promise.reject(error);
-    }
-    sent.then(onSent, this.sendFailed);
+    this.ctx.send(message, target, this, onSent);
+  }
+
+  /** A send failed (called by the layer). A late failure after the transaction ended changes nothing. */
+  sendFailed(error: unknown): void {
+    if (this.reason === undefined) this.onTransportError(asError(error));
   }
 
   protected startRetransmitTimer(ms: number): void {
     this.stopRetransmitTimer();
-    this.retransmitTimer = this.ctx.clock.setTimeout(this.fireRetransmit, ms);
+    this.retransmitTimer = this.ctx.clock.setTimeout(() => {
+      this.retransmitTimer = undefined;
+      this.onRetransmitTimer();
+    }, ms);
   }
 
   protected stopRetransmitTimer(): void {
@@ -86,7 +81,10 @@ export abstract class TransactionBase<State extends string> {
 
   protected startLifetimeTimer(ms: number): void {
     this.stopLifetimeTimer();
-    this.lifetimeTimer = this.ctx.clock.setTimeout(this.fireLifetime, ms);
+    this.lifetimeTimer = this.ctx.clock.setTimeout(() => {
+      this.lifetimeTimer = undefined;
+      this.onLifetimeTimer();
+    }, ms);
   }
 
   protected stopLifetimeTimer(): void {
@@ -95,11 +93,18 @@ export abstract class TransactionBase<State extends string> {
     this.lifetimeTimer = undefined;
   }
 
-  /** Stay to absorb retransmissions for ms (Timer D, I, J, K), or end at once when ms is 0. */
-  protected linger(ms: number): void {
+  /**
+   * Stay to absorb retransmissions for ms (Timer D, I, K, L, M), or end at once when ms is 0.
+   * Every transaction waiting the same time shares one queue and its one timer (ExpiryQueue).
+   */
+  protected waitOut(ms: number): void {
     if (this.reason !== undefined) return;
-    if (ms > 0) this.startLifetimeTimer(ms);
-    else this.terminate('normal');
+    if (ms <= 0) {
+      this.terminate('normal');
+      return;
+    }
+    this.expiresAt = this.ctx.clock.now() + ms;
+    this.ctx.waitOut(this, ms);
   }
 
   protected terminate(reason: TerminationReason): void {

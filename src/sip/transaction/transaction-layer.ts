@@ -9,6 +9,7 @@ import type { Target } from '../transport/types.js';
 import { systemClock } from './clock.js';
 import { CompletedServers } from './completed-servers.js';
 import type { TransactionContext } from './context.js';
+import { ExpiryQueue } from './expiry-queue.js';
 import { InviteClientTransaction } from './invite-client.js';
 import { InviteServerTransaction } from './invite-server.js';
 import { clientKey, isLegacyKey, legacyAckMatches, serverKey } from './matching.js';
@@ -28,6 +29,13 @@ import {
 type ClientTx = InviteClientTransaction | NonInviteClientTransaction;
 type ServerTx = InviteServerTransaction | NonInviteServerTransaction;
 
+/** A resent final response of a completed record: nothing is left to end if it fails. */
+const IGNORE_FAILURE = { sendFailed: () => {} };
+
+function expire(tx: ClientTx | ServerTx): void {
+  tx.expire();
+}
+
 function reportToConsole(error: unknown): void {
   console.error('sip transaction layer: a handler threw', error);
 }
@@ -41,6 +49,8 @@ export class TransactionLayer {
   private readonly clients = new Map<string, ClientTx>();
   private readonly servers = new Map<string, ServerTx>();
   private readonly completed: CompletedServers;
+  /** Transactions waiting out Timer D, I, K, L or M, one queue per wait (T4, 64·T1, 32 s). */
+  private readonly waits = new Map<number, ExpiryQueue<ClientTx | ServerTx>>();
   private readonly ctx: TransactionContext;
   private readonly handlers: TransactionLayerHandlers;
   private readonly sendTrying: boolean;
@@ -64,6 +74,7 @@ export class TransactionLayer {
       clock,
       timers,
       released: (tx) => this.released(tx),
+      waitOut: (tx, ms) => this.waitOut(tx as ClientTx | ServerTx, ms),
       absorbRetransmissions: (id, response, target) => this.completed.add(id, response, target),
       handlerError: this.reportError,
     };
@@ -126,6 +137,7 @@ export class TransactionLayer {
     this.closed = true;
     for (const tx of [...this.clients.values()]) tx.shutdown();
     for (const tx of [...this.servers.values()]) tx.shutdown();
+    for (const queue of this.waits.values()) queue.close();
     this.completed.close();
   }
 
@@ -147,7 +159,7 @@ export class TransactionLayer {
     const completed = this.completed.get(key);
     if (completed !== undefined) {
       // §17.2.2: a retransmission in Completed gets the final response again.
-      this.ctx.send(completed.response, completed.target).catch(() => {});
+      this.ctx.send(completed.response, completed.target, IGNORE_FAILURE);
       return;
     }
     if (method === 'CANCEL' && this.handlers.onCancel !== undefined) {
@@ -212,6 +224,15 @@ export class TransactionLayer {
     this.servers.set(key, tx);
     this.serverNonInvite++;
     return tx;
+  }
+
+  private waitOut(tx: ClientTx | ServerTx, ms: number): void {
+    let queue = this.waits.get(ms);
+    if (queue === undefined) {
+      queue = new ExpiryQueue(this.ctx.clock, expire);
+      this.waits.set(ms, queue);
+    }
+    queue.push(tx);
   }
 
   private released(tx: {

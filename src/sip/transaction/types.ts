@@ -19,8 +19,22 @@ export interface TimerSettings {
 
 export const defaultTimers: TimerSettings = { t1: 500, t2: 4000, t4: 5000 };
 
-/** Sends one message to a target; rejects when the transport fails (RFC 3261 §17.1.4, §17.2.4). */
-export type SendMessage = (message: SipMessage, target: Target) => Promise<void>;
+/** Where a send reports a transport failure (RFC 3261 §17.1.4, §17.2.4): the transaction. */
+export interface SendOutcome {
+  sendFailed(error: unknown): void;
+}
+
+/**
+ * Sends one message to a target; reports a transport failure to `outcome` and success to
+ * `onSent`, never before it returns. Callbacks, not a promise: transactions send several messages
+ * per call, and a promise each (with its reaction) is garbage the collector must handle.
+ */
+export type SendMessage = (
+  message: SipMessage,
+  target: Target,
+  outcome: SendOutcome,
+  onSent?: () => void,
+) => void;
 
 export type ServerTransactionState =
   | 'trying'

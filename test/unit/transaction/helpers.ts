@@ -99,9 +99,10 @@ export function harness(options: HarnessOptions = {}) {
   const strays: SipResponse[] = [];
   const errors: unknown[] = [];
   const layer = new TransactionLayer({
-    send: (message, target) => {
+    send: (message, target, outcome, onSent) => {
       sent.push({ message, target, at: clock.now() });
-      return state.failSend ? Promise.reject(new Error('send failed')) : Promise.resolve();
+      const result = state.failSend ? Promise.reject(new Error('send failed')) : Promise.resolve();
+      result.then(onSent, (error) => outcome.sendFailed(error));
     },
     clock,
     timers: options.timers,

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createResponse, type SipResponse } from '../../../src/sip/message/index.js';
+// Timers D, I, K, L and M end in a shared sweep, at most this late.
+import { SWEEP_GRANULARITY_MS as SWEEP } from '../../../src/sip/transaction/expiry-queue.js';
 import { flush, harness, isStatus, live, request, tcpUac, uac } from './helpers.js';
 
 const invite = () => request('INVITE');
@@ -83,8 +85,8 @@ describe('INVITE server transaction (RFC 3261 §17.2.1, RFC 6026 §7.1)', () => 
     h.clock.advance(4999);
     expect(h.sentAt(isStatus(486))).toEqual([0, 100]); // Timer G stopped
     expect(ended).toEqual([]);
-    h.clock.advance(1);
-    expect(ended).toEqual([{ reason: 'normal', at: 5400 }]);
+    h.clock.advance(1 + SWEEP);
+    expect(ended).toEqual([{ reason: 'normal', at: 5400 + SWEEP }]);
     expect(live(h.layer)).toBe(0);
   });
 
@@ -93,8 +95,8 @@ describe('INVITE server transaction (RFC 3261 §17.2.1, RFC 6026 §7.1)', () => 
     const { tx, ended } = h.serve(invite());
     tx!.respond(createResponse(tx!.request, 486, undefined, 'uas'));
     h.layer.receive(request('ACK', { toTag: 'uas' }), uac);
-    h.clock.advance(1234);
-    expect(ended).toEqual([{ reason: 'normal', at: 1234 }]);
+    h.clock.advance(1234 + SWEEP);
+    expect(ended).toEqual([{ reason: 'normal', at: 1234 + SWEEP }]);
   });
 
   it('over a reliable transport: no Timer G, Timer H still runs, Timer I is zero', () => {
@@ -133,8 +135,8 @@ describe('INVITE server transaction (RFC 3261 §17.2.1, RFC 6026 §7.1)', () => 
     expect(h.acks).toHaveLength(2);
     h.clock.advance(31_499);
     expect(ended).toEqual([]);
-    h.clock.advance(1);
-    expect(ended).toEqual([{ reason: 'normal', at: 32_050 }]);
+    h.clock.advance(1 + SWEEP);
+    expect(ended).toEqual([{ reason: 'normal', at: 32_050 + SWEEP }]);
     expect(tx!.respond(ok)).toBe(false);
     expect(live(h.layer)).toBe(0);
   });

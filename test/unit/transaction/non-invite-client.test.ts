@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+// Timers D, I, K, L and M end in a shared sweep, at most this late.
+import { SWEEP_GRANULARITY_MS as SWEEP } from '../../../src/sip/transaction/expiry-queue.js';
 import { flush, harness, isRequest, live, next, request, responseTo, tcpNext } from './helpers.js';
 
 const options = () => request('OPTIONS', { branch: 'z9hG4bK-opt-1' });
@@ -54,8 +56,8 @@ describe('non-INVITE client transaction (RFC 3261 §17.1.2)', () => {
     h.clock.advance(4999);
     expect(c.tx.state).toBe('completed');
     expect(h.sentAt(isRequest('OPTIONS'))).toEqual([0, 500]);
-    h.clock.advance(1);
-    expect(c.ended).toEqual([{ reason: 'normal', at: 5700 }]);
+    h.clock.advance(1 + SWEEP);
+    expect(c.ended).toEqual([{ reason: 'normal', at: 5700 + SWEEP }]);
     expect(live(h.layer)).toBe(0);
   });
 
@@ -63,8 +65,8 @@ describe('non-INVITE client transaction (RFC 3261 §17.1.2)', () => {
     const h = harness({ timers: { t4: 2000 } });
     const c = h.client(options());
     h.layer.receive(responseTo(c.tx.request, 404, 'x'), next);
-    h.clock.advance(2000);
-    expect(c.ended).toEqual([{ reason: 'normal', at: 2000 }]);
+    h.clock.advance(2000 + SWEEP);
+    expect(c.ended).toEqual([{ reason: 'normal', at: 2000 + SWEEP }]);
   });
 
   it('over a reliable transport: no retransmission, Timer F still runs, Timer K is zero', () => {
