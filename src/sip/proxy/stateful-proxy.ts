@@ -2,7 +2,11 @@ import type { SipRequest, SipResponse } from '../message/message.js';
 import { createResponse } from '../message/response-factory.js';
 import type { Uri } from '../message/uri.js';
 import { createCancel } from '../transaction/hop-requests.js';
-import type { ClientTransaction, ServerTransaction } from '../transaction/types.js';
+import type {
+  ClientTransaction,
+  ClientTransactionHandlers,
+  ServerTransaction,
+} from '../transaction/types.js';
 import type { Target } from '../transport/types.js';
 import { aggregateChallenges, chooseBestResponse } from './best-response.js';
 import { nextHopUri, prepareCopy } from './forward-request.js';
@@ -13,6 +17,8 @@ const MAX_FAILURE_ROUNDS = 10;
 
 interface Branch {
   target: ForwardTarget;
+  /** What the branch's client transaction calls; retired once the response context is done. */
+  handlers?: { retire(): void };
   request?: SipRequest;
   destination?: Target;
   transaction?: ClientTransaction;
@@ -30,6 +36,55 @@ interface Branch {
   noReplyTimer?: unknown;
 }
 
+/** What a branch's handlers call in the proxy core while the response context lives. */
+interface BranchEvents<State> {
+  response(context: ResponseContext<State>, branch: Branch, response: SipResponse): void;
+  failed(context: ResponseContext<State>, branch: Branch, status: number): void;
+  /** A 2xx after the context was done: RFC 6026 §8 passes it on through `server` in Accepted. */
+  late(server: ServerTransaction, edit: ForwardTarget['prepareResponse'], response: SipResponse): void;
+}
+
+/**
+ * The handlers of one branch's client transaction. They reach the response context only while it
+ * lives: once it is done (final response sent upstream, every branch ended) they keep what a 2xx
+ * arriving later during Timer M needs (the server transaction, the target's response edits) and
+ * let the context, its requests, responses and targets go, instead of holding them for 32 s.
+ */
+class BranchHandlers<State> implements ClientTransactionHandlers {
+  private server: ServerTransaction | undefined;
+  private edit: ForwardTarget['prepareResponse'];
+
+  constructor(
+    private readonly events: BranchEvents<State>,
+    private context: ResponseContext<State> | undefined,
+    private branch: Branch | undefined,
+  ) {}
+
+  onResponse(response: SipResponse): void {
+    if (this.context !== undefined) this.events.response(this.context, this.branch!, response);
+    else if (this.server !== undefined && response.status >= 200 && response.status < 300)
+      this.events.late(this.server, this.edit, response);
+  }
+
+  onTimeout(): void {
+    if (this.context !== undefined) this.events.failed(this.context, this.branch!, 408);
+  }
+
+  onTransportError(): void {
+    if (this.context !== undefined) this.events.failed(this.context, this.branch!, 503);
+  }
+
+  /** The response context is done: keep only what a later 2xx needs (INVITE only, §16.7 step 5). */
+  retire(): void {
+    if (this.context?.isInvite) {
+      this.server = this.context.server;
+      this.edit = this.branch?.target.prepareResponse;
+    }
+    this.context = undefined;
+    this.branch = undefined;
+  }
+}
+
 /** RFC 3261 §16: one response context per forwarded request. */
 class ResponseContext<State> {
   readonly branches: Branch[] = [];
@@ -37,6 +92,8 @@ class ResponseContext<State> {
   pending: ForwardTarget[][] = [];
   finalSent = false;
   cancelled = false;
+  /** Done: the final response went upstream and every branch ended; the branches are retired. */
+  done = false;
   /** Times the failure handler was asked for new targets. */
   failureRounds = 0;
 
@@ -57,9 +114,17 @@ class ResponseContext<State> {
  * cancels other branches on 2xx/6xx, runs Timer C, and picks the best final response.
  */
 export class StatefulProxy<State = undefined> {
-  private readonly contexts = new Map<ServerTransaction, ResponseContext<State>>();
+  /** By server transaction until it ends; undefined once the context is done (see settle()). */
+  private readonly contexts = new Map<ServerTransaction, ResponseContext<State> | undefined>();
   private readonly setTimer: (fn: () => void, ms: number) => unknown;
   private readonly clearTimer: (handle: unknown) => void;
+  /** Shared by every branch's handlers: one object per proxy, not closures per branch. */
+  private readonly branchEvents: BranchEvents<State> = {
+    response: (context, branch, response) => this.onResponse(context, branch, response),
+    failed: (context, branch, status) =>
+      this.branchFinal(context, branch, createResponse(context.request, status)),
+    late: (server, edit, response) => this.forwardLate(server, edit, response),
+  };
 
   constructor(
     private readonly stack: ProxyStack,
@@ -70,7 +135,7 @@ export class StatefulProxy<State = undefined> {
     this.clearTimer = options.clearTimeout ?? ((h) => clearTimeout(h as NodeJS.Timeout));
   }
 
-  /** Live response contexts (for stats and leak checks). */
+  /** Response contexts of server transactions still live, done ones included (stats, leak checks). */
   get size(): number {
     return this.contexts.size;
   }
@@ -102,9 +167,11 @@ export class StatefulProxy<State = undefined> {
     cancelTransaction: ServerTransaction,
     invite: ServerTransaction | undefined,
   ): boolean {
-    const context = invite ? this.contexts.get(invite) : undefined;
-    if (!context) return false;
+    if (invite === undefined || !this.contexts.has(invite)) return false;
+    // §9.2: a CANCEL after the final response has no effect, but is answered 200 all the same.
     cancelTransaction.respond(createResponse(cancel, 200));
+    const context = this.contexts.get(invite);
+    if (context === undefined) return true;
     context.cancelled = true;
     context.pending = [];
     for (const branch of context.branches) this.cancelBranch(context, branch);
@@ -150,11 +217,9 @@ export class StatefulProxy<State = undefined> {
       ...(this.options.flowToken ? { flowToken: this.options.flowToken } : {}),
     });
     target.prepare?.(branch.request);
-    branch.transaction = this.stack.sendRequest(branch.request, destination, {
-      onResponse: (response) => this.onResponse(context, branch, response),
-      onTimeout: () => this.branchFinal(context, branch, createResponse(context.request, 408)),
-      onTransportError: () => this.branchFinal(context, branch, createResponse(context.request, 503)),
-    });
+    const handlers = new BranchHandlers(this.branchEvents, context, branch);
+    branch.handlers = handlers;
+    branch.transaction = this.stack.sendRequest(branch.request, destination, handlers);
     if (context.isInvite) this.armTimerC(context, branch);
     if (target.noReplyTimeout !== undefined) this.armNoReply(context, branch, target.noReplyTimeout);
     if (target.noAnswerTimeout !== undefined && context.isInvite) {
@@ -175,7 +240,10 @@ export class StatefulProxy<State = undefined> {
       branch.status = Math.max(branch.status, status);
       if (branch.cancelPending) this.sendCancel(branch);
       // A branch given up (ring timeout) may still ring while its CANCEL is on the way.
-      if (branch.final) return;
+      if (branch.final) {
+        this.settle(context);
+        return;
+      }
       if (context.isInvite) this.armTimerC(context, branch);
       // §16.7 step 5: 100 is not forwarded; other provisionals are, until a final is sent.
       if (status > 100 && !context.finalSent) context.server.respond(response);
@@ -194,6 +262,7 @@ export class StatefulProxy<State = undefined> {
       }
       // §16.7 step 10: a 2xx to INVITE cancels the other branches.
       if (context.isInvite) this.cancelOthers(context, branch);
+      this.settle(context);
       return;
     }
     this.branchFinal(context, branch, response);
@@ -205,7 +274,10 @@ export class StatefulProxy<State = undefined> {
     branch.status = response.status;
     branch.final = response;
     this.clearBranchTimers(branch);
-    if (context.finalSent) return;
+    if (context.finalSent) {
+      this.settle(context);
+      return;
+    }
     if (response.status >= 600 && context.isInvite) {
       // §16.7 step 5: a 6xx ends the search: cancel the others and stop serial forking.
       context.pending = [];
@@ -253,6 +325,7 @@ export class StatefulProxy<State = undefined> {
       const terminated = createResponse(context.request, 487);
       context.server.respond(terminated);
       this.events.onFinal?.(context.request, terminated);
+      this.settle(context);
       return;
     }
     if (targets === undefined || targets.length === 0) {
@@ -275,6 +348,33 @@ export class StatefulProxy<State = undefined> {
     context.finalSent = true;
     context.server.respond(best);
     this.events.onFinal?.(context.request, best);
+    this.settle(context);
+  }
+
+  /**
+   * Once the final response went upstream and every branch ended, nothing reads the response
+   * context again but a 2xx during Timer M (a retransmission, a late fork) or a CANCEL that lost
+   * the race: forget it, and retire the branches' handlers so that their transactions do not keep
+   * it for the 32 s of Timers L and M (RFC 6026 §7.1, §8).
+   */
+  private settle(context: ResponseContext<State>): void {
+    if (context.done || !context.finalSent) return;
+    // A branch given up before any provisional still owes its CANCEL (§9.1): it needs the context.
+    for (const b of context.branches) if (!b.final || b.cancelPending) return;
+    context.done = true;
+    if (this.contexts.get(context.server) === context) this.contexts.set(context.server, undefined);
+    for (const b of context.branches) b.handlers?.retire();
+  }
+
+  /** RFC 6026 §8 (§16.7 step 5): a 2xx after the context was done goes upstream as the first did. */
+  private forwardLate(
+    server: ServerTransaction,
+    edit: ForwardTarget['prepareResponse'],
+    response: SipResponse,
+  ): void {
+    response.removeFirstValue('via');
+    edit?.(response);
+    server.respond(response);
   }
 
   private cancelOthers(context: ResponseContext<State>, except: Branch): void {
