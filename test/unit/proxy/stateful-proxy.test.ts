@@ -213,6 +213,68 @@ describe('StatefulProxy forwarding (RFC 3261 §16.6)', () => {
     expect(proxy.size).toBe(0);
   });
 
+  it('once done, passes a 2xx retransmission upstream during Timer M without the context (RFC 6026 §8)', async () => {
+    const { stack, proxy } = setup();
+    const req = invite();
+    const server = new FakeServerTransaction(req);
+    const edited: number[] = [];
+    const edit = { prepareResponse: (r: { status: number }) => edited.push(r.status) };
+    proxy.forward(req, server, [{ ...target('sip:bob@192.0.2.20'), ...edit }]);
+    await flush();
+    stack.answer(0, 180, 'b1');
+    stack.answer(0, 200, 'b1');
+    // The final went upstream and the only branch ended: what the branch keeps is retired.
+    stack.answer(0, 200, 'b1');
+    stack.answer(0, 180, 'b1'); // not a 2xx: nothing to pass on
+    expect(server.responses.map((r) => r.status)).toEqual([180, 200, 200]);
+    expect(server.responses[2]!.via.map((v) => v.branch)).toEqual(['z9hG4bKuac1']);
+    expect(edited).toEqual([180, 200, 200]);
+    // A non-INVITE's late final is not forwarded again.
+    const options = invite();
+    options.method = 'OPTIONS';
+    options.set('cseq', '1 OPTIONS');
+    const optionsServer = new FakeServerTransaction(options);
+    proxy.forward(options, optionsServer, [target('sip:bob@192.0.2.20')]);
+    await flush();
+    stack.answer(1, 200);
+    stack.answer(1, 200);
+    expect(optionsServer.responses.map((r) => r.status)).toEqual([200]);
+  });
+
+  it("passes a late fork's 2xx upstream after the CANCELled branch ended and the context went", async () => {
+    const { stack, proxy, timers } = setup();
+    const req = invite();
+    const server = new FakeServerTransaction(req);
+    proxy.forward(req, server, [target('sip:bob@192.0.2.20'), target('sip:bob@192.0.2.21')]);
+    await flush();
+    stack.answer(0, 200, 'b1'); // the silent second branch is to be CANCELled after a provisional
+    stack.answer(1, 100);
+    expect(stack.sent[2]!.request.method).toBe('CANCEL');
+    timers.advance(64 * 500); // no final for the CANCELled branch: it counts as 487
+    stack.answer(1, 200, 'b2'); // a late fork's 2xx still goes upstream (§16.7 step 5)
+    expect(server.responses.map((r) => `${r.status} ${r.to.tag}`)).toEqual(['200 b1', '200 b2']);
+  });
+
+  it('answers 200 to a CANCEL that arrives after the final response, and sends none downstream', async () => {
+    const { stack, proxy } = setup();
+    const req = invite();
+    const server = new FakeServerTransaction(req);
+    proxy.forward(req, server, [target('sip:bob@192.0.2.20')]);
+    await flush();
+    stack.answer(0, 180, 'b1');
+    stack.answer(0, 200, 'b1');
+    const cancelReq = invite();
+    cancelReq.method = 'CANCEL';
+    cancelReq.set('cseq', '1 CANCEL');
+    const cancelServer = new FakeServerTransaction(cancelReq);
+    expect(proxy.cancel(cancelReq, cancelServer, server)).toBe(true);
+    expect(cancelServer.responses.map((r) => r.status)).toEqual([200]);
+    expect(stack.sent.map((s) => s.request.method)).toEqual(['INVITE']);
+    server.terminate();
+    expect(proxy.size).toBe(0);
+    expect(proxy.cancel(cancelReq, new FakeServerTransaction(cancelReq), server)).toBe(false);
+  });
+
   it('record-routes twice when the transport changes (RFC 5658)', async () => {
     const { stack, proxy } = setup();
     const req = invite();

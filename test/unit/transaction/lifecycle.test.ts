@@ -51,6 +51,30 @@ describe('transaction layer lifecycle', () => {
     expect(reasons.filter((r) => r === 'timeout')).toHaveLength(50);
   });
 
+  it('transactions in Accepted (Timers L, M) and Completed (K) share one timer per wait', () => {
+    const h = harness();
+    const ended: TerminationReason[] = [];
+    for (let n = 0; n < 100; n++) {
+      const s = h.serve(request('INVITE', { branch: `z9hG4bK-l${n}` }));
+      s.tx!.respond(createResponse(s.tx!.request, 200, undefined, 't'));
+      s.tx!.onTerminated((r) => ended.push(r));
+      const c = h.client(request('INVITE', { branch: `z9hG4bK-m${n}` }));
+      h.layer.receive(responseTo(c.tx.request, 200, 'x'), next);
+      const k = h.client(request('BYE', { branch: `z9hG4bK-k${n}` }));
+      h.layer.receive(responseTo(k.tx.request, 200, 'x'), next);
+      h.clock.advance(10);
+    }
+    // 64·T1 for Timers L and M, T4 for Timer K: two timers for 300 transactions.
+    expect(h.clock.pending).toBe(2);
+    h.layer.receive(request('INVITE', { branch: 'z9hG4bK-l5' }), uac); // absorbed in Accepted
+    expect(h.requests).toHaveLength(100);
+    h.clock.advance(32_000 + 200); // the last one sweeps at most SWEEP_GRANULARITY_MS late
+    expect(ended).toHaveLength(100);
+    expect(ended.every((r) => r === 'normal')).toBe(true);
+    expect(live(h.layer)).toBe(0);
+    expect(h.clock.pending).toBe(0);
+  });
+
   it('close() terminates everything with shutdown, stops timers and ignores later input', () => {
     const h = harness();
     const c = h.client(request('INVITE', { branch: 'z9hG4bK-x' }));
