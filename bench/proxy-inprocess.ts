@@ -3,17 +3,23 @@
  * messages of SIPp's built-in uac/uas call flow (INVITE/100/180/200/ACK/BYE/200) through the
  * real stack and proxy role. Isolates our own code from the kernel and from the load generator,
  * so optimizations can be compared on a noisy machine. The driver's own string work is included.
- * Run: npx tsc -p tsconfig.json --outDir .bench-build; node --expose-gc .bench-build/bench/proxy-inprocess.js [CALLS] [--json]
+ * With --hold the stack runs on a clock that never moves: every call's transactions stay (Timers
+ * J, K, L and M never fire), so the retained bytes are those of a live call however long the run
+ * takes on a loaded machine (on real time, a run longer than 32 s lets calls expire). Its CPU
+ * figure leaves out the cost of real timers.
+ * Run: npx tsc -p tsconfig.json --outDir .bench-build; node --expose-gc .bench-build/bench/proxy-inprocess.js [CALLS] [--hold] [--json]
  */
 import { defaultConfig } from '../src/config/index.js';
 import { NodeUserAgent } from '../src/node-user-agent.js';
 import { RoutingRole } from '../src/routing/index.js';
 import { SipStack } from '../src/sip/stack/index.js';
+import { ManualClock } from '../src/sip/transaction/index.js';
 import type { Endpoint, Transport, TransportHandlers } from '../src/sip/transport/index.js';
 import { TransportLayer } from '../src/sip/transport/index.js';
 
 const calls = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 20_000);
 const json = process.argv.includes('--json');
+const hold = process.argv.includes('--hold');
 const PROXY = 5060;
 const UAC = 5061;
 const UAS = 5080;
@@ -47,7 +53,11 @@ const transport = new LoopTransport();
 const layer = new TransportLayer({ onPacket: (p) => stack.receivePacket(p) });
 layer.add(transport);
 const config = defaultConfig();
-const stack: SipStack = new SipStack({ transports: layer, timers: config.sip.timers });
+const stack: SipStack = new SipStack({
+  transports: layer,
+  timers: config.sip.timers,
+  ...(hold ? { clock: new ManualClock() } : {}),
+});
 stack.attach(
   new RoutingRole(
     stack,
