@@ -1,4 +1,4 @@
-import type { DigestAlgorithm } from '../sip/auth/index.js';
+import { type Awaitable, andThen, type DigestAlgorithm, type VerifyOutcome } from '../sip/auth/index.js';
 import { createResponse, type SipRequest, type SipResponse } from '../sip/message/index.js';
 import { needsChallenge } from './needs-challenge.js';
 import type { CredentialStore, RequestAuthenticator } from './types.js';
@@ -25,19 +25,30 @@ export class SubscriberAuth {
     private readonly authenticator: RequestAuthenticator,
   ) {}
 
-  /** undefined when the claim is proven; otherwise the challenge (401/407) or refusal (403) to send. */
-  async check(request: SipRequest, claim: Claim): Promise<SipResponse | undefined> {
-    const registering = request.method === 'REGISTER';
-    const proxy = !registering;
-    const { realm } = claim;
-    const outcome = await this.authenticator.verify(request, {
-      realm,
+  /**
+   * undefined when the claim is proven; otherwise the challenge (401/407) or refusal (403) to send.
+   * At once when the subscriber is cached or read synchronously (SQLite).
+   */
+  check(request: SipRequest, claim: Claim): Awaitable<SipResponse | undefined> {
+    const proxy = request.method !== 'REGISTER';
+    const outcome = this.authenticator.verify(request, {
+      realm: claim.realm,
       proxy,
       source: claim.source,
-      lookupHa1: (username, r, algorithm) => this.ha1(username, r, algorithm),
+      lookupHa1: (username, realm, algorithm) => this.ha1(username, realm, algorithm),
     });
+    return andThen(outcome, (o) => this.answer(request, claim, proxy, o));
+  }
+
+  private answer(
+    request: SipRequest,
+    claim: Claim,
+    proxy: boolean,
+    outcome: VerifyOutcome,
+  ): SipResponse | undefined {
     if (needsChallenge(outcome)) {
-      const challenge = this.authenticator.challenge(realm, { proxy, stale: outcome.result === 'stale' });
+      const stale = outcome.result === 'stale';
+      const challenge = this.authenticator.challenge(claim.realm, { proxy, stale });
       const response = createResponse(request, challenge.status);
       for (const value of challenge.values) response.append(challenge.header, value);
       return response;
@@ -45,19 +56,16 @@ export class SubscriberAuth {
     if (outcome.result !== 'ok') return createResponse(request, 403);
     // No acting as someone else: §10.3 step 4 (no third-party registration), §22.3 (From).
     if (claim.user === undefined || outcome.credentials.username !== claim.user) {
-      const header = registering ? 'To' : 'From';
+      const header = proxy ? 'From' : 'To';
       return createResponse(request, 403, `Forbidden (credentials do not match ${header})`);
     }
     return undefined;
   }
 
-  private async ha1(
-    username: string,
-    realm: string,
-    algorithm: DigestAlgorithm,
-  ): Promise<string | undefined> {
-    const subscriber = await this.store.getSubscriber(username, realm);
-    if (!subscriber?.enabled) return undefined;
-    return algorithm === 'SHA-256' ? subscriber.ha1Sha256 : subscriber.ha1Md5;
+  private ha1(username: string, realm: string, algorithm: DigestAlgorithm): Awaitable<string | undefined> {
+    return andThen(this.store.getSubscriber(username, realm), (subscriber) => {
+      if (!subscriber?.enabled) return undefined;
+      return algorithm === 'SHA-256' ? subscriber.ha1Sha256 : subscriber.ha1Md5;
+    });
   }
 }

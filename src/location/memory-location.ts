@@ -76,16 +76,29 @@ export class MemoryLocationService implements LocationService {
   }
 
   async update(aor: string, change: BindingChange): Promise<void> {
+    return this.commit(aor, change);
+  }
+
+  /** `update`, complete at once in memory and with write-back; write-through waits for the store. */
+  commit(aor: string, change: BindingChange): void | Promise<void> {
     const store = this.options.store;
-    if (store && this.writeBack) {
+    if (store && !this.writeBack) return this.writeThrough(store, aor, change);
+    if (store) {
       for (const b of change.remove) this.markPending(b.aor, b.contact, null);
       for (const b of change.add) this.markPending(b.aor, b.contact, b);
-    } else if (store) {
-      // Store first: a failed write leaves memory untouched and the REGISTER fails (§10.3 step 7).
-      const added = new Set(change.add.map((b) => b.contact));
-      for (const b of change.remove) if (!added.has(b.contact)) await store.removeBinding(aor, b.contact);
-      for (const b of change.add) await store.saveBinding(toStored(b));
     }
+    this.apply(change);
+  }
+
+  private async writeThrough(store: BindingStore, aor: string, change: BindingChange): Promise<void> {
+    // Store first: a failed write leaves memory untouched and the REGISTER fails (§10.3 step 7).
+    const added = new Set(change.add.map((b) => b.contact));
+    for (const b of change.remove) if (!added.has(b.contact)) await store.removeBinding(aor, b.contact);
+    for (const b of change.add) await store.saveBinding(toStored(b));
+    this.apply(change);
+  }
+
+  private apply(change: BindingChange): void {
     for (const b of change.remove) this.unindex(b);
     for (const b of change.add) this.index(b);
   }

@@ -50,10 +50,14 @@ export interface BindingChange {
 export interface LocationService {
   /** Live bindings of an AoR, highest q first, most recently refreshed first within a q. */
   lookup(aor: string): Promise<Binding[]>;
+  /** `lookup` without a promise, where the bindings are in memory (the registrar's fast path). */
+  liveBindings?(aor: string): Binding[];
   /** The live binding of an AoR with this instance-id and reg-id (RFC 5626 §6), if any. */
   findInstance(aor: string, instanceId: string, regId: number): Promise<Binding | undefined>;
   /** Apply a change; rejects (and changes nothing in memory) when the persistent store fails. */
   update(aor: string, change: BindingChange): Promise<void>;
+  /** `update` without a promise when the change is complete at once (memory, write-back). */
+  commit?(aor: string, change: BindingChange): void | Promise<void>;
   /** Load bindings kept by the store (after a restart); returns how many are live. */
   restore(): Promise<number>;
   /** Number of live bindings. */

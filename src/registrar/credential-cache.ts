@@ -1,3 +1,4 @@
+import type { Awaitable } from '../sip/auth/index.js';
 import { detach } from '../sip/message/index.js';
 import type { ProvisioningStore, Subscriber } from '../store/types.js';
 
@@ -31,24 +32,30 @@ export class CredentialCache {
     }
   }
 
-  async getSubscriber(username: string, domain: string): Promise<Subscriber | undefined> {
+  /** At once on a hit or from a synchronous store (SQLite); a promise only while the store is asked. */
+  getSubscriber(username: string, domain: string): Awaitable<Subscriber | undefined> {
     if (this.ttlMs <= 0) return this.store.getSubscriber(username, domain);
-    // Detached: the user name is cut from an Authorization header, and a key pointing into it
-    // would keep the whole request alive for as long as the entry.
-    const key = detach(`${username}@${domain.toLowerCase()}`);
+    const key = `${username}@${domain.toLowerCase()}`;
     const hit = this.entries.get(key);
     if (hit && hit.until > this.now()) return hit.subscriber;
     // Concurrent REGISTERs of one phone (fork, retransmission) share one query.
     const inFlight = this.loading.get(key);
     if (inFlight) return inFlight;
-    const load = this.store
-      .getSubscriber(username, domain)
+    // Detached: the user name is cut from an Authorization header, and a key pointing into it
+    // would keep the whole request alive for as long as the entry.
+    const stored = detach(key);
+    const found = this.store.getSubscriber(username, domain);
+    if (!(found instanceof Promise)) {
+      this.remember(stored, found);
+      return found;
+    }
+    const load = found
       .then((subscriber) => {
-        this.remember(key, subscriber);
+        this.remember(stored, subscriber);
         return subscriber;
       })
-      .finally(() => this.loading.delete(key));
-    this.loading.set(key, load);
+      .finally(() => this.loading.delete(stored));
+    this.loading.set(stored, load);
     return load;
   }
 

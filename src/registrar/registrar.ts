@@ -1,6 +1,7 @@
 import { type RequestAuthenticator, SubscriberAuth } from '../authentication/index.js';
 import type { EventBus, RegistrationEventType, RemovalReason } from '../events/index.js';
 import { type Binding, type BindingSource, type LocationService, noPath } from '../location/index.js';
+import { type Awaitable, andThen } from '../sip/auth/index.js';
 import {
   createResponse,
   detach,
@@ -11,14 +12,14 @@ import {
 } from '../sip/message/index.js';
 import type { ServerTransaction } from '../sip/transaction/index.js';
 import type { Target } from '../sip/transport/index.js';
-import { addressOfRecord } from './aor.js';
+import { type AddressOfRecord, addressOfRecord } from './aor.js';
 import { bindingEvent } from './binding-event.js';
 import { BadParameter, contactParams, parseDeltaSeconds } from './contact-params.js';
 import { KeyedLock } from './keyed-lock.js';
 import { LocalDomains } from './local-domains.js';
 import { usesOutbound } from './outbound.js';
 import { registerOk } from './register-response.js';
-import { planRegistration, type RegisterContact } from './registration-plan.js';
+import { type PlanSuccess, planRegistration, type RegisterContact } from './registration-plan.js';
 import { defaultRegistrarOptions, type RegistrarOptions, type SubscriberStore } from './types.js';
 
 export interface RegistrarDeps {
@@ -76,24 +77,40 @@ export class Registrar {
 
   /** Transaction-user entry point: answers through the transaction, never throws. */
   handle(request: SipRequest, transaction: ServerTransaction): void {
-    this.process(request, transaction.source).then((response) => transaction.respond(response));
+    const response = this.answer(request, transaction.source);
+    if (response instanceof Promise) void response.then((r) => transaction.respond(r));
+    else transaction.respond(response);
   }
 
   /** The response to one REGISTER received from `source`; never rejects. */
   async process(request: SipRequest, source: Target): Promise<SipResponse> {
+    return this.answer(request, source);
+  }
+
+  /**
+   * The response, at once when every step has its data at hand (served domains and subscribers
+   * cached or read synchronously, bindings in memory, write-back): a registration then costs no
+   * promise or async frame. Never throws or rejects.
+   */
+  private answer(request: SipRequest, source: Target): Awaitable<SipResponse> {
     try {
-      return await this.register(request, source);
+      const response = this.register(request, source);
+      return response instanceof Promise ? response.catch((e: unknown) => this.failed(request, e)) : response;
     } catch (e) {
-      if (e instanceof SipParseError || e instanceof BadParameter) {
-        return createResponse(request, 400, `Bad Request (${e.message})`);
-      }
-      // Step 7: a failed commit (store down) fails the whole request, nothing changed.
-      this.deps.onError?.(e);
-      return createResponse(request, 500);
+      return this.failed(request, e);
     }
   }
 
-  private async register(request: SipRequest, source: Target): Promise<SipResponse> {
+  private failed(request: SipRequest, e: unknown): SipResponse {
+    if (e instanceof SipParseError || e instanceof BadParameter) {
+      return createResponse(request, 400, `Bad Request (${e.message})`);
+    }
+    // Step 7: a failed commit (store down) fails the whole request, nothing changed.
+    this.deps.onError?.(e);
+    return createResponse(request, 500);
+  }
+
+  private register(request: SipRequest, source: Target): Awaitable<SipResponse> {
     // Step 2: extensions we do not know.
     const unsupported = request.getAll('require').filter((t) => !supportedExtensions.has(t.toLowerCase()));
     if (unsupported.length > 0) {
@@ -103,24 +120,32 @@ export class Registrar {
     }
     // Step 5 before step 3: a domain we do not serve has no realm to authenticate in.
     const aor = addressOfRecord(request.to.uri);
-    if (!aor || !(await this.domains.has(aor.domain))) return createResponse(request, 404);
-    const target = request.uri;
-    if (
-      target.kind === 'sip' &&
-      target.hostname !== aor.domain &&
-      (await this.domains.has(target.hostname))
-    ) {
-      return createResponse(request, 404, 'Not Found (To is not in the Request-URI domain)');
-    }
-
-    // Steps 3–4: authenticate, then only the subscriber itself may change its bindings.
-    const refusal = await this.auth.check(request, {
-      realm: aor.domain,
-      user: aor.user,
-      source: source.address,
+    if (!aor) return createResponse(request, 404);
+    return andThen(this.serves(aor.domain), (served) => {
+      if (!served) return createResponse(request, 404);
+      const target = request.uri;
+      if (target.kind !== 'sip' || target.hostname === aor.domain)
+        return this.authenticate(request, source, aor);
+      return andThen(this.serves(target.hostname), (other) =>
+        other
+          ? createResponse(request, 404, 'Not Found (To is not in the Request-URI domain)')
+          : this.authenticate(request, source, aor),
+      );
     });
-    if (refusal) return refusal;
+  }
 
+  private serves(domain: string): Awaitable<boolean> {
+    return this.domains.cached(domain) ?? this.domains.has(domain);
+  }
+
+  /** Steps 3–4: authenticate, then only the subscriber itself may change its bindings. */
+  private authenticate(request: SipRequest, source: Target, aor: AddressOfRecord): Awaitable<SipResponse> {
+    const refusal = this.auth.check(request, { realm: aor.domain, user: aor.user, source: source.address });
+    return andThen(refusal, (r) => r ?? this.bind(request, source, aor));
+  }
+
+  /** Steps 6–8: the bindings changed as the request asks, under the AoR's lock. */
+  private bind(request: SipRequest, source: Target, aor: AddressOfRecord): Awaitable<SipResponse> {
     const contacts = this.readContacts(request);
     if (!Array.isArray(contacts) && contacts !== '*') return contacts;
     const expiresHeader = request.get('expires');
@@ -136,40 +161,55 @@ export class Registrar {
 
     // Detached: the AoR is a map key and a field of every binding, and must not pin the message.
     const key = detach(aor.aor);
-    return this.lock.run(key, async () => {
+    return this.lock.run(key, () => {
       const now = this.now();
-      const current = await this.deps.location.lookup(key);
-      const plan = planRegistration(
-        {
-          aor: key,
-          current,
-          contacts,
-          headerExpires,
-          callId: detach(request.callId),
-          cseq: request.cseq.seq,
-          now,
-          source: bindingSource,
-          path,
-          userAgent: userAgent === undefined ? undefined : detach(userAgent.slice(0, MAX_USER_AGENT)),
-        },
-        this.options,
-      );
-      if (!plan.ok) {
-        const response = createResponse(request, plan.status, plan.reason);
-        for (const [name, value] of plan.headers ?? []) response.append(name, value);
-        return response;
-      }
-      if (plan.change.add.length > 0 || plan.change.remove.length > 0) {
-        await this.deps.location.update(key, plan.change);
-      }
-      for (const { binding, reason } of plan.removed)
-        this.publish('registration.removed', binding, now, reason);
-      for (const b of plan.created) this.publish('registration.created', b, now);
-      for (const b of plan.refreshed) this.publish('registration.refreshed', b, now);
-      const response = registerOk(request, plan.bindings, now, path);
-      if (usesOutbound(request, contacts, path)) response.set('Require', 'outbound');
-      return response;
+      const { location } = this.deps;
+      return andThen(location.liveBindings?.(key) ?? location.lookup(key), (current) => {
+        const plan = planRegistration(
+          {
+            aor: key,
+            current,
+            contacts,
+            headerExpires,
+            callId: detach(request.callId),
+            cseq: request.cseq.seq,
+            now,
+            source: bindingSource,
+            path,
+            userAgent: userAgent === undefined ? undefined : detach(userAgent.slice(0, MAX_USER_AGENT)),
+          },
+          this.options,
+        );
+        if (!plan.ok) {
+          const response = createResponse(request, plan.status, plan.reason);
+          for (const [name, value] of plan.headers ?? []) response.append(name, value);
+          return response;
+        }
+        const { change } = plan;
+        const changed = change.add.length > 0 || change.remove.length > 0;
+        // commit() returns nothing once done at once: not an `??` fallback to update().
+        const commit = location.commit ? location.commit.bind(location) : location.update.bind(location);
+        const committed = changed ? commit(key, change) : undefined;
+        return andThen(committed, () => this.accepted(request, plan, now, contacts, path));
+      });
     });
+  }
+
+  /** Step 8, once the change is committed: the events and the 200 with the AoR's bindings. */
+  private accepted(
+    request: SipRequest,
+    plan: PlanSuccess,
+    now: number,
+    contacts: RegisterContact[] | '*',
+    path: readonly string[],
+  ): SipResponse {
+    for (const { binding, reason } of plan.removed)
+      this.publish('registration.removed', binding, now, reason);
+    for (const b of plan.created) this.publish('registration.created', b, now);
+    for (const b of plan.refreshed) this.publish('registration.refreshed', b, now);
+    const response = registerOk(request, plan.bindings, now, path);
+    if (usesOutbound(request, contacts, path)) response.set('Require', 'outbound');
+    return response;
   }
 
   /** Contacts to apply, '*', or the 400 that refuses them. */

@@ -13,7 +13,8 @@ export interface QueryExecutor {
  * so one template serves SQLite (`?`) and PostgreSQL (`$1`) alike.
  */
 export class PreparedQuery<Row> {
-  private readonly sql: string;
+  /** The compiled text, also prepared directly on the embedded SQLite connection (sql-store.ts). */
+  readonly sql: string;
 
   constructor(
     template: Compilable<Row>,

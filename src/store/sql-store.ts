@@ -1,3 +1,4 @@
+import type Database from 'better-sqlite3';
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import { SqlApiKeys } from './api-keys.js';
 import { SqlBans } from './bans.js';
@@ -81,6 +82,8 @@ export class SqlProvisioningStore implements ProvisioningStore {
   private readonly subscriberQuery: PreparedQuery<SubscriberRow>;
   private readonly upsertBatch: PreparedQuery<unknown>;
   private readonly upsertOne: PreparedQuery<unknown>;
+  /** The same statements run synchronously on the embedded SQLite connection (absent on PostgreSQL). */
+  private readonly now: EmbeddedStatements | undefined;
 
   constructor(
     protected readonly db: Kysely<StoreSchema>,
@@ -89,6 +92,11 @@ export class SqlProvisioningStore implements ProvisioningStore {
     readonly location: string,
     /** How call policies are cached (`version`: the backend's sign of another process's write). */
     policyCache: CallPolicyCacheOptions = {},
+    /**
+     * SQLite's own connection under Kysely (better-sqlite3 is synchronous): the registrar's hot
+     * statements run on it directly, without Kysely's per-query objects and promise chain.
+     */
+    embedded?: Database.Database,
   ) {
     this.policyCache = new CachedCallPolicies(new SqlCallPolicies(db, flavor), policyCache);
     const policiesChanged = () => this.policyCache.clear();
@@ -103,6 +111,7 @@ export class SqlProvisioningStore implements ProvisioningStore {
     this.subscriberQuery = new PreparedQuery(subscriberLookup(db, '', ''), 2);
     this.upsertBatch = this.bindingUpsert(BINDING_BATCH);
     this.upsertOne = this.bindingUpsert(1);
+    this.now = embedded && this.embeddedStatements(embedded);
   }
 
   async addDomain(name: string, options: NewDomainOptions = {}): Promise<Domain> {
@@ -203,9 +212,16 @@ export class SqlProvisioningStore implements ProvisioningStore {
     return toSubscriber(row);
   }
 
-  async getSubscriber(username: string, domain: string): Promise<Subscriber | undefined> {
-    const { rows } = await this.subscriberQuery.run(this.db, [domain.toLowerCase(), username]);
-    return rows[0] && toSubscriber(rows[0]);
+  /** Synchronous on SQLite: a REGISTER's digest check then needs no promise for its subscriber. */
+  getSubscriber(username: string, domain: string): Subscriber | undefined | Promise<Subscriber | undefined> {
+    const lower = domain.toLowerCase();
+    if (this.now?.idle()) {
+      const row = this.now.subscriber.get(lower, username) as SubscriberRow | undefined;
+      return row && toSubscriber(row);
+    }
+    return this.subscriberQuery
+      .run(this.db, [lower, username])
+      .then(({ rows }) => rows[0] && toSubscriber(rows[0]));
   }
 
   async listSubscribers(domain?: string): Promise<Subscriber[]> {
@@ -348,6 +364,10 @@ export class SqlProvisioningStore implements ProvisioningStore {
 
   async writeBindings(changes: BindingWrites): Promise<void> {
     if (changes.save.length === 0 && changes.remove.length === 0) return;
+    if (this.now?.idle()) {
+      this.now.writeBindings(changes);
+      return;
+    }
     await this.db.transaction().execute(async (trx) => {
       for (let i = 0; i < changes.remove.length; i += BINDING_BATCH) {
         const keys = changes.remove.slice(i, i + BINDING_BATCH);
@@ -370,6 +390,23 @@ export class SqlProvisioningStore implements ProvisioningStore {
       for (; i < changes.save.length; i++)
         await this.upsertOne.run(trx, this.bindingValues(changes.save[i]!));
     });
+  }
+
+  /**
+   * The subscriber lookup and the binding writes prepared on the SQLite connection. `idle()`: no
+   * Kysely transaction is open on it (one holds the connection across awaits); only then do these
+   * run directly, so they never read another's uncommitted rows or write inside its transaction.
+   */
+  private embeddedStatements(database: Database.Database): EmbeddedStatements {
+    const subscriber = database.prepare(this.subscriberQuery.sql);
+    const upsert = database.prepare(this.upsertOne.sql);
+    const remove = database.prepare(new PreparedQuery(bindingDelete(this.db), 2).sql);
+    // One transaction per flush, one prepared statement per row: no statement text of 1,300 parameters.
+    const writeBindings = database.transaction((changes: BindingWrites) => {
+      for (const k of changes.remove) remove.run(k.aor, k.contact);
+      for (const b of changes.save) upsert.run(this.bindingValues(b));
+    });
+    return { idle: () => !database.inTransaction, subscriber, writeBindings };
   }
 
   /** An upsert of `rows` bindings (dummy values: only their positions count). */
@@ -471,6 +508,16 @@ export async function requireDomain(db: Db, domain: string): Promise<void> {
       `domain ${domain} does not exist`,
       `add it first: switchboard domain add ${domain}`,
     );
+}
+
+interface EmbeddedStatements {
+  idle(): boolean;
+  subscriber: Database.Statement;
+  writeBindings(changes: BindingWrites): void;
+}
+
+function bindingDelete(db: Db) {
+  return db.deleteFrom('bindings').where('aor', '=', '').where('contact', '=', '');
 }
 
 async function findDomain(db: Db, name: string) {

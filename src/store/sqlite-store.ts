@@ -36,9 +36,13 @@ export class SqliteProvisioningStore extends SqlProvisioningStore {
     }
     // Changes when another connection (the CLI, another process) commits: their policy changes show at once.
     const dataVersion = database.prepare('PRAGMA data_version').pluck();
-    return new SqliteProvisioningStore(db, sqliteFlavor, file, {
-      version: () => dataVersion.get() as number,
-    });
+    return new SqliteProvisioningStore(
+      db,
+      sqliteFlavor,
+      file,
+      { version: () => dataVersion.get() as number },
+      database,
+    );
   }
 }
 

@@ -90,7 +90,11 @@ export interface ProvisioningStore {
   hasDomain(name: string): Promise<boolean>;
 
   addSubscriber(subscriber: NewSubscriber): Promise<Subscriber>;
-  getSubscriber(username: string, domain: string): Promise<Subscriber | undefined>;
+  /**
+   * Synchronous where the backend reads synchronously (the embedded SQLite), so that a digest
+   * check costs no promise; callers await it either way.
+   */
+  getSubscriber(username: string, domain: string): Subscriber | undefined | Promise<Subscriber | undefined>;
   listSubscribers(domain?: string): Promise<Subscriber[]>;
   removeSubscriber(username: string, domain: string): Promise<boolean>;
   setPassword(username: string, domain: string, password: string): Promise<boolean>;

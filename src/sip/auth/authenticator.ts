@@ -1,10 +1,11 @@
 import { timingSafeEqual } from 'node:crypto';
 import { parseUri, quote, SipParseError, type SipRequest, uriEquals } from '../message/index.js';
 import { type AnswerOptions, answerChallenge } from './answer.js';
+import { type Awaitable, andThen } from './awaitable.js';
 import { digestResponse } from './digest.js';
 import { DigestParseError } from './errors.js';
 import { FailureCounter } from './failure-counter.js';
-import { NonceIssuer } from './nonce.js';
+import { type NonceCheck, NonceIssuer } from './nonce.js';
 import { DEFAULT_MAX_NONCE_COUNTS, NonceCounts } from './nonce-counts.js';
 import { parseCredentials } from './parse-credentials.js';
 import type { DigestAlgorithm, DigestCredentials, VerifyOutcome } from './types.js';
@@ -54,11 +55,12 @@ export interface Challenge {
   values: string[];
 }
 
+/** May answer at once (a cached or synchronously read subscriber): the check then completes at once too. */
 export type Ha1Lookup = (
   username: string,
   realm: string,
   algorithm: DigestAlgorithm,
-) => Promise<string | undefined>;
+) => Awaitable<string | undefined>;
 
 export interface VerifyOptions {
   realm: string;
@@ -71,6 +73,14 @@ export interface VerifyOptions {
 }
 
 type Failed = Extract<VerifyOutcome, { result: 'failed' }>;
+
+/** Credentials that passed every check but the response itself, which needs the user's HA1. */
+interface Pending {
+  result: 'pending';
+  credentials: DigestCredentials;
+  nonce: Exclude<NonceCheck, { state: 'invalid' }>;
+  nc: number;
+}
 
 const failed = (reason: string, credentials?: DigestCredentials): Failed =>
   credentials ? { result: 'failed', reason, credentials } : { result: 'failed', reason };
@@ -142,15 +152,16 @@ export class DigestAuthenticator {
 
   /**
    * Check a request's credentials for `realm`. Never throws for anything the request carries;
-   * a rejected `lookupHa1` (store down) propagates, as that is ours to answer with 500.
+   * a failing `lookupHa1` (store down) propagates, as that is ours to answer with 500. The outcome
+   * comes at once when `lookupHa1` answers at once.
    */
-  async verify(request: SipRequest, options: VerifyOptions): Promise<VerifyOutcome> {
-    const outcome = await this.check(request, options);
-    if (outcome.result === 'failed' && options.source !== undefined) {
-      const failures = this.failures.recordFailure(options.source);
-      this.onFailure?.(options.source, failures);
-    }
-    return outcome;
+  verify(request: SipRequest, options: VerifyOptions): Awaitable<VerifyOutcome> {
+    const pending = this.precheck(request, options);
+    if (pending.result !== 'pending') return this.counted(pending, options);
+    const { credentials: c } = pending;
+    return andThen(options.lookupHa1(c.username, options.realm, c.algorithm), (ha1) =>
+      this.counted(this.finish(request, pending, ha1), options),
+    );
   }
 
   /** The Authorization value answering `challenge` (one value or all of a response's). */
@@ -158,7 +169,16 @@ export class DigestAuthenticator {
     return answerChallenge(challenge, options);
   }
 
-  private async check(request: SipRequest, options: VerifyOptions): Promise<VerifyOutcome> {
+  private counted(outcome: VerifyOutcome, options: VerifyOptions): VerifyOutcome {
+    if (outcome.result === 'failed' && options.source !== undefined) {
+      const failures = this.failures.recordFailure(options.source);
+      this.onFailure?.(options.source, failures);
+    }
+    return outcome;
+  }
+
+  /** Everything checked before the user's HA1 is needed: a failure costs no store query. */
+  private precheck(request: SipRequest, options: VerifyOptions): VerifyOutcome | Pending {
     const { realm } = options;
     const found = this.credentialsFor(request, realm, options.proxy);
     if (found.result !== 'ok') return found;
@@ -174,13 +194,17 @@ export class DigestAuthenticator {
     const nc = c.nc === undefined ? 0 : Number.parseInt(c.nc, 16);
     if (c.qop !== undefined) {
       if (nc === 0) return failed('nonce-count zero', c);
-      // Before the lookup, so replays cost no store query; re-checked atomically below.
+      // Before the lookup, so replays cost no store query; re-checked atomically in finish().
       if (nonce.state === 'fresh' && !this.counts.isNew(c.nonce, nc, this.now())) {
         return failed('replayed nonce-count', c);
       }
     }
+    return { result: 'pending', credentials: c, nonce, nc };
+  }
 
-    const ha1 = await options.lookupHa1(c.username, realm, c.algorithm);
+  /** The response checked against the user's HA1, and the nonce-count recorded. */
+  private finish(request: SipRequest, pending: Pending, ha1: string | undefined): VerifyOutcome {
+    const { credentials: c, nonce, nc } = pending;
     if (ha1 === undefined) return failed('unknown user', c);
     const expected = digestResponse({
       algorithm: c.algorithm,

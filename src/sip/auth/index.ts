@@ -7,6 +7,7 @@ export {
   type Ha1Lookup,
   type VerifyOptions,
 } from './authenticator.js';
+export { type Awaitable, andThen } from './awaitable.js';
 export { type DigestQop, type DigestResponseInput, digestHash, digestResponse, ha1, ha2 } from './digest.js';
 export { type DigestErrorCode, DigestParseError } from './errors.js';
 export { FailureCounter, type FailureCounterOptions } from './failure-counter.js';
