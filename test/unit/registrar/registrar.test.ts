@@ -4,6 +4,7 @@ import { MemoryLocationService } from '../../../src/location/index.js';
 import { Registrar, type RegistrarOptions } from '../../../src/registrar/index.js';
 import { DigestAuthenticator } from '../../../src/sip/auth/index.js';
 import type { SipRequest, SipResponse } from '../../../src/sip/message/index.js';
+import type { ServerTransaction } from '../../../src/sip/transaction/index.js';
 import {
   authorize,
   type FakeStore,
@@ -498,6 +499,69 @@ describe('Registrar (RFC 3261 §10.3)', () => {
       const responses = await Promise.all(requests.map((r) => registrar.process(r, phone)));
       expect(responses.map((r) => r.status)).toEqual([200, 200, 200]);
       expect(contactsOf(responses[2]!)).toHaveLength(3);
+    });
+  });
+
+  describe('data at hand (served domain cached, subscriber read synchronously, write-back)', () => {
+    function atHand(): { registrar: Registrar; location: MemoryLocationService } {
+      const synchronous = {
+        hasDomain: (name: string) => store.hasDomain(name),
+        getSubscriber: (username: string, domain: string) => store.subscribers.get(`${username}@${domain}`),
+      };
+      const memory = new MemoryLocationService({
+        store,
+        now: clock.now,
+        sweepIntervalMs: 0,
+        persistence: 'write-back',
+      });
+      return {
+        registrar: new Registrar({ store: synchronous, location: memory, authenticator, now: clock.now }),
+        location: memory,
+      };
+    }
+
+    /** Hands a REGISTER to the registrar as a transaction would; the responses sent so far. */
+    function handle(r: Registrar, request: SipRequest, sent: SipResponse[]): void {
+      const transaction = { source: { ...phone }, respond: (response: SipResponse) => sent.push(response) };
+      r.handle(request, transaction as unknown as ServerTransaction);
+    }
+
+    it('answers the 401 and the 200 within the call, and the binding is there', async () => {
+      const { registrar: r, location: memory } = atHand();
+      // The first REGISTER asks the store whether example.com is served; then it is cached.
+      expect((await r.process(registerRequest(), phone)).status).toBe(401);
+      const sent: SipResponse[] = [];
+      handle(r, registerRequest(), sent);
+      expect(sent.map((x) => x.status)).toEqual([401]);
+      handle(r, authorize(registerRequest({ cseq: 2 }), sent[0]!, 'alice', 'alice-pw'), sent);
+      expect(sent.map((x) => x.status)).toEqual([401, 200]);
+      expect(memory.liveBindings(AOR)).toHaveLength(1);
+      expect(memory.pendingWrites).toBe(1);
+      await memory.close();
+      expect(store.bindings.size).toBe(1);
+    });
+
+    it('answers a wrong password 403 and a store failure 500 within the call', async () => {
+      const { registrar: r } = atHand();
+      const challenge = await r.process(registerRequest(), phone);
+      const sent: SipResponse[] = [];
+      handle(r, authorize(registerRequest({ cseq: 2 }), challenge, 'alice', 'wrong'), sent);
+      expect(sent.map((x) => x.status)).toEqual([403]);
+      const failing = new Registrar({
+        store: {
+          hasDomain: async () => true,
+          getSubscriber: () => {
+            throw new Error('database is down');
+          },
+        },
+        location,
+        authenticator,
+        now: clock.now,
+      });
+      await failing.process(registerRequest(), phone);
+      const retry = authorize(registerRequest({ cseq: 3 }), challenge, 'alice', 'alice-pw');
+      handle(failing, retry, sent);
+      expect(sent.map((x) => x.status)).toEqual([403, 500]);
     });
   });
 });

@@ -1,8 +1,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import type { Kysely } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore, SQLITE_FILE, SqliteProvisioningStore } from '../../../src/store/index.js';
+import type { StoreSchema } from '../../../src/store/schema.js';
 import { banContract } from './ban-contract.js';
 import { callJournalContract } from './call-journal-contract.js';
 import { callPolicyContract } from './call-policy-contract.js';
@@ -71,5 +73,60 @@ describe('openStore with SQLite', () => {
     await expect(openStore({ dataDir: '.', store: { url: 'mysql://u:pw@h/db' } })).rejects.toThrow(
       'unsupported store URL mysql://u:***@h/db',
     );
+  });
+});
+
+describe("the registrar's statements on SQLite's own connection", () => {
+  const harnesses: Array<ReturnType<typeof sqliteHarness>> = [];
+  afterEach(async () => {
+    for (const h of harnesses.splice(0)) await h.cleanup();
+  });
+
+  async function opened() {
+    const h = sqliteHarness();
+    harnesses.push(h);
+    const store = await h.open();
+    await store.addDomain('example.com');
+    await store.addSubscriber({ username: 'alice', domain: 'example.com', password: 'alice-pw' });
+    return store;
+  }
+
+  it('reads a subscriber without a promise', async () => {
+    const store = await opened();
+    const alice = store.getSubscriber('alice', 'EXAMPLE.com');
+    expect(alice).not.toBeInstanceOf(Promise);
+    expect(alice).toEqual(await store.listSubscribers().then((all) => all[0]));
+    expect(store.getSubscriber('bob', 'example.com')).toBeUndefined();
+    await store.close();
+  });
+
+  it("waits for another's open transaction instead of reading or writing inside it", async () => {
+    const store = await opened();
+    const db = (store as unknown as { db: Kysely<StoreSchema> }).db;
+    let during: unknown;
+    let writing: Promise<void> | undefined;
+    const binding = {
+      aor: 'sip:alice@example.com',
+      contact: 'sip:alice@192.0.2.1',
+      expiresAt: new Date(Date.now() + 60_000),
+      q: 1,
+      callId: 'c',
+      cseq: 1,
+      source: { protocol: 'udp', address: '192.0.2.1', port: 5060 },
+      path: [],
+    };
+    await expect(
+      db.transaction().execute(async (trx) => {
+        await trx.deleteFrom('subscribers').where('username', '=', 'alice').execute();
+        during = store.getSubscriber('alice', 'example.com');
+        writing = store.writeBindings({ save: [binding], remove: [] });
+        throw new Error('rolled back');
+      }),
+    ).rejects.toThrow('rolled back');
+    expect(during).toBeInstanceOf(Promise);
+    expect(await during).toMatchObject({ username: 'alice' });
+    await writing;
+    expect(await store.loadBindings()).toEqual([binding]);
+    await store.close();
   });
 });
