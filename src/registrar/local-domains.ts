@@ -1,3 +1,4 @@
+import { detach } from '../sip/message/index.js';
 import type { ProvisioningStore } from '../store/types.js';
 
 /**
@@ -6,6 +7,8 @@ import type { ProvisioningStore } from '../store/types.js';
  */
 export class LocalDomains {
   private readonly cache = new Map<string, { served: boolean; until: number }>();
+  /** Questions to the store under way: the requests arriving meanwhile share them. */
+  private readonly asking = new Map<string, Promise<boolean>>();
 
   constructor(
     private readonly store: Pick<ProvisioningStore, 'hasDomain'>,
@@ -15,15 +18,25 @@ export class LocalDomains {
   ) {}
 
   async has(domain: string): Promise<boolean> {
-    const name = domain.toLowerCase();
+    const cached = this.cached(domain);
+    if (cached !== undefined) return cached;
+    // Detached: a key cut from a request would keep the request alive as long as the entry.
+    const name = detach(domain.toLowerCase());
+    // When an entry expires under load, one query, not one per request until it is answered.
+    const asking = this.asking.get(name);
+    if (asking) return asking;
     const now = this.now();
-    const hit = this.cache.get(name);
-    if (hit && hit.until > now) return hit.served;
-    const served = await this.store.hasDomain(name);
-    // Bounded: names come from the network, so a flood of random domains must not grow this.
-    if (this.cache.size >= this.maxEntries) this.cache.clear();
-    this.cache.set(name, { served, until: now + this.ttlMs });
-    return served;
+    const answer = this.store
+      .hasDomain(name)
+      .then((served) => {
+        // Bounded: names come from the network, so a flood of random domains must not grow this.
+        if (this.cache.size >= this.maxEntries) this.cache.clear();
+        this.cache.set(name, { served, until: now + this.ttlMs });
+        return served;
+      })
+      .finally(() => this.asking.delete(name));
+    this.asking.set(name, answer);
+    return answer;
   }
 
   /**

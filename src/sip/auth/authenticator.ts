@@ -1,4 +1,3 @@
-import { timingSafeEqual } from 'node:crypto';
 import { parseUri, quote, SipParseError, type SipRequest, uriEquals } from '../message/index.js';
 import { type AnswerOptions, answerChallenge } from './answer.js';
 import { type Awaitable, andThen } from './awaitable.js';
@@ -85,11 +84,15 @@ interface Pending {
 const failed = (reason: string, credentials?: DigestCredentials): Failed =>
   credentials ? { result: 'failed', reason, credentials } : { result: 'failed', reason };
 
-/** Equal digests, compared in constant time for equal lengths (lengths are public). */
+/**
+ * Equal digests, compared in constant time for equal lengths (lengths are public): every
+ * character is compared, with no early exit, and no buffer is made of either string.
+ */
 function sameDigest(expected: string, given: string): boolean {
-  const a = Buffer.from(expected, 'latin1');
-  const b = Buffer.from(given, 'latin1');
-  return a.length === b.length && timingSafeEqual(a, b);
+  if (expected.length !== given.length) return false;
+  let difference = 0;
+  for (let i = 0; i < expected.length; i++) difference |= expected.charCodeAt(i) ^ given.charCodeAt(i);
+  return difference === 0;
 }
 
 function sameUri(digestUri: string, requestUri: string): boolean {
