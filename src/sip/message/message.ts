@@ -3,7 +3,7 @@ import { SipParseError } from './errors.js';
 import type { HeaderField } from './header-field.js';
 import { canonicalHeaderName, headerKey, isListHeader } from './header-names.js';
 import { type NameAddress, parseNameAddress } from './name-address.js';
-import { parseBoundedInt, splitList } from './scan.js';
+import { isTrimmed, parseBoundedInt, splitList } from './scan.js';
 import { parseUri, type Uri } from './uri.js';
 import { parseVia, type Via } from './via.js';
 
@@ -13,6 +13,9 @@ let headerReader: ((source: Buffer) => HeaderField[]) | undefined;
 export function setHeaderReader(read: (source: Buffer) => HeaderField[]): void {
   headerReader = read;
 }
+
+/** The body of a message without one: shared, a Buffer of no octets cannot change. */
+const NO_BODY = Buffer.alloc(0);
 
 /** Not parsed yet: undefined is a parsed value (no Max-Forwards). */
 const UNSET: unique symbol = Symbol('unset');
@@ -59,7 +62,7 @@ export abstract class SipMessage {
 
   constructor(
     headers: HeaderField[] = [],
-    public body: Buffer = Buffer.alloc(0),
+    public body: Buffer = NO_BODY,
   ) {
     this.fields = headers;
   }
@@ -159,7 +162,10 @@ export abstract class SipMessage {
     const first = values.shift();
     if (values.length === 0) this.headers.splice(i, 1);
     else this.headers[i] = { name: field.name, key, value: values.join(', ') };
+    // A proxy pops its Via off each response and then reads the next: the rest stays parsed.
+    const via = key === 'via' && first !== undefined ? this.cache?.via : UNSET;
     this.changed(key);
+    if (via !== undefined && via !== UNSET) this.cache!.via = via.slice(1);
     return first;
   }
 
@@ -174,7 +180,7 @@ export abstract class SipMessage {
 
   get via(): Via[] {
     const parsed = this.parsed();
-    if (parsed.via === UNSET) parsed.via = this.getAll('via').map(parseVia);
+    if (parsed.via === UNSET) parsed.via = this.parseList('via', parseVia);
     return parsed.via;
   }
 
@@ -223,21 +229,20 @@ export abstract class SipMessage {
   get contacts(): NameAddress[] | '*' {
     const parsed = this.parsed();
     if (parsed.contact === UNSET) {
-      const values = this.getAll('contact');
-      parsed.contact = values.length === 1 && values[0] === '*' ? '*' : values.map(parseNameAddress);
+      parsed.contact = this.isStar('contact') ? '*' : this.parseList('contact', parseNameAddress);
     }
     return parsed.contact;
   }
 
   get routes(): NameAddress[] {
     const parsed = this.parsed();
-    if (parsed.route === UNSET) parsed.route = this.getAll('route').map(parseNameAddress);
+    if (parsed.route === UNSET) parsed.route = this.parseList('route', parseNameAddress);
     return parsed.route;
   }
 
   get recordRoutes(): NameAddress[] {
     const parsed = this.parsed();
-    if (parsed.recordRoute === UNSET) parsed.recordRoute = this.getAll('record-route').map(parseNameAddress);
+    if (parsed.recordRoute === UNSET) parsed.recordRoute = this.parseList('record-route', parseNameAddress);
     return parsed.recordRoute;
   }
 
@@ -321,6 +326,39 @@ export abstract class SipMessage {
     this.source = undefined;
   }
 
+  /**
+   * Each value of a list header parsed, as getAll(key).map(parse) but without its arrays: a line
+   * holding one value (the usual case) is parsed as it is, not split first.
+   */
+  private parseList<T>(key: string, parse: (value: string) => T): T[] {
+    const out: T[] = [];
+    for (const h of this.headers) {
+      if (h.key !== key) continue;
+      const v = h.value;
+      if (v.length > 0 && v.indexOf(',') < 0 && v.trim() === v) out.push(parse(v));
+      else for (const one of splitList(v)) out.push(parse(one));
+    }
+    return out;
+  }
+
+  /** Whether the header's values are exactly one `*` (`Contact: *`, RFC 3261 §10.2.2). */
+  private isStar(key: string): boolean {
+    let count = 0;
+    let star = false;
+    for (const h of this.headers) {
+      if (h.key !== key) continue;
+      if (h.value.indexOf('*') < 0) {
+        if (hasListElement(h.value)) return false;
+        continue;
+      }
+      for (const v of splitList(h.value)) {
+        count++;
+        star = v === '*';
+      }
+    }
+    return count === 1 && star;
+  }
+
   private required(key: string): string {
     const v = this.get(key);
     if (v === undefined) throw new SipParseError(`missing ${canonicalHeaderName(key)} header`);
@@ -331,6 +369,15 @@ export abstract class SipMessage {
     this.cache ??= new ParsedHeaders();
     return this.cache;
   }
+}
+
+/** Whether a list header's value has an element: anything but commas and whitespace. */
+function hasListElement(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c !== 0x2c && !isTrimmed(c)) return true;
+  }
+  return false;
 }
 
 /** Latin1 octets of a binary string (as Buffer.write would, low byte of each char) at `at`. */

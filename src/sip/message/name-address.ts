@@ -1,7 +1,7 @@
 import { SipParseError } from './errors.js';
-import { Parameters, parseParameters } from './params.js';
+import { Parameters, parametersEnd, parseParametersTo } from './params.js';
 import { endOfQuotedString, isTokenChar, isWhitespace, skipWhitespace } from './scan.js';
-import { parseUri, type Uri } from './uri.js';
+import { parseUriIn, type Uri } from './uri.js';
 
 /**
  * `name-addr / addr-spec` followed by header parameters (RFC 3261 §20.10, §25.1):
@@ -61,21 +61,21 @@ export function parseNameAddress(value: string): NameAddress {
   if (s[i] === '<') {
     const gt = s.indexOf('>', i + 1);
     if (gt < 0) throw new SipParseError('unterminated <URI>');
-    const uri = parseUri(s.slice(i + 1, gt));
-    const { params, end } = parseParameters(s, gt + 1);
-    if (end < s.length) throw new SipParseError('unexpected characters after parameters');
+    const uri = parseUriIn(s, i + 1, gt);
+    const params = parseParametersTo(s, gt + 1);
+    if (parametersEnd < s.length) throw new SipParseError('unexpected characters after parameters');
     return new NameAddress(uri, displayName, params, true);
   }
   // addr-spec: the URI ends at the first ';' (its parameters are header parameters) or whitespace.
   let end = i;
   while (end < s.length && s[end] !== ';' && !isWhitespace(s.charCodeAt(end))) end++;
-  const uriText = s.slice(i, end);
   // RFC 3261 §20: an addr-spec with ',', '?' or ';' must be in <>; '?' here means escaped headers.
-  if (uriText.includes('?') || uriText.includes(',')) {
-    throw new SipParseError('URI with "?" or "," must be enclosed in <>');
+  for (let j = i; j < end; j++) {
+    const c = s.charCodeAt(j);
+    if (c === 0x3f || c === 0x2c) throw new SipParseError('URI with "?" or "," must be enclosed in <>');
   }
-  const uri = parseUri(uriText);
-  const { params, end: paramsEnd } = parseParameters(s, end);
-  if (paramsEnd < s.length) throw new SipParseError('unexpected characters after parameters');
+  const uri = parseUriIn(s, i, end);
+  const params = parseParametersTo(s, end);
+  if (parametersEnd < s.length) throw new SipParseError('unexpected characters after parameters');
   return new NameAddress(uri, displayName, params, false);
 }

@@ -10,8 +10,8 @@ export class Parameters {
   /** Name, value, name, value...: flat, not an array per parameter (a message has dozens). */
   private entries: Array<string | null>;
 
-  constructor(entries: Array<[string, string | null]> = []) {
-    this.entries = entries.length === 0 ? [] : entries.flat();
+  constructor(entries?: Array<[string, string | null]>) {
+    this.entries = entries === undefined || entries.length === 0 ? [] : entries.flat();
   }
 
   /** From names and values already flat (`[name, value, name, value...]`); the array is kept. */
@@ -98,10 +98,19 @@ export interface ParsedParameters {
  * LWS is allowed around ';' and '='. Stops at end of string or at a stop character.
  */
 export function parseParameters(s: string, i: number, stopChars = ''): ParsedParameters {
+  const params = parseParametersTo(s, i, stopChars);
+  return { params, end: parametersEnd };
+}
+
+/** Where the last parseParametersTo stopped (its ParsedParameters.end), so no result object per call. */
+export let parametersEnd = 0;
+
+/** parseParameters for the message's own parsers: the end goes to `parametersEnd`. */
+export function parseParametersTo(s: string, i: number, stopChars = ''): Parameters {
   scratchCount = 0;
   try {
-    const end = readParameters(s, i, stopChars);
-    return { params: Parameters.fromFlat(scratch.slice(0, scratchCount)), end };
+    parametersEnd = readParameters(s, i, stopChars);
+    return scratchCount === 0 ? new Parameters() : Parameters.fromFlat(scratch.slice(0, scratchCount));
   } finally {
     scratch.fill(null, 0, scratchCount); // hold no strings of this message
   }

@@ -109,8 +109,8 @@ function isSchemeChar(code: number, first: boolean): boolean {
 }
 
 /** Octets that may never appear unescaped in a URI: controls, space, '<', '>', '"'. */
-function assertUriChars(s: string): void {
-  for (let i = 0; i < s.length; i++) {
+function assertUriChars(s: string, start: number, end: number): void {
+  for (let i = start; i < end; i++) {
     const c = s.charCodeAt(i);
     if (c <= 0x20 || c >= 0x7f || c === 0x3c || c === 0x3e || c === 0x22) {
       throw new SipParseError(`invalid character 0x${c.toString(16)} in URI`);
@@ -129,105 +129,134 @@ function isHostChar(code: number): boolean {
   );
 }
 
-/** URI parameters: `;name[=value]` up to '?' or the end; no quoted strings here (RFC 3261 §25.1). */
-function parseUriParameters(s: string): Parameters {
-  if (s.length === 0) return new Parameters();
-  // Names and values cut from `s` in place, into an array of their exact size.
+/** First `c` in s[from, end), or `end`: bounded, so a search never runs into the '?' headers. */
+function indexIn(s: string, c: number, from: number, end: number): number {
+  while (from < end && s.charCodeAt(from) !== c) from++;
+  return from;
+}
+
+/**
+ * URI parameters `;name[=value]` in s[start, end), `start` at the first ';' (or `end` for none);
+ * no quoted strings here (RFC 3261 §25.1). Names and values are cut from `s` in place, into an
+ * array of their exact size.
+ */
+function parseUriParameters(s: string, start: number, end: number): Parameters {
+  if (start >= end) return new Parameters();
   let count = 1;
-  for (let i = 1; i < s.length; i++) if (s.charCodeAt(i) === 0x3b) count++;
+  for (let i = start + 1; i < end; i++) if (s.charCodeAt(i) === 0x3b) count++;
   const flat = new Array<string | null>(2 * count);
-  let from = 1;
+  let from = start + 1;
   for (let p = 0; p < 2 * count; p += 2) {
-    let to = s.indexOf(';', from);
-    if (to < 0) to = s.length;
+    const to = indexIn(s, 0x3b, from, end);
     if (to === from) throw new SipParseError('empty URI parameter');
-    let eq = -1; // within this parameter only: linear on hostile input
-    for (let i = from; i < to && eq < 0; i++) if (s.charCodeAt(i) === 0x3d) eq = i;
+    const eq = indexIn(s, 0x3d, from, to); // within this parameter only: linear on hostile input
     if (eq === from) throw new SipParseError('URI parameter without a name');
-    flat[p] = s.slice(from, eq < 0 ? to : eq);
-    flat[p + 1] = eq < 0 ? null : s.slice(eq + 1, to);
+    flat[p] = s.slice(from, eq);
+    flat[p + 1] = eq === to ? null : s.slice(eq + 1, to);
     from = to + 1;
   }
   return Parameters.fromFlat(flat);
 }
 
-/** Parse host[:port] of a SIP URI. */
-function parseHostPort(s: string): { host: string; port?: number } {
+/** The port of the last parseHostPort, undefined without one: no result object per URI. */
+let parsedPort: number | undefined;
+
+/** Parse host[:port] of a SIP URI in s[start, end); returns the host, the port in `parsedPort`. */
+function parseHostPort(s: string, start: number, end: number): string {
   let host: string;
-  let rest: string;
-  if (s.startsWith('[')) {
-    const close = s.indexOf(']');
-    if (close < 0) throw new SipParseError('unterminated IPv6 reference in URI');
-    if (close < 3) throw new SipParseError('empty IPv6 reference in URI');
-    host = s.slice(0, close + 1);
-    for (let i = 1; i < close; i++) {
+  let rest: number; // where what follows the host starts
+  if (start < end && s.charCodeAt(start) === 0x5b /* [ */) {
+    const close = indexIn(s, 0x5d, start, end);
+    if (close === end) throw new SipParseError('unterminated IPv6 reference in URI');
+    if (close - start < 3) throw new SipParseError('empty IPv6 reference in URI');
+    for (let i = start + 1; i < close; i++) {
       const c = s.charCodeAt(i);
       const hex = (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
       if (!hex && c !== 0x3a && c !== 0x2e) throw new SipParseError('invalid IPv6 reference in URI');
     }
-    rest = s.slice(close + 1);
+    host = s.slice(start, close + 1);
+    rest = close + 1;
   } else {
-    const colon = s.indexOf(':');
-    host = colon < 0 ? s : s.slice(0, colon);
-    rest = colon < 0 ? '' : s.slice(colon);
-    if (host.length === 0) throw new SipParseError('URI without a host');
-    for (let i = 0; i < host.length; i++) {
-      if (!isHostChar(host.charCodeAt(i))) throw new SipParseError(`invalid host "${host}" in URI`);
+    rest = indexIn(s, 0x3a, start, end);
+    if (rest === start) throw new SipParseError('URI without a host');
+    for (let i = start; i < rest; i++) {
+      if (!isHostChar(s.charCodeAt(i)))
+        throw new SipParseError(`invalid host "${s.slice(start, rest)}" in URI`);
     }
+    host = s.slice(start, rest);
   }
-  if (rest.length === 0) return { host };
-  if (rest[0] !== ':') throw new SipParseError('unexpected characters after URI host');
-  const digits = rest.slice(1);
-  if (!/^[0-9]{1,5}$/.test(digits) || Number(digits) > 65535) {
-    throw new SipParseError(`invalid port "${digits}" in URI`);
+  parsedPort = undefined;
+  if (rest === end) return host;
+  if (s.charCodeAt(rest) !== 0x3a) throw new SipParseError('unexpected characters after URI host');
+  // 1-5 digits, at most 65535
+  let port = 0;
+  for (let i = rest + 1; i < end; i++) {
+    const d = s.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9 || i - rest > 5) {
+      port = -1;
+      break;
+    }
+    port = port * 10 + d;
   }
-  return { host, port: Number(digits) };
+  if (end - rest < 2 || port < 0 || port > 65535)
+    throw new SipParseError(`invalid port "${s.slice(rest + 1, end)}" in URI`);
+  parsedPort = port;
+  return host;
 }
 
-function parseSipUri(scheme: 'sip' | 'sips', s: string): SipUri {
+/** A SIP or SIPS URI from s[start, end), which follows the scheme's ':'. */
+function parseSipUri(scheme: 'sip' | 'sips', s: string, start: number, end: number): SipUri {
   // userinfo ends at the first '@': '@' cannot appear unescaped anywhere else in a SIP URI.
-  let rest = s;
   let user: string | undefined;
   let password: string | undefined;
-  const at = rest.indexOf('@');
-  if (at >= 0) {
-    const userinfo = rest.slice(0, at);
-    rest = rest.slice(at + 1);
-    const colon = userinfo.indexOf(':');
-    user = colon < 0 ? userinfo : userinfo.slice(0, colon);
-    if (colon >= 0) password = userinfo.slice(colon + 1);
-    if (user.length === 0) throw new SipParseError('empty user part in URI');
+  let pos = start;
+  const at = indexIn(s, 0x40, start, end);
+  if (at < end) {
+    const colon = indexIn(s, 0x3a, start, at);
+    if (colon === start) throw new SipParseError('empty user part in URI');
+    user = s.slice(start, colon);
+    if (colon < at) password = s.slice(colon + 1, at);
+    pos = at + 1;
   }
   let headers: string | undefined;
-  const q = rest.indexOf('?');
-  if (q >= 0) {
-    headers = rest.slice(q + 1);
-    rest = rest.slice(0, q);
-  }
-  const semi = rest.indexOf(';');
-  const hostport = semi < 0 ? rest : rest.slice(0, semi);
-  const { host, port } = parseHostPort(hostport);
-  const params = parseUriParameters(semi < 0 ? '' : rest.slice(semi));
-  return new SipUri(scheme, host, port, user, password, params, headers);
+  const q = indexIn(s, 0x3f, pos, end);
+  if (q < end) headers = s.slice(q + 1, end);
+  const semi = indexIn(s, 0x3b, pos, q);
+  const host = parseHostPort(s, pos, semi);
+  const port = parsedPort;
+  return new SipUri(scheme, host, port, user, password, parseUriParameters(s, semi, q), headers);
+}
+
+/** Whether s[start, start + word.length) is `word` (lower-case) in any case. */
+function isWordAt(s: string, start: number, word: string): boolean {
+  for (let i = 0; i < word.length; i++)
+    if ((s.charCodeAt(start + i) | 0x20) !== word.charCodeAt(i)) return false;
+  return true;
 }
 
 /** Parse any URI: SIP/SIPS and tel in detail, other schemes kept verbatim. Throws SipParseError. */
 export function parseUri(text: string): Uri {
-  if (text.length === 0) throw new SipParseError('empty URI');
-  assertUriChars(text);
-  let i = 0;
-  while (i < text.length && isSchemeChar(text.charCodeAt(i), i === 0)) i++;
-  if (i === 0 || text[i] !== ':') throw new SipParseError(`URI without a scheme: "${text.slice(0, 40)}"`);
-  const scheme = text.slice(0, i).toLowerCase();
-  const rest = text.slice(i + 1);
-  if (scheme === 'sip' || scheme === 'sips') return parseSipUri(scheme, rest);
-  if (scheme === 'tel') {
-    const semi = rest.indexOf(';');
-    const number = semi < 0 ? rest : rest.slice(0, semi);
-    if (number.length === 0) throw new SipParseError('tel URI without a number');
-    return new TelUri(number, parseUriParameters(semi < 0 ? '' : rest.slice(semi)));
+  return parseUriIn(text, 0, text.length);
+}
+
+/** parseUri of s[start, end), without cutting that text out first (header values hold URIs). */
+export function parseUriIn(s: string, start: number, end: number): Uri {
+  if (end <= start) throw new SipParseError('empty URI');
+  assertUriChars(s, start, end);
+  let i = start;
+  while (i < end && isSchemeChar(s.charCodeAt(i), i === start)) i++;
+  if (i === start || i === end || s.charCodeAt(i) !== 0x3a)
+    throw new SipParseError(`URI without a scheme: "${s.slice(start, Math.min(end, start + 40))}"`);
+  const length = i - start;
+  // Scheme characters are letters, digits, '+', '-', '.': OR 0x20 lower-cases only the letters.
+  if (length === 3 && isWordAt(s, start, 'sip')) return parseSipUri('sip', s, i + 1, end);
+  if (length === 4 && isWordAt(s, start, 'sips')) return parseSipUri('sips', s, i + 1, end);
+  if (length === 3 && isWordAt(s, start, 'tel')) {
+    const semi = indexIn(s, 0x3b, i + 1, end);
+    if (semi === i + 1) throw new SipParseError('tel URI without a number');
+    return new TelUri(s.slice(i + 1, semi), parseUriParameters(s, semi, end));
   }
-  return new AbsoluteUri(scheme, text);
+  return new AbsoluteUri(s.slice(start, i).toLowerCase(), s.slice(start, end));
 }
 
 /** Parse a URI that must be SIP or SIPS. */

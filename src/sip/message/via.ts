@@ -1,5 +1,5 @@
 import { SipParseError } from './errors.js';
-import { Parameters, parseParameters } from './params.js';
+import { Parameters, parametersEnd, parseParametersTo } from './params.js';
 import { isTokenChar, skipWhitespace } from './scan.js';
 
 /** RFC 3261 §8.1.1.7: branches of RFC 3261 elements start with this. */
@@ -54,10 +54,10 @@ export class Via {
   }
 }
 
-function readToken(s: string, i: number): [string, number] {
-  const start = i;
+/** End of the token starting at `i`. */
+function tokenEnd(s: string, i: number): number {
   while (i < s.length && isTokenChar(s.charCodeAt(i))) i++;
-  return [s.slice(start, i), i];
+  return i;
 }
 
 function expect(s: string, i: number, char: string): number {
@@ -66,16 +66,45 @@ function expect(s: string, i: number, char: string): number {
   return skipWhitespace(s, i + 1);
 }
 
+/** The usual sent-protocol parts as shared strings, not a copy cut from each message. */
+const knownParts = ['SIP', '2.0', 'UDP', 'TCP', 'TLS', 'WS', 'WSS', 'SCTP'];
+
+/** s[start, end), upper-cased when `upper`; a known part is returned as its shared string. */
+function part(s: string, start: number, end: number, upper: boolean): string {
+  for (const known of knownParts) {
+    if (known.length !== end - start) continue;
+    let i = 0;
+    while (i < known.length && s.charCodeAt(start + i) === known.charCodeAt(i)) i++;
+    if (i === known.length) return known;
+  }
+  const text = s.slice(start, end);
+  return upper ? text.toUpperCase() : text;
+}
+
+/** RFC 3581 §3: rport is empty or a port number. */
+function isPortNumber(v: string): boolean {
+  if (v.length === 0 || v.length > 5) return false;
+  let n = 0;
+  for (let i = 0; i < v.length; i++) {
+    const d = v.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9) return false;
+    n = n * 10 + d;
+  }
+  return n <= 65535;
+}
+
 /** Parse a single Via value (one element of the comma-separated list). */
 export function parseVia(value: string): Via {
   const s = value;
-  let i = skipWhitespace(s, 0);
-  const [name, afterName] = readToken(s, i);
-  const [version, afterVersion] = readToken(s, expect(s, afterName, '/'));
-  const [transport, afterTransport] = readToken(s, expect(s, afterVersion, '/'));
-  i = afterTransport;
-  if (!name || !version || !transport) throw new SipParseError('Via: malformed sent-protocol');
-  i = skipWhitespace(s, i);
+  const nameStart = skipWhitespace(s, 0);
+  const nameEnd = tokenEnd(s, nameStart);
+  const versionStart = expect(s, nameEnd, '/');
+  const versionEnd = tokenEnd(s, versionStart);
+  const transportStart = expect(s, versionEnd, '/');
+  const transportEnd = tokenEnd(s, transportStart);
+  if (nameEnd === nameStart || versionEnd === versionStart || transportEnd === transportStart)
+    throw new SipParseError('Via: malformed sent-protocol');
+  let i = skipWhitespace(s, transportEnd);
   const hostStart = i;
   let host: string;
   if (s[i] === '[') {
@@ -104,19 +133,24 @@ export function parseVia(value: string): Via {
   if (s[i] === ':') {
     i = skipWhitespace(s, i + 1);
     const start = i;
-    while (i < s.length && s.charCodeAt(i) >= 0x30 && s.charCodeAt(i) <= 0x39) i++;
-    const digits = s.slice(start, i);
-    if (digits.length === 0 || digits.length > 5 || Number(digits) > 65535) {
-      throw new SipParseError('Via: invalid port');
+    let n = 0;
+    while (i < s.length && s.charCodeAt(i) >= 0x30 && s.charCodeAt(i) <= 0x39) {
+      if (i - start < 5) n = n * 10 + s.charCodeAt(i) - 0x30;
+      i++;
     }
-    port = Number(digits);
+    if (i === start || i - start > 5 || n > 65535) throw new SipParseError('Via: invalid port');
+    port = n;
   }
-  const { params, end } = parseParameters(s, i);
-  if (end < s.length) throw new SipParseError('Via: unexpected characters');
-  // RFC 3581 §3: rport is empty or a port number.
+  const params = parseParametersTo(s, i);
+  if (parametersEnd < s.length) throw new SipParseError('Via: unexpected characters');
   const rport = params.get('rport');
-  if (typeof rport === 'string' && !(/^\d{1,5}$/.test(rport) && Number(rport) <= 65535)) {
-    throw new SipParseError('Via: invalid rport');
-  }
-  return new Via(transport.toUpperCase(), host, port, params, name, version);
+  if (typeof rport === 'string' && !isPortNumber(rport)) throw new SipParseError('Via: invalid rport');
+  return new Via(
+    part(s, transportStart, transportEnd, true),
+    host,
+    port,
+    params,
+    part(s, nameStart, nameEnd, false),
+    part(s, versionStart, versionEnd, false),
+  );
 }

@@ -2,7 +2,8 @@ import { SipParseError } from '../message/errors.js';
 import type { HeaderField } from '../message/header-field.js';
 import { headerKey, internHeaderName } from '../message/header-names.js';
 import { type SipMessage, SipRequest, SipResponse, setHeaderReader } from '../message/message.js';
-import { isToken, isTokenChar } from '../message/scan.js';
+import { reasonPhrases } from '../message/reason-phrases.js';
+import { isToken, isTokenChar, isTrimmed } from '../message/scan.js';
 
 export interface ParseOptions {
   /**
@@ -28,14 +29,18 @@ export class MessageParseError extends SipParseError {
 
 const MAX_BODY = 16 * 1024 * 1024;
 
-/** Find the end of the header section: index of the empty line and the length of the separator. */
-function findHeaderEnd(data: Buffer, from: number): [number, number] {
+/** The length of the blank line the last findHeaderEnd found (2 or 4): no result array per message. */
+let separatorLength = 0;
+
+/** Find the end of the header section: index of the empty line (-1 for none), its length in separatorLength. */
+function findHeaderEnd(data: Buffer, from: number): number {
   const crlf = data.indexOf('\r\n\r\n', from, 'latin1');
   const lf = data.indexOf('\n\n', from, 'latin1');
   // Whichever blank line comes first ends the headers (a CRLF body may follow LF-only headers).
-  if (lf >= 0 && (crlf < 0 || lf < crlf + 2)) return [lf, 2];
-  if (crlf >= 0) return [crlf, 4];
-  return [-1, 0];
+  separatorLength = 2;
+  if (lf >= 0 && (crlf < 0 || lf < crlf + 2)) return lf;
+  separatorLength = crlf >= 0 ? 4 : 0;
+  return crlf;
 }
 
 /**
@@ -58,11 +63,6 @@ function nextLogicalLine(head: string, pos: number): number {
 function lineTextEnd(head: string, next: number): number {
   const end = next > head.length ? head.length : next - 1;
   return end > 0 && head.charCodeAt(end - 1) === 0x0d ? end - 1 : end;
-}
-
-/** JavaScript's trim() whitespace among latin1 octets: what the header text was trimmed of. */
-function isTrimmed(c: number): boolean {
-  return c === 0x20 || (c >= 0x09 && c <= 0x0d) || c === 0xa0;
 }
 
 /** A folded line's text: its continuation lines trimmed and joined with single spaces. */
@@ -124,33 +124,84 @@ function parseHeaderLine(line: { raw: string; text: string }): HeaderField {
   return { name, key: headerKey(name), value };
 }
 
-function parseRequestLine(line: string): SipRequest {
+/** Index of the first space in s[from, end), or -1: the start line is read inside the head. */
+function spaceIn(s: string, from: number, end: number): number {
+  const i = s.indexOf(' ', from);
+  return i < end ? i : -1;
+}
+
+/** The usual methods and version as shared strings, not a copy cut from each message. */
+const knownWords = ['INVITE', 'ACK', 'BYE', 'CANCEL', 'REGISTER', 'OPTIONS', 'SIP/2.0'];
+
+function word(s: string, start: number, end: number): string {
+  for (const known of knownWords) {
+    if (known.length === end - start && s.startsWith(known, start)) return known;
+  }
+  return s.slice(start, end);
+}
+
+/** The start line is s[0, end) (the head, or its unfolded first line). */
+function parseRequestLine(s: string, end: number): SipRequest {
   // RFC 3261 §7.1: Method SP Request-URI SP SIP-Version, single spaces (lwsstart/trws: 400).
-  const sp1 = line.indexOf(' ');
-  const sp2 = line.indexOf(' ', sp1 + 1);
-  if (sp1 <= 0 || sp2 < 0 || line.indexOf(' ', sp2 + 1) >= 0) {
+  const sp1 = spaceIn(s, 0, end);
+  const sp2 = spaceIn(s, sp1 + 1, end);
+  if (sp1 <= 0 || sp2 < 0 || spaceIn(s, sp2 + 1, end) >= 0) {
     throw new SipParseError('malformed Request-Line');
   }
-  const method = line.slice(0, sp1);
-  const uri = line.slice(sp1 + 1, sp2);
-  const version = line.slice(sp2 + 1);
+  const method = word(s, 0, sp1);
+  const uri = s.slice(sp1 + 1, sp2);
+  const version = word(s, sp2 + 1, end);
   if (!isToken(method)) throw new SipParseError('invalid method in Request-Line');
   if (uri.length === 0) throw new SipParseError('empty Request-URI');
-  if (!/^SIP\/\d+\.\d+$/i.test(version)) throw new SipParseError('malformed SIP-Version in Request-Line');
+  if (version !== 'SIP/2.0' && !/^SIP\/\d+\.\d+$/i.test(version))
+    throw new SipParseError('malformed SIP-Version in Request-Line');
   return new SipRequest(method, uri, [], undefined, version);
 }
 
-function parseStatusLine(line: string): SipResponse {
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
+}
+
+/** The start line is s[0, end) (the head, or its unfolded first line). */
+function parseStatusLine(s: string, end: number): SipResponse {
   // RFC 3261 §7.2: SIP-Version SP Status-Code SP Reason-Phrase; tolerate a missing final SP.
-  const sp1 = line.indexOf(' ');
-  const version = line.slice(0, sp1);
-  const rest = line.slice(sp1 + 1);
-  const code = rest.slice(0, 3);
-  if (!/^[1-6]\d\d$/.test(code) || (rest.length > 3 && rest[3] !== ' ')) {
+  const sp1 = spaceIn(s, 0, end);
+  // Without a space the version is all but the last character and the code starts the line.
+  const version = word(s, 0, sp1 < 0 ? end - 1 : sp1);
+  const code = sp1 + 1;
+  const c = s.charCodeAt(code);
+  if (
+    end - code < 3 ||
+    c < 0x31 ||
+    c > 0x36 ||
+    !isDigit(s.charCodeAt(code + 1)) ||
+    !isDigit(s.charCodeAt(code + 2)) ||
+    (end - code > 3 && s.charCodeAt(code + 3) !== 0x20)
+  ) {
     throw new SipParseError('malformed Status-Code');
   }
-  if (version.toUpperCase() !== 'SIP/2.0') throw new SipParseError('unsupported SIP-Version in Status-Line');
-  return new SipResponse(Number(code), rest.slice(4), [], undefined, version);
+  if (version !== 'SIP/2.0' && version.toUpperCase() !== 'SIP/2.0')
+    throw new SipParseError('unsupported SIP-Version in Status-Line');
+  const status = (c - 0x30) * 100 + (s.charCodeAt(code + 1) - 0x30) * 10 + s.charCodeAt(code + 2) - 0x30;
+  // The usual phrase is the shared string of the table, not a copy cut from each response.
+  const phrase = reasonPhrases[status];
+  const reasonStart = Math.min(code + 4, end);
+  const reason =
+    phrase !== undefined && phrase.length === end - reasonStart && s.startsWith(phrase, reasonStart)
+      ? phrase
+      : s.slice(reasonStart, end);
+  return new SipResponse(status, reason, [], undefined, version);
+}
+
+/** Whether s[0, end) starts with `SIP/` in any case: a Status-Line (RFC 3261 §7.2). */
+function isSipPrefix(s: string, end: number): boolean {
+  return (
+    end >= 4 &&
+    (s.charCodeAt(0) | 0x20) === 0x73 &&
+    (s.charCodeAt(1) | 0x20) === 0x69 &&
+    (s.charCodeAt(2) | 0x20) === 0x70 &&
+    s.charCodeAt(3) === 0x2f
+  );
 }
 
 /** Content-Length value: digits only, bounded (RFC 3261 §20.14). */
@@ -176,7 +227,8 @@ export function parseMessage(data: Buffer, options: ParseOptions = {}): SipReque
   // RFC 3261 §7.5: ignore CRLFs before the start line.
   let start = 0;
   while (start < data.length && (data[start] === 0x0d || data[start] === 0x0a)) start++;
-  let [headEnd, sepLength] = findHeaderEnd(data, start);
+  let headEnd = findHeaderEnd(data, start);
+  let sepLength = separatorLength;
   if (headEnd < 0) {
     // Tolerate a datagram that ends right after its last header line with a single CRLF.
     if (data.length > start && data[data.length - 1] === 0x0a) {
@@ -188,18 +240,20 @@ export function parseMessage(data: Buffer, options: ParseOptions = {}): SipReque
   if (head.length === 0) throw new MessageParseError('empty message', 400);
   let next = nextLogicalLine(head, 0);
   const firstEnd = lineTextEnd(head, next);
-  const first =
-    head.lastIndexOf('\n', firstEnd - 1) >= 0 ? unfold(head, 0, firstEnd) : head.slice(0, firstEnd);
-  const isResponse = first.slice(0, 4).toUpperCase() === 'SIP/';
+  // The start line is read in place in the head, unless folded (then from its unfolded text).
+  const folded = head.lastIndexOf('\n', firstEnd - 1) >= 0;
+  const line = folded ? unfold(head, 0, firstEnd) : head;
+  const lineEnd = folded ? line.length : firstEnd;
+  const isResponse = isSipPrefix(line, lineEnd);
   let message: SipRequest | SipResponse;
   let startLineError: SipParseError | undefined;
   try {
-    message = isResponse ? parseStatusLine(first) : parseRequestLine(first);
+    message = isResponse ? parseStatusLine(line, lineEnd) : parseRequestLine(line, lineEnd);
   } catch (e) {
     if (isResponse) throw new MessageParseError((e as Error).message, 400);
     // Keep reading the headers of a broken request so that it can still be answered with 400.
     startLineError = e as SipParseError;
-    const method = first.slice(0, Math.max(first.indexOf(' '), 0));
+    const method = line.slice(0, Math.max(spaceIn(line, 0, lineEnd), 0));
     message = new SipRequest(isToken(method) ? method : 'UNKNOWN', '');
   }
   const headers: HeaderField[] = [];
@@ -238,7 +292,7 @@ export function parseMessage(data: Buffer, options: ParseOptions = {}): SipReque
       message,
     );
   }
-  message.body = data.subarray(bodyStart, bodyStart + length);
+  if (length > 0) message.body = data.subarray(bodyStart, bodyStart + length);
   // Byte-exact reproduction only when nothing was skipped or ignored around the message.
   if (start === 0 && bodyStart + length === data.length) message.attachSource(data);
   return message;
@@ -252,7 +306,7 @@ export function parseMessage(data: Buffer, options: ParseOptions = {}): SipReque
 export function readHeaderFields(source: Buffer): HeaderField[] {
   let start = 0;
   while (start < source.length && (source[start] === 0x0d || source[start] === 0x0a)) start++;
-  const [headEnd] = findHeaderEnd(source, start);
+  const headEnd = findHeaderEnd(source, start);
   const head = source.toString('latin1', start, headEnd < 0 ? source.length : headEnd);
   const fields: HeaderField[] = [];
   let next = nextLogicalLine(head, 0); // past the start line
