@@ -93,6 +93,60 @@ export function internHeaderName(name: string): string {
 const keyCache = new Map<string, string>();
 const internedNames = new Map<string, string>();
 
+/** Header names as most user agents write them, by length: found without cutting the name out. */
+const commonNames: string[][] = [];
+for (const name of [
+  'Via',
+  'v',
+  'From',
+  'f',
+  'To',
+  't',
+  'Call-ID',
+  'i',
+  'CSeq',
+  'Contact',
+  'm',
+  'Max-Forwards',
+  'Content-Length',
+  'l',
+  'Content-Type',
+  'c',
+  'Route',
+  'Record-Route',
+  'Subject',
+  's',
+  'Allow',
+  'Supported',
+  'k',
+  'Require',
+  'User-Agent',
+  'Server',
+  'Expires',
+  'Authorization',
+  'Proxy-Authorization',
+  'WWW-Authenticate',
+  'Proxy-Authenticate',
+  'Path',
+  'Event',
+  'o',
+  'Date',
+  'Accept',
+  'Session-Expires',
+  'Min-SE',
+  'P-Asserted-Identity',
+  'Reason',
+]) {
+  (commonNames[name.length] ??= []).push(name);
+}
+
+/** internHeaderName of s[start, end), without a substring when it is a common name. */
+export function internHeaderNameAt(s: string, start: number, end: number): string {
+  const candidates = commonNames[end - start];
+  if (candidates !== undefined) for (const name of candidates) if (s.startsWith(name, start)) return name;
+  return internHeaderName(s.slice(start, end));
+}
+
 /** How a header we create is spelled on the wire: `max-forwards` → `Max-Forwards`. */
 export function canonicalHeaderName(key: string): string {
   let name = spellingCache.get(key);

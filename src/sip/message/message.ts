@@ -118,7 +118,7 @@ export abstract class SipMessage {
   /** Replace every header of this name by one with this value. */
   set(name: string, value: string): this {
     const key = headerKey(name);
-    const i = this.headers.findIndex((h) => h.key === key);
+    const i = this.indexOf(key);
     const field = { name: canonicalHeaderName(key), key, value };
     if (i < 0) this.headers.push(field);
     else {
@@ -139,7 +139,7 @@ export abstract class SipMessage {
   /** Add a header value above the existing ones of the same name (Via, Record-Route). */
   prepend(name: string, value: string): this {
     const key = headerKey(name);
-    const i = this.headers.findIndex((h) => h.key === key);
+    const i = this.indexOf(key);
     const field = { name: canonicalHeaderName(key), key, value };
     // With none yet, the new header goes first: order between different names is free (§7.3.1).
     this.headers.splice(Math.max(i, 0), 0, field);
@@ -155,13 +155,18 @@ export abstract class SipMessage {
   /** Remove and return the topmost value of a list header (`Via: a, b` loses `a`). */
   removeFirstValue(name: string): string | undefined {
     const key = headerKey(name);
-    const i = this.headers.findIndex((h) => h.key === key);
+    const i = this.indexOf(key);
     if (i < 0) return undefined;
     const field = this.headers[i]!;
-    const values = splitList(field.value);
-    const first = values.shift();
-    if (values.length === 0) this.headers.splice(i, 1);
-    else this.headers[i] = { name: field.name, key, value: values.join(', ') };
+    let first: string | undefined = field.value;
+    // The usual line of one value goes whole; only a list line is split and written again.
+    if (isListElement(first)) this.headers.splice(i, 1);
+    else {
+      const values = splitList(field.value);
+      first = values.shift();
+      if (values.length === 0) this.headers.splice(i, 1);
+      else this.headers[i] = { name: field.name, key, value: values.join(', ') };
+    }
     // A proxy pops its Via off each response and then reads the next: the rest stays parsed.
     const via = key === 'via' && first !== undefined ? this.cache?.via : UNSET;
     this.changed(key);
@@ -331,14 +336,34 @@ export abstract class SipMessage {
    * holding one value (the usual case) is parsed as it is, not split first.
    */
   private parseList<T>(key: string, parse: (value: string) => T): T[] {
+    let lines = 0;
+    let single = true;
+    for (const h of this.headers) {
+      if (h.key !== key) continue;
+      lines++;
+      single &&= isListElement(h.value);
+    }
+    if (single) {
+      // One value per line: an array of the exact size (a pushed-to one reserves 17 slots).
+      const out = new Array<T>(lines);
+      let n = 0;
+      for (const h of this.headers) if (h.key === key) out[n++] = parse(h.value);
+      return out;
+    }
     const out: T[] = [];
     for (const h of this.headers) {
       if (h.key !== key) continue;
-      const v = h.value;
-      if (v.length > 0 && v.indexOf(',') < 0 && v.trim() === v) out.push(parse(v));
-      else for (const one of splitList(v)) out.push(parse(one));
+      if (isListElement(h.value)) out.push(parse(h.value));
+      else for (const one of splitList(h.value)) out.push(parse(one));
     }
     return out;
+  }
+
+  /** Position of the first header with this key, or -1 (no closure per call, as findIndex takes). */
+  private indexOf(key: string): number {
+    const headers = this.headers;
+    for (let i = 0; i < headers.length; i++) if (headers[i]!.key === key) return i;
+    return -1;
   }
 
   /** Whether the header's values are exactly one `*` (`Contact: *`, RFC 3261 §10.2.2). */
@@ -369,6 +394,11 @@ export abstract class SipMessage {
     this.cache ??= new ParsedHeaders();
     return this.cache;
   }
+}
+
+/** Whether a list header's value is a single element as it is: splitList would return [value]. */
+function isListElement(value: string): boolean {
+  return value.length > 0 && value.indexOf(',') < 0 && value.trim() === value;
 }
 
 /** Whether a list header's value has an element: anything but commas and whitespace. */

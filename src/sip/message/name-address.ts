@@ -1,21 +1,61 @@
 import { SipParseError } from './errors.js';
 import { Parameters, parametersEnd, parseParametersTo } from './params.js';
 import { endOfQuotedString, isTokenChar, isWhitespace, skipWhitespace } from './scan.js';
-import { parseUriIn, type Uri } from './uri.js';
+import { checkUriIn, parseUriIn, type Uri } from './uri.js';
 
 /**
  * `name-addr / addr-spec` followed by header parameters (RFC 3261 §20.10, §25.1):
  * the value of From, To, Contact, Route, Record-Route, Path, Refer-To...
  */
 export class NameAddress {
+  private parsedUri: Uri | undefined;
+  /**
+   * Until the URI is first read: the text it was checked in and where, so a From or To read only
+   * for its tag (most are) costs no URI object.
+   */
+  private uriSource: string | undefined;
+  private uriStart = 0;
+  private uriEnd = 0;
+
   constructor(
-    public uri: Uri,
+    uri: Uri,
     /** The display name as written (quoted form kept), or undefined. */
     public displayName?: string,
     public params: Parameters = new Parameters(),
     /** Whether the URI was enclosed in <> (always written with <> when serialized). */
     public angled = true,
-  ) {}
+  ) {
+    this.parsedUri = uri;
+  }
+
+  /** A name-addr whose URI, already checked in s[start, end), is built on first read. */
+  static withUriIn(
+    s: string,
+    start: number,
+    end: number,
+    displayName: string | undefined,
+    params: Parameters,
+    angled: boolean,
+  ): NameAddress {
+    const address = new NameAddress(undefined!, displayName, params, angled); // the URI comes from the getter
+    address.uriSource = s;
+    address.uriStart = start;
+    address.uriEnd = end;
+    return address;
+  }
+
+  get uri(): Uri {
+    if (this.parsedUri === undefined) {
+      this.parsedUri = parseUriIn(this.uriSource!, this.uriStart, this.uriEnd);
+      this.uriSource = undefined;
+    }
+    return this.parsedUri;
+  }
+
+  set uri(uri: Uri) {
+    this.parsedUri = uri;
+    this.uriSource = undefined;
+  }
 
   get tag(): string | undefined {
     const t = this.params.get('tag');
@@ -61,10 +101,10 @@ export function parseNameAddress(value: string): NameAddress {
   if (s[i] === '<') {
     const gt = s.indexOf('>', i + 1);
     if (gt < 0) throw new SipParseError('unterminated <URI>');
-    const uri = parseUriIn(s, i + 1, gt);
+    checkUriIn(s, i + 1, gt);
     const params = parseParametersTo(s, gt + 1);
     if (parametersEnd < s.length) throw new SipParseError('unexpected characters after parameters');
-    return new NameAddress(uri, displayName, params, true);
+    return NameAddress.withUriIn(s, i + 1, gt, displayName, params, true);
   }
   // addr-spec: the URI ends at the first ';' (its parameters are header parameters) or whitespace.
   let end = i;
@@ -74,8 +114,8 @@ export function parseNameAddress(value: string): NameAddress {
     const c = s.charCodeAt(j);
     if (c === 0x3f || c === 0x2c) throw new SipParseError('URI with "?" or "," must be enclosed in <>');
   }
-  const uri = parseUriIn(s, i, end);
+  checkUriIn(s, i, end);
   const params = parseParametersTo(s, end);
   if (parametersEnd < s.length) throw new SipParseError('unexpected characters after parameters');
-  return new NameAddress(uri, displayName, params, false);
+  return NameAddress.withUriIn(s, i, end, displayName, params, false);
 }

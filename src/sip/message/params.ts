@@ -77,13 +77,47 @@ export class Parameters {
 
   /** Position of the name in `entries`, or -1. */
   private index(name: string): number {
-    const lower = name.toLowerCase();
     for (let i = 0; i < this.entries.length; i += 2) {
-      const n = this.entries[i] as string;
-      if (n === name || n.toLowerCase() === lower) return i;
+      if (sameName(this.entries[i] as string, name)) return i;
     }
     return -1;
   }
+}
+
+/** Parameter names as most user agents write them, by length: no substring per parameter. */
+const commonNames: string[][] = [];
+for (const name of ['branch', 'rport', 'received', 'tag', 'lr', 'transport', 'expires', 'q', 'ob', 'user']) {
+  (commonNames[name.length] ??= []).push(name);
+}
+
+/** s[start, end) as a parameter name: the shared string when it is a common one. */
+export function parameterName(s: string, start: number, end: number): string {
+  const candidates = commonNames[end - start];
+  if (candidates !== undefined) for (const name of candidates) if (s.startsWith(name, start)) return name;
+  return s.slice(start, end);
+}
+
+/**
+ * `a.toLowerCase() === b.toLowerCase()` without the two lower-cased copies per comparison (every
+ * `tag` and `branch` read): ASCII letters fold in place, anything else takes toLowerCase.
+ */
+function sameName(a: string, b: string): boolean {
+  if (a === b) return true;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x >= 0x80 || y >= 0x80) return a.toLowerCase() === b.toLowerCase();
+    // Up to here both are ASCII, which lower-cases one character to one: a difference is final.
+    if (x !== y && lowerAscii(x) !== lowerAscii(y)) return false;
+  }
+  if (a.length === b.length) return true;
+  // Equal so far: the longer one's rest could only vanish in toLowerCase if it is not ASCII.
+  return a.toLowerCase() === b.toLowerCase();
+}
+
+function lowerAscii(c: number): number {
+  return c >= 0x41 && c <= 0x5a ? c + 0x20 : c;
 }
 
 export interface ParsedParameters {
@@ -132,7 +166,7 @@ function readParameters(s: string, i: number, stopChars: string): number {
     const nameStart = i;
     while (i < n && isTokenChar(s.charCodeAt(i))) i++;
     if (i === nameStart) throw new SipParseError('empty parameter name');
-    const name = s.slice(nameStart, i);
+    const name = parameterName(s, nameStart, i);
     i = skipWhitespace(s, i);
     let value: string | null = null;
     if (s[i] === '=') {

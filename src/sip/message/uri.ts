@@ -1,5 +1,5 @@
 import { SipParseError } from './errors.js';
-import { Parameters } from './params.js';
+import { Parameters, parameterName } from './params.js';
 
 /**
  * SIP and SIPS URIs (RFC 3261 §19.1). Parts are kept as written (escaped form) so that a
@@ -138,32 +138,37 @@ function indexIn(s: string, c: number, from: number, end: number): number {
 /**
  * URI parameters `;name[=value]` in s[start, end), `start` at the first ';' (or `end` for none);
  * no quoted strings here (RFC 3261 §25.1). Names and values are cut from `s` in place, into an
- * array of their exact size.
+ * array of their exact size; with `build` false they are only checked.
  */
-function parseUriParameters(s: string, start: number, end: number): Parameters {
-  if (start >= end) return new Parameters();
+function parseUriParameters(s: string, start: number, end: number, build: boolean): Parameters | undefined {
+  if (start >= end) return build ? new Parameters() : undefined;
   let count = 1;
   for (let i = start + 1; i < end; i++) if (s.charCodeAt(i) === 0x3b) count++;
-  const flat = new Array<string | null>(2 * count);
+  const flat = build ? new Array<string | null>(2 * count) : undefined;
   let from = start + 1;
   for (let p = 0; p < 2 * count; p += 2) {
     const to = indexIn(s, 0x3b, from, end);
     if (to === from) throw new SipParseError('empty URI parameter');
     const eq = indexIn(s, 0x3d, from, to); // within this parameter only: linear on hostile input
     if (eq === from) throw new SipParseError('URI parameter without a name');
-    flat[p] = s.slice(from, eq);
-    flat[p + 1] = eq === to ? null : s.slice(eq + 1, to);
+    if (flat !== undefined) {
+      flat[p] = parameterName(s, from, eq);
+      flat[p + 1] = eq === to ? null : s.slice(eq + 1, to);
+    }
     from = to + 1;
   }
-  return Parameters.fromFlat(flat);
+  return flat && Parameters.fromFlat(flat);
 }
 
 /** The port of the last parseHostPort, undefined without one: no result object per URI. */
 let parsedPort: number | undefined;
 
-/** Parse host[:port] of a SIP URI in s[start, end); returns the host, the port in `parsedPort`. */
-function parseHostPort(s: string, start: number, end: number): string {
-  let host: string;
+/**
+ * Parse host[:port] of a SIP URI in s[start, end); returns the host (with `build`, else '') and
+ * leaves the port in `parsedPort`.
+ */
+function parseHostPort(s: string, start: number, end: number, build: boolean): string {
+  let host = '';
   let rest: number; // where what follows the host starts
   if (start < end && s.charCodeAt(start) === 0x5b /* [ */) {
     const close = indexIn(s, 0x5d, start, end);
@@ -174,7 +179,7 @@ function parseHostPort(s: string, start: number, end: number): string {
       const hex = (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
       if (!hex && c !== 0x3a && c !== 0x2e) throw new SipParseError('invalid IPv6 reference in URI');
     }
-    host = s.slice(start, close + 1);
+    if (build) host = s.slice(start, close + 1);
     rest = close + 1;
   } else {
     rest = indexIn(s, 0x3a, start, end);
@@ -183,7 +188,7 @@ function parseHostPort(s: string, start: number, end: number): string {
       if (!isHostChar(s.charCodeAt(i)))
         throw new SipParseError(`invalid host "${s.slice(start, rest)}" in URI`);
     }
-    host = s.slice(start, rest);
+    if (build) host = s.slice(start, rest);
   }
   parsedPort = undefined;
   if (rest === end) return host;
@@ -204,8 +209,14 @@ function parseHostPort(s: string, start: number, end: number): string {
   return host;
 }
 
-/** A SIP or SIPS URI from s[start, end), which follows the scheme's ':'. */
-function parseSipUri(scheme: 'sip' | 'sips', s: string, start: number, end: number): SipUri {
+/** A SIP or SIPS URI from s[start, end), which follows the scheme's ':'; only checked without `build`. */
+function parseSipUri(
+  scheme: 'sip' | 'sips',
+  s: string,
+  start: number,
+  end: number,
+  build: boolean,
+): SipUri | undefined {
   // userinfo ends at the first '@': '@' cannot appear unescaped anywhere else in a SIP URI.
   let user: string | undefined;
   let password: string | undefined;
@@ -214,17 +225,18 @@ function parseSipUri(scheme: 'sip' | 'sips', s: string, start: number, end: numb
   if (at < end) {
     const colon = indexIn(s, 0x3a, start, at);
     if (colon === start) throw new SipParseError('empty user part in URI');
-    user = s.slice(start, colon);
-    if (colon < at) password = s.slice(colon + 1, at);
+    if (build) user = s.slice(start, colon);
+    if (build && colon < at) password = s.slice(colon + 1, at);
     pos = at + 1;
   }
   let headers: string | undefined;
   const q = indexIn(s, 0x3f, pos, end);
-  if (q < end) headers = s.slice(q + 1, end);
+  if (build && q < end) headers = s.slice(q + 1, end);
   const semi = indexIn(s, 0x3b, pos, q);
-  const host = parseHostPort(s, pos, semi);
+  const host = parseHostPort(s, pos, semi, build);
   const port = parsedPort;
-  return new SipUri(scheme, host, port, user, password, parseUriParameters(s, semi, q), headers);
+  const params = parseUriParameters(s, semi, q, build);
+  return params && new SipUri(scheme, host, port, user, password, params, headers);
 }
 
 /** Whether s[start, start + word.length) is `word` (lower-case) in any case. */
@@ -241,6 +253,15 @@ export function parseUri(text: string): Uri {
 
 /** parseUri of s[start, end), without cutting that text out first (header values hold URIs). */
 export function parseUriIn(s: string, start: number, end: number): Uri {
+  return parseUriAt(s, start, end, true)!;
+}
+
+/** Throws what parseUriIn(s, start, end) would, building nothing: a name-addr's URI is built when read. */
+export function checkUriIn(s: string, start: number, end: number): void {
+  parseUriAt(s, start, end, false);
+}
+
+function parseUriAt(s: string, start: number, end: number, build: boolean): Uri | undefined {
   if (end <= start) throw new SipParseError('empty URI');
   assertUriChars(s, start, end);
   let i = start;
@@ -249,14 +270,15 @@ export function parseUriIn(s: string, start: number, end: number): Uri {
     throw new SipParseError(`URI without a scheme: "${s.slice(start, Math.min(end, start + 40))}"`);
   const length = i - start;
   // Scheme characters are letters, digits, '+', '-', '.': OR 0x20 lower-cases only the letters.
-  if (length === 3 && isWordAt(s, start, 'sip')) return parseSipUri('sip', s, i + 1, end);
-  if (length === 4 && isWordAt(s, start, 'sips')) return parseSipUri('sips', s, i + 1, end);
+  if (length === 3 && isWordAt(s, start, 'sip')) return parseSipUri('sip', s, i + 1, end, build);
+  if (length === 4 && isWordAt(s, start, 'sips')) return parseSipUri('sips', s, i + 1, end, build);
   if (length === 3 && isWordAt(s, start, 'tel')) {
     const semi = indexIn(s, 0x3b, i + 1, end);
     if (semi === i + 1) throw new SipParseError('tel URI without a number');
-    return new TelUri(s.slice(i + 1, semi), parseUriParameters(s, semi, end));
+    const params = parseUriParameters(s, semi, end, build);
+    return params && new TelUri(s.slice(i + 1, semi), params);
   }
-  return new AbsoluteUri(s.slice(start, i).toLowerCase(), s.slice(start, end));
+  return build ? new AbsoluteUri(s.slice(start, i).toLowerCase(), s.slice(start, end)) : undefined;
 }
 
 /** Parse a URI that must be SIP or SIPS. */

@@ -1,6 +1,6 @@
 import { SipParseError } from '../message/errors.js';
 import type { HeaderField } from '../message/header-field.js';
-import { headerKey, internHeaderName } from '../message/header-names.js';
+import { headerKey, internHeaderName, internHeaderNameAt } from '../message/header-names.js';
 import { type SipMessage, SipRequest, SipResponse, setHeaderReader } from '../message/message.js';
 import { reasonPhrases } from '../message/reason-phrases.js';
 import { isToken, isTokenChar, isTrimmed } from '../message/scan.js';
@@ -89,7 +89,7 @@ function parseHeaderAt(head: string, start: number, end: number): HeaderField {
     throw new SipParseError(`malformed header line "${head.slice(start, Math.min(end, start + 40))}"`);
   let nameEnd = colon;
   while (nameEnd > start && isTrimmed(head.charCodeAt(nameEnd - 1))) nameEnd--;
-  const name = internHeaderName(head.slice(start, nameEnd));
+  const name = internHeaderNameAt(head, start, nameEnd);
   for (let i = 0; i < name.length; i++) {
     if (!isTokenChar(name.charCodeAt(i)))
       throw new SipParseError(`invalid header name "${name.slice(0, 40)}"`);
