@@ -23,7 +23,10 @@ export function createResponse(
     if (!copied.has(h.key) || h.key === 'record-route') continue;
     if (h.key === 'to' && status > 100) {
       headers.push({ name: h.name, key: h.key, value: withToTag(h.value, toTag) });
-    } else headers.push({ name: h.name, key: h.key, value: h.value });
+    } else {
+      // Fields are never changed in place, so one without a raw spelling is shared, not copied.
+      headers.push(h.raw === undefined ? h : { name: h.name, key: h.key, value: h.value });
+    }
   }
   return new SipResponse(status, reason, headers);
 }
