@@ -19,6 +19,15 @@ describe('CSeq (RFC 3261 §20.16, §8.1.1.5)', () => {
     expect(parseCSeq('8 NEWMETHOD-x.y')).toEqual({ seq: 8, method: 'NEWMETHOD-x.y' });
   });
 
+  it('reads leading zeros and refuses what is not number SP method', () => {
+    expect(parseCSeq('000 ACK')).toEqual({ seq: 0, method: 'ACK' });
+    expect(parseCSeq('00000000000042 BYE')).toEqual({ seq: 42, method: 'BYE' });
+    expect(() => parseCSeq('1 ')).toThrow('CSeq: missing space before method');
+    expect(() => parseCSeq('1  ')).toThrow('CSeq: missing space before method');
+    expect(() => parseCSeq('x INVITE')).toThrow('CSeq: invalid sequence number "x INVITE"');
+    expect(() => parseCSeq('1 INV<ITE')).toThrow('CSeq: invalid method');
+  });
+
   it('accepts 2^31-1 and refuses 2^31 and above', () => {
     expect(MAX_CSEQ).toBe(2147483647);
     expect(parseCSeq('2147483647 INVITE').seq).toBe(2147483647);

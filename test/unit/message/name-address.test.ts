@@ -164,3 +164,37 @@ describe('Contact header values', () => {
     expect(contacts.map((c) => (c.uri as SipUri).user)).toEqual(['a', 'b']);
   });
 });
+
+describe('a name-addr URI built when first read', () => {
+  it('still rejects a malformed URI when the header is parsed, not later', () => {
+    expect(() => parseNameAddress('<sip:alice@exa mple.com>;tag=1')).toThrow(SipParseError);
+    expect(() => parseNameAddress('<sip:alice@example.com:99999>')).toThrow('invalid port "99999" in URI');
+    expect(() => parseNameAddress('sip:@example.com;tag=1')).toThrow('empty user part in URI');
+    expect(() => parseNameAddress('<sip:a@b;;lr>')).toThrow('empty URI parameter');
+  });
+
+  it('reads the tag without the URI, then builds the URI as written', () => {
+    const na = parseNameAddress('Bob <sips:bob:pw@[2001:db8::1]:5061;transport=tls;lr?Subject=x>;tag=9');
+    expect(na.tag).toBe('9');
+    const uri = na.uri as SipUri;
+    expect([uri.scheme, uri.user, uri.password, uri.host, uri.port, uri.headers]).toEqual([
+      'sips',
+      'bob',
+      'pw',
+      '[2001:db8::1]',
+      5061,
+      'Subject=x',
+    ]);
+    expect(uri.transportParam).toBe('tls');
+    expect(na.uri).toBe(uri); // built once
+    expect(na.toString()).toBe('Bob <sips:bob:pw@[2001:db8::1]:5061;transport=tls;lr?Subject=x>;tag=9');
+  });
+
+  it('takes a URI set before the parsed one was read, and a clone is independent', () => {
+    const na = parseNameAddress('<sip:a@example.com>;tag=1');
+    const copy = na.clone();
+    na.uri = parseNameAddress('<sip:b@example.org>').uri;
+    expect(na.toString()).toBe('<sip:b@example.org>;tag=1');
+    expect(copy.toString()).toBe('<sip:a@example.com>;tag=1');
+  });
+});

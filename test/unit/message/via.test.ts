@@ -128,6 +128,16 @@ describe('Via header lines in a message', () => {
     expect(m.getAll('via')).toHaveLength(3);
   });
 
+  it("removeFirstValue('via') leaves the remaining Vias as a fresh parse reads them", () => {
+    const m = parseRequest(request(['Via: SIP/2.0/TCP b.example.com:5070;branch=z9hG4bK2;rport=7']));
+    const hosts = m.via.map((v) => v.host);
+    expect(hosts).toHaveLength(2);
+    m.removeFirstValue('via');
+    expect(m.via.map((v) => v.host)).toEqual(hosts.slice(1));
+    expect(m.via.map(String)).toEqual(parseRequest(m.toBuffer()).via.map(String));
+    expect(m.topVia?.rport).toBe(7);
+  });
+
   it("removeFirstValue('via') removes only the top value of a combined line", () => {
     const m = message();
     expect(m.topVia?.host).toBe('a.example.com'); // fills the cache, which must be dropped
