@@ -1,4 +1,5 @@
 import { BlockList, isIP } from 'node:net';
+import { ipv4Number } from './ipv4-number.js';
 
 interface Ipv4Network {
   base: number;
@@ -27,7 +28,7 @@ export class AllowList {
       if (family === 4) {
         const length = bits === undefined ? 32 : Number(bits);
         const mask = length === 0 ? 0 : (0xffffffff << (32 - length)) >>> 0;
-        this.ipv4.push({ base: (ipv4ToInt(address)! & mask) >>> 0, mask });
+        this.ipv4.push({ base: (ipv4Number(address) & mask) >>> 0, mask });
       } else {
         this.ipv6.addSubnet(address, bits === undefined ? 128 : Number(bits), 'ipv6');
         this.ipv6Count++;
@@ -36,36 +37,12 @@ export class AllowList {
   }
 
   allows(address: string): boolean {
-    const v4 = ipv4ToInt(address);
-    if (v4 !== undefined) {
+    const v4 = ipv4Number(address);
+    if (v4 >= 0) {
       for (const n of this.ipv4) if ((v4 & n.mask) >>> 0 === n.base) return true;
     } else if (this.ipv6Count > 0 && isIP(address) === 6 && this.ipv6.check(address, 'ipv6')) {
       return true;
     }
     return this.alsoAllowed(address);
   }
-}
-
-/** A dotted-quad IPv4 address as an unsigned integer; undefined for anything else. */
-function ipv4ToInt(address: string): number | undefined {
-  let value = 0;
-  let part = 0;
-  let digits = 0;
-  let dots = 0;
-  for (let i = 0; i < address.length; i++) {
-    const c = address.charCodeAt(i);
-    if (c === 0x2e) {
-      if (digits === 0 || dots === 3) return undefined;
-      value = value * 256 + part;
-      part = 0;
-      digits = 0;
-      dots++;
-    } else if (c >= 0x30 && c <= 0x39 && digits < 3) {
-      part = part * 10 + (c - 0x30);
-      digits++;
-      if (part > 255) return undefined;
-    } else return undefined;
-  }
-  if (dots !== 3 || digits === 0) return undefined;
-  return value * 256 + part;
 }
