@@ -68,7 +68,7 @@ describe('switchboard start --heap-limit (the real process)', () => {
     // The old generation's 200 MiB plus the young generation's semi-spaces.
     expect(limit).toBeGreaterThanOrEqual(200 * MiB);
     expect(limit).toBeLessThan(300 * MiB);
-    expect(text).toMatch(/^switchboard_v8_heap_growing_percent 50$/m);
+    expect(text).toMatch(/^switchboard_v8_heap_growing_percent 20$/m);
     expect(text).toMatch(/^switchboard_sip_transactions\{side="server",kind="non_invite"\} 0$/m);
     const exit = await node.stop(5_000);
     expect(exit).toMatchObject({ code: 0, killed: false });
