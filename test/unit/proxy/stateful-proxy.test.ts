@@ -3,6 +3,13 @@ import { parseUri } from '../../../src/sip/message/index.js';
 import { type ProxyEvents, StatefulProxy } from '../../../src/sip/proxy/index.js';
 import { FakeServerTransaction, FakeStack, flush, invite, Timers } from './fakes.js';
 
+/** The test INVITE's transaction turned into another method's request (CANCEL, OPTIONS). */
+function inviteAs(method: string) {
+  const request = invite();
+  request.method = method;
+  return request.set('cseq', `1 ${method}`);
+}
+
 function setup(recordRoute = true) {
   const stack = new FakeStack();
   const timers = new Timers();
@@ -179,9 +186,7 @@ describe('StatefulProxy forwarding (RFC 3261 §16.6)', () => {
     proxy.forward(req, server, [target('sip:bob@192.0.2.20')]);
     await flush();
     stack.answer(0, 180, 'b1');
-    const cancelReq = invite();
-    cancelReq.method = 'CANCEL';
-    cancelReq.set('cseq', '1 CANCEL');
+    const cancelReq = inviteAs('CANCEL');
     const cancelServer = new FakeServerTransaction(cancelReq);
     expect(proxy.cancel(cancelReq, cancelServer, server)).toBe(true);
     expect(cancelServer.responses.map((r) => r.status)).toEqual([200]);
@@ -230,9 +235,7 @@ describe('StatefulProxy forwarding (RFC 3261 §16.6)', () => {
     expect(server.responses[2]!.via.map((v) => v.branch)).toEqual(['z9hG4bKuac1']);
     expect(edited).toEqual([180, 200, 200]);
     // A non-INVITE's late final is not forwarded again.
-    const options = invite();
-    options.method = 'OPTIONS';
-    options.set('cseq', '1 OPTIONS');
+    const options = inviteAs('OPTIONS');
     const optionsServer = new FakeServerTransaction(options);
     proxy.forward(options, optionsServer, [target('sip:bob@192.0.2.20')]);
     await flush();
@@ -263,9 +266,7 @@ describe('StatefulProxy forwarding (RFC 3261 §16.6)', () => {
     await flush();
     stack.answer(0, 180, 'b1');
     stack.answer(0, 200, 'b1');
-    const cancelReq = invite();
-    cancelReq.method = 'CANCEL';
-    cancelReq.set('cseq', '1 CANCEL');
+    const cancelReq = inviteAs('CANCEL');
     const cancelServer = new FakeServerTransaction(cancelReq);
     expect(proxy.cancel(cancelReq, cancelServer, server)).toBe(true);
     expect(cancelServer.responses.map((r) => r.status)).toEqual([200]);
