@@ -1,5 +1,6 @@
 import type { SipResponse } from '../message/index.js';
 import type { Target } from '../transport/types.js';
+import type { TimerQueues } from './timer-queues.js';
 import type { Clock, SendMessage, TimerSettings } from './types.js';
 
 /** What a transaction needs from the layer that owns it; one shared object per layer. */
@@ -13,11 +14,8 @@ export interface TransactionContext {
     readonly isClient: boolean;
     readonly isInvite: boolean;
   }): void;
-  /**
-   * Expire `transaction` (call its expire()) once its expiresAt has passed: the layer keeps one
-   * queue and one timer per wait (`ms`), shared by every transaction waiting that long.
-   */
-  waitOut(transaction: { readonly expiresAt: number; expire(): void }, ms: number): void;
+  /** The transactions' timers: queues shared by every transaction, one per kind and duration. */
+  readonly queues: TimerQueues;
   /**
    * A non-INVITE server transaction completed over UDP: answer retransmissions of its request with
    * `response` at `target` until Timer J (RFC 3261 §17.2.2), from a record kept in place of it.

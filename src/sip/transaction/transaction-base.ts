@@ -1,7 +1,9 @@
 import type { SipMessage } from '../message/index.js';
 import type { Target } from '../transport/types.js';
 import type { TransactionContext } from './context.js';
-import type { TerminationReason, TimerHandle } from './types.js';
+import type { Ticket, TimerQueue } from './timer-queue.js';
+import type { Timed } from './timer-queues.js';
+import type { TerminationReason } from './types.js';
 
 type TerminationListener = (reason: TerminationReason) => void;
 
@@ -11,11 +13,11 @@ function asError(error: unknown): Error {
 
 /**
  * What every transaction has: a state, at most one retransmission timer (A, E, G) and one lifetime
- * timer (B, F, H) at a time, a fixed wait before it ends (D, I, K, L, M) spent in a queue the layer
- * shares among transactions with the same wait, sends whose failure terminates it (RFC 3261
- * §17.1.4, §17.2.4), and termination listeners.
+ * timer (B, F, H) at a time, a fixed wait before it ends (D, I, K, L, M), all as entries in queues
+ * the layer shares among transactions timed alike (TimerQueues), sends whose failure terminates it
+ * (RFC 3261 §17.1.4, §17.2.4), and termination listeners.
  */
-export abstract class TransactionBase<State extends string> {
+export abstract class TransactionBase<State extends string> implements Timed {
   abstract readonly isClient: boolean;
   abstract readonly isInvite: boolean;
   state: State;
@@ -23,8 +25,12 @@ export abstract class TransactionBase<State extends string> {
   expiresAt = 0;
   private reason: TerminationReason | undefined;
   private listeners: TerminationListener[] | undefined;
-  private retransmitTimer: TimerHandle | undefined;
-  private lifetimeTimer: TimerHandle | undefined;
+  /** The queue holding the running Timer A, E or G, and its ticket there. */
+  private retransmitQueue: TimerQueue<Timed> | undefined;
+  private retransmitTicket: Ticket = 0;
+  /** The queue holding the running Timer B, F or H, and its ticket there. */
+  private lifetimeQueue: TimerQueue<Timed> | undefined;
+  private lifetimeTicket: Ticket = 0;
 
   constructor(
     readonly id: string,
@@ -67,35 +73,45 @@ export abstract class TransactionBase<State extends string> {
 
   protected startRetransmitTimer(ms: number): void {
     this.stopRetransmitTimer();
-    this.retransmitTimer = this.ctx.clock.setTimeout(() => {
-      this.retransmitTimer = undefined;
-      this.onRetransmitTimer();
-    }, ms);
+    const queue = this.ctx.queues.retransmissions.get(ms);
+    this.retransmitQueue = queue;
+    this.retransmitTicket = queue.add(this, this.ctx.clock.now() + ms);
   }
 
   protected stopRetransmitTimer(): void {
-    if (this.retransmitTimer === undefined) return;
-    this.ctx.clock.clearTimeout(this.retransmitTimer);
-    this.retransmitTimer = undefined;
+    if (this.retransmitQueue === undefined) return;
+    this.retransmitQueue.cancel(this.retransmitTicket);
+    this.retransmitQueue = undefined;
+  }
+
+  /** Timer A, E or G fired (called by its queue). */
+  retransmitDue(): void {
+    this.retransmitQueue = undefined;
+    this.onRetransmitTimer();
   }
 
   protected startLifetimeTimer(ms: number): void {
     this.stopLifetimeTimer();
-    this.lifetimeTimer = this.ctx.clock.setTimeout(() => {
-      this.lifetimeTimer = undefined;
-      this.onLifetimeTimer();
-    }, ms);
+    const queue = this.ctx.queues.lifetimes.get(ms);
+    this.lifetimeQueue = queue;
+    this.lifetimeTicket = queue.add(this, this.ctx.clock.now() + ms);
   }
 
   protected stopLifetimeTimer(): void {
-    if (this.lifetimeTimer === undefined) return;
-    this.ctx.clock.clearTimeout(this.lifetimeTimer);
-    this.lifetimeTimer = undefined;
+    if (this.lifetimeQueue === undefined) return;
+    this.lifetimeQueue.cancel(this.lifetimeTicket);
+    this.lifetimeQueue = undefined;
+  }
+
+  /** Timer B, F or H fired (called by its queue). */
+  lifetimeDue(): void {
+    this.lifetimeQueue = undefined;
+    this.onLifetimeTimer();
   }
 
   /**
    * Stay to absorb retransmissions for ms (Timer D, I, K, L, M), or end at once when ms is 0.
-   * Every transaction waiting the same time shares one queue and its one timer (ExpiryQueue).
+   * Every transaction waiting the same time shares one queue and its one timer.
    */
   protected waitOut(ms: number): void {
     if (this.reason !== undefined) return;
@@ -104,7 +120,7 @@ export abstract class TransactionBase<State extends string> {
       return;
     }
     this.expiresAt = this.ctx.clock.now() + ms;
-    this.ctx.waitOut(this, ms);
+    this.ctx.queues.waitOut(this, ms);
   }
 
   protected terminate(reason: TerminationReason): void {

@@ -9,13 +9,13 @@ import type { Target } from '../transport/types.js';
 import { systemClock } from './clock.js';
 import { CompletedServers } from './completed-servers.js';
 import type { TransactionContext } from './context.js';
-import { ExpiryQueue } from './expiry-queue.js';
 import { InviteClientTransaction } from './invite-client.js';
 import { InviteServerTransaction } from './invite-server.js';
 import { clientKey, isLegacyKey, legacyAckMatches, serverKey } from './matching.js';
 import { NonInviteClientTransaction } from './non-invite-client.js';
 import { NonInviteServerTransaction } from './non-invite-server.js';
 import { stampReceived } from './stamp-received.js';
+import { TimerQueues } from './timer-queues.js';
 import {
   type ClientTransaction,
   type ClientTransactionHandlers,
@@ -32,10 +32,6 @@ type ServerTx = InviteServerTransaction | NonInviteServerTransaction;
 /** A resent final response of a completed record: nothing is left to end if it fails. */
 const IGNORE_FAILURE = { sendFailed: () => {} };
 
-function expire(tx: ClientTx | ServerTx): void {
-  tx.expire();
-}
-
 function reportToConsole(error: unknown): void {
   console.error('sip transaction layer: a handler threw', error);
 }
@@ -49,8 +45,6 @@ export class TransactionLayer {
   private readonly clients = new Map<string, ClientTx>();
   private readonly servers = new Map<string, ServerTx>();
   private readonly completed: CompletedServers;
-  /** Transactions waiting out Timer D, I, K, L or M, one queue per wait (T4, 64·T1, 32 s). */
-  private readonly waits = new Map<number, ExpiryQueue<ClientTx | ServerTx>>();
   private readonly ctx: TransactionContext;
   private readonly handlers: TransactionLayerHandlers;
   private readonly sendTrying: boolean;
@@ -74,7 +68,7 @@ export class TransactionLayer {
       clock,
       timers,
       released: (tx) => this.released(tx),
-      waitOut: (tx, ms) => this.waitOut(tx as ClientTx | ServerTx, ms),
+      queues: new TimerQueues(clock),
       absorbRetransmissions: (id, response, target) => this.completed.add(id, response, target),
       handlerError: this.reportError,
     };
@@ -137,7 +131,7 @@ export class TransactionLayer {
     this.closed = true;
     for (const tx of [...this.clients.values()]) tx.shutdown();
     for (const tx of [...this.servers.values()]) tx.shutdown();
-    for (const queue of this.waits.values()) queue.close();
+    this.ctx.queues.close();
     this.completed.close();
   }
 
@@ -224,15 +218,6 @@ export class TransactionLayer {
     this.servers.set(key, tx);
     this.serverNonInvite++;
     return tx;
-  }
-
-  private waitOut(tx: ClientTx | ServerTx, ms: number): void {
-    let queue = this.waits.get(ms);
-    if (queue === undefined) {
-      queue = new ExpiryQueue(this.ctx.clock, expire);
-      this.waits.set(ms, queue);
-    }
-    queue.push(tx);
   }
 
   private released(tx: {

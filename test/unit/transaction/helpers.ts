@@ -1,5 +1,6 @@
 import type { SipMessage, SipRequest, SipResponse } from '../../../src/sip/message/index.js';
 import { parseMessage } from '../../../src/sip/parser/index.js';
+import { SWEEP_GRANULARITY_MS } from '../../../src/sip/transaction/expiry-queue.js';
 import {
   type ClientTransaction,
   type ClientTransactionHandlers,
@@ -149,7 +150,32 @@ export function harness(options: HarnessOptions = {}) {
     return sent.filter(predicate).map((s) => s.at);
   }
 
-  return { clock, sent, state, requests, acks, cancels, strays, errors, layer, client, serve, sentAt };
+  /**
+   * Run the clock past every timer that can still be set (64·T1 and a sweep) and say what that
+   * sent and how many clock timers are left. A cancelled transaction timer leaves its queue's clock
+   * timer set (lazy cancellation), to fire for nothing.
+   */
+  function runOut(): { sent: number; pending: number } {
+    const before = sent.length;
+    clock.advance(64 * (options.timers?.t1 ?? 500) + SWEEP_GRANULARITY_MS);
+    return { sent: sent.length - before, pending: clock.pending };
+  }
+
+  return {
+    clock,
+    sent,
+    state,
+    requests,
+    acks,
+    cancels,
+    strays,
+    errors,
+    layer,
+    client,
+    serve,
+    sentAt,
+    runOut,
+  };
 }
 
 export function isRequest(method: string) {

@@ -53,7 +53,7 @@ describe('INVITE server transaction (RFC 3261 §17.2.1, RFC 6026 §7.1)', () => 
     ]);
     expect(ended).toEqual([{ reason: 'timeout', at: 32_100 }]);
     expect(live(h.layer)).toBe(0);
-    expect(h.clock.pending).toBe(0);
+    expect(h.runOut()).toEqual({ sent: 0, pending: 0 });
   });
 
   it('honours configured T1 and T2 for Timer G and H', () => {
@@ -158,7 +158,7 @@ describe('INVITE server transaction (RFC 3261 §17.2.1, RFC 6026 §7.1)', () => 
     expect(ended).toEqual([{ reason: 'transport-error', at: 0 }]);
     expect(tx!.state).toBe('terminated');
     expect(live(h.layer)).toBe(0);
-    expect(h.clock.pending).toBe(0);
+    expect(h.runOut()).toEqual({ sent: 0, pending: 0 });
   });
 
   it('terminates with transport-error when the 100 Trying cannot be sent', async () => {
