@@ -69,16 +69,20 @@ export class TimerQueue<T> {
   private readonly sweep = (): void => {
     this.timer = undefined;
     const now = this.clock.now();
-    // fire() may add, cancel or close: read the queue afresh each time round.
-    while (this.count > 0) {
-      const slot = this.head & this.mask;
-      if (this.dues[slot]! > now) break;
-      const entry = this.entries[slot]!;
-      this.entries[slot] = undefined;
-      this.passCancelled();
-      this.fire(entry);
+    try {
+      // fire() may add, cancel or close: read the queue afresh each time round.
+      while (this.count > 0) {
+        const slot = this.head & this.mask;
+        if (this.dues[slot]! > now) break;
+        const entry = this.entries[slot]!;
+        this.entries[slot] = undefined;
+        this.passCancelled();
+        this.fire(entry);
+      }
+    } finally {
+      // Even after a throw: the entries behind must not wait for a timer nobody sets.
+      if (this.count > 0 && this.timer === undefined) this.schedule(this.dues[this.head & this.mask]!);
     }
-    if (this.count > 0 && this.timer === undefined) this.schedule(this.dues[this.head & this.mask]!);
   };
 
   /** Move the head past its emptied slot and any cancelled ones after it. */

@@ -105,6 +105,20 @@ describe('TimerQueue (one clock timer for every entry waiting the same delay)', 
     expect(clock.pending).toBe(0);
   });
 
+  it('keeps its timer for the entries behind one whose firing throws', () => {
+    const clock = new ManualClock();
+    const fired: string[] = [];
+    const queue = new TimerQueue<string>(clock, (name) => {
+      fired.push(name);
+      if (name === 'a') throw new Error('handler failed');
+    });
+    queue.add('a', 500);
+    queue.add('b', 600);
+    expect(() => clock.advance(500)).toThrow('handler failed');
+    clock.advance(100);
+    expect(fired).toEqual(['a', 'b']);
+  });
+
   it('grows past its first slots and wraps around without losing order or tickets', () => {
     const q = queueOf(1_000);
     const tickets: number[] = [];
