@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseUri } from '../../../src/sip/message/index.js';
-import { type ProxyEvents, StatefulProxy } from '../../../src/sip/proxy/index.js';
+import { type ForwardTarget, type ProxyEvents, StatefulProxy } from '../../../src/sip/proxy/index.js';
 import { FakeServerTransaction, FakeStack, flush, invite, Timers } from './fakes.js';
 
 /** The test INVITE's transaction turned into another method's request (CANCEL, OPTIONS). */
@@ -10,17 +10,42 @@ function inviteAs(method: string) {
   return request.set('cseq', `1 ${method}`);
 }
 
-function setup(recordRoute = true) {
+function setup<State = undefined>(recordRoute = true, events: ProxyEvents<State> = {}) {
   const stack = new FakeStack();
   const timers = new Timers();
-  const proxy = new StatefulProxy(stack, {
-    recordRoute,
-    timerC: 180_000,
-    t1: 500,
-    setTimeout: timers.setTimeout,
-    clearTimeout: timers.clearTimeout,
-  });
+  const proxy = new StatefulProxy<State>(
+    stack,
+    {
+      recordRoute,
+      timerC: 180_000,
+      t1: 500,
+      setTimeout: timers.setTimeout,
+      clearTimeout: timers.clearTimeout,
+    },
+    events,
+  );
   return { stack, timers, proxy };
+}
+
+/** Forwards the server transaction's request (the test INVITE by default) and lets the branches start. */
+async function forward<State>(
+  proxy: StatefulProxy<State>,
+  targets: ForwardTarget[],
+  server = new FakeServerTransaction(invite()),
+  state?: State,
+): Promise<FakeServerTransaction> {
+  proxy.forward(server.request, server, targets, state);
+  await flush();
+  return server;
+}
+
+/** A CANCEL from upstream for `server`'s INVITE (RFC 3261 §16.10): whether the proxy matched it, and its answers. */
+function cancelFromUpstream<State>(proxy: StatefulProxy<State>, server: FakeServerTransaction) {
+  const cancelServer = new FakeServerTransaction(inviteAs('CANCEL'));
+  return {
+    matched: proxy.cancel(cancelServer.request, cancelServer, server),
+    responses: cancelServer.responses,
+  };
 }
 
 const target = (uri: string, q?: number) => ({ uri: parseUri(uri), q });
@@ -28,9 +53,11 @@ const target = (uri: string, q?: number) => ({ uri: parseUri(uri), q });
 describe('StatefulProxy forwarding (RFC 3261 §16.6)', () => {
   it('adds Via, Record-Route, decrements Max-Forwards and keeps the rest', async () => {
     const { stack, proxy } = setup();
-    const req = invite('X-Custom:   odd  value\n');
-    proxy.forward(req, new FakeServerTransaction(req), [target('sip:bob@192.0.2.20:5070')]);
-    await flush();
+    await forward(
+      proxy,
+      [target('sip:bob@192.0.2.20:5070')],
+      new FakeServerTransaction(invite('X-Custom:   odd  value\n')),
+    );
     expect(stack.sent).toHaveLength(1);
     const out = stack.sent[0]!;
     expect(out.target).toEqual({ protocol: 'udp', address: '192.0.2.20', port: 5070 });
@@ -54,10 +81,7 @@ describe('StatefulProxy forwarding (RFC 3261 §16.6)', () => {
 
   it('does not forward 100, relays 180, forwards 200 with our Via removed', async () => {
     const { stack, proxy } = setup();
-    const req = invite();
-    const server = new FakeServerTransaction(req);
-    proxy.forward(req, server, [target('sip:bob@192.0.2.20')]);
-    await flush();
+    const server = await forward(proxy, [target('sip:bob@192.0.2.20')]);
     stack.answer(0, 100);
     stack.answer(0, 180, 'b1');
     stack.answer(0, 200, 'b1');
@@ -67,10 +91,7 @@ describe('StatefulProxy forwarding (RFC 3261 §16.6)', () => {
 
   it('forks in parallel, forwards the 2xx and CANCELs the ringing branch', async () => {
     const { stack, proxy } = setup();
-    const req = invite();
-    const server = new FakeServerTransaction(req);
-    proxy.forward(req, server, [target('sip:bob@192.0.2.20'), target('sip:bob@192.0.2.21')]);
-    await flush();
+    const server = await forward(proxy, [target('sip:bob@192.0.2.20'), target('sip:bob@192.0.2.21')]);
     expect(stack.sent).toHaveLength(2);
     stack.answer(1, 180, 'b2');
     stack.answer(0, 200, 'b1');
@@ -86,12 +107,7 @@ describe('StatefulProxy forwarding (RFC 3261 §16.6)', () => {
 
   it('waits for a provisional before sending CANCEL on a silent branch (RFC 3261 §9.1)', async () => {
     const { stack, proxy } = setup();
-    const req = invite();
-    proxy.forward(req, new FakeServerTransaction(req), [
-      target('sip:bob@192.0.2.20'),
-      target('sip:bob@192.0.2.21'),
-    ]);
-    await flush();
+    await forward(proxy, [target('sip:bob@192.0.2.20'), target('sip:bob@192.0.2.21')]);
     stack.answer(0, 200, 'b1');
     expect(stack.sent).toHaveLength(2);
     stack.answer(1, 180, 'b2');
@@ -111,14 +127,10 @@ describe('StatefulProxy forwarding (RFC 3261 §16.6)', () => {
     ];
     for (const [statuses, best] of cases) {
       const { stack, proxy } = setup();
-      const req = invite();
-      const server = new FakeServerTransaction(req);
-      proxy.forward(
-        req,
-        server,
+      const server = await forward(
+        proxy,
         statuses.map((_s, i) => target(`sip:bob@192.0.2.${20 + i}`)),
       );
-      await flush();
       for (const [i, s] of statuses.entries()) stack.answer(i, s, `t${i}`);
       expect(server.responses.map((r) => r.status)).toEqual([best]);
     }
@@ -126,10 +138,7 @@ describe('StatefulProxy forwarding (RFC 3261 §16.6)', () => {
 
   it('a 6xx cancels the other branches and is forwarded once they end', async () => {
     const { stack, proxy } = setup();
-    const req = invite();
-    const server = new FakeServerTransaction(req);
-    proxy.forward(req, server, [target('sip:bob@192.0.2.20'), target('sip:bob@192.0.2.21')]);
-    await flush();
+    const server = await forward(proxy, [target('sip:bob@192.0.2.20'), target('sip:bob@192.0.2.21')]);
     stack.answer(1, 180, 'b2');
     stack.answer(0, 603, 'b1');
     expect(stack.sent[2]!.request.method).toBe('CANCEL');
@@ -139,10 +148,7 @@ describe('StatefulProxy forwarding (RFC 3261 §16.6)', () => {
 
   it('aggregates challenges of 401/407 branches (RFC 3261 §16.7 step 7)', async () => {
     const { stack, proxy } = setup();
-    const req = invite();
-    const server = new FakeServerTransaction(req);
-    proxy.forward(req, server, [target('sip:bob@192.0.2.20'), target('sip:bob@192.0.2.21')]);
-    await flush();
+    const server = await forward(proxy, [target('sip:bob@192.0.2.20'), target('sip:bob@192.0.2.21')]);
     stack.answer(0, 407, 't0', [['Proxy-Authenticate', 'Digest realm="a", nonce="1"']]);
     stack.answer(1, 407, 't1', [['Proxy-Authenticate', 'Digest realm="b", nonce="2"']]);
     expect(server.responses[0]!.getAll('proxy-authenticate')).toHaveLength(2);
@@ -150,10 +156,7 @@ describe('StatefulProxy forwarding (RFC 3261 §16.6)', () => {
 
   it('forks serially by q: lower q only after the higher group failed', async () => {
     const { stack, proxy } = setup();
-    const req = invite();
-    const server = new FakeServerTransaction(req);
-    proxy.forward(req, server, [target('sip:bob@192.0.2.30', 0.5), target('sip:bob@192.0.2.20', 1)]);
-    await flush();
+    const server = await forward(proxy, [target('sip:bob@192.0.2.30', 0.5), target('sip:bob@192.0.2.20', 1)]);
     expect(stack.sent.map((s) => s.target.address)).toEqual(['192.0.2.20']);
     stack.answer(0, 486, 'x');
     await flush();
@@ -164,10 +167,7 @@ describe('StatefulProxy forwarding (RFC 3261 §16.6)', () => {
 
   it('Timer C cancels a branch that rings too long, and answers 408 for a silent one', async () => {
     const { stack, proxy, timers } = setup();
-    const req = invite();
-    const server = new FakeServerTransaction(req);
-    proxy.forward(req, server, [target('sip:bob@192.0.2.20'), target('sip:bob@192.0.2.21')]);
-    await flush();
+    const server = await forward(proxy, [target('sip:bob@192.0.2.20'), target('sip:bob@192.0.2.21')]);
     stack.answer(0, 180, 'b1');
     timers.advance(179_999);
     expect(stack.sent).toHaveLength(2);
@@ -181,15 +181,11 @@ describe('StatefulProxy forwarding (RFC 3261 §16.6)', () => {
 
   it('a CANCEL from upstream cancels every branch; 487 goes upstream', async () => {
     const { stack, proxy } = setup();
-    const req = invite();
-    const server = new FakeServerTransaction(req);
-    proxy.forward(req, server, [target('sip:bob@192.0.2.20')]);
-    await flush();
+    const server = await forward(proxy, [target('sip:bob@192.0.2.20')]);
     stack.answer(0, 180, 'b1');
-    const cancelReq = inviteAs('CANCEL');
-    const cancelServer = new FakeServerTransaction(cancelReq);
-    expect(proxy.cancel(cancelReq, cancelServer, server)).toBe(true);
-    expect(cancelServer.responses.map((r) => r.status)).toEqual([200]);
+    const cancel = cancelFromUpstream(proxy, server);
+    expect(cancel.matched).toBe(true);
+    expect(cancel.responses.map((r) => r.status)).toEqual([200]);
     expect(stack.sent[1]!.request.method).toBe('CANCEL');
     stack.answer(0, 487, 'b1');
     expect(server.responses.map((r) => r.status)).toEqual([180, 487]);
@@ -197,10 +193,7 @@ describe('StatefulProxy forwarding (RFC 3261 §16.6)', () => {
 
   it('timeouts and transport errors count as 408 and 503 (sent as 500)', async () => {
     const { stack, proxy } = setup();
-    const req = invite();
-    const server = new FakeServerTransaction(req);
-    proxy.forward(req, server, [target('sip:bob@192.0.2.20'), target('sip:bob@192.0.2.21')]);
-    await flush();
+    const server = await forward(proxy, [target('sip:bob@192.0.2.20'), target('sip:bob@192.0.2.21')]);
     stack.sent[0]!.handlers.onTimeout?.(stack.sent[0]!.transaction);
     stack.sent[1]!.handlers.onTransportError?.(new Error('x'), stack.sent[1]!.transaction);
     expect(server.responses.map((r) => r.status)).toEqual([408]);
@@ -208,10 +201,7 @@ describe('StatefulProxy forwarding (RFC 3261 §16.6)', () => {
 
   it('forgets the response context when the server transaction ends', async () => {
     const { stack, proxy } = setup();
-    const req = invite();
-    const server = new FakeServerTransaction(req);
-    proxy.forward(req, server, [target('sip:bob@192.0.2.20')]);
-    await flush();
+    const server = await forward(proxy, [target('sip:bob@192.0.2.20')]);
     stack.answer(0, 200, 'b1');
     expect(proxy.size).toBe(1);
     server.terminate();
@@ -220,12 +210,9 @@ describe('StatefulProxy forwarding (RFC 3261 §16.6)', () => {
 
   it('once done, passes a 2xx retransmission upstream during Timer M without the context (RFC 6026 §8)', async () => {
     const { stack, proxy } = setup();
-    const req = invite();
-    const server = new FakeServerTransaction(req);
     const edited: number[] = [];
     const edit = { prepareResponse: (r: { status: number }) => edited.push(r.status) };
-    proxy.forward(req, server, [{ ...target('sip:bob@192.0.2.20'), ...edit }]);
-    await flush();
+    const server = await forward(proxy, [{ ...target('sip:bob@192.0.2.20'), ...edit }]);
     stack.answer(0, 180, 'b1');
     stack.answer(0, 200, 'b1');
     // The final went upstream and the only branch ended: what the branch keeps is retired.
@@ -235,10 +222,11 @@ describe('StatefulProxy forwarding (RFC 3261 §16.6)', () => {
     expect(server.responses[2]!.via.map((v) => v.branch)).toEqual(['z9hG4bKuac1']);
     expect(edited).toEqual([180, 200, 200]);
     // A non-INVITE's late final is not forwarded again.
-    const options = inviteAs('OPTIONS');
-    const optionsServer = new FakeServerTransaction(options);
-    proxy.forward(options, optionsServer, [target('sip:bob@192.0.2.20')]);
-    await flush();
+    const optionsServer = await forward(
+      proxy,
+      [target('sip:bob@192.0.2.20')],
+      new FakeServerTransaction(inviteAs('OPTIONS')),
+    );
     stack.answer(1, 200);
     stack.answer(1, 200);
     expect(optionsServer.responses.map((r) => r.status)).toEqual([200]);
@@ -246,10 +234,7 @@ describe('StatefulProxy forwarding (RFC 3261 §16.6)', () => {
 
   it("passes a late fork's 2xx upstream after the CANCELled branch ended and the context went", async () => {
     const { stack, proxy, timers } = setup();
-    const req = invite();
-    const server = new FakeServerTransaction(req);
-    proxy.forward(req, server, [target('sip:bob@192.0.2.20'), target('sip:bob@192.0.2.21')]);
-    await flush();
+    const server = await forward(proxy, [target('sip:bob@192.0.2.20'), target('sip:bob@192.0.2.21')]);
     stack.answer(0, 200, 'b1'); // the silent second branch is to be CANCELled after a provisional
     stack.answer(1, 100);
     expect(stack.sent[2]!.request.method).toBe('CANCEL');
@@ -260,36 +245,32 @@ describe('StatefulProxy forwarding (RFC 3261 §16.6)', () => {
 
   it('answers 200 to a CANCEL that arrives after the final response, and sends none downstream', async () => {
     const { stack, proxy } = setup();
-    const req = invite();
-    const server = new FakeServerTransaction(req);
-    proxy.forward(req, server, [target('sip:bob@192.0.2.20')]);
-    await flush();
+    const server = await forward(proxy, [target('sip:bob@192.0.2.20')]);
     stack.answer(0, 180, 'b1');
     stack.answer(0, 200, 'b1');
-    const cancelReq = inviteAs('CANCEL');
-    const cancelServer = new FakeServerTransaction(cancelReq);
-    expect(proxy.cancel(cancelReq, cancelServer, server)).toBe(true);
-    expect(cancelServer.responses.map((r) => r.status)).toEqual([200]);
+    const cancel = cancelFromUpstream(proxy, server);
+    expect(cancel.matched).toBe(true);
+    expect(cancel.responses.map((r) => r.status)).toEqual([200]);
     expect(stack.sent.map((s) => s.request.method)).toEqual(['INVITE']);
     server.terminate();
     expect(proxy.size).toBe(0);
-    expect(proxy.cancel(cancelReq, new FakeServerTransaction(cancelReq), server)).toBe(false);
+    expect(cancelFromUpstream(proxy, server).matched).toBe(false);
   });
 
   it('record-routes twice when the transport changes (RFC 5658)', async () => {
     const { stack, proxy } = setup();
-    const req = invite();
-    const server = new FakeServerTransaction(req, { protocol: 'tcp', address: '192.0.2.1', port: 40000 });
-    proxy.forward(req, server, [target('sip:bob@192.0.2.20')]);
-    await flush();
+    const tcp = { protocol: 'tcp' as const, address: '192.0.2.1', port: 40000 };
+    await forward(proxy, [target('sip:bob@192.0.2.20')], new FakeServerTransaction(invite(), tcp));
     expect(stack.sent[0]!.request.getAll('record-route')).toHaveLength(2);
   });
 
   it('sends a sips request only over TLS or WSS hops (RFC 5630 §3.1.3)', async () => {
     const { stack, proxy } = setup();
-    const req = invite();
-    req.uri = parseUri('sips:bob@example.com');
-    const server = new FakeServerTransaction(req);
+    const sipsInvite = () => {
+      const req = invite();
+      req.uri = parseUri('sips:bob@example.com');
+      return new FakeServerTransaction(req);
+    };
     const clear = {
       uri: parseUri('sip:bob@192.0.2.20'),
       nextHop: { protocol: 'udp' as const, address: '192.0.2.20', port: 5060 },
@@ -298,19 +279,14 @@ describe('StatefulProxy forwarding (RFC 3261 §16.6)', () => {
       uri: parseUri('sips:bob@192.0.2.21'),
       nextHop: { protocol: 'wss' as const, address: '192.0.2.21', port: 443 },
     };
-    proxy.forward(req, server, [clear, secure]);
-    await flush();
+    const server = await forward(proxy, [clear, secure], sipsInvite());
     expect(stack.sent.map((s) => s.target.protocol)).toEqual(['wss']);
     stack.answer(0, 486);
     await flush();
     // The clear branch counted as 480; the best response is picked among 480 and 486 (§16.7 step 6).
     expect(server.responses.map((r) => r.status)).toEqual([480]);
 
-    const only = invite();
-    only.uri = parseUri('sips:bob@example.com');
-    const alone = new FakeServerTransaction(only);
-    proxy.forward(only, alone, [clear]);
-    await flush();
+    const alone = await forward(proxy, [clear], sipsInvite());
     expect(server.responses).toHaveLength(1);
     expect(alone.responses.map((r) => `${r.status} ${r.reason}`)).toEqual(['480 Not Reachable Securely']);
   });
@@ -319,10 +295,7 @@ describe('StatefulProxy forwarding (RFC 3261 §16.6)', () => {
 describe('StatefulProxy per-target timers and edits', () => {
   it('noAnswerTimeout CANCELs a ringing branch and counts it as 408 at once (a ring timeout)', async () => {
     const { stack, proxy, timers } = setup();
-    const req = invite();
-    const server = new FakeServerTransaction(req);
-    proxy.forward(req, server, [{ ...target('sip:bob@192.0.2.20'), noAnswerTimeout: 20_000 }]);
-    await flush();
+    const server = await forward(proxy, [{ ...target('sip:bob@192.0.2.20'), noAnswerTimeout: 20_000 }]);
     stack.answer(0, 180, 'b1');
     timers.advance(19_999);
     expect(stack.sent).toHaveLength(1);
@@ -337,10 +310,7 @@ describe('StatefulProxy per-target timers and edits', () => {
 
   it('noAnswerTimeout on a silent branch waits for a provisional before its CANCEL (RFC 3261 §9.1)', async () => {
     const { stack, proxy, timers } = setup();
-    const req = invite();
-    const server = new FakeServerTransaction(req);
-    proxy.forward(req, server, [{ ...target('sip:bob@192.0.2.20'), noAnswerTimeout: 5_000 }]);
-    await flush();
+    const server = await forward(proxy, [{ ...target('sip:bob@192.0.2.20'), noAnswerTimeout: 5_000 }]);
     timers.advance(5_000);
     expect(server.responses.map((r) => r.status)).toEqual([408]);
     expect(stack.sent).toHaveLength(1);
@@ -350,10 +320,7 @@ describe('StatefulProxy per-target timers and edits', () => {
 
   it('a final response before noAnswerTimeout stops it', async () => {
     const { stack, proxy, timers } = setup();
-    const req = invite();
-    const server = new FakeServerTransaction(req);
-    proxy.forward(req, server, [{ ...target('sip:bob@192.0.2.20'), noAnswerTimeout: 1_000 }]);
-    await flush();
+    const server = await forward(proxy, [{ ...target('sip:bob@192.0.2.20'), noAnswerTimeout: 1_000 }]);
     stack.answer(0, 200, 'b1');
     timers.advance(5_000);
     expect(stack.sent).toHaveLength(1);
@@ -362,13 +329,10 @@ describe('StatefulProxy per-target timers and edits', () => {
 
   it('noReplyTimeout gives up a branch with no response at all, and the next group is tried', async () => {
     const { stack, proxy, timers } = setup();
-    const req = invite();
-    const server = new FakeServerTransaction(req);
-    proxy.forward(req, server, [
+    const server = await forward(proxy, [
       { ...target('sip:gw1@192.0.2.20', 1), noReplyTimeout: 2_000 },
       { ...target('sip:gw2@192.0.2.21', 0.5), noReplyTimeout: 2_000 },
     ]);
-    await flush();
     timers.advance(2_000);
     await flush();
     expect(stack.sent[0]!.abandoned).toBe(true);
@@ -384,17 +348,14 @@ describe('StatefulProxy per-target timers and edits', () => {
   it('prepare edits the branch copy only, after the proxy added its own headers', async () => {
     const { stack, proxy } = setup();
     const req = invite();
-    const server = new FakeServerTransaction(req);
-    proxy.forward(req, server, [
-      {
-        ...target('sip:carol@192.0.2.30'),
-        prepare: (copy) => {
-          copy.prepend('Diversion', '<sip:bob@example.com>;reason=unconditional;counter=1');
-          expect(copy.topVia!.host).toBe('192.0.2.10');
-        },
+    const diverted: ForwardTarget = {
+      ...target('sip:carol@192.0.2.30'),
+      prepare: (copy) => {
+        copy.prepend('Diversion', '<sip:bob@example.com>;reason=unconditional;counter=1');
+        expect(copy.topVia!.host).toBe('192.0.2.10');
       },
-    ]);
-    await flush();
+    };
+    await forward(proxy, [diverted], new FakeServerTransaction(req));
     expect(stack.sent[0]!.request.get('diversion')).toBe(
       '<sip:bob@example.com>;reason=unconditional;counter=1',
     );
@@ -404,25 +365,13 @@ describe('StatefulProxy per-target timers and edits', () => {
 
 describe('StatefulProxy failure handling (every branch failed, before the best response goes upstream)', () => {
   function withHook(hook: ProxyEvents<string>['onAllBranchesFailed']) {
-    const stack = new FakeStack();
-    const timers = new Timers();
     const calls: Array<{ status: number; state: string | undefined }> = [];
-    const proxy = new StatefulProxy<string>(
-      stack,
-      {
-        recordRoute: false,
-        timerC: 180_000,
-        t1: 500,
-        setTimeout: timers.setTimeout,
-        clearTimeout: timers.clearTimeout,
+    const { stack, proxy } = setup<string>(false, {
+      onAllBranchesFailed: (request, best, state) => {
+        calls.push({ status: best.status, state });
+        return hook?.(request, best, state);
       },
-      {
-        onAllBranchesFailed: (request, best, state) => {
-          calls.push({ status: best.status, state });
-          return hook?.(request, best, state);
-        },
-      },
-    );
+    });
     return { stack, proxy, calls };
   }
 
@@ -431,10 +380,7 @@ describe('StatefulProxy failure handling (every branch failed, before the best r
     const { stack, proxy, calls } = withHook((_r, best) =>
       best.status === 486 && ++rounds === 1 ? [target('sip:vm@192.0.2.40')] : undefined,
     );
-    const req = invite();
-    const server = new FakeServerTransaction(req);
-    proxy.forward(req, server, [target('sip:bob@192.0.2.20')], 'call-state');
-    await flush();
+    const server = await forward(proxy, [target('sip:bob@192.0.2.20')], undefined, 'call-state');
     stack.answer(0, 486);
     await flush();
     expect(calls).toEqual([{ status: 486, state: 'call-state' }]);
@@ -449,14 +395,9 @@ describe('StatefulProxy failure handling (every branch failed, before the best r
   it('waits for an asynchronous answer, and answers 487 when a CANCEL came meanwhile', async () => {
     let release: (targets: undefined) => void = () => {};
     const { stack, proxy } = withHook(() => new Promise((r) => (release = r)));
-    const req = invite();
-    const server = new FakeServerTransaction(req);
-    proxy.forward(req, server, [target('sip:bob@192.0.2.20')]);
-    await flush();
+    const server = await forward(proxy, [target('sip:bob@192.0.2.20')]);
     stack.answer(0, 486);
-    const cancel = invite().set('cseq', '1 CANCEL');
-    const cancelServer = new FakeServerTransaction(cancel);
-    expect(proxy.cancel(cancel, cancelServer, server)).toBe(true);
+    expect(cancelFromUpstream(proxy, server).matched).toBe(true);
     release(undefined);
     await flush();
     expect(server.responses.map((r) => r.status)).toEqual([487]);
@@ -464,18 +405,14 @@ describe('StatefulProxy failure handling (every branch failed, before the best r
 
   it('is not asked after a 6xx (RFC 3261 §16.7 step 5), and not forever', async () => {
     const decline = withHook(() => [target('sip:vm@192.0.2.40')]);
-    const req = invite();
-    const server = new FakeServerTransaction(req);
-    decline.proxy.forward(req, server, [target('sip:bob@192.0.2.20')]);
-    await flush();
+    const server = await forward(decline.proxy, [target('sip:bob@192.0.2.20')]);
     decline.stack.answer(0, 603);
     expect(decline.calls).toEqual([]);
     expect(server.responses.map((r) => r.status)).toEqual([603]);
 
     const again = withHook(() => [target('sip:bob@192.0.2.20')]);
-    const looping = invite();
-    const loopServer = new FakeServerTransaction(looping);
-    again.proxy.forward(looping, loopServer, [target('sip:bob@192.0.2.20')]);
+    const loopServer = new FakeServerTransaction(invite());
+    again.proxy.forward(loopServer.request, loopServer, [target('sip:bob@192.0.2.20')]);
     for (let n = 0; n < 20 && loopServer.responses.length === 0; n++) {
       await flush();
       again.stack.answer(again.stack.sent.length - 1, 486);
