@@ -75,20 +75,14 @@ describe.skipIf(!sipp || !engineBin)(
       const bob = await startSippPhone(bin, 'features-phone-answer.xml');
       phones.push(bob);
       await node.register(BOB, bob.port);
-      const ports = await sippPorts();
+      const ports = await sippPorts({ transport: 'udp' });
       const result = await runSipp(
         bin,
         [
           '-sf',
           join(SCENARIOS, 'b2bua-policy-caller.xml'),
           `127.0.0.1:${node.port}`,
-          '-i',
-          '127.0.0.1',
-          '-p',
-          String(ports.sip),
           ...ports.args,
-          '-t',
-          'u1',
           '-s',
           'bob',
           '-au',

@@ -96,7 +96,7 @@ export async function runSippCaller(
   nodePort: number,
   options: SippCallerOptions,
 ): Promise<SippResult> {
-  const ports = await sippPorts();
+  const ports = await sippPorts({ transport: 'udp' });
   const o = options;
   return runSipp(
     bin,
@@ -105,13 +105,7 @@ export async function runSippCaller(
       `127.0.0.1:${nodePort}`,
       '-s',
       'bob',
-      '-i',
-      '127.0.0.1',
-      '-p',
-      String(ports.sip),
       ...ports.args,
-      '-t',
-      'u1',
       '-m',
       String(o.calls ?? 1),
       ...(o.rate === undefined ? [] : ['-r', String(o.rate)]),

@@ -15,20 +15,14 @@ export interface CarrierCall {
 
 /** A carrier's caller (SIPp, scenarios/carrier-uac*.xml) calls the DID once; the message trace is returned. */
 export async function carrierCalls(bin: string, call: CarrierCall): Promise<SippResult> {
-  const ports = await sippPorts();
+  const ports = await sippPorts({ address: call.from, transport: 'udp' });
   const scenario = call.credentials ? 'carrier-uac-auth.xml' : 'carrier-uac.xml';
   const args = [
     '-sf',
     join(repoRoot, 'test', 'interop', 'scenarios', scenario),
     ...(call.credentials ? ['-au', call.credentials.username, '-ap', call.credentials.password] : []),
     call.target,
-    '-i',
-    call.from,
-    '-p',
-    String(ports.sip),
     ...ports.args,
-    '-t',
-    'u1',
     '-s',
     call.did,
     '-m',

@@ -20,17 +20,13 @@ const FLOOD_REQUESTS = 40_000;
 const CALLS = 12;
 
 async function flood(target: string): Promise<SippResult> {
-  const ports = await sippPorts();
+  const ports = await sippPorts({ address: '127.0.0.4' });
   return runSipp(
     sipp!,
     [
       target,
       '-sf',
       floodScenario,
-      '-i',
-      '127.0.0.4',
-      '-p',
-      String(ports.sip),
       ...ports.args,
       '-r',
       String(FLOOD_RATE),
@@ -50,7 +46,7 @@ async function flood(target: string): Promise<SippResult> {
  * proxy, -rsa): one a second, 6 requests per 2 s.
  */
 async function calls(uasPort: number, node: string): Promise<SippResult> {
-  const ports = await sippPorts();
+  const ports = await sippPorts({ address: '127.0.0.3' });
   return runSipp(
     sipp!,
     [
@@ -59,10 +55,6 @@ async function calls(uasPort: number, node: string): Promise<SippResult> {
       `127.0.0.1:${uasPort}`,
       '-rsa',
       node,
-      '-i',
-      '127.0.0.3',
-      '-p',
-      String(ports.sip),
       ...ports.args,
       '-r',
       '1',

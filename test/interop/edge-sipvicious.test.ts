@@ -67,7 +67,7 @@ async function phoneRegistering(node: EdgeNode, count: number): Promise<SippResu
   try {
     const inf = join(dir, 'users.csv');
     writeFileSync(inf, 'SEQUENTIAL\n101;[authentication username=101 password=s3cret-101]\n');
-    const ports = await sippPorts();
+    const ports = await sippPorts({ address: '127.0.0.3' });
     return await runSipp(
       sipp!,
       [
@@ -76,10 +76,6 @@ async function phoneRegistering(node: EdgeNode, count: number): Promise<SippResu
         scenario,
         '-inf',
         inf,
-        '-i',
-        '127.0.0.3',
-        '-p',
-        String(ports.sip),
         ...ports.args,
         '-auth_uri',
         DOMAIN,

@@ -129,19 +129,13 @@ export interface SippPhone {
 }
 
 export async function startSippPhone(bin: string, scenario: string): Promise<SippPhone> {
-  const ports = await sippPorts();
+  const ports = await sippPorts({ transport: 'udp' });
   const dir = mkdtempSync(join(tmpdir(), 'sb-sipp-phone-'));
   const messageFile = join(dir, 'messages.log');
   const args = [
     '-sf',
     join(SCENARIOS, scenario),
-    '-i',
-    '127.0.0.1',
-    '-p',
-    String(ports.sip),
     ...ports.args,
-    '-t',
-    'u1',
     '-m',
     '1',
     '-nostdin',
@@ -187,7 +181,7 @@ export async function aliceCalls(
   alicePassword: string,
   options: CallOptions,
 ): Promise<SippResult> {
-  const ports = await sippPorts();
+  const ports = await sippPorts({ transport: 'udp' });
   const timeoutS = options.timeoutS ?? 20;
   const args = [
     '-sf',
@@ -200,13 +194,7 @@ export async function aliceCalls(
           : 'features-caller-refused.xml',
     ),
     `127.0.0.1:${node.port}`,
-    '-i',
-    '127.0.0.1',
-    '-p',
-    String(ports.sip),
     ...ports.args,
-    '-t',
-    'u1',
     '-s',
     options.to,
     '-au',

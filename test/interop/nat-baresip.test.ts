@@ -77,7 +77,7 @@ function natSuite(transport: PhoneTransport): void {
       };
 
       async function callAlice() {
-        const ports = await sippPorts();
+        const ports = await sippPorts({ address: net.publicAddress });
         return runSipp(
           net.wrap(net.publicNs)[0]!,
           [
@@ -88,10 +88,6 @@ function natSuite(transport: PhoneTransport): void {
             join(repoRoot, 'test', 'interop', 'scenarios', 'nat-caller.xml'),
             '-s',
             ALICE.username,
-            '-i',
-            net.publicAddress,
-            '-p',
-            String(ports.sip),
             ...ports.args,
             '-m',
             '1',

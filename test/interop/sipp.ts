@@ -19,9 +19,39 @@ export function sippTransportFlag(transport: SipTransport): string {
  */
 const PORT_BLOCK = 8;
 
-export async function sippPorts(): Promise<{ sip: number; args: string[] }> {
+/** A SIPp process's SIP port and the arguments that bind it there. */
+export interface SippBinding {
+  sip: number;
+  args: string[];
+}
+
+export interface SippBindingOptions {
+  /** The local address (-i); 127.0.0.1 by default. */
+  address?: string;
+  /** The transport (-t); SIPp's own default (u1) when not given. */
+  transport?: SipTransport;
+}
+
+/**
+ * A port block for one SIPp process and the arguments that bind it:
+ * `-i address -p sip -mp … -cp …`, and `-t` when a transport is given.
+ */
+export async function sippPorts(options: SippBindingOptions = {}): Promise<SippBinding> {
   const base = await allocatePorts(PORT_BLOCK);
-  return { sip: base, args: ['-mp', String(base + 2), '-cp', String(base + 6)] };
+  return {
+    sip: base,
+    args: [
+      '-i',
+      options.address ?? '127.0.0.1',
+      '-p',
+      String(base),
+      '-mp',
+      String(base + 2),
+      '-cp',
+      String(base + 6),
+      ...(options.transport === undefined ? [] : ['-t', sippTransportFlag(options.transport)]),
+    ],
+  };
 }
 
 export interface SippResult extends SippStats {
@@ -128,19 +158,13 @@ export interface UacOptions {
 
 /** SIPp's built-in `uac` scenario (INVITE, ACK, BYE with no call hold) from 127.0.0.1. */
 export async function runSippUac(bin: string, options: UacOptions): Promise<SippResult> {
-  const ports = await sippPorts();
+  const ports = await sippPorts({ transport: options.transport });
   const timeoutS = options.timeoutS ?? 60;
   const args = [
     '-sn',
     'uac',
     options.target,
-    '-i',
-    '127.0.0.1',
-    '-p',
-    String(ports.sip),
     ...ports.args,
-    '-t',
-    sippTransportFlag(options.transport),
     '-r',
     String(options.rate),
     '-m',
@@ -165,32 +189,26 @@ export interface UasOptions {
   /** A custom scenario file instead of the built-in `uas`. */
   scenario?: string;
   extraArgs?: string[];
-  /** The ports of an earlier instance, to start again on the same address. */
-  ports?: { sip: number; args: string[] };
+  /** The binding of an earlier instance (address, ports, transport), to start again on the same address. */
+  ports?: SippBinding;
 }
 
 /** A running SIPp UAS on 127.0.0.1:port. */
 export interface SippUas {
   port: number;
   /** Its port block, for a restart on the same port (UasOptions.ports). */
-  ports: { sip: number; args: string[] };
+  ports: SippBinding;
   child: Child;
   stop(): Promise<void>;
 }
 
 /** Starts SIPp as a UAS (built-in `uas` unless a scenario is given) and waits until it listens. */
 export async function startSippUas(bin: string, options: UasOptions): Promise<SippUas> {
-  const ports = options.ports ?? (await sippPorts());
+  const ports = options.ports ?? (await sippPorts({ transport: options.transport }));
   const dir = mkdtempSync(join(tmpdir(), 'sb-sipp-uas-'));
   const args = [
     ...(options.scenario === undefined ? ['-sn', 'uas'] : ['-sf', options.scenario]),
-    '-i',
-    '127.0.0.1',
-    '-p',
-    String(ports.sip),
     ...ports.args,
-    '-t',
-    sippTransportFlag(options.transport),
     ...(options.lost === undefined ? [] : ['-lost', String(options.lost)]),
     '-nostdin',
     ...(options.extraArgs ?? []),
