@@ -10,6 +10,7 @@ import { parseWav } from '../../src/media/wav/index.js';
 import { type RunningNode, startNode } from '../../src/node.js';
 import type { RecordingDocument } from '../../src/recording/session/document.js';
 import { buildMultipart, type RecordingMetadata } from '../../src/recording/siprec/index.js';
+import { untilDefined } from '../support/until.js';
 import { missingPeerReason, requirePeer, suiteTitle } from './peers.js';
 import { allocatePorts } from './ports.js';
 import { repoRoot } from './repo.js';
@@ -197,7 +198,12 @@ describe.skipIf(!sipp)(
       const [summary] = await recordings.list({ callId: undefined });
       expect(summary).toBeDefined();
       const id = summary!.id;
-      const stopped = events.find((e) => e.recordingId === id && e.type !== 'recording.started');
+      // The SRS answers the BYE before the recording is finished (files closed, index written).
+      const stopped = await untilDefined(
+        () => events.find((e) => e.recordingId === id && e.type !== 'recording.started'),
+        5_000,
+        'the recording to end',
+      );
       expect(stopped).toMatchObject({ type: 'recording.stopped', reason: 'bye', source: 'siprec' });
       const metadata = (await recordings.metadata(id)) as unknown as SiprecDocument;
       expect(metadata.status).toBe('stopped');
