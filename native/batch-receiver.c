@@ -8,6 +8,10 @@
 // epoll set under a caller-chosen id, remove() takes it out, closeFd() closes it. A receiver watches
 // its epoll descriptor with a libuv poll handle on the main loop, so no threads are involved.
 //
+// The datagrams' bytes go into one receive area per receiver, an ArrayBuffer JavaScript holds from
+// creation: each batch overwrites it, so the callback copies out what it hands on (a message kept
+// for 32 s then holds its own copy, not a batch's buffer) and nothing is allocated per batch.
+//
 // After each wakeup the receiver stops watching for `coalesce` milliseconds (like a NIC's interrupt
 // coalescing): at a few thousand datagrams per second a wakeup per arrival would carry a handful of
 // datagrams each, and the wakeup, not the datagram, would cost most. Recording tolerates the delay;
@@ -64,14 +68,19 @@ typedef struct receiver {
   napi_env env;
   napi_ref callback;
   napi_ref meta_ref;
+  napi_ref data_ref;
   napi_async_context context;
   // Held from creation until libuv has closed both handles: a worker thread's environment waits
   // for it before unloading this module, so no close callback runs in unmapped code.
   napi_async_cleanup_hook_handle cleanup;
   uint8_t *meta;
+  uint8_t *data;  // DATA_BYTES: the receive area (an ArrayBuffer that data_ref keeps)
   int epfd;
   int destroyed;
   int open_handles;
+  // What keeps it allocated: its libuv handles until both have closed, and its JavaScript handle
+  // until collected (a destroyed receiver's handle must still read as destroyed, not freed memory).
+  int holders;
   int coalesce_ms;
   int per_wakeup;
   uint32_t slot;
@@ -79,7 +88,6 @@ typedef struct receiver {
   uv_timer_t pause;
   uint32_t count;
   uint32_t used;
-  uint8_t data[DATA_BYTES];
   uint8_t *slots;  // MMSG * slot bytes
   struct mmsghdr msgs[MMSG];
   struct iovec iov[MMSG];
@@ -89,24 +97,28 @@ typedef struct receiver {
 
 #define CHECK(call) NAPI_CALL_OR_THROW(call, "batch-receiver: " #call " failed")
 
-static receiver *receiver_arg(napi_env env, napi_value value) {
-  receiver *r = external_arg(env, value);
-  return r == NULL || r->destroyed ? NULL : r;
+// Tells a receiver handle from any other value (a TLS context, another module's external...).
+static const napi_type_tag RECEIVER_TAG = {0x7377626472637672ULL, 0x62617463682d7278ULL};
+
+// The receiver behind a handle argument; NULL, with a TypeError thrown, when it is not one.
+static receiver *receiver_arg(napi_env env, napi_value value, const char *usage) {
+  receiver *r = tagged_arg(env, value, &RECEIVER_TAG);
+  if (r == NULL) throw_usage(env, usage);
+  return r;
 }
 
-// Hands the batch collected so far to JavaScript: fn(data: Buffer, count: number).
+// Hands the batch collected so far to JavaScript: fn(count: number); the datagrams are in the
+// receive area until the next batch.
 static void flush(receiver *r) {
   if (r->count == 0) return;
   napi_env env = r->env;
   napi_handle_scope scope;
   if (napi_open_handle_scope(env, &scope) != napi_ok) return;
-  napi_value fn, recv, argv[2], result;
-  void *copy;
-  if (napi_get_reference_value(env, r->callback, &fn) == napi_ok && fn != NULL &&
-      napi_create_buffer_copy(env, r->used, r->data, &copy, &argv[0]) == napi_ok) {
-    argv[1] = js_number(env, r->count);
+  napi_value fn, recv, count, result;
+  if (napi_get_reference_value(env, r->callback, &fn) == napi_ok && fn != NULL) {
+    count = js_number(env, r->count);
     napi_get_global(env, &recv);  // napi_make_callback wants an object as `this`
-    if (napi_make_callback(env, r->context, recv, fn, 2, argv, &result) == napi_pending_exception) {
+    if (napi_make_callback(env, r->context, recv, fn, 1, &count, &result) == napi_pending_exception) {
       // The JavaScript side catches its own errors; anything left is dropped rather than fatal.
       napi_value error;
       napi_get_and_clear_last_exception(env, &error);
@@ -225,12 +237,24 @@ static void on_pause_end(uv_timer_t *timer) {
   if (!r->destroyed) uv_poll_start(&r->poll, UV_READABLE, on_readable);
 }
 
-static void free_receiver(uv_handle_t *handle) {
+static void release(receiver *r) {
+  if (--r->holders == 0) {
+    free(r->slots);
+    free(r);
+  }
+}
+
+static void on_handle_collected(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  release(data);
+}
+
+static void on_handle_closed(uv_handle_t *handle) {
   receiver *r = handle->data;
   if (--r->open_handles == 0) {
     napi_remove_async_cleanup_hook(r->cleanup);
-    free(r->slots);
-    free(r);
+    release(r);
   }
 }
 
@@ -242,13 +266,14 @@ static void teardown(receiver *r) {
   close(r->epfd);
   napi_delete_reference(r->env, r->callback);
   napi_delete_reference(r->env, r->meta_ref);
+  napi_delete_reference(r->env, r->data_ref);
   napi_async_destroy(r->env, r->context);
-  uv_close((uv_handle_t *)&r->poll, free_receiver);
-  uv_close((uv_handle_t *)&r->pause, free_receiver);
+  uv_close((uv_handle_t *)&r->poll, on_handle_closed);
+  uv_close((uv_handle_t *)&r->pause, on_handle_closed);
 }
 
 // The environment is going (a worker thread terminated, or the process exiting): close the
-// handles; free_receiver then tells node the cleanup is done. Nothing to do when destroyReceiver
+// handles; on_handle_closed then tells node the cleanup is done. Nothing to do when destroyReceiver
 // already started it.
 static void on_env_exit(napi_async_cleanup_hook_handle handle, void *arg) {
   (void)handle;
@@ -261,7 +286,7 @@ static napi_value destroy_receiver(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  receiver *r = receiver_arg(env, argv[0]);
+  receiver *r = receiver_arg(env, argv[0], "destroyReceiver(receiver)");
   if (r != NULL) teardown(r);
   return NULL;
 }
@@ -320,49 +345,53 @@ static napi_value close_fd(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-// createReceiver(onBatch: (data: Buffer, count: number) => void, coalesceMs: number,
-//   slotBytes = 8192, perWakeup = 16384): [handle, meta: ArrayBuffer]
+// createReceiver(onBatch: (count: number) => void, coalesceMs: number, slotBytes = 8192,
+//   perWakeup = 16384): [handle, meta: ArrayBuffer, data: ArrayBuffer (the receive area)]
 static napi_value create_receiver(napi_env env, napi_callback_info info) {
   size_t argc = 4;
   napi_value argv[4];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  napi_valuetype type;
+  if (napi_typeof(env, argv[0], &type) != napi_ok || type != napi_function)
+    return throw_usage(env, "createReceiver(onBatch: function, coalesceMs, slotBytes?, perWakeup?)");
   uv_loop_t *loop;
   CHECK(napi_get_uv_event_loop(env, &loop));
   receiver *r = calloc(1, sizeof *r);
   if (r == NULL) return throw_error(env, "ENOMEM", "batch-receiver: out of memory");
   r->env = env;
+  r->epfd = -1;
   // A coalesce of 0 or less means none; a slot or budget out of range, the default.
   r->coalesce_ms = int32_arg(env, argv[1], 0);
   int32_t slot = int32_arg(env, argv[2], SLOT);
   r->slot = slot < 1 ? SLOT : slot > MAX_SLOT ? MAX_SLOT : (uint32_t)slot;
   int32_t per_wakeup = int32_arg(env, argv[3], MAX_PER_WAKEUP);
   r->per_wakeup = per_wakeup < 1 || per_wakeup > MAX_PER_WAKEUP ? MAX_PER_WAKEUP : per_wakeup;
-  r->slots = malloc((size_t)MMSG * r->slot);
-  if (r->slots == NULL) {
-    free(r);
-    return throw_error(env, "ENOMEM", "batch-receiver: out of memory");
-  }
-  r->epfd = epoll_create1(EPOLL_CLOEXEC);
-  if (r->epfd < 0) {
-    free(r->slots);
-    free(r);
-    return throw_error(env, NULL, "batch-receiver: epoll_create1 failed");
-  }
-  napi_value meta, name, handle, out;
-  CHECK(napi_create_arraybuffer(env, META_BYTES, (void **)&r->meta, &meta));
-  CHECK(napi_create_reference(env, meta, 1, &r->meta_ref));
-  CHECK(napi_create_reference(env, argv[0], 1, &r->callback));
-  CHECK(napi_create_string_utf8(env, "switchboard:batch-receiver", NAPI_AUTO_LENGTH, &name));
-  CHECK(napi_async_init(env, NULL, name, &r->context));
+  napi_value meta, data, name, handle, out;
+  const char *failed = "batch-receiver: out of memory";
+  // Everything that can fail comes before the libuv handles, which can only be freed by closing.
+  if ((r->slots = malloc((size_t)MMSG * r->slot)) == NULL) goto fail;
+  failed = "batch-receiver: epoll_create1 failed";
+  if ((r->epfd = epoll_create1(EPOLL_CLOEXEC)) < 0) goto fail;
+  failed = "batch-receiver: cannot make its buffers or handle";
+  if (napi_create_arraybuffer(env, META_BYTES, (void **)&r->meta, &meta) != napi_ok ||
+      napi_create_reference(env, meta, 1, &r->meta_ref) != napi_ok ||
+      napi_create_arraybuffer(env, DATA_BYTES, (void **)&r->data, &data) != napi_ok ||
+      napi_create_reference(env, data, 1, &r->data_ref) != napi_ok ||
+      napi_create_reference(env, argv[0], 1, &r->callback) != napi_ok ||
+      napi_create_string_utf8(env, "switchboard:batch-receiver", NAPI_AUTO_LENGTH, &name) != napi_ok ||
+      napi_async_init(env, NULL, name, &r->context) != napi_ok ||
+      (handle = tagged_external(env, r, NULL, &RECEIVER_TAG)) == NULL ||
+      napi_create_array_with_length(env, 3, &out) != napi_ok || napi_set_element(env, out, 0, handle) != napi_ok ||
+      napi_set_element(env, out, 1, meta) != napi_ok || napi_set_element(env, out, 2, data) != napi_ok)
+    goto fail;
   int error = uv_poll_init(loop, &r->poll, r->epfd);
   if (error != 0) {
-    close(r->epfd);
-    free(r->slots);
-    free(r);
-    return throw_error(env, NULL, uv_strerror(error));
+    failed = uv_strerror(error);
+    goto fail;
   }
   uv_timer_init(loop, &r->pause);
   r->open_handles = 2;
+  r->holders = 1;
   r->poll.data = r;
   r->pause.data = r;
   uv_poll_start(&r->poll, UV_READABLE, on_readable);
@@ -370,11 +399,18 @@ static napi_value create_receiver(napi_env env, napi_callback_info info) {
   uv_unref((uv_handle_t *)&r->poll);
   uv_unref((uv_handle_t *)&r->pause);
   napi_add_async_cleanup_hook(env, on_env_exit, r, &r->cleanup);
-  CHECK(napi_create_external(env, r, NULL, NULL, &handle));
-  CHECK(napi_create_array_with_length(env, 2, &out));
-  CHECK(napi_set_element(env, out, 0, handle));
-  CHECK(napi_set_element(env, out, 1, meta));
+  if (napi_add_finalizer(env, handle, r, on_handle_collected, NULL, NULL) == napi_ok) r->holders++;
   return out;
+fail:
+  // Nothing refers to r yet (an external made already has no finalizer): undo what was made.
+  if (r->context != NULL) napi_async_destroy(env, r->context);
+  if (r->callback != NULL) napi_delete_reference(env, r->callback);
+  if (r->data_ref != NULL) napi_delete_reference(env, r->data_ref);
+  if (r->meta_ref != NULL) napi_delete_reference(env, r->meta_ref);
+  if (r->epfd >= 0) close(r->epfd);
+  free(r->slots);
+  free(r);
+  return throw_error(env, NULL, failed);
 }
 
 // add(handle, fd: number, id: number): 0 or -errno
@@ -382,8 +418,9 @@ static napi_value add_socket(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value argv[3];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  receiver *r = receiver_arg(env, argv[0]);
-  if (r == NULL) return js_number(env, -EBADF);
+  receiver *r = receiver_arg(env, argv[0], "add(receiver, fd, id)");
+  if (r == NULL) return NULL;
+  if (r->destroyed) return js_number(env, -EBADF);
   int fd = int32_arg(env, argv[1], -1);
   uint32_t id = (uint32_t)int32_arg(env, argv[2], -1);
   struct epoll_event ev = {.events = EPOLLIN, .data.u64 = ((uint64_t)(uint32_t)fd << 32) | id};
@@ -396,8 +433,9 @@ static napi_value remove_socket(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  receiver *r = receiver_arg(env, argv[0]);
-  if (r == NULL) return js_number(env, -EBADF);
+  receiver *r = receiver_arg(env, argv[0], "remove(receiver, fd)");
+  if (r == NULL) return NULL;
+  if (r->destroyed) return js_number(env, -EBADF);
   if (epoll_ctl(r->epfd, EPOLL_CTL_DEL, int32_arg(env, argv[1], -1), NULL) < 0) return js_number(env, -errno);
   return js_number(env, 0);
 }
@@ -407,9 +445,9 @@ static napi_value keep_alive(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  receiver *r = receiver_arg(env, argv[0]);
+  receiver *r = receiver_arg(env, argv[0], "keepAlive(receiver, on)");
   bool on = bool_arg(env, argv[1], false);
-  if (r != NULL) {
+  if (r != NULL && !r->destroyed) {
     if (on) {
       uv_ref((uv_handle_t *)&r->poll);
       uv_ref((uv_handle_t *)&r->pause);

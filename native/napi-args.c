@@ -15,9 +15,12 @@ bool bool_arg(napi_env env, napi_value value, bool fallback) {
   return out;
 }
 
-void *external_arg(napi_env env, napi_value value) {
+void *tagged_arg(napi_env env, napi_value value, const napi_type_tag *tag) {
+  bool tagged = false;
   void *out = NULL;
-  if (napi_get_value_external(env, value, &out) != napi_ok) return NULL;
+  if (napi_check_object_type_tag(env, value, tag, &tagged) != napi_ok || !tagged ||
+      napi_get_value_external(env, value, &out) != napi_ok)
+    return NULL;
   return out;
 }
 
@@ -76,6 +79,15 @@ void define_methods(napi_env env, napi_value exports, const native_method *metho
     napi_property_descriptor method = {methods[i].name, NULL, methods[i].callback, NULL, NULL, NULL, attributes, data};
     napi_define_properties(env, exports, 1, &method);
   }
+}
+
+napi_value tagged_external(napi_env env, void *data, napi_finalize finalize, const napi_type_tag *tag) {
+  napi_value out;
+  // Tagged before the finalizer is attached, so a failure leaves data with the caller.
+  if (napi_create_external(env, data, NULL, NULL, &out) != napi_ok || napi_type_tag_object(env, out, tag) != napi_ok)
+    return NULL;
+  if (finalize != NULL && napi_add_finalizer(env, out, data, finalize, NULL, NULL) != napi_ok) return NULL;
+  return out;
 }
 
 void set_number(napi_env env, napi_value object, const char *name, double value) {

@@ -32,8 +32,12 @@ int32_t int32_arg(napi_env env, napi_value value, int32_t fallback);
 /** A boolean argument, or the fallback when it is not a boolean. */
 bool bool_arg(napi_env env, napi_value value, bool fallback);
 
-/** The pointer inside an external argument, or NULL when it is not one. */
-void *external_arg(napi_env env, napi_value value);
+/**
+ * The pointer inside an external made by tagged_external with this tag, or NULL when the value is
+ * anything else (another module's handle, another kind of this module's, a number...): handles
+ * are tagged so that one kind is never read as another.
+ */
+void *tagged_arg(napi_env env, napi_value value, const napi_type_tag *tag);
 
 /** A string argument as a malloc'd UTF-8 copy (the caller frees it); 0 when not a string. */
 int string_arg(napi_env env, napi_value value, char **out, size_t *length);
@@ -65,6 +69,12 @@ typedef struct {
 /** Defines each method on exports in order, with the same attributes and data for all. */
 void define_methods(napi_env env, napi_value exports, const native_method *methods, size_t count,
                     napi_property_attributes attributes, void *data);
+
+/**
+ * An external holding data, tagged (napi_type_tag_object) for tagged_arg; NULL when it cannot be
+ * made, and then data is still the caller's (finalize is not called).
+ */
+napi_value tagged_external(napi_env env, void *data, napi_finalize finalize, const napi_type_tag *tag);
 
 /** object[name] = value, a number. */
 void set_number(napi_env env, napi_value object, const char *name, double value);

@@ -38,6 +38,10 @@ enum { HANDSHAKING = 0, ESTABLISHED = 1, CLOSED = 2, HANDED_OFF = 3, FAILED = -1
 
 #define CHECK(call) NAPI_CALL_OR_THROW(call, "tls-session: N-API call failed: " #call)
 
+// Tell the module's two kinds of handle apart (and from other modules' externals).
+static const napi_type_tag CONTEXT_TAG = {0x73776264746c7363ULL, 0x6f6e746578742d31ULL};
+static const napi_type_tag SESSION_TAG = {0x73776264746c7373ULL, 0x657373696f6e2d31ULL};
+
 /** The oldest error on OpenSSL's queue as text, then the queue emptied (Node shares it). */
 static void openssl_error(char *text, size_t size, const char *fallback) {
   unsigned long e = ERR_peek_error();
@@ -184,7 +188,7 @@ static napi_value create_context(napi_env env, napi_callback_info info) {
   if (roots) add_trust(ctx, roots, roots_n, 0);
   if (verify == 1) SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, verify_always);
   else if (verify == 2) SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
-  if (napi_create_external(env, ctx, context_finalize, NULL, &result) != napi_ok) {
+  if ((result = tagged_external(env, ctx, context_finalize, &CONTEXT_TAG)) == NULL) {
     throw_error(env, NULL, "tls-session: cannot wrap the context");
     goto done;
   }
@@ -208,7 +212,7 @@ static void session_finalize(napi_env env, void *data, void *hint) {
 }
 
 static session_t *session_arg(napi_env env, napi_value v) {
-  session_t *s = external_arg(env, v);
+  session_t *s = tagged_arg(env, v, &SESSION_TAG);
   if (!s) {
     throw_usage(env, "tls-session: not a session");
     return NULL;
@@ -227,7 +231,7 @@ static napi_value create_session(napi_env env, napi_callback_info info) {
   napi_value argv[2], result;
   instance_t *inst;
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, (void **)&inst));
-  SSL_CTX *ctx = external_arg(env, argv[0]);
+  SSL_CTX *ctx = tagged_arg(env, argv[0], &CONTEXT_TAG);
   if (!ctx) return throw_usage(env, "createSession(context)");
   session_t *s = calloc(1, sizeof *s);
   if (!s) return throw_error(env, NULL, "tls-session: out of memory");
@@ -244,7 +248,7 @@ static napi_value create_session(napi_env env, napi_callback_info info) {
   SSL_set0_rbio(s->ssl, inst->in);
   SSL_set0_wbio(s->ssl, inst->out);
   SSL_set_accept_state(s->ssl);
-  if (napi_create_external(env, s, session_finalize, NULL, &result) != napi_ok) {
+  if ((result = tagged_external(env, s, session_finalize, &SESSION_TAG)) == NULL) {
     session_finalize(env, s, NULL);
     return throw_error(env, NULL, "tls-session: cannot wrap the session");
   }
@@ -494,7 +498,7 @@ static napi_value free_session(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  session_t *s = external_arg(env, argv[0]);
+  session_t *s = tagged_arg(env, argv[0], &SESSION_TAG);
   if (!s) return throw_usage(env, "free(session)");
   SSL_free(s->ssl);
   s->ssl = NULL;
@@ -531,7 +535,10 @@ static napi_value create_client_session(napi_env env, napi_callback_info info) {
   SSL_set0_rbio(s->ssl, inst->in);
   SSL_set0_wbio(s->ssl, inst->out);
   SSL_set_connect_state(s->ssl);
-  CHECK(napi_create_external(env, s, session_finalize, NULL, &r));
+  if ((r = tagged_external(env, s, session_finalize, &SESSION_TAG)) == NULL) {
+    session_finalize(env, s, NULL);
+    return throw_error(env, NULL, "tls-session: cannot wrap the session");
+  }
   return r;
 }
 
@@ -541,7 +548,7 @@ static napi_value limit(napi_env env, napi_callback_info info) {
   napi_value argv[3];
   int32_t max_version, tickets;
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  SSL_CTX *ctx = external_arg(env, argv[0]);
+  SSL_CTX *ctx = tagged_arg(env, argv[0], &CONTEXT_TAG);
   if (argc < 3 || !ctx || napi_get_value_int32(env, argv[1], &max_version) != napi_ok ||
       napi_get_value_int32(env, argv[2], &tickets) != napi_ok)
     return throw_usage(env, "limit(context, maxVersion, tickets)");

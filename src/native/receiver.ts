@@ -4,7 +4,7 @@ import type { NativeUdpModule } from './module.js';
 /** Receives the datagrams of one registered socket. */
 export interface DatagramSink {
   /**
-   * `data` is a view into the batch's buffer; `truncated` is the datagram's real length when it was
+   * `data` is the datagram's own copy (the sink may keep it); `truncated` is the datagram's real length when it was
    * longer than the receiver's slot (data then holds its head), else 0. Addresses are read lazily
    * through the batch: `family` is 4 or 6, `word` indexes the batch's address words.
    */
@@ -33,6 +33,13 @@ const PORT = 3;
 const FAMILY = 4;
 const TRUNCATED = 5;
 
+// A sink's id: its slot in the receiver's arrays, and in the high bits the slot's generation, so
+// datagrams read for a socket that has gone (the rest of a batch, a later batch of the same
+// wakeup) never reach the socket that took its slot next.
+const SLOT_BITS = 20;
+const SLOT_MASK = (1 << SLOT_BITS) - 1;
+const GENERATIONS = 1 << (31 - SLOT_BITS);
+
 /** IPv4 addresses already written out, by their 32-bit word (bounded: cleared when full). */
 const v4Text = new Map<number, string>();
 const V4_CACHE = 65_536;
@@ -49,9 +56,17 @@ export class NativeReceiver {
   private readonly arrivals: Float64Array;
   private readonly stride: number;
   private readonly addressOffset: number;
-  private readonly sinks = new Map<number, DatagramSink>();
-  private nextId = 1;
+  /** The receive area each batch overwrites (native/batch-receiver.c). */
+  private readonly area: Uint8Array;
+  /** By slot: the sink (undefined when free) and the id it was last given; free slots. */
+  private readonly sinks: (DatagramSink | undefined)[] = [];
+  private readonly ids: number[] = [];
+  private readonly freeSlots: number[] = [];
+  private registered = 0;
   private current = 0;
+  /** The last IPv4 address written out, by its word: a peer's datagrams tend to come in runs. */
+  private lastWord = -1;
+  private lastText = '';
   private readonly source: DatagramSource & { family: 4 | 6; port: number };
   /** Undefined with a module built before the sender existed (it only receives). */
   private readonly sender: BatchSender | undefined;
@@ -67,8 +82,8 @@ export class NativeReceiver {
     slotBytes: number,
     perWakeup: number,
   ) {
-    const [handle, meta] = native.createReceiver(
-      (data, count) => this.deliver(data, count),
+    const [handle, meta, area] = native.createReceiver(
+      (count) => this.deliver(count),
       coalesceMs,
       slotBytes,
       perWakeup,
@@ -76,6 +91,7 @@ export class NativeReceiver {
     this.sender = typeof native.sendBatch === 'function' ? sharedSender(native) : undefined;
     const { maxPackets, fields, metaAddressOffset, metaArrivalOffset } = native.layout;
     this.handle = handle;
+    this.area = new Uint8Array(area);
     this.stride = fields;
     this.addressOffset = metaAddressOffset;
     this.fields = new Int32Array(meta, 0, maxPackets * fields);
@@ -91,41 +107,53 @@ export class NativeReceiver {
   }
 
   register(sink: DatagramSink, fd: number): number {
-    const id = this.nextId;
-    this.nextId = this.nextId >= 0x7fffffff ? 1 : this.nextId + 1;
+    const slot = this.freeSlots.pop() ?? this.sinks.length;
+    if (slot > SLOT_MASK) throw new Error('native receiver: too many sockets');
+    const generation = ((this.ids[slot] ?? 0) >>> SLOT_BITS) + 1;
+    const id = ((generation % GENERATIONS) << SLOT_BITS) | slot;
     const result = this.native.add(this.handle, fd, id);
-    if (result < 0) throw new Error(`native receiver: epoll_ctl ADD failed (errno ${-result})`);
-    this.sinks.set(id, sink);
-    if (this.sinks.size === 1) this.native.keepAlive(this.handle, true);
+    if (result < 0) {
+      this.freeSlots.push(slot);
+      throw new Error(`native receiver: epoll_ctl ADD failed (errno ${-result})`);
+    }
+    this.sinks[slot] = sink;
+    this.ids[slot] = id;
+    if (++this.registered === 1) this.native.keepAlive(this.handle, true);
     return id;
   }
 
   /** Stops delivering for id; the caller closes the descriptor after the current batch. */
   unregister(id: number, fd: number): void {
-    this.sinks.delete(id);
+    const slot = id & SLOT_MASK;
+    if (this.ids[slot] !== id || this.sinks[slot] === undefined) return;
+    this.sinks[slot] = undefined;
+    this.freeSlots.push(slot);
     this.native.remove(this.handle, fd);
-    if (this.sinks.size === 0) this.native.keepAlive(this.handle, false);
+    if (--this.registered === 0) this.native.keepAlive(this.handle, false);
   }
 
-  private deliver(data: Buffer, count: number): void {
+  private deliver(count: number): void {
     this.batches++;
     this.datagrams += count;
     const f = this.fields;
+    const area = this.area;
     const source = this.source;
     for (let i = 0, at = 0; i < count; i++, at += this.stride) {
-      const sink = this.sinks.get(f[at + ID]!);
+      const id = f[at + ID]!;
+      const slot = id & SLOT_MASK;
+      const sink = this.ids[slot] === id ? this.sinks[slot] : undefined;
       if (sink === undefined) continue; // closed while its datagrams were queued
       const offset = f[at + OFFSET]!;
+      const length = f[at + LENGTH]!;
+      // Its own copy, from node's Buffer pool (8 KiB slabs) when short: the next batch overwrites
+      // the area, and a message kept for 32 s then pins a slab, not a batch.
+      const data = Buffer.allocUnsafe(length);
+      data.set(area.subarray(offset, offset + length));
       this.current = i;
       source.family = f[at + FAMILY] === 6 ? 6 : 4;
       source.port = f[at + PORT]!;
       try {
-        sink.receive(
-          data.subarray(offset, offset + f[at + LENGTH]!),
-          source,
-          f[at + TRUNCATED]!,
-          this.arrivals[i]!,
-        );
+        sink.receive(data, source, f[at + TRUNCATED]!, this.arrivals[i]!);
       } catch {
         // A sink's error stays with its datagram; the rest of the batch is still delivered.
       }
@@ -147,6 +175,7 @@ export class NativeReceiver {
   private addressOf(i: number, family: 4 | 6): string {
     if (family === 4) {
       const word = this.words[i * 4]!;
+      if (word === this.lastWord) return this.lastText;
       let text = v4Text.get(word);
       if (text === undefined) {
         const b = this.bytes;
@@ -155,6 +184,8 @@ export class NativeReceiver {
         if (v4Text.size >= V4_CACHE) v4Text.clear();
         v4Text.set(word, text);
       }
+      this.lastWord = word;
+      this.lastText = text;
       return text;
     }
     return formatIpv6(this.bytes, this.addressOffset + i * 16);
