@@ -25,7 +25,7 @@ if (process.argv[2] === 'receiver') {
   if (process.argv[4] === 'batch') {
     const native = createRequire(import.meta.url)('../build/Release/batch_receiver.node');
     const [handle] = native.createReceiver(
-      (batch) => {
+      (_data, batch) => {
         count += batch;
         batches++;
       },

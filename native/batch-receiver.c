@@ -8,10 +8,6 @@
 // epoll set under a caller-chosen id, remove() takes it out, closeFd() closes it. A receiver watches
 // its epoll descriptor with a libuv poll handle on the main loop, so no threads are involved.
 //
-// The datagrams' bytes go into one receive area per receiver, an ArrayBuffer JavaScript holds from
-// creation: each batch overwrites it, so the callback copies out what it hands on (a message kept
-// for 32 s then holds its own copy, not a batch's buffer) and nothing is allocated per batch.
-//
 // After each wakeup the receiver stops watching for `coalesce` milliseconds (like a NIC's interrupt
 // coalescing): at a few thousand datagrams per second a wakeup per arrival would carry a handful of
 // datagrams each, and the wakeup, not the datagram, would cost most. Recording tolerates the delay;
@@ -68,13 +64,11 @@ typedef struct receiver {
   napi_env env;
   napi_ref callback;
   napi_ref meta_ref;
-  napi_ref data_ref;
   napi_async_context context;
   // Held from creation until libuv has closed both handles: a worker thread's environment waits
   // for it before unloading this module, so no close callback runs in unmapped code.
   napi_async_cleanup_hook_handle cleanup;
   uint8_t *meta;
-  uint8_t *data;  // DATA_BYTES: the receive area (an ArrayBuffer that data_ref keeps)
   int epfd;
   int destroyed;
   int open_handles;
@@ -88,6 +82,7 @@ typedef struct receiver {
   uv_timer_t pause;
   uint32_t count;
   uint32_t used;
+  uint8_t data[DATA_BYTES];
   uint8_t *slots;  // MMSG * slot bytes
   struct mmsghdr msgs[MMSG];
   struct iovec iov[MMSG];
@@ -107,18 +102,19 @@ static receiver *receiver_arg(napi_env env, napi_value value, const char *usage)
   return r;
 }
 
-// Hands the batch collected so far to JavaScript: fn(count: number); the datagrams are in the
-// receive area until the next batch.
+// Hands the batch collected so far to JavaScript: fn(data: Buffer, count: number).
 static void flush(receiver *r) {
   if (r->count == 0) return;
   napi_env env = r->env;
   napi_handle_scope scope;
   if (napi_open_handle_scope(env, &scope) != napi_ok) return;
-  napi_value fn, recv, count, result;
-  if (napi_get_reference_value(env, r->callback, &fn) == napi_ok && fn != NULL) {
-    count = js_number(env, r->count);
+  napi_value fn, recv, argv[2], result;
+  void *copy;
+  if (napi_get_reference_value(env, r->callback, &fn) == napi_ok && fn != NULL &&
+      napi_create_buffer_copy(env, r->used, r->data, &copy, &argv[0]) == napi_ok) {
+    argv[1] = js_number(env, r->count);
     napi_get_global(env, &recv);  // napi_make_callback wants an object as `this`
-    if (napi_make_callback(env, r->context, recv, fn, 1, &count, &result) == napi_pending_exception) {
+    if (napi_make_callback(env, r->context, recv, fn, 2, argv, &result) == napi_pending_exception) {
       // The JavaScript side catches its own errors; anything left is dropped rather than fatal.
       napi_value error;
       napi_get_and_clear_last_exception(env, &error);
@@ -266,7 +262,6 @@ static void teardown(receiver *r) {
   close(r->epfd);
   napi_delete_reference(r->env, r->callback);
   napi_delete_reference(r->env, r->meta_ref);
-  napi_delete_reference(r->env, r->data_ref);
   napi_async_destroy(r->env, r->context);
   uv_close((uv_handle_t *)&r->poll, on_handle_closed);
   uv_close((uv_handle_t *)&r->pause, on_handle_closed);
@@ -345,8 +340,8 @@ static napi_value close_fd(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-// createReceiver(onBatch: (count: number) => void, coalesceMs: number, slotBytes = 8192,
-//   perWakeup = 16384): [handle, meta: ArrayBuffer, data: ArrayBuffer (the receive area)]
+// createReceiver(onBatch: (data: Buffer, count: number) => void, coalesceMs: number,
+//   slotBytes = 8192, perWakeup = 16384): [handle, meta: ArrayBuffer]
 static napi_value create_receiver(napi_env env, napi_callback_info info) {
   size_t argc = 4;
   napi_value argv[4];
@@ -366,7 +361,7 @@ static napi_value create_receiver(napi_env env, napi_callback_info info) {
   r->slot = slot < 1 ? SLOT : slot > MAX_SLOT ? MAX_SLOT : (uint32_t)slot;
   int32_t per_wakeup = int32_arg(env, argv[3], MAX_PER_WAKEUP);
   r->per_wakeup = per_wakeup < 1 || per_wakeup > MAX_PER_WAKEUP ? MAX_PER_WAKEUP : per_wakeup;
-  napi_value meta, data, name, handle, out;
+  napi_value meta, name, handle, out;
   const char *failed = "batch-receiver: out of memory";
   // Everything that can fail comes before the libuv handles, which can only be freed by closing.
   if ((r->slots = malloc((size_t)MMSG * r->slot)) == NULL) goto fail;
@@ -375,14 +370,12 @@ static napi_value create_receiver(napi_env env, napi_callback_info info) {
   failed = "batch-receiver: cannot make its buffers or handle";
   if (napi_create_arraybuffer(env, META_BYTES, (void **)&r->meta, &meta) != napi_ok ||
       napi_create_reference(env, meta, 1, &r->meta_ref) != napi_ok ||
-      napi_create_arraybuffer(env, DATA_BYTES, (void **)&r->data, &data) != napi_ok ||
-      napi_create_reference(env, data, 1, &r->data_ref) != napi_ok ||
       napi_create_reference(env, argv[0], 1, &r->callback) != napi_ok ||
       napi_create_string_utf8(env, "switchboard:batch-receiver", NAPI_AUTO_LENGTH, &name) != napi_ok ||
       napi_async_init(env, NULL, name, &r->context) != napi_ok ||
       (handle = tagged_external(env, r, NULL, &RECEIVER_TAG)) == NULL ||
-      napi_create_array_with_length(env, 3, &out) != napi_ok || napi_set_element(env, out, 0, handle) != napi_ok ||
-      napi_set_element(env, out, 1, meta) != napi_ok || napi_set_element(env, out, 2, data) != napi_ok)
+      napi_create_array_with_length(env, 2, &out) != napi_ok || napi_set_element(env, out, 0, handle) != napi_ok ||
+      napi_set_element(env, out, 1, meta) != napi_ok)
     goto fail;
   int error = uv_poll_init(loop, &r->poll, r->epfd);
   if (error != 0) {
@@ -405,7 +398,6 @@ fail:
   // Nothing refers to r yet (an external made already has no finalizer): undo what was made.
   if (r->context != NULL) napi_async_destroy(env, r->context);
   if (r->callback != NULL) napi_delete_reference(env, r->callback);
-  if (r->data_ref != NULL) napi_delete_reference(env, r->data_ref);
   if (r->meta_ref != NULL) napi_delete_reference(env, r->meta_ref);
   if (r->epfd >= 0) close(r->epfd);
   free(r->slots);

@@ -19,17 +19,17 @@ export interface NativeUdpModule {
    */
   setTos?(fd: number, tos: number): number;
   /**
-   * An epoll set drained with recvmmsg: onBatch(count) is called with `count` datagrams in `data`,
-   * the receive area the next batch overwrites, and `meta` describing each (see layout). Datagrams
-   * over slotBytes (default 8192) arrive cut, their real length flagged. Throws a TypeError when
-   * onBatch is not a function; the other functions throw one for a handle that is not a receiver.
+   * An epoll set drained with recvmmsg: onBatch gets the datagrams' bytes, `meta` describes each
+   * (see layout). Datagrams over slotBytes (default 8192) arrive cut, their real length flagged.
+   * Throws a TypeError when onBatch is not a function; the functions taking a receiver throw one
+   * for a handle that is not a receiver.
    */
   createReceiver(
-    onBatch: (count: number) => void,
+    onBatch: (data: Buffer, count: number) => void,
     coalesceMs: number,
     slotBytes?: number,
     perWakeup?: number,
-  ): [receiver: unknown, meta: ArrayBuffer, data: ArrayBuffer];
+  ): [unknown, ArrayBuffer];
   destroyReceiver(receiver: unknown): void;
   add(receiver: unknown, fd: number, id: number): number;
   remove(receiver: unknown, fd: number): number;

@@ -4,7 +4,7 @@ import type { NativeUdpModule } from './module.js';
 /** Receives the datagrams of one registered socket. */
 export interface DatagramSink {
   /**
-   * `data` is the datagram's own copy (the sink may keep it); `truncated` is the datagram's real length when it was
+   * `data` is a view into the batch's buffer; `truncated` is the datagram's real length when it was
    * longer than the receiver's slot (data then holds its head), else 0. Addresses are read lazily
    * through the batch: `family` is 4 or 6, `word` indexes the batch's address words.
    */
@@ -56,8 +56,6 @@ export class NativeReceiver {
   private readonly arrivals: Float64Array;
   private readonly stride: number;
   private readonly addressOffset: number;
-  /** The receive area each batch overwrites (native/batch-receiver.c). */
-  private readonly area: Uint8Array;
   /** By slot: the sink (undefined when free) and the id it was last given; free slots. */
   private readonly sinks: (DatagramSink | undefined)[] = [];
   private readonly ids: number[] = [];
@@ -82,8 +80,8 @@ export class NativeReceiver {
     slotBytes: number,
     perWakeup: number,
   ) {
-    const [handle, meta, area] = native.createReceiver(
-      (count) => this.deliver(count),
+    const [handle, meta] = native.createReceiver(
+      (data, count) => this.deliver(data, count),
       coalesceMs,
       slotBytes,
       perWakeup,
@@ -91,7 +89,6 @@ export class NativeReceiver {
     this.sender = typeof native.sendBatch === 'function' ? sharedSender(native) : undefined;
     const { maxPackets, fields, metaAddressOffset, metaArrivalOffset } = native.layout;
     this.handle = handle;
-    this.area = new Uint8Array(area);
     this.stride = fields;
     this.addressOffset = metaAddressOffset;
     this.fields = new Int32Array(meta, 0, maxPackets * fields);
@@ -132,11 +129,10 @@ export class NativeReceiver {
     if (--this.registered === 0) this.native.keepAlive(this.handle, false);
   }
 
-  private deliver(count: number): void {
+  private deliver(data: Buffer, count: number): void {
     this.batches++;
     this.datagrams += count;
     const f = this.fields;
-    const area = this.area;
     const source = this.source;
     for (let i = 0, at = 0; i < count; i++, at += this.stride) {
       const id = f[at + ID]!;
@@ -144,16 +140,16 @@ export class NativeReceiver {
       const sink = this.ids[slot] === id ? this.sinks[slot] : undefined;
       if (sink === undefined) continue; // closed while its datagrams were queued
       const offset = f[at + OFFSET]!;
-      const length = f[at + LENGTH]!;
-      // Its own copy, from node's Buffer pool (8 KiB slabs) when short: the next batch overwrites
-      // the area, and a message kept for 32 s then pins a slab, not a batch.
-      const data = Buffer.allocUnsafe(length);
-      data.set(area.subarray(offset, offset + length));
       this.current = i;
       source.family = f[at + FAMILY] === 6 ? 6 : 4;
       source.port = f[at + PORT]!;
       try {
-        sink.receive(data, source, f[at + TRUNCATED]!, this.arrivals[i]!);
+        sink.receive(
+          data.subarray(offset, offset + f[at + LENGTH]!),
+          source,
+          f[at + TRUNCATED]!,
+          this.arrivals[i]!,
+        );
       } catch {
         // A sink's error stays with its datagram; the rest of the batch is still delivered.
       }

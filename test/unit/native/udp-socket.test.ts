@@ -143,22 +143,6 @@ describe.skipIf(missing)(`NativeUdpSocket (${name})`, () => {
     expect(answeredBefore[0]! - sentBefore).toBe(20 + 4);
   });
 
-  it('hands each datagram over as its own copy: later batches leave it intact, and it pins no batch', async () => {
-    const to = bind('127.0.0.1');
-    const from = bind('127.0.0.1');
-    const kept: Buffer[] = [];
-    to.onDatagram((data) => kept.push(data));
-    for (let round = 0; round < 5; round++) {
-      for (let i = 0; i < 10; i++) from.send(Buffer.alloc(3500, round * 10 + i), to.port, '127.0.0.1');
-      await until(() => kept.length === (round + 1) * 10, 2000, `round ${round}`);
-    }
-    expect(kept.map((d) => d.every((b) => b === d[0]) && d[0])).toEqual(
-      Array.from({ length: 50 }, (_, i) => i),
-    );
-    // A short datagram sits in a slab of node's Buffer pool, not in a buffer of its whole batch (10 × 3500).
-    expect(Math.max(...kept.map((d) => d.buffer.byteLength))).toBeLessThanOrEqual(Buffer.poolSize);
-  });
-
   it('drops what was read for a closed socket, even when a new socket took its slot in the same batch', async () => {
     const old = bind('127.0.0.1');
     const from = bind('127.0.0.1');
@@ -199,10 +183,9 @@ describe.skipIf(missing)(`NativeUdpSocket (${name})`, () => {
       const { parentPort, workerData } = require('node:worker_threads');
       const n = require(workerData.module);
       const a = n.bind('127.0.0.1', 0, 0), b = n.bind('127.0.0.1', 0, 0);
-      const [h, meta, area] = n.createReceiver((count) => {
+      const [h, meta] = n.createReceiver((data, count) => {
         n.destroyReceiver(h); n.closeFd(a); n.closeFd(b);
-        const f = new Int32Array(meta);
-        parentPort.postMessage({ count, text: Buffer.from(area, f[1], f[2]).toString() });
+        parentPort.postMessage({ count, text: data.toString() });
       }, 0);
       n.add(h, b, 1);
       n.keepAlive(h, true);
