@@ -9,87 +9,94 @@ import type {
 } from '../transaction/types.js';
 import type { Target } from '../transport/types.js';
 import { aggregateChallenges, chooseBestResponse } from './best-response.js';
-import { nextHopUri, prepareCopy } from './forward-request.js';
+import { prepareCopy } from './forward-request.js';
 import type { ForwardTarget, ProxyEvents, ProxyOptions, ProxyStack, Retarget } from './types.js';
 
 /** Rounds of new branches after all failed: failure handling must not forward forever. */
 const MAX_FAILURE_ROUNDS = 10;
 
-interface Branch {
-  target: ForwardTarget;
-  /** What the branch's client transaction calls; retired once the response context is done. */
-  handlers?: { retire(): void };
-  request?: SipRequest;
-  destination?: Target;
-  transaction?: ClientTransaction;
-  /** Highest status received (0: none yet). */
-  status: number;
-  final?: SipResponse;
-  /** CANCEL wanted but no provisional yet (RFC 3261 §9.1: wait for one). */
-  cancelPending: boolean;
-  cancelled: boolean;
-  timerC?: unknown;
-  cancelTimer?: unknown;
-  /** The target's noAnswerTimeout (ring timeout), while the branch has no final response. */
-  noAnswerTimer?: unknown;
-  /** The target's noReplyTimeout, until the branch's first response. */
-  noReplyTimer?: unknown;
-}
+/** A CANCEL's own responses end nothing: the INVITE's final response does (RFC 3261 §9.1). */
+const IGNORE_RESPONSES: ClientTransactionHandlers = { onResponse: () => {} };
 
 /** What a branch's handlers call in the proxy core while the response context lives. */
 interface BranchEvents<State> {
-  response(context: ResponseContext<State>, branch: Branch, response: SipResponse): void;
-  failed(context: ResponseContext<State>, branch: Branch, status: number): void;
-  /** A 2xx after the context was done: RFC 6026 §8 passes it on through `server` in Accepted. */
-  late(server: ServerTransaction, edit: ForwardTarget['prepareResponse'], response: SipResponse): void;
+  response(context: ResponseContext<State>, branch: Branch<State>, response: SipResponse): void;
+  failed(context: ResponseContext<State>, branch: Branch<State>, status: number): void;
 }
 
 /**
- * The handlers of one branch's client transaction. They reach the response context only while it
- * lives: once it is done (final response sent upstream, every branch ended) they keep what a 2xx
- * arriving later during Timer M needs (the server transaction, the target's response edits) and
- * let the context, its requests, responses and targets go, instead of holding them for 32 s.
+ * One branch (RFC 3261 §16.6–16.8): what forking, CANCEL, Timer C and the best-response choice
+ * read. The copy sent and where it went are its transaction's.
  */
-class BranchHandlers<State> implements ClientTransactionHandlers {
-  private server: ServerTransaction | undefined;
-  private edit: ForwardTarget['prepareResponse'];
+class Branch<State> {
+  transaction: ClientTransaction | undefined = undefined;
+  /** Highest status received (0: none yet). */
+  status = 0;
+  final: SipResponse | undefined = undefined;
+  /** CANCEL wanted but no provisional yet (RFC 3261 §9.1: wait for one). */
+  cancelPending = false;
+  cancelled = false;
+  timerC: unknown = undefined;
+  cancelTimer: unknown = undefined;
+  /** The target's noAnswerTimeout (ring timeout), while the branch has no final response. */
+  noAnswerTimer: unknown = undefined;
+  /** The target's noReplyTimeout, until the branch's first response. */
+  noReplyTimer: unknown = undefined;
+  readonly handlers: BranchHandlers<State>;
 
   constructor(
-    private readonly events: BranchEvents<State>,
-    private context: ResponseContext<State> | undefined,
-    private branch: Branch | undefined,
-  ) {}
+    readonly context: ResponseContext<State>,
+    /** The target's edits to this branch's responses. */
+    readonly edit: ForwardTarget['prepareResponse'],
+  ) {
+    this.handlers = new BranchHandlers(this);
+  }
+}
+
+/**
+ * The handlers of one branch's client transaction. They reach the branch only while its response
+ * context lives: once it is done (final response sent upstream, every branch ended) they keep
+ * what a 2xx arriving later during Timer M needs (the server transaction, the target's response
+ * edits) and let the branch, the context, its requests and responses go, instead of holding
+ * them for 32 s.
+ */
+class BranchHandlers<State> implements ClientTransactionHandlers {
+  private server: ServerTransaction | undefined = undefined;
+  private edit: ForwardTarget['prepareResponse'] = undefined;
+
+  constructor(private branch: Branch<State> | undefined) {}
 
   onResponse(response: SipResponse): void {
-    if (this.context !== undefined) this.events.response(this.context, this.branch!, response);
+    const branch = this.branch;
+    if (branch !== undefined) branch.context.events.response(branch.context, branch, response);
     else if (this.server !== undefined && response.status >= 200 && response.status < 300)
-      this.events.late(this.server, this.edit, response);
+      forwardLate(this.server, this.edit, response);
   }
 
   onTimeout(): void {
-    if (this.context !== undefined) this.events.failed(this.context, this.branch!, 408);
+    const branch = this.branch;
+    if (branch !== undefined) branch.context.events.failed(branch.context, branch, 408);
   }
 
   onTransportError(): void {
-    if (this.context !== undefined) this.events.failed(this.context, this.branch!, 503);
+    const branch = this.branch;
+    if (branch !== undefined) branch.context.events.failed(branch.context, branch, 503);
   }
 
   /** The response context is done: keep only what a later 2xx needs (INVITE only, §16.7 step 5). */
   retire(): void {
-    if (this.context?.isInvite) {
-      this.server = this.context.server;
-      this.edit = this.branch?.target.prepareResponse;
+    const branch = this.branch;
+    if (branch?.context.isInvite) {
+      this.server = branch.context.server;
+      this.edit = branch.edit;
     }
-    this.context = undefined;
     this.branch = undefined;
   }
 }
 
 /** RFC 3261 §16: one response context per forwarded request. */
 class ResponseContext<State> {
-  readonly branches: Branch[] = [];
-  /** Remaining groups of targets for serial forking (lower q later). */
-  pending: ForwardTarget[][] = [];
+  readonly branches: Branch<State>[] = [];
   finalSent = false;
   cancelled = false;
   /** Done: the final response went upstream and every branch ended; the branches are retired. */
@@ -101,6 +108,10 @@ class ResponseContext<State> {
     readonly request: SipRequest,
     readonly server: ServerTransaction,
     readonly state: State | undefined,
+    /** Remaining groups of targets for serial forking (lower q later). */
+    public pending: ForwardTarget[][],
+    /** The proxy core, for the branches' handlers. */
+    readonly events: BranchEvents<State>,
   ) {}
 
   get isInvite(): boolean {
@@ -118,12 +129,11 @@ export class StatefulProxy<State = undefined> {
   private readonly contexts = new Map<ServerTransaction, ResponseContext<State> | undefined>();
   private readonly setTimer: (fn: () => void, ms: number) => unknown;
   private readonly clearTimer: (handle: unknown) => void;
-  /** Shared by every branch's handlers: one object per proxy, not closures per branch. */
+  /** Shared by every branch's handlers (through their context): not closures per branch. */
   private readonly branchEvents: BranchEvents<State> = {
     response: (context, branch, response) => this.onResponse(context, branch, response),
     failed: (context, branch, status) =>
       this.branchFinal(context, branch, createResponse(context.request, status)),
-    late: (server, edit, response) => this.forwardLate(server, edit, response),
   };
 
   constructor(
@@ -154,10 +164,9 @@ export class StatefulProxy<State = undefined> {
       server.respond(createResponse(request, 480));
       return;
     }
-    const context = new ResponseContext(request, server, state);
+    const context = new ResponseContext(request, server, state, groupByQ(targets), this.branchEvents);
     this.contexts.set(server, context);
     server.onTerminated(() => this.contexts.delete(server));
-    context.pending = groupByQ(targets);
     this.startNextGroup(context);
   }
 
@@ -181,24 +190,48 @@ export class StatefulProxy<State = undefined> {
   private startNextGroup(context: ResponseContext<State>): void {
     const group = context.pending.shift();
     if (!group) return;
+    // Every branch of the group is in the context before any starts: one that fails at once
+    // must not find the others missing and take the group for done.
+    const first = context.branches.length;
     for (const target of group) {
-      const branch: Branch = { target, status: 0, cancelPending: false, cancelled: false };
-      context.branches.push(branch);
-      this.startBranch(context, branch).catch(() =>
-        this.branchFinal(context, branch, createResponse(context.request, 503)),
-      );
+      context.branches.push(new Branch(context, target.prepareResponse));
     }
+    for (let i = 0; i < group.length; i++) this.startBranch(context, context.branches[first + i]!, group[i]!);
   }
 
-  private async startBranch(context: ResponseContext<State>, branch: Branch): Promise<void> {
-    const { target } = branch;
-    let hop: Uri | Target | undefined = target.nextHop;
-    if (!hop) {
-      const probe = context.request.clone();
-      probe.uri = target.uri;
-      hop = nextHopUri(probe);
+  /**
+   * The branch's destination (§16.6 step 7, RFC 3263): at once for a Target or an IP literal,
+   * after DNS for a name. Whatever fails before the copy is sent ends the branch as a 503.
+   */
+  private startBranch(context: ResponseContext<State>, branch: Branch<State>, target: ForwardTarget): void {
+    // §16.6 step 7: the first Route, else the target's URI (the copy's Request-URI).
+    const hop = target.nextHop ?? context.request.routes[0]?.uri ?? target.uri;
+    let destination: Target | Promise<Target>;
+    try {
+      if (!('kind' in hop)) destination = hop;
+      else {
+        destination = this.stack.resolve(hop);
+        if (destination instanceof Promise) {
+          destination.then(
+            (resolved) => this.sendBranch(context, branch, target, resolved),
+            () => this.branchFinal(context, branch, createResponse(context.request, 503)),
+          );
+          return;
+        }
+      }
+    } catch {
+      this.branchFinal(context, branch, createResponse(context.request, 503));
+      return;
     }
-    const destination = 'kind' in hop ? await this.stack.resolve(hop) : hop;
+    this.sendBranch(context, branch, target, destination);
+  }
+
+  private sendBranch(
+    context: ResponseContext<State>,
+    branch: Branch<State>,
+    target: ForwardTarget,
+    destination: Target,
+  ): void {
     if (context.cancelled) {
       this.branchFinal(context, branch, createResponse(context.request, 487));
       return;
@@ -209,17 +242,19 @@ export class StatefulProxy<State = undefined> {
       this.branchFinal(context, branch, createResponse(context.request, 480, 'Not Reachable Securely'));
       return;
     }
-    branch.destination = destination;
-    branch.request = prepareCopy(context.request, target.uri, this.stack, destination, {
-      recordRoute: this.options.recordRoute,
-      inbound: context.server.source,
-      routes: target.routes,
-      ...(this.options.flowToken ? { flowToken: this.options.flowToken } : {}),
-    });
-    target.prepare?.(branch.request);
-    const handlers = new BranchHandlers(this.branchEvents, context, branch);
-    branch.handlers = handlers;
-    branch.transaction = this.stack.sendRequest(branch.request, destination, handlers);
+    try {
+      const copy = prepareCopy(context.request, target.uri, this.stack, destination, {
+        recordRoute: this.options.recordRoute,
+        inbound: context.server.source,
+        routes: target.routes,
+        flowToken: this.options.flowToken,
+      });
+      target.prepare?.(copy);
+      branch.transaction = this.stack.sendRequest(copy, destination, branch.handlers);
+    } catch {
+      this.branchFinal(context, branch, createResponse(context.request, 503));
+      return;
+    }
     if (context.isInvite) this.armTimerC(context, branch);
     if (target.noReplyTimeout !== undefined) this.armNoReply(context, branch, target.noReplyTimeout);
     if (target.noAnswerTimeout !== undefined && context.isInvite) {
@@ -227,11 +262,11 @@ export class StatefulProxy<State = undefined> {
     }
   }
 
-  private onResponse(context: ResponseContext<State>, branch: Branch, response: SipResponse): void {
+  private onResponse(context: ResponseContext<State>, branch: Branch<State>, response: SipResponse): void {
     // RFC 3261 §16.7 step 3: remove our Via before anything goes upstream.
     response.removeFirstValue('via');
     const status = response.status;
-    if (status > 100) branch.target.prepareResponse?.(response);
+    if (status > 100) branch.edit?.(response);
     if (branch.noReplyTimer !== undefined) {
       this.clearTimer(branch.noReplyTimer);
       branch.noReplyTimer = undefined;
@@ -269,7 +304,7 @@ export class StatefulProxy<State = undefined> {
   }
 
   /** A 3xx–6xx (or synthetic) final for one branch. */
-  private branchFinal(context: ResponseContext<State>, branch: Branch, response: SipResponse): void {
+  private branchFinal(context: ResponseContext<State>, branch: Branch<State>, response: SipResponse): void {
     if (branch.final) return;
     branch.status = response.status;
     branch.final = response;
@@ -363,25 +398,14 @@ export class StatefulProxy<State = undefined> {
     for (const b of context.branches) if (!b.final || b.cancelPending) return;
     context.done = true;
     if (this.contexts.get(context.server) === context) this.contexts.set(context.server, undefined);
-    for (const b of context.branches) b.handlers?.retire();
+    for (const b of context.branches) b.handlers.retire();
   }
 
-  /** RFC 6026 §8 (§16.7 step 5): a 2xx after the context was done goes upstream as the first did. */
-  private forwardLate(
-    server: ServerTransaction,
-    edit: ForwardTarget['prepareResponse'],
-    response: SipResponse,
-  ): void {
-    response.removeFirstValue('via');
-    edit?.(response);
-    server.respond(response);
-  }
-
-  private cancelOthers(context: ResponseContext<State>, except: Branch): void {
+  private cancelOthers(context: ResponseContext<State>, except: Branch<State>): void {
     for (const b of context.branches) if (b !== except) this.cancelBranch(context, b);
   }
 
-  private cancelBranch(context: ResponseContext<State>, branch: Branch): void {
+  private cancelBranch(context: ResponseContext<State>, branch: Branch<State>): void {
     if (branch.final || branch.cancelled || !context.isInvite) return;
     if (!branch.transaction) return; // not sent yet: startBranch sees context.cancelled
     if (branch.status >= 100) this.sendCancel(branch);
@@ -394,16 +418,15 @@ export class StatefulProxy<State = undefined> {
   }
 
   /** RFC 3261 §9.1: CANCEL with the branch's Request-URI, Call-ID, From, To, CSeq number, top Via, Route. */
-  private sendCancel(branch: Branch): void {
-    const invite = branch.request;
-    const destination = branch.destination;
-    if (!invite || !destination || branch.cancelled) return;
+  private sendCancel(branch: Branch<State>): void {
+    const sent = branch.transaction;
+    if (!sent || branch.cancelled) return;
     branch.cancelled = true;
     branch.cancelPending = false;
-    this.stack.sendRequest(createCancel(invite), destination, { onResponse: () => {} });
+    this.stack.sendRequest(createCancel(sent.request), sent.target, IGNORE_RESPONSES);
   }
 
-  private armTimerC(context: ResponseContext<State>, branch: Branch): void {
+  private armTimerC(context: ResponseContext<State>, branch: Branch<State>): void {
     if (branch.timerC !== undefined) this.clearTimer(branch.timerC);
     branch.timerC = this.setTimer(() => {
       branch.timerC = undefined;
@@ -415,7 +438,7 @@ export class StatefulProxy<State = undefined> {
   }
 
   /** The ring timeout: CANCEL the branch, and let it count as a 408 at once (fr_inv_timer). */
-  private armNoAnswer(context: ResponseContext<State>, branch: Branch, ms: number): void {
+  private armNoAnswer(context: ResponseContext<State>, branch: Branch<State>, ms: number): void {
     branch.noAnswerTimer = this.setTimer(() => {
       branch.noAnswerTimer = undefined;
       if (branch.final) return;
@@ -428,7 +451,7 @@ export class StatefulProxy<State = undefined> {
    * No response at all: give the branch up as a 408 and stop its retransmissions (fr_timer). No
    * CANCEL: RFC 3261 §9.1 forbids one before a provisional, and a silent peer would not see it.
    */
-  private armNoReply(context: ResponseContext<State>, branch: Branch, ms: number): void {
+  private armNoReply(context: ResponseContext<State>, branch: Branch<State>, ms: number): void {
     branch.noReplyTimer = this.setTimer(() => {
       branch.noReplyTimer = undefined;
       if (branch.final || branch.status > 0) return;
@@ -437,7 +460,7 @@ export class StatefulProxy<State = undefined> {
     }, ms);
   }
 
-  private clearBranchTimers(branch: Branch): void {
+  private clearBranchTimers(branch: Branch<State>): void {
     if (branch.timerC !== undefined) this.clearTimer(branch.timerC);
     if (branch.cancelTimer !== undefined) this.clearTimer(branch.cancelTimer);
     if (branch.noAnswerTimer !== undefined) this.clearTimer(branch.noAnswerTimer);
@@ -449,12 +472,28 @@ export class StatefulProxy<State = undefined> {
   }
 }
 
+/** RFC 6026 §8 (§16.7 step 5): a 2xx after the context was done goes upstream as the first did. */
+function forwardLate(
+  server: ServerTransaction,
+  edit: ForwardTarget['prepareResponse'],
+  response: SipResponse,
+): void {
+  response.removeFirstValue('via');
+  edit?.(response);
+  server.respond(response);
+}
+
 function finalsOf(context: ResponseContext<unknown>): SipResponse[] {
   return context.branches.map((b) => b.final).filter((r): r is SipResponse => r !== undefined);
 }
 
 /** Targets grouped by q, highest first (RFC 3261 §16.6: serial across q, parallel within). */
 function groupByQ(targets: ForwardTarget[]): ForwardTarget[][] {
+  // Nearly every target set has one q (one target, or a parallel fork): no map, no sort.
+  const q0 = targets[0]?.q ?? 1;
+  let oneQ = true;
+  for (let i = 1; i < targets.length && oneQ; i++) oneQ = (targets[i]!.q ?? 1) === q0;
+  if (oneQ) return [targets];
   const groups = new Map<number, ForwardTarget[]>();
   for (const t of targets) {
     const q = t.q ?? 1;

@@ -8,7 +8,8 @@ import type { FlowTokenSource } from './forward-request.js';
 export interface ProxyStack {
   sendRequest(request: SipRequest, target: Target, handlers: ClientTransactionHandlers): ClientTransaction;
   sendStateless(message: SipMessage, target: Target): Promise<void>;
-  resolve(uri: Uri): Promise<Target>;
+  /** RFC 3263 §4: a target at once when the URI needs no DNS (an IP literal), else a promise. */
+  resolve(uri: Uri): Target | Promise<Target>;
   sentBy(protocol: TransportProtocol, ipv6?: boolean): { transport: string; host: string; port: number };
   isLocalUri(uri: Uri): boolean;
 }

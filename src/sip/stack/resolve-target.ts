@@ -1,7 +1,7 @@
 import { promises as dns } from 'node:dns';
 import { isIP } from 'node:net';
 import { SipParseError } from '../message/errors.js';
-import type { Uri } from '../message/uri.js';
+import type { SipUri, Uri } from '../message/uri.js';
 import type { Target, TransportProtocol } from '../transport/types.js';
 
 const knownTransports: Record<string, TransportProtocol> = {
@@ -19,10 +19,11 @@ const CACHE_MS = 30_000;
 /**
  * Where to send a request for a URI (RFC 3263 §4, simplified): `maddr` or the host, the explicit
  * port or the default (5060, 5061 for sips/TLS), the `transport` parameter or UDP (TLS for sips).
- * IP literals resolve without DNS; names go through SRV (`_sip._udp` etc.) when no port is given,
- * then A/AAAA. Throws SipParseError(416) for URIs that are not SIP.
+ * An IP literal is its own address (§4.2): the target comes back at once, not as a promise, so
+ * a proxy forwards in the same turn. Names go through SRV (`_sip._udp` etc.) when no port is
+ * given, then A/AAAA. Throws SipParseError(416) for URIs that are not SIP.
  */
-export async function resolveTarget(uri: Uri): Promise<Target> {
+export function resolveTarget(uri: Uri): Target | Promise<Target> {
   if (uri.kind !== 'sip') throw new SipParseError(`cannot route to a ${uri.kind} URI`, 416);
   const transportParam = uri.transportParam;
   let protocol: TransportProtocol =
@@ -34,13 +35,23 @@ export async function resolveTarget(uri: Uri): Promise<Target> {
   if (uri.scheme === 'sips' && protocol === 'udp') protocol = 'tls';
   const maddr = uri.params.get('maddr');
   const host = maddr ? maddr.replace(/^\[|\]$/g, '') : uri.hostname;
-  let port = uri.port ?? (protocol === 'tls' || protocol === 'wss' ? 5061 : 5060);
+  const port = uri.port ?? (protocol === 'tls' || protocol === 'wss' ? 5061 : 5060);
   if (isIP(host)) return { protocol, address: host, port };
+  return resolveName(uri, host, protocol, port);
+}
 
+/** RFC 3263 §4.2 for a host name: SRV when no port is given, then A/AAAA; cached for a while. */
+async function resolveName(
+  uri: SipUri,
+  host: string,
+  protocol: TransportProtocol,
+  defaultPort: number,
+): Promise<Target> {
   const key = `${host}|${uri.port ?? ''}|${protocol}`;
   const cached = cache.get(key);
   if (cached && cached.expires > Date.now()) return cached.target;
   let name = host;
+  let port = defaultPort;
   if (uri.port === undefined) {
     // RFC 3263 §4.2: SRV when no port is given.
     const service = uri.scheme === 'sips' ? '_sips._tcp' : `_sip._${protocol === 'tls' ? 'tcp' : protocol}`;

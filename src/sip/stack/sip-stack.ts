@@ -59,7 +59,7 @@ export interface SipStackOptions {
   domains?: string[];
   logger?: StackLogger;
   /** Replaces RFC 3263 resolution (tests keep every destination on loopback with it). */
-  resolve?: (uri: Uri) => Promise<Target>;
+  resolve?: (uri: Uri) => Target | Promise<Target>;
   /** Offered every packet before parsing; what it refuses is dropped unanswered (bans, floods). */
   packetFilter?: PacketFilter;
   /** Asked before each new out-of-dialog request gets a server transaction (503 when saturated). */
@@ -89,12 +89,36 @@ export class SipStack {
       send: (message, target, outcome, onSent) => this.sendForTransaction(message, target, outcome, onSent),
       clock: options.clock,
       timers: options.timers,
+      // Each calls the role inside its own try: no closure per message for a shared guard.
       handlers: {
-        onRequest: (request, tx) => this.guard(() => this.handlers?.onRequest(request, tx)),
-        onAck: (ack, source) => this.guard(() => this.handlers?.onAck(ack, source)),
-        onCancel: (cancel, tx, invite) => this.guard(() => this.handlers?.onCancel(cancel, tx, invite)),
-        onStrayResponse: (response, source) =>
-          this.guard(() => this.handlers?.onStrayResponse(response, source)),
+        onRequest: (request, tx) => {
+          try {
+            this.handlers?.onRequest(request, tx);
+          } catch (e) {
+            this.handlerFailed(e);
+          }
+        },
+        onAck: (ack, source) => {
+          try {
+            this.handlers?.onAck(ack, source);
+          } catch (e) {
+            this.handlerFailed(e);
+          }
+        },
+        onCancel: (cancel, tx, invite) => {
+          try {
+            this.handlers?.onCancel(cancel, tx, invite);
+          } catch (e) {
+            this.handlerFailed(e);
+          }
+        },
+        onStrayResponse: (response, source) => {
+          try {
+            this.handlers?.onStrayResponse(response, source);
+          } catch (e) {
+            this.handlerFailed(e);
+          }
+        },
         ...(options.overload ? { admit: (request, source) => this.admit(request, source) } : {}),
       },
     });
@@ -250,11 +274,16 @@ export class SipStack {
       this.counters.messagesDropped++;
       return Promise.reject(new Error(`refusing to send to ${target.address}`));
     }
-    return this.options.transports.send(message.toBuffer(), target, target.connectionId).catch((e: Error) => {
-      this.counters.transportErrors++;
-      throw e;
-    });
+    return this.options.transports
+      .send(message.toBuffer(), target, target.connectionId)
+      .catch(this.countTransportError);
   }
+
+  /** One function for every stateless send's failure, not a closure per message. */
+  private readonly countTransportError = (e: Error): never => {
+    this.counters.transportErrors++;
+    throw e;
+  };
 
   /** sendStateless for the transaction layer: the outcome goes to the transaction, no promise of ours. */
   private sendForTransaction(
@@ -279,7 +308,8 @@ export class SipStack {
     return this.transactions.sendRequest(request, target, handlers);
   }
 
-  resolve(uri: Uri): Promise<Target> {
+  /** RFC 3263: an IP literal's target at once, a name's once DNS answers (see resolveTarget). */
+  resolve(uri: Uri): Target | Promise<Target> {
     return (this.options.resolve ?? resolveTarget)(uri);
   }
 
@@ -352,15 +382,11 @@ export class SipStack {
     this.transactions.close();
   }
 
-  private guard(run: () => void): void {
-    try {
-      run();
-    } catch (e) {
-      this.counters.handlerErrors++;
-      if (e instanceof SipParseError)
-        this.options.logger?.debug({ err: e.message }, 'malformed header in a request');
-      else this.options.logger?.error({ err: e }, 'SIP handler failed');
-    }
+  private handlerFailed(e: unknown): void {
+    this.counters.handlerErrors++;
+    if (e instanceof SipParseError)
+      this.options.logger?.debug({ err: e.message }, 'malformed header in a request');
+    else this.options.logger?.error({ err: e }, 'SIP handler failed');
   }
 }
 

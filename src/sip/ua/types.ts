@@ -24,7 +24,7 @@ export interface UaTransport {
   /** Send a message outside any transaction: ACK for 2xx (§13.2.2.4), 2xx retransmissions. */
   sendStateless(message: SipMessage, target: Target): Promise<void>;
   /** Resolve a next-hop URI to a transport target (RFC 3263). Rejects when it cannot be resolved. */
-  resolve(uri: Uri): Promise<Target>;
+  resolve(uri: Uri): Target | Promise<Target>;
   /** The URI this node is reachable at, for Contact headers (per transport when given). */
   localContact(protocol?: TransportProtocol): SipUri;
   /** The sent-by to write in a Via for requests leaving over this transport (§18.1.1). */

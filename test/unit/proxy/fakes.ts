@@ -62,7 +62,12 @@ export class FakeStack implements ProxyStack {
     this.stateless.push({ message, target });
   }
 
-  async resolve(uri: Uri): Promise<Target> {
+  /** Always a promise here, as for a name (DNS); a subclass may answer at once as for a literal. */
+  resolve(uri: Uri): Target | Promise<Target> {
+    return this.lookUp(uri);
+  }
+
+  private async lookUp(uri: Uri): Promise<Target> {
     if (uri.kind !== 'sip') throw new Error('not sip');
     return {
       protocol: 'udp',

@@ -1,6 +1,8 @@
+import { isIP } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { parseUri } from '../../../src/sip/message/index.js';
+import { parseUri, type Uri } from '../../../src/sip/message/index.js';
 import { type ForwardTarget, type ProxyEvents, StatefulProxy } from '../../../src/sip/proxy/index.js';
+import type { Target } from '../../../src/sip/transport/index.js';
 import { FakeServerTransaction, FakeStack, flush, invite, Timers } from './fakes.js';
 
 /** The test INVITE's transaction turned into another method's request (CANCEL, OPTIONS). */
@@ -289,6 +291,63 @@ describe('StatefulProxy forwarding (RFC 3261 §16.6)', () => {
     const alone = await forward(proxy, [clear], sipsInvite());
     expect(server.responses).toHaveLength(1);
     expect(alone.responses.map((r) => `${r.status} ${r.reason}`)).toEqual(['480 Not Reachable Securely']);
+  });
+});
+
+describe('StatefulProxy destinations (RFC 3263 §4)', () => {
+  /** A stack that resolves as SipStack does: IP literals at once, names after a lookup. */
+  class LiteralStack extends FakeStack {
+    override resolve(uri: Uri): Target | Promise<Target> {
+      if (uri.kind !== 'sip') throw new Error('not sip');
+      if (isIP(uri.hostname)) return { protocol: 'udp', address: uri.hostname, port: uri.port ?? 5060 };
+      return super.resolve(uri);
+    }
+  }
+
+  function literalSetup() {
+    const stack = new LiteralStack();
+    const proxy = new StatefulProxy(stack, { recordRoute: true, timerC: 180_000, t1: 500 });
+    return { stack, proxy };
+  }
+
+  it('sends to an IP-literal target in the same turn: no promise, no later microtask', () => {
+    const { stack, proxy } = literalSetup();
+    const req = invite();
+    proxy.forward(req, new FakeServerTransaction(req), [target('sip:bob@192.0.2.20:5070')]);
+    expect(stack.sent.map((s) => s.target)).toEqual([{ protocol: 'udp', address: '192.0.2.20', port: 5070 }]);
+    expect(stack.sent[0]!.request.uriText).toBe('sip:bob@192.0.2.20:5070');
+  });
+
+  it('waits for DNS for a name, and forks to literals and names alike', async () => {
+    const { stack, proxy } = literalSetup();
+    const req = invite();
+    const server = new FakeServerTransaction(req);
+    proxy.forward(req, server, [target('sip:bob@example.com'), target('sip:bob@192.0.2.21')]);
+    expect(stack.sent.map((s) => s.target.address)).toEqual(['192.0.2.21']);
+    await flush();
+    expect(stack.sent.map((s) => s.target.address)).toEqual(['192.0.2.21', '192.0.2.99']);
+    stack.answer(1, 200, 'b1');
+    expect(server.responses.map((r) => r.status)).toEqual([200]);
+  });
+
+  it('a target that cannot be resolved ends its branch as 503 (sent upstream as 500)', () => {
+    const { stack, proxy } = literalSetup();
+    const req = invite();
+    const server = new FakeServerTransaction(req);
+    proxy.forward(req, server, [target('tel:+15550100')]);
+    expect(stack.sent).toHaveLength(0);
+    expect(server.responses.map((r) => r.status)).toEqual([500]);
+  });
+
+  it('a branch that fails at once leaves its parallel siblings running', () => {
+    const { stack, proxy } = literalSetup();
+    const req = invite();
+    const server = new FakeServerTransaction(req);
+    proxy.forward(req, server, [target('tel:+15550100'), target('sip:bob@192.0.2.21')]);
+    expect(server.responses).toHaveLength(0);
+    stack.answer(0, 486, 'b1');
+    // §16.7 step 6: 486 beats the unresolvable branch's 503.
+    expect(server.responses.map((r) => r.status)).toEqual([486]);
   });
 });
 
