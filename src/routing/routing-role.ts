@@ -184,7 +184,7 @@ export class RoutingRole implements StackHandlers, CallRouter {
     const context = new RoutingContext(source, undefined);
     const decision = runStages(this.stages, request, context);
     if (decision instanceof Promise) {
-      decision.catch(() => {});
+      decision.catch(ignore);
       return false;
     }
     // Edits to every forwarded copy (a NATed caller's SDP repair) are the stateful relay's.
@@ -200,7 +200,7 @@ export class RoutingRole implements StackHandlers, CallRouter {
       if (!this.routes.flowAlive(flow.flow)) return;
       const aliased = this.nat?.aliasOf(ack.uri);
       if (aliased) ack.uri = aliased.uri;
-      this.relay.stateless.forwardRequest(ack, source, flow.flow).catch(() => {});
+      this.relay.stateless.forwardRequest(ack, source, flow.flow).catch(ignore);
       return;
     }
     const hop = this.routes.nextHop(ack, routedHere);
@@ -210,7 +210,7 @@ export class RoutingRole implements StackHandlers, CallRouter {
       const aliased = hop === null && !ack.has('route') ? this.nat?.aliasOf(ack.uri) : undefined;
       if (aliased) ack.uri = aliased.uri;
       const next = aliased?.nextHop ?? hop ?? undefined;
-      this.relay.stateless.forwardRequest(ack, source, next as SipUri | Target | undefined).catch(() => {});
+      this.relay.stateless.forwardRequest(ack, source, next as SipUri | Target | undefined).catch(ignore);
     }
   }
 
@@ -235,11 +235,14 @@ export class RoutingRole implements StackHandlers, CallRouter {
       transaction.respond(createResponse(cancel, 481));
       return;
     }
-    this.relay.stateless.forwardRequest(cancel, transaction.source, hop ?? undefined).catch(() => {});
+    this.relay.stateless.forwardRequest(cancel, transaction.source, hop ?? undefined).catch(ignore);
   }
 
   onStrayResponse(response: SipResponse, _source: Target): void {
     // RFC 3261 §16.7: responses with no client transaction (2xx retransmissions) go upstream statelessly.
-    this.relay.stateless.forwardResponse(response).catch(() => {});
+    this.relay.stateless.forwardResponse(response).catch(ignore);
   }
 }
+
+/** Stateless sends report nothing back (RFC 3261 §16.11): one handler for their failures. */
+function ignore(): void {}

@@ -18,6 +18,10 @@ export interface Preprocessed {
   flow: RouteFlow | undefined;
 }
 
+/** What a node without flow tokens finds: one shared value each, nothing allocated per request. */
+const ROUTED_HERE: Preprocessed = Object.freeze({ routedHere: true, flow: undefined });
+const NOT_ROUTED_HERE: Preprocessed = Object.freeze({ routedHere: false, flow: undefined });
+
 /**
  * The node's static routing rules: route pre-processing (RFC 3261 §16.4), Route-following,
  * the default route of an outbound proxy, and no relaying for strangers. Shared by the stages
@@ -47,7 +51,7 @@ export class StaticRoutes {
   /** §16.4 as `preprocess`, also reading the flow token of our Route values (RFC 5626 §5.3). */
   preprocessFlow(request: SipRequest, source: Target): Preprocessed {
     const outbound = this.outbound;
-    if (!outbound) return { routedHere: this.preprocess(request), flow: undefined };
+    if (!outbound) return this.preprocess(request) ? ROUTED_HERE : NOT_ROUTED_HERE;
     let flow: RouteFlow | undefined;
     const routedHere = preprocessRoute(request, this.isLocal, (uri) => {
       flow ??= outbound.routeFlow(uri, source);
