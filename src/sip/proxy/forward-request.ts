@@ -1,9 +1,8 @@
-import { createHash } from 'node:crypto';
 import type { SipRequest } from '../message/message.js';
 import { randomToken } from '../message/random-token.js';
 import type { Uri } from '../message/uri.js';
 import type { Target } from '../transport/types.js';
-import { loopBranch, loopKey } from './loop-detection.js';
+import { loopBranch, loopKey, statelessKey } from './loop-detection.js';
 import type { ProxyStack } from './types.js';
 
 /** Methods whose out-of-dialog requests create dialogs, so a record-routing proxy stays on the path. */
@@ -28,14 +27,7 @@ export function nextHopUri(request: SipRequest): Uri {
  */
 export function statelessBranch(request: SipRequest): string {
   const via = request.topVia;
-  const h = createHash('sha1');
-  h.update(via?.branch ?? '');
-  h.update(request.uriText);
-  h.update(request.callId);
-  h.update(String(request.cseq.seq));
-  h.update(request.get('from') ?? '');
-  h.update(request.get('to') ?? '');
-  return loopBranch(loopKey(request, via), h.digest('hex').slice(0, 16));
+  return loopBranch(loopKey(request, via), statelessKey(request, via));
 }
 
 /** The flow token to Record-Route a request from `inbound` with (RFC 5626 §5.2), or none. */

@@ -6,7 +6,7 @@ export {
   prepareCopy,
   statelessBranch,
 } from './forward-request.js';
-export { hasLooped, loopBranch, loopKey } from './loop-detection.js';
+export { hasLooped, loopBranch, loopKey, statelessKey } from './loop-detection.js';
 export { preprocessRoute } from './route-preprocess.js';
 export { StatefulProxy } from './stateful-proxy.js';
 export { StatelessForwarder } from './stateless-proxy.js';

@@ -30,6 +30,26 @@ export function loopKey(request: SipRequest, receivedTop: Via | undefined): stri
   return (h >>> 0).toString(16).padStart(KEY_LENGTH, '0');
 }
 
+/**
+ * The per-request part of a stateless branch (RFC 3261 §16.11): 64 bits, 16 hex digits, the same
+ * for a retransmission and for the CANCEL of an INVITE (no method in it), from the Via branch the
+ * request came with (the UAC's, unique per transaction, §8.1.1.7), Request-URI, Call-ID, CSeq
+ * number, From and To. §16.11 lets the proxy use any technique that keeps branches unique: two
+ * 32-bit lanes (FNV-1a, and a multiply-xorshift lane) put accidental collisions at about 2^-64
+ * per pair, and only a sender's own requests can be made to collide (it would have to know
+ * another's branch and Call-ID). SHA-1 did the same for ~4 µs a call, most of it making the Hash.
+ */
+export function statelessKey(request: SipRequest, receivedTop: Via | undefined): string {
+  const lanes = [0x811c9dc5, 0x9e3779b9];
+  hash64(lanes, receivedTop?.branch ?? '');
+  hash64(lanes, request.uriText);
+  hash64(lanes, request.callId);
+  hash64(lanes, String(request.cseq.seq));
+  hash64(lanes, request.get('from') ?? '');
+  hash64(lanes, request.get('to') ?? '');
+  return hex32(avalanche(lanes[0]!)) + hex32(avalanche(lanes[1]!));
+}
+
 /** The branch of a copy we forward: the request's loop key, then a part unique to the branch. */
 export function loopBranch(key: string, unique: string): string {
   return `${MAGIC_COOKIE}${key}.${unique}`;
@@ -63,4 +83,29 @@ function mix(h: number, s: string): number {
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
   // A separator, so that ("ab", "c") and ("a", "bc") differ.
   return Math.imul(h ^ 0xff, 0x01000193);
+}
+
+/** Both lanes over one string and a separator (so that ("ab", "c") and ("a", "bc") differ). */
+function hash64(lanes: number[], s: string): void {
+  let a = lanes[0]!;
+  let b = lanes[1]!;
+  for (let i = 0; i <= s.length; i++) {
+    const c = i < s.length ? s.charCodeAt(i) : 0xffff;
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+    b ^= b >>> 15;
+  }
+  lanes[0] = a;
+  lanes[1] = b;
+}
+
+/** MurmurHash3's finalizer: every input bit reaches every output bit. */
+function avalanche(h: number): number {
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+function hex32(h: number): string {
+  return h.toString(16).padStart(8, '0');
 }
