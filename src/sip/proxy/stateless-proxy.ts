@@ -26,18 +26,31 @@ export class StatelessForwarder {
     private readonly flowToken?: FlowTokenSource,
   ) {}
 
-  /** Forward a request to its Route/Request-URI, or to `nextHop` when given. */
-  async forwardRequest(request: SipRequest, inbound: Target, nextHop?: SipUri | Target): Promise<void> {
-    if (request.maxForwards === 0) return;
-    const hop = nextHop ?? nextHopUri(request);
-    const destination = 'kind' in hop ? await this.stack.resolve(hop) : hop;
+  /**
+   * Forward a request to its Route/Request-URI, or to `nextHop` when given. A destination known at
+   * once (an IP literal) is sent in the same turn, as the stateful core sends: a 2xx ACK must not
+   * fall behind the BYE that follows it on the same connection.
+   */
+  forwardRequest(request: SipRequest, inbound: Target, nextHop?: SipUri | Target): Promise<void> {
+    try {
+      if (request.maxForwards === 0) return Promise.resolve();
+      const hop = nextHop ?? nextHopUri(request);
+      const destination = 'kind' in hop ? this.stack.resolve(hop) : hop;
+      if (destination instanceof Promise) return destination.then((d) => this.send(request, inbound, d));
+      return this.send(request, inbound, destination);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  private send(request: SipRequest, inbound: Target, destination: Target): Promise<void> {
     const copy = prepareCopy(request, request.uri, this.stack, destination, {
       recordRoute: this.recordRoute,
       inbound,
       branch: statelessBranch(request),
-      ...(this.flowToken ? { flowToken: this.flowToken } : {}),
+      flowToken: this.flowToken,
     });
-    await this.stack.sendStateless(copy, destination);
+    return this.stack.sendStateless(copy, destination);
   }
 
   /**

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import type { SipRequest, SipResponse, Uri } from '../../../src/sip/message/index.js';
 import { parseMessage } from '../../../src/sip/parser/index.js';
 import type { ProxyStack } from '../../../src/sip/proxy/index.js';
@@ -102,6 +103,15 @@ export class FakeStack implements ProxyStack {
     const response = parseMessage(Buffer.from(text, 'latin1')) as SipResponse;
     sent.handlers.onResponse(response, sent.transaction);
     return response;
+  }
+}
+
+/** A stack that resolves as SipStack does: IP literals at once, names after a lookup. */
+export class LiteralStack extends FakeStack {
+  override resolve(uri: Uri): Target | Promise<Target> {
+    if (uri.kind !== 'sip') throw new Error('not sip');
+    if (isIP(uri.hostname)) return { protocol: 'udp', address: uri.hostname, port: uri.port ?? 5060 };
+    return super.resolve(uri);
   }
 }
 

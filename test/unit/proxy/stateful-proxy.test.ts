@@ -1,9 +1,7 @@
-import { isIP } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { parseUri, type Uri } from '../../../src/sip/message/index.js';
+import { parseUri } from '../../../src/sip/message/index.js';
 import { type ForwardTarget, type ProxyEvents, StatefulProxy } from '../../../src/sip/proxy/index.js';
-import type { Target } from '../../../src/sip/transport/index.js';
-import { FakeServerTransaction, FakeStack, flush, invite, Timers } from './fakes.js';
+import { FakeServerTransaction, FakeStack, flush, invite, LiteralStack, Timers } from './fakes.js';
 
 /** The test INVITE's transaction turned into another method's request (CANCEL, OPTIONS). */
 function inviteAs(method: string) {
@@ -295,15 +293,6 @@ describe('StatefulProxy forwarding (RFC 3261 §16.6)', () => {
 });
 
 describe('StatefulProxy destinations (RFC 3263 §4)', () => {
-  /** A stack that resolves as SipStack does: IP literals at once, names after a lookup. */
-  class LiteralStack extends FakeStack {
-    override resolve(uri: Uri): Target | Promise<Target> {
-      if (uri.kind !== 'sip') throw new Error('not sip');
-      if (isIP(uri.hostname)) return { protocol: 'udp', address: uri.hostname, port: uri.port ?? 5060 };
-      return super.resolve(uri);
-    }
-  }
-
   function literalSetup() {
     const stack = new LiteralStack();
     const proxy = new StatefulProxy(stack, { recordRoute: true, timerC: 180_000, t1: 500 });
