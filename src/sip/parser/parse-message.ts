@@ -65,6 +65,14 @@ function lineTextEnd(head: string, next: number): number {
   return end > 0 && head.charCodeAt(end - 1) === 0x0d ? end - 1 : end;
 }
 
+/**
+ * Whether the logical line whose text ends at `end` is that text and CR LF on the wire (the last
+ * line of the head: the blank line's CR LF, when the caller saw one).
+ */
+function endsInCrlf(head: string, next: number, end: number): boolean {
+  return next > head.length ? end === head.length : next - end === 2;
+}
+
 /** A folded line's text: its continuation lines trimmed and joined with single spaces. */
 function unfold(head: string, start: number, end: number): string {
   let pos = head.indexOf('\n', start);
@@ -256,13 +264,18 @@ export function parseMessage(data: Buffer, options: ParseOptions = {}): SipReque
     const method = line.slice(0, Math.max(spaceIn(line, 0, lineEnd), 0));
     message = new SipRequest(isToken(method) ? method : 'UNKNOWN', '');
   }
+  const headerStart = next;
+  // Whether every line ends in CRLF: then a header line's octets are its field's text + CRLF.
+  let crlf = sepLength === 4 && !folded && endsInCrlf(head, next, firstEnd);
   const headers: HeaderField[] = [];
   let headerError: SipParseError | undefined;
   while (next < head.length) {
     const lineStart = next;
     next = nextLogicalLine(head, lineStart);
+    const textEnd = lineTextEnd(head, next);
+    crlf &&= endsInCrlf(head, next, textEnd);
     try {
-      headers.push(parseHeaderAt(head, lineStart, lineTextEnd(head, next)));
+      headers.push(parseHeaderAt(head, lineStart, textEnd));
     } catch (e) {
       headerError ??= e as SipParseError;
     }
@@ -294,7 +307,8 @@ export function parseMessage(data: Buffer, options: ParseOptions = {}): SipReque
   }
   if (length > 0) message.body = data.subarray(bodyStart, bodyStart + length);
   // Byte-exact reproduction only when nothing was skipped or ignored around the message.
-  if (start === 0 && bodyStart + length === data.length) message.attachSource(data);
+  if (start === 0 && bodyStart + length === data.length)
+    message.attachSource(data, crlf ? Math.min(headerStart, headEnd) : undefined);
   return message;
 }
 
