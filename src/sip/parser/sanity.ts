@@ -1,5 +1,5 @@
 import { SipParseError } from '../message/errors.js';
-import type { SipRequest, SipResponse } from '../message/message.js';
+import type { SipMessage, SipRequest, SipResponse } from '../message/message.js';
 
 /** A request that must be refused before any role sees it, and how. */
 export interface SanityFailure {
@@ -9,8 +9,32 @@ export interface SanityFailure {
   headers?: Array<[string, string]>;
 }
 
+/** Headers every request and response carries (RFC 3261 §8.1.1). */
+const mandatory = ['via', 'from', 'to', 'call-id', 'cseq'];
 /** Headers that may appear once only (RFC 3261 §7.3.1: only list headers may repeat). */
 const singleValued = ['from', 'to', 'call-id', 'cseq', 'max-forwards', 'content-type', 'expires'];
+/** Position of each header counted, in `counts`. */
+const counted = new Map([...new Set([...mandatory, ...singleValued])].map((key, i) => [key, i]));
+const counts = new Int32Array(counted.size);
+const mandatoryAt = mandatory.map((key) => counted.get(key)!);
+const singleValuedAt = singleValued.map((key) => counted.get(key)!);
+
+/**
+ * The first mandatory header missing (`missing`) or single-valued one repeated (`multiple`), from
+ * one pass over the header lines rather than one per header name.
+ */
+function headerProblem(message: SipMessage): { problem: 'missing' | 'multiple'; key: string } | undefined {
+  counts.fill(0);
+  for (const h of message.headers) {
+    const i = counted.get(h.key);
+    if (i !== undefined) counts[i]!++;
+  }
+  for (let i = 0; i < mandatory.length; i++)
+    if (counts[mandatoryAt[i]!] === 0) return { problem: 'missing', key: mandatory[i]! };
+  for (let i = 0; i < singleValued.length; i++)
+    if (counts[singleValuedAt[i]!]! > 1) return { problem: 'multiple', key: singleValued[i]! };
+  return undefined;
+}
 
 function fail(status: number, reason: string): SanityFailure {
   return { status, reason };
@@ -22,12 +46,9 @@ function fail(status: number, reason: string): SanityFailure {
  * Returns undefined when the request is sane.
  */
 export function checkRequest(request: SipRequest): SanityFailure | undefined {
-  for (const key of ['via', 'from', 'to', 'call-id', 'cseq']) {
-    if (!request.has(key)) return fail(400, `Missing ${key} header`);
-  }
-  for (const key of singleValued) {
-    if (request.count(key) > 1) return fail(400, `Multiple ${key} headers`);
-  }
+  const header = headerProblem(request);
+  if (header?.problem === 'missing') return fail(400, `Missing ${header.key} header`);
+  if (header) return fail(400, `Multiple ${header.key} headers`);
   try {
     const uri = request.uri;
     if (uri.kind === 'sip' && uri.headers !== undefined) return fail(400, 'Headers in Request-URI');
@@ -57,12 +78,8 @@ export function checkRequest(request: SipRequest): SanityFailure | undefined {
  * counted (RFC 4475 §3.1.2.5, §3.1.2.19). Returns a description of the problem, or undefined.
  */
 export function checkResponse(response: SipResponse): string | undefined {
-  for (const key of ['via', 'from', 'to', 'call-id', 'cseq']) {
-    if (!response.has(key)) return `missing ${key}`;
-  }
-  for (const key of singleValued) {
-    if (response.count(key) > 1) return `multiple ${key}`;
-  }
+  const header = headerProblem(response);
+  if (header) return `${header.problem} ${header.key}`;
   try {
     if (response.via.length === 0) return 'missing via';
     void response.from;
