@@ -217,7 +217,7 @@ export class RoutingRole implements StackHandlers, CallRouter {
   onCancel(cancel: SipRequest, transaction: ServerTransaction, invite: ServerTransaction | undefined): void {
     if (this.relay.stateful.cancel(cancel, transaction, invite)) return;
     const deciding = invite ? this.deciding.get(invite) : undefined;
-    if (invite && deciding) {
+    if (invite?.request && deciding) {
       // RFC 3261 §9.2: cancelled before we forwarded it: 200 for the CANCEL, 487 for the INVITE.
       deciding.cancelled = true;
       transaction.respond(createResponse(cancel, 200));

@@ -15,6 +15,8 @@ function trying(request: SipRequest): SipResponse {
  * INVITE server transaction: RFC 3261 §17.2.1 with RFC 6026 §7.1 (2xx → Accepted, Timer L).
  * Proceeding → Completed (3xx-6xx: Timer G, H) → Confirmed (ACK: Timer I) → Terminated;
  * Proceeding → Accepted (2xx: Timer L) → Terminated.
+ * In Accepted it keeps only its key, where responses go and its TU's listeners: a proxied call's
+ * transaction waits out Timer L (32 s) there, marked by every major GC meanwhile.
  */
 export class InviteServerTransaction extends ServerTransactionBase {
   readonly isInvite = true;
@@ -24,17 +26,17 @@ export class InviteServerTransaction extends ServerTransactionBase {
     super(id, ctx, request, via, source, 'proceeding');
   }
 
-  /** §17.2.1: 100 Trying at once, unless the TU is known to answer within 200 ms. */
-  start(sendTrying: boolean): void {
-    if (sendTrying) this.respond(trying(this.request));
+  /** §17.2.1: 100 Trying for `request` (this one's) at once, unless the TU answers within 200 ms. */
+  start(request: SipRequest, sendTrying: boolean): void {
+    if (sendTrying) this.respond(trying(request));
   }
 
   respond(response: SipResponse): boolean {
     const status = response.status;
     if (this.state === 'accepted') {
-      // RFC 6026 §7.1: 2xx retransmissions from the TU pass through while Accepted.
+      // RFC 6026 §7.1: 2xx retransmissions from the TU pass through while Accepted, unkept.
       if (status < 200 || status >= 300) return false;
-      this.sendResponse(response);
+      this.transmit(response, this.responseTarget);
       return true;
     }
     if (this.state !== 'proceeding') return false;
@@ -42,8 +44,11 @@ export class InviteServerTransaction extends ServerTransactionBase {
     if (status < 200) return true;
     const t = this.ctx.timers;
     if (status < 300) {
-      // RFC 6026 §7.1: Timer L = 64·T1 keeps the transaction to catch INVITE retransmissions.
+      // RFC 6026 §7.1: Timer L = 64·T1 keeps the transaction to catch INVITE retransmissions. It
+      // never resends the 2xx (the TU does) nor reads the INVITE again: let both go.
       this.state = 'accepted';
+      this.request = undefined;
+      this.lastResponse = undefined;
       this.waitOut(64 * t.t1);
       return true;
     }

@@ -11,6 +11,7 @@ export abstract class ServerTransactionBase
   implements ServerTransaction
 {
   readonly isClient = false;
+  request: SipRequest | undefined;
   lastResponse: SipResponse | undefined;
   /** Where every response of this transaction goes (§18.2.2), computed once. */
   readonly responseTarget: Target;
@@ -18,12 +19,13 @@ export abstract class ServerTransactionBase
   constructor(
     id: string,
     ctx: TransactionContext,
-    readonly request: SipRequest,
+    request: SipRequest,
     via: Via,
     readonly source: Target,
     initial: ServerTransactionState,
   ) {
     super(id, ctx, source.protocol !== 'udp', initial);
+    this.request = request;
     this.responseTarget = viaResponseTarget(via, source);
   }
 
@@ -37,7 +39,7 @@ export abstract class ServerTransactionBase
     this.transmit(response, this.responseTarget, onSent);
     // A final response leaves the transaction waiting out its timers: keep text, not parsed values.
     if (response.status >= 200) {
-      this.request.compact();
+      this.request?.compact();
       response.compact();
     }
   }

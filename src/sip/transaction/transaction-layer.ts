@@ -1,4 +1,5 @@
 import {
+  detach,
   MAGIC_COOKIE,
   SipParseError,
   type SipRequest,
@@ -208,10 +209,13 @@ export class TransactionLayer {
 
   private createServer(key: string, request: SipRequest, via: Via, source: Target): ServerTransaction {
     if (request.method === 'INVITE') {
-      const tx = new InviteServerTransaction(key, this.ctx, request, via, source);
-      this.servers.set(key, tx);
+      // The key is cut from the INVITE's Via: detached, it does not keep the INVITE through the
+      // 32 s of Timer L, after the transaction let the request go (RFC 6026 §7.1).
+      const id = detach(key);
+      const tx = new InviteServerTransaction(id, this.ctx, request, via, source);
+      this.servers.set(id, tx);
       this.serverInvite++;
-      tx.start(this.sendTrying);
+      tx.start(request, this.sendTrying);
       return tx;
     }
     const tx = new NonInviteServerTransaction(key, this.ctx, request, via, source);

@@ -54,12 +54,17 @@ export type ClientTransactionState =
 
 export interface ServerTransaction {
   readonly id: string;
-  readonly request: SipRequest;
+  /**
+   * The request, until an INVITE's transaction is Accepted: from then on it only absorbs INVITE
+   * retransmissions and passes 2xx retransmissions (RFC 6026 §7.1), so it lets the request go
+   * (undefined); a TU that needs the INVITE after its 2xx keeps its own reference.
+   */
+  readonly request: SipRequest | undefined;
   readonly isInvite: boolean;
   /** Where the request came from (address/port as seen by the socket, and its connection). */
   readonly source: Target;
   readonly state: ServerTransactionState;
-  /** The last response sent (resent on request retransmissions). */
+  /** The last response sent (resent on request retransmissions); undefined in Accepted, as request. */
   readonly lastResponse: SipResponse | undefined;
   /**
    * Send a response through the transaction. 1xx keeps it proceeding; a 2xx to INVITE moves it to

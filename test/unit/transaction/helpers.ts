@@ -135,14 +135,15 @@ export function harness(options: HarnessOptions = {}) {
     return { tx, responses, events, ended };
   }
 
-  /** Deliver a request to the layer and return the server transaction the TU got (if any). */
+  /** Deliver a request to the layer; the server transaction and request the TU got (if any). */
   function serve(req: SipRequest, source: Target = uac) {
     const before = requests.length;
     layer.receive(req, source);
     const got = requests[before];
     const ended: Array<{ reason: TerminationReason; at: number }> = [];
     got?.tx.onTerminated((reason) => ended.push({ reason, at: clock.now() }));
-    return { tx: got?.tx, ended };
+    // The request as the TU got it: an INVITE's transaction lets it go once Accepted.
+    return { tx: got?.tx, req: got?.request, ended };
   }
 
   /** Times at which messages matching the predicate were sent. */

@@ -29,10 +29,10 @@ describe('INVITE server transaction (RFC 3261 §17.2.1, RFC 6026 §7.1)', () => 
 
   it('absorbs INVITE retransmissions in Proceeding by resending the last provisional', () => {
     const h = harness();
-    const { tx } = h.serve(invite());
+    const { tx, req } = h.serve(invite());
     h.layer.receive(invite(), uac);
     expect(h.sent.map((s) => (s.message as SipResponse).status)).toEqual([100, 100]);
-    const ringing = createResponse(tx!.request, 180, undefined, 'uas');
+    const ringing = createResponse(req!, 180, undefined, 'uas');
     expect(tx!.respond(ringing)).toBe(true);
     h.layer.receive(invite(), uac);
     expect(h.sent.map((s) => s.message)).toEqual([h.sent[0]!.message, h.sent[1]!.message, ringing, ringing]);
@@ -41,9 +41,9 @@ describe('INVITE server transaction (RFC 3261 §17.2.1, RFC 6026 §7.1)', () => 
 
   it('retransmits a non-2xx final with Timer G doubling up to T2 and gives up on Timer H = 64·T1', () => {
     const h = harness();
-    const { tx, ended } = h.serve(invite());
+    const { tx, req, ended } = h.serve(invite());
     h.clock.advance(100);
-    tx!.respond(createResponse(tx!.request, 486, undefined, 'uas'));
+    tx!.respond(createResponse(req!, 486, undefined, 'uas'));
     expect(tx!.state).toBe('completed');
     h.clock.advance(31_999);
     expect(ended).toEqual([]);
@@ -58,8 +58,8 @@ describe('INVITE server transaction (RFC 3261 §17.2.1, RFC 6026 §7.1)', () => 
 
   it('honours configured T1 and T2 for Timer G and H', () => {
     const h = harness({ timers: { t1: 200, t2: 1000 } });
-    const { tx, ended } = h.serve(invite());
-    tx!.respond(createResponse(tx!.request, 404, undefined, 'uas'));
+    const { tx, req, ended } = h.serve(invite());
+    tx!.respond(createResponse(req!, 404, undefined, 'uas'));
     h.clock.advance(20_000);
     expect(h.sentAt(isStatus(404))).toEqual([
       0, 200, 600, 1400, 2400, 3400, 4400, 5400, 6400, 7400, 8400, 9400, 10400, 11400, 12400,
@@ -69,8 +69,8 @@ describe('INVITE server transaction (RFC 3261 §17.2.1, RFC 6026 §7.1)', () => 
 
   it('resends the final on INVITE retransmission in Completed; ACK confirms it and Timer I = T4 ends it', () => {
     const h = harness();
-    const { tx, ended } = h.serve(invite());
-    const busy = createResponse(tx!.request, 486, undefined, 'uas');
+    const { tx, req, ended } = h.serve(invite());
+    const busy = createResponse(req!, 486, undefined, 'uas');
     tx!.respond(busy);
     h.clock.advance(100);
     h.layer.receive(invite(), uac);
@@ -92,8 +92,8 @@ describe('INVITE server transaction (RFC 3261 §17.2.1, RFC 6026 §7.1)', () => 
 
   it('honours a configured T4 for Timer I', () => {
     const h = harness({ timers: { t4: 1234 } });
-    const { tx, ended } = h.serve(invite());
-    tx!.respond(createResponse(tx!.request, 486, undefined, 'uas'));
+    const { tx, req, ended } = h.serve(invite());
+    tx!.respond(createResponse(req!, 486, undefined, 'uas'));
     h.layer.receive(request('ACK', { toTag: 'uas' }), uac);
     h.clock.advance(1234 + SWEEP);
     expect(ended).toEqual([{ reason: 'normal', at: 1234 + SWEEP }]);
@@ -102,9 +102,9 @@ describe('INVITE server transaction (RFC 3261 §17.2.1, RFC 6026 §7.1)', () => 
   it('over a reliable transport: no Timer G, Timer H still runs, Timer I is zero', () => {
     const h = harness();
     const first = h.serve(invite(), tcpUac);
-    first.tx!.respond(createResponse(first.tx!.request, 486, undefined, 'uas'));
+    first.tx!.respond(createResponse(first.req!, 486, undefined, 'uas'));
     const second = h.serve(request('INVITE', { branch: 'z9hG4bK-2' }), tcpUac);
-    second.tx!.respond(createResponse(second.tx!.request, 603, undefined, 'uas'));
+    second.tx!.respond(createResponse(second.req!, 603, undefined, 'uas'));
     h.layer.receive(request('ACK', { branch: 'z9hG4bK-2', toTag: 'uas' }), tcpUac);
     expect(second.ended).toEqual([{ reason: 'normal', at: 0 }]);
     h.clock.advance(32_000);
@@ -116,15 +116,15 @@ describe('INVITE server transaction (RFC 3261 §17.2.1, RFC 6026 §7.1)', () => 
 
   it('on 2xx moves to Accepted: TU 2xx retransmissions pass, INVITE retransmissions are absorbed, ACK goes to the TU, Timer L ends it', () => {
     const h = harness();
-    const { tx, ended } = h.serve(invite());
-    const ok = createResponse(tx!.request, 200, undefined, 'uas');
+    const { tx, req, ended } = h.serve(invite());
+    const ok = createResponse(req!, 200, undefined, 'uas');
     h.clock.advance(50);
     expect(tx!.respond(ok)).toBe(true);
     expect(tx!.state).toBe('accepted');
     h.clock.advance(500);
     expect(tx!.respond(ok)).toBe(true); // the TU core retransmits 2xx (§13.3.1.4)
-    expect(tx!.respond(createResponse(tx!.request, 486))).toBe(false);
-    expect(tx!.respond(createResponse(tx!.request, 180))).toBe(false);
+    expect(tx!.respond(createResponse(req!, 486))).toBe(false);
+    expect(tx!.respond(createResponse(req!, 180))).toBe(false);
     h.layer.receive(invite(), uac);
     expect(h.sentAt(isStatus(200))).toEqual([50, 550]);
     expect(h.requests).toHaveLength(1);
@@ -143,17 +143,17 @@ describe('INVITE server transaction (RFC 3261 §17.2.1, RFC 6026 §7.1)', () => 
 
   it('refuses responses once a non-2xx final was sent', () => {
     const h = harness();
-    const { tx } = h.serve(invite());
-    tx!.respond(createResponse(tx!.request, 404, undefined, 'uas'));
-    expect(tx!.respond(createResponse(tx!.request, 200, undefined, 'uas'))).toBe(false);
-    expect(tx!.respond(createResponse(tx!.request, 180, undefined, 'uas'))).toBe(false);
+    const { tx, req } = h.serve(invite());
+    tx!.respond(createResponse(req!, 404, undefined, 'uas'));
+    expect(tx!.respond(createResponse(req!, 200, undefined, 'uas'))).toBe(false);
+    expect(tx!.respond(createResponse(req!, 180, undefined, 'uas'))).toBe(false);
   });
 
   it('terminates with transport-error when a response cannot be sent', async () => {
     const h = harness();
-    const { tx, ended } = h.serve(invite());
+    const { tx, req, ended } = h.serve(invite());
     h.state.failSend = true;
-    tx!.respond(createResponse(tx!.request, 486, undefined, 'uas'));
+    tx!.respond(createResponse(req!, 486, undefined, 'uas'));
     await flush();
     expect(ended).toEqual([{ reason: 'transport-error', at: 0 }]);
     expect(tx!.state).toBe('terminated');
@@ -164,9 +164,9 @@ describe('INVITE server transaction (RFC 3261 §17.2.1, RFC 6026 §7.1)', () => 
   it('terminates with transport-error when the 100 Trying cannot be sent', async () => {
     const h = harness();
     h.state.failSend = true;
-    const { tx, ended } = h.serve(invite());
+    const { tx, req, ended } = h.serve(invite());
     await flush();
     expect(ended).toEqual([{ reason: 'transport-error', at: 0 }]);
-    expect(tx!.respond(createResponse(tx!.request, 180))).toBe(false);
+    expect(tx!.respond(createResponse(req!, 180))).toBe(false);
   });
 });

@@ -19,10 +19,10 @@ describe('transaction layer lifecycle', () => {
         h.layer.receive(responseTo(opt.tx.request, 200, 'x'), next);
       }
       const si = h.serve(request('INVITE', { branch: `z9hG4bK-si${n}` }));
-      si.tx!.respond(createResponse(si.tx!.request, n % 3 === 0 ? 200 : 486, undefined, 't'));
+      si.tx!.respond(createResponse(si.req!, n % 3 === 0 ? 200 : 486, undefined, 't'));
       if (n % 3 !== 0) h.layer.receive(request('ACK', { branch: `z9hG4bK-si${n}`, toTag: 't' }), uac);
       const sn = h.serve(request('REGISTER', { branch: `z9hG4bK-sn${n}` }), n % 2 ? tcpUac : uac);
-      if (n % 5 !== 0) sn.tx!.respond(createResponse(sn.tx!.request, 200, undefined, 't'));
+      if (n % 5 !== 0) sn.tx!.respond(createResponse(sn.req!, 200, undefined, 't'));
       else unanswered.push(sn.tx!);
     }
     expect(h.layer.stats()).toEqual({
@@ -41,7 +41,7 @@ describe('transaction layer lifecycle', () => {
     expect(h.layer.stats().server.nonInvite).toBe(10);
     expect(h.layer.stats().completedServers).toBe(0);
     expect(h.runOut()).toEqual({ sent: 0, pending: 0 });
-    for (const tx of unanswered) tx.respond(createResponse(tx.request, 500, undefined, 't'));
+    for (const tx of unanswered) tx.respond(createResponse(tx.request!, 500, undefined, 't'));
     await flush();
     expect(h.layer.stats().completedServers).toBe(5);
     h.clock.advance(32_100);
@@ -56,7 +56,7 @@ describe('transaction layer lifecycle', () => {
     const ended: TerminationReason[] = [];
     for (let n = 0; n < 100; n++) {
       const s = h.serve(request('INVITE', { branch: `z9hG4bK-l${n}` }));
-      s.tx!.respond(createResponse(s.tx!.request, 200, undefined, 't'));
+      s.tx!.respond(createResponse(s.req!, 200, undefined, 't'));
       s.tx!.onTerminated((r) => ended.push(r));
       const c = h.client(request('INVITE', { branch: `z9hG4bK-m${n}` }));
       h.layer.receive(responseTo(c.tx.request, 200, 'x'), next);
@@ -98,7 +98,7 @@ describe('transaction layer lifecycle', () => {
   it('calls a termination listener added after the end at once', () => {
     const h = harness();
     const s = h.serve(request('REGISTER'), tcpUac);
-    s.tx!.respond(createResponse(s.tx!.request, 200, undefined, 't'));
+    s.tx!.respond(createResponse(s.req!, 200, undefined, 't'));
     const late: TerminationReason[] = [];
     s.tx!.onTerminated((r) => late.push(r));
     expect(late).toEqual(['normal']);

@@ -29,7 +29,7 @@ describe('server transaction matching (RFC 3261 §17.2.3)', () => {
   it('ACK with the INVITE branch confirms a Completed transaction; other ACKs go to onAck', () => {
     const h = harness();
     const { tx } = h.serve(request('INVITE'));
-    tx!.respond(createResponse(tx!.request, 480, undefined, 'uas'));
+    tx!.respond(createResponse(tx!.request!, 480, undefined, 'uas'));
     h.layer.receive(request('ACK', { branch: 'z9hG4bK-other', toTag: 'uas' }), uac);
     expect(tx!.state).toBe('completed');
     expect(h.acks.map((a) => a.ack.topVia?.branch)).toEqual(['z9hG4bK-other']);
@@ -76,7 +76,7 @@ describe('server transaction matching (RFC 3261 §17.2.3)', () => {
   it('RFC 2543: an ACK matches when its To tag is the one of the response sent', () => {
     const h = harness();
     const { tx } = h.serve(legacy('INVITE', { fromTag: null }));
-    tx!.respond(createResponse(tx!.request, 486, undefined, 'our-tag'));
+    tx!.respond(createResponse(tx!.request!, 486, undefined, 'our-tag'));
     h.layer.receive(legacy('ACK', { fromTag: null, toTag: 'not-ours' }), uac);
     expect(tx!.state).toBe('completed');
     expect(h.acks).toHaveLength(1);
@@ -88,7 +88,7 @@ describe('server transaction matching (RFC 3261 §17.2.3)', () => {
   it('RFC 2543: an ACK for a 2xx matching an Accepted INVITE goes to the TU', () => {
     const h = harness();
     const { tx } = h.serve(legacy('INVITE'));
-    tx!.respond(createResponse(tx!.request, 200, undefined, 'our-tag'));
+    tx!.respond(createResponse(tx!.request!, 200, undefined, 'our-tag'));
     h.layer.receive(legacy('ACK', { toTag: 'our-tag' }), uac);
     expect(tx!.state).toBe('accepted');
     expect(h.acks).toHaveLength(1);
@@ -117,7 +117,7 @@ describe('CANCEL matching (RFC 3261 §9.2)', () => {
     // A CANCEL retransmission is absorbed by the CANCEL transaction, and answered once it has a final.
     h.layer.receive(request('CANCEL'), uac);
     expect(h.cancels).toHaveLength(1);
-    tx.respond(createResponse(tx.request, 200));
+    tx.respond(createResponse(tx.request!, 200));
     h.layer.receive(request('CANCEL'), uac);
     expect(h.sent.filter((s) => (s.message as SipResponse).cseq.method === 'CANCEL')).toHaveLength(2);
     expect(invite!.state).toBe('proceeding');

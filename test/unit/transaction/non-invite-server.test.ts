@@ -11,12 +11,12 @@ describe('non-INVITE server transaction (RFC 3261 §17.2.2)', () => {
     expect(tx?.state).toBe('trying');
     h.layer.receive(register(), uac);
     expect(h.sent).toHaveLength(0);
-    const trying = createResponse(tx!.request, 100);
+    const trying = createResponse(tx!.request!, 100);
     tx!.respond(trying);
     expect(tx!.state).toBe('proceeding');
     h.layer.receive(register(), uac);
     expect(h.sent.map((s) => s.message)).toEqual([trying, trying]);
-    const ok = createResponse(tx!.request, 200, undefined, 'reg');
+    const ok = createResponse(tx!.request!, 200, undefined, 'reg');
     tx!.respond(ok);
     expect(tx!.state).toBe('completed');
     h.layer.receive(register(), uac);
@@ -31,7 +31,7 @@ describe('non-INVITE server transaction (RFC 3261 §17.2.2)', () => {
     const h = harness({ timers: { t1: 250 } });
     const { tx, ended } = h.serve(register());
     h.clock.advance(10);
-    tx!.respond(createResponse(tx!.request, 200, undefined, 'x'));
+    tx!.respond(createResponse(tx!.request!, 200, undefined, 'x'));
     // Completed until the response is on the wire, then the transaction ends and the layer absorbs.
     expect(tx!.state).toBe('completed');
     await flush();
@@ -56,7 +56,7 @@ describe('non-INVITE server transaction (RFC 3261 §17.2.2)', () => {
   it('resends the very bytes it sent, whatever octets they hold (UTF-8 reason and body)', async () => {
     const h = harness();
     const { tx } = h.serve(register());
-    const final = createResponse(tx!.request, 403, 'Verboten für Sie', 'x');
+    const final = createResponse(tx!.request!, 403, 'Verboten für Sie', 'x');
     final.set('Content-Type', 'text/plain');
     final.body = Buffer.from('Zugriff verweigert: München ✓ \u0000\u00ff', 'utf8');
     tx!.respond(final);
@@ -73,7 +73,7 @@ describe('non-INVITE server transaction (RFC 3261 §17.2.2)', () => {
     const h = harness({ timers: { t1: 500 } });
     for (let i = 0; i < 3000; i++) {
       const { tx } = h.serve(request('REGISTER', { branch: `z9hG4bK-many-${i}` }));
-      tx!.respond(createResponse(tx!.request, 401, undefined, 't'));
+      tx!.respond(createResponse(tx!.request!, 401, undefined, 't'));
       if (i % 1000 === 999) {
         await flush();
         h.clock.advance(10_000);
@@ -91,7 +91,7 @@ describe('non-INVITE server transaction (RFC 3261 §17.2.2)', () => {
   it('terminates at once after the final over a reliable transport (Timer J = 0)', () => {
     const h = harness();
     const { tx, ended } = h.serve(register(), tcpUac);
-    tx!.respond(createResponse(tx!.request, 200, undefined, 'x'));
+    tx!.respond(createResponse(tx!.request!, 200, undefined, 'x'));
     expect(ended).toEqual([{ reason: 'normal', at: 0 }]);
     expect(live(h.layer)).toBe(0);
     expect(h.sent[0]!.target).toEqual({
@@ -106,7 +106,7 @@ describe('non-INVITE server transaction (RFC 3261 §17.2.2)', () => {
     const h = harness();
     const { tx, ended } = h.serve(register());
     h.state.failSend = true;
-    tx!.respond(createResponse(tx!.request, 200, undefined, 'x'));
+    tx!.respond(createResponse(tx!.request!, 200, undefined, 'x'));
     await flush();
     expect(ended).toEqual([{ reason: 'transport-error', at: 0 }]);
     expect(live(h.layer)).toBe(0);
