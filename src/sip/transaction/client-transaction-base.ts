@@ -15,17 +15,19 @@ export abstract class ClientTransactionBase
   lastStatus = 0;
   /** The current retransmission interval (Timer A or E). */
   protected interval = 0;
+  request: SipRequest | undefined;
 
   constructor(
     id: string,
     ctx: TransactionContext,
-    readonly request: SipRequest,
+    request: SipRequest,
     readonly target: Target,
     private handlers: ClientTransactionHandlers,
     initial: ClientTransactionState,
   ) {
     // RFC 3261 §17.1.1.2: only UDP among our transports is unreliable.
     super(id, ctx, target.protocol !== 'udp', initial);
+    this.request = request;
   }
 
   /**
@@ -34,7 +36,7 @@ export abstract class ClientTransactionBase
    */
   start(): void {
     const t1 = this.ctx.timers.t1;
-    this.transmit(this.request, this.target);
+    this.transmit(this.request!, this.target);
     if (!this.reliable) {
       this.interval = t1;
       this.startRetransmitTimer(t1);
@@ -54,7 +56,7 @@ export abstract class ClientTransactionBase
     }
     // After a final response the request only waits out timers: keep its text, not parsed values.
     if (response.status >= 200) {
-      this.request.compact();
+      this.request?.compact();
       response.compact();
     }
   }

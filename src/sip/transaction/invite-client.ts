@@ -56,15 +56,17 @@ export class InviteClientTransaction extends ClientTransactionBase {
     this.stopLifetimeTimer();
     const t = this.ctx.timers;
     if (status < 300) {
-      // RFC 6026 §8.4: Accepted; Timer M = 64·T1 lets 2xx retransmissions reach the TU.
+      // RFC 6026 §8.4: Accepted; Timer M = 64·T1 lets 2xx retransmissions reach the TU. Nothing
+      // is sent from here on (the TU ACKs 2xx itself): let the request go.
       this.state = 'accepted';
       this.waitOut(64 * t.t1);
       this.deliver(response);
+      this.request = undefined;
       return;
     }
     // §17.1.1.3: the transaction itself ACKs a 3xx-6xx, to the INVITE's target.
     this.state = 'completed';
-    this.ack = createAck(this.request, response);
+    this.ack = createAck(this.request!, response);
     this.transmit(this.ack, this.target);
     // §17.1.1.2: Timer D > 32 s over UDP (as long as the server's Timer H may retransmit), 0 otherwise.
     const timerD = this.reliable ? 0 : Math.max(32_000, 64 * t.t1);
@@ -75,8 +77,8 @@ export class InviteClientTransaction extends ClientTransactionBase {
 
   protected override onRetransmitTimer(): void {
     if (this.state !== 'calling') return;
-    // §17.1.1.2: Timer A doubles each time (no T2 cap for INVITE).
-    this.transmit(this.request, this.target);
+    // §17.1.1.2: Timer A doubles each time (no T2 cap for INVITE); Calling still has the request.
+    this.transmit(this.request!, this.target);
     this.interval *= 2;
     this.startRetransmitTimer(this.interval);
   }

@@ -39,7 +39,7 @@ export class NonInviteClientTransaction extends ClientTransactionBase {
 
   protected override onRetransmitTimer(): void {
     if (this.state !== 'trying' && this.state !== 'proceeding') return;
-    this.transmit(this.request, this.target);
+    this.transmit(this.request!, this.target);
     // §17.1.2.2: Timer E doubles up to T2 in Trying, and is T2 once Proceeding.
     const t2 = this.ctx.timers.t2;
     this.interval = this.state === 'proceeding' ? t2 : Math.min(2 * this.interval, t2);

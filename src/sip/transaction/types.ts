@@ -89,7 +89,11 @@ export interface ClientTransactionHandlers {
 
 export interface ClientTransaction {
   readonly id: string;
-  readonly request: SipRequest;
+  /**
+   * The request, until an INVITE's transaction is Accepted: from then on it only passes 2xx to
+   * the TU (RFC 6026 §8.4), so it lets the request go (undefined).
+   */
+  readonly request: SipRequest | undefined;
   readonly isInvite: boolean;
   readonly target: Target;
   readonly state: ClientTransactionState;

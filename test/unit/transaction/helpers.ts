@@ -132,7 +132,8 @@ export function harness(options: HarnessOptions = {}) {
     };
     const tx: ClientTransaction = layer.sendRequest(req, target, handlers);
     tx.onTerminated((reason) => ended.push({ reason, at: clock.now() }));
-    return { tx, responses, events, ended };
+    // The request as sent: an INVITE's transaction lets it go once Accepted.
+    return { tx, req, responses, events, ended };
   }
 
   /** Deliver a request to the layer; the server transaction and request the TU got (if any). */

@@ -48,7 +48,7 @@ describe('requests for the same hop as an INVITE', () => {
     h.layer.receive(responseTo(inv, 180, 'uas'), next);
     const c = h.client(createCancel(inv));
     expect(h.layer.stats().client).toEqual({ invite: 1, nonInvite: 1 });
-    h.layer.receive(responseTo(c.tx.request, 200, 'uas'), next);
+    h.layer.receive(responseTo(c.req, 200, 'uas'), next);
     h.layer.receive(responseTo(inv, 487, 'uas'), next);
     expect(c.responses.map((r) => r.status)).toEqual([200]);
     expect(i.responses.map((r) => r.status)).toEqual([180, 487]);

@@ -60,7 +60,7 @@ describe('INVITE client transaction (RFC 3261 §17.1.1, RFC 6026 §8.4)', () => 
     const h = harness();
     const c = h.client(invite());
     h.clock.advance(600);
-    h.layer.receive(responseTo(c.tx.request, 180, 'uas'), next);
+    h.layer.receive(responseTo(c.req, 180, 'uas'), next);
     expect(c.tx.state).toBe('proceeding');
     expect(c.responses.map((r) => r.status)).toEqual([180]);
     expect(c.tx.lastStatus).toBe(180);
@@ -102,7 +102,7 @@ describe('INVITE client transaction (RFC 3261 §17.1.1, RFC 6026 §8.4)', () => 
     const h = harness();
     const c = h.client(invite());
     h.clock.advance(1000);
-    h.layer.receive(responseTo(c.tx.request, 503, 'x'), next);
+    h.layer.receive(responseTo(c.req, 503, 'x'), next);
     h.clock.advance(31_999);
     expect(c.tx.state).toBe('completed');
     h.clock.advance(1 + SWEEP);
@@ -117,7 +117,7 @@ describe('INVITE client transaction (RFC 3261 §17.1.1, RFC 6026 §8.4)', () => 
     ] as const) {
       const h = harness({ timers: { t1 } });
       const c = h.client(invite());
-      h.layer.receive(responseTo(c.tx.request, 404, 'x'), next);
+      h.layer.receive(responseTo(c.req, 404, 'x'), next);
       h.clock.advance(d - 1);
       expect(c.ended).toEqual([]);
       h.clock.advance(1 + SWEEP);
@@ -128,13 +128,13 @@ describe('INVITE client transaction (RFC 3261 §17.1.1, RFC 6026 §8.4)', () => 
   it('terminates at once after ACKing a non-2xx over a reliable transport (Timer D = 0)', () => {
     const h = harness();
     const c = h.client(invite(), tcpNext);
-    h.layer.receive(responseTo(c.tx.request, 486, 'x'), tcpNext);
+    h.layer.receive(responseTo(c.req, 486, 'x'), tcpNext);
     expect(h.sent.filter(isRequest('ACK')).map((s) => s.target)).toEqual([tcpNext]);
     expect(c.responses.map((r) => r.status)).toEqual([486]);
     expect(c.ended).toEqual([{ reason: 'normal', at: 0 }]);
     expect(live(h.layer)).toBe(0);
     // A late retransmission is now a stray response.
-    h.layer.receive(responseTo(c.tx.request, 486, 'x'), tcpNext);
+    h.layer.receive(responseTo(c.req, 486, 'x'), tcpNext);
     expect(h.strays).toHaveLength(1);
   });
 
@@ -142,12 +142,14 @@ describe('INVITE client transaction (RFC 3261 §17.1.1, RFC 6026 §8.4)', () => 
     const h = harness();
     const c = h.client(invite());
     h.clock.advance(200);
-    h.layer.receive(responseTo(c.tx.request, 200, 'uas-a'), next);
+    h.layer.receive(responseTo(c.req, 200, 'uas-a'), next);
     expect(c.tx.state).toBe('accepted');
-    h.layer.receive(responseTo(c.tx.request, 200, 'uas-a'), next);
-    h.layer.receive(responseTo(c.tx.request, 200, 'uas-b'), next);
-    h.layer.receive(responseTo(c.tx.request, 180, 'uas-c'), next); // absorbed
-    h.layer.receive(responseTo(c.tx.request, 486, 'uas-d'), next); // absorbed
+    // Nothing is sent from Accepted: the transaction keeps its key and the TU's handlers only.
+    expect(c.tx.request).toBeUndefined();
+    h.layer.receive(responseTo(c.req, 200, 'uas-a'), next);
+    h.layer.receive(responseTo(c.req, 200, 'uas-b'), next);
+    h.layer.receive(responseTo(c.req, 180, 'uas-c'), next); // absorbed
+    h.layer.receive(responseTo(c.req, 486, 'uas-d'), next); // absorbed
     expect(c.responses.map((r) => `${r.status} ${r.to.tag}`)).toEqual([
       '200 uas-a',
       '200 uas-a',

@@ -15,8 +15,8 @@ describe('transaction layer lifecycle', () => {
       inv.tx.onTerminated((r) => reasons.push(r));
       opt.tx.onTerminated((r) => reasons.push(r));
       if (n % 2 === 0) {
-        h.layer.receive(responseTo(inv.tx.request, 603, 'x'), next);
-        h.layer.receive(responseTo(opt.tx.request, 200, 'x'), next);
+        h.layer.receive(responseTo(inv.req, 603, 'x'), next);
+        h.layer.receive(responseTo(opt.req, 200, 'x'), next);
       }
       const si = h.serve(request('INVITE', { branch: `z9hG4bK-si${n}` }));
       si.tx!.respond(createResponse(si.req!, n % 3 === 0 ? 200 : 486, undefined, 't'));
@@ -59,9 +59,9 @@ describe('transaction layer lifecycle', () => {
       s.tx!.respond(createResponse(s.req!, 200, undefined, 't'));
       s.tx!.onTerminated((r) => ended.push(r));
       const c = h.client(request('INVITE', { branch: `z9hG4bK-m${n}` }));
-      h.layer.receive(responseTo(c.tx.request, 200, 'x'), next);
+      h.layer.receive(responseTo(c.req, 200, 'x'), next);
       const k = h.client(request('BYE', { branch: `z9hG4bK-k${n}` }));
-      h.layer.receive(responseTo(k.tx.request, 200, 'x'), next);
+      h.layer.receive(responseTo(k.req, 200, 'x'), next);
       h.clock.advance(10);
     }
     // 64·T1 for Timers L and M, T4 for Timer K: two timers for 300 transactions, and the one of

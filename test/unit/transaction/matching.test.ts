@@ -211,7 +211,7 @@ describe('malformed input', () => {
     c.responses.push = () => {
       throw new Error('TU bug');
     };
-    h.layer.receive(responseTo(c.tx.request, 200, 'x'), next);
+    h.layer.receive(responseTo(c.req, 200, 'x'), next);
     expect(h.errors).toHaveLength(1);
     expect(c.tx.state).toBe('completed');
   });

@@ -35,7 +35,7 @@ describe('non-INVITE client transaction (RFC 3261 §17.1.2)', () => {
     const h = harness();
     const c = h.client(options());
     h.clock.advance(600); // E fired at 500, next due at 1500
-    h.layer.receive(responseTo(c.tx.request, 100), next);
+    h.layer.receive(responseTo(c.req, 100), next);
     expect(c.tx.state).toBe('proceeding');
     expect(c.responses.map((r) => r.status)).toEqual([100]);
     h.clock.advance(13_400); // to 14000
@@ -48,8 +48,8 @@ describe('non-INVITE client transaction (RFC 3261 §17.1.2)', () => {
     const h = harness();
     const c = h.client(options());
     h.clock.advance(700);
-    h.layer.receive(responseTo(c.tx.request, 200, 'uas'), next);
-    h.layer.receive(responseTo(c.tx.request, 200, 'uas'), next);
+    h.layer.receive(responseTo(c.req, 200, 'uas'), next);
+    h.layer.receive(responseTo(c.req, 200, 'uas'), next);
     expect(c.tx.state).toBe('completed');
     expect(c.responses.map((r) => r.status)).toEqual([200]);
     expect(c.tx.lastStatus).toBe(200);
@@ -64,7 +64,7 @@ describe('non-INVITE client transaction (RFC 3261 §17.1.2)', () => {
   it('honours a configured T4 for Timer K', () => {
     const h = harness({ timers: { t4: 2000 } });
     const c = h.client(options());
-    h.layer.receive(responseTo(c.tx.request, 404, 'x'), next);
+    h.layer.receive(responseTo(c.req, 404, 'x'), next);
     h.clock.advance(2000 + SWEEP);
     expect(c.ended).toEqual([{ reason: 'normal', at: 2000 + SWEEP }]);
   });
@@ -73,7 +73,7 @@ describe('non-INVITE client transaction (RFC 3261 §17.1.2)', () => {
     const h = harness();
     const slow = h.client(request('OPTIONS', { branch: 'z9hG4bK-slow' }), tcpNext);
     const fast = h.client(options(), tcpNext);
-    h.layer.receive(responseTo(fast.tx.request, 200, 'x'), tcpNext);
+    h.layer.receive(responseTo(fast.req, 200, 'x'), tcpNext);
     expect(fast.ended).toEqual([{ reason: 'normal', at: 0 }]);
     h.clock.advance(32_000);
     expect(h.sentAt(isRequest('OPTIONS'))).toEqual([0, 0]);
