@@ -67,6 +67,7 @@ export class InviteClientTransaction extends ClientTransactionBase {
     // §17.1.1.3: the transaction itself ACKs a 3xx-6xx, to the INVITE's target.
     this.state = 'completed';
     this.ack = createAck(this.request!, response);
+    this.request = undefined; // Completed resends the ACK, never the request
     this.transmit(this.ack, this.target);
     // §17.1.1.2: Timer D > 32 s over UDP (as long as the server's Timer H may retransmit), 0 otherwise.
     const timerD = this.reliable ? 0 : Math.max(32_000, 64 * t.t1);

@@ -32,8 +32,10 @@ export class NonInviteClientTransaction extends ClientTransactionBase {
     const timerK = this.reliable ? 0 : this.ctx.timers.t4;
     if (timerK > 0) this.waitOut(timerK);
     this.deliver(response);
-    // Completed only absorbs: the TU's handlers (and what they hold) need not wait out Timer K.
+    // Completed only absorbs: the TU's handlers (and what they hold) and the request, resent no
+    // more, need not wait out Timer K.
     this.forgetHandlers();
+    this.request = undefined;
     if (timerK === 0) this.waitOut(0);
   }
 

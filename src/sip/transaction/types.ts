@@ -90,8 +90,9 @@ export interface ClientTransactionHandlers {
 export interface ClientTransaction {
   readonly id: string;
   /**
-   * The request, until an INVITE's transaction is Accepted: from then on it only passes 2xx to
-   * the TU (RFC 6026 §8.4), so it lets the request go (undefined).
+   * The request, until the final response: from then on the transaction never sends it again (it
+   * ACKs a non-2xx from its own ACK, the TU ACKs 2xx; RFC 3261 §17.1, RFC 6026 §8.4), so it lets
+   * the request go (undefined) while it waits out Timer D, K or M.
    */
   readonly request: SipRequest | undefined;
   readonly isInvite: boolean;
