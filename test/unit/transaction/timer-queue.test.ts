@@ -175,7 +175,7 @@ describe('transaction timers on shared queues (RFC 3261 §17)', () => {
   it('Timer G doubles up to T2 on the ManualClock, and the ACK stops it and Timer H', () => {
     const h = harness();
     const s = h.serve(request('INVITE'));
-    s.tx!.respond(createResponse(s.tx!.request, 486, undefined, 't'));
+    s.tx!.respond(createResponse(s.req!, 486, undefined, 't'));
     h.clock.advance(20_000);
     // §17.2.1: T1, 2·T1, 4·T1, then T2 (4 s) between resends.
     expect(h.sentAt(isStatus(486))).toEqual([0, 500, 1_500, 3_500, 7_500, 11_500, 15_500, 19_500]);
@@ -193,7 +193,7 @@ describe('transaction timers on shared queues (RFC 3261 §17)', () => {
       return c;
     });
     // Every other one answered: the rest keep retransmitting at T1, 2·T1, 4·T1, T2 from their start.
-    for (let n = 0; n < 200; n += 2) h.layer.receive(responseTo(clients[n]!.tx.request, 200, 'x'), uac);
+    for (let n = 0; n < 200; n += 2) h.layer.receive(responseTo(clients[n]!.req, 200, 'x'), uac);
     h.clock.advance(40_000);
     const sends = h.sent.filter(isRequest('OPTIONS'));
     for (let n = 0; n < 200; n++) {
