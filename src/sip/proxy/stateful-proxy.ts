@@ -420,7 +420,8 @@ export class StatefulProxy<State = undefined> {
   /** RFC 3261 §9.1: CANCEL with the branch's Request-URI, Call-ID, From, To, CSeq number, top Via, Route. */
   private sendCancel(branch: Branch<State>): void {
     const sent = branch.transaction;
-    if (!sent || branch.cancelled) return;
+    // A transaction with its final response has let its request go: nothing is left to cancel.
+    if (!sent?.request || branch.cancelled) return;
     branch.cancelled = true;
     branch.cancelPending = false;
     this.stack.sendRequest(createCancel(sent.request), sent.target, IGNORE_RESPONSES);
