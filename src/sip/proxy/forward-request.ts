@@ -14,10 +14,13 @@ export function decrementMaxForwards(request: SipRequest): void {
   request.set('max-forwards', String(mf === undefined ? 70 : mf - 1));
 }
 
-/** The URI whose address a request goes to: the first Route if any, else the Request-URI (§16.6 step 7). */
-export function nextHopUri(request: SipRequest): Uri {
+/**
+ * The URI whose address a request goes to (§16.6 step 7): the first Route if any, else its
+ * Request-URI, or `requestUri` for a copy retargeted there.
+ */
+export function nextHopUri(request: SipRequest, requestUri: Uri = request.uri): Uri {
   const route = request.routes[0];
-  return route ? route.uri : request.uri;
+  return route ? route.uri : requestUri;
 }
 
 /**

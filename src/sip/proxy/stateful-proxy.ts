@@ -9,7 +9,7 @@ import type {
 } from '../transaction/types.js';
 import type { Target } from '../transport/types.js';
 import { aggregateChallenges, chooseBestResponse } from './best-response.js';
-import { prepareCopy } from './forward-request.js';
+import { nextHopUri, prepareCopy } from './forward-request.js';
 import type { ForwardTarget, ProxyEvents, ProxyOptions, ProxyStack, Retarget } from './types.js';
 
 /** Rounds of new branches after all failed: failure handling must not forward forever. */
@@ -205,7 +205,7 @@ export class StatefulProxy<State = undefined> {
    */
   private startBranch(context: ResponseContext<State>, branch: Branch<State>, target: ForwardTarget): void {
     // §16.6 step 7: the first Route, else the target's URI (the copy's Request-URI).
-    const hop = target.nextHop ?? context.request.routes[0]?.uri ?? target.uri;
+    const hop = target.nextHop ?? nextHopUri(context.request, target.uri);
     let destination: Target | Promise<Target>;
     try {
       if (!('kind' in hop)) destination = hop;
