@@ -7,7 +7,10 @@ export interface RecordingMetrics {
   started(source: RecordingSource): void;
   /** One packet handed to the sinks (hot path). */
   readonly packet: () => void;
-  finished(doc: RecordingDocument): void;
+  /** A recording ended; `seconds` its finish took (receivers, files, stream closed). */
+  finished(doc: RecordingDocument, seconds: number): void;
+  /** Finishing a recording threw: it ended failed with what was known. */
+  finaliseFailed(): void;
 }
 
 export function recordingMetrics(metrics: MetricsRegistry): RecordingMetrics {
@@ -21,6 +24,15 @@ export function recordingMetrics(metrics: MetricsRegistry): RecordingMetrics {
     name: 'recordings_ended_total',
     help: 'Recordings ended, by status (stopped, failed)',
     labelNames: ['status'],
+  });
+  const finalise = metrics.histogram({
+    name: 'recording_finalise_duration_seconds',
+    help: 'Time to finish a recording once it ends (receivers, files and stream closed), in seconds',
+    buckets: [0.005, 0.025, 0.1, 0.25, 1, 4, 16],
+  });
+  const finaliseErrors = metrics.counter({
+    name: 'recording_finalise_errors_total',
+    help: 'Recordings whose finish threw (they end failed)',
   });
   const packets = metrics.counter({ name: 'recording_packets_total', help: 'RTP packets recorded' });
   const lost = metrics.counter({
@@ -47,14 +59,16 @@ export function recordingMetrics(metrics: MetricsRegistry): RecordingMetrics {
     packet: () => {
       pending++;
     },
-    finished(doc) {
+    finished(doc, seconds) {
       active.dec();
       ended.inc({ status: doc.status });
+      finalise.observe(seconds);
       for (const s of doc.statistics ?? []) if (s.lost > 0) lost.inc(s.lost);
       for (const r of doc.receivers ?? []) {
         if (r.droppedSource > 0) dropped.inc({ reason: 'source' }, r.droppedSource);
         if (r.droppedMalformed > 0) dropped.inc({ reason: 'malformed' }, r.droppedMalformed);
       }
     },
+    finaliseFailed: () => finaliseErrors.inc(),
   };
 }

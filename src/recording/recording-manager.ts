@@ -12,7 +12,7 @@ import { type MediaFork, MediaServerForks } from './media-server-forks.js';
 import type { RecordingMetrics } from './metrics.js';
 import { finishDocument, type RecordingDocument, summaryOf } from './session/document.js';
 import { type NegotiatedMedia, negotiateRecording } from './session/negotiate.js';
-import { RecordingSession } from './session/recording-session.js';
+import { type FinishedSession, RecordingSession } from './session/recording-session.js';
 import { SdpNegotiationError } from './siprec/index.js';
 import { RecordingStreamer } from './stream/index.js';
 import {
@@ -439,11 +439,19 @@ export class RecordingManager implements RecordingService {
         this.options.logger.debug({ err: e, id: a.doc.id }, 'unsubscribe failed');
       });
     }
-    const finished = await a.session.finish(reason, failure);
+    const began = performance.now();
+    const finished = await a.session.finish(reason, failure).catch((e: unknown) => {
+      // A finish that throws must still end the recording, failed and said so, never stay active.
+      this.options.logger.error({ err: e, id: a.doc.id }, 'recording finalisation failed');
+      this.options.metrics.finaliseFailed();
+      return unfinished(reason, `finalisation failed: ${e instanceof Error ? e.message : String(e)}`);
+    });
     if (!this.active.has(a.doc.id)) return a.doc;
     this.active.delete(a.doc.id);
     a.doc = finishDocument(a.doc, finished);
-    this.options.metrics.finished(a.doc);
+    this.options.metrics.finished(a.doc, (performance.now() - began) / 1000);
+    if (a.doc.status === 'failed')
+      this.options.logger.warn({ id: a.doc.id, reason, failure: a.doc.failure }, 'recording failed');
     if (a.doc.stored) {
       await writeFile(
         join(this.folder(a.doc.id), 'metadata.json'),
@@ -508,6 +516,20 @@ export class RecordingManager implements RecordingService {
     if (doc.failure !== undefined) event.failure = doc.failure;
     this.options.events.publish(event);
   }
+}
+
+/** What is known of a recording whose finish threw: only that it failed. */
+function unfinished(reason: string, failure: string): FinishedSession {
+  return {
+    status: 'failed',
+    stoppedAt: new Date(),
+    reason,
+    failure,
+    statistics: [],
+    receivers: [],
+    pausedPackets: 0,
+    pauses: [],
+  };
 }
 
 function policyOf(p: {
