@@ -10,7 +10,6 @@ import { parseWav } from '../../src/media/wav/index.js';
 import { type RunningNode, startNode } from '../../src/node.js';
 import type { RecordingDocument } from '../../src/recording/session/document.js';
 import { buildMultipart, type RecordingMetadata } from '../../src/recording/siprec/index.js';
-import { untilDefined } from '../support/until.js';
 import { missingPeerReason, requirePeer, suiteTitle } from './peers.js';
 import { allocatePorts } from './ports.js';
 import { repoRoot } from './repo.js';
@@ -198,12 +197,9 @@ describe.skipIf(!sipp)(
       const [summary] = await recordings.list({ callId: undefined });
       expect(summary).toBeDefined();
       const id = summary!.id;
-      // The SRS answers the BYE before the recording is finished (files closed, index written).
-      const stopped = await untilDefined(
-        () => events.find((e) => e.recordingId === id && e.type !== 'recording.started'),
-        5_000,
-        'the recording to end',
-      );
+      // SIPp ends on the 200 to its BYE, which the SRS sends once the recording has finished
+      // (files closed, index written, recording.stopped published): no waiting here.
+      const stopped = events.find((e) => e.recordingId === id && e.type !== 'recording.started');
       expect(stopped).toMatchObject({ type: 'recording.stopped', reason: 'bye', source: 'siprec' });
       const metadata = (await recordings.metadata(id)) as unknown as SiprecDocument;
       expect(metadata.status).toBe('stopped');
@@ -303,7 +299,11 @@ describe.skipIf(!sipp)(
           ]),
         );
         expect(bye.status).toBe(200);
-        await sleep(200);
+        // The 200 came after the recording ended: its event and finished document are there.
+        expect(events.find((e) => e.recordingId === id && e.type !== 'recording.started')).toMatchObject({
+          type: 'recording.stopped',
+          reason: 'bye',
+        });
         const doc = (await recordings.metadata(id)) as unknown as SiprecDocument;
         expect(doc.status).toBe('stopped');
         expect(doc.reason).toBe('bye');

@@ -19,6 +19,20 @@ import {
   splitSiprecBody,
 } from '../siprec/index.js';
 import { RecordingError, type RecordingLeg } from '../types.js';
+import { holdBye } from './bye-hold.js';
+
+/** What the SRS uses of the recording service. */
+export type SrsRecordings = Pick<RecordingManager, 'startSignalled' | 'update' | 'stop'>;
+
+export interface SiprecServerOptions {
+  /**
+   * Longest the 200 to a client's BYE waits for the recording to be finished (files closed,
+   * metadata and index written, recording.stopped published); then the 200 goes anyway, the
+   * recording finishes behind it and a warning says so. 4 s by default: well inside the client's
+   * Timer F (32 s, RFC 3261 §17.1.2.2) and far above a normal finish.
+   */
+  byeHoldMs?: number;
+}
 
 /** A SIPREC recording session (RS) in progress: its dialog and its recording. */
 interface RecordingSessionDialog {
@@ -37,10 +51,15 @@ interface RecordingSessionDialog {
  * not a SIPREC INVITE is refused (403), bad bodies get 400, unusable SDP 488.
  */
 export class SiprecServer {
+  private readonly byeHoldMs: number;
+
   constructor(
-    private readonly recordings: RecordingManager,
+    private readonly recordings: SrsRecordings,
     private readonly logger: Logger,
-  ) {}
+    options: SiprecServerOptions = {},
+  ) {
+    this.byeHoldMs = options.byeHoldMs ?? 4_000;
+  }
 
   /** Option tags for the UA core's Supported and Require checks (RFC 7866 §6.1.1). */
   static readonly optionTags = ['siprec'];
@@ -102,10 +121,15 @@ export class SiprecServer {
     };
     this.applyMetadata(rs);
     session.on('reinvite', (incoming) => this.reinvite(rs, incoming));
-    session.on('bye', (bye) => {
-      const update = this.readBody(bye);
-      if (!('status' in update) && update.metadata) this.merge(rs, update.metadata);
-      void this.end(rs, 'bye');
+    // The 200 to BYE waits for the recording to finish (bounded): a client that has it can rely on
+    // the recording being complete and recording.stopped published before it.
+    holdBye(session, (bye) => this.endOnBye(rs, bye), {
+      boundMs: this.byeHoldMs,
+      onBound: () =>
+        this.logger.warn(
+          { id: rs.id, boundMs: this.byeHoldMs },
+          'SIPREC BYE answered before its recording finished; it finishes in the background',
+        ),
     });
     session.on('terminated', (cause) => void this.end(rs, cause));
     session.accept({ body: started.sdp });
@@ -168,10 +192,27 @@ export class SiprecServer {
     this.recordings.update(rs.id, { document });
   }
 
+  /** A BYE may carry a last metadata update (RFC 7866 §9); then the recording ends. */
+  private endOnBye(rs: RecordingSessionDialog, bye: SipRequest): Promise<void> {
+    try {
+      const update = this.readBody(bye);
+      if (!('status' in update) && update.metadata) this.merge(rs, update.metadata);
+    } catch (e) {
+      // The recording still ends; only the last update is missing from its document.
+      this.logger.error({ err: e, id: rs.id }, 'SIPREC BYE metadata not applied');
+    }
+    return this.end(rs, 'bye');
+  }
+
+  /**
+   * Stops the recording once; never rejects. The manager logs and counts a recording that ends
+   * failed; a stop that throws is logged here.
+   */
   private async end(rs: RecordingSessionDialog, reason: string): Promise<void> {
     if (rs.ended) return;
     rs.ended = true;
     await this.recordings.stop(rs.id, reason).catch((e: unknown) => {
+      // A RecordingError: it had already ended (media timeout), and said so then.
       if (!(e instanceof RecordingError)) this.logger.error({ err: e, id: rs.id }, 'SIPREC stop failed');
     });
   }
