@@ -1,3 +1,4 @@
+export type { ByeAnswerHold } from './bye-answer-hold.js';
 export { CountingTimers } from './counting-timers.js';
 export { type EventMap, TypedEmitter } from './emitter.js';
 export { IncomingRequest } from './incoming-request.js';

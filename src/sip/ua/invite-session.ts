@@ -1,6 +1,7 @@
 import { type Dialog, dialogKey, inboundFlow, responseDialogId } from '../dialog/index.js';
 import type { SipRequest, SipResponse } from '../message/index.js';
 import type { ServerTransaction } from '../transaction/types.js';
+import { type ByeAnswerHold, waitForByeAnswerHold } from './bye-answer-hold.js';
 import { type EventMap, TypedEmitter } from './emitter.js';
 import { IncomingRequest } from './incoming-request.js';
 import { buildResponse } from './response-builder.js';
@@ -71,9 +72,25 @@ export abstract class InviteSession<E extends InviteSessionEvents & EventMap<E> 
   private outgoingInvite = false;
   private incomingInvite: IncomingRequest | undefined;
   private readonly sentAcks = new Map<string, SipRequest>();
+  /** What the 200 to the peer's BYE waits for (holdByeAnswer); none: answered at once. */
+  private byeAnswerHold: ByeAnswerHold | undefined;
+  /** The peer's BYEs whose 200 is being held: the peer has ended the dialog, we are finishing. */
+  private heldByes: IncomingRequest[] | undefined;
 
   constructor(protected readonly host: SessionHost) {
     super((error, event) => host.onError(error, `session event ${event}`));
+  }
+
+  /**
+   * Make the 200 to the peer's BYE wait for `hold.until` (bounded, see ByeAnswerHold); `undefined`
+   * answers at once again. While it waits the BYE's server transaction absorbs retransmissions
+   * (RFC 3261 §17.2.2); the session takes requests as if the BYE had been answered: another BYE
+   * gets the same 200 when it goes, anything else 481, and it sends nothing more (bye() does
+   * nothing, requests reject). Then the 200 goes, `bye` fires and the session ends, as without a
+   * hold; a session ended otherwise meanwhile (a 481 to a request of ours) only sends the 200.
+   */
+  holdByeAnswer(hold: ByeAnswerHold | undefined): void {
+    this.byeAnswerHold = hold;
   }
 
   // ---- incoming ------------------------------------------------------------------------
@@ -82,6 +99,11 @@ export abstract class InviteSession<E extends InviteSessionEvents & EventMap<E> 
     const incoming = new IncomingRequest(request, transaction, dialog, (i, status, options) =>
       this.answer(i, status, options),
     );
+    if (this.heldByes) {
+      if (request.method === 'BYE') this.heldByes.push(incoming);
+      else incoming.respond(481);
+      return;
+    }
     switch (request.method) {
       case 'BYE':
         this.receiveBye(incoming);
@@ -143,8 +165,24 @@ export abstract class InviteSession<E extends InviteSessionEvents & EventMap<E> 
     this.beforeRemoteBye();
     // §15.1.2: requests still pending in the dialog are answered, 487 recommended.
     if (this.incomingInvite && !this.incomingInvite.responded) this.incomingInvite.respond(487);
-    incoming.respond(200);
-    this.fire('bye', incoming.request);
+    const hold = this.byeAnswerHold;
+    if (!hold) {
+      this.answerBye([incoming]);
+      return;
+    }
+    const held = [incoming];
+    this.heldByes = held;
+    void waitForByeAnswerHold(hold, incoming.request, this.host).then(() => {
+      this.heldByes = undefined;
+      this.answerBye(held);
+    });
+  }
+
+  /** 200 to the peer's BYE (and any that joined a held one), `bye`, then the session ends. */
+  private answerBye(byes: IncomingRequest[]): void {
+    for (const bye of byes) bye.respond(200);
+    if (this.state === 'terminated') return;
+    this.fire('bye', byes[0]!.request);
     this.terminate('remote-bye');
   }
 
@@ -304,7 +342,8 @@ export abstract class InviteSession<E extends InviteSessionEvents & EventMap<E> 
     deferAck: boolean,
   ): Promise<{ response: SipResponse; request: SipRequest; dialog: Dialog }> {
     const dialog = this.requestDialog(method);
-    if (!dialog || this.state === 'terminated') {
+    // A held BYE (holdByeAnswer): the peer has ended the dialog already.
+    if (!dialog || this.state === 'terminated' || this.heldByes) {
       return Promise.reject(new Error(`no dialog to send ${method} in`));
     }
     const request = dialog.createRequest(method);
@@ -353,7 +392,8 @@ export abstract class InviteSession<E extends InviteSessionEvents & EventMap<E> 
 
   protected sendBye(cause: SessionEndCause, options: RequestOptions = {}): Promise<SipResponse | undefined> {
     const dialog = this.dialog;
-    if (!dialog || this.state === 'terminated') return Promise.resolve(undefined);
+    // The peer's BYE is held (holdByeAnswer): the dialog is ending without ours.
+    if (!dialog || this.state === 'terminated' || this.heldByes) return Promise.resolve(undefined);
     const bye = dialog.createRequest('BYE');
     this.decorate(bye, options);
     this.terminate(cause);
