@@ -19,7 +19,6 @@ import {
   splitSiprecBody,
 } from '../siprec/index.js';
 import { RecordingError, type RecordingLeg } from '../types.js';
-import { holdBye } from './bye-hold.js';
 
 /** What the SRS uses of the recording service. */
 export type SrsRecordings = Pick<RecordingManager, 'startSignalled' | 'update' | 'stop'>;
@@ -29,7 +28,8 @@ export interface SiprecServerOptions {
    * Longest the 200 to a client's BYE waits for the recording to be finished (files closed,
    * metadata and index written, recording.stopped published); then the 200 goes anyway, the
    * recording finishes behind it and a warning says so. 4 s by default: well inside the client's
-   * Timer F (32 s, RFC 3261 §17.1.2.2) and far above a normal finish.
+   * Timer F (32 s, RFC 3261 §17.1.2.2) and far above a normal finish; the UA core keeps the
+   * timer and never waits past 32·T1 whatever is asked (InviteSession.holdByeAnswer).
    */
   byeHoldMs?: number;
 }
@@ -123,7 +123,8 @@ export class SiprecServer {
     session.on('reinvite', (incoming) => this.reinvite(rs, incoming));
     // The 200 to BYE waits for the recording to finish (bounded): a client that has it can rely on
     // the recording being complete and recording.stopped published before it.
-    holdBye(session, (bye) => this.endOnBye(rs, bye), {
+    session.holdByeAnswer({
+      until: (bye) => this.endOnBye(rs, bye),
       boundMs: this.byeHoldMs,
       onBound: () =>
         this.logger.warn(
