@@ -227,6 +227,18 @@ function contentLength(headers: HeaderField[], maxBody: number): number | undefi
   return found;
 }
 
+/** Header fields while a head is read, copied out at their exact count (a pushed-to array reserves 17 slots). */
+const scratch: Array<HeaderField | undefined> = [];
+
+/** scratch[0, count) as an array of its own; the scratch then holds no message's fields. */
+function exactCopy(count: number): HeaderField[] {
+  const fields = scratch.slice(0, count) as HeaderField[];
+  // A hostile message of thousands of lines leaves no scratch of its size behind.
+  if (count > 256) scratch.length = 0;
+  else scratch.fill(undefined, 0, count);
+  return fields;
+}
+
 /**
  * Parse one SIP message from bytes (RFC 3261 §7). Throws MessageParseError; its `status` is the
  * response a request deserves (400, 505...) and `partial` is set when the headers could be read.
@@ -267,7 +279,7 @@ export function parseMessage(data: Buffer, options: ParseOptions = {}): SipReque
   const headerStart = next;
   // Whether every line ends in CRLF: then a header line's octets are its field's text + CRLF.
   let crlf = sepLength === 4 && !folded && endsInCrlf(head, next, firstEnd);
-  const headers: HeaderField[] = [];
+  let count = 0;
   let headerError: SipParseError | undefined;
   while (next < head.length) {
     const lineStart = next;
@@ -275,11 +287,13 @@ export function parseMessage(data: Buffer, options: ParseOptions = {}): SipReque
     const textEnd = lineTextEnd(head, next);
     crlf &&= endsInCrlf(head, next, textEnd);
     try {
-      headers.push(parseHeaderAt(head, lineStart, textEnd));
+      scratch[count] = parseHeaderAt(head, lineStart, textEnd);
+      count++;
     } catch (e) {
       headerError ??= e as SipParseError;
     }
   }
+  const headers = exactCopy(count);
   message.headers = headers;
   headerError ??= startLineError;
   if (headerError) throw new MessageParseError(headerError.message, 400, message);
