@@ -1,6 +1,6 @@
 import { SipParseError } from './errors.js';
 import { Parameters, parametersEnd, parseParametersTo } from './params.js';
-import { endOfQuotedString, isTokenChar, isWhitespace, skipWhitespace } from './scan.js';
+import { endOfQuotedString, isTokenChar, isWhitespace, skipWhitespace, trimmedEnd } from './scan.js';
 import { checkUriIn, parseUriIn, type Uri } from './uri.js';
 
 /**
@@ -87,14 +87,15 @@ export function parseNameAddress(value: string): NameAddress {
     // Either an unquoted display name (tokens separated by LWS) followed by '<', or an addr-spec.
     const lt = s.indexOf('<', i);
     if (lt > i) {
-      const dn = s.slice(i, lt).trimEnd();
-      for (let j = 0; j < dn.length; j++) {
-        const c = dn.charCodeAt(j);
+      // Checked and trimmed in place: one string cut, not a slice and its trimmed copy.
+      const dnEnd = trimmedEnd(s, i, lt);
+      for (let j = i; j < dnEnd; j++) {
+        const c = s.charCodeAt(j);
         if (!isTokenChar(c) && !isWhitespace(c)) {
-          throw new SipParseError(`invalid character "${dn[j]}" in unquoted display name`);
+          throw new SipParseError(`invalid character "${s[j]}" in unquoted display name`);
         }
       }
-      displayName = dn;
+      displayName = s.slice(i, dnEnd);
       i = lt;
     }
   }

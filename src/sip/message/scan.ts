@@ -28,6 +28,17 @@ export function isTrimmed(c: number): boolean {
   return c === 0x20 || (c >= 0x09 && c <= 0x0d) || c === 0xa0;
 }
 
+/** End of s[start, end) once trimEnd() would have removed its trailing whitespace, without the copy. */
+export function trimmedEnd(s: string, start: number, end: number): number {
+  while (end > start) {
+    const c = s.charCodeAt(end - 1);
+    // Header text is latin1; a string from code may end in wider whitespace (U+3000...).
+    if (!isTrimmed(c) && (c < 0x100 || !/\s/.test(s[end - 1]!))) break;
+    end--;
+  }
+  return end;
+}
+
 export function skipWhitespace(s: string, i: number): number {
   while (i < s.length && isWhitespace(s.charCodeAt(i))) i++;
   return i;
