@@ -132,6 +132,12 @@ function parseHeaderLine(line: { raw: string; text: string }): HeaderField {
   return { name, key: headerKey(name), value };
 }
 
+/**
+ * What a message parsed here holds until its own header fields are read (parseMessage sets them):
+ * one shared array, not an empty one per message. Frozen: nothing may add to it.
+ */
+const NO_HEADERS = Object.freeze([]) as unknown as HeaderField[];
+
 /** Index of the first space in s[from, end), or -1: the start line is read inside the head. */
 function spaceIn(s: string, from: number, end: number): number {
   const i = s.indexOf(' ', from);
@@ -163,7 +169,7 @@ function parseRequestLine(s: string, end: number): SipRequest {
   if (uri.length === 0) throw new SipParseError('empty Request-URI');
   if (version !== 'SIP/2.0' && !/^SIP\/\d+\.\d+$/i.test(version))
     throw new SipParseError('malformed SIP-Version in Request-Line');
-  return new SipRequest(method, uri, [], undefined, version);
+  return new SipRequest(method, uri, NO_HEADERS, undefined, version);
 }
 
 function isDigit(c: number): boolean {
@@ -198,7 +204,7 @@ function parseStatusLine(s: string, end: number): SipResponse {
     phrase !== undefined && phrase.length === end - reasonStart && s.startsWith(phrase, reasonStart)
       ? phrase
       : s.slice(reasonStart, end);
-  return new SipResponse(status, reason, [], undefined, version);
+  return new SipResponse(status, reason, NO_HEADERS, undefined, version);
 }
 
 /** Whether s[0, end) starts with `SIP/` in any case: a Status-Line (RFC 3261 §7.2). */
@@ -274,7 +280,7 @@ export function parseMessage(data: Buffer, options: ParseOptions = {}): SipReque
     // Keep reading the headers of a broken request so that it can still be answered with 400.
     startLineError = e as SipParseError;
     const method = line.slice(0, Math.max(spaceIn(line, 0, lineEnd), 0));
-    message = new SipRequest(isToken(method) ? method : 'UNKNOWN', '');
+    message = new SipRequest(isToken(method) ? method : 'UNKNOWN', '', NO_HEADERS);
   }
   const headerStart = next;
   // Whether every line ends in CRLF: then a header line's octets are its field's text + CRLF.
