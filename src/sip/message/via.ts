@@ -81,6 +81,24 @@ function part(s: string, start: number, end: number, upper: boolean): string {
   return upper ? text.toUpperCase() : text;
 }
 
+/**
+ * Short sent-by hosts seen lately (`10.0.0.7`): a proxy hears from few peers, so each is one shared
+ * string, not a copy per Via. V8 copies a cut under 13 characters (a longer one is a slice of
+ * the message, as cheap): only those are kept, and a slice never keeps an old message alive.
+ */
+const recentHosts: string[] = ['', '', '', '', '', '', '', ''];
+let nextRecentHost = 0;
+
+function sentByHost(s: string, start: number, end: number): string {
+  const length = end - start;
+  if (length >= 13) return s.slice(start, end);
+  for (const known of recentHosts) if (known.length === length && s.startsWith(known, start)) return known;
+  const host = s.slice(start, end);
+  recentHosts[nextRecentHost] = host;
+  nextRecentHost = (nextRecentHost + 1) & 7;
+  return host;
+}
+
 /** RFC 3581 §3: rport is empty or a port number. */
 function isPortNumber(v: string): boolean {
   if (v.length === 0 || v.length > 5) return false;
@@ -125,7 +143,7 @@ export function parseVia(value: string): Via {
       if (!ok) break;
       i++;
     }
-    host = s.slice(hostStart, i);
+    host = sentByHost(s, hostStart, i);
   }
   if (!host) throw new SipParseError('Via: missing sent-by host');
   i = skipWhitespace(s, i);
