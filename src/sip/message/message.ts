@@ -2,7 +2,7 @@ import { type CSeq, parseCSeq } from './cseq.js';
 import { SipParseError } from './errors.js';
 import type { HeaderField } from './header-field.js';
 import { canonicalHeaderName, headerKey, isListHeader } from './header-names.js';
-import { type NameAddress, parseNameAddress } from './name-address.js';
+import { checkNameAddress, type NameAddress, parseNameAddress } from './name-address.js';
 import { isTrimmed, parseBoundedInt, splitList } from './scan.js';
 import { parseUri, type Uri } from './uri.js';
 import { parseVia, type Via } from './via.js';
@@ -264,6 +264,32 @@ export abstract class SipMessage {
     const parsed = this.parsed();
     if (parsed.recordRoute === UNSET) parsed.recordRoute = this.parseList('record-route', parseNameAddress);
     return parsed.recordRoute;
+  }
+
+  /**
+   * Throws what reading `contacts`, `routes` or `recordRoutes` (the header of this key) would,
+   * building no address not read already; returns whether the value is `*`. For the checks every
+   * request passes (RFC 3261 §16.3): a proxy validates a Contact it never reads again.
+   */
+  checkAddresses(key: 'contact' | 'route' | 'record-route'): boolean {
+    const cache = this.cache;
+    const read =
+      cache === undefined
+        ? UNSET
+        : key === 'contact'
+          ? cache.contact
+          : key === 'route'
+            ? cache.route
+            : cache.recordRoute;
+    if (read !== UNSET) return read === '*';
+    if (key === 'contact' && this.isStar(key)) return true;
+    // In the order parseList reads them, so the first bad address is the same one.
+    for (const h of this.headers) {
+      if (h.key !== key) continue;
+      if (isListElement(h.value)) checkNameAddress(h.value);
+      else for (const one of splitList(h.value)) checkNameAddress(one);
+    }
+    return false;
   }
 
   // ---- serialization ------------------------------------------------------------------

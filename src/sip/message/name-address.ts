@@ -1,5 +1,5 @@
 import { SipParseError } from './errors.js';
-import { Parameters, parametersEnd, parseParametersTo } from './params.js';
+import { checkParametersTo, Parameters, parametersEnd, parseParametersTo } from './params.js';
 import { endOfQuotedString, isTokenChar, isWhitespace, skipWhitespace, trimmedEnd } from './scan.js';
 import { checkUriIn, parseUriIn, type Uri } from './uri.js';
 
@@ -74,13 +74,22 @@ export class NameAddress {
 
 /** Parse one name-addr/addr-spec with parameters. `Contact: *` is handled by the caller. */
 export function parseNameAddress(value: string): NameAddress {
+  return readNameAddress(value, true)!;
+}
+
+/** Throws what parseNameAddress(value) would, building nothing: for values only validated. */
+export function checkNameAddress(value: string): void {
+  readNameAddress(value, false);
+}
+
+function readNameAddress(value: string, build: boolean): NameAddress | undefined {
   const s = value;
   let i = skipWhitespace(s, 0);
   let displayName: string | undefined;
   if (s[i] === '"') {
     const end = endOfQuotedString(s, i);
     if (end < 0) throw new SipParseError('unterminated quoted display name');
-    displayName = s.slice(i, end);
+    if (build) displayName = s.slice(i, end);
     i = skipWhitespace(s, end);
     if (s[i] !== '<') throw new SipParseError('display name not followed by <URI>');
   } else {
@@ -95,7 +104,7 @@ export function parseNameAddress(value: string): NameAddress {
           throw new SipParseError(`invalid character "${s[j]}" in unquoted display name`);
         }
       }
-      displayName = s.slice(i, dnEnd);
+      if (build) displayName = s.slice(i, dnEnd);
       i = lt;
     }
   }
@@ -103,9 +112,7 @@ export function parseNameAddress(value: string): NameAddress {
     const gt = s.indexOf('>', i + 1);
     if (gt < 0) throw new SipParseError('unterminated <URI>');
     checkUriIn(s, i + 1, gt);
-    const params = parseParametersTo(s, gt + 1);
-    if (parametersEnd < s.length) throw new SipParseError('unexpected characters after parameters');
-    return NameAddress.withUriIn(s, i + 1, gt, displayName, params, true);
+    return addressWithParameters(s, i + 1, gt, displayName, true, build);
   }
   // addr-spec: the URI ends at the first ';' (its parameters are header parameters) or whitespace.
   let end = i;
@@ -116,7 +123,21 @@ export function parseNameAddress(value: string): NameAddress {
     if (c === 0x3f || c === 0x2c) throw new SipParseError('URI with "?" or "," must be enclosed in <>');
   }
   checkUriIn(s, i, end);
-  const params = parseParametersTo(s, end);
+  return addressWithParameters(s, i, end, displayName, false, build);
+}
+
+/** The address whose URI is s[uriStart, uriEnd) (checked), read with the parameters that follow it. */
+function addressWithParameters(
+  s: string,
+  uriStart: number,
+  uriEnd: number,
+  displayName: string | undefined,
+  angled: boolean,
+  build: boolean,
+): NameAddress | undefined {
+  const paramsStart = angled ? uriEnd + 1 : uriEnd;
+  const params = build ? parseParametersTo(s, paramsStart) : undefined;
+  if (!build) checkParametersTo(s, paramsStart);
   if (parametersEnd < s.length) throw new SipParseError('unexpected characters after parameters');
-  return NameAddress.withUriIn(s, i, end, displayName, params, false);
+  return params && NameAddress.withUriIn(s, uriStart, uriEnd, displayName, params, angled);
 }

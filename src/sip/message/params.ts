@@ -143,19 +143,24 @@ export let parametersEnd = 0;
 export function parseParametersTo(s: string, i: number, stopChars = ''): Parameters {
   scratchCount = 0;
   try {
-    parametersEnd = readParameters(s, i, stopChars);
+    parametersEnd = readParameters(s, i, stopChars, true);
     return scratchCount === 0 ? new Parameters() : Parameters.fromFlat(scratch.slice(0, scratchCount));
   } finally {
     scratch.fill(null, 0, scratchCount); // hold no strings of this message
   }
 }
 
+/** Throws what parseParametersTo would, building nothing; where they end goes to `parametersEnd`. */
+export function checkParametersTo(s: string, i: number): void {
+  parametersEnd = readParameters(s, i, '', false);
+}
+
 /** Names and values while parsing, copied out at their exact count (a pushed-to array reserves 17 slots). */
 const scratch: Array<string | null> = [];
 let scratchCount = 0;
 
-/** The parameters' names and values into `scratch`; returns where they end. */
-function readParameters(s: string, i: number, stopChars: string): number {
+/** The parameters' names and values into `scratch` (with `build`, else only checked); returns where they end. */
+function readParameters(s: string, i: number, stopChars: string, build: boolean): number {
   const n = s.length;
   i = skipWhitespace(s, i);
   while (i < n) {
@@ -166,7 +171,7 @@ function readParameters(s: string, i: number, stopChars: string): number {
     const nameStart = i;
     while (i < n && isTokenChar(s.charCodeAt(i))) i++;
     if (i === nameStart) throw new SipParseError('empty parameter name');
-    const name = parameterName(s, nameStart, i);
+    const nameEnd = i;
     i = skipWhitespace(s, i);
     let value: string | null = null;
     if (s[i] === '=') {
@@ -174,11 +179,15 @@ function readParameters(s: string, i: number, stopChars: string): number {
       const valueStart = i;
       if (s[i] === '"') {
         const end = endOfQuotedString(s, i);
-        if (end < 0) throw new SipParseError(`unterminated quoted string in parameter "${name}"`);
+        if (end < 0)
+          throw new SipParseError(`unterminated quoted string in parameter "${s.slice(nameStart, nameEnd)}"`);
         i = end;
       } else if (s[i] === '[') {
         const end = s.indexOf(']', i);
-        if (end < 0) throw new SipParseError(`unterminated IPv6 reference in parameter "${name}"`);
+        if (end < 0)
+          throw new SipParseError(
+            `unterminated IPv6 reference in parameter "${s.slice(nameStart, nameEnd)}"`,
+          );
         i = end + 1;
       } else {
         while (i < n) {
@@ -187,15 +196,18 @@ function readParameters(s: string, i: number, stopChars: string): number {
           i++;
         }
       }
-      if (i === valueStart) throw new SipParseError(`empty value for parameter "${name}"`);
-      value = s.slice(valueStart, i);
+      if (i === valueStart)
+        throw new SipParseError(`empty value for parameter "${s.slice(nameStart, nameEnd)}"`);
+      if (build) value = s.slice(valueStart, i);
     }
-    scratch[scratchCount++] = name;
-    scratch[scratchCount++] = value;
+    if (build) {
+      scratch[scratchCount++] = parameterName(s, nameStart, nameEnd);
+      scratch[scratchCount++] = value;
+    }
     i = skipWhitespace(s, i);
     // Trailing characters that are neither ';' nor a stop char are an error (checked at loop top).
     if (i < n && !isWhitespace(s.charCodeAt(i)) && s[i] !== ';' && !stopChars.includes(s[i]!)) {
-      throw new SipParseError(`unexpected "${s[i]}" after parameter "${name}"`);
+      throw new SipParseError(`unexpected "${s[i]}" after parameter "${s.slice(nameStart, nameEnd)}"`);
     }
   }
   return i;
