@@ -59,10 +59,12 @@ export function checkRequest(request: SipRequest): SanityFailure | undefined {
     void request.maxForwards;
     const cseq = request.cseq;
     if (cseq.method !== request.method) return fail(400, 'CSeq method does not match Request-Line');
-    const contacts = request.contacts;
-    if (contacts === '*' && request.method !== 'REGISTER') return fail(400, 'Contact * outside REGISTER');
+    // A registrar reads a REGISTER's contacts next; a proxy never reads another request's
+    // Contact or Record-Route, so they are checked without building their addresses.
+    if (request.method === 'REGISTER') void request.contacts;
+    else if (request.checkAddresses('contact')) return fail(400, 'Contact * outside REGISTER');
     void request.routes;
-    void request.recordRoutes;
+    request.checkAddresses('record-route');
     const expires = request.get('expires');
     if (expires !== undefined && !/^\d{1,10}$/.test(expires)) return fail(400, 'Invalid Expires');
   } catch (e) {
