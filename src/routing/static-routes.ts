@@ -30,6 +30,12 @@ const NOT_ROUTED_HERE: Preprocessed = Object.freeze({ routedHere: false, flow: u
 export class StaticRoutes {
   readonly defaultRoute: SipUri | undefined;
   private readonly isLocal: (uri: Uri) => boolean;
+  /** The source and first token verdict of the request preprocessFlow is reading (synchronous). */
+  private flowSource: Target | undefined = undefined;
+  private flowFound: RouteFlow | undefined = undefined;
+  private readonly readFlow = (uri: Uri): void => {
+    this.flowFound ??= this.outbound!.routeFlow(uri, this.flowSource!);
+  };
 
   constructor(
     private readonly stack: Pick<ProxyStack, 'isLocalUri'>,
@@ -48,14 +54,20 @@ export class StaticRoutes {
     return preprocessRoute(request, this.isLocal);
   }
 
-  /** §16.4 as `preprocess`, also reading the flow token of our Route values (RFC 5626 §5.3). */
+  /**
+   * §16.4 as `preprocess`, also reading the flow token of our Route values (RFC 5626 §5.3). Every
+   * request and 2xx ACK comes through here: a Route of ours without a token (nearly all) costs no
+   * allocation, the token reader being one function made once and the common answers shared.
+   */
   preprocessFlow(request: SipRequest, source: Target): Preprocessed {
-    const outbound = this.outbound;
-    if (!outbound) return this.preprocess(request) ? ROUTED_HERE : NOT_ROUTED_HERE;
-    let flow: RouteFlow | undefined;
-    const routedHere = preprocessRoute(request, this.isLocal, (uri) => {
-      flow ??= outbound.routeFlow(uri, source);
-    });
+    if (!this.outbound) return this.preprocess(request) ? ROUTED_HERE : NOT_ROUTED_HERE;
+    this.flowSource = source;
+    this.flowFound = undefined;
+    const routedHere = preprocessRoute(request, this.isLocal, this.readFlow);
+    const flow = this.flowFound;
+    this.flowSource = undefined;
+    this.flowFound = undefined;
+    if (flow === undefined) return routedHere ? ROUTED_HERE : NOT_ROUTED_HERE;
     return { routedHere, flow };
   }
 
