@@ -144,20 +144,17 @@ export class RoutingRole implements StackHandlers, CallRouter {
       this.relay.forward(request, transaction, targets, context);
       return;
     }
-    const go = (takes: boolean) => {
-      if (takes) takeover.take({ request, transaction, targets, context, relay: this.relay, router: this });
-      else this.relay.forward(request, transaction, targets, context);
-    };
     const takes = takeover.takes(request, context, targets);
+    // Known at once (a proxy-only node, a cached policy): no closure for the answer per call.
     if (typeof takes === 'boolean') {
-      go(takes);
+      this.takeOrRelay(takes, takeover, request, transaction, targets, context);
       return;
     }
     this.deciding.set(transaction, context);
     takes
       .then(
         (yes) => {
-          if (!context.cancelled) go(yes);
+          if (!context.cancelled) this.takeOrRelay(yes, takeover, request, transaction, targets, context);
         },
         (e: unknown) => {
           this.options.onError?.(e);
@@ -165,6 +162,18 @@ export class RoutingRole implements StackHandlers, CallRouter {
         },
       )
       .finally(() => this.deciding.delete(transaction));
+  }
+
+  private takeOrRelay(
+    takes: boolean,
+    takeover: CallTakeover,
+    request: SipRequest,
+    transaction: ServerTransaction,
+    targets: ForwardTarget[],
+    context: RoutingContext,
+  ): void {
+    if (takes) takeover.take({ request, transaction, targets, context, relay: this.relay, router: this });
+    else this.relay.forward(request, transaction, targets, context);
   }
 
   /** The stages' decision for a call the takeover role places on a party's behalf (a transfer). */
