@@ -33,8 +33,8 @@ export class StaticRouting implements RequestStage {
     // An aliased Request-URI of a NATed phone (no Route left): to its NAT binding.
     const aliased = hop === null && !request.has('route') ? context.nat?.aliasOf(request.uri) : undefined;
     if (aliased) return forward([aliased]);
-    const target: ForwardTarget = { uri: request.uri };
-    if (hop) target.nextHop = hop;
+    // One literal per shape: a property added afterwards would cost the target a second store.
+    const target: ForwardTarget = hop ? { uri: request.uri, nextHop: hop } : { uri: request.uri };
     return forward([target]);
   }
 }
