@@ -2,6 +2,7 @@ import type { SipRequest, SipResponse } from '../message/message.js';
 import { createResponse } from '../message/response-factory.js';
 import type { Uri } from '../message/uri.js';
 import { createCancel } from '../transaction/hop-requests.js';
+import type { Ticket, TimerQueue } from '../transaction/timer-queue.js';
 import type {
   ClientTransaction,
   ClientTransactionHandlers,
@@ -10,6 +11,7 @@ import type {
 import type { Target } from '../transport/types.js';
 import { aggregateChallenges, chooseBestResponse } from './best-response.js';
 import { nextHopUri, prepareCopy } from './forward-request.js';
+import { NOT_ARMED, ProxyTimers, proxyClock } from './proxy-timers.js';
 import type { ForwardTarget, ProxyEvents, ProxyOptions, ProxyStack, Retarget } from './types.js';
 
 /** Rounds of new branches after all failed: failure handling must not forward forever. */
@@ -36,12 +38,15 @@ class Branch<State> {
   /** CANCEL wanted but no provisional yet (RFC 3261 §9.1: wait for one). */
   cancelPending = false;
   cancelled = false;
-  timerC: unknown = undefined;
-  cancelTimer: unknown = undefined;
+  /** Tickets in the proxy's timer queues (ProxyTimers), NOT_ARMED when not running. */
+  timerC: Ticket = NOT_ARMED;
+  cancelTimer: Ticket = NOT_ARMED;
   /** The target's noAnswerTimeout (ring timeout), while the branch has no final response. */
-  noAnswerTimer: unknown = undefined;
+  noAnswerTimer: Ticket = NOT_ARMED;
+  noAnswerQueue: TimerQueue<Branch<State>> | undefined = undefined;
   /** The target's noReplyTimeout, until the branch's first response. */
-  noReplyTimer: unknown = undefined;
+  noReplyTimer: Ticket = NOT_ARMED;
+  noReplyQueue: TimerQueue<Branch<State>> | undefined = undefined;
   readonly handlers: BranchHandlers<State>;
 
   constructor(
@@ -127,8 +132,7 @@ class ResponseContext<State> {
 export class StatefulProxy<State = undefined> {
   /** By server transaction until it ends; undefined once the context is done (see settle()). */
   private readonly contexts = new Map<ServerTransaction, ResponseContext<State> | undefined>();
-  private readonly setTimer: (fn: () => void, ms: number) => unknown;
-  private readonly clearTimer: (handle: unknown) => void;
+  private readonly timers: ProxyTimers<Branch<State>>;
   /** Shared by every branch's handlers (through their context): not closures per branch. */
   private readonly branchEvents: BranchEvents<State> = {
     response: (context, branch, response) => this.onResponse(context, branch, response),
@@ -141,8 +145,12 @@ export class StatefulProxy<State = undefined> {
     private readonly options: ProxyOptions,
     private readonly events: ProxyEvents<State> = {},
   ) {
-    this.setTimer = options.setTimeout ?? ((fn, ms) => setTimeout(fn, ms));
-    this.clearTimer = options.clearTimeout ?? ((h) => clearTimeout(h as NodeJS.Timeout));
+    this.timers = new ProxyTimers(options.clock ?? proxyClock, {
+      timerC: (branch) => this.timerCFired(branch),
+      cancelTimer: (branch) => this.cancelTimerFired(branch),
+      noAnswer: (branch) => this.noAnswerFired(branch),
+      noReply: (branch) => this.noReplyFired(branch),
+    });
   }
 
   /** Response contexts of server transactions still live, done ones included (stats, leak checks). */
@@ -255,11 +263,10 @@ export class StatefulProxy<State = undefined> {
       this.branchFinal(context, branch, createResponse(context.request, 503));
       return;
     }
-    if (context.isInvite) this.armTimerC(context, branch);
-    if (target.noReplyTimeout !== undefined) this.armNoReply(context, branch, target.noReplyTimeout);
-    if (target.noAnswerTimeout !== undefined && context.isInvite) {
-      this.armNoAnswer(context, branch, target.noAnswerTimeout);
-    }
+    if (context.isInvite) this.armTimerC(branch);
+    if (target.noReplyTimeout !== undefined) this.armNoReply(branch, target.noReplyTimeout);
+    if (target.noAnswerTimeout !== undefined && context.isInvite)
+      this.armNoAnswer(branch, target.noAnswerTimeout);
   }
 
   private onResponse(context: ResponseContext<State>, branch: Branch<State>, response: SipResponse): void {
@@ -267,10 +274,7 @@ export class StatefulProxy<State = undefined> {
     response.removeFirstValue('via');
     const status = response.status;
     if (status > 100) branch.edit?.(response);
-    if (branch.noReplyTimer !== undefined) {
-      this.clearTimer(branch.noReplyTimer);
-      branch.noReplyTimer = undefined;
-    }
+    this.stopNoReply(branch);
     if (status < 200) {
       branch.status = Math.max(branch.status, status);
       if (branch.cancelPending) this.sendCancel(branch);
@@ -279,7 +283,7 @@ export class StatefulProxy<State = undefined> {
         this.settle(context);
         return;
       }
-      if (context.isInvite) this.armTimerC(context, branch);
+      if (context.isInvite) this.armTimerC(branch);
       // §16.7 step 5: 100 is not forwarded; other provisionals are, until a final is sent.
       if (status > 100 && !context.finalSent) context.server.respond(response);
       return;
@@ -411,10 +415,16 @@ export class StatefulProxy<State = undefined> {
     if (branch.status >= 100) this.sendCancel(branch);
     else branch.cancelPending = true;
     // RFC 3261 §9.1: without a final response 64·T1 after the CANCEL, consider the branch ended.
-    branch.cancelTimer = this.setTimer(
-      () => this.branchFinal(context, branch, createResponse(context.request, 487)),
-      64 * this.options.t1,
-    );
+    // Counted from the first CANCEL wanted: a second (a 2xx elsewhere after the upstream CANCEL)
+    // does not put the give-up off.
+    if (branch.cancelTimer === NOT_ARMED) {
+      branch.cancelTimer = this.timers.cancel.add(branch, this.timers.clock.now() + 64 * this.options.t1);
+    }
+  }
+
+  private cancelTimerFired(branch: Branch<State>): void {
+    branch.cancelTimer = NOT_ARMED;
+    this.branchFinal(branch.context, branch, createResponse(branch.context.request, 487));
   }
 
   /** RFC 3261 §9.1: CANCEL with the branch's Request-URI, Call-ID, From, To, CSeq number, top Via, Route. */
@@ -427,49 +437,70 @@ export class StatefulProxy<State = undefined> {
     this.stack.sendRequest(createCancel(sent.request), sent.target, IGNORE_RESPONSES);
   }
 
-  private armTimerC(context: ResponseContext<State>, branch: Branch<State>): void {
-    if (branch.timerC !== undefined) this.clearTimer(branch.timerC);
-    branch.timerC = this.setTimer(() => {
-      branch.timerC = undefined;
-      if (branch.final) return;
-      // RFC 3261 §16.8: CANCEL a branch that has ringing for too long, else behave as on 408.
-      if (branch.status >= 100) this.cancelBranch(context, branch);
-      else this.branchFinal(context, branch, createResponse(context.request, 408));
-    }, this.options.timerC);
+  /** RFC 3261 §16.6 step 11: (re)start Timer C, at the INVITE and at every provisional (§16.7 step 2). */
+  private armTimerC(branch: Branch<State>): void {
+    const queue = this.timers.timerC;
+    if (branch.timerC !== NOT_ARMED) queue.cancel(branch.timerC);
+    branch.timerC = queue.add(branch, this.timers.clock.now() + this.options.timerC);
+  }
+
+  private timerCFired(branch: Branch<State>): void {
+    branch.timerC = NOT_ARMED;
+    if (branch.final) return;
+    // RFC 3261 §16.8: CANCEL a branch that has ringing for too long, else behave as on 408.
+    if (branch.status >= 100) this.cancelBranch(branch.context, branch);
+    else this.branchFinal(branch.context, branch, createResponse(branch.context.request, 408));
   }
 
   /** The ring timeout: CANCEL the branch, and let it count as a 408 at once (fr_inv_timer). */
-  private armNoAnswer(context: ResponseContext<State>, branch: Branch<State>, ms: number): void {
-    branch.noAnswerTimer = this.setTimer(() => {
-      branch.noAnswerTimer = undefined;
-      if (branch.final) return;
-      this.cancelBranch(context, branch);
-      this.branchFinal(context, branch, createResponse(context.request, 408));
-    }, ms);
+  private armNoAnswer(branch: Branch<State>, ms: number): void {
+    const queue = this.timers.noAnswer(ms);
+    branch.noAnswerQueue = queue;
+    branch.noAnswerTimer = queue.add(branch, this.timers.clock.now() + ms);
+  }
+
+  private noAnswerFired(branch: Branch<State>): void {
+    branch.noAnswerTimer = NOT_ARMED;
+    branch.noAnswerQueue = undefined;
+    if (branch.final) return;
+    this.cancelBranch(branch.context, branch);
+    this.branchFinal(branch.context, branch, createResponse(branch.context.request, 408));
   }
 
   /**
    * No response at all: give the branch up as a 408 and stop its retransmissions (fr_timer). No
    * CANCEL: RFC 3261 §9.1 forbids one before a provisional, and a silent peer would not see it.
    */
-  private armNoReply(context: ResponseContext<State>, branch: Branch<State>, ms: number): void {
-    branch.noReplyTimer = this.setTimer(() => {
-      branch.noReplyTimer = undefined;
-      if (branch.final || branch.status > 0) return;
-      branch.transaction?.abandon();
-      this.branchFinal(context, branch, createResponse(context.request, 408));
-    }, ms);
+  private armNoReply(branch: Branch<State>, ms: number): void {
+    const queue = this.timers.noReply(ms);
+    branch.noReplyQueue = queue;
+    branch.noReplyTimer = queue.add(branch, this.timers.clock.now() + ms);
+  }
+
+  private noReplyFired(branch: Branch<State>): void {
+    branch.noReplyTimer = NOT_ARMED;
+    branch.noReplyQueue = undefined;
+    if (branch.final || branch.status > 0) return;
+    branch.transaction?.abandon();
+    this.branchFinal(branch.context, branch, createResponse(branch.context.request, 408));
   }
 
   private clearBranchTimers(branch: Branch<State>): void {
-    if (branch.timerC !== undefined) this.clearTimer(branch.timerC);
-    if (branch.cancelTimer !== undefined) this.clearTimer(branch.cancelTimer);
-    if (branch.noAnswerTimer !== undefined) this.clearTimer(branch.noAnswerTimer);
-    if (branch.noReplyTimer !== undefined) this.clearTimer(branch.noReplyTimer);
-    branch.timerC = undefined;
-    branch.cancelTimer = undefined;
-    branch.noAnswerTimer = undefined;
-    branch.noReplyTimer = undefined;
+    if (branch.timerC !== NOT_ARMED) this.timers.timerC.cancel(branch.timerC);
+    if (branch.cancelTimer !== NOT_ARMED) this.timers.cancel.cancel(branch.cancelTimer);
+    branch.noAnswerQueue?.cancel(branch.noAnswerTimer);
+    this.stopNoReply(branch);
+    branch.timerC = NOT_ARMED;
+    branch.cancelTimer = NOT_ARMED;
+    branch.noAnswerTimer = NOT_ARMED;
+    branch.noAnswerQueue = undefined;
+  }
+
+  private stopNoReply(branch: Branch<State>): void {
+    if (branch.noReplyQueue === undefined) return;
+    branch.noReplyQueue.cancel(branch.noReplyTimer);
+    branch.noReplyQueue = undefined;
+    branch.noReplyTimer = NOT_ARMED;
   }
 }
 
@@ -484,7 +515,7 @@ function forwardLate(
   server.respond(response);
 }
 
-function finalsOf(context: ResponseContext<unknown>): SipResponse[] {
+function finalsOf<State>(context: ResponseContext<State>): SipResponse[] {
   return context.branches.map((b) => b.final).filter((r): r is SipResponse => r !== undefined);
 }
 

@@ -1,6 +1,6 @@
 import type { SipMessage, SipRequest, SipResponse } from '../message/message.js';
 import type { Uri } from '../message/uri.js';
-import type { ClientTransaction, ClientTransactionHandlers } from '../transaction/types.js';
+import type { ClientTransaction, ClientTransactionHandlers, Clock } from '../transaction/types.js';
 import type { Target, TransportProtocol } from '../transport/types.js';
 import type { FlowTokenSource } from './forward-request.js';
 
@@ -56,8 +56,8 @@ export interface ProxyOptions {
   timerC: number;
   /** T1, for the CANCEL give-up timer (64·T1). */
   t1: number;
-  setTimeout?: (fn: () => void, ms: number) => unknown;
-  clearTimeout?: (handle: unknown) => void;
+  /** Time for Timer C and the branch timers; real time (timers not holding the process) by default. */
+  clock?: Clock;
 }
 
 /** New targets for a request whose branches all failed, or undefined to let the best response go. */

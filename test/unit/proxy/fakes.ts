@@ -144,31 +144,4 @@ export class FakeServerTransaction implements ServerTransaction {
   }
 }
 
-/** Timers the test advances by hand. */
-export class Timers {
-  now = 0;
-  private list: Array<{ at: number; fn: () => void; id: number }> = [];
-  private next = 1;
-  setTimeout = (fn: () => void, ms: number): unknown => {
-    const id = this.next++;
-    this.list.push({ at: this.now + ms, fn, id });
-    return id;
-  };
-  clearTimeout = (id: unknown): void => {
-    this.list = this.list.filter((t) => t.id !== id);
-  };
-  advance(ms: number): void {
-    const end = this.now + ms;
-    for (;;) {
-      this.list.sort((a, b) => a.at - b.at);
-      const t = this.list[0];
-      if (!t || t.at > end) break;
-      this.list.shift();
-      this.now = t.at;
-      t.fn();
-    }
-    this.now = end;
-  }
-}
-
 export const flush = () => new Promise((r) => setImmediate(r));

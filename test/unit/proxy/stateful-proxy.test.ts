@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseUri } from '../../../src/sip/message/index.js';
 import { type ForwardTarget, type ProxyEvents, StatefulProxy } from '../../../src/sip/proxy/index.js';
-import { FakeServerTransaction, FakeStack, flush, invite, LiteralStack, Timers } from './fakes.js';
+import { ManualClock } from '../../../src/sip/transaction/index.js';
+import { FakeServerTransaction, FakeStack, flush, invite, LiteralStack } from './fakes.js';
 
 /** The test INVITE's transaction turned into another method's request (CANCEL, OPTIONS). */
 function inviteAs(method: string) {
@@ -12,15 +13,14 @@ function inviteAs(method: string) {
 
 function setup<State = undefined>(recordRoute = true, events: ProxyEvents<State> = {}) {
   const stack = new FakeStack();
-  const timers = new Timers();
+  const timers = new ManualClock();
   const proxy = new StatefulProxy<State>(
     stack,
     {
       recordRoute,
       timerC: 180_000,
       t1: 500,
-      setTimeout: timers.setTimeout,
-      clearTimeout: timers.clearTimeout,
+      clock: timers,
     },
     events,
   );
@@ -177,6 +177,21 @@ describe('StatefulProxy forwarding (RFC 3261 §16.6)', () => {
     stack.answer(0, 487, 'b1');
     // The silent branch: Timer C treats it as 408 (normally Timer B ends it first).
     expect(server.responses.map((r) => r.status)).toEqual([180, 487]);
+  });
+
+  it('Timer C restarts at every provisional (RFC 3261 §16.7 step 2)', async () => {
+    const { stack, proxy, timers } = setup();
+    const server = await forward(proxy, [target('sip:bob@192.0.2.20')]);
+    timers.advance(100_000);
+    stack.answer(0, 180, 'b1');
+    timers.advance(100_000);
+    stack.answer(0, 183, 'b1');
+    timers.advance(179_999);
+    expect(stack.sent).toHaveLength(1);
+    timers.advance(1);
+    expect(stack.sent[1]!.request.method).toBe('CANCEL');
+    stack.answer(0, 487, 'b1');
+    expect(server.responses.map((r) => r.status)).toEqual([180, 183, 487]);
   });
 
   it('a CANCEL from upstream cancels every branch; 487 goes upstream', async () => {
@@ -391,6 +406,24 @@ describe('StatefulProxy per-target timers and edits', () => {
     expect(stack.sent[1]!.abandoned).toBe(false);
     stack.answer(1, 200, 'g2');
     expect(server.responses.map((r) => r.status)).toEqual([200]);
+  });
+
+  it("each branch's timeouts run on their own delays, whichever started first", async () => {
+    const { stack, proxy, timers } = setup();
+    const server = await forward(proxy, [
+      { ...target('sip:gw1@192.0.2.20'), noReplyTimeout: 3_000 },
+      { ...target('sip:gw2@192.0.2.21'), noReplyTimeout: 1_000, noAnswerTimeout: 4_000 },
+    ]);
+    timers.advance(999);
+    expect(stack.sent.map((s) => s.abandoned)).toEqual([false, false]);
+    timers.advance(1);
+    expect(stack.sent.map((s) => s.abandoned)).toEqual([false, true]);
+    stack.answer(0, 180, 'g1');
+    timers.advance(10_000);
+    expect(stack.sent.map((s) => s.abandoned)).toEqual([false, true]);
+    expect(stack.sent).toHaveLength(2); // gw2's ring timeout ended with the branch: no CANCEL
+    stack.answer(0, 486, 'g1');
+    expect(server.responses.map((r) => r.status)).toEqual([180, 486]);
   });
 
   it('prepare edits the branch copy only, after the proxy added its own headers', async () => {
