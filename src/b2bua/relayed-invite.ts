@@ -36,7 +36,7 @@ export class RelayedInvite implements ServerTransaction {
   state: ServerTransactionState = 'trying';
   lastResponse: SipResponse | undefined;
   private final = false;
-  private readonly listeners: Array<(reason: TerminationReason) => void> = [];
+  private readonly listeners: Array<(reason: TerminationReason, transaction: ServerTransaction) => void> = [];
   private lingerTimer: unknown;
 
   constructor(
@@ -77,7 +77,7 @@ export class RelayedInvite implements ServerTransaction {
     return true;
   }
 
-  onTerminated(listener: (reason: TerminationReason) => void): void {
+  onTerminated(listener: (reason: TerminationReason, transaction: ServerTransaction) => void): void {
     this.listeners.push(listener);
   }
 
@@ -86,7 +86,7 @@ export class RelayedInvite implements ServerTransaction {
     if (this.state === 'terminated') return;
     this.state = 'terminated';
     if (this.lingerTimer !== undefined) this.options.timers.clearTimeout(this.lingerTimer);
-    for (const listener of this.listeners.splice(0)) listener(reason);
+    for (const listener of this.listeners.splice(0)) listener(reason, this);
   }
 
   /** The client-side view the callee leg's session keeps of its INVITE (for its CANCEL). */

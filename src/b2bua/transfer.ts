@@ -62,7 +62,7 @@ class RoutingTicket implements ServerTransaction {
   readonly isInvite = true;
   state: ServerTransaction['state'] = 'trying';
   readonly lastResponse = undefined;
-  private readonly listeners: Array<(reason: TerminationReason) => void> = [];
+  private readonly listeners: Array<(reason: TerminationReason, transaction: ServerTransaction) => void> = [];
 
   constructor(
     readonly request: SipRequest,
@@ -75,14 +75,14 @@ class RoutingTicket implements ServerTransaction {
     return false;
   }
 
-  onTerminated(listener: (reason: TerminationReason) => void): void {
+  onTerminated(listener: (reason: TerminationReason, transaction: ServerTransaction) => void): void {
     this.listeners.push(listener);
   }
 
   end(): void {
     if (this.state === 'terminated') return;
     this.state = 'terminated';
-    for (const listener of this.listeners.splice(0)) listener('normal');
+    for (const listener of this.listeners.splice(0)) listener('normal', this);
   }
 }
 

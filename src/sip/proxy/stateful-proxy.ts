@@ -7,6 +7,7 @@ import type {
   ClientTransaction,
   ClientTransactionHandlers,
   ServerTransaction,
+  TerminationReason,
 } from '../transaction/types.js';
 import type { Target } from '../transport/types.js';
 import { aggregateChallenges, chooseBestResponse } from './best-response.js';
@@ -140,6 +141,11 @@ export class StatefulProxy<State = undefined> {
       this.branchFinal(context, branch, createResponse(context.request, status)),
   };
 
+  /** One termination listener for every server transaction, not a closure each. */
+  private readonly forget = (_reason: TerminationReason, server: ServerTransaction): void => {
+    this.contexts.delete(server);
+  };
+
   constructor(
     private readonly stack: ProxyStack,
     private readonly options: ProxyOptions,
@@ -174,7 +180,7 @@ export class StatefulProxy<State = undefined> {
     }
     const context = new ResponseContext(request, server, state, groupByQ(targets), this.branchEvents);
     this.contexts.set(server, context);
-    server.onTerminated(() => this.contexts.delete(server));
+    server.onTerminated(this.forget);
     this.startNextGroup(context);
   }
 

@@ -5,7 +5,8 @@ import type { Ticket, TimerQueue } from './timer-queue.js';
 import type { Timed } from './timer-queues.js';
 import type { TerminationReason } from './types.js';
 
-type TerminationListener = (reason: TerminationReason) => void;
+/** Given the transaction too, so that one listener can serve many (the proxy core's). */
+type TerminationListener<T> = (reason: TerminationReason, transaction: T) => void;
 
 function asError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
@@ -24,7 +25,7 @@ export abstract class TransactionBase<State extends string> implements Timed {
   /** When the fixed wait of waitOut() ends (0: not waiting one). */
   expiresAt = 0;
   private reason: TerminationReason | undefined;
-  private listeners: TerminationListener[] | undefined;
+  private listeners: TerminationListener<this>[] | undefined;
   /** The queue holding the running Timer A, E or G, and its ticket there. */
   private retransmitQueue: TimerQueue<Timed> | undefined;
   private retransmitTicket: Ticket = 0;
@@ -46,8 +47,8 @@ export abstract class TransactionBase<State extends string> implements Timed {
     return this.reason !== undefined;
   }
 
-  onTerminated(listener: TerminationListener): void {
-    if (this.reason !== undefined) listener(this.reason);
+  onTerminated(listener: TerminationListener<this>): void {
+    if (this.reason !== undefined) listener(this.reason, this);
     else (this.listeners ??= []).push(listener);
   }
 
@@ -135,7 +136,7 @@ export abstract class TransactionBase<State extends string> implements Timed {
     if (listeners === undefined) return;
     for (const listener of listeners) {
       try {
-        listener(reason);
+        listener(reason, this);
       } catch (error) {
         this.ctx.handlerError(error);
       }

@@ -74,8 +74,11 @@ export interface ServerTransaction {
    * the response was sent.
    */
   respond(response: SipResponse): boolean;
-  /** Called once when the transaction terminates (timer, transport error or normal end). */
-  onTerminated(listener: (reason: TerminationReason) => void): void;
+  /**
+   * Called once when the transaction terminates (timer, transport error or normal end), with the
+   * transaction: one listener can serve every transaction, not a closure each.
+   */
+  onTerminated(listener: (reason: TerminationReason, transaction: ServerTransaction) => void): void;
 }
 
 export interface ClientTransactionHandlers {

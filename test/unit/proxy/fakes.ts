@@ -118,7 +118,7 @@ export class LiteralStack extends FakeStack {
 export class FakeServerTransaction implements ServerTransaction {
   responses: SipResponse[] = [];
   state: ServerTransaction['state'] = 'proceeding';
-  private listeners: Array<(r: TerminationReason) => void> = [];
+  private listeners: Array<(r: TerminationReason, transaction: ServerTransaction) => void> = [];
   constructor(
     readonly request: SipRequest,
     readonly source: Target = { protocol: 'udp', address: '192.0.2.1', port: 5060 },
@@ -136,11 +136,11 @@ export class FakeServerTransaction implements ServerTransaction {
     this.responses.push(response);
     return true;
   }
-  onTerminated(listener: (r: TerminationReason) => void): void {
+  onTerminated(listener: (r: TerminationReason, transaction: ServerTransaction) => void): void {
     this.listeners.push(listener);
   }
   terminate(): void {
-    for (const l of this.listeners) l('normal');
+    for (const l of this.listeners) l('normal', this);
   }
 }
 

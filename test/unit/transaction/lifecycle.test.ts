@@ -103,4 +103,20 @@ describe('transaction layer lifecycle', () => {
     s.tx!.onTerminated((r) => late.push(r));
     expect(late).toEqual(['normal']);
   });
+
+  it('hands each termination listener the transaction, so that one listener serves many', () => {
+    const h = harness();
+    const ended: ServerTransaction[] = [];
+    const forget = (_reason: TerminationReason, tx: ServerTransaction) => ended.push(tx);
+    const a = h.serve(request('OPTIONS', { branch: 'z9hG4bK-a' }), tcpUac);
+    const b = h.serve(request('OPTIONS', { branch: 'z9hG4bK-b' }), tcpUac);
+    a.tx!.onTerminated(forget);
+    b.tx!.onTerminated(forget);
+    b.tx!.respond(createResponse(b.req!, 200, undefined, 't'));
+    a.tx!.respond(createResponse(a.req!, 200, undefined, 't'));
+    expect(ended).toEqual([b.tx, a.tx]);
+    // Added after the end, it is called at once, with the transaction too.
+    b.tx!.onTerminated(forget);
+    expect(ended[2]).toBe(b.tx);
+  });
 });

@@ -49,7 +49,7 @@ export class FakeServerTransaction implements ServerTransaction {
   state: ServerTransactionState = 'proceeding';
   lastResponse: SipResponse | undefined;
   readonly responses: SipResponse[] = [];
-  private listeners: Array<(reason: TerminationReason) => void> = [];
+  private listeners: Array<(reason: TerminationReason, transaction: ServerTransaction) => void> = [];
 
   constructor(
     readonly request: SipRequest,
@@ -70,13 +70,13 @@ export class FakeServerTransaction implements ServerTransaction {
     return true;
   }
 
-  onTerminated(listener: (reason: TerminationReason) => void): void {
+  onTerminated(listener: (reason: TerminationReason, transaction: ServerTransaction) => void): void {
     this.listeners.push(listener);
   }
 
   terminate(reason: TerminationReason = 'normal'): void {
     this.state = 'terminated';
-    for (const l of this.listeners) l(reason);
+    for (const l of this.listeners) l(reason, this);
   }
 
   get statuses(): number[] {
