@@ -91,7 +91,10 @@ export abstract class SipMessage {
   }
 
   abstract readonly isRequest: boolean;
-  protected abstract startLine(): string;
+  /** Octets of the start line, its CRLF not included. */
+  protected abstract startLineLength(): number;
+  /** The start line (no CRLF) into `out` at `at`, part by part: no joined string to build and flatten. */
+  protected abstract writeStartLine(out: Buffer, at: number): number;
 
   // ---- raw access -------------------------------------------------------------------------
 
@@ -302,8 +305,7 @@ export abstract class SipMessage {
    */
   toBuffer(): Buffer {
     if (this.source) return this.source;
-    const start = this.startLine();
-    let length = start.length + 4; // its CRLF and the blank line's
+    let length = this.startLineLength() + 4; // its CRLF and the blank line's
     let hasLength = false;
     for (const h of this.headers) {
       if (h.key === 'content-length') hasLength = true;
@@ -313,7 +315,9 @@ export abstract class SipMessage {
     const missingLength = hasLength ? undefined : `Content-Length: ${this.body.length}`;
     if (missingLength !== undefined) length += missingLength.length + 2;
     const out = Buffer.allocUnsafe(length + this.body.length);
-    let at = writeLine(out, 0, start);
+    let at = this.writeStartLine(out, 0);
+    out[at++] = 0x0d;
+    out[at++] = 0x0a;
     at = this.origin === undefined ? this.writeHeaders(out, at) : this.copyHeaders(out, at, this.origin);
     if (missingLength !== undefined) at = writeLine(out, at, missingLength);
     out[at++] = 0x0d;
@@ -568,8 +572,17 @@ export class SipRequest extends SipMessage {
     this.startLineChanged();
   }
 
-  protected startLine(): string {
-    return `${this._method} ${this._uriText} ${this.version}`;
+  protected startLineLength(): number {
+    return this._method.length + this._uriText.length + this.version.length + 2;
+  }
+
+  /** Request-Line = Method SP Request-URI SP SIP-Version (RFC 3261 §7.1). */
+  protected writeStartLine(out: Buffer, at: number): number {
+    at = writeLatin1(out, at, this._method);
+    out[at++] = 0x20;
+    at = writeLatin1(out, at, this._uriText);
+    out[at++] = 0x20;
+    return writeLatin1(out, at, this.version);
   }
 
   override compact(): void {
@@ -613,8 +626,17 @@ export class SipResponse extends SipMessage {
     this.startLineChanged();
   }
 
-  protected startLine(): string {
-    return `${this.version} ${this._status} ${this._reason}`;
+  protected startLineLength(): number {
+    return this.version.length + String(this._status).length + this._reason.length + 2;
+  }
+
+  /** Status-Line = SIP-Version SP Status-Code SP Reason-Phrase (RFC 3261 §7.2). */
+  protected writeStartLine(out: Buffer, at: number): number {
+    at = writeLatin1(out, at, this.version);
+    out[at++] = 0x20;
+    at = writeLatin1(out, at, String(this._status));
+    out[at++] = 0x20;
+    return writeLatin1(out, at, this._reason);
   }
 
   clone(): SipResponse {
