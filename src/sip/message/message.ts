@@ -29,6 +29,9 @@ interface Origin {
 /** The body of a message without one: shared, a Buffer of no octets cannot change. */
 const NO_BODY = Buffer.alloc(0);
 
+/** Header fields of a clone until copyInto gives it its own: an empty array no one can change. */
+const NO_FIELDS: HeaderField[] = Object.freeze([]) as unknown as HeaderField[];
+
 /** Not parsed yet: undefined is a parsed value (no Max-Forwards). */
 const UNSET: unique symbol = Symbol('unset');
 type Lazy<T> = T | typeof UNSET;
@@ -141,7 +144,7 @@ export abstract class SipMessage {
     if (i < 0) headers.push(field);
     else {
       headers[i] = field;
-      for (let j = headers.length - 1; j > i; j--) if (headers[j]!.key === key) headers.splice(j, 1);
+      for (let j = headers.length - 1; j > i; j--) if (headers[j]!.key === key) removeAt(headers, j);
     }
     return this.changed(key);
   }
@@ -159,7 +162,7 @@ export abstract class SipMessage {
     const i = this.indexOf(key);
     const field = { name: canonicalHeaderName(key), key, value };
     // With none yet, the new header goes first: order between different names is free (§7.3.1).
-    this.own().splice(Math.max(i, 0), 0, field);
+    insertAt(this.own(), Math.max(i, 0), field);
     return this.changed(key);
   }
 
@@ -178,11 +181,11 @@ export abstract class SipMessage {
     const field = headers[i]!;
     let first: string | undefined = field.value;
     // The usual line of one value goes whole; only a list line is split and written again.
-    if (isListElement(first)) headers.splice(i, 1);
+    if (isListElement(first)) removeAt(headers, i);
     else {
       const values = splitList(field.value);
       first = values.shift();
-      if (values.length === 0) headers.splice(i, 1);
+      if (values.length === 0) removeAt(headers, i);
       else headers[i] = { name: field.name, key, value: values.join(', ') };
     }
     // A proxy pops its Via off each response and then reads the next: the rest stays parsed.
@@ -390,7 +393,7 @@ export abstract class SipMessage {
   }
 
   protected copyInto<T extends SipMessage>(target: T): T {
-    target.headers = this.headers.slice(); // the fields are shared: never changed in place
+    target.headers = copyWithRoom(this.headers); // the fields are shared: never changed in place
     target.origin = this.origin;
     target.body = this.body;
     return target;
@@ -400,7 +403,7 @@ export abstract class SipMessage {
   private own(): HeaderField[] {
     const headers = this.headers;
     if (headers !== this.origin?.fields) return headers;
-    this.fields = headers.slice();
+    this.fields = copyWithRoom(headers);
     return this.fields;
   }
 
@@ -499,6 +502,32 @@ function hasListElement(value: string): boolean {
   return false;
 }
 
+/**
+ * A copy of a header array with room for a few more fields: a proxy adds its Via and a
+ * Record-Route to each copy it forwards (RFC 3261 §16.6), and a full array grows by reallocating
+ * at 1.5 times its size plus 16. Shortening the length keeps the slots (V8 trims only far larger).
+ */
+function copyWithRoom(headers: readonly HeaderField[]): HeaderField[] {
+  const n = headers.length;
+  const out = new Array<HeaderField>(n + 4);
+  for (let i = 0; i < n; i++) out[i] = headers[i]!;
+  out.length = n;
+  return out;
+}
+
+/** splice(i, 0, field) without the array of removed fields splice returns. */
+function insertAt(headers: HeaderField[], i: number, field: HeaderField): void {
+  headers.push(field);
+  for (let j = headers.length - 1; j > i; j--) headers[j] = headers[j - 1]!;
+  headers[i] = field;
+}
+
+/** splice(i, 1) without the array of removed fields splice returns. */
+function removeAt(headers: HeaderField[], i: number): void {
+  for (let j = i + 1; j < headers.length; j++) headers[j - 1] = headers[j]!;
+  headers.length--;
+}
+
 /** Octets of a header's line on the wire, its CRLF included. */
 function lineLength(h: HeaderField): number {
   return (h.raw === undefined ? h.name.length + 2 + h.value.length : h.raw.length) + 2;
@@ -591,7 +620,7 @@ export class SipRequest extends SipMessage {
   }
 
   clone(): SipRequest {
-    return this.copyInto(new SipRequest(this._method, this._uriText, [], undefined, this.version));
+    return this.copyInto(new SipRequest(this._method, this._uriText, NO_FIELDS, undefined, this.version));
   }
 }
 
@@ -640,6 +669,6 @@ export class SipResponse extends SipMessage {
   }
 
   clone(): SipResponse {
-    return this.copyInto(new SipResponse(this._status, this._reason, [], undefined, this.version));
+    return this.copyInto(new SipResponse(this._status, this._reason, NO_FIELDS, undefined, this.version));
   }
 }
