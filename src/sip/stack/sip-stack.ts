@@ -66,11 +66,22 @@ export interface SipStackOptions {
   overload?: OverloadControl;
 }
 
-/** The address and port this element writes into its own Via, Record-Route and Contact headers. */
+/**
+ * The address and port this element writes into its own Via, Record-Route and Contact headers.
+ * Read-only: sentBy hands the same object out while its answer stays the same.
+ */
 export interface SentBy {
-  transport: string;
-  host: string;
-  port: number;
+  readonly transport: string;
+  readonly host: string;
+  readonly port: number;
+}
+
+/** One sentBy answer and what it was worked out from: the endpoint and the address written. */
+interface SentByMemo {
+  readonly local: Endpoint;
+  readonly port: number;
+  readonly address: string;
+  readonly sentBy: SentBy;
 }
 
 /**
@@ -83,6 +94,11 @@ export class SipStack {
   readonly transactions: TransactionLayer;
   private handlers: StackHandlers | undefined;
   private readonly localHosts = new Set<string>();
+  /** sentBy's last answer per protocol, IPv4 then IPv6: asked for every forwarded request. */
+  private readonly sentByMemo = new Map<
+    TransportProtocol,
+    [SentByMemo | undefined, SentByMemo | undefined]
+  >();
 
   constructor(private readonly options: SipStackOptions) {
     this.transactions = new TransactionLayer({
@@ -339,9 +355,18 @@ export class SipStack {
     }
     local ??= sameProtocol ?? transports[0]?.local;
     if (!local) throw new Error('the SIP stack has no transport');
-    let host = local.address;
-    if (isWildcard(host)) host = this.options.advertisedAddress ?? primaryAddress(ipv6 ? 6 : 4);
-    return { transport: protocol.toUpperCase(), host: hostForUri(host), port: local.port };
+    let address = local.address;
+    if (isWildcard(address)) address = this.options.advertisedAddress ?? primaryAddress(ipv6 ? 6 : 4);
+    // The same answer as last time is the same object: no strings or object built per request.
+    let memos = this.sentByMemo.get(protocol);
+    if (memos === undefined) this.sentByMemo.set(protocol, (memos = [undefined, undefined]));
+    const family = ipv6 ? 1 : 0;
+    const memo = memos[family];
+    if (memo !== undefined && memo.local === local && memo.port === local.port && memo.address === address)
+      return memo.sentBy;
+    const sentBy: SentBy = { transport: protocol.toUpperCase(), host: hostForUri(address), port: local.port };
+    memos[family] = { local, port: local.port, address, sentBy };
+    return sentBy;
   }
 
   /** UA core view of sentBy (UaTransport). */
