@@ -60,11 +60,14 @@ export function prepareCopy(
   },
 ): SipRequest {
   const copy = request.clone();
-  if (copy.uriText !== targetUri.toString()) copy.uri = targetUri;
+  // A target keeping the request's own parsed URI needs no writing out to compare.
+  if (targetUri !== request.uri && copy.uriText !== targetUri.toString()) copy.uri = targetUri;
   decrementMaxForwards(copy);
-  if (options.routes) for (const r of [...options.routes].reverse()) copy.prepend('Route', r);
+  if (options.routes)
+    for (let i = options.routes.length - 1; i >= 0; i--) copy.prepend('Route', options.routes[i]!);
   const ipv6 = outbound.address.includes(':');
-  if (options.recordRoute && dialogCreating.has(copy.method) && !copy.to.tag) {
+  // The copy's To is the request's: read the one already parsed, not parse the copy's again.
+  if (options.recordRoute && dialogCreating.has(copy.method) && !request.to.tag) {
     // RFC 5658: two Record-Routes when the request changes transport or address family.
     const inbound = options.inbound;
     const token = inbound && options.flowToken?.(request, inbound);
@@ -77,9 +80,27 @@ export function prepareCopy(
   const via = stack.sentBy(outbound.protocol, ipv6);
   // RFC 3261 §16.6 item 8: the loop key of the request as received, then 64 random bits.
   const branch = options.branch ?? loopBranch(loopKey(request, request.topVia), randomToken(8));
-  copy.prepend('Via', `SIP/2.0/${via.transport} ${via.host}:${via.port};branch=${branch};rport`);
+  copy.prepend('Via', viaPrefix(via) + branch + ';rport');
   return copy;
 }
+
+type SentBy = ReturnType<ProxyStack['sentBy']>;
+
+/** Our Via up to its branch value, per sent-by answer (the stack keeps handing out the same one). */
+const viaPrefixes = new WeakMap<SentBy, string>();
+
+/** `SIP/2.0/UDP host:port;branch=` (RFC 3261 §20.42, §18.2.1). */
+function viaPrefix(via: SentBy): string {
+  let prefix = viaPrefixes.get(via);
+  if (prefix === undefined) {
+    prefix = `SIP/2.0/${via.transport} ${via.host}:${via.port};branch=`;
+    viaPrefixes.set(via, prefix);
+  }
+  return prefix;
+}
+
+/** Our Record-Route values without a flow token, per sent-by answer and protocol: the same for every request. */
+const plainRecordRoutes = new WeakMap<SentBy, Partial<Record<Target['protocol'], string>>>();
 
 /** Our Record-Route URI; with a flow token as its user part and `;ob` (RFC 5626 §5.2, as Kamailio writes it). */
 function recordRouteValue(
@@ -89,6 +110,13 @@ function recordRouteValue(
   flowToken?: string,
 ): string {
   const via = stack.sentBy(protocol, ipv6);
+  if (flowToken) return recordRouteText(via, protocol, flowToken);
+  let values = plainRecordRoutes.get(via);
+  if (values === undefined) plainRecordRoutes.set(via, (values = {}));
+  return (values[protocol] ??= recordRouteText(via, protocol));
+}
+
+function recordRouteText(via: SentBy, protocol: Target['protocol'], flowToken?: string): string {
   const transport = protocol === 'udp' ? '' : `;transport=${protocol}`;
   const user = flowToken ? `${flowToken}@` : '';
   return `<sip:${user}${via.host}:${via.port}${transport};lr${flowToken ? ';ob' : ''}>`;

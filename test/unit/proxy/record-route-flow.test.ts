@@ -69,3 +69,27 @@ Content-Length: 0
     expect(seen).toEqual(['sip:TOKEN1@192.0.2.10:5060;transport=ws;lr;ob']);
   });
 });
+
+describe('our Via and Record-Route from a stack that hands out the same sent-by', () => {
+  it('are written for the protocol of each copy, flow tokens only where given', () => {
+    const sentBy = { transport: 'UDP', host: '192.0.2.10', port: 5060 };
+    // SipStack answers with one object while its transports stay: values kept per object stay right per protocol.
+    const same = Object.assign(new FakeStack(), { sentBy: () => sentBy });
+    const tcp: Target = { protocol: 'tcp', address: '192.0.2.30', port: 5060 };
+    const inbound: Target = { protocol: 'udp', address: '203.0.113.7', port: 40000 };
+    for (let i = 0; i < 2; i++) {
+      const overUdp = prepareCopy(invite(), invite().uri, same, callee, { recordRoute: true, inbound });
+      expect(overUdp.getAll('record-route')).toEqual(['<sip:192.0.2.10:5060;lr>']);
+      expect(overUdp.get('via')).toMatch(/^SIP\/2\.0\/UDP 192\.0\.2\.10:5060;branch=z9hG4bK\S+;rport$/);
+      const overTcp = prepareCopy(invite(), invite().uri, same, tcp, {
+        recordRoute: true,
+        inbound,
+        flowToken: () => `T${i}`,
+      });
+      expect(overTcp.getAll('record-route')).toEqual([
+        '<sip:192.0.2.10:5060;transport=tcp;lr>',
+        `<sip:T${i}@192.0.2.10:5060;lr;ob>`,
+      ]);
+    }
+  });
+});
