@@ -2,12 +2,36 @@ import { MAGIC_COOKIE, type SipRequest, type SipResponse, type Via } from '../me
 
 /**
  * Transaction keys: plain strings for O(1) Map lookups. Parts are joined with a space, which no
- * token, host, Call-ID or URI contains.
+ * token, host, Call-ID or URI contains. Each key is written by join over a reused array: one flat
+ * string, where `a + ' ' + b + ...` builds a cons string per `+` and the Map lookup then copies
+ * them flat (a key is built for every message a transaction sends or receives).
  */
+
+const clientParts: [string, string, string] = ['', ' ', ''];
 
 /** RFC 3261 §17.1.3: a response belongs to the client transaction of its top Via branch and CSeq method. */
 export function clientKey(branch: string, method: string): string {
-  return branch + ' ' + method;
+  clientParts[0] = branch;
+  clientParts[2] = method;
+  return joinAndClear(clientParts);
+}
+
+/** Branch, sent-by (host:port) and method, spaced. */
+const serverParts: [string, string, string, string, number | string, string, string] = [
+  '',
+  ' ',
+  '',
+  ':',
+  '',
+  ' ',
+  '',
+];
+
+/** The parts written out as one string; the string slots emptied so the array holds no message's text. */
+function joinAndClear(parts: Array<string | number>): string {
+  const key = parts.join('');
+  for (let i = 0; i < parts.length; i += 2) parts[i] = '';
+  return key;
 }
 
 /** True when the branch was made by an RFC 3261 element, so it alone identifies the transaction (§8.1.1.7). */
@@ -25,8 +49,12 @@ function sentBy(via: Via): string {
  */
 export function serverKey(request: SipRequest, via: Via, method: string): string {
   const branch = via.branch;
-  if (hasMagicCookie(branch)) return branch + ' ' + sentBy(via) + ' ' + method;
-  return legacyServerKey(request, via, method);
+  if (!hasMagicCookie(branch)) return legacyServerKey(request, via, method);
+  serverParts[0] = branch;
+  serverParts[2] = via.host.toLowerCase();
+  serverParts[4] = via.port ?? '';
+  serverParts[6] = method;
+  return joinAndClear(serverParts);
 }
 
 /**
