@@ -424,7 +424,10 @@ function isByteStream(protocol: TransportProtocol): boolean {
 function isUnusableDestination(address: string): boolean {
   if (isIP(address) !== 4) return false;
   if (address === '255.255.255.255' || address === '0.0.0.0') return true;
-  const first = Number(address.slice(0, address.indexOf('.')));
+  // The first octet's digits read in place: this runs for every message sent.
+  let first = 0;
+  for (let i = 0; i < address.length && address.charCodeAt(i) !== 0x2e; i++)
+    first = first * 10 + address.charCodeAt(i) - 0x30;
   return first >= 224 && first <= 239;
 }
 
