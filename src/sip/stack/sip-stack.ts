@@ -420,13 +420,32 @@ function isByteStream(protocol: TransportProtocol): boolean {
   return protocol === 'tcp' || protocol === 'tls';
 }
 
-/** RFC 4475 §3.3.10: never send to a broadcast or multicast address given in a message. */
+/**
+ * RFC 4475 §3.3.10: never send to a broadcast or multicast address given in a message, nor to the
+ * unspecified address. IPv6: ff00::/8 (RFC 4291 §2.7), `::`, and the IPv4 ones mapped (::ffff:a.b.c.d).
+ */
 function isUnusableDestination(address: string): boolean {
-  if (isIP(address) !== 4) return false;
-  if (address === '255.255.255.255' || address === '0.0.0.0') return true;
+  const family = isIP(address);
+  if (family === 4) return isUnusableIPv4(address, 0);
+  if (family !== 6) return false;
+  if (address === '::') return true;
+  // A multicast address's first group is ff followed by two hex digits (ff::1 is 00ff::1, unicast).
+  const c0 = address.charCodeAt(0) | 0x20;
+  const c1 = address.charCodeAt(1) | 0x20;
+  if (c0 === 0x66 && c1 === 0x66 && address.charCodeAt(4) === 0x3a) return true;
+  const dot = address.lastIndexOf('.');
+  if (dot < 0) return false;
+  const start = address.lastIndexOf(':', dot) + 1;
+  return address.slice(0, start).toLowerCase() === '::ffff:' && isUnusableIPv4(address, start);
+}
+
+/** An IPv4 address (from `start` in `address`) that is multicast, broadcast or unspecified. */
+function isUnusableIPv4(address: string, start: number): boolean {
+  const v4 = start === 0 ? address : address.slice(start);
+  if (v4 === '255.255.255.255' || v4 === '0.0.0.0') return true;
   // The first octet's digits read in place: this runs for every message sent.
   let first = 0;
-  for (let i = 0; i < address.length && address.charCodeAt(i) !== 0x2e; i++)
+  for (let i = start; i < address.length && address.charCodeAt(i) !== 0x2e; i++)
     first = first * 10 + address.charCodeAt(i) - 0x30;
   return first >= 224 && first <= 239;
 }

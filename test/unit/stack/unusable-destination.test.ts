@@ -30,8 +30,34 @@ describe('destinations the stack never sends to (RFC 4475 §3.3.10)', () => {
     expect(stack.counters.messagesDropped).toBe(4);
   });
 
+  it('refuses IPv6 multicast (ff00::/8), the unspecified address and mapped IPv4 multicast', async () => {
+    for (const address of [
+      'ff02::1',
+      'FF05::1:3',
+      'ff0e::101',
+      '::',
+      '::ffff:224.0.0.1',
+      '::FFFF:255.255.255.255',
+    ])
+      expect(await send(address), address).toBe('refused');
+    expect(sentTo).toEqual([]);
+    expect(stack.counters.messagesDropped).toBe(10);
+  });
+
   it('sends to unicast IPv4 just outside that range, to IPv6 and to names', async () => {
-    const unicast = ['223.255.255.255', '240.0.0.1', '22.4.0.1', '2.0.0.1', '2001:db8::1', 'host.invalid'];
+    const unicast = [
+      '223.255.255.255',
+      '240.0.0.1',
+      '22.4.0.1',
+      '2.0.0.1',
+      '2001:db8::1',
+      'ff::1',
+      'fe80::1',
+      '::1',
+      '::ffff:192.0.2.7',
+      '64:ff9b::224.0.0.1',
+      'host.invalid',
+    ];
     for (const address of unicast) expect(await send(address), address).toBe('sent');
     expect(sentTo).toEqual(unicast);
   });
