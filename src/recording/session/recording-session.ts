@@ -90,15 +90,23 @@ export class RecordingSession {
 
   private async doFinish(reason: string, failure: string | undefined): Promise<FinishedSession> {
     const receivers = this.receiverCounters();
-    await Promise.all(this.receivers.map((r) => r.close()));
+    // Each step settles on its own: a receiver that fails to release its ports must not keep the
+    // files from being completed, nor a failing file the stream from being closed.
+    const closed = await Promise.allSettled(this.receivers.map(async (r) => r.close()));
     if (this.paused) this.resume(new Date());
-    const [files] = await Promise.all([
+    const [filesOutcome, streamOutcome] = await Promise.allSettled([
       this.options.files?.finish(failure),
       this.options.stream?.streamer.close(failure),
     ]);
-    const problems = [failure, files?.failure, this.streamFailure].filter(
-      (p): p is string => p !== undefined,
-    );
+    const files = filesOutcome.status === 'fulfilled' ? filesOutcome.value : undefined;
+    const problems = [
+      failure,
+      ...closed.map((c, i) => rejection(c, `leg ${this.receivers[i]!.leg} receiver close failed`)),
+      rejection(filesOutcome, 'files not completed'),
+      files?.failure,
+      rejection(streamOutcome, 'stream close failed'),
+      this.streamFailure,
+    ].filter((p): p is string => p !== undefined);
     const finished: FinishedSession = {
       status: problems.length > 0 ? 'failed' : 'stopped',
       stoppedAt: new Date(),
@@ -115,6 +123,13 @@ export class RecordingSession {
       finished.stream = { ...stream.streamer.counters, url: stream.url, state: stream.streamer.state };
     return finished;
   }
+}
+
+/** What a rejected step says in the recording's failure, or nothing for a fulfilled one. */
+function rejection(outcome: PromiseSettledResult<unknown>, what: string): string | undefined {
+  if (outcome.status === 'fulfilled') return undefined;
+  const reason = outcome.reason;
+  return `${what}: ${reason instanceof Error ? reason.message : String(reason)}`;
 }
 
 function statisticsOf(leg: LegStatistics): LegStatistics {

@@ -1,10 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { InProcessEventBus, type RecordingEvent } from '../../../src/events/index.js';
-import { RtpPortRange } from '../../../src/media/udp/index.js';
+import { LegReceiver, RtpPortRange } from '../../../src/media/udp/index.js';
 import { createMetricsRegistry, type MetricsRegistry } from '../../../src/metrics/index.js';
 import { RecordingManager, recordingMetrics } from '../../../src/recording/index.js';
 import { RecordingSession } from '../../../src/recording/session/recording-session.js';
@@ -80,5 +80,25 @@ describe('RecordingManager: finishing a recording', () => {
     expect(await metric('recording_finalise_errors_total')).toBe(1);
     expect(await metric('recordings_ended_total{status="failed"}')).toBe(1);
     expect(logs.map((l) => l.msg)).toEqual(['recording finalisation failed', 'recording failed']);
+  });
+
+  it('completes the files when a receiver fails to close, and says which leg failed', async () => {
+    await setUp();
+    const { id } = await start();
+    const close = LegReceiver.prototype.close;
+    vi.spyOn(LegReceiver.prototype, 'close').mockImplementationOnce(async function (this: LegReceiver) {
+      await close.call(this);
+      throw new Error('port release failed');
+    });
+    const summary = await manager.stop(id, 'bye');
+    expect(summary).toMatchObject({
+      status: 'failed',
+      failure: 'leg 0 receiver close failed: port release failed',
+    });
+    const folder = join(dir, 'recordings', id);
+    expect(readdirSync(folder).filter((f) => f.endsWith('.wav')).length).toBeGreaterThan(0);
+    expect(existsSync(join(folder, 'metadata.json'))).toBe(true);
+    expect(events.at(-1)).toMatchObject({ type: 'recording.failed', recordingId: id });
+    expect(await metric('recording_finalise_errors_total')).toBe(0);
   });
 });
