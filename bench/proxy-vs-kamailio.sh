@@ -7,6 +7,9 @@
 # usage: bench/proxy-vs-kamailio.sh            (run from anywhere; needs 5060, 5080, 5101+, 6000, 8888 free)
 # env:   SWITCHBOARD_YARDSTICK_DIR  dir of sip-proxy-load.sh + kamailio-proxy.cfg (default: <repo>/bench/yardstick)
 #        RATE=300 CALLS=4500       the fixed-rate comparison
+#        WARMUP_CALLS=0            calls at RATE run on each proxy after it starts and before anything is
+#                                  measured (the same for both): Node compiles its hot code in the first
+#                                  seconds (~1 s of CPU), which a fresh node's first 4,500 calls carry
 #        LADDER="300 500 700 900 1100 1300 1500"  LADDER_SECONDS=8  (calls per step = rate x seconds)
 #        PROXIES="kamailio switchboard"  SKIP_BUILD=1  BENCH_NETNS=1 (private loopback-only netns)
 #        KAMAILIO_SHM_MB=256  Kamailio's shared memory (-m); its 64 MB default runs out of transactions
@@ -93,6 +96,10 @@ for proxy in $proxies; do
     stop_proxy
     continue
   fi
+  if [ "${WARMUP_CALLS:-0}" -gt 0 ]; then
+    echo "  warm-up (not measured):" >&2
+    run "$proxy" "$rate" "$WARMUP_CALLS" >/dev/null
+  fi
   line=$(run "$proxy" "$rate" "$calls")
   fixed_rows+="| $label | $(field ok "$line") | $(field failed "$line") | $(field wall "$line") | $(field achieved_cps "$line") | $(field proxy_cpu "$line") | $(field cpu_us_per_call "$line") |"$'\n'
   best=none
@@ -112,7 +119,7 @@ cat <<EOF
 
 Machine: $(nproc) cores, $(uname -sr); $("$kamailio_bin" -v | head -1); $(sipp -v 2>&1 | grep -o 'SIPp v[^ -]*'); node $(node -v); $(date -u +%F)
 
-Fixed rate: $rate calls/s, $calls calls (sip-proxy-load.sh, one SIPp uac, built-in uac/uas scenarios)
+Fixed rate: $rate calls/s, $calls calls after ${WARMUP_CALLS:-0} unmeasured warm-up calls (sip-proxy-load.sh, one SIPp uac, built-in uac/uas scenarios)
 
 | proxy | ok | failed | wall | achieved cps | proxy CPU | CPU µs per call |
 | --- | --- | --- | --- | --- | --- | --- |
