@@ -325,11 +325,28 @@ export function parseMessage(data: Buffer, options: ParseOptions = {}): SipReque
       message,
     );
   }
-  if (length > 0) message.body = data.subarray(bodyStart, bodyStart + length);
   // Byte-exact reproduction only when nothing was skipped or ignored around the message.
-  if (start === 0 && bodyStart + length === data.length)
-    message.attachSource(data, crlf ? Math.min(headerStart, headEnd) : undefined);
+  const keepsSource = start === 0 && bodyStart + length === data.length;
+  if (length === 0 && !keepsSource) return message;
+  const bytes = ownBytes(data);
+  if (length > 0) message.body = bytes.subarray(bodyStart, bodyStart + length);
+  if (keepsSource) message.attachSource(bytes, crlf ? Math.min(headerStart, headEnd) : undefined);
   return message;
+}
+
+/** Backing bytes beyond its own that a parsed message may keep alive (see ownBytes). */
+const SHARED_SLACK = 16 * 1024;
+
+/**
+ * `data`, or a copy of it when it is a view into a much larger buffer (a receive batch holds up to
+ * 1 MiB of datagrams): a message can outlive its turn (a ringing INVITE, a transaction waiting out
+ * Timer J for 32 s), and its body and bytes must not keep the whole batch alive with it.
+ */
+function ownBytes(data: Buffer): Buffer {
+  if (data.buffer.byteLength - data.byteLength <= SHARED_SLACK) return data;
+  const own = Buffer.allocUnsafeSlow(data.byteLength);
+  own.set(data);
+  return own;
 }
 
 /**
