@@ -48,16 +48,12 @@ pid=
 rtp_pid=
 trap 'stop_server 2>/dev/null; rm -rf "$work"' EXIT
 
-die() { echo "error: $*" >&2; exit 1; }
+. "$repo/bench/lib.sh"
 command -v sipp >/dev/null || die "sipp not installed (Debian package sip-tester)"
 [ -x "$kamailio_bin" ] || die "kamailio not installed (Debian package kamailio)"
 [ "$media" = none ] || [ -x "$rtpengine_bin" ] || die "rtpengine not installed (Debian package rtpengine-daemon)"
-for port in 5060 5080; do
-  [ -z "$(ss -Hlnu "sport = :$port")" ] || die "UDP port $port is in use"
-done
+for port in 5060 5080; do require_port_free udp "$port"; done
 ulimit -n "$(ulimit -Hn)" # SIPp, rtpengine and the node hold a socket or more per call
-
-. "$repo/bench/lib.sh"
 
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
   (cd "$repo" && npm run build --silent) >"$work/build.log" 2>&1 || die "build failed: $(tail -5 "$work/build.log")"
@@ -99,8 +95,7 @@ start_switchboard() {
     --b2bua-mode all --media-relay rtpengine --media-rtpengine 127.0.0.1:2223 --log-level warn \
     >"$work/switchboard.log" 2>&1 &
   pid=$!
-  for _ in $(seq 150); do grep -q listening "$work/switchboard.log" && return 0; sleep 0.2; done
-  return 1
+  wait_listening "$work/switchboard.log" 30
 }
 
 stop_server() {

@@ -11,8 +11,8 @@ if [ "${BENCH_NETNS:-0}" = 1 ] && [ -z "${BENCH_IN_NETNS:-}" ]; then
   exec unshare -n env BENCH_IN_NETNS=1 bash -c 'ip link set lo up && exec "$0" "$@"' "$0" "$@"
 fi
 repo=${REPO:-$(cd "$here/.." && pwd)}
-die() { echo "error: $*" >&2; exit 1; }
-[ -z "$(ss -Hlnu "sport = :5060")" ] || die "UDP port 5060 is in use"
+. "$here/lib.sh"
+require_port_free udp 5060
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
   (cd "$repo" && npm run build --silent) >/dev/null 2>&1 || die "build failed (npm run build in $repo)"
 fi
@@ -24,8 +24,7 @@ cd "$work" || exit 1
 node --heapsnapshot-signal=SIGUSR2 "$repo/dist/cli/main.js" start --sip-port 5060 --sip-listen 127.0.0.1 \
   --api-port 18080 --default-route sip:127.0.0.1:5080 --log-level warn >node.log 2>&1 &
 pid=$!
-for _ in $(seq 100); do grep -q listening node.log && break; sleep 0.2; done
-grep -q listening node.log || die "the node did not start: $(tail -3 node.log)"
+wait_listening node.log || die "the node did not start: $(tail -3 node.log)"
 sleep 2
 external_kb() {
   kill -USR2 "$pid"

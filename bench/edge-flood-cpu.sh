@@ -16,17 +16,15 @@ seconds=${SECONDS_FLOOD:-10}
 work=$(mktemp -d)
 pid=
 trap '[ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
-die() { echo "error: $*" >&2; exit 1; }
+. "$repo/bench/lib.sh"
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
   (cd "$repo" && npm run build --silent) >"$work/build.log" 2>&1 || die "build failed: $(tail -5 "$work/build.log")"
 fi
-. "$repo/bench/lib.sh"
 
 node "$repo/dist/cli/main.js" start --sip-port 5060 --sip-listen 127.0.0.1 --api-port 0 \
   --data-dir "$work/data" --log-level warn >"$work/switchboard.log" 2>&1 &
 pid=$!
-for _ in $(seq 150); do grep -q listening "$work/switchboard.log" && break; sleep 0.2; done
-grep -q listening "$work/switchboard.log" || die "switchboard did not start: $(tail -5 "$work/switchboard.log")"
+wait_listening "$work/switchboard.log" 30 || die "switchboard did not start: $(tail -5 "$work/switchboard.log")"
 sleep 3
 cpu() { local t=0 p; for p in ${1//,/ }; do [ -r "/proc/$p/stat" ] && t=$((t + $(awk '{print $14+$15}' "/proc/$p/stat"))); done; echo $t; }
 tick=$(getconf CLK_TCK)

@@ -1,5 +1,21 @@
 # Shell helpers the benchmark scripts share: `. "$repo/bench/lib.sh"`.
 
+# die MESSAGE... -> "error: MESSAGE" on stderr, and exit 1.
+die() { echo "error: $*" >&2; exit 1; }
+
+# wait_listening LOG [SECONDS] -> 0 once LOG says "listening" (a node is up), 1 after SECONDS (20).
+wait_listening() {
+  for _ in $(seq $((${2:-20} * 5))); do grep -q listening "$1" && return 0; sleep 0.2; done
+  grep -q listening "$1" || return 1
+}
+
+# require_port_free udp|tcp PORT [HINT]: if PORT is taken, dies "UDP port PORT is in use[; HINT]".
+require_port_free() {
+  local opt=-Hlnu
+  [ "$1" = tcp ] && opt=-Hlnt
+  [ -z "$(ss "$opt" "sport = :$2")" ] || die "${1^^} port $2 is in use${3:+; $3}"
+}
+
 # pids_of PID -> "PID,CHILD,..." : a server and its direct children (Kamailio's workers, or the
 # node a `switchboard start --heap-limit` launcher runs).
 pids_of() { local kids; kids=$(pgrep -d, -P "$1"); echo "$1${kids:+,$kids}"; }

@@ -43,7 +43,7 @@ json=${JSON:-}
 work=$(mktemp -d)
 rtp_pid=
 relay_pid=
-die() { echo "error: $*" >&2; exit 1; }
+. "$repo/bench/lib.sh"
 cleanup() {
   for p in $relay_pid $rtp_pid; do kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
   rm -rf "$work"

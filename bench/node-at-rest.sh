@@ -11,8 +11,7 @@ if [ "${BENCH_NETNS:-0}" = 1 ] && [ -z "${BENCH_IN_NETNS:-}" ]; then
 fi
 repo=${REPO:-$(cd "$here/.." && pwd)}
 . "$here/lib.sh"
-die() { echo "error: $*" >&2; exit 1; }
-[ -z "$(ss -Hlnu "sport = :5060")" ] || die "UDP port 5060 is in use"
+require_port_free udp 5060
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
   (cd "$repo" && npm run build --silent) >/dev/null 2>&1 || die "build failed (npm run build in $repo)"
 fi
@@ -22,7 +21,7 @@ for run in $(seq "${RUNS:-3}"); do
   node "$repo/dist/cli/main.js" start --sip-port 5060 --sip-listen 127.0.0.1 --api-port 18080 \
     --data-dir "$data" --domain example.com --log-level warn "$@" >"$data/log" 2>&1 &
   pid=$!
-  for _ in $(seq 250); do grep -q listening "$data/log" && break; sleep 0.2; done
+  wait_listening "$data/log" 50 # and measure either way
   sleep "${WAIT:-5}"
   pids=$(pids_of "$pid")
   echo "run $run: PSS $(pss_kb "$pids") kB, $(ls "/proc/$pid/task" | wc -l) threads"

@@ -20,22 +20,19 @@ work=$(mktemp -d)
 pid=
 trap '[ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
 
-die() { echo "error: $*" >&2; exit 1; }
+. "$repo/bench/lib.sh"
 command -v sipp >/dev/null || die "sipp not installed (Debian package sip-tester)"
-for port in 5060 5080; do [ -z "$(ss -Hlnu "sport = :$port")" ] || die "UDP port $port is in use"; done
+for port in 5060 5080; do require_port_free udp "$port"; done
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
   (cd "$repo" && npm run build --silent) >"$work/build.log" 2>&1 || die "build failed: $(tail -5 "$work/build.log")"
 fi
-
-. "$repo/bench/lib.sh"
 
 # shellcheck disable=SC2086 # SWITCHBOARD_ARGS is a list of flags
 node "$repo/dist/cli/main.js" start --sip-port 5060 --sip-listen 127.0.0.1 --api-port 0 \
   --default-route sip:127.0.0.1:5080 --data-dir "$work/data" --log-level warn ${SWITCHBOARD_ARGS:-} \
   >"$work/switchboard.log" 2>&1 &
 pid=$!
-for _ in $(seq 100); do grep -q listening "$work/switchboard.log" && break; sleep 0.2; done
-grep -q listening "$work/switchboard.log" || die "switchboard did not start: $(tail -5 "$work/switchboard.log")"
+wait_listening "$work/switchboard.log" || die "switchboard did not start: $(tail -5 "$work/switchboard.log")"
 
 echo "soak: $rate calls/s x $minutes min = $calls calls through Switchboard" >&2
 # SIPp as in yardstick/sip-proxy-load.sh (built-in uac -> proxy -> built-in uas), without its 120 s cap.

@@ -13,13 +13,13 @@ rate=${RATE:-300}; calls=${CALLS:-4500}; rounds=${ROUNDS:-2}
 work=$(mktemp -d)
 pid=
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"' EXIT
-[ -r "$repo/dist/cli/main.js" ] || { echo "error: dist/cli/main.js missing (npm run build)" >&2; exit 1; }
+. "$repo/bench/lib.sh"
+[ -r "$repo/dist/cli/main.js" ] || die "dist/cli/main.js missing (npm run build)"
 cd "$work" || exit 1
 node "$repo/dist/cli/main.js" start --sip-port 5060 --sip-listen 127.0.0.1 --api-port 0 \
   --default-route sip:127.0.0.1:5080 --log-level warn >"$work/node.log" 2>&1 &
 pid=$!
-for _ in $(seq 100); do grep -q listening "$work/node.log" && break; sleep 0.2; done
-grep -q listening "$work/node.log" || { echo "error: the node did not start: $(tail -3 "$work/node.log")" >&2; exit 1; }
+wait_listening "$work/node.log" || die "the node did not start: $(tail -3 "$work/node.log")"
 sleep 2
 threads() { for t in /proc/"$pid"/task/*; do echo "${t##*/} $(tr ' ' _ <"$t/comm") $(awk '{print $14, $15}' "$t/stat")"; done | sort; }
 threads >"$work/before"

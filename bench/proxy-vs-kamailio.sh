@@ -33,15 +33,11 @@ work=$(mktemp -d)
 pid=
 trap 'stop_proxy 2>/dev/null; rm -rf "$work"' EXIT
 
-die() { echo "error: $*" >&2; exit 1; }
+. "$repo/bench/lib.sh"
 [ -r "$load" ] || die "$load not found (set SWITCHBOARD_YARDSTICK_DIR)"
 command -v sipp >/dev/null || die "sipp not installed (Debian package sip-tester)"
 [ -x "$kamailio_bin" ] || die "kamailio not installed (Debian package kamailio)"
-for port in 5060 5080; do
-  [ -z "$(ss -Hlnu "sport = :$port")" ] || die "UDP port $port is in use"
-done
-
-. "$repo/bench/lib.sh"
+for port in 5060 5080; do require_port_free udp "$port"; done
 
 start_kamailio() {
   local cfg=$yardstick/kamailio-proxy.cfg
@@ -57,8 +53,7 @@ start_switchboard() {
   node "$repo/dist/cli/main.js" start --sip-port 5060 --sip-listen 127.0.0.1 --api-port 0 \
     --default-route sip:127.0.0.1:5080 --log-level warn >"$work/switchboard.log" 2>&1 &
   pid=$!
-  for _ in $(seq 100); do grep -q listening "$work/switchboard.log" && return 0; sleep 0.2; done
-  return 1
+  wait_listening "$work/switchboard.log"
 }
 
 stop_proxy() {

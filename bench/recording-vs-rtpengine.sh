@@ -47,7 +47,7 @@ work=$(mktemp -d)
 rtp_pid=
 node_pid=
 
-die() { echo "error: $*" >&2; exit 1; }
+. "$repo/bench/lib.sh"
 cleanup() {
   for p in $node_pid $rtp_pid; do
     kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null
@@ -73,8 +73,8 @@ if [ "${SKIP_BUILD:-0}" != 1 ]; then
 fi
 [ -r "$repo/dist/cli/main.js" ] && [ -r "$repo/dist/store/index.js" ] ||
   die "dist/ missing: run npx tsc -p tsconfig.build.json"
-[ -z "$(ss -Hlnu "sport = :2223")" ] || die "UDP 2223 in use (another rtpengine?); try BENCH_NETNS=1"
-[ -z "$(ss -Hlnt "sport = :$api_port")" ] || die "TCP $api_port in use; try BENCH_NETNS=1"
+require_port_free udp 2223 "(another rtpengine?); try BENCH_NETNS=1"
+require_port_free tcp "$api_port" "try BENCH_NETNS=1"
 
 # --- rtpengine ---
 "$rtpengine_bin" --interface=127.0.0.1 --listen-ng=$ng --table=-1 --port-min=30000 --port-max=39999 \

@@ -27,12 +27,10 @@ work=$(mktemp -d)
 pid=
 trap 'stop_registrar 2>/dev/null; rm -rf "$work"' EXIT
 
-die() { echo "error: $*" >&2; exit 1; }
+. "$repo/bench/lib.sh"
 command -v sipp >/dev/null || die "sipp not installed (Debian package sip-tester)"
 [ -x "$kamailio_bin" ] || die "kamailio not installed (Debian package kamailio)"
-[ -z "$(ss -Hlnu "sport = :5060")" ] || die "UDP port 5060 is in use"
-
-. "$repo/bench/lib.sh"
+require_port_free udp 5060
 
 echo "users: $users (make-registrar-users.sh)" >&2
 bash "$yard/make-registrar-users.sh" "$users" >/dev/null || die "make-registrar-users.sh failed"
@@ -54,8 +52,7 @@ start_switchboard() {
   node ${NODE_FLAGS:-} ${HEAP_SNAPSHOT:+--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=$HEAP_SNAPSHOT} "$cli" start --sip-port 5060 --sip-listen 127.0.0.1 --api-port 18080 --data-dir "$data" \
     --domain example.com --log-level warn ${SWITCHBOARD_ARGS:-} >>"$work/switchboard.log" 2>&1 &
   pid=$!
-  for _ in $(seq 150); do grep -q listening "$work/switchboard.log" && return 0; sleep 0.2; done
-  return 1
+  wait_listening "$work/switchboard.log" 30
 }
 
 stop_registrar() {

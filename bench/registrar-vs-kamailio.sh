@@ -40,16 +40,15 @@ work=$(mktemp -d)
 pid=
 trap 'stop_registrar 2>/dev/null; rm -rf "$work"' EXIT
 
-die() { echo "error: $*" >&2; exit 1; }
+. "$repo/bench/lib.sh"
 [ -r "$load" ] || die "$load not found (set SWITCHBOARD_YARDSTICK_DIR)"
 command -v sipp >/dev/null || die "sipp not installed (Debian package sip-tester)"
 [ -x "$kamailio_bin" ] || die "kamailio not installed (Debian package kamailio)"
 [ -r /usr/lib/x86_64-linux-gnu/kamailio/modules/db_sqlite.so ] ||
   die "Kamailio's db_sqlite module missing (Debian package kamailio-sqlite-modules)"
 command -v python3 >/dev/null || die "python3 needed by make-registrar-users.sh"
-[ -z "$(ss -Hlnu "sport = :5060")" ] || die "UDP port 5060 is in use"
+require_port_free udp 5060
 
-. "$repo/bench/lib.sh"
 rss_kb() { local t=0 p; for p in ${1//,/ }; do t=$((t + $(awk '/^VmRSS/ {print $2}' "/proc/$p/status" 2>/dev/null || echo 0))); done; echo $t; }
 
 echo "users: $users (make-registrar-users.sh)" >&2
@@ -68,8 +67,7 @@ start_switchboard() {
   node "$cli" start --sip-port 5060 --sip-listen 127.0.0.1 --api-port 0 --data-dir "$data" --domain example.com \
     --log-level warn >>"$work/switchboard.log" 2>&1 &
   pid=$!
-  for _ in $(seq 100); do grep -q listening "$work/switchboard.log" && return 0; sleep 0.2; done
-  return 1
+  wait_listening "$work/switchboard.log"
 }
 
 stop_registrar() {

@@ -16,7 +16,7 @@ tls_port=${TLS_PORT:-5061}; wss_port=${WSS_PORT:-8089}
 work=$(mktemp -d)
 pid=
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"' EXIT
-die() { echo "error: $*" >&2; exit 1; }
+. "$repo/bench/lib.sh"
 ulimit -n $((n + 4096)) 2>/dev/null || die "cannot raise ulimit -n to $((n + 4096)) (ulimit -Hn is $(ulimit -Hn))"
 [ "${SKIP_BUILD:-0}" = 1 ] || (cd "$repo" && npm run build >/dev/null) || die "npm run build failed"
 [ -r "$repo/build/Release/tls_session.node" ] || echo "warning: build/Release/tls_session.node missing: native falls back to node:tls" >&2
@@ -35,8 +35,7 @@ for kind in $kinds; do
       --domain example.com "${listen[@]}" \
       --tls-certificate "$work/tls.crt" --tls-key "$work/tls.key" --log-level warn >"$log" 2>&1 &
     pid=$!
-    for _ in $(seq 100); do grep -q listening "$log" && break; sleep 0.2; done
-    grep -q listening "$log" || die "node ($kind, $engine) did not start: $(tail -3 "$log")"
+    wait_listening "$log" || die "node ($kind, $engine) did not start: $(tail -3 "$log")"
     grep -q 'tls.engine' "$log" && echo "note: $(grep -o 'tls.engine[^"]*' "$log" | head -1)" >&2
     mem=$(node "$repo/bench/idle-connections-memory.mjs" "$kind" "127.0.0.1:$port" "$n" "$pid" | tail -1)
     field() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" <<<"$mem"; }

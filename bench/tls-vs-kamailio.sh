@@ -29,14 +29,13 @@ userdir=/tmp/sb-kamreg
 work=$(mktemp -d)
 pid=
 trap 'stop_registrar 2>/dev/null; rm -rf "$work"' EXIT
-die() { echo "error: $*" >&2; exit 1; }
+. "$repo/bench/lib.sh"
 [ -x "$kamailio_bin" ] || die "kamailio not installed (Debian package kamailio)"
 [ -r /usr/lib/x86_64-linux-gnu/kamailio/modules/tls.so ] || die "Kamailio's tls module missing (Debian package kamailio-tls-modules)"
 [ -r /usr/lib/x86_64-linux-gnu/kamailio/modules/db_sqlite.so ] || die "Kamailio's db_sqlite module missing (Debian package kamailio-sqlite-modules)"
-[ -z "$(ss -Hlnu "sport = :5060")" ] || die "UDP port 5060 is in use"
+require_port_free udp 5060
 # Each process holds one side of the IDLE connections (the client here, the server there), plus its own.
 ulimit -n $((idle + 4096)) 2>/dev/null || die "cannot raise ulimit -n to $((idle + 4096)) (ulimit -Hn is $(ulimit -Hn))"
-. "$repo/bench/lib.sh"
 
 echo "users: $users (make-registrar-users.sh)" >&2
 bash "$yardstick/make-registrar-users.sh" "$users" >/dev/null || die "make-registrar-users.sh failed"
@@ -72,8 +71,7 @@ start_switchboard() {
     --sip-transports udp,tls,wss --tls-port 5061 --wss-port 5062 \
     --tls-certificate "$userdir/tls.crt" --tls-key "$userdir/tls.key" --log-level warn >>"$work/switchboard.log" 2>&1 &
   pid=$!
-  for _ in $(seq 100); do grep -q listening "$work/switchboard.log" && return 0; sleep 0.2; done
-  return 1
+  wait_listening "$work/switchboard.log"
 }
 
 stop_registrar() {
