@@ -564,7 +564,10 @@ export function storeContract(makeHarness: () => StoreHarness): void {
       for (const bad of ['', 'sb_', 'sb__x', `sb_${made.id}`, 'Bearer x', 'x'.repeat(10_000)]) {
         expect(await store.apiKeys.verifyApiKey(bad)).toBeUndefined();
       }
-      expect(JSON.stringify(await store.apiKeys.listApiKeys())).not.toContain(made.key.split('_')[2]);
+      // The secret is base64url, which may itself hold '_': it is everything after `sb_<id>_`.
+      const secret = made.key.slice(`sb_${made.id}_`.length);
+      expect(secret).toHaveLength(32);
+      expect(JSON.stringify(await store.apiKeys.listApiKeys())).not.toContain(secret);
       await expect(store.apiKeys.createApiKey('  ')).rejects.toThrow('1-100 characters');
       expect(await store.apiKeys.removeApiKey(made.id)).toBe(true);
       expect(await store.apiKeys.verifyApiKey(made.key)).toBeUndefined();
