@@ -119,6 +119,8 @@ export class RecordingSinkServer {
   private readonly maxFrameBytes: number;
   private http: Server | undefined;
   private wss: WebSocketServer | undefined;
+  /** Set by close(): upgrades still arriving are refused, not accepted into a server going away. */
+  private closing = false;
 
   constructor(private readonly options: RecordingSinkServerOptions) {
     this.maxFrameBytes = options.maxFrameBytes ?? MAX_FRAME_BYTES;
@@ -131,6 +133,7 @@ export class RecordingSinkServer {
   }
 
   async listen(): Promise<AddressInfo> {
+    this.closing = false;
     const { tls } = this.options;
     const http = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }) : createHttpServer();
     this.http = http;
@@ -141,6 +144,10 @@ export class RecordingSinkServer {
       // The largest payload whose masked frame fits the limit: ws refuses bigger ones at the header.
       maxPayload: maxMessageBytes(this.maxFrameBytes, true),
       verifyClient: (info, done) => {
+        if (this.closing) {
+          this.counters.rejectedConnections++;
+          return done(false, 503, 'Recording sink stopping');
+        }
         if (!this.authorized(info.req)) {
           this.counters.rejectedConnections++;
           return done(false, 401, 'Unauthorized', { 'WWW-Authenticate': 'Bearer' });
@@ -169,6 +176,12 @@ export class RecordingSinkServer {
 
   /** Stops listening, drops every connection and closes the sinks still open as failed. */
   async close(): Promise<void> {
+    this.closing = true;
+    // Stop listening before anything else: a producer reconnecting while the open sinks are being
+    // finished would get a connection that http.close() then waits on for ever.
+    const http = this.http;
+    const stopped = new Promise<void>((resolve) => (http ? http.close(() => resolve()) : resolve()));
+    http?.closeAllConnections();
     for (const connection of this.connections) connection.ws.terminate();
     this.connections.clear();
     const open = [...this.sessions.entries()].filter(([, s]) => s.state === 'open');
@@ -178,7 +191,7 @@ export class RecordingSinkServer {
       ),
     );
     await new Promise<void>((resolve) => (this.wss ? this.wss.close(() => resolve()) : resolve()));
-    await new Promise<void>((resolve) => (this.http ? this.http.close(() => resolve()) : resolve()));
+    await stopped;
     this.http = undefined;
     this.wss = undefined;
   }

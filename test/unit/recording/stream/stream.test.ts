@@ -349,6 +349,39 @@ describe('RecordingStreamer → RecordingSinkServer', () => {
     expect(s.counters.reconnects).toBe(2);
   });
 
+  it('stops within a bound when a producer connects while the open recordings are being finished', async () => {
+    // Each sink takes 300 ms to close, as files being completed on a busy disk would.
+    const consumer = await startConsumer({
+      createSink: () =>
+        Object.assign(new MemorySink(), {
+          close: () => new Promise<void>((resolve) => setTimeout(resolve, 300)),
+        }),
+    });
+    const url = `ws://127.0.0.1:${consumer.port}/`;
+    const s = streamer(url, { reconnect: { initialDelayMs: 5, maxDelayMs: 5, maxAttempts: 1 } });
+    await feed(s, makePackets(100));
+    await until(() => s.counters.acked >= 1, 5_000, 'a batch to be acknowledged');
+    const closed = consumer.server.close();
+    // A producer arriving while the sink closes is turned away, not kept as a connection that
+    // would hold the listening socket open.
+    const late = new WebSocket(url);
+    const outcome = await new Promise<string>((resolve) => {
+      late.once('open', () => resolve('open'));
+      late.once('unexpected-response', (_req, res) => resolve(`HTTP ${res.statusCode}`));
+      late.once('error', (e) => resolve((e as NodeJS.ErrnoException).code ?? e.message));
+    });
+    late.terminate();
+    expect(outcome).not.toBe('open');
+    let bound: NodeJS.Timeout | undefined;
+    const result = await Promise.race([
+      closed.then(() => 'stopped'),
+      new Promise<string>((resolve) => (bound = setTimeout(() => resolve('still stopping'), 5_000))),
+    ]);
+    clearTimeout(bound);
+    expect(result).toBe('stopped');
+    expect(consumer.server.address()).toBeUndefined();
+  });
+
   it('closes a producer that sends bad frames with a code saying why and keeps serving others', async () => {
     const consumer = await startConsumer();
     const url = `ws://127.0.0.1:${consumer.port}/`;
