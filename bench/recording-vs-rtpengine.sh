@@ -73,7 +73,7 @@ if [ "${SKIP_BUILD:-0}" != 1 ]; then
 fi
 [ -r "$repo/dist/cli/main.js" ] && [ -r "$repo/dist/store/index.js" ] ||
   die "dist/ missing: run npx tsc -p tsconfig.build.json"
-require_port_free udp 2223 "(another rtpengine?); try BENCH_NETNS=1"
+require_port_free udp 2223 "another rtpengine? try BENCH_NETNS=1"
 require_port_free tcp "$api_port" "try BENCH_NETNS=1"
 
 # --- rtpengine ---
