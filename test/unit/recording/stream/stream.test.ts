@@ -372,13 +372,9 @@ describe('RecordingStreamer → RecordingSinkServer', () => {
     });
     late.terminate();
     expect(outcome).not.toBe('open');
-    let bound: NodeJS.Timeout | undefined;
-    const result = await Promise.race([
-      closed.then(() => 'stopped'),
-      new Promise<string>((resolve) => (bound = setTimeout(() => resolve('still stopping'), 5_000))),
-    ]);
-    clearTimeout(bound);
-    expect(result).toBe('stopped');
+    let stopped = false;
+    void closed.then(() => (stopped = true));
+    await until(() => stopped, 5_000, 'the sink server to stop');
     expect(consumer.server.address()).toBeUndefined();
   });
 
