@@ -119,8 +119,6 @@ export class RecordingSinkServer {
   private readonly maxFrameBytes: number;
   private http: Server | undefined;
   private wss: WebSocketServer | undefined;
-  /** Set by close(): upgrades still arriving are refused, not accepted into a server going away. */
-  private closing = false;
 
   constructor(private readonly options: RecordingSinkServerOptions) {
     this.maxFrameBytes = options.maxFrameBytes ?? MAX_FRAME_BYTES;
@@ -133,7 +131,6 @@ export class RecordingSinkServer {
   }
 
   async listen(): Promise<AddressInfo> {
-    this.closing = false;
     const { tls } = this.options;
     const http = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }) : createHttpServer();
     this.http = http;
@@ -144,10 +141,6 @@ export class RecordingSinkServer {
       // The largest payload whose masked frame fits the limit: ws refuses bigger ones at the header.
       maxPayload: maxMessageBytes(this.maxFrameBytes, true),
       verifyClient: (info, done) => {
-        if (this.closing) {
-          this.counters.rejectedConnections++;
-          return done(false, 503, 'Recording sink stopping');
-        }
         if (!this.authorized(info.req)) {
           this.counters.rejectedConnections++;
           return done(false, 401, 'Unauthorized', { 'WWW-Authenticate': 'Bearer' });
@@ -176,9 +169,9 @@ export class RecordingSinkServer {
 
   /** Stops listening, drops every connection and closes the sinks still open as failed. */
   async close(): Promise<void> {
-    this.closing = true;
-    // Stop listening before anything else: a producer reconnecting while the open sinks are being
-    // finished would get a connection that http.close() then waits on for ever.
+    // Stop listening and drop every HTTP connection (an upgrade still being read included) before
+    // anything else: a producer reconnecting while the open sinks are being finished would get a
+    // connection that http.close() then waits on for ever.
     const http = this.http;
     const stopped = new Promise<void>((resolve) => (http ? http.close(() => resolve()) : resolve()));
     http?.closeAllConnections();
