@@ -9,12 +9,15 @@ wait_listening() {
   grep -q listening "$1" || return 1
 }
 
-# require_port_free udp|tcp PORT [HINT]: if PORT is taken, dies "UDP port PORT is in use[; HINT]".
-require_port_free() {
+# port_in_use udp|tcp PORT -> whether something listens on PORT.
+port_in_use() {
   local opt=-Hlnu
   [ "$1" = tcp ] && opt=-Hlnt
-  [ -z "$(ss "$opt" "sport = :$2")" ] || die "${1^^} port $2 is in use${3:+; $3}"
+  [ -n "$(ss "$opt" "sport = :$2")" ]
 }
+
+# require_port_free udp|tcp PORT [HINT]: if PORT is taken, dies "UDP port PORT is in use[; HINT]".
+require_port_free() { ! port_in_use "$1" "$2" || die "${1^^} port $2 is in use${3:+; $3}"; }
 
 # pids_of PID -> "PID,CHILD,..." : a server and its direct children (Kamailio's workers, or the
 # node a `switchboard start --heap-limit` launcher runs).
@@ -31,14 +34,11 @@ pss_kb() {
   echo $t
 }
 
-# bound -> whether something listens on UDP 5060 (where every yardstick and Switchboard run listens).
-bound() { [ -n "$(ss -Hlnu "sport = :5060")" ]; }
-
 # kamailio_start CFG SHM_MB: Kamailio in the foreground of a background job, logs and pid file in
 # $work, its pid in $pid; returns once it has bound 5060 and forked its workers.
 kamailio_start() {
   "$kamailio_bin" -f "$1" -m "$2" -DD -E -w "$work" -P "$work/kamailio.pid" >"$work/kamailio.log" 2>&1 &
   pid=$!
-  for _ in $(seq 50); do bound && break; sleep 0.2; done
+  for _ in $(seq 50); do port_in_use udp 5060 && break; sleep 0.2; done
   sleep 1 # the workers fork after the socket is bound
 }

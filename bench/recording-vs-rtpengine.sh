@@ -80,8 +80,8 @@ require_port_free tcp "$api_port" "try BENCH_NETNS=1"
 "$rtpengine_bin" --interface=127.0.0.1 --listen-ng=$ng --table=-1 --port-min=30000 --port-max=39999 \
   --foreground --log-stderr --config-file=none --delete-delay=0 --log-level=3 >"$work/rtpengine.log" 2>&1 &
 rtp_pid=$!
-for _ in $(seq 50); do [ -n "$(ss -Hlnu "sport = :2223")" ] && break; sleep 0.2; done
-[ -n "$(ss -Hlnu "sport = :2223")" ] || { cat "$work/rtpengine.log" >&2; die "rtpengine did not bind $ng"; }
+for _ in $(seq 50); do port_in_use udp 2223 && break; sleep 0.2; done
+port_in_use udp 2223 || { cat "$work/rtpengine.log" >&2; die "rtpengine did not bind $ng"; }
 rtp_version=$("$rtpengine_bin" --version 2>&1 | head -1)
 
 # --- Switchboard, and an API key in its store ---
@@ -99,11 +99,11 @@ SWITCHBOARD_RECORDING_PORT_MIN=42000 SWITCHBOARD_RECORDING_PORT_MAX=47999 \
   --api-port $api_port --recording-address 127.0.0.1 --log-level warn >"$work/switchboard.log" 2>&1 &
 node_pid=$!
 for _ in $(seq 100); do
-  [ -n "$(ss -Hlnt "sport = :$api_port")" ] && grep -q listening "$work/switchboard.log" && break
+  port_in_use tcp "$api_port" && grep -q listening "$work/switchboard.log" && break
   kill -0 "$node_pid" 2>/dev/null || break
   sleep 0.2
 done
-[ -n "$(ss -Hlnt "sport = :$api_port")" ] || { cat "$work/switchboard.log" >&2; die "Switchboard's API did not come up"; }
+port_in_use tcp "$api_port" || { cat "$work/switchboard.log" >&2; die "Switchboard's API did not come up"; }
 
 # pass CALLS record|relay -> one JSON line
 pass() {
